@@ -1,0 +1,64 @@
+# dagwright developer tasks. Run `make help` for the list.
+
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+
+DEMO_DIR  := examples/article
+DEMO_DB   := $(CURDIR)/$(DEMO_DIR)/target/article.duckdb
+DEMO_ARGS ?=
+DAGWRIGHT_DEMO := DAGWRIGHT_DEMO_DB="$(DEMO_DB)" $(BIN)/dagwright
+
+# ruff only gets folders that exist
+LINT_DIRS := $(wildcard src tests bench)
+FMT_DIRS  := $(wildcard src tests)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test lint format clean distclean
+
+help:
+	@echo "make demo       set up .venv, seed and run examples/article on DuckDB with 2 threads"
+	@echo "                (extra run arguments: make demo DEMO_ARGS=\"--vars '{fail_model: model_beta_a}'\")"
+	@echo "make test       set up .venv, lint, then run the test suite"
+	@echo "make lint       ruff check + ruff format --check"
+	@echo "make format     ruff format + ruff check --fix"
+	@echo "make venv       create .venv and install -e '.[test]' (again when pyproject.toml changes)"
+	@echo "make clean      remove build, cache and demo outputs (keeps .venv)"
+	@echo "make distclean  clean, and remove .venv"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: venv
+	mkdir -p $(DEMO_DIR)/target
+	$(DAGWRIGHT_DEMO) seed --project-dir $(DEMO_DIR) --profiles-dir $(DEMO_DIR)
+	$(DAGWRIGHT_DEMO) run --project-dir $(DEMO_DIR) --profiles-dir $(DEMO_DIR) --threads 2 $(DEMO_ARGS)
+	@echo
+	@echo "Artifacts:"
+	@echo "  manifest     $(DEMO_DIR)/target/manifest.json"
+	@echo "  run results  $(DEMO_DIR)/target/run_results.json"
+	@echo "  database     $(DEMO_DB)"
+
+lint: venv
+	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/ruff format --check $(FMT_DIRS)
+
+format: venv
+	$(BIN)/ruff format $(FMT_DIRS)
+	$(BIN)/ruff check --fix $(LINT_DIRS)
+
+test: venv lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(DEMO_DIR)/target $(DEMO_DIR)/logs $(DEMO_DIR)/*.duckdb*
+	rm -rf build dist .pytest_cache .ruff_cache .hypothesis src/*.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,122 @@
+"""The one small protocol every engine implements.
+
+An ``Adapter`` owns the engine-level resources of a run (a database handle, a client) and
+hands out one ``Connection`` per worker thread. Everything engine-specific lives behind
+these two protocols: how a statement runs and is cancelled, how a relation is named,
+created under a temporary name, swapped in and dropped. Materializations only ever see a
+``Connection`` wrapped by ``dagwright.guard.GuardedConnection``, which is where every
+statement is checked against the run's stop and registered for cancellation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol
+
+RelationKind = Literal["table", "view"]
+
+
+@dataclass(frozen=True)
+class Relation:
+    database: str | None
+    schema: str
+    identifier: str
+
+    def with_identifier(self, identifier: str) -> Relation:
+        return Relation(self.database, self.schema, identifier)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    data_type: str
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What one statement did, for run_results.json's adapter_response."""
+
+    message: str = "OK"
+    code: str | None = None
+    rows_affected: int | None = None
+    rows: Sequence[tuple[Any, ...]] = ()
+    column_names: Sequence[str] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def adapter_response(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"_message": self.message}
+        if self.code is not None:
+            out["code"] = self.code
+        if self.rows_affected is not None:
+            out["rows_affected"] = self.rows_affected
+        out.update(self.extra)
+        return out
+
+
+class DatabaseError(Exception):
+    """A statement failed in the engine (the node's own failure)."""
+
+
+class StatementCancelled(Exception):
+    """The engine reports that the statement was interrupted by a cancel."""
+
+
+class Connection(Protocol):
+    """One worker's session with the engine. Used by one thread, cancelled from another."""
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
+        """Run one statement; raise DatabaseError or StatementCancelled."""
+        ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult: ...
+
+    def cancel(self) -> None:
+        """Interrupt the statement running on this connection, if any. Thread-safe."""
+        ...
+
+    def relation_kind(self, relation: Relation) -> RelationKind | None:
+        """'table', 'view' or None if absent (within the current transaction)."""
+        ...
+
+    def columns(self, relation: Relation) -> list[Column]: ...
+
+    def close(self) -> None: ...
+
+
+class Adapter(Protocol):
+    type: ClassVar[str]
+    #: True when DDL is transactional, so build + swap can be one atomic transaction.
+    transactional_ddl: ClassVar[bool]
+
+    def open(self, worker: str) -> Connection:
+        """A connection for one worker thread (or for the main thread: worker 'main')."""
+        ...
+
+    def close(self) -> None: ...
+
+    def quote(self, identifier: str) -> str: ...
+
+    def render(self, relation: Relation) -> str:
+        """The relation as SQL text, quoted as dbt's adapter for this engine renders it."""
+        ...
+
+    def create_schema_sql(self, relation: Relation) -> str: ...
+
+    def drop_sql(self, relation: Relation, kind: RelationKind) -> str: ...
+
+    def rename_sql(self, relation: Relation, kind: RelationKind, new_identifier: str) -> str: ...
+
+    def create_table_as_sql(self, relation: Relation, select_sql: str) -> str: ...
+
+    def create_view_as_sql(self, relation: Relation, select_sql: str) -> str: ...
+
+    def begin_sql(self) -> str: ...
+
+    def commit_sql(self) -> str: ...
+
+    def rollback_sql(self) -> str: ...
+
+    def describe(self) -> dict[str, Any]:
+        """What `debug` prints about the connection, never with secrets."""
+        ...

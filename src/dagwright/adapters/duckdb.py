@@ -1,0 +1,175 @@
+"""DuckDB: the embedded default engine.
+
+One ``duckdb.connect`` per run (a database file can be held by one process only) and a
+``cursor()`` per worker; a cancel is ``interrupt()`` on that worker's cursor (interrupting
+the parent connection does not stop a cursor's query). DDL is transactional, so a table
+is built under a temporary name and swapped in within one transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+
+from dagwright.adapters.base import (
+    Column,
+    DatabaseError,
+    ExecResult,
+    Relation,
+    RelationKind,
+    StatementCancelled,
+)
+from dagwright.errors import ProfileError
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+class DuckDBConnection:
+    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
+        cur = self._cursor
+        try:
+            if params is None:
+                cur.execute(sql)
+            else:
+                cur.execute(sql, params)
+            description = cur.description
+            rows = cur.fetchall() if description else []
+        except duckdb.InterruptException as exc:
+            raise StatementCancelled(str(exc)) from None
+        except duckdb.Error as exc:
+            raise DatabaseError(str(exc)) from None
+        names = [d[0] for d in description] if description else []
+        rows_affected = None
+        if names == ["Count"] and len(rows) == 1:
+            rows_affected = int(rows[0][0])
+        return ExecResult(message="OK", rows_affected=rows_affected, rows=rows, column_names=names)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:
+        try:
+            self._cursor.executemany(sql, rows)
+        except duckdb.InterruptException as exc:
+            raise StatementCancelled(str(exc)) from None
+        except duckdb.Error as exc:
+            raise DatabaseError(str(exc)) from None
+        return ExecResult(message="OK", rows_affected=len(rows))
+
+    def cancel(self) -> None:
+        try:
+            self._cursor.interrupt()
+        except duckdb.Error:
+            pass
+
+    def relation_kind(self, relation: Relation) -> RelationKind | None:
+        result = self.execute(
+            "select table_type from information_schema.tables "
+            "where table_catalog = ? and table_schema = ? and table_name = ?",
+            [relation.database, relation.schema, relation.identifier],
+        )
+        if not result.rows:
+            return None
+        return "view" if result.rows[0][0] == "VIEW" else "table"
+
+    def columns(self, relation: Relation) -> list[Column]:
+        result = self.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+            [relation.database, relation.schema, relation.identifier],
+        )
+        return [Column(str(r[0]), str(r[1])) for r in result.rows]
+
+    def close(self) -> None:
+        try:
+            self._cursor.close()
+        except duckdb.Error:
+            pass
+
+
+class DuckDBAdapter:
+    type: ClassVar[str] = "duckdb"
+    transactional_ddl: ClassVar[bool] = True
+
+    def __init__(self, credentials: Mapping[str, Any], database: str) -> None:
+        self._path = str(credentials.get("path") or ":memory:")
+        self._database = database
+        self._extensions = list(credentials.get("extensions") or [])
+        self._settings = dict(credentials.get("settings") or {})
+        self._lock = threading.Lock()
+        self._db: duckdb.DuckDBPyConnection | None = None
+        self._connections: list[DuckDBConnection] = []
+
+    def _handle(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._db is None:
+                path = self._path
+                if path != ":memory:" and not path.startswith(("md:", "motherduck:")):
+                    parent = Path(path).expanduser().parent
+                    if not parent.exists():
+                        raise ProfileError(
+                            f"cannot open DuckDB database '{path}': folder '{parent}' does not exist"
+                        )
+                try:
+                    self._db = duckdb.connect(path, config={k: v for k, v in self._settings.items()})
+                except duckdb.Error as exc:
+                    raise ProfileError(f"cannot open DuckDB database '{path}': {exc}") from None
+                for ext in self._extensions:
+                    name = ext if isinstance(ext, str) else ext.get("name")
+                    self._db.execute(f"LOAD {name}")
+            return self._db
+
+    def open(self, worker: str) -> DuckDBConnection:
+        conn = DuckDBConnection(self._handle().cursor())
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def quote(self, identifier: str) -> str:
+        return _quote(identifier)
+
+    def render(self, relation: Relation) -> str:
+        parts = [relation.database, relation.schema, relation.identifier]
+        return ".".join(_quote(p) for p in parts if p)
+
+    def create_schema_sql(self, relation: Relation) -> str:
+        return f"create schema if not exists {_quote(relation.database or self._database)}.{_quote(relation.schema)}"
+
+    def drop_sql(self, relation: Relation, kind: RelationKind) -> str:
+        return f"drop {kind} if exists {self.render(relation)} cascade"
+
+    def rename_sql(self, relation: Relation, kind: RelationKind, new_identifier: str) -> str:
+        return f"alter {kind} {self.render(relation)} rename to {_quote(new_identifier)}"
+
+    def create_table_as_sql(self, relation: Relation, select_sql: str) -> str:
+        return f"create table {self.render(relation)} as (\n{select_sql}\n)"
+
+    def create_view_as_sql(self, relation: Relation, select_sql: str) -> str:
+        return f"create view {self.render(relation)} as (\n{select_sql}\n)"
+
+    def begin_sql(self) -> str:
+        return "begin transaction"
+
+    def commit_sql(self) -> str:
+        return "commit"
+
+    def rollback_sql(self) -> str:
+        return "rollback"
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": self.type, "path": self._path, "database": self._database}

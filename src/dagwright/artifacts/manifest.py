@@ -1,0 +1,292 @@
+"""target/manifest.json in dbt's schema v12, for what dagwright knows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagwright import __version__
+from dagwright.artifacts.files import write_json_atomic
+from dagwright.parse.nodes import ColumnInfo, Macro, Manifest, Node, SourceTable
+
+MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
+
+_MODEL_CONFIG_DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    "alias": None,
+    "schema": None,
+    "database": None,
+    "tags": [],
+    "meta": {},
+    "group": None,
+    "materialized": "view",
+    "incremental_strategy": None,
+    "persist_docs": {},
+    "post-hook": [],
+    "pre-hook": [],
+    "quoting": {},
+    "column_types": {},
+    "full_refresh": None,
+    "unique_key": None,
+    "on_schema_change": "ignore",
+    "on_configuration_change": "apply",
+    "grants": {},
+    "packages": [],
+    "docs": {"show": True, "node_color": None},
+    "contract": {"enforced": False, "alias_types": True},
+    "event_time": None,
+    "concurrent_batches": None,
+    "access": "protected",
+}
+
+
+def _hooks(value: Any) -> list[dict[str, Any]]:
+    out = []
+    for i, hook in enumerate(value or []):
+        if isinstance(hook, Mapping):
+            out.append(
+                {
+                    "sql": str(hook.get("sql", "")),
+                    "transaction": bool(hook.get("transaction", True)),
+                    "index": i,
+                }
+            )
+        else:
+            out.append({"sql": str(hook), "transaction": True, "index": i})
+    return out
+
+
+def _config(node: Node) -> dict[str, Any]:
+    config = dict(_MODEL_CONFIG_DEFAULTS)
+    if node.resource_type == "seed":
+        config.update({"materialized": "seed", "delimiter": ",", "quote_columns": None})
+    for key, value in node.config.items():
+        config[key] = value
+    config["pre-hook"] = _hooks(node.config.get("pre-hook"))
+    config["post-hook"] = _hooks(node.config.get("post-hook"))
+    config["tags"] = list(node.tags)
+    return config
+
+
+def _columns(columns: Mapping[str, ColumnInfo]) -> dict[str, Any]:
+    return {
+        name: {
+            "name": c.name,
+            "description": c.description,
+            "meta": dict(c.meta),
+            "data_type": c.data_type,
+            "constraints": [],
+            "quote": c.quote,
+            "config": {"meta": dict(c.meta), "tags": list(c.tags)},
+            "tags": list(c.tags),
+            "granularity": None,
+            "doc_blocks": [],
+        }
+        for name, c in columns.items()
+    }
+
+
+def node_dict(
+    node: Node,
+    relation_name: str | None,
+    compiled: Mapping[str, str] | None,
+    root_path: str,
+    target_path: str,
+    created_at: float,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "database": node.database,
+        "schema": node.schema,
+        "name": node.name,
+        "resource_type": node.resource_type,
+        "package_name": node.package_name,
+        "path": node.path,
+        "original_file_path": node.original_file_path,
+        "unique_id": node.unique_id,
+        "fqn": list(node.fqn),
+        "alias": node.alias,
+        "checksum": {"name": "sha256", "checksum": node.checksum},
+        "config": _config(node),
+        "tags": list(node.tags),
+        "description": node.description,
+        "columns": _columns(node.columns),
+        "meta": dict(node.meta),
+        "group": None,
+        "docs": {"show": True, "node_color": None},
+        "patch_path": node.patch_path,
+        "build_path": None,
+        "unrendered_config": {},
+        "created_at": created_at,
+        "relation_name": relation_name,
+        "raw_code": node.raw_code,
+        "doc_blocks": [],
+        "language": node.language,
+    }
+    if node.resource_type == "seed":
+        out["root_path"] = root_path
+        out["depends_on"] = {"macros": []}
+        return out
+    out.update(
+        {
+            "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in node.refs],
+            "sources": [[s.source_name, s.table_name] for s in node.sources],
+            "metrics": [],
+            "functions": [],
+            "depends_on": {"macros": list(node.depends_on_macros), "nodes": list(node.depends_on)},
+            "compiled_path": None,
+            "contract": {"enforced": False, "alias_types": True, "checksum": None},
+            "access": "protected",
+            "constraints": [],
+            "version": None,
+            "latest_version": None,
+            "deprecation_date": None,
+            "primary_key": [],
+            "time_spine": None,
+        }
+    )
+    if compiled is not None and node.unique_id in compiled:
+        out.update(
+            {
+                "compiled_path": f"{target_path}/compiled/{node.package_name}/{node.original_file_path}",
+                "compiled": True,
+                "compiled_code": compiled[node.unique_id],
+                "extra_ctes_injected": True,
+                "extra_ctes": [],
+            }
+        )
+    return out
+
+
+def source_dict(source: SourceTable, relation_name: str, created_at: float) -> dict[str, Any]:
+    freshness = source.freshness or {
+        "warn_after": {"count": None, "period": None},
+        "error_after": {"count": None, "period": None},
+        "filter": None,
+    }
+    return {
+        "database": source.database,
+        "schema": source.schema,
+        "name": source.name,
+        "resource_type": "source",
+        "package_name": source.package_name,
+        "path": source.path,
+        "original_file_path": source.original_file_path,
+        "unique_id": source.unique_id,
+        "fqn": list(source.fqn),
+        "source_name": source.source_name,
+        "source_description": source.source_description,
+        "loader": source.loader,
+        "identifier": source.identifier,
+        "quoting": {"database": None, "schema": None, "identifier": None, "column": None},
+        "loaded_at_field": source.loaded_at_field,
+        "loaded_at_query": None,
+        "freshness": freshness,
+        "external": None,
+        "description": source.description,
+        "columns": _columns(source.columns),
+        "meta": dict(source.meta),
+        "source_meta": {},
+        "tags": list(source.tags),
+        "config": {
+            "enabled": True,
+            "event_time": None,
+            "freshness": freshness,
+            "meta": {},
+            "tags": list(source.tags),
+        },
+        "patch_path": None,
+        "unrendered_config": {},
+        "relation_name": relation_name,
+        "created_at": created_at,
+        "doc_blocks": [],
+    }
+
+
+def macro_dict(macro: Macro, created_at: float) -> dict[str, Any]:
+    return {
+        "name": macro.name,
+        "resource_type": "macro",
+        "package_name": macro.package_name,
+        "path": macro.original_file_path,
+        "original_file_path": macro.original_file_path,
+        "unique_id": macro.unique_id,
+        "macro_sql": macro.macro_sql,
+        "depends_on": {"macros": []},
+        "description": macro.description,
+        "meta": {},
+        "docs": {"show": True, "node_color": None},
+        "config": {"meta": {}, "docs": {"show": True, "node_color": None}},
+        "patch_path": None,
+        "arguments": [],
+        "created_at": created_at,
+        "supported_languages": None,
+    }
+
+
+def manifest_dict(
+    manifest: Manifest,
+    *,
+    render_relation: Any,
+    invocation_id: str,
+    adapter_type: str,
+    root_path: Path,
+    target_path: str,
+    run_started_at: dt.datetime,
+    compiled: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    created_at = run_started_at.timestamp()
+    nodes = {}
+    for uid, node in manifest.nodes.items():
+        relation = render_relation(node.relation) if node.is_relational else None
+        nodes[uid] = node_dict(node, relation, compiled, str(root_path), target_path, created_at)
+    disabled: dict[str, list[dict[str, Any]]] = {}
+    for uid, node in manifest.disabled.items():
+        disabled.setdefault(uid, []).append(
+            node_dict(node, None, None, str(root_path), target_path, created_at)
+        )
+    parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in (*manifest.nodes, *manifest.sources)}
+    child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in (*manifest.nodes, *manifest.sources)}
+    return {
+        "metadata": {
+            "dbt_schema_version": MANIFEST_SCHEMA,
+            "dbt_version": "1.11.0",
+            "generator": f"dagwright {__version__}",
+            "generated_at": _iso(dt.datetime.now(dt.timezone.utc)),
+            "invocation_id": invocation_id,
+            "invocation_started_at": run_started_at.isoformat(),
+            "env": {},
+            "project_name": manifest.project_name,
+            "adapter_type": adapter_type,
+            "quoting": {"database": True, "schema": True, "identifier": True, "column": None},
+            "run_started_at": run_started_at.isoformat(),
+        },
+        "nodes": nodes,
+        "sources": {
+            uid: source_dict(s, render_relation(s.relation), created_at)
+            for uid, s in manifest.sources.items()
+        },
+        "macros": {uid: macro_dict(m, created_at) for uid, m in manifest.macros.items()},
+        "docs": {},
+        "exposures": {},
+        "metrics": {},
+        "groups": {},
+        "selectors": {},
+        "disabled": disabled,
+        "parent_map": parent_map,
+        "child_map": child_map,
+        "group_map": {},
+        "saved_queries": {},
+        "semantic_models": {},
+        "unit_tests": {},
+        "functions": {},
+    }
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def write_manifest(path: Path, data: dict[str, Any]) -> None:
+    write_json_atomic(path, data)

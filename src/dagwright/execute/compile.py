@@ -1,0 +1,176 @@
+"""Compiling a node: its SQL with every Jinja expression resolved and ephemerals injected.
+
+Static models (see ``parse.static``) are compiled by substitution, with no Jinja at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dagwright.errors import CompilationError, DagwrightError
+from dagwright.materialize.ephemeral import inject_ctes
+from dagwright.parse.nodes import Manifest, Node
+from dagwright.parse.static import Expr
+from dagwright.rendering.context import (
+    CompileState,
+    ConfigObject,
+    JinjaRelation,
+    RunContext,
+    _ref_args,
+    _source_args,
+    compile_context,
+    ephemeral_cte_name,
+    resolve_ref,
+    resolve_source,
+)
+from dagwright.rendering.jinja import LazyContext, compile_template, render_error, render_template
+
+
+@dataclass(frozen=True)
+class CompiledNode:
+    node: Node
+    sql: str
+    pre_hooks: tuple[str, ...]
+    post_hooks: tuple[str, ...]
+    ephemerals: tuple[str, ...]
+
+
+def _hook_sql(hook: Any) -> str:
+    if isinstance(hook, Mapping):
+        return str(hook.get("sql") or "")
+    return str(hook)
+
+
+class Compiler:
+    def __init__(
+        self,
+        run: RunContext,
+        manifest: Manifest,
+        templates: dict[str, Any],
+        static_parts: Mapping[str, tuple[Any, ...]],
+    ) -> None:
+        self.run = run
+        self.manifest = manifest
+        self.templates = templates
+        self.static_parts = static_parts
+        self._ephemeral_sql: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def _render_static(self, node: Node, parts: tuple[Any, ...], state: CompileState) -> str:
+        base: dict[str, Any] | None = None
+        out: list[str] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            assert isinstance(part, Expr)
+            kind = part.kind
+            if kind == "ref":
+                call = _ref_args(part.args, dict(part.kwargs))
+                call = type(call)(call.name, call.package, call.version, part.line)
+                out.append(str(resolve_ref(self.run, self.manifest, node, state, call)))
+            elif kind == "source":
+                call = _source_args(part.args)
+                call = type(call)(call.source_name, call.table_name, part.line)
+                out.append(str(resolve_source(self.run, self.manifest, node, call)))
+            elif kind == "this":
+                out.append(self.run.render_relation(node.relation))
+            elif kind == "config":
+                continue
+            else:  # var, env_var
+                if base is None:
+                    base = self.run.base_values(node.name)
+                try:
+                    value = base[kind](*part.args, **dict(part.kwargs))
+                except CompilationError as exc:
+                    exc.line = exc.line or part.line
+                    raise
+                out.append(str(value))
+        return "".join(out)
+
+    def _render(self, node: Node, state: CompileState, is_incremental: Callable[[], bool]) -> str:
+        parts = self.static_parts.get(node.unique_id)
+        if parts is not None:
+            return self._render_static(node, parts, state)
+        template = self.templates.get(node.unique_id)
+        if template is None:
+            template = compile_template(node.raw_code, node.original_file_path, node.unique_id)
+            self.templates[node.unique_id] = template
+        ctx = compile_context(self.run, self.manifest, node, state, is_incremental=is_incremental)
+        return render_template(template, ctx)
+
+    def _ephemeral(self, unique_id: str) -> tuple[str, tuple[str, ...]]:
+        """An ephemeral model's SQL and the ephemerals it uses itself (memoized)."""
+        with self._lock:
+            cached = self._ephemeral_sql.get(unique_id)
+        if cached is not None:
+            return cached
+        node = self.manifest.nodes[unique_id]
+        state = CompileState()
+        try:
+            sql = self._render(node, state, lambda: False)
+        except DagwrightError as exc:
+            raise render_error(exc, node.original_file_path, node.unique_id) from None
+        except Exception as exc:
+            raise render_error(exc, node.original_file_path, node.unique_id) from None
+        result = (sql, tuple(state.ephemerals))
+        with self._lock:
+            self._ephemeral_sql[unique_id] = result
+        return result
+
+    def _cte_list(self, direct: list[str]) -> list[tuple[str, str]]:
+        ordered: list[tuple[str, str]] = []
+        seen: set[str] = set()
+
+        def visit(unique_id: str) -> None:
+            if unique_id in seen:
+                return
+            seen.add(unique_id)
+            sql, deps = self._ephemeral(unique_id)
+            for dep in deps:
+                visit(dep)
+            ordered.append((ephemeral_cte_name(self.manifest.nodes[unique_id].name), sql))
+
+        for unique_id in direct:
+            visit(unique_id)
+        return ordered
+
+    def compile(self, node: Node, is_incremental: Callable[[], bool] = lambda: False) -> CompiledNode:
+        state = CompileState()
+        try:
+            sql = self._render(node, state, is_incremental)
+            ctes = self._cte_list(state.ephemerals)
+            hooks = self._hooks(node, is_incremental)
+        except Exception as exc:
+            raise render_error(exc, node.original_file_path, node.unique_id) from None
+        return CompiledNode(node, inject_ctes(sql, ctes), hooks[0], hooks[1], tuple(state.ephemerals))
+
+    def _hooks(
+        self, node: Node, is_incremental: Callable[[], bool]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        pre = [_hook_sql(h) for h in node.config.get("pre-hook") or []]
+        post = [_hook_sql(h) for h in node.config.get("post-hook") or []]
+        if not pre and not post:
+            return (), ()
+        ctx: LazyContext | None = None
+
+        def render(text: str) -> str:
+            nonlocal ctx
+            if "{{" not in text and "{%" not in text:
+                return text
+            if ctx is None:
+                ctx = compile_context(
+                    self.run, self.manifest, node, CompileState(), is_incremental=is_incremental
+                )
+            return render_template(compile_template(text, node.original_file_path, node.unique_id), ctx)
+
+        return (
+            tuple(s for s in (render(h).strip() for h in pre) if s),
+            tuple(s for s in (render(h).strip() for h in post) if s),
+        )
+
+
+__all__ = ["CompiledNode", "Compiler", "ConfigObject", "JinjaRelation"]

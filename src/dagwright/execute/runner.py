@@ -1,0 +1,211 @@
+"""Running one node on one worker: compile, build, publish — and an honest outcome.
+
+The outcome says what happened in the warehouse:
+- ``success``: published by this run;
+- ``error``: its own failure (nothing published; the previous relation is intact);
+- ``cancelled``: it had submitted work when the run stopped; nothing was published;
+- ``skipped`` "not started: ...": the run stopped before it submitted anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagwright.adapters.base import Adapter, Connection, DatabaseError
+from dagwright.artifacts.files import write_text_atomic
+from dagwright.errors import DagwrightError
+from dagwright.execute.compile import Compiler
+from dagwright.execute.results import RunResult, Status, Timing, utcnow
+from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
+from dagwright.materialize.base import Materialization, NodeJob
+from dagwright.materialize.incremental import IncrementalMaterialization
+from dagwright.materialize.seed import SeedMaterialization
+from dagwright.materialize.table import TableMaterialization
+from dagwright.materialize.view import ViewMaterialization
+from dagwright.parse.nodes import Manifest, Node
+
+
+@dataclass
+class Worker:
+    """One worker thread's identity and (lazily opened) connection."""
+
+    name: str
+    adapter: Adapter
+    _connection: Connection | None = field(default=None, repr=False)
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = self.adapter.open(self.name)
+        return self._connection
+
+
+def _kind_label(node: Node) -> str:
+    if node.resource_type == "seed":
+        return "seed file"
+    return f"sql {node.materialized} model"
+
+
+def error_message(node: Node, kind: str, detail: str) -> str:
+    return f"{kind} Error in {node.resource_type} {node.name} ({node.original_file_path})\n  {detail}"
+
+
+class NodeRunner:
+    def __init__(
+        self,
+        manifest: Manifest,
+        compiler: Compiler,
+        adapter: Adapter,
+        stop: Stop,
+        registry: StatementRegistry,
+        *,
+        project_root: Path,
+        target_dir: Path,
+        full_refresh: bool = False,
+        on_failure: Callable[[str], None] | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.compiler = compiler
+        self.adapter = adapter
+        self.stop = stop
+        self.registry = registry
+        self.project_root = project_root
+        self.target_dir = target_dir
+        self.full_refresh = full_refresh
+        self.on_failure = on_failure
+
+    def compiled_path(self, node: Node, folder: str = "compiled") -> Path:
+        return self.target_dir / folder / node.package_name / node.original_file_path
+
+    def describe(self, node: Node) -> str:
+        return f"{_kind_label(node)} {node.schema}.{node.alias}"
+
+    def _materialization(self, node: Node, sql: str, compiled: Any, existing: str | None) -> Materialization:
+        job = NodeJob(
+            node=node,
+            sql=sql,
+            pre_hooks=compiled.pre_hooks if compiled else (),
+            post_hooks=compiled.post_hooks if compiled else (),
+            full_refresh=self.full_refresh or bool(node.config.get("full_refresh")),
+        )
+        if node.resource_type == "seed":
+            return SeedMaterialization(self.adapter, job, self.project_root / node.original_file_path)
+        kind = node.materialized
+        if kind == "table":
+            return TableMaterialization(self.adapter, job)
+        if kind == "view":
+            return ViewMaterialization(self.adapter, job)
+        if kind == "incremental":
+            return IncrementalMaterialization(self.adapter, job, existing)
+        raise DagwrightError(f"materialization '{kind}' is not supported yet", node=node.unique_id)
+
+    def run(self, unique_id: str, worker: Worker) -> RunResult:
+        node = self.manifest.nodes[unique_id]
+        relation_name = self.adapter.render(node.relation)
+        started = time.perf_counter()
+        compile_start = utcnow()
+        timing: list[Timing] = []
+        compiled_code: str | None = None
+        submitted = False
+        conn: GuardedConnection | None = None
+        materialization: Materialization | None = None
+
+        def result(
+            status: str, message: str, response: dict[str, Any] | None = None, **extra: Any
+        ) -> RunResult:
+            return RunResult(
+                unique_id=unique_id,
+                status=status,
+                message=message,
+                thread_id=worker.name,
+                timing=tuple(timing),
+                execution_time=time.perf_counter() - started,
+                adapter_response=response or {},
+                compiled_code=compiled_code,
+                relation_name=relation_name,
+                **extra,
+            )
+
+        try:
+            self.stop.check()
+            conn = GuardedConnection(worker.connection, self.registry, worker.name, unique_id, self.stop)
+            existing = None
+            compiled = None
+            if node.resource_type == "seed":
+                compiled_code = ""
+            else:
+                if node.materialized == "incremental":
+                    submitted = True
+                    existing = conn.relation_kind(node.relation)
+                full = self.full_refresh or bool(node.config.get("full_refresh"))
+                incremental = node.materialized == "incremental" and existing == "table" and not full
+                compiled = self.compiler.compile(node, is_incremental=lambda: incremental)
+                compiled_code = compiled.sql
+                write_text_atomic(self.compiled_path(node), compiled_code)
+            timing.append(Timing("compile", compile_start, utcnow()))
+            execute_start = utcnow()
+            try:
+                materialization = self._materialization(node, compiled_code or "", compiled, existing)
+                submitted = True
+                materialization.build(conn)
+                self.stop.check()  # the publish gate
+                outcome = materialization.publish(conn)
+            finally:
+                timing.append(Timing("execute", execute_start, utcnow()))
+            return result(Status.SUCCESS, outcome.message, outcome.result.adapter_response())
+        except Stopped as stopped:
+            self._abort(materialization, conn)
+            if not timing:
+                timing.append(Timing("compile", compile_start, utcnow()))
+            if not submitted:
+                return result(Status.SKIPPED, f"not started: {stopped.trigger}", cause=stopped.trigger)
+            return result(
+                Status.CANCELLED,
+                f"cancelled: {stopped.trigger}; {relation_name} was not changed",
+                cause=stopped.trigger,
+            )
+        except DatabaseError as exc:
+            # Signal the failure before cleaning up, so fail-fast reacts at once.
+            if self.on_failure is not None:
+                self.on_failure(unique_id)
+            self._abort(materialization, conn)
+            if not timing or timing[-1].name != "execute":
+                timing.append(Timing("execute", utcnow(), utcnow()))
+            return result(
+                Status.ERROR,
+                error_message(node, "Runtime", str(exc).strip()),
+                compiled_path=self._written(node, compiled_code),
+            )
+        except DagwrightError as exc:
+            if self.on_failure is not None:
+                self.on_failure(unique_id)
+            self._abort(materialization, conn)
+            if not timing:
+                timing.append(Timing("compile", compile_start, utcnow()))
+            detail = exc.message + (f" (line {exc.line})" if exc.line else "")
+            return result(Status.ERROR, error_message(node, "Compilation", detail))
+        except Exception as exc:  # an unexpected failure is still this node's outcome
+            if self.on_failure is not None:
+                self.on_failure(unique_id)
+            self._abort(materialization, conn)
+            return result(Status.ERROR, error_message(node, "Internal", f"{type(exc).__name__}: {exc}"))
+
+    def _written(self, node: Node, compiled_code: str | None) -> str | None:
+        if compiled_code is None or node.resource_type == "seed":
+            return None
+        try:
+            return str(self.compiled_path(node).relative_to(self.project_root))
+        except ValueError:
+            return str(self.compiled_path(node))
+
+    @staticmethod
+    def _abort(materialization: Materialization | None, conn: GuardedConnection | None) -> None:
+        if materialization is not None and conn is not None:
+            try:
+                materialization.abort(conn)
+            except Exception:
+                pass

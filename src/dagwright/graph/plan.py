@@ -1,0 +1,93 @@
+"""From a selection to a ``Plan``: the nodes to execute, their edges, their priorities.
+
+Ephemeral models are not executed (their SQL is compiled into their consumers), so the
+plan's edges go through them. A node's priority is its remaining critical path: the
+longest chain of estimated durations from it to a leaf of the plan.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from dagwright.parse.nodes import Manifest
+
+#: seconds assumed for a node with no recorded duration
+NEUTRAL_ESTIMATE = 1.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    order: tuple[str, ...]  # topological order (also the order of the initial listing)
+    parents: Mapping[str, frozenset[str]]  # within the plan
+    children: Mapping[str, frozenset[str]]
+    priority: Mapping[str, float]  # remaining critical path in estimated seconds
+    estimates: Mapping[str, float]
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+def _executable_parents(
+    manifest: Manifest, unique_id: str, memo: dict[str, frozenset[str]]
+) -> frozenset[str]:
+    """Parents that are real (non-ephemeral) nodes, looking through ephemeral models."""
+    cached = memo.get(unique_id)
+    if cached is not None:
+        return cached
+    out: set[str] = set()
+    for parent in manifest.parents.get(unique_id, ()):
+        node = manifest.nodes.get(parent)
+        if node is None:
+            continue  # a source
+        if node.resource_type == "model" and node.materialized == "ephemeral":
+            out |= _executable_parents(manifest, parent, memo)
+        else:
+            out.add(parent)
+    result = frozenset(out)
+    memo[unique_id] = result
+    return result
+
+
+def build_plan(
+    manifest: Manifest,
+    selected: Iterable[str],
+    durations: Mapping[str, float] | None = None,
+) -> Plan:
+    durations = durations or {}
+    memo: dict[str, frozenset[str]] = {}
+    chosen = {
+        uid
+        for uid in selected
+        if uid in manifest.nodes
+        and not (
+            manifest.nodes[uid].resource_type == "model" and manifest.nodes[uid].materialized == "ephemeral"
+        )
+    }
+    parents = {uid: _executable_parents(manifest, uid, memo) & chosen for uid in chosen}
+    children: dict[str, set[str]] = {uid: set() for uid in chosen}
+    for uid, ps in parents.items():
+        for p in ps:
+            children[p].add(uid)
+    sorter = graphlib.TopologicalSorter(parents)
+    order: list[str] = []
+    sorter.prepare()
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    known = [d for d in durations.values() if d > 0]
+    neutral = sorted(known)[len(known) // 2] if known else NEUTRAL_ESTIMATE
+    estimates = {uid: durations.get(uid, neutral) for uid in chosen}
+    priority: dict[str, float] = {}
+    for uid in reversed(order):
+        tail = max((priority[c] for c in children[uid]), default=0.0)
+        priority[uid] = estimates[uid] + tail
+    return Plan(
+        order=tuple(order),
+        parents=parents,
+        children={k: frozenset(v) for k, v in children.items()},
+        priority=priority,
+        estimates=estimates,
+    )

@@ -1,0 +1,180 @@
+"""The stop of a run and the registry of in-flight statements.
+
+This sits below both the scheduler and the materializations: a materialization only gets
+a ``GuardedConnection``, which checks the ``Stop`` immediately before each statement is
+submitted and registers the statement so that a stop can cancel it. A cancel that reaches
+an idle connection is lost on every engine, so the canceller re-sends until each worker
+that had a statement in flight has returned from it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dagwright.adapters.base import Connection, ExecResult, Relation, RelationKind, StatementCancelled
+
+
+class Stopped(Exception):
+    """Raised instead of submitting a statement once the run has stopped."""
+
+    def __init__(self, trigger: str) -> None:
+        super().__init__(trigger)
+        self.trigger = trigger
+
+
+class Stop:
+    """Set once, with its trigger; every later ``trigger`` call is ignored."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self.trigger_text: str | None = None
+        self.kind: str | None = None  # "fail-fast", "SIGINT", "SIGTERM", "cancel"
+        self.at: float | None = None  # time.time() of the stop
+        self._listeners: list[Callable[[], None]] = []
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def trigger(self, kind: str, text: str) -> bool:
+        """Stop the run. Returns False if it had already stopped."""
+        with self._lock:
+            if self._event.is_set():
+                return False
+            self.kind = kind
+            self.trigger_text = text
+            self.at = time.time()
+            self._event.set()
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+        return True
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Stopped(self.trigger_text or "stopped")
+
+
+@dataclass
+class _InFlight:
+    node_id: str
+    connection: Connection
+    started: float
+
+
+class StatementRegistry:
+    """Which statement is in flight on which worker; cancels them all on a stop."""
+
+    #: how long to wait between re-sent cancels
+    RESEND_INTERVAL = 0.01
+
+    def __init__(self, stop: Stop) -> None:
+        self._stop = stop
+        self._lock = threading.Condition(threading.Lock())
+        self._in_flight: dict[str, _InFlight] = {}
+        self.cancel_finished_at: float | None = None
+        self._canceller: threading.Thread | None = None
+        stop.add_listener(self._start_canceller)
+
+    def enter(self, worker: str, node_id: str, connection: Connection) -> None:
+        """Register a statement about to be submitted, or raise Stopped.
+
+        The stop check and the registration happen under one lock, so a stop either sees
+        this statement (and cancels it) or this call sees the stop (and nothing runs).
+        """
+        with self._lock:
+            self._stop.check()
+            self._in_flight[worker] = _InFlight(node_id, connection, time.perf_counter())
+
+    def leave(self, worker: str) -> None:
+        with self._lock:
+            self._in_flight.pop(worker, None)
+            self._lock.notify_all()
+
+    def in_flight(self) -> dict[str, str]:
+        with self._lock:
+            return {w: f.node_id for w, f in self._in_flight.items()}
+
+    def _start_canceller(self) -> None:
+        thread = threading.Thread(target=self._cancel_all, name="dagwright-canceller", daemon=True)
+        self._canceller = thread
+        thread.start()
+
+    def _cancel_all(self) -> None:
+        # Re-send until every statement in flight at (or after) the stop has returned: a
+        # cancel that lands just before the engine starts the query is lost.
+        with self._lock:
+            while self._in_flight:
+                for flight in list(self._in_flight.values()):
+                    flight.connection.cancel()
+                self._lock.wait(self.RESEND_INTERVAL)
+            self.cancel_finished_at = time.time()
+
+    def wait_cancelled(self, timeout: float | None = None) -> bool:
+        thread = self._canceller
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+
+class GuardedConnection:
+    """A worker's connection as a materialization sees it: every statement is guarded."""
+
+    def __init__(
+        self, connection: Connection, registry: StatementRegistry, worker: str, node_id: str, stop: Stop
+    ) -> None:
+        self.raw = connection
+        self._registry = registry
+        self._worker = worker
+        self.node_id = node_id
+        self._stop = stop
+        self.statements: list[str] = []
+        self.last_result: ExecResult | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
+        self._registry.enter(self._worker, self.node_id, self.raw)
+        try:
+            self.statements.append(sql)
+            result = self.raw.execute(sql, params)
+        except StatementCancelled:
+            raise Stopped(self._stop.trigger_text or "cancelled") from None
+        finally:
+            self._registry.leave(self._worker)
+        self.last_result = result
+        return result
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:
+        self._registry.enter(self._worker, self.node_id, self.raw)
+        try:
+            self.statements.append(sql)
+            return self.raw.executemany(sql, rows)
+        except StatementCancelled:
+            raise Stopped(self._stop.trigger_text or "cancelled") from None
+        finally:
+            self._registry.leave(self._worker)
+
+    def execute_unguarded(self, sql: str) -> ExecResult:
+        """For clean-up after a stop (ROLLBACK, dropping a temporary relation): never blocked."""
+        return self.raw.execute(sql)
+
+    def relation_kind(self, relation: Relation) -> RelationKind | None:
+        self._registry.enter(self._worker, self.node_id, self.raw)
+        try:
+            return self.raw.relation_kind(relation)
+        except StatementCancelled:
+            raise Stopped(self._stop.trigger_text or "cancelled") from None
+        finally:
+            self._registry.leave(self._worker)

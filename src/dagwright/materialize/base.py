@@ -1,0 +1,115 @@
+"""What every materialization shares: build under a temporary name, then publish.
+
+A materialization turns a compiled node into statements in two phases. ``build`` does all
+the work without changing what readers of the target relation see; ``publish`` makes the
+result visible (on DuckDB: renames inside the transaction that ``build`` opened, then
+COMMIT). The runner calls ``publish`` only if the run has not stopped, and ``abort`` on
+any stop or error so nothing is left behind under a temporary name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from dagwright.adapters.base import Adapter, ExecResult, Relation, RelationKind
+from dagwright.guard import GuardedConnection
+from dagwright.parse.nodes import Node
+
+TMP_SUFFIX = "__dbt_tmp"
+BACKUP_SUFFIX = "__dbt_backup"
+
+
+@dataclass
+class BuildOutcome:
+    """What publish reports: the response of the statement that did the work."""
+
+    result: ExecResult = field(default_factory=ExecResult)
+    message: str = "OK"
+
+
+class Materialization(Protocol):
+    def build(self, conn: GuardedConnection) -> None: ...
+
+    def publish(self, conn: GuardedConnection) -> BuildOutcome: ...
+
+    def abort(self, conn: GuardedConnection) -> None: ...
+
+
+@dataclass
+class NodeJob:
+    """A compiled node ready to materialize."""
+
+    node: Node
+    sql: str
+    pre_hooks: Sequence[str] = ()
+    post_hooks: Sequence[str] = ()
+    full_refresh: bool = False
+
+
+class TransactionalSwap:
+    """Build into ``<name>__dbt_tmp`` in a transaction; publish swaps it in and commits.
+
+    Subclasses say how the temporary relation is built and which kind it is.
+    """
+
+    kind: RelationKind = "table"
+
+    def __init__(self, adapter: Adapter, job: NodeJob) -> None:
+        self.adapter = adapter
+        self.job = job
+        self.target = job.node.relation
+        self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
+        self.backup = self.target.with_identifier(self.target.identifier + BACKUP_SUFFIX)
+        self._in_transaction = False
+        self._work: ExecResult | None = None
+
+    # subclasses ------------------------------------------------------------------------
+    def build_temp(self, conn: GuardedConnection) -> ExecResult:
+        raise NotImplementedError
+
+    def success_message(self, result: ExecResult) -> str:
+        return "OK"
+
+    # protocol ------------------------------------------------------------------------------
+    def build(self, conn: GuardedConnection) -> None:
+        conn.execute(self.adapter.begin_sql())
+        self._in_transaction = True
+        for hook in self.job.pre_hooks:
+            conn.execute(hook)
+        for stale in (self.temp, self.backup):
+            kind = conn.relation_kind(stale)
+            if kind is not None:
+                conn.execute(self.adapter.drop_sql(stale, kind))
+        self._work = self.build_temp(conn)
+
+    def publish(self, conn: GuardedConnection) -> BuildOutcome:
+        existing = conn.relation_kind(self.target)
+        if existing is not None:
+            conn.execute(self.adapter.rename_sql(self.target, existing, self.backup.identifier))
+        conn.execute(self.adapter.rename_sql(self.temp, self.kind, self.target.identifier))
+        for hook in self.job.post_hooks:
+            conn.execute(hook)
+        if existing is not None:
+            conn.execute(self.adapter.drop_sql(self.backup, existing))
+        conn.execute(self.adapter.commit_sql())
+        self._in_transaction = False
+        result = self._work or ExecResult()
+        return BuildOutcome(result, self.success_message(result))
+
+    def abort(self, conn: GuardedConnection) -> None:
+        if self._in_transaction:
+            self._in_transaction = False
+            try:
+                conn.execute_unguarded(self.adapter.rollback_sql())
+            except Exception:
+                pass
+
+
+def run_all(conn: GuardedConnection, statements: Sequence[str]) -> None:
+    for sql in statements:
+        conn.execute(sql)
+
+
+RelationLookup = Callable[[Relation], RelationKind | None]

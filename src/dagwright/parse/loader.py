@@ -1,0 +1,522 @@
+"""From project files to a linked ``Manifest``.
+
+Per model: the static path (``parse.static``) when its Jinja is simple, a parse-time
+render otherwise. Then names are resolved to unique_ids, with clear errors for unknown
+refs, duplicates and cycles.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dagwright.adapters.base import Relation
+from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
+from dagwright.parse.nodes import Macro, Manifest, Node, RefCall, SourceCall, SourceTable
+from dagwright.parse.static import Expr, analyze
+from dagwright.project.config import ProjectConfig, merge_config
+from dagwright.project.files import ProjectFile, find_files
+from dagwright.project.properties import Patch, Properties, SourceDefinition, load_properties
+from dagwright.rendering.context import ConfigObject, ParseRecorder, RunContext, parse_context
+from dagwright.rendering.jinja import (
+    LazyContext,
+    MacroFile,
+    MacroRegistry,
+    MacroSource,
+    compile_template,
+    macro_names,
+    render_error,
+    render_template,
+)
+
+MATERIALIZATIONS = (
+    "view",
+    "table",
+    "ephemeral",
+    "incremental",
+    "materialized_view",
+    "snapshot",
+    "seed",
+    "test",
+)
+
+_MACRO_BLOCK = re.compile(r"{%-?\s*macro\s+(\w+)\b.*?{%-?\s*endmacro\s*-?%}", re.S)
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    models: list[ProjectFile]
+    seeds: list[ProjectFile]
+    macros: list[ProjectFile]
+    properties: list[ProjectFile]
+
+
+def discover(project: ProjectConfig) -> ProjectFiles:
+    root = project.root
+    yml_roots = (*project.model_paths, *project.seed_paths, *project.snapshot_paths, *project.macro_paths)
+    return ProjectFiles(
+        models=list(find_files(root, project.model_paths, (".sql",))),
+        seeds=list(find_files(root, project.seed_paths, (".csv",))),
+        macros=list(find_files(root, project.macro_paths, (".sql",))),
+        properties=list(find_files(root, dict.fromkeys(yml_roots), (".yml", ".yaml"))),
+    )
+
+
+def load_macros(project: ProjectConfig, files: list[ProjectFile]) -> tuple[dict[str, Macro], MacroRegistry]:
+    macros: dict[str, Macro] = {}
+    by_name: dict[str, MacroFile] = {}
+    for file in files:
+        text = file.path.read_text(encoding="utf-8")
+        rel = file.original_file_path
+        found = macro_names(text, rel)
+        if not found:
+            continue
+        blocks = {m.group(1): m.group(0) for m in _MACRO_BLOCK.finditer(text)}
+        macro_file = MacroFile(MacroSource(file.path, rel, text, tuple(n for n, _, _ in found)))
+        for name, line, args in found:
+            unique_id = f"macro.{project.name}.{name}"
+            if unique_id in macros:
+                raise ProjectError(
+                    f"macro '{name}' is defined twice: in {macros[unique_id].original_file_path} and in {rel}",
+                    path=rel,
+                    line=line,
+                )
+            macros[unique_id] = Macro(
+                unique_id=unique_id,
+                name=name,
+                package_name=project.name,
+                path=file.relative,
+                original_file_path=rel,
+                macro_sql=blocks.get(name, ""),
+                line=line,
+                arguments=args,
+            )
+            by_name[name] = macro_file
+    return macros, MacroRegistry(by_name)
+
+
+class NameGenerator:
+    """dbt's generate_schema_name / generate_alias_name / generate_database_name,
+    or the project's own macros of those names."""
+
+    def __init__(self, run: RunContext, target_schema: str, target_database: str | None) -> None:
+        self.run = run
+        self.target_schema = target_schema
+        self.target_database = target_database
+        self._custom = {
+            kind: kind in run.macros.by_name
+            for kind in ("generate_schema_name", "generate_alias_name", "generate_database_name")
+        }
+
+    def _call(self, macro: str, value: Any, node: Node) -> str:
+        ctx = LazyContext(self.run.base_values(node.name), self.run.macros)
+        ctx["this"] = None
+        try:
+            result = ctx[macro](value, _NodeView(node))
+        except DagwrightError:
+            raise
+        except Exception as exc:
+            raise render_error(exc, node.original_file_path, node.unique_id) from None
+        return str(result).strip()
+
+    def schema(self, custom: Any, node: Node) -> str:
+        if self._custom["generate_schema_name"]:
+            return self._call("generate_schema_name", custom, node)
+        if not custom:
+            return self.target_schema
+        return f"{self.target_schema}_{str(custom).strip()}"
+
+    def alias(self, custom: Any, node: Node) -> str:
+        if self._custom["generate_alias_name"]:
+            return self._call("generate_alias_name", custom, node)
+        return str(custom).strip() if custom else node.name
+
+    def database(self, custom: Any, node: Node) -> str | None:
+        if self._custom["generate_database_name"]:
+            return self._call("generate_database_name", custom, node)
+        return str(custom).strip() if custom else self.target_database
+
+
+class _NodeView:
+    """What generate_*_name macros see as ``node``."""
+
+    def __init__(self, node: Node) -> None:
+        self.name = node.name
+        self.resource_type = node.resource_type
+        self.unique_id = node.unique_id
+        self.fqn = list(node.fqn)
+        self.path = node.path
+        self.original_file_path = node.original_file_path
+        self.package_name = node.package_name
+        self.config = ConfigObject(node.config, None)
+        self.tags = list(node.tags)
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
+
+def _static_config(parts: tuple[Any, ...]) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for part in parts:
+        if isinstance(part, Expr) and part.kind == "config":
+            for arg in part.args:
+                if isinstance(arg, Mapping):
+                    config.update(arg)
+            config.update(dict(part.kwargs))
+    return config
+
+
+def _static_calls(parts: tuple[Any, ...]) -> tuple[list[RefCall], list[SourceCall]]:
+    refs: list[RefCall] = []
+    sources: list[SourceCall] = []
+    for part in parts:
+        if not isinstance(part, Expr):
+            continue
+        if part.kind == "ref":
+            kwargs = dict(part.kwargs)
+            version = kwargs.get("version", kwargs.get("v"))
+            version = str(version) if version is not None else None
+            if len(part.args) == 1:
+                refs.append(RefCall(str(part.args[0]), None, version, part.line))
+            elif len(part.args) == 2:
+                refs.append(RefCall(str(part.args[1]), str(part.args[0]), version, part.line))
+            else:
+                raise CompilationError("ref() takes one or two arguments", line=part.line)
+        elif part.kind == "source":
+            if len(part.args) != 2:
+                raise CompilationError("source() takes two arguments", line=part.line)
+            sources.append(SourceCall(str(part.args[0]), str(part.args[1]), part.line))
+    return refs, sources
+
+
+class ManifestLoader:
+    def __init__(
+        self,
+        project: ProjectConfig,
+        run: RunContext,
+        target_schema: str,
+        target_database: str | None,
+    ) -> None:
+        self.project = project
+        self.run = run
+        self.names = NameGenerator(run, target_schema, target_database)
+        self.target_database = target_database
+        self.templates: dict[str, Any] = {}
+        self.static_parts: dict[str, tuple[Any, ...]] = {}
+
+    # -- nodes ---------------------------------------------------------------------------
+    def _finish(self, node: Node, config: dict[str, Any]) -> Node:
+        node = replace(node, config=config)
+        database = self.names.database(config.get("database"), node)
+        schema = self.names.schema(config.get("schema"), node)
+        alias = self.names.alias(config.get("alias"), node)
+        return replace(node, database=database, schema=schema, alias=alias)
+
+    def _apply_patch(self, node: Node, patch: Patch | None) -> Node:
+        if patch is None:
+            return node
+        return replace(
+            node,
+            description=patch.description,
+            columns=patch.columns,
+            patch_path=f"{self.project.name}://{patch.file}",
+            meta=patch.meta,
+        )
+
+    def parse_model(self, file: ProjectFile, patch: Patch | None) -> Node:
+        project = self.project
+        raw_bytes = file.path.read_bytes()
+        rel = file.original_file_path
+        try:
+            text = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProjectError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", path=rel) from None
+        raw = text.strip()
+        name = file.stem
+        fqn = (project.name, *file.folders, name)
+        unique_id = f"model.{project.name}.{name}"
+        config = project.models.resolve(fqn)
+        config.setdefault("materialized", "view")
+        if patch is not None:
+            config = merge_config(config, patch.config)
+        node = Node(
+            unique_id=unique_id,
+            resource_type="model",
+            package_name=project.name,
+            name=name,
+            path=file.relative,
+            original_file_path=rel,
+            fqn=fqn,
+            raw_code=raw,
+            config=config,
+            database=self.target_database,
+            schema=self.names.target_schema,
+            alias=name,
+            checksum=hashlib.sha256(raw_bytes).hexdigest(),
+        )
+        node = self._apply_patch(node, patch)
+        parts = analyze(raw)
+        if parts is not None:
+            try:
+                refs, sources = _static_calls(parts)
+            except CompilationError as exc:
+                exc.path, exc.node = rel, unique_id
+                raise
+            in_file = _static_config(parts)
+            self.static_parts[unique_id] = parts
+        else:
+            template = compile_template(raw, rel, unique_id)
+            self.templates[unique_id] = template
+            recorder = ParseRecorder()
+            provisional = self._finish(node, config)
+            try:
+                render_template(template, parse_context(self.run, provisional, recorder))
+            except Exception as exc:
+                raise render_error(exc, rel, unique_id) from None
+            refs, sources, in_file = recorder.refs, recorder.sources, recorder.config
+        config = merge_config(config, in_file)
+        materialized = config.get("materialized")
+        if materialized not in MATERIALIZATIONS:
+            raise ProjectError(
+                f"unknown materialization '{materialized}'",
+                path=rel,
+                node=unique_id,
+                hint=did_you_mean(str(materialized), MATERIALIZATIONS[:5])
+                or f"use one of: {', '.join(MATERIALIZATIONS[:5])}",
+            )
+        node = replace(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None)
+        return self._finish(node, config)
+
+    def parse_seed(self, file: ProjectFile, patch: Patch | None) -> Node:
+        project = self.project
+        name = file.stem
+        fqn = (project.name, *file.folders, name)
+        config = project.seeds.resolve(fqn)
+        if patch is not None:
+            config = merge_config(config, patch.config)
+        config["materialized"] = "seed"
+        node = Node(
+            unique_id=f"seed.{project.name}.{name}",
+            resource_type="seed",
+            package_name=project.name,
+            name=name,
+            path=file.relative,
+            original_file_path=file.original_file_path,
+            fqn=fqn,
+            raw_code="",
+            config=config,
+            database=self.target_database,
+            schema=self.names.target_schema,
+            alias=name,
+            checksum=hashlib.sha256(file.path.read_bytes()).hexdigest(),
+            static=True,
+        )
+        return self._finish(self._apply_patch(node, patch), config)
+
+    def render_yaml_value(self, value: Any, path: str) -> Any:
+        """Strings in property files may use Jinja (target, var, env_var), as in dbt."""
+        if isinstance(value, str) and ("{{" in value or "{%" in value):
+            ctx = LazyContext(self.run.base_values(None), self.run.macros)
+            try:
+                return render_template(compile_template(value, path), ctx).strip()
+            except DagwrightError:
+                raise
+            except Exception as exc:
+                raise render_error(exc, path, "") from None
+        if isinstance(value, Mapping):
+            return {k: self.render_yaml_value(v, path) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.render_yaml_value(v, path) for v in value]
+        return value
+
+    def parse_sources(self, definitions: list[SourceDefinition]) -> dict[str, SourceTable]:
+        project = self.project
+        out: dict[str, SourceTable] = {}
+        for definition in definitions:
+            rel = definition.file.original_file_path
+            data = {
+                k: (v if k == "tables" else self.render_yaml_value(v, rel))
+                for k, v in definition.data.items()
+            }
+            tables = data.get("tables") or []
+            if not isinstance(tables, list):
+                raise ProjectError(f"'tables' of source '{definition.name}' must be a list", path=rel)
+            source_config = dict(data.get("config") or {})
+            for table in tables:
+                if not isinstance(table, Mapping) or "name" not in table:
+                    raise ProjectError(f"each table of source '{definition.name}' needs a 'name'", path=rel)
+                table = {
+                    k: (v if k == "columns" else self.render_yaml_value(v, rel)) for k, v in table.items()
+                }
+                tname = str(table["name"])
+                unique_id = f"source.{project.name}.{definition.name}.{tname}"
+                if unique_id in out:
+                    raise ProjectError(
+                        f"source table '{definition.name}.{tname}' is defined twice "
+                        f"(in {out[unique_id].original_file_path} and {rel})",
+                        path=rel,
+                    )
+                fqn = (project.name, *definition.file.folders, definition.name, tname)
+                config = merge_config(project.sources.resolve(fqn), source_config)
+                config = merge_config(config, dict(table.get("config") or {}))
+                from dagwright.project.properties import _columns
+
+                columns, _tests = _columns(table.get("columns"), rel, f"source table '{tname}'")
+                database = data.get("database") or data.get("catalog") or self.target_database
+                out[unique_id] = SourceTable(
+                    unique_id=unique_id,
+                    package_name=project.name,
+                    source_name=definition.name,
+                    name=tname,
+                    identifier=str(table.get("identifier") or tname),
+                    database=str(database) if database is not None else None,
+                    schema=str(data.get("schema") or definition.name),
+                    path=rel,
+                    original_file_path=rel,
+                    fqn=fqn,
+                    description=str(table.get("description") or ""),
+                    source_description=str(data.get("description") or ""),
+                    columns=columns,
+                    config={"enabled": True, "tags": [], **config},
+                    loader=str(data.get("loader") or ""),
+                    loaded_at_field=table.get("loaded_at_field", data.get("loaded_at_field")),
+                    freshness=table.get("freshness", data.get("freshness")),
+                    meta=dict(table.get("meta") or {}),
+                )
+        return out
+
+
+def load_manifest(
+    project: ProjectConfig,
+    run: RunContext,
+    target_schema: str,
+    target_database: str | None,
+    files: ProjectFiles | None = None,
+    macros: tuple[dict[str, Macro], MacroRegistry] | None = None,
+) -> tuple[Manifest, ManifestLoader]:
+    files = files or discover(project)
+    props: Properties = load_properties(files.properties)
+    loader = ManifestLoader(project, run, target_schema, target_database)
+
+    nodes: dict[str, Node] = {}
+    disabled: dict[str, Node] = {}
+    by_name: dict[str, str] = {}
+    seen_files: dict[str, str] = {}
+
+    def add(node: Node) -> None:
+        if not node.enabled:
+            disabled[node.unique_id] = node
+            return
+        other = seen_files.get(node.name)
+        if other is not None:
+            raise ProjectError(
+                f"two resources are named '{node.name}': {other} and {node.original_file_path}",
+                path=node.original_file_path,
+                hint="rename one of them (names of models, seeds and snapshots must be unique)",
+            )
+        seen_files[node.name] = node.original_file_path
+        nodes[node.unique_id] = node
+        by_name[node.name] = node.unique_id
+
+    for file in files.seeds:
+        add(loader.parse_seed(file, props.patches.get(("seed", file.stem))))
+    for file in files.models:
+        add(loader.parse_model(file, props.patches.get(("model", file.stem))))
+
+    sources = loader.parse_sources(props.sources)
+    project_macros = macros[0] if macros else {}
+    manifest = Manifest(
+        project_name=project.name,
+        nodes=nodes,
+        sources=sources,
+        macros=project_macros,
+        disabled=disabled,
+        by_name=by_name,
+    )
+    return link(manifest), loader
+
+
+def link(manifest: Manifest) -> Manifest:
+    """Resolve refs and sources to unique_ids; build parent/child maps; reject cycles."""
+    nodes: dict[str, Node] = {}
+    disabled_names = {n.name: n for n in manifest.disabled.values()}
+    known_sources = {(s.source_name, s.name): s.unique_id for s in manifest.sources.values()}
+    for unique_id, node in manifest.nodes.items():
+        deps: list[str] = []
+        for ref in node.refs:
+            target = manifest.by_name.get(ref.name)
+            if target is None or (ref.package and ref.package != manifest.project_name):
+                if ref.name in disabled_names:
+                    raise CompilationError(
+                        f"ref('{ref.name}') names a disabled resource "
+                        f"({disabled_names[ref.name].original_file_path})",
+                        path=node.original_file_path,
+                        line=ref.line,
+                        node=unique_id,
+                        hint="enable it, or disable this model too",
+                    )
+                shown = f"'{ref.package}', '{ref.name}'" if ref.package else f"'{ref.name}'"
+                raise CompilationError(
+                    f"ref({shown}) does not name a model, seed or snapshot of this project",
+                    path=node.original_file_path,
+                    line=ref.line,
+                    node=unique_id,
+                    hint=did_you_mean(ref.name, manifest.by_name),
+                )
+            if target not in deps:
+                deps.append(target)
+        for src in node.sources:
+            source_id = known_sources.get((src.source_name, src.table_name))
+            if source_id is None:
+                candidates = [f"{s}.{t}" for s, t in known_sources]
+                raise CompilationError(
+                    f"source('{src.source_name}', '{src.table_name}') is not defined in any YAML file",
+                    path=node.original_file_path,
+                    line=src.line,
+                    node=unique_id,
+                    hint=did_you_mean(f"{src.source_name}.{src.table_name}", candidates),
+                )
+            if source_id not in deps:
+                deps.append(source_id)
+        nodes[unique_id] = replace(node, depends_on=tuple(deps))
+
+    parents = {uid: frozenset(n.depends_on) for uid, n in nodes.items()}
+    for uid in manifest.sources:
+        parents[uid] = frozenset()
+    children_sets: dict[str, set[str]] = {uid: set() for uid in parents}
+    for uid, deps in parents.items():
+        for dep in deps:
+            children_sets[dep].add(uid)
+    check_cycles(parents, nodes)
+    return replace(
+        manifest,
+        nodes=nodes,
+        parents=parents,
+        children={k: frozenset(v) for k, v in children_sets.items()},
+    )
+
+
+def check_cycles(parents: Mapping[str, frozenset[str]], nodes: Mapping[str, Node]) -> None:
+    sorter = graphlib.TopologicalSorter(parents)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = list(exc.args[1])
+        first = nodes.get(cycle[0])
+        raise CompilationError(
+            "found a cycle: " + " -> ".join(cycle),
+            path=first.original_file_path if first else None,
+            hint="every node on the cycle: "
+            + ", ".join(f"{u} ({nodes[u].original_file_path})" for u in dict.fromkeys(cycle) if u in nodes),
+        ) from None
+
+
+def relation_of(node: Node) -> Relation:
+    return node.relation

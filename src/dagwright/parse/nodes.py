@@ -1,0 +1,152 @@
+"""Immutable values for what a project holds: nodes, sources, macros, the manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from dagwright.adapters.base import Relation
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class RefCall:
+    name: str
+    package: str | None = None
+    version: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceCall:
+    source_name: str
+    table_name: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    description: str = ""
+    data_type: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    quote: bool | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A model, seed, snapshot, test, ... as parsed. Compiled SQL is a separate value."""
+
+    unique_id: str
+    resource_type: str
+    package_name: str
+    name: str
+    path: str  # relative to its resource folder (e.g. "staging/orders.sql")
+    original_file_path: str  # relative to the project root
+    fqn: tuple[str, ...]
+    raw_code: str
+    config: Mapping[str, Any]
+    database: str | None
+    schema: str
+    alias: str
+    refs: tuple[RefCall, ...] = ()
+    sources: tuple[SourceCall, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    depends_on_macros: tuple[str, ...] = ()
+    description: str = ""
+    columns: Mapping[str, ColumnInfo] = field(default_factory=dict)
+    patch_path: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    #: True when the SQL holds only simple ``{{ ref() }}``-style expressions: compiled without Jinja.
+    static: bool = False
+    checksum: str = ""
+    language: str = "sql"
+    #: For tests: what they are attached to and their generic-test metadata.
+    test_metadata: Mapping[str, Any] | None = None
+    attached_node: str | None = None
+    column_name: str | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.config.get("tags") or ())
+
+    @property
+    def materialized(self) -> str:
+        return str(self.config.get("materialized") or "view")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.config.get("enabled", True))
+
+    @property
+    def relation(self) -> Relation:
+        return Relation(self.database, self.schema, self.alias)
+
+    @property
+    def is_relational(self) -> bool:
+        return self.resource_type in ("model", "seed", "snapshot") and self.materialized != "ephemeral"
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    unique_id: str
+    package_name: str
+    source_name: str
+    name: str  # the table's name in the YAML
+    identifier: str
+    database: str | None
+    schema: str
+    path: str
+    original_file_path: str
+    fqn: tuple[str, ...]
+    description: str = ""
+    source_description: str = ""
+    columns: Mapping[str, ColumnInfo] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    loader: str = ""
+    loaded_at_field: str | None = None
+    freshness: Mapping[str, Any] | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    resource_type: str = "source"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.config.get("tags") or ())
+
+    @property
+    def relation(self) -> Relation:
+        return Relation(self.database, self.schema, self.identifier)
+
+
+@dataclass(frozen=True)
+class Macro:
+    unique_id: str
+    name: str
+    package_name: str
+    path: str
+    original_file_path: str
+    macro_sql: str
+    line: int = 1
+    arguments: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    project_name: str
+    nodes: Mapping[str, Node]
+    sources: Mapping[str, SourceTable]
+    macros: Mapping[str, Macro]
+    #: unique_id -> unique_ids it depends on (nodes and sources)
+    parents: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    children: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    disabled: Mapping[str, Node] = field(default_factory=dict)
+    #: model name -> unique_id (the project's models only)
+    by_name: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, unique_id: str) -> Node | SourceTable | None:
+        return self.nodes.get(unique_id) or self.sources.get(unique_id)

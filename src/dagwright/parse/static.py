@@ -1,0 +1,148 @@
+"""Static analysis of simple model templates.
+
+Most models use Jinja only as ``{{ ref('x') }}``, ``{{ source('s', 't') }}``,
+``{{ config(materialized='table') }}``, ``{{ var('v') }}`` or ``{{ this }}``. For those,
+dagwright needs no Jinja at all: ``analyze`` splits the text into literal parts and such
+expressions, which are then extracted at parse time and substituted at compile time. Any
+other construct (a ``{% %}`` block, a filter, a macro call, whitespace control) makes
+``analyze`` return None and the model goes through Jinja, so the fast path never changes
+what a model means.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+STATIC_FUNCTIONS = frozenset({"ref", "source", "config", "var", "env_var"})
+STATIC_NAMES = frozenset({"this"})
+
+_JINJA_CONSTANTS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
+
+
+@dataclass(frozen=True)
+class Expr:
+    """One ``{{ ... }}`` expression the static path understands."""
+
+    kind: str  # "ref", "source", "config", "var", "env_var" or "this"
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...]
+    line: int
+
+
+StaticPart = str | Expr
+
+
+class _NotStatic(Exception):
+    pass
+
+
+def _literal(node: ast.expr) -> Any:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool, type(None))):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in _JINJA_CONSTANTS:
+        return _JINJA_CONSTANTS[node.id]
+    if isinstance(node, ast.List):
+        return [_literal(e) for e in node.elts]
+    if isinstance(node, ast.Tuple):
+        return tuple(_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise _NotStatic
+        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values)}  # type: ignore[arg-type]
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, (int, float))
+        and not isinstance(node.operand.value, bool)
+    ):
+        return -node.operand.value
+    raise _NotStatic
+
+
+def _expression(text: str, line: int) -> Expr:
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise _NotStatic from None
+    body = tree.body
+    if isinstance(body, ast.Name) and body.id in STATIC_NAMES:
+        return Expr(body.id, (), (), line)
+    if (
+        isinstance(body, ast.Call)
+        and isinstance(body.func, ast.Name)
+        and body.func.id in STATIC_FUNCTIONS
+        and not any(isinstance(a, ast.Starred) for a in body.args)
+        and all(k.arg is not None for k in body.keywords)
+    ):
+        args = tuple(_literal(a) for a in body.args)
+        kwargs = tuple((str(k.arg), _literal(k.value)) for k in body.keywords)
+        return Expr(body.func.id, args, kwargs, line)
+    raise _NotStatic
+
+
+def _find_expression_end(raw: str, start: int) -> int:
+    """Index of the closing ``}}`` of an expression starting at ``start``, skipping strings."""
+    i, n = start, len(raw)
+    quote: str | None = None
+    while i < n:
+        ch = raw[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "}" and raw.startswith("}}", i):
+            return i
+        i += 1
+    raise _NotStatic
+
+
+def analyze(raw: str) -> tuple[StaticPart, ...] | None:
+    """Literal text and expressions, or None when the template needs real Jinja."""
+    if "\r" in raw:
+        return None  # Jinja normalises line endings; leave that to Jinja
+    parts: list[StaticPart] = []
+    pos = 0
+    n = len(raw)
+    while True:
+        i = raw.find("{", pos)
+        while i != -1 and (i + 1 >= n or raw[i + 1] not in "{%#"):
+            i = raw.find("{", i + 1)
+        if i == -1:
+            if pos < n:
+                parts.append(raw[pos:])
+            break
+        kind = raw[i + 1]
+        if kind == "%":
+            return None
+        if i > pos:
+            parts.append(raw[pos:i])
+        if kind == "#":
+            end = raw.find("#}", i + 2)
+            if end == -1 or raw[i + 2 : i + 3] == "-" or raw[end - 1] == "-":
+                return None
+            pos = end + 2
+            continue
+        # kind == "{"
+        if raw[i + 2 : i + 3] in ("-", "+"):
+            return None
+        try:
+            end = _find_expression_end(raw, i + 2)
+            if raw[end - 1] in "-+":
+                return None
+            parts.append(_expression(raw[i + 2 : end], raw.count("\n", 0, i) + 1))
+        except _NotStatic:
+            return None
+        pos = end + 2
+    # Jinja drops a single trailing newline of the template.
+    if parts and isinstance(parts[-1], str) and parts[-1].endswith("\n"):
+        parts[-1] = parts[-1][:-1]
+        if not parts[-1]:
+            parts.pop()
+    return tuple(parts)

@@ -1,0 +1,307 @@
+"""dbt_project.yml: the project's name, paths, vars and folder-level configuration."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagwright.errors import ProjectError, did_you_mean
+from dagwright.project.yamlio import load_yaml_file
+
+PROJECT_FILE = "dbt_project.yml"
+
+# Config keys whose values accumulate from the general to the specific instead of replacing.
+_APPENDED = {"tags", "pre-hook", "post-hook", "pre_hook", "post_hook"}
+_MERGED = {"meta", "docs", "persist_docs", "column_types", "grants"}
+
+# Config keys dbt accepts without a leading "+" in folder-level config.
+KNOWN_CONFIG_KEYS = frozenset(
+    {
+        "enabled",
+        "materialized",
+        "schema",
+        "database",
+        "alias",
+        "tags",
+        "pre-hook",
+        "post-hook",
+        "pre_hook",
+        "post_hook",
+        "meta",
+        "docs",
+        "persist_docs",
+        "full_refresh",
+        "unique_key",
+        "incremental_strategy",
+        "on_schema_change",
+        "column_types",
+        "quote_columns",
+        "delimiter",
+        "grants",
+        "contract",
+        "severity",
+        "store_failures",
+        "where",
+        "limit",
+        "warn_if",
+        "error_if",
+        "sql_header",
+        "group",
+        "access",
+        "packages",
+        "event_time",
+        "batch_size",
+        "lookback",
+        "begin",
+        "concurrent_batches",
+        "file_format",
+        "location_root",
+        "partition_by",
+        "cluster_by",
+        "strategy",
+        "updated_at",
+        "check_cols",
+        "target_schema",
+        "target_database",
+        "snapshot_meta_column_names",
+        "hard_deletes",
+        "invalidate_hard_deletes",
+        "dbt_valid_to_current",
+    }
+)
+
+
+def normalize_key(key: str) -> str:
+    """pre_hook and pre-hook are the same key; dbt's canonical spelling has the hyphen."""
+    return {"pre_hook": "pre-hook", "post_hook": "post-hook"}.get(key, key)
+
+
+def merge_config(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Layer ``update`` over ``base`` the way dbt layers configs (lists append, dicts merge)."""
+    out = dict(base)
+    for raw_key, value in update.items():
+        key = normalize_key(raw_key)
+        if key in _APPENDED:
+            new = value if isinstance(value, list) else [value]
+            out[key] = [*as_list(out.get(key)), *new]
+        elif key in _MERGED and isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, tuple):
+        return list(value)
+    return [value]
+
+
+@dataclass(frozen=True)
+class ConfigTree:
+    """Folder-level configuration under ``models:``/``seeds:`` in dbt_project.yml.
+
+    Keys with a leading ``+`` (or known config names) are config; other dict keys are
+    folders (or a node's own name) one level down.
+    """
+
+    config: Mapping[str, Any] = field(default_factory=dict)
+    children: Mapping[str, ConfigTree] = field(default_factory=dict)
+
+    @classmethod
+    def from_yaml(cls, data: Any, path: Path, where: str) -> ConfigTree:
+        if data is None:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise ProjectError(f"'{where}' must be a mapping, got {type(data).__name__}", path=path)
+        config: dict[str, Any] = {}
+        children: dict[str, ConfigTree] = {}
+        for key, value in data.items():
+            key = str(key)
+            if key.startswith("+"):
+                config = merge_config(config, {key[1:]: value})
+            elif (key in KNOWN_CONFIG_KEYS and not isinstance(value, Mapping)) or key in _MERGED:
+                config = merge_config(config, {key: value})
+            elif isinstance(value, Mapping):
+                children[key] = cls.from_yaml(value, path, f"{where}.{key}")
+            else:
+                config = merge_config(config, {key: value})
+        return cls(config, children)
+
+    def resolve(self, fqn: Sequence[str]) -> dict[str, Any]:
+        """The config for a node at ``fqn`` (project, folders..., name), general to specific."""
+        config: dict[str, Any] = dict(self.config)
+        tree = self
+        for part in fqn:
+            tree_child = tree.children.get(part)
+            if tree_child is None:
+                break
+            tree = tree_child
+            config = merge_config(config, tree.config)
+        return config
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    root: Path
+    name: str
+    profile: str
+    version: str | None
+    model_paths: tuple[str, ...]
+    seed_paths: tuple[str, ...]
+    macro_paths: tuple[str, ...]
+    test_paths: tuple[str, ...]
+    snapshot_paths: tuple[str, ...]
+    analysis_paths: tuple[str, ...]
+    target_path: str
+    clean_targets: tuple[str, ...]
+    vars: Mapping[str, Any]
+    models: ConfigTree
+    seeds: ConfigTree
+    snapshots: ConfigTree
+    tests: ConfigTree
+    sources: ConfigTree
+    on_run_start: tuple[str, ...]
+    on_run_end: tuple[str, ...]
+    dispatch: tuple[Mapping[str, Any], ...]
+    quoting: Mapping[str, Any]
+    path: Path
+
+
+_TOP_LEVEL_KEYS = {
+    "name",
+    "version",
+    "config-version",
+    "profile",
+    "model-paths",
+    "source-paths",
+    "seed-paths",
+    "data-paths",
+    "macro-paths",
+    "test-paths",
+    "snapshot-paths",
+    "analysis-paths",
+    "docs-paths",
+    "asset-paths",
+    "target-path",
+    "log-path",
+    "packages-install-path",
+    "clean-targets",
+    "vars",
+    "models",
+    "seeds",
+    "snapshots",
+    "tests",
+    "data_tests",
+    "sources",
+    "metrics",
+    "semantic-models",
+    "saved-queries",
+    "exposures",
+    "unit_tests",
+    "functions",
+    "on-run-start",
+    "on-run-end",
+    "dispatch",
+    "quoting",
+    "require-dbt-version",
+    "query-comment",
+    "restrict-access",
+    "flags",
+    "analyses",
+}
+
+
+def _paths(
+    data: Mapping[str, Any], key: str, default: str, path: Path, legacy: str | None = None
+) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None and legacy:
+        value = data.get(legacy)
+    if value is None:
+        return (default,)
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProjectError(f"'{key}' must be a list of folder names", path=path)
+    return tuple(value)
+
+
+def _render_env(value: Any, path: Path) -> Any:
+    """Top-level strings may use env_var(); render them without the full Jinja context."""
+    if not isinstance(value, str) or "{{" not in value:
+        return value
+    from dagwright.rendering.simple import render_env_only
+
+    return render_env_only(value, path)
+
+
+def find_project_root(project_dir: str | Path | None) -> Path:
+    root = Path(project_dir) if project_dir else Path.cwd()
+    if (root / PROJECT_FILE).is_file():
+        return root.resolve()
+    if project_dir is None:
+        for parent in root.resolve().parents:
+            if (parent / PROJECT_FILE).is_file():
+                return parent
+    raise ProjectError(
+        f"no {PROJECT_FILE} found in {root.resolve()}",
+        hint="run from a dbt project's folder or pass --project-dir",
+    )
+
+
+def load_project(project_dir: str | Path | None) -> ProjectConfig:
+    root = find_project_root(project_dir)
+    path = root / PROJECT_FILE
+    data = load_yaml_file(path)
+    if not isinstance(data, Mapping):
+        raise ProjectError("dbt_project.yml must be a mapping of settings", path=path)
+    data = {k: _render_env(v, path) for k, v in data.items()}
+    for key in data:
+        if key not in _TOP_LEVEL_KEYS:
+            hint = did_you_mean(str(key), _TOP_LEVEL_KEYS)
+            raise ProjectError(f"unknown setting '{key}'", path=path, hint=hint)
+    name = data.get("name")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ProjectError(
+            "'name' is required and must be a valid identifier (letters, digits, underscores)", path=path
+        )
+    profile = data.get("profile") or name
+    vars_ = data.get("vars") or {}
+    if not isinstance(vars_, Mapping):
+        raise ProjectError("'vars' must be a mapping", path=path)
+    hooks_start = as_list(data.get("on-run-start"))
+    hooks_end = as_list(data.get("on-run-end"))
+    tests_tree = data.get("data_tests") if data.get("data_tests") is not None else data.get("tests")
+    return ProjectConfig(
+        root=root,
+        name=name,
+        profile=str(profile),
+        version=str(data["version"]) if data.get("version") is not None else None,
+        model_paths=_paths(data, "model-paths", "models", path, "source-paths"),
+        seed_paths=_paths(data, "seed-paths", "seeds", path, "data-paths"),
+        macro_paths=_paths(data, "macro-paths", "macros", path),
+        test_paths=_paths(data, "test-paths", "tests", path),
+        snapshot_paths=_paths(data, "snapshot-paths", "snapshots", path),
+        analysis_paths=_paths(data, "analysis-paths", "analyses", path),
+        target_path=str(os.environ.get("DBT_TARGET_PATH") or data.get("target-path") or "target"),
+        clean_targets=tuple(as_list(data.get("clean-targets"))),
+        vars=dict(vars_),
+        models=ConfigTree.from_yaml(data.get("models"), path, "models"),
+        seeds=ConfigTree.from_yaml(data.get("seeds"), path, "seeds"),
+        snapshots=ConfigTree.from_yaml(data.get("snapshots"), path, "snapshots"),
+        tests=ConfigTree.from_yaml(tests_tree, path, "data_tests"),
+        sources=ConfigTree.from_yaml(data.get("sources"), path, "sources"),
+        on_run_start=tuple(str(h) for h in hooks_start),
+        on_run_end=tuple(str(h) for h in hooks_end),
+        dispatch=tuple(as_list(data.get("dispatch"))),
+        quoting=dict(data.get("quoting") or {}),
+        path=path,
+    )

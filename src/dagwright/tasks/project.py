@@ -1,0 +1,117 @@
+"""parse, compile, ls: commands that read the project and touch no table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from dagwright.artifacts.files import write_text_atomic
+from dagwright.artifacts.manifest import manifest_dict, write_manifest
+from dagwright.errors import DagwrightError
+from dagwright.execute.compile import Compiler
+from dagwright.session import RESOURCE_TYPES, Flags, Session
+from dagwright.tasks.run import _found_line
+
+Echo = Callable[[str], None]
+
+
+def _write_manifest(session: Session, compiled: dict[str, str] | None = None) -> None:
+    data = manifest_dict(
+        session.manifest,
+        render_relation=session.render_relation,
+        invocation_id=session.run_context.invocation_id,
+        adapter_type=session.adapter.type,
+        root_path=session.project.root,
+        target_path=session.target_path,
+        run_started_at=session.run_context.run_started_at,
+        compiled=compiled,
+    )
+    write_manifest(session.target_dir / "manifest.json", data)
+
+
+def parse(flags: Flags, echo: Echo) -> int:
+    session = Session(flags)
+    _ = session.manifest
+    _write_manifest(session)
+    echo(_found_line(session))
+    echo(f"Wrote {session.target_dir / 'manifest.json'}")
+    return 0
+
+
+def compile_project(flags: Flags, echo: Echo) -> int:
+    session = Session(flags)
+    manifest = session.manifest
+    selected = session.select(("model",))
+    compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
+    adapter = session.adapter
+    compiled: dict[str, str] = {}
+    conn = None
+    try:
+        for uid in selected:
+            node = manifest.nodes[uid]
+            existing = None
+            if node.materialized == "incremental":
+                conn = conn or adapter.open("main")
+                existing = conn.relation_kind(node.relation)
+            incremental = (
+                node.materialized == "incremental" and existing == "table" and not flags.full_refresh
+            )
+            result = compiler.compile(node, is_incremental=lambda inc=incremental: inc)
+            compiled[uid] = result.sql
+            path = session.target_dir / "compiled" / node.package_name / node.original_file_path
+            write_text_atomic(path, result.sql)
+    finally:
+        if conn is not None:
+            conn.close()
+        adapter.close()
+    _write_manifest(session, compiled)
+    echo(_found_line(session))
+    if len(selected) == 1:
+        node = manifest.nodes[selected[0]]
+        echo(f"Compiled node '{node.name}' is:")
+        echo(compiled[selected[0]])
+    else:
+        echo(f"Compiled {len(compiled)} models into {session.target_dir / 'compiled'}")
+    return 0
+
+
+def list_nodes(flags: Flags, echo: Echo) -> int:
+    session = Session(flags)
+    types = list(flags.resource_types) or ["all"]
+    session.check_resource_types(types)
+    if "all" in types or "default" in types:
+        types = list(RESOURCE_TYPES)
+    manifest = session.manifest
+    chosen = set(session.select(types))
+    nodes = {**manifest.nodes, **manifest.sources}
+    output = flags.output
+    if output not in ("selector", "name", "path", "json"):
+        raise DagwrightError(f"unknown --output '{output}'; use one of: selector, name, path, json")
+    for uid in sorted(chosen):
+        node = nodes[uid]
+        if output == "name":
+            echo(node.name)
+        elif output == "path":
+            echo(node.original_file_path)
+        elif output == "json":
+            depends = list(getattr(node, "depends_on", ()))
+            echo(
+                json.dumps(
+                    {
+                        "name": node.name,
+                        "resource_type": node.resource_type,
+                        "package_name": node.package_name,
+                        "original_file_path": node.original_file_path,
+                        "unique_id": uid,
+                        "alias": getattr(node, "alias", node.name),
+                        "config": dict(node.config),
+                        "tags": list(node.tags),
+                        "depends_on": {"nodes": depends, "macros": []},
+                    },
+                    default=str,
+                )
+            )
+        else:
+            prefix = "source:" if node.resource_type == "source" else ""
+            echo(prefix + ".".join(node.fqn))
+    return 0

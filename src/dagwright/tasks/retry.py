@@ -1,0 +1,47 @@
+"""retry: re-run exactly the nodes of the last run that did not succeed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from dagwright.artifacts.run_results import read_run_results
+from dagwright.errors import DagwrightError
+from dagwright.project.config import load_project
+from dagwright.session import Flags
+from dagwright.tasks import run as run_task
+
+RETRYABLE = ("error", "skipped", "cancelled", "fail")
+
+
+def retry(flags: Flags, echo: Callable[[str], None]) -> int:
+    project = load_project(flags.project_dir)
+    path = Path(project.root) / (flags.target_path or project.target_path) / "run_results.json"
+    previous = read_run_results(path)
+    if previous is None:
+        raise DagwrightError(f"no previous run to retry: {path} is missing or unreadable")
+    args = previous.get("args") or {}
+    command = str(args.get("which") or "run")
+    if command not in run_task.RESOURCE_TYPES_BY_COMMAND or command == "retry":
+        raise DagwrightError(f"the last command was '{command}', which retry cannot repeat")
+    todo = [r["unique_id"] for r in previous.get("results") or [] if r.get("status") in RETRYABLE]
+    if not todo:
+        echo("Nothing to retry: every node of the last run succeeded.")
+        return 0
+    vars_ = args.get("vars") or {}
+    replay = replace(
+        flags,
+        command=command,
+        profiles_dir=flags.profiles_dir or args.get("profiles_dir"),
+        target=flags.target or args.get("target"),
+        vars=flags.vars or (json.dumps(vars_) if vars_ else None),
+        threads=flags.threads or args.get("threads"),
+        full_refresh=bool(args.get("full_refresh")),
+        fail_fast=flags.fail_fast or bool(args.get("fail_fast")),
+        target_path=flags.target_path or args.get("target_path"),
+        select=tuple(args.get("select") or ()),
+        exclude=tuple(args.get("exclude") or ()),
+    )
+    return run_task.execute(replay, only=todo)

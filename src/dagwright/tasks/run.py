@@ -1,0 +1,292 @@
+"""run / seed / build: execute the selected nodes and tell one truth about each.
+
+Every exit path writes run_results.json listing every selected node: the normal end, a
+fail-fast stop, SIGINT, SIGTERM, ``cancel()``, and an immediate exit on a second Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from dagwright.artifacts.manifest import manifest_dict, write_manifest
+from dagwright.artifacts.run_results import (
+    durations_from,
+    read_run_results,
+    run_results_dict,
+    write_run_results,
+)
+from dagwright.execute.compile import Compiler
+from dagwright.execute.results import RunResult, RunSummary, Status, utcnow
+from dagwright.execute.runner import NodeRunner, Worker
+from dagwright.execute.scheduler import Scheduler
+from dagwright.graph.plan import Plan, build_plan
+from dagwright.guard import StatementRegistry, Stop
+from dagwright.report.terminal import NodeLines, Terminal, print_summary
+from dagwright.session import Flags, Session
+
+EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
+STOP_TEXT = {
+    "SIGINT": "interrupted by SIGINT (Ctrl-C)",
+    "SIGTERM": "terminated by SIGTERM",
+    "cancel": "cancelled by cancel()",
+}
+
+RESOURCE_TYPES_BY_COMMAND = {
+    "run": ("model",),
+    "seed": ("seed",),
+    "build": ("seed", "model"),
+    "retry": ("seed", "model"),
+}
+
+
+class RunTask:
+    """One execution of a plan. ``start()``, then ``wait()``; ``cancel()`` from any thread."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        terminal: Terminal | None = None,
+        only: Sequence[str] | None = None,
+    ) -> None:
+        self.session = session
+        self.flags: Flags = session.flags
+        self.terminal = terminal or Terminal()
+        self.stop = Stop()
+        self.registry = StatementRegistry(self.stop)
+        manifest = session.manifest
+        types = RESOURCE_TYPES_BY_COMMAND.get(self.flags.command, ("model",))
+        selected = list(only) if only is not None else session.select(types)
+        previous = read_run_results(session.target_dir / "run_results.json")
+        self.plan: Plan = build_plan(manifest, selected, durations_from(previous))
+        self.threads = session.target.threads
+        self.workers: dict[str, Worker] = {}
+        self._workers_lock = threading.Lock()
+        self.compiler = Compiler(
+            session.run_context, manifest, session.loader.templates, session.loader.static_parts
+        )
+        self.runner = NodeRunner(
+            manifest,
+            self.compiler,
+            session.adapter,
+            self.stop,
+            self.registry,
+            project_root=session.project.root,
+            target_dir=session.target_dir,
+            full_refresh=self.flags.full_refresh,
+            on_failure=self._on_failure,
+        )
+        self.scheduler = Scheduler(
+            self.plan,
+            self.threads,
+            self._run_node,
+            self.stop,
+            fail_fast=self.flags.fail_fast,
+            reporter=NodeLines(self.terminal, self._describe),
+        )
+        self.started_at = utcnow()
+        self._t0 = time.perf_counter()
+        self.summary: RunSummary | None = None
+        self._results_written = threading.Lock()
+
+    # -- hooks for the scheduler ---------------------------------------------------------
+    def _describe(self, unique_id: str) -> str:
+        return self.runner.describe(self.session.manifest.nodes[unique_id])
+
+    def _worker(self, name: str) -> Worker:
+        with self._workers_lock:
+            worker = self.workers.get(name)
+            if worker is None:
+                worker = self.workers[name] = Worker(name, self.session.adapter)
+            return worker
+
+    def _run_node(self, unique_id: str, worker_name: str) -> RunResult:
+        return self.runner.run(unique_id, self._worker(worker_name))
+
+    def _on_failure(self, unique_id: str) -> None:
+        if self.flags.fail_fast:
+            self.stop.trigger("fail-fast", f"fail-fast after {unique_id} failed")
+
+    # -- the use case ------------------------------------------------------------------------
+    def cancel(self, kind: str = "cancel") -> None:
+        """Stop the run: nothing new starts, in-flight statements are cancelled."""
+        self.stop.trigger(kind, STOP_TEXT.get(kind, kind))
+
+    def start(self) -> None:
+        session = self.session
+        self.terminal.line(f"Concurrency: {self.threads} threads (target='{session.target.target_name}')")
+        self.terminal.line()
+        self._write_manifest()
+        self._create_schemas()
+        self.scheduler.start()
+
+    def _create_schemas(self) -> None:
+        manifest = self.session.manifest
+        adapter = self.session.adapter
+        schemas = {}
+        for uid in self.plan.order:
+            rel = manifest.nodes[uid].relation
+            schemas[(rel.database, rel.schema)] = rel
+        if not schemas:
+            return
+        conn = adapter.open("main")
+        try:
+            for rel in schemas.values():
+                conn.execute(adapter.create_schema_sql(rel))
+        finally:
+            conn.close()
+
+    def wait(self) -> RunSummary:
+        results = self.scheduler.wait()
+        self.registry.wait_cancelled(5.0)
+        summary = self._summary(results)
+        self.write_results(summary)
+        self._write_manifest(results)
+        return summary
+
+    def _summary(self, results: list[RunResult]) -> RunSummary:
+        latency = None
+        if self.stop.at is not None and self.registry.cancel_finished_at is not None:
+            latency = self.registry.cancel_finished_at - self.stop.at
+        return RunSummary(
+            results=results,
+            elapsed=time.perf_counter() - self._t0,
+            started_at=self.started_at,
+            stop_kind=self.stop.kind,
+            stop_trigger=self.stop.trigger_text,
+            cancel_latency=latency,
+        )
+
+    def write_results(self, summary: RunSummary) -> None:
+        with self._results_written:
+            data = run_results_dict(
+                summary, invocation_id=self.session.run_context.invocation_id, args=self.flags.as_args()
+            )
+            write_run_results(self.session.target_dir / "run_results.json", data)
+
+    def _write_manifest(self, results: list[RunResult] | None = None) -> None:
+        session = self.session
+        compiled = None
+        if results is not None:
+            compiled = {r.unique_id: r.compiled_code for r in results if r.compiled_code}
+        data = manifest_dict(
+            session.manifest,
+            render_relation=session.render_relation,
+            invocation_id=session.run_context.invocation_id,
+            adapter_type=session.adapter.type,
+            root_path=session.project.root,
+            target_path=session.target_path,
+            run_started_at=session.run_context.run_started_at,
+            compiled=compiled,
+        )
+        write_manifest(session.target_dir / "manifest.json", data)
+
+    def close(self) -> None:
+        for worker in self.workers.values():
+            if worker._connection is not None:
+                worker._connection.close()
+        self.session.adapter.close()
+
+    def emergency_exit(self, code: int) -> None:
+        """Second Ctrl-C: record every node as it stands and leave at once."""
+        summary = self._summary(self.scheduler.snapshot())
+        try:
+            self.write_results(summary)
+        finally:
+            os._exit(code)
+
+
+def failure_lines(session: Session, result: RunResult) -> list[str]:
+    node = session.manifest.nodes.get(result.unique_id)
+    if node is None:
+        return [result.message or ""]
+    lines = [f"Failure in {node.resource_type} {node.name} ({node.original_file_path})"]
+    lines += ["  " + (result.message or "")]
+    if result.compiled_path:
+        lines += ["", f"  compiled code at {result.compiled_path}"]
+    return lines
+
+
+def kind_of(session: Session, unique_id: str) -> str:
+    node = session.manifest.nodes[unique_id]
+    if node.resource_type == "seed":
+        return "seed"
+    return f"{node.materialized} model"
+
+
+class _SignalHandlers:
+    """SIGINT and SIGTERM go through the run's one stop path; a second SIGINT exits."""
+
+    def __init__(self, task: RunTask) -> None:
+        self.task = task
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _SignalHandlers:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        kind = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
+        if self.task.stop.is_set() and kind == "SIGINT" and self.task.stop.kind == "SIGINT":
+            self.task.emergency_exit(EXIT_CODES["SIGINT"])
+        if not self.task.stop.is_set():
+            self.task.terminal.line(f"Received {kind}: stopping — no new nodes, cancelling running queries")
+        self.task.cancel(kind)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
+    """Run a command of the run family from the CLI; returns the exit code."""
+    session = Session(flags)
+    terminal = terminal or Terminal()
+    task = RunTask(session, terminal=terminal, only=only)
+    manifest = session.manifest
+    counts = _found_line(session)
+    terminal.line(counts)
+    terminal.line()
+    if not task.plan.order:
+        terminal.line("Nothing to do. Try checking your model configs and model specification args")
+        summary = RunSummary([], 0.0, task.started_at)
+        task.write_results(summary)
+        return 0
+    del manifest
+    with _SignalHandlers(task):
+        try:
+            task.start()
+            summary = task.wait()
+        finally:
+            task.close()
+    print_summary(
+        terminal,
+        summary,
+        {uid: kind_of(session, uid) for uid in task.plan.order},
+        lambda r: failure_lines(session, r),
+    )
+    if summary.stop_kind in EXIT_CODES:
+        return EXIT_CODES[summary.stop_kind]
+    return 1 if summary.failed or summary.count(Status.CANCELLED) else 0
+
+
+def _found_line(session: Session) -> str:
+    manifest = session.manifest
+    models = sum(1 for n in manifest.nodes.values() if n.resource_type == "model")
+    seeds = sum(1 for n in manifest.nodes.values() if n.resource_type == "seed")
+    parts = [
+        f"{models} models",
+        f"{seeds} seeds",
+        f"{len(manifest.sources)} sources",
+        f"{len(manifest.macros)} macros",
+    ]
+    return "Found " + ", ".join(parts)
