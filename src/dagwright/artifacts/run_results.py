@@ -54,7 +54,12 @@ def run_results_dict(
         "env": {},
     }
     if summary.stop_kind:
-        metadata["stop"] = {"kind": summary.stop_kind, "trigger": summary.stop_trigger}
+        metadata["stop"] = {
+            "kind": summary.stop_kind,
+            "trigger": summary.stop_trigger,
+            "at": iso(dt.datetime.fromtimestamp(summary.stop_at, dt.timezone.utc)) if summary.stop_at else None,
+            "cancel_seconds": summary.cancel_latency,
+        }
     return {
         "metadata": metadata,
         "results": [result_dict(r) for r in summary.results],

@@ -78,6 +78,7 @@ class RunSummary:
     started_at: dt.datetime
     stop_kind: str | None = None  # "fail-fast", "SIGINT", "SIGTERM", "cancel"
     stop_trigger: str | None = None
+    stop_at: float | None = None  # time.time() of the stop
     #: seconds from the stop to the end of the last cancelled statement
     cancel_latency: float | None = None
 

@@ -84,6 +84,9 @@ def build_plan(
     for uid in reversed(order):
         tail = max((priority[c] for c in children[uid]), default=0.0)
         priority[uid] = estimates[uid] + tail
+    # Differences under 0.1 s are noise in the measurements: such nodes keep the
+    # topological order instead of swapping places from one run to the next.
+    priority = {uid: round(p, 1) for uid, p in priority.items()}
     return Plan(
         order=tuple(order),
         parents=parents,

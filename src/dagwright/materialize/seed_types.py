@@ -33,7 +33,7 @@ import datetime as _dt
 import decimal
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -126,7 +126,7 @@ def read_seed(
     value DuckDB cannot convert to its column's type.
     """
     path = Path(path)
-    names, records, lines, text = _read_records(path, delimiter)
+    names, records, text = _read_records(path, delimiter)
     overrides = {str(k): str(v) for k, v in (column_types or {}).items()}
     ncols = len(names)
 
@@ -135,12 +135,9 @@ def read_seed(
     # a ' or \ in the file it may pick other ones than '"', so let DuckDB split the file.
     type_columns: list[Sequence[str]] = list(zip(*records)) if records else [()] * ncols
     value_columns: list[Sequence[str | None]] = type_columns
-    line_of: Sequence[int | None] = lines
     if records and ("'" in text or "\\" in text):
         duck_records = _duckdb_varchar_records(path, ncols, delimiter)
         value_columns = list(zip(*duck_records)) if duck_records else [()] * ncols
-        if len(duck_records) != len(records):
-            line_of = [None] * len(duck_records)
 
     columns: list[SeedColumn] = []
     converted: list[list[object | None]] = []
@@ -169,10 +166,12 @@ def read_seed(
 
     if failure is not None:
         row, col, value, sql_type = failure
+        lines = _record_lines(text, delimiter, path, keep_blank=ncols == 1)
+        same_split = len(value_columns[0]) == len(type_columns[0])
         raise SeedValueError(
             f'could not convert string "{value}" to {sql_type} in column "{names[col]}"',
             path=path,
-            line=line_of[row],
+            line=lines[row] if same_split and row < len(lines) else None,
             hint=(
                 f"dbt infers {sql_type} for this column from its other values; "
                 f"set column_types for {names[col]!r} in the seed's config to load it as another type"
@@ -183,9 +182,8 @@ def read_seed(
     return SeedTable(columns=tuple(columns), rows=rows)
 
 
-def _read_records(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], list[int], str]:
-    """Header names (deduplicated like agate), the records, the line each record starts
-    on, and the decoded text."""
+def _read_records(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], str]:
+    """Header names (deduplicated like agate), the records, and the decoded text."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -199,40 +197,18 @@ def _read_records(path: Path, delimiter: str) -> tuple[list[str], list[list[str]
             path=path,
             line=line,
         )
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except (TypeError, ValueError) as exc:
-        raise ProjectError(f"invalid seed delimiter {delimiter!r}: {exc}", path=path)
-
-    records: list[list[str]] = []
-    lines: list[int] = []
+    reader = _csv_reader(text, delimiter, path)
     try:
         header = next(reader, None)
         if not header:
             raise ProjectError("seed file has no header row", path=path, line=1)
-        ncols = len(header)
-        last = reader.line_num
-        for record in reader:
-            start = last + 1
-            last = reader.line_num
-            width = len(record)
-            if width == ncols:
-                records.append(record)
-                lines.append(start)
-            elif width == 0:
-                # DuckDB skips blank lines, except in a one-column file where a blank
-                # line is an empty value (NULL)
-                if ncols == 1:
-                    records.append([""])
-                    lines.append(start)
-            else:
-                raise ProjectError(
-                    f"row has {width} values but the header has {ncols} columns",
-                    path=path,
-                    line=start,
-                )
+        records = list(reader)
     except csv.Error as exc:
         raise ProjectError(f"malformed CSV: {exc}", path=path, line=reader.line_num)
+
+    ncols = len(header)
+    if not all(len(record) == ncols for record in records):
+        records = _regular_records(records, ncols, text, delimiter, path)
 
     names = _column_names(header)
     for name in names:
@@ -242,7 +218,48 @@ def _read_records(path: Path, delimiter: str) -> tuple[list[str], list[list[str]
                 path=path,
                 line=1,
             )
-    return names, records, lines, text
+    return names, records, text
+
+
+def _csv_reader(text: str, delimiter: str, path: Path) -> Iterator[list[str]]:
+    try:
+        return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except (TypeError, ValueError) as exc:
+        raise ProjectError(f"invalid seed delimiter {delimiter!r}: {exc}", path=path)
+
+
+def _regular_records(records: list[list[str]], ncols: int, text: str, delimiter: str, path: Path) -> list[list[str]]:
+    """Blank lines dropped (DuckDB skips them), or read as one empty value in a
+    one-column file (DuckDB loads a NULL); any other width is an error."""
+    kept: list[list[str]] = []
+    for index, record in enumerate(records):
+        width = len(record)
+        if width == ncols:
+            kept.append(record)
+        elif width == 0:
+            if ncols == 1:
+                kept.append([""])
+        else:
+            raise ProjectError(
+                f"row has {width} values but the header has {ncols} columns",
+                path=path,
+                line=_record_lines(text, delimiter, path)[index],
+            )
+    return kept
+
+
+def _record_lines(text: str, delimiter: str, path: Path, *, keep_blank: bool = True) -> list[int]:
+    """The line each data record starts on (blank lines left out unless ``keep_blank``);
+    only needed for error messages, so computed again from the text."""
+    reader = _csv_reader(text, delimiter, path)
+    next(reader, None)
+    lines: list[int] = []
+    last = reader.line_num
+    for record in reader:
+        if record or keep_blank:
+            lines.append(last + 1)
+        last = reader.line_num
+    return lines
 
 
 def _column_names(header: Sequence[str]) -> list[str]:
@@ -308,13 +325,20 @@ def _agate_number(value: str) -> Decimal | None:
         return None
 
 
-def _number_type(values: Iterable[str]) -> str | None:
+def _number_type(values: Sequence[str], joined: str | None = None) -> str | None:
     """INTEGER or DOUBLE when every value is a number to agate, else None.
 
     dbt picks float8 when agate's MaxPrecision of the column is non-zero: the most
     decimal places of any finite value once trailing zeros are dropped (1.0 counts as 0),
     reduced when whole + decimal places exceed the 28-digit context.
     """
+    if joined is not None:
+        longest = max(map(len, values))
+        if longest <= 28 and _PLAIN_INTEGER_LINES.fullmatch(joined):
+            return INTEGER
+        if longest <= 14 and _PLAIN_DECIMAL_LINES.fullmatch(joined):
+            # at most 14 characters: whole + decimal places stay within 28 digits
+            return DOUBLE if _NONZERO_FRACTION.search(joined) else INTEGER
     max_whole = 1
     max_decimals = 0
     for value in values:
@@ -349,9 +373,7 @@ _Y = r"(\d\d\d\d)"
 _M = r"(1[0-2]|0[1-9]|[1-9])"
 _D = r"(3[0-1]|[1-2]\d|0[1-9]|[1-9]| [1-9])"
 _STRPTIME_DATE = re.compile(f"{_Y}-{_M}-{_D}")
-_STRPTIME_DATETIME = re.compile(
-    f"{_Y}-{_M}-{_D}" + r"\s+(2[0-3]|[0-1]\d|\d):([0-5]\d|\d):(6[0-1]|[0-5]\d|\d)"
-)
+_STRPTIME_DATETIME = re.compile(f"{_Y}-{_M}-{_D}" + r"\s+(2[0-3]|[0-1]\d|\d):([0-5]\d|\d):(6[0-1]|[0-5]\d|\d)")
 
 
 def _is_strptime_date(value: str) -> bool:
@@ -483,14 +505,56 @@ def infer_type(values: Iterable[str]) -> str:
     ``values`` may be the distinct values; empty strings are ignored. Each candidate type
     is checked in dbt's order of preference and ruled out at its first failing value.
     """
-    distinct = values if isinstance(values, (set, frozenset)) else set(values)
-    number = _number_type(distinct)
+    unique = values if isinstance(values, (set, frozenset)) else set(values)
+    distinct = [v for v in unique if v != ""]
+    joined = _join(distinct)
+    number = _number_type(distinct, joined)
     if number is not None:
         return number
+    if joined is not None:
+        # whole-column checks for the usual spellings, before the value-by-value ones
+        if _STRICT_DATE_LINES.fullmatch(joined) and _parses(_dt.date.fromisoformat, distinct):
+            return DATE
+        if _STRICT_SPACE_DATETIME_LINES.fullmatch(joined) or _STRICT_T_DATETIME_LINES.fullmatch(joined):
+            if _parses(_dt.datetime.fromisoformat, distinct):
+                return TIMESTAMP
     for sql_type, accepts in _TEMPORAL_CHECKS:
         if all(map(accepts, distinct)):
             return sql_type
     return VARCHAR
+
+
+def _lines_of(pattern: str) -> re.Pattern[str]:
+    """A pattern for one or more newline-separated values, each matching ``pattern``."""
+    return re.compile(f"(?:{pattern})(?:\n(?:{pattern}))*")
+
+
+def _join(values: Sequence[str]) -> str | None:
+    """The values joined by newlines, or None when one contains a newline itself."""
+    if not values:
+        return None
+    joined = "\n".join(values)
+    return joined if joined.count("\n") == len(values) - 1 else None
+
+
+def _parses(parse: Callable[[str], object], values: Iterable[str]) -> bool:
+    try:
+        for _ in map(parse, values):
+            pass
+    except ValueError:
+        return False
+    return True
+
+
+_HMS = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_STRICT_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_STRICT_DATE_LINES = _lines_of(_STRICT_DATE)
+_STRICT_SPACE_DATETIME_LINES = _lines_of(f"{_STRICT_DATE} {_HMS}")
+_STRICT_T_DATETIME_LINES = _lines_of(f"{_STRICT_DATE}T{_HMS}")
+_STRICT_DATETIME_LINES = _lines_of(f"{_STRICT_DATE}[ T]{_HMS}")
+_PLAIN_INTEGER_LINES = _lines_of(r"-?[0-9]+")
+_PLAIN_DECIMAL_LINES = _lines_of(r"-?[0-9]+(?:\.[0-9]+)?")
+_NONZERO_FRACTION = re.compile(r"\.[0-9]*[1-9]")
 
 
 # --------------------------------------------------------------------------- conversion
@@ -498,7 +562,9 @@ def infer_type(values: Iterable[str]) -> str:
 
 _MISS = object()
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
-_DOUBLE_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_DOUBLE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_DOUBLE_TEXT = re.compile(_DOUBLE)
+_DOUBLE_LINES = _lines_of(_DOUBLE)
 _DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _TIMESTAMP_TEXT = re.compile(
     r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})[ T]([0-9]{1,2}):([0-9]{1,2})"
@@ -561,32 +627,58 @@ _CONVERTERS: Mapping[str, Callable[[str], object]] = {
 
 
 def _convert(
-    values: Sequence[str | None], distinct: set[str], sql_type: str
+    values: Sequence[str | None], distinct: Iterable[str], sql_type: str
 ) -> tuple[list[object | None], str | None]:
     """The column's values as DuckDB's COPY stores them, and the first value (in file
     order) DuckDB cannot convert, if any."""
     if sql_type == VARCHAR:
         return [v or None for v in values], None
-    fast = _CONVERTERS[sql_type]
+    keys = list(distinct)
     table: dict[str | None, object | None] = {"": None, None: None}
-    pending: list[str] = []
-    for value in distinct:
-        result = fast(value)
-        if result is _MISS:
-            pending.append(value)
-        else:
-            table[value] = result
+    converted = _convert_bulk(keys, sql_type)
     failed: list[str] = []
-    if pending:
-        for value, result in zip(pending, _duckdb_try_cast(pending, sql_type)):
-            if result is None:
-                failed.append(value)
-            table[value] = result
+    if converted is not None:
+        table.update(zip(keys, converted))
+    else:
+        fast = _CONVERTERS[sql_type]
+        pending: list[str] = []
+        for value in keys:
+            result = fast(value)
+            if result is _MISS:
+                pending.append(value)
+            else:
+                table[value] = result
+        if pending:
+            for value, result in zip(pending, _duckdb_try_cast(pending, sql_type)):
+                if result is None:
+                    failed.append(value)
+                table[value] = result
     bad = None
     if failed:
         first = {v: values.index(v) for v in failed}
         bad = min(failed, key=first.__getitem__)
-    return [table[v] for v in values], bad
+    return list(map(table.__getitem__, values)), bad
+
+
+def _convert_bulk(values: list[str], sql_type: str) -> list[object] | None:
+    """All values converted at once when all are spelled the usual way, else None."""
+    joined = _join(values)
+    if joined is None:
+        return None
+    try:
+        if sql_type == INTEGER and _PLAIN_INTEGER_LINES.fullmatch(joined):
+            numbers = list(map(int, values))
+            if _INT32_MIN <= min(numbers) and max(numbers) <= _INT32_MAX:
+                return numbers
+        elif sql_type == DOUBLE and _DOUBLE_LINES.fullmatch(joined):
+            return list(map(float, values))
+        elif sql_type == DATE and _STRICT_DATE_LINES.fullmatch(joined):
+            return list(map(_dt.date.fromisoformat, values))
+        elif sql_type == TIMESTAMP and _STRICT_DATETIME_LINES.fullmatch(joined):
+            return list(map(_dt.datetime.fromisoformat, values))
+    except ValueError:
+        pass
+    return None
 
 
 def _duckdb_try_cast(values: list[str], sql_type: str) -> list[object | None]:
@@ -615,9 +707,7 @@ def _duckdb_varchar_records(path: Path, ncols: int, delimiter: str) -> list[tupl
     try:
         ddl = ", ".join(f"c{i} VARCHAR" for i in range(ncols))
         con.execute(f"create table seed ({ddl})")
-        con.execute(
-            f"copy seed from {literal(str(path))} (format csv, header true, delimiter {literal(delimiter)})"
-        )
+        con.execute(f"copy seed from {literal(str(path))} (format csv, header true, delimiter {literal(delimiter)})")
         return con.execute("select * from seed").fetchall()
     except duckdb.Error as exc:
         raise ProjectError("DuckDB cannot read this seed file: " + str(exc).splitlines()[0], path=path)

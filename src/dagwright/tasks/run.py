@@ -160,6 +160,7 @@ class RunTask:
             started_at=self.started_at,
             stop_kind=self.stop.kind,
             stop_trigger=self.stop.trigger_text,
+            stop_at=self.stop.at,
             cancel_latency=latency,
         )
 

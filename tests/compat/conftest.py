@@ -1,0 +1,562 @@
+"""Compatibility harness: run one dbt project through dbt-core + dbt-duckdb (the oracle) and
+through dagwright, each on its own copy of the project and its own DuckDB file, then compare.
+
+A case is a folder under ``tests/compat/projects/<case>/``: a small dbt project, plus an optional
+``compat.yml`` beside ``dbt_project.yml``::
+
+    project: ../../../../examples/article   # optional: run this folder instead (relative to compat.yml)
+    commands:                               # default [[seed], [run]]
+      - [seed]
+      - [run, --vars, "{n: 2}"]             # --vars is YAML, merged over `vars` below
+      - [run, --full-refresh]
+    vars: {n: 1}                            # passed as --vars to every command
+    env: {MY_VAR: value}                    # extra environment for both tools
+    volatile: [loaded_at, main.model.col]   # columns whose values are not compared
+    xfail:                                  # a known dagwright difference (strict xfail)
+      reason: what differs, precisely
+      match: regex the difference report must match (optional)
+
+After every command the two databases are compared (see ``compare_steps``): the same relations
+(schema, name, table or view) in the non-system schemas, the same column names in order with the
+same types, the same rows as sorted lists (columns named ``invocation_id`` and volatile columns
+left out), the same exit code and the same per-node statuses in ``target/run_results.json``.
+
+dbt runs as the subprocess ``dbt`` next to ``sys.executable`` (``pip install -e '.[compat]'``).
+Without it the compat tests are skipped, unless ``DAGWRIGHT_COMPAT_REQUIRED=1`` (``make test``
+sets it), which makes a missing oracle an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+
+COMPAT_DIR = Path(__file__).resolve().parent
+PROJECTS_DIR = COMPAT_DIR / "projects"
+BIN_DIR = Path(sys.executable).parent
+REQUIRED_ENV = "DAGWRIGHT_COMPAT_REQUIRED"
+
+DB_FILE = "warehouse.duckdb"  # same file name for both tools: DuckDB names the catalog after it
+TARGET_NAME = "dev"
+THREADS = 2
+COMMAND_TIMEOUT = 180  # seconds, per command
+ALWAYS_VOLATILE = frozenset({"invocation_id"})
+SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
+COPY_IGNORE = shutil.ignore_patterns(
+    "target", "logs", "dbt_packages", "compat.yml", "*.duckdb", "*.duckdb.wal", "__pycache__", ".user.yml"
+)
+DEFAULT_COMMANDS = (("seed",), ("run",))
+MAX_DIFF_LINES = 60  # per relation
+TOOLS = ("dbt", "dagwright")
+
+
+class CompatMismatch(AssertionError):
+    """dagwright built something else than dbt. The only failure a case's xfail accepts."""
+
+
+class OracleError(Exception):
+    """dbt itself failed: the case project is broken, not dagwright."""
+
+
+# --------------------------------------------------------------------------------------------
+# cases
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    project: Path  # the dbt project folder; copied, never run in place
+    commands: tuple[tuple[str, ...], ...]
+    vars: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    volatile: frozenset[str] = frozenset()
+    xfail_reason: str | None = None
+    xfail_match: str | None = None
+
+    def param(self) -> Any:
+        marks = []
+        if self.xfail_reason:
+            marks.append(pytest.mark.xfail(strict=True, raises=CompatMismatch, reason=self.xfail_reason))
+        return pytest.param(self, id=self.name, marks=marks)
+
+    def is_volatile(self, schema: str, relation: str, column: str) -> bool:
+        column = column.lower()
+        qualified = f"{schema}.{relation}.{column}".lower()
+        return column in ALWAYS_VOLATILE or column in self.volatile or qualified in self.volatile
+
+    def argv(self, command: tuple[str, ...]) -> list[str]:
+        """The command's arguments with the case vars merged into a single JSON --vars."""
+        args = list(command)
+        merged = dict(self.vars)
+        if "--vars" in args:
+            i = args.index("--vars")
+            merged.update(yaml.safe_load(args[i + 1]) or {})
+            del args[i : i + 2]
+        if merged:
+            args += ["--vars", json.dumps(merged, sort_keys=True)]
+        return args
+
+
+def load_case(folder: Path) -> Case:
+    spec_file = folder / "compat.yml"
+    spec = (yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}) if spec_file.exists() else {}
+    unknown = set(spec) - {"project", "commands", "vars", "env", "volatile", "xfail"}
+    if unknown:
+        raise ValueError(f"{spec_file}: unknown keys {sorted(unknown)}")
+    project = (folder / spec["project"]).resolve() if spec.get("project") else folder
+    if not (project / "dbt_project.yml").is_file():
+        raise ValueError(f"case {folder.name}: no dbt_project.yml in {project}")
+    xfail = spec.get("xfail")
+    if isinstance(xfail, str):
+        xfail = {"reason": xfail}
+    commands = tuple(tuple(str(a) for a in cmd) for cmd in spec.get("commands") or DEFAULT_COMMANDS)
+    return Case(
+        name=folder.name,
+        project=project,
+        commands=commands,
+        vars=dict(spec.get("vars") or {}),
+        env={str(k): str(v) for k, v in (spec.get("env") or {}).items()},
+        volatile=frozenset(str(c).lower() for c in spec.get("volatile") or ()),
+        xfail_reason=(xfail or {}).get("reason"),
+        xfail_match=(xfail or {}).get("match"),
+    )
+
+
+def load_cases() -> list[Case]:
+    return [load_case(d) for d in sorted(PROJECTS_DIR.iterdir()) if d.is_dir() and not d.name.startswith((".", "_"))]
+
+
+# --------------------------------------------------------------------------------------------
+# the two tools
+
+
+@dataclass(frozen=True)
+class Tools:
+    dbt: str
+    dagwright: str
+
+    def executable(self, tool: str) -> str:
+        return getattr(self, tool)
+
+
+def find_tools() -> tuple[Tools | None, str]:
+    """The dbt and dagwright executables next to sys.executable, or None and why not."""
+    path = str(BIN_DIR)
+    for module in ("dbt.version", "dbt.adapters.duckdb"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ImportError:
+            found = False
+        if not found:
+            return None, (
+                f"dbt-core + dbt-duckdb (the compat oracle) are not importable from {sys.executable} "
+                f"({module} missing); install them with: pip install -e '.[compat]'"
+            )
+    dbt = shutil.which("dbt", path=path)
+    if not dbt:
+        return None, f"dbt is importable but there is no dbt executable in {path}"
+    dagwright = shutil.which("dagwright", path=path)
+    if not dagwright:
+        return None, f"no dagwright executable in {path}; pip install -e ."
+    return Tools(dbt=dbt, dagwright=dagwright), ""
+
+
+@pytest.fixture(scope="session")
+def compat_tools() -> Tools:
+    tools, why = find_tools()
+    if tools is None:
+        if os.environ.get(REQUIRED_ENV, "") not in ("", "0"):
+            pytest.fail(f"{REQUIRED_ENV} is set but {why}", pytrace=False)
+        pytest.skip(why)
+    return tools
+
+
+# --------------------------------------------------------------------------------------------
+# database snapshots
+
+
+@dataclass
+class Relation:
+    schema: str
+    name: str
+    kind: str  # BASE TABLE, VIEW
+    columns: list[tuple[str, str]]  # (name, type), in order
+    rows: list[tuple] | str  # compared columns only, sorted; or the error of select *
+    compared: list[str]  # names of the columns in rows
+
+    @property
+    def label(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+def _canon(value: Any) -> Any:
+    """A comparable, hashable form of a DuckDB value (NaN equals NaN, lists become tuples)."""
+    if isinstance(value, float) and math.isnan(value):
+        return ("NaN",)
+    if isinstance(value, (list, tuple)):
+        return tuple(_canon(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted(((str(k), _canon(v)) for k, v in value.items()), key=repr))
+    return value
+
+
+def _sorted_rows(rows: list[tuple]) -> list[tuple]:
+    try:
+        return sorted(rows, key=lambda row: tuple((v is None, v) for v in row))
+    except TypeError:
+        return sorted(rows, key=repr)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_fmt(v) for v in value) + ")"
+    return str(value)
+
+
+def snapshot_database(path: Path, case: Case) -> dict[tuple[str, str], Relation]:
+    """Every relation of the database file's own catalog outside the system schemas."""
+    if not path.exists():
+        return {}
+    relations: dict[tuple[str, str], Relation] = {}
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables "
+            "where table_catalog = current_database() and table_schema not in ? order by 1, 2",
+            [list(SYSTEM_SCHEMAS)],
+        ).fetchall()
+        for schema, name, kind in tables:
+            columns = [
+                (c, t)
+                for c, t in con.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_catalog = current_database() and table_schema = ? and table_name = ? "
+                    "order by ordinal_position",
+                    [schema, name],
+                ).fetchall()
+            ]
+            compared = [c for c, _ in columns if not case.is_volatile(schema, name, c)]
+            rows: list[tuple] | str
+            if compared:
+                select = ", ".join('"' + c.replace('"', '""') + '"' for c in compared)
+            else:
+                select = "null as no_compared_column"
+            quoted = '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
+            try:
+                fetched = con.execute(f"select {select} from {quoted}").fetchall()
+                rows = _sorted_rows([tuple(_canon(v) for v in row) for row in fetched])
+            except duckdb.Error as exc:
+                rows = f"<select failed: {type(exc).__name__}: {exc}>"
+            relations[(schema, name)] = Relation(schema, name, kind, columns, rows, compared)
+    finally:
+        con.close()
+    return relations
+
+
+# --------------------------------------------------------------------------------------------
+# running a case
+
+
+@dataclass
+class Step:
+    tool: str
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    statuses: dict[str, str] | None  # unique_id -> status, None when there is no run_results.json
+    relations: dict[tuple[str, str], Relation]
+
+    @property
+    def command(self) -> str:
+        return " ".join([self.tool, *self.argv])
+
+    def output_tail(self, lines: int = 25) -> str:
+        text = (self.stdout + ("\n" + self.stderr if self.stderr.strip() else "")).rstrip()
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class Workspace:
+    """One tool's private copy of the project, profiles.yml, database and HOME."""
+
+    tool: str
+    root: Path
+
+    @property
+    def project(self) -> Path:
+        return self.root / "project"
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.root / "profiles"
+
+    @property
+    def database(self) -> Path:
+        return self.root / DB_FILE
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+
+def copy_project(source: Path, destination: Path) -> Path:
+    """Copy a dbt project, leaving out build outputs (target/, logs/, *.duckdb) and compat.yml."""
+    shutil.copytree(source, destination, ignore=COPY_IGNORE)
+    return destination
+
+
+def write_profiles(profiles_dir: Path, profile: str, database: Path) -> Path:
+    profiles_dir.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(
+        {
+            profile: {
+                "target": TARGET_NAME,
+                "outputs": {TARGET_NAME: {"type": "duckdb", "path": str(database), "threads": THREADS}},
+            }
+        },
+        sort_keys=False,
+    )
+    path = profiles_dir / "profiles.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def prepare_workspace(case: Case, tool: str, root: Path) -> Workspace:
+    ws = Workspace(tool, root)
+    copy_project(case.project, ws.project)
+    project_yml = yaml.safe_load((ws.project / "dbt_project.yml").read_text(encoding="utf-8"))
+    write_profiles(ws.profiles_dir, project_yml["profile"], ws.database)
+    ws.home.mkdir(parents=True, exist_ok=True)
+    return ws
+
+
+def tool_env(case: Case, ws: Workspace) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "DAGWRIGHT_"))}
+    env.update(
+        HOME=str(ws.home),
+        TZ="UTC",
+        NO_COLOR="1",
+        DO_NOT_TRACK="1",
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_USE_COLORS="false",
+        DBT_VERSION_CHECK="false",
+    )
+    env.update(case.env)
+    return env
+
+
+def read_statuses(project: Path) -> dict[str, str] | None:
+    path = project / "target" / "run_results.json"
+    if not path.exists():
+        return None
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))["results"]
+        return {r["unique_id"]: r["status"] for r in results}
+    except (ValueError, KeyError, TypeError) as exc:
+        return {"<run_results.json>": f"unreadable: {exc}"}
+
+
+def run_steps(case: Case, tools: Tools, ws: Workspace) -> list[Step]:
+    """Run the case's commands in order with one tool; snapshot the database after each."""
+    env = tool_env(case, ws)
+    steps = []
+    for command in case.commands:
+        argv = case.argv(command)
+        full = [
+            tools.executable(ws.tool),
+            argv[0],
+            "--project-dir",
+            str(ws.project),
+            "--profiles-dir",
+            str(ws.profiles_dir),
+            *argv[1:],
+        ]
+        (ws.project / "target" / "run_results.json").unlink(missing_ok=True)
+        start = time.monotonic()
+        try:
+            proc = subprocess.run(
+                full, cwd=ws.project, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False
+            )
+            returncode, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            returncode = -1
+            stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+            stderr = f"timed out after {COMMAND_TIMEOUT} s"
+        seconds = time.monotonic() - start
+        steps.append(
+            Step(
+                tool=ws.tool,
+                argv=argv,
+                returncode=returncode,
+                stdout=stdout,
+                stderr=stderr,
+                seconds=seconds,
+                statuses=read_statuses(ws.project),
+                relations=snapshot_database(ws.database, case),
+            )
+        )
+    return steps
+
+
+@dataclass
+class CaseRun:
+    case: Case
+    dbt: list[Step]
+    dagwright: list[Step]
+
+
+@pytest.fixture
+def compat_runner(compat_tools: Tools, tmp_path: Path) -> Iterator[Any]:
+    """``compat_runner(case)``: run the case with dbt and with dagwright (concurrently, each on
+    its own copy and database under tmp_path/<tool>/) and return a CaseRun."""
+
+    def run(case: Case) -> CaseRun:
+        workspaces = {tool: prepare_workspace(case, tool, tmp_path / tool) for tool in TOOLS}
+        with ThreadPoolExecutor(max_workers=len(TOOLS)) as pool:
+            futures = {tool: pool.submit(run_steps, case, compat_tools, ws) for tool, ws in workspaces.items()}
+            results = {tool: f.result() for tool, f in futures.items()}
+        return CaseRun(case, results["dbt"], results["dagwright"])
+
+    yield run
+
+
+# --------------------------------------------------------------------------------------------
+# comparison
+
+
+def _diff(expected: list[str], actual: list[str], limit: int = MAX_DIFF_LINES) -> list[str]:
+    lines = list(difflib.unified_diff(expected, actual, "dbt", "dagwright", lineterm="", n=2))
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... ({len(lines) - limit} more diff lines)"]
+    return ["    " + line for line in lines]
+
+
+def _row_lines(relation: Relation) -> list[str]:
+    if isinstance(relation.rows, str):
+        return [relation.rows]
+    return [_fmt(row) for row in relation.rows]
+
+
+def compare_relations(expected: dict, actual: dict) -> list[str]:
+    problems: list[str] = []
+    for key in sorted(set(expected) - set(actual)):
+        rel = expected[key]
+        problems.append(f"  {rel.label} ({rel.kind}): built by dbt, missing in dagwright")
+    for key in sorted(set(actual) - set(expected)):
+        rel = actual[key]
+        problems.append(f"  {rel.label} ({rel.kind}): built by dagwright, not by dbt")
+    for key in sorted(set(expected) & set(actual)):
+        exp, act = expected[key], actual[key]
+        if exp.kind != act.kind:
+            problems.append(f"  {exp.label}: dbt built a {exp.kind}, dagwright a {act.kind}")
+        if exp.columns != act.columns:
+            problems.append(f"  {exp.label}: columns differ (name type, in order)")
+            problems += _diff([f"{c} {t}" for c, t in exp.columns], [f"{c} {t}" for c, t in act.columns])
+        if exp.compared != act.compared:
+            continue  # rows of different column sets are not comparable; the column diff says why
+        if exp.rows != act.rows:
+            n_exp = "?" if isinstance(exp.rows, str) else len(exp.rows)
+            n_act = "?" if isinstance(act.rows, str) else len(act.rows)
+            problems.append(
+                f"  {exp.label}: rows differ (dbt {n_exp} rows, dagwright {n_act}; columns {', '.join(exp.compared)})"
+            )
+            diff = _diff(_row_lines(exp), _row_lines(act))
+            if not diff:  # equal text, different values: show the Python values
+                diff = _diff([repr(r) for r in exp.rows], [repr(r) for r in act.rows])
+            problems += diff
+    return problems
+
+
+def compare_steps(expected: Step, actual: Step) -> list[str]:
+    """Differences between dbt's step (expected) and dagwright's (actual), as report lines."""
+    problems: list[str] = []
+    if expected.returncode != actual.returncode:
+        problems.append(f"  exit code: dbt {expected.returncode}, dagwright {actual.returncode}")
+    if expected.statuses != actual.statuses:
+        if expected.statuses is None or actual.statuses is None:
+            problems.append(
+                "  run_results.json: "
+                + ("dbt wrote none" if expected.statuses is None else "dagwright wrote none")
+                + f" (dbt {expected.statuses}, dagwright {actual.statuses})"
+            )
+        else:
+            problems.append("  node statuses in run_results.json differ:")
+            for uid in sorted(set(expected.statuses) | set(actual.statuses)):
+                exp = expected.statuses.get(uid, "<absent>")
+                act = actual.statuses.get(uid, "<absent>")
+                if exp != act:
+                    problems.append(f"    {uid}: dbt {exp}, dagwright {act}")
+    problems += compare_relations(expected.relations, actual.relations)
+    return problems
+
+
+def assert_same_results(run: CaseRun) -> None:
+    """Raise OracleError if dbt failed, CompatMismatch if dagwright differs from dbt."""
+    for i, step in enumerate(run.dbt, 1):
+        if step.returncode != 0:
+            raise OracleError(
+                f"case {run.case.name}: the oracle failed at step {i} ({step.command}), fix the case project:\n"
+                + step.output_tail(40)
+            )
+    report: list[str] = []
+    total = len(run.dbt)
+    for i, (exp, act) in enumerate(zip(run.dbt, run.dagwright), 1):
+        problems = compare_steps(exp, act)
+        if problems:
+            report.append(f"step {i}/{total}: {' '.join(exp.argv)}")
+            report += problems
+            if act.returncode != 0 or exp.returncode != act.returncode:
+                report.append("  dagwright output (tail):")
+                report += ["    " + line for line in act.output_tail().splitlines()]
+    if report:
+        header = f"case {run.case.name}: dagwright differs from dbt ({run.case.project})"
+        raise CompatMismatch("\n".join([header, *report]))
+
+
+@pytest.fixture
+def compat_compare() -> Any:
+    """``compat_compare(run)``: raise CompatMismatch with a readable report if dagwright differs
+    from dbt. For a case with ``xfail.match``, a difference report that does not match the regex
+    is raised as a plain AssertionError, so the strict xfail does not hide a new difference."""
+
+    def compare(run: CaseRun) -> None:
+        try:
+            assert_same_results(run)
+        except CompatMismatch as exc:
+            pattern = run.case.xfail_match
+            if pattern and not re.search(pattern, str(exc)):
+                raise AssertionError(f"difference other than the expected one ({pattern!r}):\n{exc}") from None
+            raise
+
+    return compare
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``compat_case`` with every folder of tests/compat/projects/."""
+    if "compat_case" in metafunc.fixturenames:
+        metafunc.parametrize("compat_case", [case.param() for case in load_cases()])
