@@ -66,9 +66,7 @@ class Result:
 def run_cli(*args: str, cwd: Path, env: Mapping[str, str], timeout: float = 120) -> Result:
     """``dagwright ARGS`` in a subprocess; the process has exited when this returns."""
     cmd = [sys.executable, "-m", "dagwright.cli", *args]
-    proc = subprocess.run(
-        cmd, cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=timeout, check=False
-    )
+    proc = subprocess.run(cmd, cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=timeout, check=False)
     return Result(proc.returncode, proc.stdout, proc.stderr, tuple(args))
 
 
@@ -132,9 +130,7 @@ def _base_env(tmp: Path, db: Path) -> dict[str, str]:
 def copy_example(tmp: Path, name: str = "article", db_name: str = "warehouse.duckdb") -> Project:
     """examples/article copied to ``tmp/name``, without its target/ or any DuckDB file."""
     root = tmp / name
-    shutil.copytree(
-        EXAMPLE, root, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal", "*.wal")
-    )
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal", "*.wal"))
     db = tmp / db_name
     return Project(root, db, _base_env(tmp, db))
 

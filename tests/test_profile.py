@@ -346,9 +346,7 @@ def test_var_from_cli_vars(project, monkeypatch):
 
 
 def test_var_without_default_missing(project):
-    write(
-        project, "jaffle:\n  outputs:\n    default:\n      type: duckdb\n      schema: \"{{ var('s') }}\"\n"
-    )
+    write(project, "jaffle:\n  outputs:\n    default:\n      type: duckdb\n      schema: \"{{ var('s') }}\"\n")
     e = error(project)
     assert "'s'" in str(e)
     assert "--vars" in str(e)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+
 from conftest import EXAMPLE_MODELS, Project, copy_example
 
 MANIFEST_V12 = "https://schemas.getdbt.com/dbt/manifest/v12.json"
@@ -67,7 +68,7 @@ def test_run_results(built: tuple[Project, Any], request: pytest.FixtureRequest)
         assert [t["name"] for t in r["timing"]] == ["compile", "execute"]
         for t in r["timing"]:
             assert _time(t["started_at"]) <= _time(t["completed_at"])
-        compile_start, compile_end = _timing(r, "compile")
+        _compile_start, compile_end = _timing(r, "compile")
         exec_start, _exec_end = _timing(r, "execute")
         assert compile_end <= exec_start
         assert r["thread_id"].startswith("Thread-")
@@ -151,9 +152,7 @@ def test_parent_and_child_maps_agree(built: tuple[Project, Any]) -> None:
 
 
 def test_two_threads_run_the_beta_models_at_the_same_time(seeded: Project) -> None:
-    result = seeded.run(
-        "run", "--threads", "2", "--vars", "{durations: {model_beta_a: 1, model_beta_b: 1}}"
-    )
+    result = seeded.run("run", "--threads", "2", "--vars", "{durations: {model_beta_a: 1, model_beta_b: 1}}")
     assert result.code == 0, str(result)
     by_name = {r["unique_id"].split(".")[-1]: r for r in seeded.run_results()["results"]}
     a_start, a_end = _timing(by_name["model_beta_a"], "execute")

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+
 from conftest import EXAMPLE_MODELS, Project, copy_example
 
 FAIL_BETA_A = ("run", "--threads", "2", "--vars", "{fail_model: model_beta_a}")

@@ -137,9 +137,7 @@ def shop_graph() -> Graph:
         generic_test("not_null_orders_id", "not_null"),
         generic_test("relationships_orders_id__id__ref_customers_", "relationships"),
         generic_test("unique_customers_id", "unique", config={"severity": "warn"}),
-        Node(
-            T_SINGULAR, "assert_orders", "test", "shop", ("shop", "assert_orders"), "tests/assert_orders.sql"
-        ),
+        Node(T_SINGULAR, "assert_orders", "test", "shop", ("shop", "assert_orders"), "tests/assert_orders.sql"),
         Node(
             T_CAL,
             "unique_calendar_id",
@@ -353,9 +351,7 @@ def test_test_type_and_test_name() -> None:
 
 
 def test_test_type_from_config() -> None:
-    t = Node(
-        "test.shop.x", "x", "test", "shop", ("shop", "x"), "tests/x.sql", config={"test_type": "generic"}
-    )
+    t = Node("test.shop.x", "x", "test", "shop", ("shop", "x"), "tests/x.sql", config={"test_type": "generic"})
     assert select(make_graph([t], {}), ["test_type:generic"]) == {"test.shop.x"}
 
 

@@ -92,6 +92,12 @@ def _run(task: Callable[[Flags], int], flags: Flags) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        # stdout was closed early (`dagwright ls | head -1`): not a dagwright error.
+        # Point stdout at /dev/null so the flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)  # 128 + SIGPIPE, as a shell reports a process killed by SIGPIPE
     except Exception as exc:  # a bug in dagwright: say so plainly
         if flags.debug:
             traceback.print_exc()

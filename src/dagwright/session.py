@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from dagwright.adapters import check_adapter_type, create_adapter
+from dagwright.adapters import ADAPTER_TYPES, check_adapter_type, create_adapter
 from dagwright.adapters.base import Adapter, Relation
 from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.graph.selector import select
@@ -41,6 +41,13 @@ class Flags:
     resource_types: tuple[str, ...] = ()
     output: str = "selector"
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_args_safe(self) -> dict[str, Any]:
+        """as_args, but never failing (for a command stopped while it started)."""
+        try:
+            return self.as_args()
+        except DagwrightError:
+            return {"which": self.command}
 
     def as_args(self) -> dict[str, Any]:
         """The args block of run_results.json (read back by retry)."""
@@ -94,6 +101,7 @@ class Session:
             project_dir=self.project.root,
             cli_vars=self.cli_vars,
             threads=flags.threads,
+            adapter_types=ADAPTER_TYPES,
         )
         check_adapter_type(self.target)
         self.adapter: Adapter = create_adapter(self.target)
@@ -148,8 +156,12 @@ class Session:
         assert self._loader is not None
         return self._loader
 
-    def select(self, resource_types: Sequence[str]) -> list[str]:
-        """unique_ids selected by --select/--exclude, restricted to ``resource_types``."""
+    def select(self, resource_types: Sequence[str], *, include_empty: bool = False) -> list[str]:
+        """unique_ids selected by --select/--exclude, restricted to ``resource_types``.
+
+        Like dbt, models whose file is empty (only whitespace) are left out unless
+        ``include_empty`` (``ls`` lists them): there is nothing to build.
+        """
         manifest = self.manifest
         graph = _SelectableView(manifest)
         chosen = select(
@@ -160,13 +172,22 @@ class Session:
             project_name=self.project.name,
         )
         return [
-            uid for uid in graph.nodes if uid in chosen and graph.nodes[uid].resource_type in resource_types
+            uid
+            for uid, node in graph.nodes.items()
+            if uid in chosen and node.resource_type in resource_types and (include_empty or not _is_empty(node))
         ]
 
     def check_resource_types(self, types: Sequence[str]) -> None:
         for t in types:
             if t not in (*RESOURCE_TYPES, "all", "default"):
                 raise DagwrightError(f"unknown resource type '{t}'", hint=did_you_mean(t, RESOURCE_TYPES))
+
+
+def _is_empty(node: Any) -> bool:
+    """dbt's ``node.empty``: a model (not a seed or source) whose SQL is only whitespace."""
+    if node.resource_type in ("seed", "source"):
+        return False
+    return not str(getattr(node, "raw_code", "") or "").strip()
 
 
 class _SelectableView:

@@ -9,6 +9,7 @@ A case is a folder under ``tests/compat/projects/<case>/``: a small dbt project,
       - [seed]
       - [run, --vars, "{n: 2}"]             # --vars is YAML, merged over `vars` below
       - [run, --full-refresh]
+      - {args: [run, --vars, "{fail: true}"], exit: 1}   # dbt must exit 1 here (default 0)
     vars: {n: 1}                            # passed as --vars to every command
     env: {MY_VAR: value}                    # extra environment for both tools
     volatile: [loaded_at, main.model.col]   # columns whose values are not compared
@@ -23,7 +24,8 @@ left out), the same exit code and the same per-node statuses in ``target/run_res
 
 dbt runs as the subprocess ``dbt`` next to ``sys.executable`` (``pip install -e '.[compat]'``).
 Without it the compat tests are skipped, unless ``DAGWRIGHT_COMPAT_REQUIRED=1`` (``make test``
-sets it), which makes a missing oracle an error.
+sets it), which makes a missing oracle an error. Cases run in the background, two at a time
+(``DAGWRIGHT_COMPAT_JOBS``), each tool on its own copy of the project under pytest's tmp dir.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,7 @@ COMPAT_DIR = Path(__file__).resolve().parent
 PROJECTS_DIR = COMPAT_DIR / "projects"
 BIN_DIR = Path(sys.executable).parent
 REQUIRED_ENV = "DAGWRIGHT_COMPAT_REQUIRED"
+JOBS_ENV = "DAGWRIGHT_COMPAT_JOBS"
 
 DB_FILE = "warehouse.duckdb"  # same file name for both tools: DuckDB names the catalog after it
 TARGET_NAME = "dev"
@@ -84,6 +87,7 @@ class Case:
     name: str
     project: Path  # the dbt project folder; copied, never run in place
     commands: tuple[tuple[str, ...], ...]
+    oracle_exits: tuple[int, ...]  # dbt's expected exit code for each command
     vars: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     volatile: frozenset[str] = frozenset()
@@ -126,11 +130,19 @@ def load_case(folder: Path) -> Case:
     xfail = spec.get("xfail")
     if isinstance(xfail, str):
         xfail = {"reason": xfail}
-    commands = tuple(tuple(str(a) for a in cmd) for cmd in spec.get("commands") or DEFAULT_COMMANDS)
+    commands, exits = [], []
+    for cmd in spec.get("commands") or DEFAULT_COMMANDS:
+        if isinstance(cmd, dict):
+            commands.append(tuple(str(a) for a in cmd["args"]))
+            exits.append(int(cmd.get("exit", 0)))
+        else:
+            commands.append(tuple(str(a) for a in cmd))
+            exits.append(0)
     return Case(
         name=folder.name,
         project=project,
-        commands=commands,
+        commands=tuple(commands),
+        oracle_exits=tuple(exits),
         vars=dict(spec.get("vars") or {}),
         env={str(k): str(v) for k, v in (spec.get("env") or {}).items()},
         volatile=frozenset(str(c).lower() for c in spec.get("volatile") or ()),
@@ -430,19 +442,66 @@ class CaseRun:
     dagwright: list[Step]
 
 
+def run_case(case: Case, tools: Tools, root: Path) -> CaseRun:
+    """Run the case with dbt and with dagwright, concurrently, each on its own copy of the
+    project and its own database under root/<tool>/."""
+    workspaces = {tool: prepare_workspace(case, tool, root / tool) for tool in TOOLS}
+    with ThreadPoolExecutor(max_workers=len(TOOLS)) as pool:
+        futures = {tool: pool.submit(run_steps, case, tools, ws) for tool, ws in workspaces.items()}
+        results = {tool: f.result() for tool, f in futures.items()}
+    return CaseRun(case, results["dbt"], results["dagwright"])
+
+
+class CasePool:
+    """Runs the session's selected cases in the background, ``jobs`` at a time, in collection
+    order, so that one case's dbt start-up (about 3 s of CPU per command) overlaps another's."""
+
+    def __init__(self, tools: Tools, tmp: pytest.TempPathFactory, jobs: int) -> None:
+        self.tools = tools
+        self.tmp = tmp
+        self.executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="compat")
+        self.futures: dict[str, Future[CaseRun]] = {}
+
+    def submit(self, case: Case) -> Future[CaseRun]:
+        if case.name not in self.futures:
+            root = self.tmp.mktemp(f"compat-{case.name}", numbered=True)
+            self.futures[case.name] = self.executor.submit(run_case, case, self.tools, root)
+        return self.futures[case.name]
+
+    def result(self, case: Case) -> CaseRun:
+        return self.submit(case).result()
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def compat_jobs() -> int:
+    """How many cases run at once: $DAGWRIGHT_COMPAT_JOBS, else 2 (1 on a single core)."""
+    value = os.environ.get(JOBS_ENV, "")
+    if value.strip():
+        return max(1, int(value))
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture(scope="session")
+def compat_pool(
+    compat_tools: Tools, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[CasePool]:
+    pool = CasePool(compat_tools, tmp_path_factory, compat_jobs())
+    for item in request.session.items:  # the selected tests, after -k / deselection
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and isinstance(callspec.params.get("compat_case"), Case):
+            pool.submit(callspec.params["compat_case"])
+    yield pool
+    pool.shutdown()
+
+
 @pytest.fixture
-def compat_runner(compat_tools: Tools, tmp_path: Path) -> Iterator[Any]:
-    """``compat_runner(case)``: run the case with dbt and with dagwright (concurrently, each on
-    its own copy and database under tmp_path/<tool>/) and return a CaseRun."""
-
-    def run(case: Case) -> CaseRun:
-        workspaces = {tool: prepare_workspace(case, tool, tmp_path / tool) for tool in TOOLS}
-        with ThreadPoolExecutor(max_workers=len(TOOLS)) as pool:
-            futures = {tool: pool.submit(run_steps, case, compat_tools, ws) for tool, ws in workspaces.items()}
-            results = {tool: f.result() for tool, f in futures.items()}
-        return CaseRun(case, results["dbt"], results["dagwright"])
-
-    yield run
+def compat_runner(compat_pool: CasePool) -> Callable[[Case], CaseRun]:
+    """``compat_runner(case)``: the CaseRun of the case (dbt and dagwright, each on its own copy of
+    the project and database under pytest's tmp dir). Cases are started in the background by
+    compat_pool; this waits for the one asked for."""
+    return compat_pool.result
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,6 +519,19 @@ def _row_lines(relation: Relation) -> list[str]:
     if isinstance(relation.rows, str):
         return [relation.rows]
     return [_fmt(row) for row in relation.rows]
+
+
+def _differing_columns(expected: Relation, actual: Relation) -> list[str]:
+    """The compared columns whose multisets of values differ (rows need not line up)."""
+    if isinstance(expected.rows, str) or isinstance(actual.rows, str):
+        return []
+    differing = []
+    for i, name in enumerate(expected.compared):
+        exp = sorted(repr(row[i]) for row in expected.rows)
+        act = sorted(repr(row[i]) for row in actual.rows)
+        if exp != act:
+            differing.append(name)
+    return differing
 
 
 def compare_relations(expected: dict, actual: dict) -> list[str]:
@@ -485,6 +557,9 @@ def compare_relations(expected: dict, actual: dict) -> list[str]:
             problems.append(
                 f"  {exp.label}: rows differ (dbt {n_exp} rows, dagwright {n_act}; columns {', '.join(exp.compared)})"
             )
+            columns = _differing_columns(exp, act)
+            if columns:
+                problems.append(f"    values differ in: {', '.join(columns)}")
             diff = _diff(_row_lines(exp), _row_lines(act))
             if not diff:  # equal text, different values: show the Python values
                 diff = _diff([repr(r) for r in exp.rows], [repr(r) for r in act.rows])
@@ -517,11 +592,11 @@ def compare_steps(expected: Step, actual: Step) -> list[str]:
 
 def assert_same_results(run: CaseRun) -> None:
     """Raise OracleError if dbt failed, CompatMismatch if dagwright differs from dbt."""
-    for i, step in enumerate(run.dbt, 1):
-        if step.returncode != 0:
+    for i, (step, expected_exit) in enumerate(zip(run.dbt, run.case.oracle_exits), 1):
+        if step.returncode != expected_exit:
             raise OracleError(
-                f"case {run.case.name}: the oracle failed at step {i} ({step.command}), fix the case project:\n"
-                + step.output_tail(40)
+                f"case {run.case.name}: dbt exited with {step.returncode} at step {i} ({step.command}), "
+                f"compat.yml expects {expected_exit}; fix the case project:\n" + step.output_tail(40)
             )
     report: list[str] = []
     total = len(run.dbt)
@@ -542,7 +617,7 @@ def assert_same_results(run: CaseRun) -> None:
 def compat_compare() -> Any:
     """``compat_compare(run)``: raise CompatMismatch with a readable report if dagwright differs
     from dbt. For a case with ``xfail.match``, a difference report that does not match the regex
-    is raised as a plain AssertionError, so the strict xfail does not hide a new difference."""
+    is raised as a plain AssertionError, so the xfail only covers the difference it names."""
 
     def compare(run: CaseRun) -> None:
         try:

@@ -113,9 +113,7 @@ class DuckDBAdapter:
                 if path != ":memory:" and not path.startswith(("md:", "motherduck:")):
                     parent = Path(path).expanduser().parent
                     if not parent.exists():
-                        raise ProfileError(
-                            f"cannot open DuckDB database '{path}': folder '{parent}' does not exist"
-                        )
+                        raise ProfileError(f"cannot open DuckDB database '{path}': folder '{parent}' does not exist")
                 try:
                     self._db = duckdb.connect(path, config={k: v for k, v in self._settings.items()})
                 except duckdb.Error as exc:

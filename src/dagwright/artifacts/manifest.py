@@ -243,9 +243,7 @@ def manifest_dict(
         nodes[uid] = node_dict(node, relation, compiled, str(root_path), target_path, created_at)
     disabled: dict[str, list[dict[str, Any]]] = {}
     for uid, node in manifest.disabled.items():
-        disabled.setdefault(uid, []).append(
-            node_dict(node, None, None, str(root_path), target_path, created_at)
-        )
+        disabled.setdefault(uid, []).append(node_dict(node, None, None, str(root_path), target_path, created_at))
     parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in (*manifest.nodes, *manifest.sources)}
     child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in (*manifest.nodes, *manifest.sources)}
     return {
@@ -264,8 +262,7 @@ def manifest_dict(
         },
         "nodes": nodes,
         "sources": {
-            uid: source_dict(s, render_relation(s.relation), created_at)
-            for uid, s in manifest.sources.items()
+            uid: source_dict(s, render_relation(s.relation), created_at) for uid, s in manifest.sources.items()
         },
         "macros": {uid: macro_dict(m, created_at) for uid, m in manifest.macros.items()},
         "docs": {},

@@ -81,11 +81,12 @@ def read_run_results(path: Path) -> dict[str, Any] | None:
 
 
 def durations_from(data: Mapping[str, Any] | None) -> dict[str, float]:
-    """Execution seconds per node of a previous run (successful or not, if it ran)."""
+    """Execution seconds per node of a previous run, from nodes that ran to success
+    (a failed or cancelled node's time says little about how long it takes)."""
     if not data:
         return {}
     out: dict[str, float] = {}
     for result in data.get("results") or []:
-        if result.get("timing") and isinstance(result.get("execution_time"), (int, float)):
+        if result.get("status") in ("success", "pass") and isinstance(result.get("execution_time"), (int, float)):
             out[str(result.get("unique_id"))] = float(result["execution_time"])
     return out

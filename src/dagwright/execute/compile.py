@@ -148,9 +148,7 @@ class Compiler:
             raise render_error(exc, node.original_file_path, node.unique_id) from None
         return CompiledNode(node, inject_ctes(sql, ctes), hooks[0], hooks[1], tuple(state.ephemerals))
 
-    def _hooks(
-        self, node: Node, is_incremental: Callable[[], bool]
-    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _hooks(self, node: Node, is_incremental: Callable[[], bool]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         pre = [_hook_sql(h) for h in node.config.get("pre-hook") or []]
         post = [_hook_sql(h) for h in node.config.get("post-hook") or []]
         if not pre and not post:
@@ -162,9 +160,7 @@ class Compiler:
             if "{{" not in text and "{%" not in text:
                 return text
             if ctx is None:
-                ctx = compile_context(
-                    self.run, self.manifest, node, CompileState(), is_incremental=is_incremental
-                )
+                ctx = compile_context(self.run, self.manifest, node, CompileState(), is_incremental=is_incremental)
             return render_template(compile_template(text, node.original_file_path, node.unique_id), ctx)
 
         return (

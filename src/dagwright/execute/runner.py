@@ -114,9 +114,7 @@ class NodeRunner:
         conn: GuardedConnection | None = None
         materialization: Materialization | None = None
 
-        def result(
-            status: str, message: str, response: dict[str, Any] | None = None, **extra: Any
-        ) -> RunResult:
+        def result(status: str, message: str, response: dict[str, Any] | None = None, **extra: Any) -> RunResult:
             return RunResult(
                 unique_id=unique_id,
                 status=status,

@@ -132,9 +132,7 @@ class Scheduler:
                 try:
                     result = self.run_node(uid, name)
                 except BaseException as exc:  # never lose a node: record whatever happened
-                    result = RunResult(
-                        uid, Status.ERROR, f"Internal error: {type(exc).__name__}: {exc}", name
-                    )
+                    result = RunResult(uid, Status.ERROR, f"Internal error: {type(exc).__name__}: {exc}", name)
                 with self._cond:
                     slot = self._running.pop(uid)
                     self._record(result, slot.index)

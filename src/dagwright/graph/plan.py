@@ -29,9 +29,7 @@ class Plan:
         return len(self.order)
 
 
-def _executable_parents(
-    manifest: Manifest, unique_id: str, memo: dict[str, frozenset[str]]
-) -> frozenset[str]:
+def _executable_parents(manifest: Manifest, unique_id: str, memo: dict[str, frozenset[str]]) -> frozenset[str]:
     """Parents that are real (non-ephemeral) nodes, looking through ephemeral models."""
     cached = memo.get(unique_id)
     if cached is not None:
@@ -61,9 +59,7 @@ def build_plan(
         uid
         for uid in selected
         if uid in manifest.nodes
-        and not (
-            manifest.nodes[uid].resource_type == "model" and manifest.nodes[uid].materialized == "ephemeral"
-        )
+        and not (manifest.nodes[uid].resource_type == "model" and manifest.nodes[uid].materialized == "ephemeral")
     }
     parents = {uid: _executable_parents(manifest, uid, memo) & chosen for uid in chosen}
     children: dict[str, set[str]] = {uid: set() for uid in chosen}

@@ -195,13 +195,10 @@ def _parse_criterion(raw: str, context: str) -> _Criterion:
 def _check_method(raw: str, name: str, args: list[str], value: str) -> None:
     """Reject unknown or unsupported methods, misplaced arguments and values a method cannot take."""
     if name in _UNSUPPORTED_METHODS:
-        raise SelectionError(
-            f"the selection method '{name}' in {raw!r} is not supported: {_UNSUPPORTED_METHODS[name]}"
-        )
+        raise SelectionError(f"the selection method '{name}' in {raw!r} is not supported: {_UNSUPPORTED_METHODS[name]}")
     if name not in SELECTION_METHODS:
         raise SelectionError(
-            f"unknown selection method '{name}' in {raw!r}; valid methods are: "
-            + ", ".join(SELECTION_METHODS),
+            f"unknown selection method '{name}' in {raw!r}; valid methods are: " + ", ".join(SELECTION_METHODS),
             hint=did_you_mean(name, (*SELECTION_METHODS, *_UNSUPPORTED_METHODS)),
         )
     if name == "config":
@@ -230,9 +227,7 @@ def _check_method(raw: str, name: str, args: list[str], value: str) -> None:
             f"invalid source selector {raw!r}",
             hint="write source:<source>, source:<source>.<table> or source:<package>.<source>.<table>",
         )
-    if name in ("exposure", "metric", "semantic_model", "saved_query", "unit_test") and (
-        len(value.split(".")) > 2
-    ):
+    if name in ("exposure", "metric", "semantic_model", "saved_query", "unit_test") and (len(value.split(".")) > 2):
         raise SelectionError(
             f"invalid {name} selector {raw!r}",
             hint=f"write {name}:<name> or {name}:<package>.<name>",
@@ -625,11 +620,7 @@ class _Selector:
         parents = self.graph.parents
         for uid in indirect - direct:
             node = self.nodes.get(uid)
-            if (
-                node is not None
-                and node.resource_type == "test"
-                and all(p in pool for p in parents.get(uid, ()))
-            ):
+            if node is not None and node.resource_type == "test" and all(p in pool for p in parents.get(uid, ())):
                 selected.add(uid)
         return selected
 

@@ -36,9 +36,7 @@ class IncrementalMaterialization(TransactionalSwap):
         self.full = job.full_refresh or existing != "table"
         config = job.node.config
         self.keys = unique_key_columns(config.get("unique_key"))
-        self.strategy = str(
-            config.get("incremental_strategy") or ("delete+insert" if self.keys else "append")
-        )
+        self.strategy = str(config.get("incremental_strategy") or ("delete+insert" if self.keys else "append"))
         if self.strategy not in STRATEGIES:
             raise CompilationError(
                 f"incremental_strategy '{self.strategy}' is not supported; use one of: {', '.join(STRATEGIES)}"

@@ -1,29 +1,28 @@
-"""Read a seed CSV the way dbt-core + dbt-duckdb would load it.
+"""Read a seed CSV the way dbt-core + dbt-duckdb load it.
 
-dbt-duckdb builds a seed in two steps, and each step has its own rules:
+dbt-duckdb builds a seed in two steps, and each has its own rules:
 
-1. **Column types** come from dbt-core: it reads the file with agate, whose type tester
-   (configured by dbt) tries, per column, in this order: Number, Date (``%Y-%m-%d``),
-   DateTime (``%Y-%m-%d %H:%M:%S``), ISO-8601 datetime (with a ``T``), Boolean
-   (``true``/``false``), and falls back to Text. A type wins when *every* value of the
-   column passes it; ``""`` and ``"null"`` (any case, surrounding whitespace ignored) count
-   as "no value" for every type. A Number column is ``integer`` unless some finite value
-   has a non-zero fractional digit, then ``float8``. The adapter maps these to DuckDB's
-   INTEGER, DOUBLE, DATE, TIMESTAMP, BOOLEAN and VARCHAR. ``column_types`` entries whose
-   key equals a column name *exactly* (case-sensitive) replace the inferred type.
+1. **Column types** come from dbt-core: it reads the file with agate (Python's ``csv``
+   module, standard ``"`` quoting) and agate's type tester, configured by dbt, tries per
+   column, in this order: Number, Date (``%Y-%m-%d``), DateTime (``%Y-%m-%d %H:%M:%S``),
+   ISO-8601 datetime (with a ``T``), Boolean (``true``/``false``), else Text. A type wins
+   when *every* value of the column passes; ``""`` and ``"null"`` (any case, surrounding
+   whitespace ignored) pass every type. A Number column is ``integer`` unless some finite
+   value has a non-zero fractional digit, then ``float8``. DuckDB calls these INTEGER,
+   DOUBLE, DATE, TIMESTAMP, BOOLEAN and VARCHAR. A ``column_types`` entry whose key equals
+   a column name *exactly* (case-sensitive) replaces the inferred type.
 
-2. **Values** come from DuckDB: dbt-duckdb's default ("fast") seed path runs
-   ``COPY t FROM 'file.csv' (FORMAT CSV, HEADER TRUE, DELIMITER ...)`` into the table
-   created in step 1, so each field is converted by DuckDB's own string cast. Empty fields
-   (quoted or not) become NULL; a literal ``null`` or a blank-but-not-empty field in a
-   typed column is an error, as are values agate accepted but DuckDB cannot read
-   (``1,000``, ``$5``, ``5%``, integers beyond 32 bits, ...).
+2. **Values** come from DuckDB: dbt-duckdb's default ("fast") seed path creates the table
+   with those types and runs ``COPY t FROM 'file.csv' (FORMAT CSV, HEADER TRUE,
+   DELIMITER ...)``. DuckDB's CSV sniffer picks the quote/escape characters (``'`` quoting
+   included) and date/timestamp formats from the data, and each field is converted by
+   DuckDB's string cast: ``007`` -> 7, ``1e3`` -> 1000, ``2024-01-31T10:00:00+02:00`` ->
+   10:00 (the offset is dropped), empty fields -> NULL; ``null``, blanks, ``1,000``, ``$5``
+   or integers beyond 32 bits in a typed column fail the seed.
 
-:func:`read_seed` reproduces both steps in Python and returns values ready to be bound as
-statement parameters. Values in a canonical form are converted in Python; any other value
-is converted by DuckDB itself (``TRY_CAST``, the same parser the CSV reader uses), so odd
-spellings (``1e3``, ``1_000``, ``' 5'``, ``2024-01-31T10:00:00+02:00``) come out exactly as
-dbt-duckdb stores them.
+:func:`read_seed` does step 1 in Python and step 2 with the very same ``COPY`` into a
+scratch in-memory DuckDB table, so values (and failures) are exactly dbt-duckdb's. The
+result holds plain Python values, ready to be bound as statement parameters.
 """
 
 from __future__ import annotations
@@ -33,10 +32,12 @@ import datetime as _dt
 import decimal
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from dagwright.errors import ProjectError
 
@@ -49,8 +50,10 @@ __all__ = [
     "TIMESTAMP",
     "VARCHAR",
     "SeedColumn",
+    "SeedNumberOverflow",
     "SeedTable",
     "SeedValueError",
+    "infer_type",
     "read_seed",
 ]
 
@@ -72,15 +75,16 @@ DBT_DECLARED_TYPES: Mapping[str, str] = {
     VARCHAR: "text",
 }
 
-_INT32_MIN = -(2**31)
-_INT32_MAX = 2**31 - 1
-
 
 class SeedValueError(ProjectError):
-    """A CSV value that dbt-duckdb's COPY cannot convert to its column's type.
+    """The seed file cannot be loaded into its table: dbt-duckdb's ``COPY`` fails (a value
+    that does not convert to its column's type, rows DuckDB cannot split). dbt reports
+    this as a runtime error of the seed."""
 
-    dbt fails the seed in that case (a runtime error of that node, not a parse error).
-    """
+
+class SeedNumberOverflow(ValueError):
+    """A number beyond the decimal exponent range (like ``1e999999999``): dbt-core crashes
+    while typing such a column."""
 
 
 @dataclass(frozen=True)
@@ -89,16 +93,18 @@ class SeedColumn:
     #: DuckDB type text as dbt-duckdb would create it ("INTEGER", "DOUBLE", "VARCHAR",
     #: "DATE", "TIMESTAMP", "BOOLEAN"), or the ``column_types`` text verbatim
     sql_type: str
-    #: the type came from ``column_types``; the values are then the raw strings (or None)
-    #: and must be CAST to ``sql_type`` in SQL
+    #: the type came from ``column_types``; still CAST values to ``sql_type`` in SQL: for
+    #: a type whose values do not survive the trip through Python (lists, structs,
+    #: intervals, ...) they are the field text
     overridden: bool
 
 
 @dataclass(frozen=True)
 class SeedTable:
     columns: tuple[SeedColumn, ...]
-    #: one tuple per CSV record, values already of the column's Python type: int, float,
-    #: bool, str, datetime.date, datetime.datetime (naive) or None
+    #: one tuple per loaded row, values of the column's Python type: int, float, bool,
+    #: str, datetime.date, datetime.datetime (naive) or None for inferred columns (what
+    #: DuckDB returns for overridden ones, e.g. Decimal)
     rows: list[tuple[object | None, ...]]
 
     @property
@@ -119,71 +125,54 @@ def read_seed(
     delimiter: str = ",",
     column_types: Mapping[str, str] | None = None,
 ) -> SeedTable:
-    """Read, type and convert a seed CSV as dbt-core + dbt-duckdb would.
+    """Read, type and load a seed CSV as dbt-core + dbt-duckdb would.
 
-    Raises :class:`ProjectError` for a file dbt cannot read (undecodable bytes, no header,
-    a record with more or fewer fields than the header) and :class:`SeedValueError` for a
-    value DuckDB cannot convert to its column's type.
+    Raises :class:`ProjectError` when dbt cannot read the file (undecodable bytes, no
+    header, a record with more fields than the header, a bad delimiter) and
+    :class:`SeedValueError` when dbt-duckdb's ``COPY`` of it fails.
     """
     path = Path(path)
-    names, records, text = _read_records(path, delimiter)
+    header, records, short_line = _read_csv(path, delimiter)
+    names = _column_names(header)
+    for name in names:
+        if '"' in name:
+            raise ProjectError(
+                f"seed column name {name!r} contains a double quote, which dbt-duckdb cannot create",
+                path=path,
+                line=1,
+            )
     overrides = {str(k): str(v) for k, v in (column_types or {}).items()}
+
     ncols = len(names)
+    # agate fills a short record with nulls; "" is null to every type test
+    if not all(len(record) == ncols for record in records):
+        records = [r if len(r) == ncols else r + [""] * (ncols - len(r)) for r in records]
+    by_column: list[Sequence[str]] = list(zip(*records)) if records else [()] * ncols
 
-    # Types come from the file as agate reads it (standard quoting). The values come
-    # from DuckDB's COPY, whose CSV sniffer picks the quote and escape characters; with
-    # a ' or \ in the file it may pick other ones than '"', so let DuckDB split the file.
-    type_columns: list[Sequence[str]] = list(zip(*records)) if records else [()] * ncols
-    value_columns: list[Sequence[str | None]] = type_columns
-    if records and ("'" in text or "\\" in text):
-        duck_records = _duckdb_varchar_records(path, ncols, delimiter)
-        value_columns = list(zip(*duck_records)) if duck_records else [()] * ncols
-
-    columns: list[SeedColumn] = []
-    converted: list[list[object | None]] = []
-    failure: tuple[int, int, str, str] | None = None  # (record index, column index, value, type)
-
-    for index, name in enumerate(names):
-        values = value_columns[index]
-        if name in overrides:
-            columns.append(SeedColumn(name, overrides[name], True))
-            converted.append([v if v != "" else None for v in values])
-            continue
-        distinct = set(type_columns[index])
-        distinct.discard("")
-        sql_type = infer_type(distinct)
-        columns.append(SeedColumn(name, sql_type, False))
-        if values is not type_columns[index]:
-            distinct = set(values)
-            distinct.discard("")
-            distinct.discard(None)
-        out, bad = _convert(values, distinct, sql_type)
-        converted.append(out)
-        if bad is not None:
-            candidate = (values.index(bad), index, bad, sql_type)
-            if failure is None or candidate[:2] < failure[:2]:
-                failure = candidate
-
-    if failure is not None:
-        row, col, value, sql_type = failure
-        lines = _record_lines(text, delimiter, path, keep_blank=ncols == 1)
-        same_split = len(value_columns[0]) == len(type_columns[0])
-        raise SeedValueError(
-            f'could not convert string "{value}" to {sql_type} in column "{names[col]}"',
-            path=path,
-            line=lines[row] if same_split and row < len(lines) else None,
-            hint=(
-                f"dbt infers {sql_type} for this column from its other values; "
-                f"set column_types for {names[col]!r} in the seed's config to load it as another type"
-            ),
+    try:
+        columns = tuple(
+            SeedColumn(name, overrides[name], True)
+            if name in overrides
+            else SeedColumn(name, infer_type(values), False)
+            for name, values in zip(names, by_column)
         )
+    except SeedNumberOverflow as exc:
+        raise ProjectError(f"number out of range: {exc.args[0]!r} (dbt-core crashes on it)", path=path)
+    try:
+        rows = _copy_rows(path, delimiter, columns)
+    except SeedValueError as exc:
+        if short_line is None or exc.line is not None:
+            raise
+        raise SeedValueError(
+            f"row has fewer values than the header's {ncols} columns", path=path, line=short_line
+        ) from exc
+    return SeedTable(columns=columns, rows=rows)
 
-    rows = list(zip(*converted)) if ncols else []
-    return SeedTable(columns=tuple(columns), rows=rows)
 
-
-def _read_records(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], str]:
-    """Header names (deduplicated like agate), the records, and the decoded text."""
+def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], int | None]:
+    """The header and records as agate sees them, and the line of the first record with
+    fewer fields than the header (agate pads it; DuckDB's COPY usually refuses the file).
+    Raises where agate (or dbt) fails."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -191,13 +180,15 @@ def _read_records(path: Path, delimiter: str) -> tuple[list[str], list[list[str]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
         raise ProjectError(
             f"seed file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
             path=path,
-            line=line,
+            line=data.count(b"\n", 0, exc.start) + 1,
         )
-    reader = _csv_reader(text, delimiter, path)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except (TypeError, ValueError) as exc:
+        raise ProjectError(f"invalid seed delimiter {delimiter!r}: {exc}", path=path)
     try:
         header = next(reader, None)
         if not header:
@@ -207,59 +198,27 @@ def _read_records(path: Path, delimiter: str) -> tuple[list[str], list[list[str]
         raise ProjectError(f"malformed CSV: {exc}", path=path, line=reader.line_num)
 
     ncols = len(header)
+    short_line = None
     if not all(len(record) == ncols for record in records):
-        records = _regular_records(records, ncols, text, delimiter, path)
-
-    names = _column_names(header)
-    for name in names:
-        if '"' in name:
-            raise ProjectError(
-                f"seed column name {name!r} contains a double quote, which dbt-duckdb cannot create",
-                path=path,
-                line=1,
-            )
-    return names, records, text
+        long_line = _first_line(text, delimiter, lambda width: width > ncols)
+        if long_line is not None:
+            width, line = long_line
+            raise ProjectError(f"row has {width} values but the header has {ncols} columns", path=path, line=line)
+        found = _first_line(text, delimiter, lambda width: 0 < width < ncols)
+        short_line = found[1] if found else None
+    return header, records, short_line
 
 
-def _csv_reader(text: str, delimiter: str, path: Path) -> Iterator[list[str]]:
-    try:
-        return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except (TypeError, ValueError) as exc:
-        raise ProjectError(f"invalid seed delimiter {delimiter!r}: {exc}", path=path)
-
-
-def _regular_records(records: list[list[str]], ncols: int, text: str, delimiter: str, path: Path) -> list[list[str]]:
-    """Blank lines dropped (DuckDB skips them), or read as one empty value in a
-    one-column file (DuckDB loads a NULL); any other width is an error."""
-    kept: list[list[str]] = []
-    for index, record in enumerate(records):
-        width = len(record)
-        if width == ncols:
-            kept.append(record)
-        elif width == 0:
-            if ncols == 1:
-                kept.append([""])
-        else:
-            raise ProjectError(
-                f"row has {width} values but the header has {ncols} columns",
-                path=path,
-                line=_record_lines(text, delimiter, path)[index],
-            )
-    return kept
-
-
-def _record_lines(text: str, delimiter: str, path: Path, *, keep_blank: bool = True) -> list[int]:
-    """The line each data record starts on (blank lines left out unless ``keep_blank``);
-    only needed for error messages, so computed again from the text."""
-    reader = _csv_reader(text, delimiter, path)
-    next(reader, None)
-    lines: list[int] = []
+def _first_line(text: str, delimiter: str, wanted: Callable[[int], bool]) -> tuple[int, int] | None:
+    """(field count, starting line) of the first data record whose field count is wanted."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader)
     last = reader.line_num
     for record in reader:
-        if record or keep_blank:
-            lines.append(last + 1)
+        if wanted(len(record)):
+            return len(record), last + 1
         last = reader.line_num
-    return lines
+    return None
 
 
 def _column_names(header: Sequence[str]) -> list[str]:
@@ -284,8 +243,104 @@ def _letter_name(index: int) -> str:
     return letters[index % 26] * (index // 26 + 1)
 
 
+# --------------------------------------------------------------------------- loading
+
+_scratch_lock = threading.Lock()
+_scratch_db: Any = None
+_LINE_IN_ERROR = re.compile(r"CSV Error on Line: (\d+)")
+
+
+def _scratch_cursor() -> Any:
+    """A new connection to a process-wide in-memory DuckDB (temp tables are private to it)."""
+    global _scratch_db
+    import duckdb
+
+    with _scratch_lock:
+        if _scratch_db is None:
+            _scratch_db = duckdb.connect(":memory:")
+        return _scratch_db.cursor()
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _copy_rows(path: Path, delimiter: str, columns: Sequence[SeedColumn]) -> list[tuple[Any, ...]]:
+    """The rows dbt-duckdb's ``COPY`` stores in a table of these column types. A column
+    typed by ``column_types`` with a type whose values do not survive a trip through
+    Python holds the field text instead (still checked by the same ``COPY``)."""
+    import duckdb
+
+    source = f"{_sql_string(str(path.resolve()))} (format csv, header true, delimiter {_sql_string(delimiter)})"
+    cursor = _scratch_cursor()
+    try:
+        typed = ", ".join(f"c{i} {c.sql_type}" for i, c in enumerate(columns))
+        try:
+            cursor.execute(f"create temp table seed ({typed})")
+        except duckdb.Error as exc:
+            overrides = {c.name: c.sql_type for c in columns if c.overridden}
+            raise SeedValueError(
+                f"cannot create the seed table: {str(exc).splitlines()[0]}",
+                path=path,
+                hint=f"check the types in column_types: {overrides}" if overrides else None,
+            )
+        try:
+            cursor.execute(f"copy seed from {source}")
+        except duckdb.Error as exc:
+            raise _copy_error(exc, path, columns)
+        described = [row[1] for row in cursor.execute("describe seed").fetchall()]
+        as_text = [c.overridden and not _round_trips(t) for c, t in zip(columns, described)]
+        if not any(as_text):
+            return cursor.execute("select * from seed").fetchall()
+        # the same file again as text, row for row, for the columns whose values would not
+        # survive the trip through Python (lists, structs, intervals, ...)
+        text = ", ".join(f"c{i} VARCHAR" for i in range(len(columns)))
+        cursor.execute(f"create temp table seed_text ({text})")
+        cursor.execute(f"copy seed_text from {source}")
+        picked = ", ".join(f"{'seed_text' if t else 'seed'}.c{i}" for i, t in enumerate(as_text))
+        return cursor.execute(f"select {picked} from seed positional join seed_text").fetchall()
+    finally:
+        cursor.close()
+
+
+_ROUND_TRIP_TYPES = frozenset(
+    (
+        "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+        "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "VARCHAR", "DATE",
+        "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP WITH TIME ZONE", "TIME",
+        "BLOB", "UUID", "JSON",
+    )
+)  # fmt: skip
+
+
+def _round_trips(duckdb_type: str) -> bool:
+    """Whether a value of this DuckDB type, fetched into Python and bound back as a
+    parameter (then CAST to the type), is unchanged."""
+    return duckdb_type in _ROUND_TRIP_TYPES or duckdb_type.startswith(("DECIMAL(", "ENUM("))
+
+
+def _copy_error(exc: Exception, path: Path, columns: Sequence[SeedColumn]) -> SeedValueError:
+    text = str(exc)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    match = _LINE_IN_ERROR.search(text)
+    converting = re.search(r'Error when converting column "c(\d+)"\. (.*)', text)
+    if converting is not None:
+        column = columns[int(converting.group(1))]
+        message = f'{converting.group(2)} (column "{column.name}", type {column.sql_type})'
+        hint = (
+            f"dbt infers {column.sql_type} for this column from its values; set column_types "
+            f"for {column.name!r} in the seed's config to load it as another type"
+        )
+        if column.overridden:
+            hint = None
+    else:
+        message, hint = f"DuckDB cannot load this seed file: {first}", None
+    return SeedValueError(message, path=path, line=int(match.group(1)) if match else None, hint=hint)
+
+
 # --------------------------------------------------------------------------- inference
-# dbt-core's type tester, restated. Each check takes one distinct, non-empty raw value.
+# dbt-core's type tester (agate, with dbt's settings), restated. Each check takes one raw
+# value, as agate does: stripped of surrounding whitespace, "" and "null" are no value.
 
 
 def _is_null(value: str) -> bool:
@@ -321,11 +376,14 @@ def _agate_number(value: str) -> Decimal | None:
     text = text.replace(",", "")
     try:
         return _CONTEXT.multiply(Decimal(text), _MINUS if negative else _PLUS)
+    except decimal.Overflow:
+        # agate lets this escape: dbt stops with a traceback
+        raise SeedNumberOverflow(value) from None
     except (ArithmeticError, ValueError):
         return None
 
 
-def _number_type(values: Sequence[str], joined: str | None = None) -> str | None:
+def _number_type(values: Sequence[str], joined: str | None = None, ordered: Sequence[str] | None = None) -> str | None:
     """INTEGER or DOUBLE when every value is a number to agate, else None.
 
     dbt picks float8 when agate's MaxPrecision of the column is non-zero: the most
@@ -339,6 +397,25 @@ def _number_type(values: Sequence[str], joined: str | None = None) -> str | None
         if longest <= 14 and _PLAIN_DECIMAL_LINES.fullmatch(joined):
             # at most 14 characters: whole + decimal places stay within 28 digits
             return DOUBLE if _NONZERO_FRACTION.search(joined) else INTEGER
+    try:
+        result = _number_precision_type(values)
+    except SeedNumberOverflow:
+        result = None
+    if result is None and any("e" in v or "E" in v for v in values):
+        _check_overflow(ordered if ordered is not None else values, in_file_order=ordered is not None)
+    return result
+
+
+def _check_overflow(values: Iterable[str], *, in_file_order: bool) -> None:
+    """Raise :class:`SeedNumberOverflow` where agate would crash: it tests values in file
+    order and stops trying Number at the first value that is not one, so only an
+    overflowing exponent before that counts (without the order, any one counts)."""
+    for value in values:
+        if not _is_null(value) and _agate_number(value) is None and in_file_order:
+            return
+
+
+def _number_precision_type(values: Iterable[str]) -> str | None:
     max_whole = 1
     max_decimals = 0
     for value in values:
@@ -377,10 +454,9 @@ _STRPTIME_DATETIME = re.compile(f"{_Y}-{_M}-{_D}" + r"\s+(2[0-3]|[0-1]\d|\d):([0
 
 
 def _is_strptime_date(value: str) -> bool:
-    stripped = value.strip()
-    if stripped == "" or stripped.lower() == "null":
+    if _is_null(value):
         return True
-    match = _STRPTIME_DATE.fullmatch(stripped)
+    match = _STRPTIME_DATE.fullmatch(value.strip())
     if match is None:
         return False
     try:
@@ -391,10 +467,9 @@ def _is_strptime_date(value: str) -> bool:
 
 
 def _is_strptime_datetime(value: str) -> bool:
-    stripped = value.strip()
-    if stripped == "" or stripped.lower() == "null":
+    if _is_null(value):
         return True
-    match = _STRPTIME_DATETIME.fullmatch(stripped)
+    match = _STRPTIME_DATETIME.fullmatch(value.strip())
     if match is None:
         return False
     try:
@@ -477,10 +552,9 @@ def _iso_time_ok(text: str) -> bool:
 
 
 def _is_iso_datetime(value: str) -> bool:
-    stripped = value.strip()
-    if stripped == "" or stripped.lower() == "null":
+    if _is_null(value):
         return True
-    parts = stripped.split("T")
+    parts = value.strip().split("T")
     return len(parts) == 2 and _iso_date_ok(parts[0]) and _iso_time_ok(parts[1])
 
 
@@ -502,22 +576,25 @@ _TEMPORAL_CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
 def infer_type(values: Iterable[str]) -> str:
     """The DuckDB type dbt-duckdb gives a seed column holding these raw CSV values.
 
-    ``values`` may be the distinct values; empty strings are ignored. Each candidate type
-    is checked in dbt's order of preference and ruled out at its first failing value.
+    ``values`` are in file order, or a set of the distinct values; empty strings are
+    ignored. Each candidate type is checked in dbt's order of preference and ruled out at
+    its first failing value. Raises :class:`SeedNumberOverflow` where dbt-core would crash
+    (always, when given a set).
     """
-    unique = values if isinstance(values, (set, frozenset)) else set(values)
+    ordered = None if isinstance(values, (set, frozenset)) else list(values)
+    unique = set(ordered) if ordered is not None else values
     distinct = [v for v in unique if v != ""]
     joined = _join(distinct)
-    number = _number_type(distinct, joined)
+    number = _number_type(distinct, joined, ordered)
     if number is not None:
         return number
     if joined is not None:
         # whole-column checks for the usual spellings, before the value-by-value ones
         if _STRICT_DATE_LINES.fullmatch(joined) and _parses(_dt.date.fromisoformat, distinct):
             return DATE
-        if _STRICT_SPACE_DATETIME_LINES.fullmatch(joined) or _STRICT_T_DATETIME_LINES.fullmatch(joined):
-            if _parses(_dt.datetime.fromisoformat, distinct):
-                return TIMESTAMP
+        datetime_like = _STRICT_SPACE_DATETIME_LINES.fullmatch(joined) or _STRICT_T_DATETIME_LINES.fullmatch(joined)
+        if datetime_like and _parses(_dt.datetime.fromisoformat, distinct):
+            return TIMESTAMP
     for sql_type, accepts in _TEMPORAL_CHECKS:
         if all(map(accepts, distinct)):
             return sql_type
@@ -551,165 +628,6 @@ _STRICT_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _STRICT_DATE_LINES = _lines_of(_STRICT_DATE)
 _STRICT_SPACE_DATETIME_LINES = _lines_of(f"{_STRICT_DATE} {_HMS}")
 _STRICT_T_DATETIME_LINES = _lines_of(f"{_STRICT_DATE}T{_HMS}")
-_STRICT_DATETIME_LINES = _lines_of(f"{_STRICT_DATE}[ T]{_HMS}")
 _PLAIN_INTEGER_LINES = _lines_of(r"-?[0-9]+")
 _PLAIN_DECIMAL_LINES = _lines_of(r"-?[0-9]+(?:\.[0-9]+)?")
 _NONZERO_FRACTION = re.compile(r"\.[0-9]*[1-9]")
-
-
-# --------------------------------------------------------------------------- conversion
-# DuckDB's string cast for canonical spellings; anything else goes to DuckDB itself.
-
-_MISS = object()
-_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
-_DOUBLE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_DOUBLE_TEXT = re.compile(_DOUBLE)
-_DOUBLE_LINES = _lines_of(_DOUBLE)
-_DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_TIMESTAMP_TEXT = re.compile(
-    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})[ T]([0-9]{1,2}):([0-9]{1,2})"
-    r"(?::([0-9]{1,2})(?:\.([0-9]*))?)?"
-    # DuckDB's cast to TIMESTAMP ignores a UTC offset (the wall-clock time is kept)
-    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
-)
-
-
-def _integer_value(text: str) -> object:
-    if _INTEGER_TEXT.fullmatch(text) is None:
-        return _MISS
-    number = int(text)
-    return number if _INT32_MIN <= number <= _INT32_MAX else _MISS
-
-
-def _double_value(text: str) -> object:
-    return float(text) if _DOUBLE_TEXT.fullmatch(text) is not None else _MISS
-
-
-def _date_value(text: str) -> object:
-    match = _DATE_TEXT.fullmatch(text)
-    if match is None:
-        return _MISS
-    try:
-        return _dt.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return _MISS
-
-
-def _timestamp_value(text: str) -> object:
-    match = _TIMESTAMP_TEXT.fullmatch(text)
-    if match is None:
-        return _MISS
-    year, month, day, hour, minute, second, fraction = match.groups()
-    micro = int(fraction[:6].ljust(6, "0")) if fraction else 0  # truncated, not rounded
-    try:
-        return _dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro)
-    except ValueError:
-        return _MISS
-
-
-def _boolean_value(text: str) -> object:
-    if text.isascii():
-        lowered = text.lower()
-        if lowered == "true":
-            return True
-        if lowered == "false":
-            return False
-    return _MISS
-
-
-_CONVERTERS: Mapping[str, Callable[[str], object]] = {
-    INTEGER: _integer_value,
-    DOUBLE: _double_value,
-    DATE: _date_value,
-    TIMESTAMP: _timestamp_value,
-    BOOLEAN: _boolean_value,
-}
-
-
-def _convert(
-    values: Sequence[str | None], distinct: Iterable[str], sql_type: str
-) -> tuple[list[object | None], str | None]:
-    """The column's values as DuckDB's COPY stores them, and the first value (in file
-    order) DuckDB cannot convert, if any."""
-    if sql_type == VARCHAR:
-        return [v or None for v in values], None
-    keys = list(distinct)
-    table: dict[str | None, object | None] = {"": None, None: None}
-    converted = _convert_bulk(keys, sql_type)
-    failed: list[str] = []
-    if converted is not None:
-        table.update(zip(keys, converted))
-    else:
-        fast = _CONVERTERS[sql_type]
-        pending: list[str] = []
-        for value in keys:
-            result = fast(value)
-            if result is _MISS:
-                pending.append(value)
-            else:
-                table[value] = result
-        if pending:
-            for value, result in zip(pending, _duckdb_try_cast(pending, sql_type)):
-                if result is None:
-                    failed.append(value)
-                table[value] = result
-    bad = None
-    if failed:
-        first = {v: values.index(v) for v in failed}
-        bad = min(failed, key=first.__getitem__)
-    return list(map(table.__getitem__, values)), bad
-
-
-def _convert_bulk(values: list[str], sql_type: str) -> list[object] | None:
-    """All values converted at once when all are spelled the usual way, else None."""
-    joined = _join(values)
-    if joined is None:
-        return None
-    try:
-        if sql_type == INTEGER and _PLAIN_INTEGER_LINES.fullmatch(joined):
-            numbers = list(map(int, values))
-            if _INT32_MIN <= min(numbers) and max(numbers) <= _INT32_MAX:
-                return numbers
-        elif sql_type == DOUBLE and _DOUBLE_LINES.fullmatch(joined):
-            return list(map(float, values))
-        elif sql_type == DATE and _STRICT_DATE_LINES.fullmatch(joined):
-            return list(map(_dt.date.fromisoformat, values))
-        elif sql_type == TIMESTAMP and _STRICT_DATETIME_LINES.fullmatch(joined):
-            return list(map(_dt.datetime.fromisoformat, values))
-    except ValueError:
-        pass
-    return None
-
-
-def _duckdb_try_cast(values: list[str], sql_type: str) -> list[object | None]:
-    """Each string cast to ``sql_type`` by DuckDB (None where it cannot)."""
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        row = con.execute(
-            f"select list_transform(?::VARCHAR[], lambda v: try_cast(v as {sql_type}))", [values]
-        ).fetchone()
-    finally:
-        con.close()
-    assert row is not None
-    return list(row[0])
-
-
-def _duckdb_varchar_records(path: Path, ncols: int, delimiter: str) -> list[tuple[str | None, ...]]:
-    """The file's records as dbt-duckdb's COPY splits them (NULL for empty fields)."""
-    import duckdb
-
-    def literal(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    con = duckdb.connect()
-    try:
-        ddl = ", ".join(f"c{i} VARCHAR" for i in range(ncols))
-        con.execute(f"create table seed ({ddl})")
-        con.execute(f"copy seed from {literal(str(path))} (format csv, header true, delimiter {literal(delimiter)})")
-        return con.execute("select * from seed").fetchall()
-    except duckdb.Error as exc:
-        raise ProjectError("DuckDB cannot read this seed file: " + str(exc).splitlines()[0], path=path)
-    finally:
-        con.close()

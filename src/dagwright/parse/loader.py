@@ -341,10 +341,7 @@ class ManifestLoader:
         out: dict[str, SourceTable] = {}
         for definition in definitions:
             rel = definition.file.original_file_path
-            data = {
-                k: (v if k == "tables" else self.render_yaml_value(v, rel))
-                for k, v in definition.data.items()
-            }
+            data = {k: (v if k == "tables" else self.render_yaml_value(v, rel)) for k, v in definition.data.items()}
             tables = data.get("tables") or []
             if not isinstance(tables, list):
                 raise ProjectError(f"'tables' of source '{definition.name}' must be a list", path=rel)
@@ -352,9 +349,7 @@ class ManifestLoader:
             for table in tables:
                 if not isinstance(table, Mapping) or "name" not in table:
                     raise ProjectError(f"each table of source '{definition.name}' needs a 'name'", path=rel)
-                table = {
-                    k: (v if k == "columns" else self.render_yaml_value(v, rel)) for k, v in table.items()
-                }
+                table = {k: (v if k == "columns" else self.render_yaml_value(v, rel)) for k, v in table.items()}
                 tname = str(table["name"])
                 unique_id = f"source.{project.name}.{definition.name}.{tname}"
                 if unique_id in out:
@@ -455,8 +450,7 @@ def link(manifest: Manifest) -> Manifest:
             if target is None or (ref.package and ref.package != manifest.project_name):
                 if ref.name in disabled_names:
                     raise CompilationError(
-                        f"ref('{ref.name}') names a disabled resource "
-                        f"({disabled_names[ref.name].original_file_path})",
+                        f"ref('{ref.name}') names a disabled resource ({disabled_names[ref.name].original_file_path})",
                         path=node.original_file_path,
                         line=ref.line,
                         node=unique_id,

@@ -219,9 +219,7 @@ _TOP_LEVEL_KEYS = {
 }
 
 
-def _paths(
-    data: Mapping[str, Any], key: str, default: str, path: Path, legacy: str | None = None
-) -> tuple[str, ...]:
+def _paths(data: Mapping[str, Any], key: str, default: str, path: Path, legacy: str | None = None) -> tuple[str, ...]:
     value = data.get(key)
     if value is None and legacy:
         value = data.get(legacy)

@@ -16,9 +16,7 @@ class ProjectFile:
 
     @property
     def original_file_path(self) -> str:
-        return (
-            f"{self.resource_root}/{self.relative}" if self.resource_root not in ("", ".") else self.relative
-        )
+        return f"{self.resource_root}/{self.relative}" if self.resource_root not in ("", ".") else self.relative
 
     @property
     def folders(self) -> tuple[str, ...]:

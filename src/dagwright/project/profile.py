@@ -17,7 +17,7 @@ import json
 import os
 import re
 from ast import literal_eval
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -515,9 +515,7 @@ class _Loader:
         self.rendered: dict[str, Any] | None = None
 
     def error(self, message: str, ypath: _Path = (), hint: str | None = None) -> ProfileError:
-        return ProfileError(
-            message, path=self.path, line=_line(self.lines, ypath) if ypath else None, hint=hint
-        )
+        return ProfileError(message, path=self.path, line=_line(self.lines, ypath) if ypath else None, hint=hint)
 
     def render(self, value: Any, ypath: _Path, rel: _Path) -> Any:
         """Render every string in ``value``; ``rel`` is the path within the target."""
@@ -623,18 +621,21 @@ def load_target(
     project_dir: Path,
     cli_vars: Mapping[str, Any] | None = None,
     threads: int | None = None,
+    adapter_types: Collection[str] | None = None,
 ) -> Target:
     """Load ``profile_name``'s target ``target_name`` (None: the profile's ``target:``,
     else ``"default"``) from the profiles.yml that ``find_profiles_dir`` picks.
 
     Raises ProfileError (with the profiles.yml path, a line where known, and a hint) for
-    every problem in the file; the adapter type itself is not checked here.
+    every problem in the file. The adapter type is only checked when ``adapter_types``
+    is given, and then before any adapter-specific key (so a misspelt type is the error
+    reported, not a key that the misspelt adapter would need).
     """
     path = _locate(profiles_dir, project_dir)
     data, lines = _read_yaml(path)
     loader = _Loader(path, lines, cli_vars)
     try:
-        return _load(loader, data, profile_name, target_name, threads)
+        return _load(loader, data, profile_name, target_name, threads, adapter_types)
     except ProfileError as exc:
         secrets = set(loader.renderer.secret_values) | _raw_secret_strings(data, profile_name)
         if loader.rendered is not None:
@@ -658,7 +659,12 @@ def _raw_secret_strings(data: Any, profile_name: str) -> set[str]:
 
 
 def _load(
-    loader: _Loader, data: Any, profile_name: str, target_name: str | None, threads: int | None
+    loader: _Loader,
+    data: Any,
+    profile_name: str,
+    target_name: str | None,
+    threads: int | None,
+    adapter_types: Collection[str] | None = None,
 ) -> Target:
     path = loader.path
     if data is None:
@@ -699,11 +705,7 @@ def _load(
         else:
             rendered = loader.render(profile[tkey], (*ppath, "target"), ("target",))
             target_name = str(rendered)
-        source = (
-            "the profile's `target:`"
-            if tkey is not _NOT_SET
-            else "the default, as the profile has no `target:`"
-        )
+        source = "the profile's `target:`" if tkey is not _NOT_SET else "the default, as the profile has no `target:`"
         from_cli = False
     else:
         source = "--target"
@@ -731,8 +733,7 @@ def _load(
         if not from_cli and _find_key(profile, "target") is _NOT_SET:
             at = (*ppath, "outputs")
         raise loader.error(
-            f"profile {profile_name!r} has no target {target_name!r} (from {source}); "
-            f"available targets: {available}",
+            f"profile {profile_name!r} has no target {target_name!r} (from {source}); available targets: {available}",
             at,
             hint=hint,
         )
@@ -748,7 +749,7 @@ def _load(
     for k, v in raw.items():
         key = str(k)
         rendered[key] = loader.render(v, (*tpath, key), (key,))
-    return _build(loader, rendered, tpath, profile_name, target_name, threads)
+    return _build(loader, rendered, tpath, profile_name, target_name, threads, adapter_types)
 
 
 def _coerce(loader: _Loader, values: dict[str, Any]) -> None:
@@ -775,6 +776,7 @@ def _build(
     profile_name: str,
     target_name: str,
     threads_override: int | None,
+    adapter_types: Collection[str] | None = None,
 ) -> Target:
     _coerce(loader, values)
     where = f"target {target_name!r} of profile {profile_name!r}"
@@ -789,6 +791,12 @@ def _build(
     if not isinstance(adapter_type, str):
         raise loader.error(f"{where}: `type` must be a string", (*tpath, "type"))
     adapter_type = adapter_type.strip()
+    if adapter_types is not None and adapter_type not in adapter_types:
+        raise loader.error(
+            f"unknown adapter type {adapter_type!r} in {where}; dagwright supports: {', '.join(adapter_types)}",
+            (*tpath, "type"),
+            hint=did_you_mean(adapter_type, adapter_types),
+        )
 
     if threads_override is not None:
         threads = _to_int(threads_override)
@@ -804,8 +812,7 @@ def _build(
         threads = _to_int(raw_threads)
         if threads is None or threads < 1:
             raise loader.error(
-                f"{where}: `threads` must be a positive integer, "
-                f"not {loader.shown(('threads',), raw_threads)}",
+                f"{where}: `threads` must be a positive integer, not {loader.shown(('threads',), raw_threads)}",
                 (*tpath, "threads"),
                 hint="set `threads:` to 1 or more",
             )
@@ -842,9 +849,7 @@ def _build(
             database = derived
         elif str(database) != derived:
             aliases = {
-                str(a.get("alias"))
-                for a in values.get("attach") or []
-                if isinstance(a, Mapping) and a.get("alias")
+                str(a.get("alias")) for a in values.get("attach") or [] if isinstance(a, Mapping) and a.get("alias")
             }
             if not values.get("remote") and str(database) not in aliases:
                 raise loader.error(

@@ -149,8 +149,6 @@ def load_properties(files: list[ProjectFile]) -> Properties:
                 )
                 previous = props.patches.get((resource_type, name))
                 if previous is not None:
-                    raise ProjectError(
-                        f"{where} is described twice: in {previous.file} and in {rel}", path=rel
-                    )
+                    raise ProjectError(f"{where} is described twice: in {previous.file} and in {rel}", path=rel)
                 props.patches[(resource_type, name)] = patch
     return props

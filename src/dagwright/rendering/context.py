@@ -24,7 +24,7 @@ import yaml
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.nodes import RefCall, SourceCall
-from dagwright.rendering.jinja import LazyContext, MacroRegistry, current_template_line, do_return
+from dagwright.rendering.jinja import LazyContext, MacroRegistry, current_template_line, do_return, environment
 
 if TYPE_CHECKING:
     from dagwright.parse.nodes import Manifest, Node
@@ -198,8 +198,7 @@ class RunContext:
             raise CompilationError(
                 f"required var '{name}'{where} is not defined",
                 line=current_template_line(),
-                hint=(did_you_mean(name, vars_) or "")
-                + " define it under 'vars:' in dbt_project.yml or pass --vars",
+                hint=(did_you_mean(name, vars_) or "") + " define it under 'vars:' in dbt_project.yml or pass --vars",
             )
 
         var.has_var = lambda name: name in vars_  # type: ignore[attr-defined]
@@ -222,6 +221,8 @@ class RunContext:
             return ""
 
         return {
+            # Jinja's own globals (range, dict, namespace, ...): a shared context skips them.
+            **environment().globals,
             "var": var,
             "env_var": env_var,
             "target": dict(self.target),
@@ -264,9 +265,7 @@ class ParseRecorder:
 def _ref_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RefCall:
     version = kwargs.get("version", kwargs.get("v"))
     if len(args) == 1:
-        return RefCall(
-            str(args[0]), None, str(version) if version is not None else None, current_template_line()
-        )
+        return RefCall(str(args[0]), None, str(version) if version is not None else None, current_template_line())
     if len(args) == 2:
         return RefCall(
             str(args[1]), str(args[0]), str(version) if version is not None else None, current_template_line()
@@ -351,9 +350,7 @@ def ephemeral_cte_name(name: str) -> str:
     return f"__dbt__cte__{name}"
 
 
-def resolve_ref(
-    run: RunContext, manifest: Manifest, node: Node, state: CompileState, call: RefCall
-) -> JinjaRelation:
+def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileState, call: RefCall) -> JinjaRelation:
     unique_id = manifest.by_name.get(call.name)
     target = manifest.nodes.get(unique_id) if unique_id else None
     if target is None:

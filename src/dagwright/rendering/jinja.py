@@ -208,9 +208,7 @@ def macro_names(text: str, relative_path: str) -> list[tuple[str, int, tuple[str
     try:
         tree = env.parse(text)
     except jinja2.TemplateSyntaxError as exc:
-        raise CompilationError(
-            f"Jinja syntax error: {exc.message}", path=relative_path, line=exc.lineno
-        ) from None
+        raise CompilationError(f"Jinja syntax error: {exc.message}", path=relative_path, line=exc.lineno) from None
     out = []
     for node in tree.find_all(jinja2.nodes.Macro):
         out.append((node.name, node.lineno, tuple(a.name for a in node.args)))

@@ -20,9 +20,7 @@ def render_env_only(text: str, path: Path | str, cli_vars: Mapping[str, Any] | N
             return os.environ[name]
         if default is not None:
             return default
-        raise ProjectError(
-            f"env var '{name}' is not set and env_var() was called without a default", path=path
-        )
+        raise ProjectError(f"env var '{name}' is not set and env_var() was called without a default", path=path)
 
     def var(name: str, default: Any = None) -> Any:
         if cli_vars and name in cli_vars:

@@ -53,9 +53,7 @@ def compile_project(flags: Flags, echo: Echo) -> int:
             if node.materialized == "incremental":
                 conn = conn or adapter.open("main")
                 existing = conn.relation_kind(node.relation)
-            incremental = (
-                node.materialized == "incremental" and existing == "table" and not flags.full_refresh
-            )
+            incremental = node.materialized == "incremental" and existing == "table" and not flags.full_refresh
             result = compiler.compile(node, is_incremental=lambda inc=incremental: inc)
             compiled[uid] = result.sql
             path = session.target_dir / "compiled" / node.package_name / node.original_file_path
@@ -82,7 +80,7 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     if "all" in types or "default" in types:
         types = list(RESOURCE_TYPES)
     manifest = session.manifest
-    chosen = set(session.select(types))
+    chosen = set(session.select(types, include_empty=True))
     nodes = {**manifest.nodes, **manifest.sources}
     output = flags.output
     if output not in ("selector", "name", "path", "json"):
@@ -90,27 +88,26 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     for uid in sorted(chosen):
         node = nodes[uid]
         if output == "name":
-            echo(node.name)
+            # dbt's search_name: sources are listed as source_name.table_name
+            echo(f"{node.source_name}.{node.name}" if node.resource_type == "source" else node.name)
         elif output == "path":
             echo(node.original_file_path)
         elif output == "json":
             depends = list(getattr(node, "depends_on", ()))
-            echo(
-                json.dumps(
-                    {
-                        "name": node.name,
-                        "resource_type": node.resource_type,
-                        "package_name": node.package_name,
-                        "original_file_path": node.original_file_path,
-                        "unique_id": uid,
-                        "alias": getattr(node, "alias", node.name),
-                        "config": dict(node.config),
-                        "tags": list(node.tags),
-                        "depends_on": {"nodes": depends, "macros": []},
-                    },
-                    default=str,
-                )
-            )
+            item = {
+                "name": node.name,
+                "resource_type": node.resource_type,
+                "package_name": node.package_name,
+                "original_file_path": node.original_file_path,
+                "unique_id": uid,
+                "alias": getattr(node, "alias", node.name),
+                "config": dict(node.config),
+                "tags": list(node.tags),
+                "depends_on": {"nodes": depends, "macros": []},
+            }
+            if node.resource_type == "source":
+                item["source_name"] = node.source_name
+            echo(json.dumps(item, default=str))
         else:
             prefix = "source:" if node.resource_type == "source" else ""
             echo(prefix + ".".join(node.fqn))

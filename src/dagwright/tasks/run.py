@@ -68,9 +68,7 @@ class RunTask:
         self.threads = session.target.threads
         self.workers: dict[str, Worker] = {}
         self._workers_lock = threading.Lock()
-        self.compiler = Compiler(
-            session.run_context, manifest, session.loader.templates, session.loader.static_parts
-        )
+        self.compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
         self.runner = NodeRunner(
             manifest,
             self.compiler,
@@ -93,7 +91,6 @@ class RunTask:
         self.started_at = utcnow()
         self._t0 = time.perf_counter()
         self.summary: RunSummary | None = None
-        self._results_written = threading.Lock()
 
     # -- hooks for the scheduler ---------------------------------------------------------
     def _describe(self, unique_id: str) -> str:
@@ -165,11 +162,13 @@ class RunTask:
         )
 
     def write_results(self, summary: RunSummary) -> None:
-        with self._results_written:
-            data = run_results_dict(
-                summary, invocation_id=self.session.run_context.invocation_id, args=self.flags.as_args()
-            )
-            write_run_results(self.session.target_dir / "run_results.json", data)
+        # Each write goes to its own temporary file and is renamed into place, so an
+        # emergency write from a signal handler needs no lock (and must take none: it
+        # may interrupt this very method on the main thread).
+        data = run_results_dict(
+            summary, invocation_id=self.session.run_context.invocation_id, args=self.flags.as_args()
+        )
+        write_run_results(self.session.target_dir / "run_results.json", data)
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
         session = self.session
@@ -221,54 +220,88 @@ def kind_of(session: Session, unique_id: str) -> str:
     return f"{node.materialized} model"
 
 
+class _StoppedEarly(BaseException):
+    """A signal before the run started (while the project was parsed)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
 class _SignalHandlers:
-    """SIGINT and SIGTERM go through the run's one stop path; a second SIGINT exits."""
+    """SIGINT and SIGTERM go through the run's one stop path.
 
-    def __init__(self, task: RunTask) -> None:
-        self.task = task
-        self.previous: dict[int, Any] = {}
+    Installed before the project is parsed and left in place until the process exits:
+    a signal during parsing ends the command with an empty, truthful run_results.json; a
+    second SIGINT during a stop exits at once; a signal after the summary is ignored.
+    """
 
-    def __enter__(self) -> _SignalHandlers:
-        if threading.current_thread() is not threading.main_thread():
-            return self
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self.previous[sig] = signal.signal(sig, self._handle)
+    def __init__(self) -> None:
+        self.task: RunTask | None = None
+        self.finished = False
+
+    def install(self) -> _SignalHandlers:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, self._handle)
         return self
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         kind = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
-        if self.task.stop.is_set() and kind == "SIGINT" and self.task.stop.kind == "SIGINT":
-            self.task.emergency_exit(EXIT_CODES["SIGINT"])
-        if not self.task.stop.is_set():
-            self.task.terminal.line(f"Received {kind}: stopping — no new nodes, cancelling running queries")
-        self.task.cancel(kind)
+        task = self.task
+        if self.finished:
+            return  # every outcome is already recorded; the process is exiting
+        if task is None:
+            raise _StoppedEarly(kind)
+        if task.stop.is_set():
+            if kind == "SIGINT":
+                task.emergency_exit(EXIT_CODES["SIGINT"])
+            return
+        task.terminal.line(f"Received {kind}: stopping — no new nodes, cancelling running queries")
+        task.cancel(kind)
 
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
+
+def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
+    """run_results.json for a command stopped before any node started."""
+    from dagwright.project.config import load_project
+
+    try:
+        project = load_project(flags.project_dir)
+    except Exception:
+        return
+    target_dir = project.root / (flags.target_path or project.target_path)
+    summary = RunSummary([], 0.0, started_at, stop_kind=kind, stop_trigger=STOP_TEXT[kind])
+    data = run_results_dict(summary, invocation_id="", args=flags.as_args_safe())
+    write_run_results(target_dir / "run_results.json", data)
 
 
 def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Run a command of the run family from the CLI; returns the exit code."""
-    session = Session(flags)
+    handlers = _SignalHandlers().install()
+    started_at = utcnow()
     terminal = terminal or Terminal()
-    task = RunTask(session, terminal=terminal, only=only)
-    manifest = session.manifest
-    counts = _found_line(session)
-    terminal.line(counts)
-    terminal.line()
+    try:
+        session = Session(flags)
+        task = RunTask(session, terminal=terminal, only=only)
+        terminal.line(_found_line(session))
+        terminal.line()
+        handlers.task = task
+    except _StoppedEarly as early:
+        handlers.finished = True
+        terminal.line(f"Received {early.kind} before any node started: {STOP_TEXT[early.kind]}")
+        _write_early_stop(flags, early.kind, started_at)
+        return EXIT_CODES[early.kind]
     if not task.plan.order:
+        handlers.finished = True
         terminal.line("Nothing to do. Try checking your model configs and model specification args")
-        summary = RunSummary([], 0.0, task.started_at)
-        task.write_results(summary)
+        task.write_results(RunSummary([], 0.0, task.started_at))
         return 0
-    del manifest
-    with _SignalHandlers(task):
-        try:
-            task.start()
-            summary = task.wait()
-        finally:
-            task.close()
+    try:
+        task.start()
+        summary = task.wait()
+    finally:
+        handlers.finished = True
+        task.close()
     print_summary(
         terminal,
         summary,

@@ -1,0 +1,1 @@
+select n from range(3) as t(n)

@@ -1,0 +1,2 @@
+{{ config(schema='adhoc', materialized='view') }}
+select count(*) as n from {{ ref('revenue') }}

@@ -1,0 +1,1 @@
+select code, upper(name) as name from {{ ref('countries') }}

@@ -1,0 +1,3 @@
+{{ config(materialized='view') }}
+-- a view over the model that changes kind
+select count(*) as n, sum(square) as total from {{ ref('switching') }}
