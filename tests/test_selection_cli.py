@@ -1,7 +1,7 @@
 """--select / --exclude / --resource-type / --output through the CLI, on the example project.
 
-Expected lists are dbt-core 1.11's `dbt ls` output for the same arguments, without data
-tests (dagwright does not list them).
+Expected lists are dbt-core 1.11's `dbt ls` output for the same arguments, data tests
+included (selected directly or indirectly, as dbt does).
 """
 
 from __future__ import annotations
@@ -40,29 +40,272 @@ def ls(project: Project, *args: str) -> list[str]:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("-s", "+model_gamma_a"), [ALPHA, BETA_A, GAMMA_A, STG, CUSTOMERS, ORDERS, SOURCE]),
-        (("-s", "model_alpha+"), [ALPHA, BETA_A, BETA_B, GAMMA_A, GAMMA_B]),
-        (("-s", "1+model_gamma_a"), [BETA_A, GAMMA_A]),
-        (("-s", "model_alpha+1"), [ALPHA, BETA_A, BETA_B]),
-        (("-s", "tag:leaf"), [GAMMA_A, GAMMA_B]),
-        (("-s", "tag:staging"), [STG]),
-        (("-s", "tag:article_dag"), [ALPHA, BETA_A, BETA_B, GAMMA_A, GAMMA_B]),
-        (("-s", "tag:raw"), [CUSTOMERS, ORDERS]),
-        (("-s", "path:models/staging"), [STG]),
-        (("-s", "models/staging"), [STG]),
-        (("-s", "model_beta_*"), [BETA_A, BETA_B]),
-        (("-s", "model_*_a"), [BETA_A, GAMMA_A]),
-        (("-s", "model_beta_a model_gamma_b"), [BETA_A, GAMMA_B]),
-        (("-s", "model_beta_a", "-s", "model_gamma_b"), [BETA_A, GAMMA_B]),
-        (("-s", "model_alpha+,tag:leaf"), [GAMMA_A, GAMMA_B]),
+        (
+            ("-s", "+model_gamma_a"),
+            [
+                ALPHA,
+                BETA_A,
+                GAMMA_A,
+                STG,
+                CUSTOMERS,
+                ORDERS,
+                SOURCE,
+                "article.not_null_customers_customer_id",
+                "article.not_null_model_alpha_customer_id",
+                "article.not_null_model_beta_a_value_segment",
+                "article.not_null_model_gamma_a_value_segment",
+                "article.not_null_orders_order_id",
+                "article.not_null_stg_orders_customer_id",
+                "article.not_null_stg_orders_order_id",
+                "article.unique_customers_customer_id",
+                "article.unique_model_alpha_customer_id",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_gamma_a_value_segment",
+                "article.unique_orders_order_id",
+                "article.unique_stg_orders_order_id",
+            ],
+        ),
+        (
+            ("-s", "model_alpha+"),
+            [
+                ALPHA,
+                BETA_A,
+                BETA_B,
+                GAMMA_A,
+                GAMMA_B,
+                "article.not_null_model_alpha_customer_id",
+                "article.not_null_model_beta_a_value_segment",
+                "article.not_null_model_gamma_a_value_segment",
+                "article.unique_model_alpha_customer_id",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_beta_b_customer_id",
+                "article.unique_model_gamma_a_value_segment",
+                "article.unique_model_gamma_b_activity",
+            ],
+        ),
+        (
+            ("-s", "1+model_gamma_a"),
+            [
+                BETA_A,
+                GAMMA_A,
+                "article.not_null_model_beta_a_value_segment",
+                "article.not_null_model_gamma_a_value_segment",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_gamma_a_value_segment",
+            ],
+        ),
+        (
+            ("-s", "model_alpha+1"),
+            [
+                ALPHA,
+                BETA_A,
+                BETA_B,
+                "article.not_null_model_alpha_customer_id",
+                "article.not_null_model_beta_a_value_segment",
+                "article.unique_model_alpha_customer_id",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_beta_b_customer_id",
+            ],
+        ),
+        (
+            ("-s", "tag:leaf"),
+            [
+                GAMMA_A,
+                GAMMA_B,
+                "article.not_null_model_gamma_a_value_segment",
+                "article.unique_model_gamma_a_value_segment",
+                "article.unique_model_gamma_b_activity",
+            ],
+        ),
+        (
+            ("-s", "tag:staging"),
+            [
+                STG,
+                "article.not_null_stg_orders_customer_id",
+                "article.not_null_stg_orders_order_id",
+                "article.unique_stg_orders_order_id",
+            ],
+        ),
+        (
+            ("-s", "tag:article_dag"),
+            [
+                ALPHA,
+                BETA_A,
+                BETA_B,
+                GAMMA_A,
+                GAMMA_B,
+                "article.not_null_model_alpha_customer_id",
+                "article.not_null_model_beta_a_value_segment",
+                "article.not_null_model_gamma_a_value_segment",
+                "article.unique_model_alpha_customer_id",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_beta_b_customer_id",
+                "article.unique_model_gamma_a_value_segment",
+                "article.unique_model_gamma_b_activity",
+            ],
+        ),
+        (
+            ("-s", "tag:raw"),
+            [
+                CUSTOMERS,
+                ORDERS,
+                "article.not_null_customers_customer_id",
+                "article.not_null_orders_order_id",
+                "article.unique_customers_customer_id",
+                "article.unique_orders_order_id",
+            ],
+        ),
+        (
+            ("-s", "path:models/staging"),
+            [
+                STG,
+                "article.not_null_stg_orders_customer_id",
+                "article.not_null_stg_orders_order_id",
+                "article.unique_stg_orders_order_id",
+            ],
+        ),
+        (
+            ("-s", "models/staging"),
+            [
+                STG,
+                "article.not_null_stg_orders_customer_id",
+                "article.not_null_stg_orders_order_id",
+                "article.unique_stg_orders_order_id",
+            ],
+        ),
+        (
+            ("-s", "model_beta_*"),
+            [
+                BETA_A,
+                BETA_B,
+                "article.not_null_model_beta_a_value_segment",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_beta_b_customer_id",
+            ],
+        ),
+        (
+            ("-s", "model_*_a"),
+            [
+                BETA_A,
+                GAMMA_A,
+                "article.not_null_model_beta_a_value_segment",
+                "article.not_null_model_gamma_a_value_segment",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_gamma_a_value_segment",
+            ],
+        ),
+        (
+            ("-s", "model_beta_a model_gamma_b"),
+            [
+                BETA_A,
+                GAMMA_B,
+                "article.not_null_model_beta_a_value_segment",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_gamma_b_activity",
+            ],
+        ),
+        (
+            ("-s", "model_beta_a", "-s", "model_gamma_b"),
+            [
+                BETA_A,
+                GAMMA_B,
+                "article.not_null_model_beta_a_value_segment",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_gamma_b_activity",
+            ],
+        ),
+        (
+            ("-s", "model_alpha+,tag:leaf"),
+            [
+                GAMMA_A,
+                GAMMA_B,
+                "article.not_null_model_gamma_a_value_segment",
+                "article.unique_model_gamma_a_value_segment",
+                "article.unique_model_gamma_b_activity",
+            ],
+        ),
         (("-s", "source:raw+", "--resource-type", "model"), [ALPHA, BETA_A, BETA_B, GAMMA_A, GAMMA_B]),
-        (("-s", "+model_gamma_b", "--exclude", "stg_orders"), [ALPHA, BETA_B, GAMMA_B, CUSTOMERS, ORDERS, SOURCE]),
-        (("-s", "model_alpha+", "--exclude", "model_beta_b+"), [ALPHA, BETA_A, GAMMA_A]),
-        (("--exclude", "tag:article_dag"), [STG, CUSTOMERS, ORDERS, SOURCE]),
+        (
+            ("-s", "+model_gamma_b", "--exclude", "stg_orders"),
+            [
+                ALPHA,
+                BETA_B,
+                GAMMA_B,
+                CUSTOMERS,
+                ORDERS,
+                SOURCE,
+                "article.not_null_customers_customer_id",
+                "article.not_null_model_alpha_customer_id",
+                "article.not_null_orders_order_id",
+                "article.unique_customers_customer_id",
+                "article.unique_model_alpha_customer_id",
+                "article.unique_model_beta_b_customer_id",
+                "article.unique_model_gamma_b_activity",
+                "article.unique_orders_order_id",
+            ],
+        ),
+        (
+            ("-s", "model_alpha+", "--exclude", "model_beta_b+"),
+            [
+                ALPHA,
+                BETA_A,
+                GAMMA_A,
+                "article.not_null_model_alpha_customer_id",
+                "article.not_null_model_beta_a_value_segment",
+                "article.not_null_model_gamma_a_value_segment",
+                "article.unique_model_alpha_customer_id",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_gamma_a_value_segment",
+            ],
+        ),
+        (
+            ("--exclude", "tag:article_dag"),
+            [
+                STG,
+                CUSTOMERS,
+                ORDERS,
+                SOURCE,
+                "article.not_null_customers_customer_id",
+                "article.not_null_orders_order_id",
+                "article.not_null_stg_orders_customer_id",
+                "article.not_null_stg_orders_order_id",
+                "article.unique_customers_customer_id",
+                "article.unique_orders_order_id",
+                "article.unique_stg_orders_order_id",
+            ],
+        ),
         (("--resource-type", "seed"), [CUSTOMERS, ORDERS]),
         (("--resource-type", "source"), [SOURCE]),
         (("--resource-type", "model", "--exclude", "tag:article_dag"), [STG]),
-        ((), [ALPHA, BETA_A, BETA_B, GAMMA_A, GAMMA_B, STG, CUSTOMERS, ORDERS, SOURCE]),
+        (
+            (),
+            [
+                ALPHA,
+                BETA_A,
+                BETA_B,
+                GAMMA_A,
+                GAMMA_B,
+                STG,
+                CUSTOMERS,
+                ORDERS,
+                SOURCE,
+                "article.not_null_customers_customer_id",
+                "article.not_null_model_alpha_customer_id",
+                "article.not_null_model_beta_a_value_segment",
+                "article.not_null_model_gamma_a_value_segment",
+                "article.not_null_orders_order_id",
+                "article.not_null_stg_orders_customer_id",
+                "article.not_null_stg_orders_order_id",
+                "article.unique_customers_customer_id",
+                "article.unique_model_alpha_customer_id",
+                "article.unique_model_beta_a_customer_id",
+                "article.unique_model_beta_b_customer_id",
+                "article.unique_model_gamma_a_value_segment",
+                "article.unique_model_gamma_b_activity",
+                "article.unique_orders_order_id",
+                "article.unique_stg_orders_order_id",
+            ],
+        ),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
 )
@@ -76,8 +319,20 @@ def test_ls_nothing_selected(example: Project) -> None:
 
 def test_output_name(example: Project) -> None:
     names = ls(example, "-s", "+model_beta_a", "--output", "name")
-    # like dbt, a source is listed by its search name source_name.table_name
-    assert names == ["model_alpha", "model_beta_a", "stg_orders", "customers", "orders", "raw.customers"]
+    # like dbt, a source is listed by its search name source_name.table_name; the tests on
+    # the selected nodes come along (dbt's eager indirect selection)
+    assert names == [
+        "model_alpha",
+        "model_beta_a",
+        "stg_orders",
+        "customers",
+        "orders",
+        "raw.customers",
+        *"""not_null_customers_customer_id not_null_model_alpha_customer_id not_null_model_beta_a_value_segment
+        not_null_orders_order_id not_null_stg_orders_customer_id not_null_stg_orders_order_id
+        unique_customers_customer_id unique_model_alpha_customer_id unique_model_beta_a_customer_id
+        unique_orders_order_id unique_stg_orders_order_id""".split(),
+    ]
 
 
 def test_output_path(example: Project) -> None:
@@ -89,13 +344,24 @@ def test_output_path(example: Project) -> None:
         "seeds/customers.csv",
         "seeds/orders.csv",
         "models/schema.yml",
+        *"""seeds/seeds.yml models/schema.yml models/schema.yml seeds/seeds.yml models/schema.yml models/schema.yml
+        seeds/seeds.yml models/schema.yml models/schema.yml seeds/seeds.yml models/schema.yml""".split(),
     ]
 
 
 def test_output_json(example: Project) -> None:
     lines = ls(example, "-s", "1+model_beta_a", "--output", "json")
     items = [json.loads(line) for line in lines]
-    assert [i["unique_id"] for i in items] == ["model.article.model_alpha", "model.article.model_beta_a"]
+    assert [i["unique_id"] for i in items if i["resource_type"] != "test"] == [
+        "model.article.model_alpha",
+        "model.article.model_beta_a",
+    ]
+    assert {i["unique_id"] for i in items if i["resource_type"] == "test"} == {
+        "test.article.not_null_model_alpha_customer_id.bd279412c0",
+        "test.article.not_null_model_beta_a_value_segment.84c4573665",
+        "test.article.unique_model_alpha_customer_id.363300ed45",
+        "test.article.unique_model_beta_a_customer_id.a2afde6767",
+    }
     beta = items[1]
     assert beta["name"] == "model_beta_a"
     assert beta["resource_type"] == "model"

@@ -136,6 +136,15 @@ def seed_cmd(**kwargs: Any) -> None:
     _run(_run_family, _flags("seed", kwargs))
 
 
+@main.command("test")
+@_common
+@_selection
+@_execution
+def test_cmd(**kwargs: Any) -> None:
+    """Run data tests."""
+    _run(_run_family, _flags("test", kwargs))
+
+
 @main.command("build")
 @_common
 @_selection

@@ -59,6 +59,10 @@ def _hooks(value: Any) -> list[dict[str, Any]]:
 
 
 def _config(node: Node) -> dict[str, Any]:
+    if node.resource_type == "test":
+        config = {"alias": None, "database": None, "group": None, **node.config}
+        config["tags"] = list(node.tags)
+        return config
     config = dict(_MODEL_CONFIG_DEFAULTS)
     if node.resource_type == "seed":
         config.update({"materialized": "seed", "delimiter": ",", "quote_columns": None})
@@ -146,6 +150,13 @@ def node_dict(
             "time_spine": None,
         }
     )
+    if node.resource_type == "test":
+        out["checksum"] = {"name": "none", "checksum": ""} if node.test_metadata else out["checksum"]
+        out["column_name"] = node.column_name
+        out["file_key_name"] = node.file_key_name
+        out["attached_node"] = node.attached_node
+        if node.test_metadata is not None:
+            out["test_metadata"] = dict(node.test_metadata)
     if compiled is not None and node.unique_id in compiled:
         out.update(
             {

@@ -17,6 +17,9 @@ class Status:
     FAIL = "fail"
     WARN = "warn"
 
+    #: outcomes after which the node's children may run
+    OK = frozenset({"success", "pass", "warn"})
+
 
 #: the word the terminal prints for each status
 OUTCOME_WORD = {

@@ -25,6 +25,7 @@ from dagwright.materialize.base import Materialization, NodeJob
 from dagwright.materialize.incremental import IncrementalMaterialization
 from dagwright.materialize.seed import SeedMaterialization
 from dagwright.materialize.table import TableMaterialization
+from dagwright.materialize.test import run_test
 from dagwright.materialize.view import ViewMaterialization
 from dagwright.parse.nodes import Manifest, Node
 
@@ -47,6 +48,8 @@ class Worker:
 def _kind_label(node: Node) -> str:
     if node.resource_type == "seed":
         return "seed file"
+    if node.resource_type == "test":
+        return "test"
     return f"sql {node.materialized} model"
 
 
@@ -82,6 +85,8 @@ class NodeRunner:
         return self.target_dir / folder / node.package_name / node.original_file_path
 
     def describe(self, node: Node) -> str:
+        if node.resource_type == "test":
+            return f"test {node.name}"
         return f"{_kind_label(node)} {node.schema}.{node.alias}"
 
     def _materialization(self, node: Node, sql: str, compiled: Any, existing: str | None) -> Materialization:
@@ -105,7 +110,7 @@ class NodeRunner:
 
     def run(self, unique_id: str, worker: Worker) -> RunResult:
         node = self.manifest.nodes[unique_id]
-        relation_name = self.adapter.render(node.relation)
+        relation_name = self.adapter.render(node.relation) if node.is_relational else None
         started = time.perf_counter()
         compile_start = utcnow()
         timing: list[Timing] = []
@@ -114,7 +119,7 @@ class NodeRunner:
         conn: GuardedConnection | None = None
         materialization: Materialization | None = None
 
-        def result(status: str, message: str, response: dict[str, Any] | None = None, **extra: Any) -> RunResult:
+        def result(status: str, message: str | None, response: dict[str, Any] | None = None, **extra: Any) -> RunResult:
             return RunResult(
                 unique_id=unique_id,
                 status=status,
@@ -133,6 +138,18 @@ class NodeRunner:
             conn = GuardedConnection(worker.connection, self.registry, worker.name, unique_id, self.stop)
             existing = None
             compiled = None
+            if node.resource_type == "test":
+                compiled = self.compiler.compile(node)
+                compiled_code = compiled.sql
+                write_text_atomic(self.compiled_path(node), compiled_code)
+                timing.append(Timing("compile", compile_start, utcnow()))
+                execute_start = utcnow()
+                submitted = True
+                try:
+                    outcome = run_test(conn, node, compiled_code)
+                finally:
+                    timing.append(Timing("execute", execute_start, utcnow()))
+                return result(outcome.status, outcome.message, outcome.adapter_response, failures=outcome.failures)
             if node.resource_type == "seed":
                 compiled_code = ""
             else:

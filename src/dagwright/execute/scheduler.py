@@ -83,7 +83,7 @@ class Scheduler:
         if index is None:
             index = self._next_index()
         self.reporter.node_finished(result, index, len(self.plan))
-        if result.status == Status.SUCCESS:
+        if result.status in Status.OK:
             for child in sorted(self.plan.children[uid], key=self._position.__getitem__):
                 self._waiting[child] -= 1
                 if self._waiting[child] == 0 and child not in self._results:

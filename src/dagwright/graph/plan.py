@@ -62,6 +62,16 @@ def build_plan(
         and not (manifest.nodes[uid].resource_type == "model" and manifest.nodes[uid].materialized == "ephemeral")
     }
     parents = {uid: _executable_parents(manifest, uid, memo) & chosen for uid in chosen}
+    # In a build, what a node's tests check must hold before its children run: a test with
+    # a single parent becomes a parent of that node's other children.
+    for uid in chosen:
+        node = manifest.nodes[uid]
+        if node.resource_type != "test" or len(parents[uid]) != 1:
+            continue
+        (tested,) = parents[uid]
+        for child in manifest.children.get(tested, ()):
+            if child in chosen and manifest.nodes[child].resource_type != "test":
+                parents[child] = parents[child] | {uid}
     children: dict[str, set[str]] = {uid: set() for uid in chosen}
     for uid, ps in parents.items():
         for p in ps:

@@ -12,15 +12,25 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
 from dagwright.parse.nodes import Macro, Manifest, Node, RefCall, SourceCall, SourceTable
 from dagwright.parse.static import Expr, analyze
+from dagwright.parse.tests import TEST_CONFIG_DEFAULTS, TestBuilder, TestTarget
 from dagwright.project.config import ProjectConfig, merge_config
 from dagwright.project.files import ProjectFile, find_files
-from dagwright.project.properties import Patch, Properties, SourceDefinition, load_properties
+from dagwright.project.properties import (
+    Patch,
+    Properties,
+    SourceDefinition,
+    TestDefinition,
+    _columns,
+    _test_list,
+    load_properties,
+)
 from dagwright.rendering.context import ConfigObject, ParseRecorder, RunContext, parse_context
 from dagwright.rendering.jinja import (
     LazyContext,
@@ -44,7 +54,7 @@ MATERIALIZATIONS = (
     "test",
 )
 
-_MACRO_BLOCK = re.compile(r"{%-?\s*macro\s+(\w+)\b.*?{%-?\s*endmacro\s*-?%}", re.S)
+_MACRO_BLOCK = re.compile(r"{%-?\s*(macro|test)\s+(\w+)\b.*?{%-?\s*end(?:macro|test)\s*-?%}", re.S)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class ProjectFiles:
     seeds: list[ProjectFile]
     macros: list[ProjectFile]
     properties: list[ProjectFile]
+    singular_tests: list[ProjectFile]
 
 
 def discover(project: ProjectConfig) -> ProjectFiles:
@@ -61,24 +72,45 @@ def discover(project: ProjectConfig) -> ProjectFiles:
     return ProjectFiles(
         models=list(find_files(root, project.model_paths, (".sql",))),
         seeds=list(find_files(root, project.seed_paths, (".csv",))),
-        macros=list(find_files(root, project.macro_paths, (".sql",))),
+        macros=list(find_files(root, project.macro_paths, (".sql",)))
+        + list(find_files(root, [f"{p.rstrip('/')}/generic" for p in project.test_paths], (".sql",))),
         properties=list(find_files(root, dict.fromkeys(yml_roots), (".yml", ".yaml"))),
+        singular_tests=[
+            f for f in find_files(root, project.test_paths, (".sql",)) if not f.relative.startswith("generic/")
+        ],
     )
 
 
+BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "macros"
+BUILTIN_PACKAGE = "dbt"
+
+
+def _builtin_macro_files() -> list[ProjectFile]:
+    return list(find_files(BUILTIN_MACROS.parent, ["macros"], (".sql",)))
+
+
 def load_macros(project: ProjectConfig, files: list[ProjectFile]) -> tuple[dict[str, Macro], MacroRegistry]:
+    """The project's macros (and custom generic tests) over dagwright's built-in ones.
+
+    A project macro replaces a built-in macro of the same name, as a root-project macro
+    does in dbt.
+    """
     macros: dict[str, Macro] = {}
     by_name: dict[str, MacroFile] = {}
-    for file in files:
+    sources = [(BUILTIN_PACKAGE, f) for f in _builtin_macro_files()] + [(project.name, f) for f in files]
+    for package, file in sources:
         text = file.path.read_text(encoding="utf-8")
         rel = file.original_file_path
         found = macro_names(text, rel)
         if not found:
             continue
-        blocks = {m.group(1): m.group(0) for m in _MACRO_BLOCK.finditer(text)}
+        blocks = {}
+        for m in _MACRO_BLOCK.finditer(text):
+            name = m.group(2) if m.group(1) == "macro" else f"test_{m.group(2)}"
+            blocks[name] = m.group(0)
         macro_file = MacroFile(MacroSource(file.path, rel, text, tuple(n for n, _, _ in found)))
         for name, line, args in found:
-            unique_id = f"macro.{project.name}.{name}"
+            unique_id = f"macro.{package}.{name}"
             if unique_id in macros:
                 raise ProjectError(
                     f"macro '{name}' is defined twice: in {macros[unique_id].original_file_path} and in {rel}",
@@ -88,8 +120,8 @@ def load_macros(project: ProjectConfig, files: list[ProjectFile]) -> tuple[dict[
             macros[unique_id] = Macro(
                 unique_id=unique_id,
                 name=name,
-                package_name=project.name,
-                path=file.relative,
+                package_name=package,
+                path=file.relative if package != BUILTIN_PACKAGE else rel,
                 original_file_path=rel,
                 macro_sql=blocks.get(name, ""),
                 line=line,
@@ -210,6 +242,16 @@ class ManifestLoader:
         self.target_database = target_database
         self.templates: dict[str, Any] = {}
         self.static_parts: dict[str, tuple[Any, ...]] = {}
+        self.source_tests: list[tuple[TestTarget, list[TestDefinition]]] = []
+        self.tests = TestBuilder(
+            project.name,
+            project.tests,
+            macro_exists=lambda name: name in run.macros.by_name,
+            macro_names=lambda: list(run.macros.by_name),
+            finish=self._finish,
+            target_database=target_database,
+            target_schema=target_schema,
+        )
 
     # -- nodes ---------------------------------------------------------------------------
     def _finish(self, node: Node, config: dict[str, Any]) -> Node:
@@ -230,7 +272,7 @@ class ManifestLoader:
             meta=patch.meta,
         )
 
-    def parse_model(self, file: ProjectFile, patch: Patch | None) -> Node:
+    def parse_model(self, file: ProjectFile, patch: Patch | None, resource_type: str = "model") -> Node:
         project = self.project
         raw_bytes = file.path.read_bytes()
         rel = file.original_file_path
@@ -241,14 +283,17 @@ class ManifestLoader:
         raw = text.strip()
         name = file.stem
         fqn = (project.name, *file.folders, name)
-        unique_id = f"model.{project.name}.{name}"
-        config = project.models.resolve(fqn)
-        config.setdefault("materialized", "view")
+        unique_id = f"{resource_type}.{project.name}.{name}"
+        if resource_type == "test":
+            config = merge_config(TEST_CONFIG_DEFAULTS, project.tests.resolve(fqn))
+        else:
+            config = project.models.resolve(fqn)
+            config.setdefault("materialized", "view")
         if patch is not None:
             config = merge_config(config, patch.config)
         node = Node(
             unique_id=unique_id,
-            resource_type="model",
+            resource_type=resource_type,
             package_name=project.name,
             name=name,
             path=file.relative,
@@ -282,6 +327,8 @@ class ManifestLoader:
                 raise render_error(exc, rel, unique_id) from None
             refs, sources, in_file = recorder.refs, recorder.sources, recorder.config
         config = merge_config(config, in_file)
+        if resource_type == "test":
+            config["severity"] = str(config.get("severity") or "ERROR").upper()
         materialized = config.get("materialized")
         if materialized not in MATERIALIZATIONS:
             raise ProjectError(
@@ -361,9 +408,24 @@ class ManifestLoader:
                 fqn = (project.name, *definition.file.folders, definition.name, tname)
                 config = merge_config(project.sources.resolve(fqn), source_config)
                 config = merge_config(config, dict(table.get("config") or {}))
-                from dagwright.project.properties import _columns
-
-                columns, _tests = _columns(table.get("columns"), rel, f"source table '{tname}'")
+                where = f"source table '{definition.name}.{tname}'"
+                columns, column_tests = _columns(table.get("columns"), rel, where)
+                table_tests = [TestDefinition(t, None, rel) for t in _test_list(table, rel, where)]
+                self.source_tests.append(
+                    (
+                        TestTarget(
+                            unique_id=unique_id,
+                            name=f"source_{definition.name}_{tname}",
+                            call=f"source('{definition.name}', '{tname}')",
+                            ref=None,
+                            source=SourceCall(definition.name, tname),
+                            yml_path=rel,
+                            yml_folders=definition.file.folders,
+                            file_key_name=f"sources.{definition.name}",
+                        ),
+                        [*table_tests, *column_tests],
+                    )
+                )
                 database = data.get("database") or data.get("catalog") or self.target_database
                 out[unique_id] = SourceTable(
                     unique_id=unique_id,
@@ -426,6 +488,41 @@ def load_manifest(
         add(loader.parse_model(file, props.patches.get(("model", file.stem))))
 
     sources = loader.parse_sources(props.sources)
+
+    def add_test(node: Node) -> None:
+        if not node.enabled:
+            disabled[node.unique_id] = node
+            return
+        if node.unique_id in nodes:
+            raise ProjectError(
+                f"two tests would be named '{node.name}' (the same test twice on one column?)",
+                path=node.original_file_path,
+                hint="give one of them a different 'name:'",
+            )
+        nodes[node.unique_id] = node
+
+    for patch in props.patches.values():
+        target_id = by_name.get(patch.name)
+        if not patch.tests or target_id is None or not target_id.startswith(f"{patch.resource_type}."):
+            continue  # tests of a disabled or missing node are disabled with it
+        target = TestTarget(
+            unique_id=target_id,
+            name=patch.name,
+            call=f"ref('{patch.name}')",
+            ref=RefCall(patch.name),
+            source=None,
+            yml_path=patch.file,
+            yml_folders=_yml_folders(project, patch.file),
+            file_key_name=f"{patch.resource_type}s.{patch.name}",
+        )
+        for definition in patch.tests:
+            add_test(loader.tests.generic(target, definition))
+    for target, definitions in loader.source_tests:
+        if target.unique_id in sources:
+            for definition in definitions:
+                add_test(loader.tests.generic(target, definition))
+    for file in files.singular_tests:
+        add_test(loader.parse_model(file, None, resource_type="test"))
     project_macros = macros[0] if macros else {}
     manifest = Manifest(
         project_name=project.name,
@@ -436,6 +533,15 @@ def load_manifest(
         by_name=by_name,
     )
     return link(manifest), loader
+
+
+def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
+    """Folders of a property file below its resource folder (they go into test fqns)."""
+    for root in (*project.model_paths, *project.seed_paths, *project.snapshot_paths, *project.macro_paths):
+        prefix = root.strip("/") + "/"
+        if yml_path.startswith(prefix):
+            return tuple(yml_path[len(prefix) :].split("/")[:-1])
+    return ()
 
 
 def link(manifest: Manifest) -> Manifest:

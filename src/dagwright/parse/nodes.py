@@ -69,6 +69,7 @@ class Node:
     test_metadata: Mapping[str, Any] | None = None
     attached_node: str | None = None
     column_name: str | None = None
+    file_key_name: str | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
 import jinja2.nodes
+import jinja2.parser
 from jinja2 import Environment, Template
 
 from dagwright.errors import CompilationError, DagwrightError
@@ -36,9 +38,24 @@ def _raise_undefined(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover - he
     raise jinja2.UndefinedError("undefined")
 
 
+class TestBlockExtension(jinja2.ext.Extension):
+    """``{% test name(model, column_name) %}...{% endtest %}`` defines the macro ``test_name``,
+    as in dbt (a custom generic test)."""
+
+    tags = {"test"}
+
+    def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.Macro:
+        lineno = next(parser.stream).lineno
+        node = jinja2.nodes.Macro(lineno=lineno)
+        node.name = "test_" + parser.parse_assign_target(name_only=True).name
+        parser.parse_signature(node)
+        node.body = parser.parse_statements(("name:endtest",), drop_needle=True)
+        return node
+
+
 def make_environment() -> Environment:
     return Environment(
-        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", TestBlockExtension],
         autoescape=False,
         keep_trailing_newline=False,
         cache_size=0,

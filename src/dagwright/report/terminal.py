@@ -48,6 +48,20 @@ class NodeLines(Reporter):
         prefix = f"{index} of {total}"
         seconds = f"{result.execution_time:.2f}s"
         status = result.status
+        if what.startswith("test "):
+            name = what[5:]
+            if status == Status.PASS:
+                self.terminal.dotted(f"{prefix} PASS {name}", f"PASS in {seconds}")
+                return
+            if status in (Status.FAIL, Status.WARN):
+                word = result.word
+                self.terminal.dotted(
+                    f"{prefix} {word} {result.failures} {name}", f"{word} {result.failures} in {seconds}"
+                )
+                return
+            if status == Status.ERROR:
+                self.terminal.dotted(f"{prefix} ERROR {name}", f"ERROR in {seconds}")
+                return
         if status == Status.SUCCESS:
             verb = "loaded" if what.startswith("seed") else "created"
             shown = result.message if result.message and result.message != "OK" else "OK"
@@ -97,12 +111,16 @@ def print_summary(
             f"Completed with {_plural(len(errors), 'error')}, 0 partial successes, "
             f"and {_plural(len(warns), 'warning')}" + (f" ({cancelled} cancelled)" if cancelled else "") + ":"
         )
-        for result in errors:
+        for result in errors + warns:
             terminal.line()
             for text in failure_lines(result):
                 terminal.line(text)
     elif warns:
         terminal.line(f"Completed with {_plural(len(warns), 'warning')}:")
+        for result in warns:
+            terminal.line()
+            for text in failure_lines(result):
+                terminal.line(text)
     else:
         terminal.line("Completed successfully")
     terminal.line()

@@ -24,7 +24,7 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
         raise DagwrightError(f"no previous run to retry: {path} is missing or unreadable")
     args = previous.get("args") or {}
     command = str(args.get("which") or "run")
-    if command not in run_task.RESOURCE_TYPES_BY_COMMAND or command == "retry":
+    if command not in run_task.RESOURCE_TYPES_BY_COMMAND:
         raise DagwrightError(f"the last command was '{command}', which retry cannot repeat")
     todo = [r["unique_id"] for r in previous.get("results") or [] if r.get("status") in RETRYABLE]
     if not todo:

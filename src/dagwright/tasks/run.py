@@ -40,8 +40,8 @@ STOP_TEXT = {
 RESOURCE_TYPES_BY_COMMAND = {
     "run": ("model",),
     "seed": ("seed",),
-    "build": ("seed", "model"),
-    "retry": ("seed", "model"),
+    "test": ("test",),
+    "build": ("seed", "model", "test"),
 }
 
 
@@ -206,7 +206,8 @@ def failure_lines(session: Session, result: RunResult) -> list[str]:
     node = session.manifest.nodes.get(result.unique_id)
     if node is None:
         return [result.message or ""]
-    lines = [f"Failure in {node.resource_type} {node.name} ({node.original_file_path})"]
+    head = "Warning" if result.status == Status.WARN else "Failure"
+    lines = [f"{head} in {node.resource_type} {node.name} ({node.original_file_path})"]
     lines += ["  " + (result.message or "")]
     if result.compiled_path:
         lines += ["", f"  compiled code at {result.compiled_path}"]
@@ -217,6 +218,8 @@ def kind_of(session: Session, unique_id: str) -> str:
     node = session.manifest.nodes[unique_id]
     if node.resource_type == "seed":
         return "seed"
+    if node.resource_type == "test":
+        return "data test"
     return f"{node.materialized} model"
 
 
@@ -317,9 +320,11 @@ def _found_line(session: Session) -> str:
     manifest = session.manifest
     models = sum(1 for n in manifest.nodes.values() if n.resource_type == "model")
     seeds = sum(1 for n in manifest.nodes.values() if n.resource_type == "seed")
+    tests = sum(1 for n in manifest.nodes.values() if n.resource_type == "test")
     parts = [
         f"{models} models",
         f"{seeds} seeds",
+        f"{tests} data tests",
         f"{len(manifest.sources)} sources",
         f"{len(manifest.macros)} macros",
     ]

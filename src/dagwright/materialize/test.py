@@ -1,0 +1,57 @@
+"""Data tests: count the rows a test's query returns and judge them by its config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dagwright.guard import GuardedConnection
+from dagwright.parse.nodes import Node
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    status: str
+    failures: int
+    message: str | None
+    adapter_response: dict[str, Any]
+
+
+def wrap_test_sql(node: Node, sql: str) -> str:
+    """The query that turns a test's failing rows into (failures, should_warn, should_error)."""
+    config = node.config
+    fail_calc = config.get("fail_calc") or "count(*)"
+    limit = config.get("limit")
+    limit_sql = f"\n    limit {int(limit)}" if limit is not None else ""
+    return (
+        "select\n"
+        f"    {fail_calc} as failures,\n"
+        f"    {fail_calc} {config.get('warn_if') or '!= 0'} as should_warn,\n"
+        f"    {fail_calc} {config.get('error_if') or '!= 0'} as should_error\n"
+        "from (\n"
+        f"{sql}{limit_sql}\n"
+        ") dbt_internal_test"
+    )
+
+
+def run_test(conn: GuardedConnection, node: Node, sql: str) -> TestOutcome:
+    result = conn.execute(wrap_test_sql(node, sql))
+    row = result.rows[0] if result.rows else (0, False, False)
+    failures = int(row[0] or 0)
+    should_warn, should_error = bool(row[1]), bool(row[2])
+    severity = str(node.config.get("severity") or "ERROR").upper()
+    response = result.adapter_response()
+    config = node.config
+    if severity == "ERROR" and should_error:
+        return TestOutcome(
+            "fail", failures, f"Got {_results(failures)}, configured to fail if {config.get('error_if')}", response
+        )
+    if should_warn:
+        return TestOutcome(
+            "warn", failures, f"Got {_results(failures)}, configured to warn if {config.get('warn_if')}", response
+        )
+    return TestOutcome("pass", failures, None, response)
+
+
+def _results(n: int) -> str:
+    return f"{n} result" if n == 1 else f"{n} results"

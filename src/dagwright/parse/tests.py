@@ -1,0 +1,266 @@
+"""Data tests: generic tests from YAML property files and singular tests from test-paths.
+
+Generic tests get dbt's names and unique_ids (``test.<project>.<name>.<hash>``), so
+selectors, artifacts and tools built on them keep working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dagwright.errors import ProjectError, did_you_mean
+from dagwright.parse.nodes import Node, RefCall, SourceCall
+from dagwright.parse.static import Expr, _expression, _NotStatic
+from dagwright.project.config import ConfigTree, merge_config
+from dagwright.project.properties import TestDefinition
+
+#: keys of a test's definition that are config, not arguments (the legacy, flat form)
+CONFIG_KEYS = (
+    "severity",
+    "tags",
+    "enabled",
+    "where",
+    "limit",
+    "warn_if",
+    "error_if",
+    "fail_calc",
+    "store_failures",
+    "store_failures_as",
+    "meta",
+    "database",
+    "schema",
+    "alias",
+)
+
+TEST_CONFIG_DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    "materialized": "test",
+    "severity": "ERROR",
+    "store_failures": None,
+    "store_failures_as": None,
+    "where": None,
+    "limit": None,
+    "fail_calc": "count(*)",
+    "warn_if": "!= 0",
+    "error_if": "!= 0",
+    "tags": [],
+    "meta": {},
+    "schema": "dbt_test__audit",
+}
+
+_FUNCTION_LIKE = re.compile(r"^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$", re.S)
+_NOT_WORD = re.compile(r"[^0-9a-zA-Z_]+")
+
+
+def synthesized_names(test_type: str, target_name: str, args: Mapping[str, Any]) -> tuple[str, str]:
+    """(short name for the file, full name for the unique_id), as dbt names generic tests."""
+    flat: list[str] = []
+    for key in sorted(args):
+        if key == "model":
+            continue
+        value = args[key]
+        if isinstance(value, dict):
+            flat.extend(str(v) for v in value.values())
+        elif isinstance(value, (list, tuple)):
+            flat.extend(str(v) for v in value)
+        else:
+            flat.append(str(value))
+    suffix = "__".join(_NOT_WORD.sub("_", part) for part in flat)
+    identifier = f"{test_type}_{target_name}"
+    full = f"{identifier}_{suffix}"
+    short = f"{identifier[:30]}_{hashlib.md5(full.encode()).hexdigest()}" if len(full) >= 64 else full
+    return short, full
+
+
+def _hashable(value: Any) -> Any:
+    if type(value) is dict:
+        return {k: _hashable(value[k]) for k in sorted(value)}
+    if type(value) is list:
+        return [_hashable(v) for v in value]
+    return str(value)
+
+
+def test_hash(name: str, metadata: Mapping[str, Any]) -> str:
+    """The 10-character suffix of a generic test's unique_id (stable across tools)."""
+    text = name + repr(_hashable(dict(metadata)))
+    return hashlib.md5(text.encode()).hexdigest()[-10:]
+
+
+@dataclass(frozen=True)
+class TestTarget:
+    """What a generic test is attached to."""
+
+    unique_id: str  # the node or source it tests
+    name: str  # used in the test's name: model name, or source_<source>_<table>
+    call: str  # "ref('orders')" or "source('raw', 'orders')"
+    ref: RefCall | None
+    source: SourceCall | None
+    yml_path: str  # the property file
+    yml_folders: tuple[str, ...]
+    file_key_name: str  # "models.orders"
+
+
+def _split_definition(
+    definition: Any, where: str, path: str
+) -> tuple[str, str | None, dict[str, Any], dict[str, Any], str | None]:
+    """(test type, namespace, arguments, config, custom name) of one entry under data_tests."""
+    if isinstance(definition, str):
+        body: Mapping[str, Any] = {}
+        test_type = definition
+    elif isinstance(definition, Mapping):
+        if "test_name" in definition:
+            body = definition
+            test_type = str(definition["test_name"])
+        elif len(definition) == 1:
+            test_type, raw = next(iter(definition.items()))
+            test_type = str(test_type)
+            if raw is None:
+                raw = {}
+            if not isinstance(raw, Mapping):
+                raise ProjectError(f"the arguments of test '{test_type}' on {where} must be a mapping", path=path)
+            body = raw
+        else:
+            raise ProjectError(
+                f"a test on {where} must be a name or a mapping with one key (the test's name), "
+                f"got keys {sorted(map(str, definition))}",
+                path=path,
+            )
+    else:
+        raise ProjectError(f"a test on {where} must be a name or a mapping, got {definition!r}", path=path)
+    namespace = None
+    if "." in test_type:
+        namespace, test_type = test_type.split(".", 1)
+    args: dict[str, Any] = {}
+    config: dict[str, Any] = {}
+    name = None
+    for key, value in body.items():
+        if key == "arguments":
+            if not isinstance(value, Mapping):
+                raise ProjectError(f"'arguments' of test '{test_type}' on {where} must be a mapping", path=path)
+            args.update(value)
+        elif key == "config":
+            if not isinstance(value, Mapping):
+                raise ProjectError(f"'config' of test '{test_type}' on {where} must be a mapping", path=path)
+            config = merge_config(config, value)
+        elif key == "name":
+            name = str(value)
+        elif key in ("test_name", "description"):
+            continue
+        elif key in CONFIG_KEYS:
+            config = merge_config(config, {key: value})
+        else:
+            args[key] = value
+    return test_type, namespace, args, config, name
+
+
+def _calls_in(value: Any, refs: list[RefCall], sources: list[SourceCall]) -> None:
+    """ref()/source() calls inside test arguments (e.g. relationships' ``to``)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("{{") and text.endswith("}}"):
+            text = text[2:-2]
+        if not _FUNCTION_LIKE.match(text):
+            return
+        try:
+            expr = _expression(text, 1)
+        except _NotStatic:
+            return
+        _record(expr, refs, sources)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            _calls_in(v, refs, sources)
+    elif isinstance(value, list):
+        for v in value:
+            _calls_in(v, refs, sources)
+
+
+def _record(expr: Expr, refs: list[RefCall], sources: list[SourceCall]) -> None:
+    if expr.kind == "ref" and expr.args:
+        if len(expr.args) == 1:
+            refs.append(RefCall(str(expr.args[0])))
+        else:
+            refs.append(RefCall(str(expr.args[1]), str(expr.args[0])))
+    elif expr.kind == "source" and len(expr.args) == 2:
+        sources.append(SourceCall(str(expr.args[0]), str(expr.args[1])))
+
+
+class TestBuilder:
+    def __init__(
+        self,
+        project_name: str,
+        tests_tree: ConfigTree,
+        macro_exists: Callable[[str], bool],
+        macro_names: Callable[[], list[str]],
+        finish: Callable[[Node, dict[str, Any]], Node],
+        target_database: str | None,
+        target_schema: str,
+    ) -> None:
+        self.project_name = project_name
+        self.tests_tree = tests_tree
+        self.macro_exists = macro_exists
+        self.macro_names = macro_names
+        self.finish = finish
+        self.target_database = target_database
+        self.target_schema = target_schema
+
+    def generic(self, target: TestTarget, definition: TestDefinition, tags: tuple[str, ...] = ()) -> Node:
+        where = target.file_key_name.replace("s.", " '", 1) + "'"
+        test_type, namespace, args, config, custom_name = _split_definition(
+            definition.definition, where, target.yml_path
+        )
+        if namespace is not None and namespace != self.project_name:
+            raise ProjectError(
+                f"test '{namespace}.{test_type}' on {where} comes from package '{namespace}', "
+                "and packages are not supported yet",
+                path=target.yml_path,
+            )
+        if not self.macro_exists(f"test_{test_type}"):
+            known = [n[5:] for n in self.macro_names() if n.startswith("test_")]
+            raise ProjectError(
+                f"unknown test '{test_type}' on {where}",
+                path=target.yml_path,
+                hint=did_you_mean(test_type, known)
+                or "define it with {% test " + test_type + "(model, column_name) %} in tests/generic or macros",
+            )
+        kwargs = dict(args)
+        if definition.column_name is not None:
+            kwargs["column_name"] = definition.column_name
+        short, full = synthesized_names(test_type, target.name, kwargs)
+        name = custom_name or full
+        path_name = custom_name or short
+        kwargs["model"] = "{{ get_where_subquery(" + target.call + ") }}"
+        metadata = {"name": test_type, "kwargs": kwargs, "namespace": namespace}
+        fqn = (self.project_name, *target.yml_folders, name)
+        merged = merge_config(TEST_CONFIG_DEFAULTS, self.tests_tree.resolve(fqn))
+        merged = merge_config(merged, config)
+        if tags:
+            merged = merge_config(merged, {"tags": list(tags)})
+        merged["severity"] = str(merged.get("severity") or "ERROR").upper()
+        refs: list[RefCall] = [target.ref] if target.ref else []
+        sources: list[SourceCall] = [target.source] if target.source else []
+        _calls_in(args, refs, sources)
+        node = Node(
+            unique_id=f"test.{self.project_name}.{name}.{test_hash(name, metadata)}",
+            resource_type="test",
+            package_name=self.project_name,
+            name=name,
+            path=f"{path_name}.sql",
+            original_file_path=target.yml_path,
+            fqn=fqn,
+            raw_code="{{ test_" + test_type + "(**_dbt_generic_test_kwargs) }}",
+            config=merged,
+            database=self.target_database,
+            schema=self.target_schema,
+            alias=name,
+            refs=tuple(refs),
+            sources=tuple(sources),
+            test_metadata=metadata,
+            attached_node=target.unique_id,
+            column_name=definition.column_name,
+            file_key_name=target.file_key_name,
+        )
+        return self.finish(node, dict(merged))

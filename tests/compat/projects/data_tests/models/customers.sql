@@ -1,0 +1,1 @@
+select * from (values (10), (20)) t(id)

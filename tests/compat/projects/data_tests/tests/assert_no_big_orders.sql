@@ -1,0 +1,2 @@
+{{ config(severity='warn') }}
+select * from {{ ref('orders') }} where cust > 30
