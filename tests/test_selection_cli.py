@@ -328,10 +328,19 @@ def test_output_name(example: Project) -> None:
         "customers",
         "orders",
         "raw.customers",
-        *"""not_null_customers_customer_id not_null_model_alpha_customer_id not_null_model_beta_a_value_segment
-        not_null_orders_order_id not_null_stg_orders_customer_id not_null_stg_orders_order_id
-        unique_customers_customer_id unique_model_alpha_customer_id unique_model_beta_a_customer_id
-        unique_orders_order_id unique_stg_orders_order_id""".split(),
+        *[
+            "not_null_customers_customer_id",
+            "not_null_model_alpha_customer_id",
+            "not_null_model_beta_a_value_segment",
+            "not_null_orders_order_id",
+            "not_null_stg_orders_customer_id",
+            "not_null_stg_orders_order_id",
+            "unique_customers_customer_id",
+            "unique_model_alpha_customer_id",
+            "unique_model_beta_a_customer_id",
+            "unique_orders_order_id",
+            "unique_stg_orders_order_id",
+        ],
     ]
 
 
@@ -344,8 +353,19 @@ def test_output_path(example: Project) -> None:
         "seeds/customers.csv",
         "seeds/orders.csv",
         "models/schema.yml",
-        *"""seeds/seeds.yml models/schema.yml models/schema.yml seeds/seeds.yml models/schema.yml models/schema.yml
-        seeds/seeds.yml models/schema.yml models/schema.yml seeds/seeds.yml models/schema.yml""".split(),
+        *[
+            "seeds/seeds.yml",
+            "models/schema.yml",
+            "models/schema.yml",
+            "seeds/seeds.yml",
+            "models/schema.yml",
+            "models/schema.yml",
+            "seeds/seeds.yml",
+            "models/schema.yml",
+            "models/schema.yml",
+            "seeds/seeds.yml",
+            "models/schema.yml",
+        ],
     ]
 
 
