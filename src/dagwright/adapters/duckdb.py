@@ -23,6 +23,7 @@ from dagwright.adapters.base import (
     RelationKind,
     StatementCancelled,
 )
+from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.errors import ProfileError
 
 
@@ -31,8 +32,9 @@ def _quote(identifier: str) -> str:
 
 
 class DuckDBConnection:
-    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, cache: RelationCache) -> None:
         self._cursor = cursor
+        self._cache = cache
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
         cur = self._cursor
@@ -69,6 +71,9 @@ class DuckDBConnection:
             pass
 
     def relation_kind(self, relation: Relation) -> RelationKind | None:
+        known = self._cache.lookup(relation)
+        if known is not UNKNOWN:
+            return known  # type: ignore[return-value]
         result = self.execute(
             "select table_type from information_schema.tables "
             "where table_catalog = ? and table_schema = ? and table_name = ?",
@@ -105,6 +110,19 @@ class DuckDBAdapter:
         self._lock = threading.Lock()
         self._db: duckdb.DuckDBPyConnection | None = None
         self._connections: list[DuckDBConnection] = []
+        self.relations = RelationCache(case_sensitive=False)
+
+    def cache_schemas(self, conn: DuckDBConnection, schemas: list[tuple[str | None, str]]) -> None:
+        """List the relations of the schemas a run builds into, once (see adapters.cache)."""
+        for database, schema in schemas:
+            result = conn.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_catalog = ? and table_schema = ?",
+                [database or self._database, schema],
+            )
+            self.relations.add_schema(
+                database, schema, [(str(r[0]), "view" if r[1] == "VIEW" else "table") for r in result.rows]
+            )
 
     def _handle(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -124,7 +142,7 @@ class DuckDBAdapter:
             return self._db
 
     def open(self, worker: str) -> DuckDBConnection:
-        conn = DuckDBConnection(self._handle().cursor())
+        conn = DuckDBConnection(self._handle().cursor(), self.relations)
         with self._lock:
             self._connections.append(conn)
         return conn

@@ -34,6 +34,14 @@ class Materialization(Protocol):
 
     def publish(self, conn: GuardedConnection) -> BuildOutcome: ...
 
+    def published(self, kind: RelationKind) -> None:
+        """Tell the adapter's relation cache what the COMMIT made true."""
+        cache = getattr(self.adapter, "relations", None)
+        if cache is not None:
+            cache.set(self.target, kind)
+            cache.set(self.temp, None)
+            cache.set(self.backup, None)
+
     def abort(self, conn: GuardedConnection) -> None: ...
 
 
@@ -86,6 +94,10 @@ class TransactionalSwap:
 
     def publish(self, conn: GuardedConnection) -> BuildOutcome:
         existing = conn.relation_kind(self.target)
+        # views bound to the old relation (not its name) are captured before the swap and
+        # re-created after it, where the engine needs that (adapter.dependents; PostgreSQL)
+        dependents = getattr(self.adapter, "dependents", None)
+        kept = dependents(conn, self.target) if dependents is not None and existing is not None else ()
         if existing is not None:
             conn.execute(self.adapter.rename_sql(self.target, existing, self.backup.identifier))
         conn.execute(self.adapter.rename_sql(self.temp, self.kind, self.target.identifier))
@@ -93,10 +105,21 @@ class TransactionalSwap:
             conn.execute(hook)
         if existing is not None:
             conn.execute(self.adapter.drop_sql(self.backup, existing))
+        if kept:
+            self.adapter.recreate_dependents(conn, kept)  # type: ignore[attr-defined]
         conn.execute(self.adapter.commit_sql())
         self._in_transaction = False
+        self.published(self.kind)
         result = self._work or ExecResult()
         return BuildOutcome(result, self.success_message(result))
+
+    def published(self, kind: RelationKind) -> None:
+        """Tell the adapter's relation cache what the COMMIT made true."""
+        cache = getattr(self.adapter, "relations", None)
+        if cache is not None:
+            cache.set(self.target, kind)
+            cache.set(self.temp, None)
+            cache.set(self.backup, None)
 
     def abort(self, conn: GuardedConnection) -> None:
         if self._in_transaction:

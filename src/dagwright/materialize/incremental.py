@@ -63,4 +63,5 @@ class IncrementalMaterialization(TransactionalSwap):
             conn.execute(hook)
         conn.execute(self.adapter.commit_sql())
         self._in_transaction = False
+        self.published("table")
         return BuildOutcome(result, "OK")

@@ -136,6 +136,9 @@ class RunTask:
         try:
             for rel in schemas.values():
                 conn.execute(adapter.create_schema_sql(rel))
+            cache_schemas = getattr(adapter, "cache_schemas", None)
+            if cache_schemas is not None:
+                cache_schemas(conn, list(schemas))
         finally:
             conn.close()
 

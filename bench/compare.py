@@ -1,0 +1,149 @@
+"""dagwright beside dbt-core on the same generated project: wall time and peak memory.
+
+Phases: cold parse, warm parse, compile, seed + run (--threads T), and the floor: the
+same compiled SQL run straight through the duckdb module in topological order.
+
+    python bench/compare.py --models 1000 [--threads 4] [--repeats 3] [--dbt PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gen_project import generate  # noqa: E402
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit code) of one command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def floor_seconds(project: Path, db: Path) -> float:
+    """Run dagwright's compiled SQL for every model straight through duckdb, in DAG order."""
+    import duckdb
+
+    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] in ("model", "seed")}
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(uid: str) -> None:
+        if uid in seen or uid not in nodes:
+            return
+        seen.add(uid)
+        for parent in nodes[uid].get("depends_on", {}).get("nodes", []):
+            visit(parent)
+        order.append(uid)
+
+    for uid in sorted(nodes):
+        visit(uid)
+    con = duckdb.connect(str(db))
+    start = time.perf_counter()
+    for uid in order:
+        node = nodes[uid]
+        if node["resource_type"] != "model":
+            continue
+        sql = (project / "target" / "compiled" / "bench" / node["original_file_path"]).read_text()
+        kind = "view" if node["config"]["materialized"] == "view" else "table"
+        con.execute(f'create or replace {kind} "{node["schema"]}"."{node["alias"]}" as ({sql})')
+    con.close()  # the checkpoint at close is part of the work, for both tools
+    return time.perf_counter() - start
+
+
+def phases(tool: list[str], project: Path, threads: int, is_dbt: bool) -> dict[str, tuple[float, float]]:
+    env = dict(os.environ, BENCH_DB=str(project / "bench.duckdb"), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    common = ["--profiles-dir", str(project)]
+    out: dict[str, tuple[float, float]] = {}
+    shutil.rmtree(project / "target", ignore_errors=True)
+    cold = [*tool, "parse", *common] + (["--no-partial-parse"] if is_dbt else [])
+    t, m, _ = timed(cold, project, env)
+    out["parse (cold)"] = (t, m)
+    t, m, _ = timed([*tool, "parse", *common], project, env)
+    out["parse (warm)"] = (t, m)
+    t, m, _ = timed([*tool, "compile", *common], project, env)
+    out["compile"] = (t, m)
+    (project / "bench.duckdb").unlink(missing_ok=True)
+    timed([*tool, "seed", *common], project, env)
+    t, m, code = timed([*tool, "run", *common, "--threads", str(threads)], project, env)
+    out[f"run --threads {threads}"] = (t, m)
+    if code != 0:
+        out["run exit code"] = (float(code), 0.0)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dbt", default=shutil.which("dbt", path=str(Path(sys.executable).parent)))
+    parser.add_argument("--skip-dbt", action="store_true")
+    args = parser.parse_args()
+    dagwright = shutil.which("dagwright", path=str(Path(sys.executable).parent)) or "dagwright"
+    tools = {"dagwright": [dagwright]}
+    if args.dbt and not args.skip_dbt:
+        tools["dbt-core"] = [args.dbt]
+    results: dict[str, dict[str, list[tuple[float, float]]]] = {name: {} for name in tools}
+    floors: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, tool in tools.items():
+            for _ in range(args.repeats):
+                project = generate(Path(tmp) / name, args.models, threads=args.threads)
+                for phase, value in phases(tool, project, args.threads, name == "dbt-core").items():
+                    results[name].setdefault(phase, []).append(value)
+                if name == "dagwright":
+                    # same file name, so the compiled "bench"."main"."x" names resolve
+                    floor_db = Path(tmp) / "floor" / "bench.duckdb"
+                    floor_db.parent.mkdir(exist_ok=True)
+                    floor_db.unlink(missing_ok=True)
+                    import duckdb
+
+                    con = duckdb.connect(str(floor_db))
+                    for seed in sorted((project / "seeds").glob("*.csv")):
+                        con.execute(f'create table "main"."{seed.stem}" as select * from read_csv(?)', [str(seed)])
+                    con.close()
+                    floors.append(floor_seconds(project, floor_db))
+                shutil.rmtree(project)
+    print(f"models={args.models} threads={args.threads} repeats={args.repeats} (medians; peak RSS in MB)")
+    header = f"{'phase':<22}" + "".join(f"{n + ' s':>14}{n + ' MB':>14}" for n in tools)
+    if "dbt-core" in tools:
+        header += f"{'dbt/dagwright':>15}"
+    print(header)
+    for phase in results["dagwright"]:
+        row = f"{phase:<22}"
+        medians = {}
+        for name in tools:
+            values = results[name].get(phase, [])
+            if not values:
+                row += f"{'-':>14}{'-':>14}"
+                continue
+            t = statistics.median(v[0] for v in values)
+            m = statistics.median(v[1] for v in values)
+            medians[name] = t
+            row += f"{t:>14.2f}{m:>14.0f}"
+        if "dbt-core" in medians and medians.get("dagwright"):
+            row += f"{medians['dbt-core'] / medians['dagwright']:>14.1f}x"
+        print(row)
+    if floors:
+        floor = statistics.median(floors)
+        run = statistics.median(v[0] for v in results["dagwright"][f"run --threads {args.threads}"])
+        print(f"raw SQL floor (duckdb module, DAG order): {floor:.2f} s; dagwright run / floor = {run / floor:.2f}")
+
+
+if __name__ == "__main__":
+    main()
