@@ -23,7 +23,7 @@ help:
 	@echo "make test       set up .venv, lint, then run the test suite"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make format     ruff format + ruff check --fix"
-	@echo "make venv       create .venv and install -e '.[test,compat]' (again when pyproject.toml changes)"
+	@echo "make venv       create .venv and install -e '.[test,compat,postgres]' (again when pyproject.toml changes)"
 	@echo "make clean      remove build, cache and demo outputs (keeps .venv)"
 	@echo "make distclean  clean, and remove .venv"
 
@@ -31,7 +31,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test,compat]'
+	$(BIN)/python -m pip install --quiet -e '.[test,compat,postgres]'
 	touch $@
 
 demo: venv

@@ -6,7 +6,13 @@ model_beta_a fails after ~1 s of work while model_beta_b is running a ~3 s query
   in run_results.json metadata.stop.cancel_seconds);
 - exit: from the failing node's end (its execute timing) to the end of the process.
 
-    python bench/reaction.py [--repeats 5] [--dbt PATH_TO_DBT]
+    python bench/reaction.py [--repeats 5] [--dbt PATH_TO_DBT] [--engine duckdb|postgres]
+
+With ``--engine postgres`` the same DAG runs on a throwaway PostgreSQL server that the
+benchmark starts itself (tests/postgres/pgserver.py: initdb + pg_ctl on a free loopback
+port), one database per repeat, with the article's PostgreSQL overlay
+(tests/postgres/projects/article_overlay: pg_sleep for the durations); dbt-core runs with
+dbt-postgres there.
 """
 
 from __future__ import annotations
@@ -32,8 +38,59 @@ def _ts(text: str) -> float:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def run_once(tool: list[str], workdir: Path) -> dict[str, float | str | None]:
-    env = dict(os.environ, DAGWRIGHT_DEMO_DB=str(workdir / "bench.duckdb"))
+OVERLAY = ROOT / "tests" / "postgres" / "projects" / "article_overlay"
+
+
+class Engine:
+    """DuckDB: the example's own profile, one file per repeat."""
+
+    name = "duckdb"
+
+    def prepare(self, workdir: Path) -> dict[str, str]:
+        shutil.copytree(EXAMPLE, workdir, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
+        return dict(os.environ, DAGWRIGHT_DEMO_DB=str(workdir / "bench.duckdb"))
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresEngine(Engine):
+    """A throwaway server for the whole benchmark, one database per repeat."""
+
+    name = "postgres"
+
+    def __init__(self) -> None:
+        sys.path.insert(0, str(ROOT / "tests" / "postgres"))
+        from pgserver import PostgresServer, find_bindir
+
+        bindir = find_bindir()
+        if bindir is None:
+            raise SystemExit("no PostgreSQL server binaries (initdb, pg_ctl); apt-get install postgresql-15")
+        self.server = PostgresServer(bindir, Path(tempfile.mkdtemp(prefix="dagwright-bench-pg-"))).start()
+        self.server.create_role("bench", "bench-password")
+        self.count = 0
+
+    def prepare(self, workdir: Path) -> dict[str, str]:
+        shutil.copytree(EXAMPLE, workdir, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
+        for path in OVERLAY.rglob("*"):
+            if path.is_file() and path.name != "README.md":
+                shutil.copy2(path, workdir / path.relative_to(OVERLAY))
+        self.count += 1
+        dbname = f"bench_{self.count}"
+        self.server.create_database(dbname, "bench")
+        (workdir / "profiles.yml").write_text(
+            "article:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
+            f"      host: {self.server.host}\n      port: {self.server.port}\n      user: bench\n"
+            f"      password: bench-password\n      dbname: {dbname}\n      schema: main\n      threads: 2\n",
+            encoding="utf-8",
+        )
+        return dict(os.environ)
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+def run_once(tool: list[str], workdir: Path, env: dict[str, str]) -> dict[str, float | str | None]:
     base = [*tool, "--project-dir", str(workdir), "--profiles-dir", str(workdir)]
     subprocess.run([base[0], "seed", *base[1:]], env=env, capture_output=True, check=True)
     subprocess.run([base[0], "run", *base[1:], "--threads", "2"], env=env, capture_output=True, check=True)
@@ -60,36 +117,45 @@ def run_once(tool: list[str], workdir: Path) -> dict[str, float | str | None]:
     }
 
 
-def bench(name: str, tool: list[str], repeats: int) -> None:
+def bench(name: str, tool: list[str], repeats: int, engine: Engine) -> None:
     rows = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp) / "article"
-            shutil.copytree(EXAMPLE, workdir, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
-            rows.append(run_once(tool, workdir))
+            env = engine.prepare(workdir)
+            rows.append(run_once(tool, workdir, env))
     exits = [float(r["exit_after_failure_s"]) for r in rows]
     cancels = [float(r["cancel_s"]) for r in rows if r["cancel_s"] is not None]
-    print(f"{name}: repeats={repeats}")
+    print(f"{name} on {engine.name}: repeats={repeats}")
     print(f"  beta_b status: {sorted({str(r['beta_b_status']) for r in rows})}")
     print(f"  exit codes:    {sorted({int(r['exit_code']) for r in rows})}")
-    print(f"  failure -> process exit: median {statistics.median(exits) * 1000:.0f} ms "
-          f"(min {min(exits) * 1000:.0f}, max {max(exits) * 1000:.0f})")
+    print(
+        f"  failure -> process exit: median {statistics.median(exits) * 1000:.0f} ms "
+        f"(min {min(exits) * 1000:.0f}, max {max(exits) * 1000:.0f})"
+    )
     if cancels:
-        print(f"  stop -> no statement in flight: median {statistics.median(cancels) * 1000:.1f} ms "
-              f"(max {max(cancels) * 1000:.1f})")
+        print(
+            f"  stop -> no statement in flight: median {statistics.median(cancels) * 1000:.1f} ms "
+            f"(max {max(cancels) * 1000:.1f})"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--dbt", default=shutil.which("dbt", path=str(Path(sys.executable).parent)))
+    parser.add_argument("--engine", choices=("duckdb", "postgres"), default="duckdb")
     args = parser.parse_args()
-    dagwright = shutil.which("dagwright", path=str(Path(sys.executable).parent)) or "dagwright"
-    bench("dagwright", [dagwright], args.repeats)
-    if args.dbt:
-        bench("dbt-core", [args.dbt], args.repeats)
-    else:
-        print("dbt-core: not installed (pip install 'dbt-core>=1.11,<1.12' dbt-duckdb) — skipped")
+    engine = PostgresEngine() if args.engine == "postgres" else Engine()
+    try:
+        dagwright = shutil.which("dagwright", path=str(Path(sys.executable).parent)) or "dagwright"
+        bench("dagwright", [dagwright], args.repeats, engine)
+        if args.dbt:
+            bench("dbt-core", [args.dbt], args.repeats, engine)
+        else:
+            print(f"dbt-core: not installed (pip install 'dbt-core>=1.11,<1.12' dbt-{args.engine}) — skipped")
+    finally:
+        engine.close()
 
 
 if __name__ == "__main__":

@@ -459,3 +459,12 @@ def test_empty_model_is_listed_but_not_run(make_project) -> None:
     assert result.code == 0, str(result)
     assert project.statuses() == {"a_model": "success"}
     assert {name for (_schema, name) in project.tables()} == {"a_model"}
+
+
+def test_several_values_after_one_flag(example: Project) -> None:
+    """dbt accepts `-s a b` and `--select=a b` as well as `-s "a b"`."""
+    assert ls(example, "-s", "model_alpha", "model_beta_a", "--resource-type", "model", "seed") == [ALPHA, BETA_A]
+    assert ls(example, "--select=model_alpha", "model_gamma_b", "--exclude", "model_alpha", "tag:nothing") == [
+        GAMMA_B,
+        "article.unique_model_gamma_b_activity",
+    ]

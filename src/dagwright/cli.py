@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import traceback
@@ -48,6 +49,12 @@ def _execution(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--threads", type=int, default=None, help="Worker threads (default: profile's)."),
         click.option("--fail-fast", "-x", is_flag=True, default=False, help="Stop at the first failure."),
         click.option("--full-refresh", "-f", is_flag=True, default=False, help="Rebuild incremental models."),
+        click.option(
+            "--log-format",
+            type=click.Choice(["text", "json"]),
+            default=None,
+            help="text: dbt-style lines (live progress on a terminal); json: one event per line on stdout.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -78,7 +85,12 @@ def _flags(command: str, kwargs: dict[str, Any]) -> Flags:
         debug=debug,
         resource_types=tuple(kwargs.get("resource_type") or ()),
         output=kwargs.get("output") or "selector",
+        extra={k: kwargs[k] for k in _EXTRA_KEYS if kwargs.get(k) not in (None, ())},
     )
+
+
+#: options that only some commands have, passed on in Flags.extra
+_EXTRA_KEYS = ("log_format", "run_results", "output_file", "terminal", "fail", "simulate_command")
 
 
 def _run(task: Callable[[Flags], int], flags: Flags) -> None:
@@ -145,12 +157,21 @@ def test_cmd(**kwargs: Any) -> None:
     _run(_run_family, _flags("test", kwargs))
 
 
+@main.command("snapshot")
+@_common
+@_selection
+@_execution
+def snapshot_cmd(**kwargs: Any) -> None:
+    """Run snapshots: record how the selected queries' rows change over time."""
+    _run(_run_family, _flags("snapshot", kwargs))
+
+
 @main.command("build")
 @_common
 @_selection
 @_execution
 def build_cmd(**kwargs: Any) -> None:
-    """Seeds and models, in DAG order."""
+    """Seeds, models, snapshots and tests, in DAG order."""
     _run(_run_family, _flags("build", kwargs))
 
 
@@ -162,6 +183,76 @@ def retry_cmd(**kwargs: Any) -> None:
     from dagwright.tasks.retry import retry
 
     _run(lambda f: retry(f, _echo), _flags("retry", kwargs))
+
+
+@main.command("timeline")
+@_common
+@click.option("--run-results", default=None, help="The run_results.json to draw (default: target/run_results.json).")
+@click.option("--output", "-o", "output_file", default=None, help="HTML file to write (default: beside it).")
+@click.option("--terminal", is_flag=True, default=False, help="Draw the timeline in the terminal instead.")
+def timeline_cmd(**kwargs: Any) -> None:
+    """Draw a run: one lane per worker thread, a bar per node, the stop, the critical path."""
+    from dagwright.tasks.timeline import timeline
+
+    _run(lambda f: timeline(f, _echo), _flags("timeline", kwargs))
+
+
+@main.command("explain")
+@_common
+@_selection
+@click.option("--threads", type=int, default=None, help="Worker threads (default: profile's).")
+@click.option("--fail-fast", "-x", is_flag=True, default=False, help="Simulate a run with --fail-fast.")
+@click.option("--fail", multiple=True, help="A node (name or unique_id) that fails; repeat for more.")
+@click.option(
+    "--command",
+    "simulate_command",
+    type=click.Choice(["run", "build", "seed", "test"]),
+    default="run",
+    help="The command to simulate (default: run).",
+)
+@click.option("--run-results", default=None, help="Durations from this run_results.json (default: the last run's).")
+def explain_cmd(**kwargs: Any) -> None:
+    """Predict what a run would do (and when), from the last run's durations."""
+    from dagwright.tasks.explain import explain
+
+    kwargs["fail"] = _split(kwargs.get("fail") or ())
+    _run(lambda f: explain(f, _echo), _flags("explain", kwargs))
+
+
+def _operation_args(ctx: click.Context, param: click.Parameter, value: str | None) -> dict[str, Any]:
+    """--args for run-operation: a YAML (or JSON) mapping, as dbt reads it."""
+    if value is None:
+        return {}
+    import yaml
+
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise click.BadParameter(f"String '{value}' is not valid YAML")
+    return parsed
+
+
+@main.command("run-operation")
+@_common
+@click.argument("macro")
+@click.option(
+    "--args",
+    "macro_args",
+    default=None,
+    callback=_operation_args,
+    help="The macro's keyword arguments as YAML or JSON, e.g. '{days: 7}'.",
+)
+def run_operation_cmd(macro: str, macro_args: dict[str, Any], **kwargs: Any) -> None:
+    """Run a macro (MACRO or package.MACRO) with --args."""
+    from dataclasses import replace
+
+    from dagwright.tasks.operation import run_operation
+
+    flags = _flags("run-operation", kwargs)
+    flags = replace(flags, extra={**flags.extra, "macro": macro, "args": macro_args})
+    _run(lambda f: run_operation(f, _echo), flags)
 
 
 @main.command("parse")
@@ -218,5 +309,60 @@ def debug_cmd(**kwargs: Any) -> None:
     _run(lambda f: debug(f, _echo), _flags("debug", kwargs))
 
 
+@main.group("source")
+def source_group() -> None:
+    """Commands on the project's sources."""
+
+
+@source_group.command("freshness")
+@_common
+@_selection
+@click.option("--threads", type=int, default=None, help="Worker threads (default: profile's).")
+@click.option("--output", "-o", default=None, help="Where to write the JSON report (default: target/sources.json).")
+def source_freshness_cmd(**kwargs: Any) -> None:
+    """Check how recently the selected sources were loaded; write target/sources.json."""
+    from dagwright.tasks.freshness import freshness
+
+    output = kwargs.pop("output", None)
+    _run(lambda f: freshness(f, output=output), _flags("freshness", kwargs))
+
+
+_snapshot_freshness = copy.copy(source_freshness_cmd)  # dbt's hidden alias
+_snapshot_freshness.hidden = True
+source_group.add_command(_snapshot_freshness, "snapshot-freshness")
+
+
+#: options that take several values, as in dbt: ``-s a b`` is ``-s a -s b``
+_MULTI_VALUE = {"-s", "--select", "-m", "--models", "--exclude", "--resource-type", "--resource-types"}
+
+
+def expand_multi_value(argv: list[str]) -> list[str]:
+    """``-s a b --exclude c`` -> ``-s a -s b --exclude c`` (click takes one value per flag)."""
+    out: list[str] = []
+    current: str | None = None
+    for arg in argv:
+        if arg in _MULTI_VALUE:
+            current = arg
+            out.append(arg)
+            continue
+        flag = arg.split("=", 1)[0]
+        if "=" in arg and flag in _MULTI_VALUE:
+            current = flag
+            out.extend([flag, arg.split("=", 1)[1]])
+            continue
+        if current is not None and not arg.startswith("-") and out[-1] != current:
+            out.extend([current, arg])
+            continue
+        if arg.startswith("-"):
+            current = None
+        out.append(arg)
+    return out
+
+
+def entry() -> None:
+    """The console script."""
+    main(args=expand_multi_value(sys.argv[1:]), prog_name="dagwright")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

@@ -131,6 +131,8 @@ class Session:
                 "WHICH": self.flags.command,
                 "DEBUG": self.flags.debug,
             },
+            dispatch=tuple(self.project.dispatch),
+            invocation_args={**self.flags.as_args_safe(), **dict(self.flags.extra)},
         )
 
     def render_relation(self, relation: Relation) -> str:

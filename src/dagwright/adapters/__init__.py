@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from dagwright.adapters.base import Adapter
     from dagwright.project.profile import Target
 
-ADAPTER_TYPES = ("duckdb",)
+ADAPTER_TYPES = ("duckdb", "postgres")
 
 
 def create_adapter(target: Target) -> Adapter:
@@ -19,6 +19,10 @@ def create_adapter(target: Target) -> Adapter:
         from dagwright.adapters.duckdb import DuckDBAdapter
 
         return DuckDBAdapter(target.credentials, target.database)
+    if target.type == "postgres":
+        from dagwright.adapters.postgres import PostgresAdapter
+
+        return PostgresAdapter(target)
     raise ProfileError(
         f"unknown adapter type '{target.type}' in target '{target.target_name}' "
         f"of profile '{target.profile_name}'; dagwright supports: {', '.join(ADAPTER_TYPES)}",

@@ -111,6 +111,23 @@ class Adapter(Protocol):
 
     def create_view_as_sql(self, relation: Relation, select_sql: str) -> str: ...
 
+    def temp_relation(self, relation: Relation) -> Relation:
+        """Where a staging table named like ``relation`` lives when it is private to the
+        connection that creates it and gone when that connection closes (DuckDB: the
+        ``temp`` catalog), as dbt's incremental materialization stages its rows."""
+        ...
+
+    def create_temp_table_as_sql(self, relation: Relation, select_sql: str) -> str:
+        """CREATE a table at ``temp_relation(...)`` from a query, replacing one left there."""
+        ...
+
+    def columns_sql(self, relation: Relation) -> str:
+        """A query returning (column name, type text as dbt's adapter reports it) per column
+        of the relation, in the relation's column order."""
+        ...
+
+    def truncate_sql(self, relation: Relation) -> str: ...
+
     def begin_sql(self) -> str: ...
 
     def commit_sql(self) -> str: ...

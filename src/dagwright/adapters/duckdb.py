@@ -178,6 +178,21 @@ class DuckDBAdapter:
     def create_view_as_sql(self, relation: Relation, select_sql: str) -> str:
         return f"create view {self.render(relation)} as (\n{select_sql}\n)"
 
+    def temp_relation(self, relation: Relation) -> Relation:
+        # DuckDB keeps temporary tables in the catalog "temp", one per connection (each
+        # worker's cursor has its own), and drops them on ROLLBACK of their transaction.
+        return Relation("temp", "main", relation.identifier)
+
+    def create_temp_table_as_sql(self, relation: Relation, select_sql: str) -> str:
+        return f"create or replace temporary table {self.render(relation)} as (\n{select_sql}\n)"
+
+    def columns_sql(self, relation: Relation) -> str:
+        # what dbt-duckdb's get_columns_in_relation reads (DESCRIBE: "DECIMAL(10,2)", ...)
+        return f"select column_name, column_type from (describe {self.render(relation)})"
+
+    def truncate_sql(self, relation: Relation) -> str:
+        return f"truncate table {self.render(relation)}"
+
     def begin_sql(self) -> str:
         return "begin transaction"
 

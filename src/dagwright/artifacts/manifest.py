@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from dagwright import __version__
 from dagwright.artifacts.files import write_json_atomic
-from dagwright.parse.nodes import ColumnInfo, Macro, Manifest, Node, SourceTable
+from dagwright.parse.nodes import ColumnInfo, Macro, Manifest, Node, Operation, SourceTable
 
 MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 
@@ -42,6 +43,39 @@ _MODEL_CONFIG_DEFAULTS: dict[str, Any] = {
 }
 
 
+#: what dbt's SnapshotConfig adds to (and leaves out of) a model's config
+_SNAPSHOT_CONFIG_DEFAULTS: dict[str, Any] = {
+    "static_analysis": None,
+    "materialized": "snapshot",
+    "batch_size": None,
+    "lookback": 1,
+    "begin": None,
+    "strategy": None,
+    "target_schema": None,
+    "target_database": None,
+    "updated_at": None,
+    "check_cols": None,
+    "snapshot_meta_column_names": {
+        "dbt_valid_to": None,
+        "dbt_valid_from": None,
+        "dbt_scd_id": None,
+        "dbt_updated_at": None,
+        "dbt_is_deleted": None,
+    },
+    "dbt_valid_to_current": None,
+}
+#: model-only keys a snapshot node does not have
+_NOT_SNAPSHOT_KEYS = (
+    "access",
+    "constraints",
+    "version",
+    "latest_version",
+    "deprecation_date",
+    "primary_key",
+    "time_spine",
+)
+
+
 def _hooks(value: Any) -> list[dict[str, Any]]:
     out = []
     for i, hook in enumerate(value or []):
@@ -66,8 +100,14 @@ def _config(node: Node) -> dict[str, Any]:
     config = dict(_MODEL_CONFIG_DEFAULTS)
     if node.resource_type == "seed":
         config.update({"materialized": "seed", "delimiter": ",", "quote_columns": None})
+    if node.resource_type == "snapshot":
+        config.pop("access", None)
+        config.update(_SNAPSHOT_CONFIG_DEFAULTS)
     for key, value in node.config.items():
         config[key] = value
+    if node.resource_type == "snapshot" and isinstance(node.config.get("snapshot_meta_column_names"), Mapping):
+        names = _SNAPSHOT_CONFIG_DEFAULTS["snapshot_meta_column_names"]
+        config["snapshot_meta_column_names"] = {**names, **node.config["snapshot_meta_column_names"]}
     config["pre-hook"] = _hooks(node.config.get("pre-hook"))
     config["post-hook"] = _hooks(node.config.get("post-hook"))
     config["tags"] = list(node.tags)
@@ -157,10 +197,15 @@ def node_dict(
         out["attached_node"] = node.attached_node
         if node.test_metadata is not None:
             out["test_metadata"] = dict(node.test_metadata)
+    if node.resource_type == "snapshot":
+        for key in _NOT_SNAPSHOT_KEYS:
+            out.pop(key, None)
     if compiled is not None and node.unique_id in compiled:
         out.update(
             {
-                "compiled_path": f"{target_path}/compiled/{node.package_name}/{node.original_file_path}",
+                "compiled_path": None  # dbt writes no compiled file for a snapshot
+                if node.resource_type == "snapshot"
+                else f"{target_path}/compiled/{node.package_name}/{node.original_file_path}",
                 "compiled": True,
                 "compiled_code": compiled[node.unique_id],
                 "extra_ctes_injected": True,
@@ -171,11 +216,15 @@ def node_dict(
 
 
 def source_dict(source: SourceTable, relation_name: str, created_at: float) -> dict[str, Any]:
-    freshness = source.freshness or {
-        "warn_after": {"count": None, "period": None},
-        "error_after": {"count": None, "period": None},
-        "filter": None,
-    }
+    # the loader stores the resolved settings in the config (freshness None: disabled with null)
+    freshness = source.config.get("freshness", source.freshness)
+    if freshness is None and "freshness" not in source.config:
+        freshness = {
+            "warn_after": {"count": None, "period": None},
+            "error_after": {"count": None, "period": None},
+            "filter": None,
+        }
+    loaded_at_query = source.config.get("loaded_at_query")
     return {
         "database": source.database,
         "schema": source.schema,
@@ -192,7 +241,7 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
         "identifier": source.identifier,
         "quoting": {"database": None, "schema": None, "identifier": None, "column": None},
         "loaded_at_field": source.loaded_at_field,
-        "loaded_at_query": None,
+        "loaded_at_query": loaded_at_query,
         "freshness": freshness,
         "external": None,
         "description": source.description,
@@ -204,6 +253,8 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
             "enabled": True,
             "event_time": None,
             "freshness": freshness,
+            "loaded_at_field": source.loaded_at_field,
+            "loaded_at_query": loaded_at_query,
             "meta": {},
             "tags": list(source.tags),
         },
@@ -212,6 +263,65 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
         "relation_name": relation_name,
         "created_at": created_at,
         "doc_blocks": [],
+    }
+
+
+def operation_dict(operation: Operation, manifest: Manifest, created_at: float) -> dict[str, Any]:
+    """An on-run-start/on-run-end hook as dbt lists it among the nodes."""
+    return {
+        "database": None,
+        "schema": None,
+        "name": operation.name,
+        "resource_type": "operation",
+        "package_name": operation.package_name,
+        "path": f"hooks/{operation.name}.sql",
+        "original_file_path": "./dbt_project.yml",
+        "unique_id": operation.unique_id,
+        "fqn": [operation.package_name, "hooks", operation.name],
+        "alias": operation.name,
+        "checksum": {"name": "sha256", "checksum": hashlib.sha256(operation.raw_code.encode()).hexdigest()},
+        "config": {**_MODEL_CONFIG_DEFAULTS, "pre-hook": [], "post-hook": []},
+        "tags": [operation.hook_type],
+        "description": "",
+        "columns": {},
+        "meta": {},
+        "group": None,
+        "docs": {"show": True, "node_color": None},
+        "patch_path": None,
+        "build_path": None,
+        "unrendered_config": {},
+        "created_at": created_at,
+        "relation_name": None,
+        "raw_code": operation.raw_code,
+        "doc_blocks": [],
+        "language": "sql",
+        "refs": [],
+        "sources": [],
+        "metrics": [],
+        "functions": [],
+        "depends_on": {"macros": [], "nodes": []},
+        "compiled_path": None,
+        "contract": {"enforced": False, "alias_types": True, "checksum": None},
+        "index": operation.index,
+    }
+
+
+def docs_dict(manifest: Manifest) -> dict[str, Any]:
+    """dbt's ``docs``: the built-in overview page and the project's {% docs %} blocks."""
+    from dagwright.parse.docs import OVERVIEW
+
+    blocks = {OVERVIEW.unique_id: OVERVIEW, **manifest.docs}
+    return {
+        uid: {
+            "name": d.name,
+            "resource_type": "doc",
+            "package_name": d.package_name,
+            "path": d.path,
+            "original_file_path": d.original_file_path,
+            "unique_id": d.unique_id,
+            "block_contents": d.block_contents,
+        }
+        for uid, d in blocks.items()
     }
 
 
@@ -252,6 +362,8 @@ def manifest_dict(
     for uid, node in manifest.nodes.items():
         relation = render_relation(node.relation) if node.is_relational else None
         nodes[uid] = node_dict(node, relation, compiled, str(root_path), target_path, created_at)
+    for operation in manifest.operations:
+        nodes[operation.unique_id] = operation_dict(operation, manifest, created_at)
     disabled: dict[str, list[dict[str, Any]]] = {}
     for uid, node in manifest.disabled.items():
         disabled.setdefault(uid, []).append(node_dict(node, None, None, str(root_path), target_path, created_at))
@@ -276,7 +388,7 @@ def manifest_dict(
             uid: source_dict(s, render_relation(s.relation), created_at) for uid, s in manifest.sources.items()
         },
         "macros": {uid: macro_dict(m, created_at) for uid, m in manifest.macros.items()},
-        "docs": {},
+        "docs": docs_dict(manifest),
         "exposures": {},
         "metrics": {},
         "groups": {},

@@ -5,13 +5,16 @@ Static models (see ``parse.static``) are compiled by substitution, with no Jinja
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dagwright.adapters.base import DatabaseError
 from dagwright.errors import CompilationError, DagwrightError
+from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.ephemeral import inject_ctes
 from dagwright.parse.nodes import Manifest, Node
 from dagwright.parse.static import Expr
@@ -20,6 +23,7 @@ from dagwright.rendering.context import (
     ConfigObject,
     JinjaRelation,
     RunContext,
+    StatementSession,
     _ref_args,
     _source_args,
     compile_context,
@@ -34,15 +38,36 @@ from dagwright.rendering.jinja import LazyContext, compile_template, render_erro
 class CompiledNode:
     node: Node
     sql: str
+    #: hooks that run inside the node's transaction (the default)
     pre_hooks: tuple[str, ...]
     post_hooks: tuple[str, ...]
     ephemerals: tuple[str, ...]
+    #: ``transaction: false`` hooks: before the transaction begins / after it commits
+    pre_hooks_outside: tuple[str, ...] = ()
+    post_hooks_outside: tuple[str, ...] = ()
+
+
+def hook_dict(hook: Any) -> dict[str, Any]:
+    """dbt's get_hook_dict: a hook is ``{sql, transaction}``; a string that is such a JSON
+    object (what ``before_begin()``/``after_commit()`` return) is read as one."""
+    if isinstance(hook, Mapping):
+        return {"sql": str(hook.get("sql") or ""), "transaction": bool(hook.get("transaction", True))}
+    text = str(hook)
+    if text.lstrip().startswith("{") and '"sql"' in text:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if isinstance(value, Mapping) and "sql" in value:
+            return {"sql": str(value.get("sql") or ""), "transaction": bool(value.get("transaction", True))}
+    return {"sql": text, "transaction": True}
+
+
+_NO_HOOKS: dict[tuple[str, bool], tuple[str, ...]] = {(w, t): () for w in ("pre", "post") for t in (True, False)}
 
 
 def _hook_sql(hook: Any) -> str:
-    if isinstance(hook, Mapping):
-        return str(hook.get("sql") or "")
-    return str(hook)
+    return hook_dict(hook)["sql"]
 
 
 _FUNCTION_LIKE = re.compile(r"^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$", re.S)
@@ -98,9 +123,19 @@ class Compiler:
         self.static_parts = static_parts
         self._ephemeral_sql: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._lock = threading.Lock()
+        #: where compile-time statements go when compile() is given no connection
+        #: (``dagwright compile``): opened on first use
+        self.connect: Callable[[], GuardedConnection] | None = None
 
-    def _render_static(self, node: Node, parts: tuple[Any, ...], state: CompileState) -> str:
+    def _render_static(
+        self,
+        node: Node,
+        parts: tuple[Any, ...],
+        state: CompileState,
+        is_incremental: Callable[[], bool] = lambda: False,
+    ) -> str:
         base: dict[str, Any] | None = None
+        ctx: LazyContext | None = None
         out: list[str] = []
         for part in parts:
             if isinstance(part, str):
@@ -120,6 +155,10 @@ class Compiler:
                 out.append(self.run.render_relation(node.relation))
             elif kind == "config":
                 continue
+            elif kind == "call":
+                if ctx is None:
+                    ctx = compile_context(self.run, self.manifest, node, state, is_incremental=is_incremental)
+                out.append(str(ctx[part.name](*part.args, **dict(part.kwargs))))
             else:  # var, env_var
                 if base is None:
                     base = self.run.base_values(node.name)
@@ -134,7 +173,7 @@ class Compiler:
     def _render(self, node: Node, state: CompileState, is_incremental: Callable[[], bool]) -> str:
         parts = self.static_parts.get(node.unique_id)
         if parts is not None:
-            return self._render_static(node, parts, state)
+            return self._render_static(node, parts, state, is_incremental)
         template = self.templates.get(node.unique_id)
         if template is None:
             template = compile_template(node.raw_code, node.original_file_path, node.unique_id)
@@ -144,16 +183,18 @@ class Compiler:
             ctx["_dbt_generic_test_kwargs"] = test_kwargs(node.test_metadata.get("kwargs") or {}, ctx, node)
         return render_template(template, ctx)
 
-    def _ephemeral(self, unique_id: str) -> tuple[str, tuple[str, ...]]:
+    def _ephemeral(self, unique_id: str, session: StatementSession | None = None) -> tuple[str, tuple[str, ...]]:
         """An ephemeral model's SQL and the ephemerals it uses itself (memoized)."""
         with self._lock:
             cached = self._ephemeral_sql.get(unique_id)
         if cached is not None:
             return cached
         node = self.manifest.nodes[unique_id]
-        state = CompileState()
+        state = CompileState(session=session)
         try:
             sql = self._render(node, state, lambda: False)
+        except (Stopped, DatabaseError):
+            raise
         except DagwrightError as exc:
             raise render_error(exc, node.original_file_path, node.unique_id) from None
         except Exception as exc:
@@ -163,7 +204,7 @@ class Compiler:
             self._ephemeral_sql[unique_id] = result
         return result
 
-    def _cte_list(self, direct: list[str]) -> list[tuple[str, str]]:
+    def _cte_list(self, direct: list[str], session: StatementSession | None = None) -> list[tuple[str, str]]:
         ordered: list[tuple[str, str]] = []
         seen: set[str] = set()
 
@@ -171,7 +212,7 @@ class Compiler:
             if unique_id in seen:
                 return
             seen.add(unique_id)
-            sql, deps = self._ephemeral(unique_id)
+            sql, deps = self._ephemeral(unique_id, session)
             for dep in deps:
                 visit(dep)
             ordered.append((ephemeral_cte_name(self.manifest.nodes[unique_id].name), sql))
@@ -180,21 +221,44 @@ class Compiler:
             visit(unique_id)
         return ordered
 
-    def compile(self, node: Node, is_incremental: Callable[[], bool] = lambda: False) -> CompiledNode:
-        state = CompileState()
+    def compile(
+        self,
+        node: Node,
+        is_incremental: Callable[[], bool] = lambda: False,
+        connection: GuardedConnection | None = None,
+    ) -> CompiledNode:
+        """The node's SQL and hooks. Statements its Jinja runs (``run_query``, ``statement``,
+        ``adapter.*``) go to ``connection`` (the worker's guarded connection), each committing
+        on its own; a stop or a database error during compilation propagates as such."""
+        state = CompileState(session=StatementSession(connection if connection is not None else self.connect))
         try:
             sql = self._render(node, state, is_incremental)
-            ctes = self._cte_list(state.ephemerals)
-            hooks = self._hooks(node, is_incremental)
+            ctes = self._cte_list(state.ephemerals, state.session)
+            hooks = self._hooks(node, is_incremental, state)
+        except (Stopped, DatabaseError):
+            raise
         except Exception as exc:
             raise render_error(exc, node.original_file_path, node.unique_id) from None
-        return CompiledNode(node, inject_ctes(sql, ctes), hooks[0], hooks[1], tuple(state.ephemerals))
+        return CompiledNode(
+            node,
+            inject_ctes(sql, ctes),
+            hooks["pre", True],
+            hooks["post", True],
+            tuple(state.ephemerals),
+            hooks["pre", False],
+            hooks["post", False],
+        )
 
-    def _hooks(self, node: Node, is_incremental: Callable[[], bool]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        pre = [_hook_sql(h) for h in node.config.get("pre-hook") or []]
-        post = [_hook_sql(h) for h in node.config.get("post-hook") or []]
-        if not pre and not post:
-            return (), ()
+    def _hooks(
+        self, node: Node, is_incremental: Callable[[], bool], state: CompileState
+    ) -> dict[tuple[str, bool], tuple[str, ...]]:
+        """pre-/post-hooks in config order (dbt_project.yml's first), rendered, split by
+        whether they run inside the node's transaction."""
+        hooks = [("pre", h) for h in node.config.get("pre-hook") or []]
+        hooks += [("post", h) for h in node.config.get("post-hook") or []]
+        if not hooks:
+            return _NO_HOOKS
+        out: dict[tuple[str, bool], list[str]] = {(w, t): [] for w in ("pre", "post") for t in (True, False)}
         ctx: LazyContext | None = None
 
         def render(text: str) -> str:
@@ -202,13 +266,42 @@ class Compiler:
             if "{{" not in text and "{%" not in text:
                 return text
             if ctx is None:
-                ctx = compile_context(self.run, self.manifest, node, CompileState(), is_incremental=is_incremental)
+                session = CompileState(session=state.session)
+                ctx = compile_context(self.run, self.manifest, node, session, is_incremental=is_incremental)
             return render_template(compile_template(text, node.original_file_path, node.unique_id), ctx)
 
-        return (
-            tuple(s for s in (render(h).strip() for h in pre) if s),
-            tuple(s for s in (render(h).strip() for h in post) if s),
-        )
+        for when, hook in hooks:
+            spec = hook_dict(hook)
+            rendered = render(spec["sql"]).strip()
+            again = hook_dict(rendered)  # {{ after_commit("...") }} renders to a hook object
+            if again["sql"] != rendered:
+                spec, rendered = again, again["sql"].strip()
+            if rendered:
+                out[when, spec["transaction"]].append(rendered)
+        return {key: tuple(value) for key, value in out.items()}
 
 
-__all__ = ["CompiledNode", "Compiler", "ConfigObject", "JinjaRelation"]
+class MainConnection:
+    """A guarded connection on the main thread, opened on first use: where compile-time
+    statements go when no worker runs the node (``dagwright compile``)."""
+
+    def __init__(self, adapter: Any) -> None:
+        self.adapter = adapter
+        self.stop = Stop()
+        self.registry = StatementRegistry(self.stop)
+        self._raw: Any = None
+        self._guarded: GuardedConnection | None = None
+
+    def __call__(self) -> GuardedConnection:
+        if self._guarded is None:
+            self._raw = self.adapter.open("main")
+            self._guarded = GuardedConnection(self._raw, self.registry, "main", "compile", self.stop)
+        return self._guarded
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = self._guarded = None
+
+
+__all__ = ["CompiledNode", "Compiler", "ConfigObject", "JinjaRelation", "MainConnection"]

@@ -22,8 +22,9 @@ from dagwright.execute.compile import Compiler
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Materialization, NodeJob
-from dagwright.materialize.incremental import IncrementalMaterialization
+from dagwright.materialize.incremental import IncrementalMaterialization, should_full_refresh
 from dagwright.materialize.seed import SeedMaterialization
+from dagwright.materialize.snapshot import SnapshotMaterialization
 from dagwright.materialize.table import TableMaterialization
 from dagwright.materialize.test import run_test
 from dagwright.materialize.view import ViewMaterialization
@@ -50,6 +51,8 @@ def _kind_label(node: Node) -> str:
         return "seed file"
     if node.resource_type == "test":
         return "test"
+    if node.resource_type == "snapshot":
+        return "snapshot"
     return f"sql {node.materialized} model"
 
 
@@ -95,17 +98,25 @@ class NodeRunner:
             sql=sql,
             pre_hooks=compiled.pre_hooks if compiled else (),
             post_hooks=compiled.post_hooks if compiled else (),
-            full_refresh=self.full_refresh or bool(node.config.get("full_refresh")),
+            full_refresh=should_full_refresh(node.config, self.full_refresh),
         )
         if node.resource_type == "seed":
             return SeedMaterialization(self.adapter, job, self.project_root / node.original_file_path)
+        if node.resource_type == "snapshot":
+            return SnapshotMaterialization(self.adapter, job)
         kind = node.materialized
         if kind == "table":
             return TableMaterialization(self.adapter, job)
         if kind == "view":
             return ViewMaterialization(self.adapter, job)
         if kind == "incremental":
-            return IncrementalMaterialization(self.adapter, job, existing)
+            return IncrementalMaterialization(
+                self.adapter,
+                job,
+                existing,
+                project_name=self.manifest.project_name,
+                project_macros={m.name: m.original_file_path for m in self.manifest.macros.values()},
+            )
         raise DagwrightError(f"materialization '{kind}' is not supported yet", node=node.unique_id)
 
     def run(self, unique_id: str, worker: Worker) -> RunResult:
@@ -139,7 +150,7 @@ class NodeRunner:
             existing = None
             compiled = None
             if node.resource_type == "test":
-                compiled = self.compiler.compile(node)
+                compiled = self.compiler.compile(node, connection=conn)
                 compiled_code = compiled.sql
                 write_text_atomic(self.compiled_path(node), compiled_code)
                 timing.append(Timing("compile", compile_start, utcnow()))
@@ -156,27 +167,34 @@ class NodeRunner:
                 if node.materialized == "incremental":
                     submitted = True
                     existing = conn.relation_kind(node.relation)
-                full = self.full_refresh or bool(node.config.get("full_refresh"))
+                full = should_full_refresh(node.config, self.full_refresh)
                 incremental = node.materialized == "incremental" and existing == "table" and not full
-                compiled = self.compiler.compile(node, is_incremental=lambda: incremental)
+                compiled = self.compiler.compile(node, is_incremental=lambda: incremental, connection=conn)
                 compiled_code = compiled.sql
                 write_text_atomic(self.compiled_path(node), compiled_code)
             timing.append(Timing("compile", compile_start, utcnow()))
             execute_start = utcnow()
+            after_commit: tuple[str, str] | None = None
             try:
                 materialization = self._materialization(node, compiled_code or "", compiled, existing)
                 submitted = True
+                for hook in compiled.pre_hooks_outside if compiled else ():  # transaction: false
+                    conn.execute(hook)
                 materialization.build(conn)
                 self.stop.check()  # the publish gate
                 outcome = materialization.publish(conn)
+                after_commit = self._after_commit_hooks(conn, compiled, node, relation_name)
             finally:
                 timing.append(Timing("execute", execute_start, utcnow()))
+            if after_commit is not None:
+                status, message = after_commit
+                return result(status, f"{outcome.message}; {message}" if status == Status.SUCCESS else message)
             return result(Status.SUCCESS, outcome.message, outcome.result.adapter_response())
         except Stopped as stopped:
             self._abort(materialization, conn)
             if not timing:
                 timing.append(Timing("compile", compile_start, utcnow()))
-            if not submitted:
+            if not submitted and not (conn is not None and conn.statements):
                 return result(Status.SKIPPED, f"not started: {stopped.trigger}", cause=stopped.trigger)
             return result(
                 Status.CANCELLED,
@@ -208,6 +226,24 @@ class NodeRunner:
                 self.on_failure(unique_id)
             self._abort(materialization, conn)
             return result(Status.ERROR, error_message(node, "Internal", f"{type(exc).__name__}: {exc}"))
+
+    def _after_commit_hooks(
+        self, conn: GuardedConnection, compiled: Any, node: Node, relation_name: str | None
+    ) -> tuple[str, str] | None:
+        """``transaction: false`` post-hooks, after the publish committed. The relation is new
+        whatever happens here: a stop leaves the node ``success`` (the hooks not run, said in
+        its message); a failing hook makes it ``error``, as in dbt, saying it was published."""
+        try:
+            for hook in compiled.post_hooks_outside if compiled else ():
+                conn.execute(hook)
+        except Stopped as stopped:
+            return Status.SUCCESS, f"post-hooks after commit not run: {stopped.trigger}"
+        except DatabaseError as exc:
+            if self.on_failure is not None:
+                self.on_failure(node.unique_id)
+            detail = f"post-hook failed after {relation_name} was published: {str(exc).strip()}"
+            return Status.ERROR, error_message(node, "Runtime", detail)
+        return None
 
     def _written(self, node: Node, compiled_code: str | None) -> str | None:
         if compiled_code is None or node.resource_type == "seed":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dagwright.execute.results import RunResult, Status
@@ -26,6 +26,12 @@ class Reporter:
     def node_started(self, unique_id: str, index: int, total: int, worker: str) -> None: ...
 
     def node_finished(self, result: RunResult, index: int, total: int) -> None: ...
+
+
+def ready_key(plan: Plan, position: Mapping[str, int], uid: str) -> tuple[float, int, str]:
+    """The hand-out order of ready nodes (smallest first): the longest remaining critical
+    path, then topological order. Shared with the what-if simulator (report/simulate.py)."""
+    return (-plan.priority[uid], position[uid], uid)
 
 
 @dataclass
@@ -73,7 +79,7 @@ class Scheduler:
         return self._counter
 
     def _push_ready(self, uid: str) -> None:
-        heapq.heappush(self._ready, (-self.plan.priority[uid], self._position[uid], uid))
+        heapq.heappush(self._ready, ready_key(self.plan, self._position, uid))
 
     def _record(self, result: RunResult, index: int | None = None) -> None:
         uid = result.unique_id

@@ -63,12 +63,19 @@ def build_plan(
     }
     parents = {uid: _executable_parents(manifest, uid, memo) & chosen for uid in chosen}
     # In a build, what a node's tests check must hold before its children run: a test with
-    # a single parent becomes a parent of that node's other children.
+    # a single parent becomes a parent of that node's other children. As in dbt, that parent
+    # may be a source: a failing source test skips the models that select from the source.
     for uid in chosen:
         node = manifest.nodes[uid]
-        if node.resource_type != "test" or len(parents[uid]) != 1:
+        if node.resource_type != "test":
             continue
-        (tested,) = parents[uid]
+        deps = manifest.parents.get(uid, frozenset())
+        if len(deps) == 1:
+            (tested,) = deps
+        elif len(parents[uid]) == 1:
+            (tested,) = parents[uid]
+        else:
+            continue
         for child in manifest.children.get(tested, ()):
             if child in chosen and manifest.nodes[child].resource_type != "test":
                 parents[child] = parents[child] | {uid}

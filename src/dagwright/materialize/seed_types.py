@@ -91,9 +91,11 @@ class SeedNumberOverflow(ValueError):
 class SeedColumn:
     name: str
     #: DuckDB type text as dbt-duckdb would create it ("INTEGER", "DOUBLE", "VARCHAR",
-    #: "DATE", "TIMESTAMP", "BOOLEAN"), or the ``column_types`` text verbatim
+    #: "DATE", "TIMESTAMP", "BOOLEAN"), or the ``column_types`` text verbatim, or the
+    #: existing table's column type (``read_seed(into=...)``)
     sql_type: str
-    #: the type came from ``column_types``; still CAST values to ``sql_type`` in SQL: for
+    #: the type came from ``column_types`` or the existing table; still CAST values to
+    #: ``sql_type`` in SQL: for
     #: a type whose values do not survive the trip through Python (lists, structs,
     #: intervals, ...) they are the field text
     overridden: bool
@@ -124,8 +126,15 @@ def read_seed(
     *,
     delimiter: str = ",",
     column_types: Mapping[str, str] | None = None,
+    into: Sequence[tuple[str, str]] | None = None,
 ) -> SeedTable:
     """Read, type and load a seed CSV as dbt-core + dbt-duckdb would.
+
+    ``into`` is for a seed whose table already exists (a re-run without --full-refresh):
+    its ``(name, type)`` columns. dbt-duckdb then truncates that table and ``COPY``s the
+    file into it by position, so the table keeps its columns and the values are converted
+    to its types; the header's names and the inferred types do not matter (the file is
+    still read and typed first, as dbt does, and fails where dbt fails).
 
     Raises :class:`ProjectError` when dbt cannot read the file (undecodable bytes, no
     header, a record with more fields than the header, a bad delimiter) and
@@ -134,7 +143,7 @@ def read_seed(
     path = Path(path)
     header, records, short_line = _read_csv(path, delimiter)
     names = _column_names(header)
-    for name in names:
+    for name in names if into is None else ():
         if '"' in name:
             raise ProjectError(
                 f"seed column name {name!r} contains a double quote, which dbt-duckdb cannot create",
@@ -158,6 +167,11 @@ def read_seed(
         )
     except SeedNumberOverflow as exc:
         raise ProjectError(f"number out of range: {exc.args[0]!r} (dbt-core crashes on it)", path=path)
+    if into is not None:
+        columns = tuple(SeedColumn(name, sql_type, True) for name, sql_type in into)
+    if not records:
+        # dbt loads nothing (no COPY) when the file has no rows
+        return SeedTable(columns=columns, rows=[])
     try:
         rows = _copy_rows(path, delimiter, columns)
     except SeedValueError as exc:

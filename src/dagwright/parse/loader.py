@@ -11,13 +11,16 @@ import graphlib
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
+from dagwright.parse.docs import load_docs, project_operations
+from dagwright.parse.freshness import resolve_source_freshness
 from dagwright.parse.nodes import Macro, Manifest, Node, RefCall, SourceCall, SourceTable
+from dagwright.parse.snapshots import parse_snapshots
 from dagwright.parse.static import Expr, analyze
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS, TestBuilder, TestTarget
 from dagwright.project.config import ProjectConfig, merge_config
@@ -38,7 +41,8 @@ from dagwright.rendering.jinja import (
     MacroRegistry,
     MacroSource,
     compile_template,
-    macro_names,
+    dependency_free_macros,
+    macro_infos,
     render_error,
     render_template,
 )
@@ -64,6 +68,7 @@ class ProjectFiles:
     macros: list[ProjectFile]
     properties: list[ProjectFile]
     singular_tests: list[ProjectFile]
+    snapshots: list[ProjectFile] = field(default_factory=list)
 
 
 def discover(project: ProjectConfig) -> ProjectFiles:
@@ -78,6 +83,7 @@ def discover(project: ProjectConfig) -> ProjectFiles:
         singular_tests=[
             f for f in find_files(root, project.test_paths, (".sql",)) if not f.relative.startswith("generic/")
         ],
+        snapshots=list(find_files(root, project.snapshot_paths, (".sql",))),
     )
 
 
@@ -97,11 +103,16 @@ def load_macros(project: ProjectConfig, files: list[ProjectFile]) -> tuple[dict[
     """
     macros: dict[str, Macro] = {}
     by_name: dict[str, MacroFile] = {}
+    packages: dict[str, dict[str, MacroFile]] = {}
+    reads: dict[str, frozenset[str]] = {}
     sources = [(BUILTIN_PACKAGE, f) for f in _builtin_macro_files()] + [(project.name, f) for f in files]
     for package, file in sources:
         text = file.path.read_text(encoding="utf-8")
         rel = file.original_file_path
-        found = macro_names(text, rel)
+        infos = macro_infos(text, rel)
+        found = [(name, line, args) for name, line, args, _ in infos]
+        for name, _, _, names_read in infos:
+            reads[name] = names_read
         if not found:
             continue
         blocks = {}
@@ -127,8 +138,15 @@ def load_macros(project: ProjectConfig, files: list[ProjectFile]) -> tuple[dict[
                 line=line,
                 arguments=args,
             )
-            by_name[name] = macro_file
-    return macros, MacroRegistry(by_name)
+            own = macro_file
+            if package == BUILTIN_PACKAGE and name in blocks:
+                # each built-in macro compiles alone, on first use (its lines kept for errors)
+                own = MacroFile(MacroSource(file.path, rel, "\n" * (line - 1) + blocks[name], (name,)))
+            by_name[name] = own
+            packages.setdefault(package, {})[name] = own
+    registry = MacroRegistry(by_name, packages)
+    registry.pure = dependency_free_macros(reads, frozenset({project.name, BUILTIN_PACKAGE}))
+    return macros, registry
 
 
 class NameGenerator:
@@ -242,6 +260,7 @@ class ManifestLoader:
         self.target_database = target_database
         self.templates: dict[str, Any] = {}
         self.static_parts: dict[str, tuple[Any, ...]] = {}
+        self.static_overridden = bool({"ref", "source"} & set(run.macros.packages.get(project.name, {})))
         self.source_tests: list[tuple[TestTarget, list[TestDefinition]]] = []
         self.tests = TestBuilder(
             project.name,
@@ -266,11 +285,23 @@ class ManifestLoader:
             return node
         return replace(
             node,
-            description=patch.description,
-            columns=patch.columns,
+            description=self.render_description(patch.description, patch.file),
+            columns=self.render_columns(patch.columns, patch.file),
             patch_path=f"{self.project.name}://{patch.file}",
             meta=patch.meta,
         )
+
+    def render_description(self, text: str, path: str) -> str:
+        """A description with ``{{ doc('...') }}`` (or other Jinja) rendered, as dbt does."""
+        if "{{" not in text and "{%" not in text:
+            return text
+        return str(self.render_yaml_value(text, path))
+
+    def render_columns(self, columns: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            name: replace(c, description=self.render_description(c.description, path)) if "{" in c.description else c
+            for name, c in columns.items()
+        }
 
     def parse_model(self, file: ProjectFile, patch: Patch | None, resource_type: str = "model") -> Node:
         project = self.project
@@ -307,7 +338,8 @@ class ManifestLoader:
             checksum=hashlib.sha256(raw_bytes).hexdigest(),
         )
         node = self._apply_patch(node, patch)
-        parts = analyze(raw)
+        # a project macro named like one of the static path's functions replaces it: Jinja then
+        parts = None if self.static_overridden else analyze(raw, self.run.macros.pure)
         if parts is not None:
             try:
                 refs, sources = _static_calls(parts)
@@ -373,9 +405,7 @@ class ManifestLoader:
             ctx = LazyContext(self.run.base_values(None), self.run.macros)
             try:
                 return render_template(compile_template(value, path), ctx).strip()
-            except DagwrightError:
-                raise
-            except Exception as exc:
+            except Exception as exc:  # a DagwrightError gets the file it came from
                 raise render_error(exc, path, "") from None
         if isinstance(value, Mapping):
             return {k: self.render_yaml_value(v, path) for k, v in value.items()}
@@ -396,6 +426,7 @@ class ManifestLoader:
             for table in tables:
                 if not isinstance(table, Mapping) or "name" not in table:
                     raise ProjectError(f"each table of source '{definition.name}' needs a 'name'", path=rel)
+                raw_table = table
                 table = {k: (v if k == "columns" else self.render_yaml_value(v, rel)) for k, v in table.items()}
                 tname = str(table["name"])
                 unique_id = f"source.{project.name}.{definition.name}.{tname}"
@@ -409,7 +440,16 @@ class ManifestLoader:
                 config = merge_config(project.sources.resolve(fqn), source_config)
                 config = merge_config(config, dict(table.get("config") or {}))
                 where = f"source table '{definition.name}.{tname}'"
+                fresh = resolve_source_freshness(
+                    definition.data,
+                    raw_table,
+                    project.sources.resolve(fqn),
+                    where=where,
+                    path=rel,
+                    render=lambda value, rel=rel: self.render_yaml_value(value, rel),
+                )
                 columns, column_tests = _columns(table.get("columns"), rel, where)
+                columns = self.render_columns(columns, rel)
                 table_tests = [TestDefinition(t, None, rel) for t in _test_list(table, rel, where)]
                 self.source_tests.append(
                     (
@@ -441,10 +481,17 @@ class ManifestLoader:
                     description=str(table.get("description") or ""),
                     source_description=str(data.get("description") or ""),
                     columns=columns,
-                    config={"enabled": True, "tags": [], **config},
+                    config={
+                        "enabled": True,
+                        "tags": [],
+                        **config,
+                        "freshness": fresh.freshness,
+                        "loaded_at_field": fresh.loaded_at_field,
+                        "loaded_at_query": fresh.loaded_at_query,
+                    },
                     loader=str(data.get("loader") or ""),
-                    loaded_at_field=table.get("loaded_at_field", data.get("loaded_at_field")),
-                    freshness=table.get("freshness", data.get("freshness")),
+                    loaded_at_field=fresh.loaded_at_field,
+                    freshness=fresh.freshness,
                     meta=dict(table.get("meta") or {}),
                 )
         return out
@@ -461,6 +508,8 @@ def load_manifest(
     files = files or discover(project)
     props: Properties = load_properties(files.properties)
     loader = ManifestLoader(project, run, target_schema, target_database)
+    docs = load_docs(project)
+    run.docs = {(d.package_name, d.name): d.block_contents for d in docs.values()}
 
     nodes: dict[str, Node] = {}
     disabled: dict[str, Node] = {}
@@ -486,6 +535,8 @@ def load_manifest(
         add(loader.parse_seed(file, props.patches.get(("seed", file.stem))))
     for file in files.models:
         add(loader.parse_model(file, props.patches.get(("model", file.stem))))
+    for node in parse_snapshots(loader, files.snapshots, files.properties, props.patches):
+        add(node)
 
     sources = loader.parse_sources(props.sources)
 
@@ -531,6 +582,8 @@ def load_manifest(
         macros=project_macros,
         disabled=disabled,
         by_name=by_name,
+        operations=project_operations(project),
+        docs=docs,
     )
     return link(manifest), loader
 

@@ -137,6 +137,36 @@ class Macro:
 
 
 @dataclass(frozen=True)
+class Operation:
+    """An ``on-run-start``/``on-run-end`` hook of dbt_project.yml, a node of its own in dbt
+    (``operation.<project>.<project>-on-run-start-0``)."""
+
+    unique_id: str
+    name: str  # "<project>-on-run-start-0"
+    package_name: str
+    hook_type: str  # "on-run-start" or "on-run-end"
+    index: int  # position among the hooks of its type, from 0
+    raw_code: str
+
+    @property
+    def label(self) -> str:
+        """How dbt's terminal names it: ``<project>.on-run-start.0``."""
+        return f"{self.package_name}.{self.hook_type}.{self.index}"
+
+
+@dataclass(frozen=True)
+class DocBlock:
+    """A ``{% docs name %}...{% enddocs %}`` block of a .md file."""
+
+    unique_id: str
+    name: str
+    package_name: str
+    path: str
+    original_file_path: str
+    block_contents: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     project_name: str
     nodes: Mapping[str, Node]
@@ -148,6 +178,10 @@ class Manifest:
     disabled: Mapping[str, Node] = field(default_factory=dict)
     #: model name -> unique_id (the project's models only)
     by_name: Mapping[str, str] = field(default_factory=dict)
+    #: on-run-start / on-run-end hooks, in the order they run
+    operations: tuple[Operation, ...] = ()
+    #: ``{% docs %}`` blocks by unique_id
+    docs: Mapping[str, DocBlock] = field(default_factory=dict)
 
     def get(self, unique_id: str) -> Node | SourceTable | None:
         return self.nodes.get(unique_id) or self.sources.get(unique_id)

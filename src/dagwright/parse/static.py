@@ -25,10 +25,11 @@ _JINJA_CONSTANTS = {"true": True, "false": False, "none": None, "True": True, "F
 class Expr:
     """One ``{{ ... }}`` expression the static path understands."""
 
-    kind: str  # "ref", "source", "config", "var", "env_var" or "this"
+    kind: str  # "ref", "source", "config", "var", "env_var", "this", or "call" (a pure macro)
     args: tuple[Any, ...]
     kwargs: tuple[tuple[str, Any], ...]
     line: int
+    name: str = ""  # the macro, for kind "call"
 
 
 StaticPart = str | Expr
@@ -62,7 +63,7 @@ def _literal(node: ast.expr) -> Any:
     raise _NotStatic
 
 
-def _expression(text: str, line: int) -> Expr:
+def _expression(text: str, line: int, pure_macros: frozenset[str] = frozenset()) -> Expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
@@ -80,6 +81,18 @@ def _expression(text: str, line: int) -> Expr:
         args = tuple(_literal(a) for a in body.args)
         kwargs = tuple((str(k.arg), _literal(k.value)) for k in body.keywords)
         return Expr(body.func.id, args, kwargs, line)
+    if (
+        isinstance(body, ast.Call)
+        and isinstance(body.func, ast.Name)
+        and body.func.id in pure_macros
+        and not any(isinstance(a, ast.Starred) for a in body.args)
+        and all(k.arg is not None for k in body.keywords)
+    ):
+        # A macro that can add no dependency or config, called with literal arguments:
+        # nothing to learn from it at parse time; it is called at compile time.
+        args = tuple(_literal(a) for a in body.args)
+        kwargs = tuple((str(k.arg), _literal(k.value)) for k in body.keywords)
+        return Expr("call", args, kwargs, line, body.func.id)
     raise _NotStatic
 
 
@@ -103,7 +116,7 @@ def _find_expression_end(raw: str, start: int) -> int:
     raise _NotStatic
 
 
-def analyze(raw: str) -> tuple[StaticPart, ...] | None:
+def analyze(raw: str, pure_macros: frozenset[str] = frozenset()) -> tuple[StaticPart, ...] | None:
     """Literal text and expressions, or None when the template needs real Jinja."""
     if "\r" in raw:
         return None  # Jinja normalises line endings; leave that to Jinja
@@ -136,12 +149,13 @@ def analyze(raw: str) -> tuple[StaticPart, ...] | None:
             end = _find_expression_end(raw, i + 2)
             if raw[end - 1] in "-+":
                 return None
-            parts.append(_expression(raw[i + 2 : end], raw.count("\n", 0, i) + 1))
+            parts.append(_expression(raw[i + 2 : end], raw.count("\n", 0, i) + 1, pure_macros))
         except _NotStatic:
             return None
         pos = end + 2
-    # Jinja drops a single trailing newline of the template.
-    if parts and isinstance(parts[-1], str) and parts[-1].endswith("\n"):
+    # Jinja drops a single trailing newline of the template source (only when the source
+    # itself ends with it, not a literal that a comment follows).
+    if raw.endswith("\n") and parts and isinstance(parts[-1], str):
         parts[-1] = parts[-1][:-1]
         if not parts[-1]:
             parts.pop()

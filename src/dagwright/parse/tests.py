@@ -229,7 +229,14 @@ class TestBuilder:
         kwargs = dict(args)
         if definition.column_name is not None:
             kwargs["column_name"] = definition.column_name
-        short, full = synthesized_names(test_type, target.name, kwargs)
+        # dbt names a source's tests source_<test>_<source>_<table>_..., a namespaced test <namespace>_<test>_...
+        name_type, target_name = test_type, target.name
+        if target.ref is None and target.source is not None:
+            name_type = f"source_{test_type}"
+            target_name = f"{target.source.source_name}_{target.source.table_name}"
+        if namespace is not None:
+            name_type = f"{namespace}_{name_type}"
+        short, full = synthesized_names(name_type, target_name, kwargs)
         name = custom_name or full
         path_name = custom_name or short
         kwargs["model"] = "{{ get_where_subquery(" + target.call + ") }}"
@@ -259,7 +266,7 @@ class TestBuilder:
             refs=tuple(refs),
             sources=tuple(sources),
             test_metadata=metadata,
-            attached_node=target.unique_id,
+            attached_node=target.unique_id if target.ref is not None else None,  # dbt: none for sources
             column_name=definition.column_name,
             file_key_name=target.file_key_name,
         )

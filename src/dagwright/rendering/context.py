@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,23 @@ import yaml
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.nodes import RefCall, SourceCall
-from dagwright.rendering.jinja import LazyContext, MacroRegistry, current_template_line, do_return, environment
+from dagwright.rendering.adapter_facade import (
+    AdapterFacade,
+    AdapterResponse,
+    Api,
+    AttrDict,
+    StatementSession,
+    Table,
+)
+from dagwright.rendering.jinja import (
+    LazyContext,
+    MacroRegistry,
+    compile_template,
+    current_template_line,
+    do_return,
+    environment,
+    render_template,
+)
 
 if TYPE_CHECKING:
     from dagwright.parse.nodes import Manifest, Node
@@ -35,10 +51,60 @@ log = logging.getLogger("dagwright")
 class JinjaRelation:
     """A relation as Jinja sees it: prints as quoted SQL, has dbt's common attributes."""
 
-    def __init__(self, relation: Relation, rendered: str, kind: str | None = None) -> None:
+    def __init__(
+        self,
+        relation: Relation,
+        rendered: str,
+        kind: str | None = None,
+        render: Callable[[Relation], str] | None = None,
+    ) -> None:
         self._relation = relation
         self._rendered = rendered
         self.type = kind
+        self._render = render
+
+    def _derive(self, relation: Relation, kind: str | None) -> JinjaRelation:
+        if self._render is None:
+            return JinjaRelation(relation, self._rendered, kind)
+        return JinjaRelation(relation, self._render(relation), kind, self._render)
+
+    def incorporate(
+        self, path: Mapping[str, Any] | None = None, type: str | None = None, **kwargs: Any
+    ) -> JinjaRelation:
+        rel = self._relation
+        path = path or {}
+        rel = Relation(
+            path.get("database", rel.database), path.get("schema", rel.schema), path.get("identifier", rel.identifier)
+        )
+        return self._derive(rel, type or self.type)
+
+    def include(self, database: bool = True, schema: bool = True, identifier: bool = True) -> JinjaRelation:
+        rel = self._relation
+        return self._derive(
+            Relation(
+                rel.database if database else None,
+                rel.schema if schema else "",
+                rel.identifier if identifier else "",
+            ),
+            self.type,
+        )
+
+    def without_identifier(self) -> JinjaRelation:
+        return self.include(identifier=False)
+
+    def quote(self, *args: Any, **kwargs: Any) -> JinjaRelation:
+        return self
+
+    def replace_path(self, **kwargs: Any) -> JinjaRelation:
+        return self.incorporate(path=kwargs)
+
+    @property
+    def path(self) -> dict[str, Any]:
+        rel = self._relation
+        return {"database": rel.database, "schema": rel.schema, "identifier": rel.identifier}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
 
     database = property(lambda self: self._relation.database)
     schema = property(lambda self: self._relation.schema)
@@ -108,16 +174,44 @@ class ConfigObject:
 
 
 class _Exceptions:
-    @staticmethod
-    def raise_compiler_error(message: str, node: Any = None) -> None:
-        raise CompilationError(str(message), line=current_template_line())
+    """dbt's ``exceptions`` namespace. Errors carry no line: ``render_error`` finds the line of
+    the model the failing call came from (and the macro file, when raised in a macro)."""
 
     @staticmethod
-    def warn(message: str, node: Any = None) -> str:
+    def raise_compiler_error(message: Any, node: Any = None) -> None:
+        raise CompilationError(str(message))
+
+    @staticmethod
+    def raise_not_implemented(message: Any) -> None:
+        raise CompilationError(str(message))
+
+    @staticmethod
+    def raise_fail_fast_error(message: Any, node: Any = None) -> None:
+        raise CompilationError(str(message))
+
+    @staticmethod
+    def raise_contract_error(yaml_columns: Any, sql_columns: Any) -> None:
+        raise CompilationError(f"contract error: yaml columns {yaml_columns}, sql columns {sql_columns}")
+
+    @staticmethod
+    def column_type_missing(column_names: Any) -> None:
+        raise CompilationError(f"data types are missing for columns: {column_names}")
+
+    @staticmethod
+    def relation_wrong_type(relation: Any, expected_type: str, model: Any = None) -> None:
+        raise CompilationError(
+            f"Trying to create {expected_type} {relation}, "
+            f"but it currently exists as a {getattr(relation, 'type', None)}."
+        )
+
+    @staticmethod
+    def missing_relation(relation: Any, model: Any = None) -> None:
+        raise CompilationError(f"Relation {relation} not found!")
+
+    @staticmethod
+    def warn(message: Any, node: Any = None) -> str:
         log.warning(str(message))
         return ""
-
-    raise_not_implemented = raise_compiler_error
 
 
 class _Modules:
@@ -158,6 +252,13 @@ def _toyaml(value: Any, default: Any = None, sort_keys: bool = False) -> Any:
         return default
 
 
+def _try_or_compiler_error(message_if_exception: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return func(*args, **kwargs)
+    except Exception:
+        raise CompilationError(str(message_if_exception)) from None
+
+
 @dataclass
 class RunContext:
     """Everything the same for every node of one invocation."""
@@ -173,6 +274,25 @@ class RunContext:
     run_started_at: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc))
     flags: Mapping[str, Any] = field(default_factory=dict)
     on_log: Callable[[str], None] | None = None
+    #: the project's ``dispatch:`` entries ({macro_namespace, search_order})
+    dispatch: Sequence[Mapping[str, Any]] = ()
+    #: ``invocation_args_dict``: the command line as dbt records it
+    invocation_args: Mapping[str, Any] = field(default_factory=dict)
+    #: ``selected_resources``: unique_ids the command selected (set by the command)
+    selected_resources: Sequence[str] = ()
+    #: ``{% docs %}`` blocks: (package, name) -> text, for ``doc()``
+    docs: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    #: per-invocation values built once on first use (the graph)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def adapter_type(self) -> str:
+        return str(self.target.get("type") or "duckdb")
+
+    @property
+    def target_database(self) -> str | None:
+        value = self.target.get("database")
+        return str(value) if value else None
 
     def var_lookup(self) -> dict[str, Any]:
         """Vars visible to the project's nodes: globals, then the project's scope, then --vars."""
@@ -185,6 +305,28 @@ class RunContext:
             merged.update(scoped)
         merged.update(self.cli_vars)
         return merged
+
+    def make_relation(self, relation: Relation, kind: str | None = None) -> JinjaRelation:
+        return JinjaRelation(relation, self.render_relation(relation), kind, self.render_relation)
+
+    def doc(self, *args: Any) -> str:
+        """``doc('name')`` or ``doc('package', 'name')``: a ``{% docs %}`` block's text."""
+        if len(args) == 1:
+            package, name = None, str(args[0])
+        elif len(args) == 2:
+            package, name = str(args[0]), str(args[1])
+        else:
+            raise CompilationError(f"doc() takes 1 or 2 arguments, got {len(args)}")
+        for (pkg, doc_name), text in self.docs.items():
+            if doc_name == name and (package is None or package == pkg):
+                if package is None and pkg != self.project_name and (self.project_name, name) in self.docs:
+                    continue  # the root project's block wins
+                return text
+        shown = f"{package}.{name}" if package else name
+        raise CompilationError(
+            f"Documentation for '{shown}' not found",
+            hint=did_you_mean(name, [n for _, n in self.docs]) or "define it in a {% docs %} block in a .md file",
+        )
 
     def base_values(self, node_name: str | None) -> dict[str, Any]:
         vars_ = self.var_lookup()
@@ -240,10 +382,67 @@ class RunContext:
             "toyaml": _toyaml,
             "zip": zip,
             "set": set,
+            "set_strict": set,
             "flags": dict(self.flags),
             "local_md5": lambda s: __import__("hashlib").md5(str(s).encode()).hexdigest(),
             "dbt_version": "1.11.0",
+            "doc": self.doc,
+            "api": Api(self.make_relation, self.target_database),
+            # shared, not copied: a run can select thousands of nodes
+            "invocation_args_dict": self.invocation_args,
+            "selected_resources": self.selected_resources,
+            "database": self.target_database,
+            "schema": self.target.get("schema"),
+            "try_or_compiler_error": _try_or_compiler_error,
         }
+
+    def graph(self, manifest: Manifest) -> Mapping[str, Any]:
+        graph = self.cache.get("graph")
+        if graph is None or graph.manifest is not manifest:
+            graph = self.cache["graph"] = LazyGraph(self, manifest)
+        return graph
+
+
+class LazyGraph(Mapping[str, Any]):
+    """``graph``: dbt's flat graph (nodes and sources as in manifest.json), built on first use."""
+
+    def __init__(self, run: RunContext, manifest: Manifest) -> None:
+        self.run = run
+        self.manifest = manifest
+        self._data: dict[str, Any] | None = None
+
+    def _build(self) -> dict[str, Any]:
+        if self._data is None:
+            from dagwright.artifacts.manifest import node_dict, source_dict
+
+            render = self.run.render_relation
+            created = self.run.run_started_at.timestamp()
+            nodes = {
+                uid: node_dict(node, render(node.relation) if node.is_relational else None, None, "", "target", created)
+                for uid, node in self.manifest.nodes.items()
+            }
+            sources = {uid: source_dict(s, render(s.relation), created) for uid, s in self.manifest.sources.items()}
+            self._data = {
+                "nodes": nodes,
+                "sources": sources,
+                "exposures": {},
+                "metrics": {},
+                "groups": {},
+                "semantic_models": {},
+                "saved_queries": {},
+                "unit_tests": {},
+                "functions": {},
+            }
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._build()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._build())
+
+    def __len__(self) -> int:
+        return len(self._build())
 
 
 class _Missing:
@@ -285,41 +484,189 @@ def _source_args(args: tuple[Any, ...]) -> SourceCall:
     return SourceCall(str(args[0]), str(args[1]), current_template_line())
 
 
+class MacroNamespace:
+    """``dbt.<macro>`` and ``<project>.<macro>``: one package's macros."""
+
+    def __init__(self, registry: MacroRegistry, package: str, ctx: LazyContext) -> None:
+        self._registry = registry
+        self._package = package
+        self._ctx = ctx
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        macro = self._registry.lookup(self._package, name, self._ctx)
+        if macro is None:
+            raise AttributeError(f"'{self._package}' has no macro named '{name}'")
+        return macro
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._registry.packages.get(self._package, {})
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default  # noqa: SIM401 - self.get would recurse
+
+    def __repr__(self) -> str:
+        return f"<macro namespace {self._package}>"
+
+
+def _model_values(node: Node) -> dict[str, Any]:
+    """``model``: the node as dbt's templates read it (the commonly used keys)."""
+    return {
+        "name": node.name,
+        "unique_id": node.unique_id,
+        "resource_type": node.resource_type,
+        "package_name": node.package_name,
+        "path": node.path,
+        "original_file_path": node.original_file_path,
+        "fqn": list(node.fqn),
+        "alias": node.alias,
+        "schema": node.schema,
+        "database": node.database,
+        "config": dict(node.config),
+        "tags": list(node.tags),
+        "description": node.description,
+        "meta": dict(node.meta),
+        "raw_code": node.raw_code,
+        "raw_sql": node.raw_code,
+        "language": node.language,
+        "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in node.refs],
+        "sources": [[s.source_name, s.table_name] for s in node.sources],
+        "depends_on": {"nodes": list(node.depends_on), "macros": list(node.depends_on_macros)},
+        "columns": {
+            name: {"name": c.name, "description": c.description, "data_type": c.data_type, "meta": dict(c.meta)}
+            for name, c in node.columns.items()
+        },
+    }
+
+
+def runtime_context(
+    run: RunContext,
+    values: dict[str, Any],
+    *,
+    manifest: Manifest | None,
+    session: StatementSession | None,
+    parsing: bool,
+) -> LazyContext:
+    """A LazyContext with everything dbt gives templates beyond the basics: ``adapter``,
+    ``statement``/``load_result``, ``graph``, ``builtins``, the ``dbt`` and project macro
+    namespaces, ``context``, ``render``."""
+    results: dict[str, AttrDict | None] = {}
+
+    def store_result(name: str, response: Any = None, agate_table: Table | None = None) -> str:
+        table = agate_table if agate_table is not None else Table([], [])
+        results[name] = AttrDict(response=response, data=[row.values() for row in table.rows], table=table)
+        return ""
+
+    def store_raw_result(
+        name: str, message: Any = None, code: Any = None, rows_affected: Any = None, agate_table: Table | None = None
+    ) -> str:
+        return store_result(name, AdapterResponse(str(message or ""), code, rows_affected), agate_table)
+
+    def load_result(name: str) -> AttrDict | None:
+        if name not in results:
+            return None
+        if name == "main":
+            return results["main"]
+        value = results[name]
+        if value is None:
+            raise CompilationError(f"The 'statement' result named '{name}' has already been loaded into a variable")
+        results[name] = None
+        return value
+
+    facade = AdapterFacade(
+        adapter_type=run.adapter_type,
+        registry=run.macros,
+        dispatch_config=run.dispatch,
+        quote=run.quote,
+        make_relation=run.make_relation,
+        default_database=run.target_database,
+        session=session,
+        parsing=parsing,
+    )
+    builtins = {k: values[k] for k in ("ref", "source", "config") if k in values}
+    # A project macro named ref or source replaces the built-in one (builtins.ref stays).
+    project_macros = run.macros.packages.get(run.project_name, {})
+    for name in ("ref", "source"):
+        if name in project_macros:
+            values.pop(name, None)
+    values.update(
+        adapter=facade,
+        store_result=store_result,
+        store_raw_result=store_raw_result,
+        load_result=load_result,
+        builtins=builtins,
+        graph=run.graph(manifest) if manifest is not None and not parsing else {},
+        write=lambda text: "",
+    )
+    values.setdefault("execute", not parsing)
+    ctx = LazyContext(values, run.macros)
+    ctx.lenient = parsing
+    facade.ctx = ctx
+    for package in run.macros.packages:
+        if package not in values:
+            dict.__setitem__(ctx, package, MacroNamespace(run.macros, package, ctx))
+
+    def render(text: str) -> str:
+        return render_template(compile_template(str(text), "<render>"), ctx)
+
+    dict.__setitem__(ctx, "render", render)
+    dict.__setitem__(ctx, "context", ctx)
+    return ctx
+
+
 def parse_context(run: RunContext, node: Node, recorder: ParseRecorder) -> LazyContext:
-    """The context for rendering a model at parse time: records ref/source/config."""
+    """The context for rendering a model at parse time: records ref/source/config.
+
+    As in dbt: ``execute`` is False, statements do not run, ``run_query`` returns nothing, the
+    adapter answers without the database, and an undefined name renders as nothing.
+    """
 
     def ref(*args: Any, **kwargs: Any) -> JinjaRelation:
         call = _ref_args(args, kwargs)
         recorder.refs.append(call)
         rel = Relation(node.database, node.schema, call.name)
-        return JinjaRelation(rel, run.render_relation(rel))
+        return run.make_relation(rel)
 
     def source(*args: Any) -> JinjaRelation:
         call = _source_args(args)
         recorder.sources.append(call)
         rel = Relation(node.database, call.source_name, call.table_name)
-        return JinjaRelation(rel, run.render_relation(rel))
+        return run.make_relation(rel)
 
     values = run.base_values(node.name)
-    this = JinjaRelation(node.relation, run.render_relation(node.relation))
+    this = run.make_relation(node.relation)
     values.update(
         ref=ref,
         source=source,
         config=ConfigObject(recorder.config, recorder.config.update),
         this=this,
-        model={"name": node.name, "unique_id": node.unique_id, "config": dict(node.config)},
+        model=_model_values(node),
         is_incremental=lambda: False,
         execute=False,
         sql="",
+        database=node.database,
+        schema=node.schema,
     )
-    return LazyContext(values, run.macros)
+    return runtime_context(run, values, manifest=None, session=None, parsing=True)
 
 
 @dataclass
 class CompileState:
-    """Filled while a node compiles: ephemeral models it referenced, in first-use order."""
+    """Filled while a node compiles: ephemeral models it referenced, in first-use order.
+
+    ``session`` is where the node's compile-time statements go (``run_query``, ``statement``,
+    ``adapter.get_relation``...): the worker's guarded connection.
+    """
 
     ephemerals: list[str] = field(default_factory=list)
+    session: StatementSession | None = None
 
 
 def compile_context(
@@ -336,14 +683,31 @@ def compile_context(
         ref=lambda *a, **k: resolve_ref(run, manifest, node, state, _ref_args(a, k)),
         source=lambda *a: resolve_source(run, manifest, node, _source_args(a)),
         config=ConfigObject(node.config, None),
-        this=JinjaRelation(node.relation, run.render_relation(node.relation), node.materialized),
-        model={"name": node.name, "unique_id": node.unique_id, "config": dict(node.config)},
+        this=JinjaRelation(node.relation, run.render_relation(node.relation), node.materialized, run.render_relation),
+        model=_model_values(node),
         is_incremental=is_incremental,
         execute=True,
+        database=node.database,
+        schema=node.schema,
     )
     if extra:
         values.update(extra)
-    return LazyContext(values, run.macros)
+    return runtime_context(run, values, manifest=manifest, session=state.session, parsing=False)
+
+
+def operation_context(
+    run: RunContext,
+    manifest: Manifest,
+    session: StatementSession | None,
+    extra: Mapping[str, Any] | None = None,
+) -> LazyContext:
+    """The context of an on-run-start/on-run-end hook or a run-operation macro: no node,
+    ``execute`` True, statements on ``session``."""
+    values = run.base_values(None)
+    values.update(this=None, execute=True, is_incremental=lambda: False, config=ConfigObject({}, None))
+    if extra:
+        values.update(extra)
+    return runtime_context(run, values, manifest=manifest, session=session, parsing=False)
 
 
 def ephemeral_cte_name(name: str) -> str:

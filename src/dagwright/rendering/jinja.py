@@ -53,9 +53,67 @@ class TestBlockExtension(jinja2.ext.Extension):
         return node
 
 
+#: ``{% snapshot name %}`` blocks become macros of this prefix + name (never a user's macro name).
+SNAPSHOT_MACRO_PREFIX = "__dbt_snapshot__"
+
+
+class SnapshotBlockExtension(jinja2.ext.Extension):
+    """``{% snapshot name %}...{% endsnapshot %}`` (a file in snapshot-paths) parses as the macro
+    ``__dbt_snapshot__name`` without arguments, so a snapshot file is valid Jinja with its blocks,
+    their names and lines in the syntax tree. The block's body is the snapshot's SQL."""
+
+    tags = {"snapshot"}
+
+    def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.Macro:
+        lineno = next(parser.stream).lineno
+        node = jinja2.nodes.Macro(lineno=lineno)
+        node.name = SNAPSHOT_MACRO_PREFIX + parser.parse_assign_target(name_only=True).name
+        node.args, node.defaults = [], []
+        node.body = parser.parse_statements(("name:endsnapshot",), drop_needle=True)
+        return node
+
+
+class _RenderMode(threading.local):
+    lenient = False
+
+
+_MODE = _RenderMode()
+
+
+class ParseUndefined(jinja2.Undefined):
+    """dbt's parse-time undefined: a name that is not defined yet (a query result, a value
+    only known at execution) can be called, indexed and read from, and renders as nothing;
+    only arithmetic and comparisons on it fail, as in dbt."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        return type(self)(name=name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+
+class DagwrightEnvironment(Environment):
+    """The undefined type follows the thread's render mode: lenient while parsing."""
+
+    @property  # type: ignore[override]
+    def undefined(self) -> type[jinja2.Undefined]:
+        return ParseUndefined if _MODE.lenient else jinja2.Undefined
+
+    @undefined.setter
+    def undefined(self, value: Any) -> None:
+        pass
+
+
 def make_environment() -> Environment:
-    return Environment(
-        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", TestBlockExtension],
+    return DagwrightEnvironment(
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", TestBlockExtension, SnapshotBlockExtension],
         autoescape=False,
         keep_trailing_newline=False,
         cache_size=0,
@@ -100,7 +158,9 @@ class MacroFile:
 def compile_template(text: str, relative_path: str, node: str | None = None) -> Template:
     env = environment()
     try:
-        return env.from_string(text)
+        template = env.from_string(text)
+        template.name = relative_path  # for errors: which file a frame belongs to
+        return template
     except jinja2.TemplateSyntaxError as exc:
         raise CompilationError(
             f"Jinja syntax error: {exc.message}", path=relative_path, line=exc.lineno, node=node
@@ -109,10 +169,16 @@ def compile_template(text: str, relative_path: str, node: str | None = None) -> 
 
 def _wrap_macro(macro: Any) -> Callable[..., Any]:
     def call_macro(*args: Any, **kwargs: Any) -> Any:
+        # As in dbt, only the node's own template is lenient at parse time: inside a macro,
+        # reading from an undefined value fails.
+        lenient = _MODE.lenient
+        _MODE.lenient = False
         try:
             return macro(*args, **kwargs)
         except MacroReturn as ret:
             return ret.value
+        finally:
+            _MODE.lenient = lenient
 
     call_macro.__name__ = getattr(macro, "name", "macro")
     call_macro.jinja_macro = macro  # type: ignore[attr-defined]
@@ -120,23 +186,53 @@ def _wrap_macro(macro: Any) -> Callable[..., Any]:
 
 
 class MacroRegistry:
-    """Every macro name of the project -> the file that defines it."""
+    """Every macro name of the project -> the file that defines it.
 
-    def __init__(self, files: Mapping[str, MacroFile]) -> None:
+    ``by_name`` is the global namespace (a root-project macro replaces a built-in one of the
+    same name); ``packages`` holds each package's own macros (``dbt``, the project's name),
+    for ``dbt.dateadd(...)``, ``my_project.my_macro(...)`` and ``adapter.dispatch``.
+    """
+
+    def __init__(
+        self, files: Mapping[str, MacroFile], packages: Mapping[str, Mapping[str, MacroFile]] | None = None
+    ) -> None:
         self.by_name = dict(files)
+        self.packages = {name: dict(macros) for name, macros in (packages or {}).items()}
+        #: macros that cannot add dependencies or config (see dependency_free_macros)
+        self.pure: frozenset[str] = frozenset()
+
+    @staticmethod
+    def _module(macro_file: MacroFile, ctx: LazyContext) -> Any:
+        """The file's macros bound to ``ctx`` (made once per context)."""
+        module = ctx.modules.get(id(macro_file))
+        if module is None:
+            module = macro_file.template().make_module(vars=ctx, shared=True)  # type: ignore[arg-type]
+            ctx.modules[id(macro_file)] = module
+        return module
 
     def bind(self, name: str, ctx: LazyContext) -> bool:
         macro_file = self.by_name.get(name)
         if macro_file is None:
             return False
-        template = macro_file.template()
-        module = template.make_module(vars=ctx, shared=True)  # type: ignore[arg-type]
+        module = self._module(macro_file, ctx)
         for macro_name in macro_file.source.names:
+            if macro_name in ctx.bound or self.by_name.get(macro_name) is not macro_file:
+                continue  # another file's macro of this name wins in the global namespace
             macro = getattr(module, macro_name, None)
-            if macro is not None and macro_name not in ctx.bound:
+            if macro is not None:
                 dict.__setitem__(ctx, macro_name, _wrap_macro(macro))
                 ctx.bound.add(macro_name)
         return True
+
+    def lookup(self, package: str, name: str, ctx: LazyContext) -> Callable[..., Any] | None:
+        """``package.name`` bound to ``ctx``, or None if the package has no such macro."""
+        macro_file = self.packages.get(package, {}).get(name)
+        if macro_file is None:
+            return None
+        if self.by_name.get(name) is macro_file:
+            return ctx[name]  # the same macro object as the global name
+        macro = getattr(self._module(macro_file, ctx), name, None)
+        return _wrap_macro(macro) if macro is not None else None
 
 
 class LazyContext(dict):  # type: ignore[type-arg]
@@ -146,6 +242,9 @@ class LazyContext(dict):  # type: ignore[type-arg]
         super().__init__(values)
         self.macros = macros
         self.bound: set[str] = set()
+        self.modules: dict[int, Any] = {}
+        #: render with dbt's parse-time undefined (see ParseUndefined)
+        self.lenient = False
 
     def __contains__(self, key: object) -> bool:
         if dict.__contains__(self, key):
@@ -166,11 +265,15 @@ class LazyContext(dict):  # type: ignore[type-arg]
 
 def render_template(template: Template, ctx: LazyContext) -> str:
     context = template.new_context(ctx, shared=True)  # type: ignore[arg-type]
+    lenient = _MODE.lenient
+    _MODE.lenient = bool(getattr(ctx, "lenient", False))
     try:
         return template.environment.concat(template.root_render_func(context))  # type: ignore[attr-defined]
     except MacroReturn as ret:
         # return() at the top level of a model behaves like an early end of the text
         return str(ret.value)
+    finally:
+        _MODE.lenient = lenient
 
 
 def template_line(exc: BaseException) -> int | None:
@@ -205,17 +308,57 @@ def current_template_line() -> int | None:
     return None
 
 
+def template_frames(exc: BaseException) -> list[tuple[str | None, int | None]]:
+    """(template name, line) of every Jinja frame ``exc`` went through, outermost first."""
+    out: list[tuple[str | None, int | None]] = []
+    tb = exc.__traceback__
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            try:
+                line = template.get_corresponding_lineno(tb.tb_lineno)
+            except Exception:
+                line = None
+            if not out or out[-1] != (template.name, line):
+                out.append((template.name, line))
+        tb = tb.tb_next
+    return out
+
+
+def _locate(exc: BaseException, path: str) -> tuple[int | None, str | None]:
+    """The line in ``path`` the failing call came from, and where deeper (a macro file) it
+    was raised, if it was raised in another file."""
+    frames = template_frames(exc)
+    own = [line for name, line in frames if name == path]
+    inner = frames[-1] if frames else None
+    detail = None
+    if inner is not None and inner[0] and inner[0] != path:
+        detail = f"> in macro file {inner[0]}" + (f", line {inner[1]}" if inner[1] else "")
+    return (own[-1] if own else None), detail
+
+
 def render_error(exc: BaseException, path: str, node: str) -> DagwrightError:
-    """A Jinja-time exception as a user-facing compilation error with file and line."""
+    """A Jinja-time exception as a user-facing compilation error with file and line: the
+    line of ``path`` (the model) the failing call came from, and the macro file and line
+    where it was raised when that is another file."""
     if isinstance(exc, DagwrightError):
         if exc.path is None:
             exc.path = path
-            exc.line = exc.line or template_line(exc)
+            line, detail = _locate(exc, path)
+            exc.line = line or exc.line or template_line(exc)
+            if detail and detail not in exc.message:
+                exc.message += "\n  " + detail
         if exc.node is None:
             exc.node = node
         return exc
-    line = exc.lineno if isinstance(exc, jinja2.TemplateSyntaxError) else template_line(exc)
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        line, detail = exc.lineno, None
+    else:
+        line, detail = _locate(exc, path)
+        line = line or template_line(exc)
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    if detail:
+        message += "\n  " + detail
     return CompilationError(message, path=path, line=line, node=node)
 
 
@@ -230,3 +373,39 @@ def macro_names(text: str, relative_path: str) -> list[tuple[str, int, tuple[str
     for node in tree.find_all(jinja2.nodes.Macro):
         out.append((node.name, node.lineno, tuple(a.name for a in node.args)))
     return out
+
+
+def macro_infos(text: str, relative_path: str) -> list[tuple[str, int, tuple[str, ...], frozenset[str]]]:
+    """(name, line, arguments, names it reads) of the top-level macros a file defines."""
+    env = environment()
+    try:
+        tree = env.parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise CompilationError(f"Jinja syntax error: {exc.message}", path=relative_path, line=exc.lineno) from None
+    out = []
+    for node in tree.find_all(jinja2.nodes.Macro):
+        args = tuple(a.name for a in node.args)
+        reads = frozenset(n.name for n in node.find_all(jinja2.nodes.Name) if n.ctx == "load") - set(args)
+        out.append((node.name, node.lineno, args, reads))
+    return out
+
+
+#: names whose use in a macro can add dependencies or config to the model that calls it
+DEPENDENCY_NAMES = frozenset({"ref", "source", "config", "adapter", "context", "dbt", "builtins", "caller"})
+
+
+def dependency_free_macros(reads: dict[str, frozenset[str]], packages: frozenset[str]) -> frozenset[str]:
+    """Macros that can neither add a dependency nor change config, however they are called.
+
+    A call of such a macro with literal arguments needs no rendering at parse time
+    (``parse.static``). Computed as a fixpoint: a macro calling an impure macro is impure.
+    """
+    impure = {name for name, names in reads.items() if names & DEPENDENCY_NAMES or names & packages}
+    changed = True
+    while changed:
+        changed = False
+        for name, names in reads.items():
+            if name not in impure and names & impure:
+                impure.add(name)
+                changed = True
+    return frozenset(reads) - impure

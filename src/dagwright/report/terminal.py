@@ -7,10 +7,13 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dagwright.execute.results import RunResult, RunSummary, Status
 from dagwright.execute.scheduler import Reporter
+
+if TYPE_CHECKING:
+    from dagwright.tasks.run import RunTask
 
 WIDTH = 80
 
@@ -30,7 +33,25 @@ class Terminal:
             self.out.flush()
 
     def dotted(self, text: str, status: str) -> None:
-        self.line(f"{text} {'.' * max(3, WIDTH - len(text) - 1)} [{status}]")
+        self.line(dotted(text, status))
+
+    # -- what a run tells its output besides lines (plain text: nothing more) ----------------
+    def node_reporter(self, describe: Callable[[str], str]) -> Reporter:
+        """The scheduler's reporter for this output."""
+        return NodeLines(self, describe)
+
+    def run_started(self, task: RunTask) -> None:
+        """The plan is made, no node has started yet."""
+
+    def run_ended(self) -> None:
+        """Every node has an outcome (or the run failed); called on every exit path."""
+
+    def run_finished(self, summary: RunSummary, exit_code: int, **details: Any) -> None:
+        """The summary is printed; the process exits with ``exit_code``."""
+
+
+def dotted(text: str, status: str) -> str:
+    return f"{text} {'.' * max(3, WIDTH - len(text) - 1)} [{status}]"
 
 
 class NodeLines(Reporter):
@@ -44,38 +65,41 @@ class NodeLines(Reporter):
         self.terminal.dotted(f"{index} of {total} START {self.describe(unique_id)}", "RUN")
 
     def node_finished(self, result: RunResult, index: int, total: int) -> None:
-        what = self.describe(result.unique_id)
-        prefix = f"{index} of {total}"
-        seconds = f"{result.execution_time:.2f}s"
-        status = result.status
-        if what.startswith("test "):
-            name = what[5:]
-            if status == Status.PASS:
-                self.terminal.dotted(f"{prefix} PASS {name}", f"PASS in {seconds}")
-                return
-            if status in (Status.FAIL, Status.WARN):
-                word = result.word
-                self.terminal.dotted(
-                    f"{prefix} {word} {result.failures} {name}", f"{word} {result.failures} in {seconds}"
-                )
-                return
-            if status == Status.ERROR:
-                self.terminal.dotted(f"{prefix} ERROR {name}", f"ERROR in {seconds}")
-                return
+        self.terminal.dotted(*finished_line(result, index, total, self.describe(result.unique_id)))
+
+
+def finished_line(result: RunResult, index: int, total: int, what: str) -> tuple[str, str]:
+    """The text and the bracket of a node's end line, as dbt prints them."""
+    prefix = f"{index} of {total}"
+    seconds = f"{result.execution_time:.2f}s"
+    status = result.status
+    if what.startswith("test "):
+        name = what[5:]
+        if status == Status.PASS:
+            return f"{prefix} PASS {name}", f"PASS in {seconds}"
+        if status in (Status.FAIL, Status.WARN):
+            word = result.word
+            return f"{prefix} {word} {result.failures} {name}", f"{word} {result.failures} in {seconds}"
+        if status == Status.ERROR:
+            return f"{prefix} ERROR {name}", f"ERROR in {seconds}"
+    if what.startswith("snapshot ") and status in (Status.SUCCESS, Status.ERROR):
+        relation = what[len("snapshot ") :]  # dbt: "OK snapshotted main.x", "ERROR snapshotting main.x"
         if status == Status.SUCCESS:
-            verb = "loaded" if what.startswith("seed") else "created"
-            shown = result.message if result.message and result.message != "OK" else "OK"
-            self.terminal.dotted(f"{prefix} OK {verb} {what}", f"{shown} in {seconds}")
-        elif status == Status.ERROR:
-            verb = "loading" if what.startswith("seed") else "creating"
-            self.terminal.dotted(f"{prefix} ERROR {verb} {what}", f"ERROR in {seconds}")
-        elif status == Status.CANCELLED:
-            self.terminal.dotted(f"{prefix} CANCELLED {what} ({result.cause})", f"CANCELLED in {seconds}")
-        elif status == Status.SKIPPED:
-            reason = (result.message or "").replace("skipped because ", "")
-            self.terminal.dotted(f"{prefix} SKIP {what} ({reason})", "SKIP")
-        else:
-            self.terminal.dotted(f"{prefix} {result.word} {what}", f"{result.word} in {seconds}")
+            return f"{prefix} OK snapshotted {relation}", f"{result.message or 'OK'} in {seconds}"
+        return f"{prefix} ERROR snapshotting {relation}", f"ERROR in {seconds}"
+    if status == Status.SUCCESS:
+        verb = "loaded" if what.startswith("seed") else "created"
+        shown = result.message if result.message and result.message != "OK" else "OK"
+        return f"{prefix} OK {verb} {what}", f"{shown} in {seconds}"
+    if status == Status.ERROR:
+        verb = "loading" if what.startswith("seed") else "creating"
+        return f"{prefix} ERROR {verb} {what}", f"ERROR in {seconds}"
+    if status == Status.CANCELLED:
+        return f"{prefix} CANCELLED {what} ({result.cause})", f"CANCELLED in {seconds}"
+    if status == Status.SKIPPED:
+        reason = (result.message or "").replace("skipped because ", "")
+        return f"{prefix} SKIP {what} ({reason})", "SKIP"
+    return f"{prefix} {result.word} {what}", f"{result.word} in {seconds}"
 
 
 def _plural(n: int, word: str) -> str:

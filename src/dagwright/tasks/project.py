@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dagwright.artifacts.files import write_text_atomic
 from dagwright.artifacts.manifest import manifest_dict, write_manifest
 from dagwright.errors import DagwrightError
-from dagwright.execute.compile import Compiler
+from dagwright.execute.compile import Compiler, MainConnection
 from dagwright.session import RESOURCE_TYPES, Flags, Session
 from dagwright.tasks.run import _found_line
 
@@ -41,9 +41,11 @@ def parse(flags: Flags, echo: Echo) -> int:
 def compile_project(flags: Flags, echo: Echo) -> int:
     session = Session(flags)
     manifest = session.manifest
-    selected = session.select(("model",))
+    selected = session.select(("model", "snapshot"))
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
     adapter = session.adapter
+    session.run_context.selected_resources = list(selected)
+    compiler.connect = statements = MainConnection(adapter)  # run_query & co. at compile time
     compiled: dict[str, str] = {}
     conn = None
     try:
@@ -59,6 +61,7 @@ def compile_project(flags: Flags, echo: Echo) -> int:
             path = session.target_dir / "compiled" / node.package_name / node.original_file_path
             write_text_atomic(path, result.sql)
     finally:
+        statements.close()
         if conn is not None:
             conn.close()
         adapter.close()

@@ -22,12 +22,15 @@ from dagwright.artifacts.run_results import (
     write_run_results,
 )
 from dagwright.execute.compile import Compiler
+from dagwright.execute.project_hooks import ProjectHooks, end_hook_values
 from dagwright.execute.results import RunResult, RunSummary, Status, utcnow
 from dagwright.execute.runner import NodeRunner, Worker
 from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import StatementRegistry, Stop
-from dagwright.report.terminal import NodeLines, Terminal, print_summary
+from dagwright.report.progress import choose_terminal
+from dagwright.report.terminal import Terminal, print_summary
+from dagwright.report.timeline import write_timeline_quietly
 from dagwright.session import Flags, Session
 
 EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
@@ -41,7 +44,8 @@ RESOURCE_TYPES_BY_COMMAND = {
     "run": ("model",),
     "seed": ("seed",),
     "test": ("test",),
-    "build": ("seed", "model", "test"),
+    "snapshot": ("snapshot",),
+    "build": ("seed", "model", "snapshot", "test"),
 }
 
 
@@ -62,7 +66,17 @@ class RunTask:
         self.registry = StatementRegistry(self.stop)
         manifest = session.manifest
         types = RESOURCE_TYPES_BY_COMMAND.get(self.flags.command, ("model",))
-        selected = list(only) if only is not None else session.select(types)
+        selected = [u for u in only if u in manifest.nodes] if only is not None else session.select(types)
+        session.run_context.selected_resources = list(selected)
+        if session.run_context.on_log is None:  # {{ log('...', info=True) }} prints, as in dbt
+            session.run_context.on_log = lambda text: self.terminal.line(text)
+        # on-run-start / on-run-end (see execute/project_hooks.py): on-run-end hooks have a
+        # stop of their own, so they still run after a fail-fast stop (as in dbt) and are
+        # cancelled by a signal or cancel() like everything else.
+        self.hooks = ProjectHooks(session.run_context, manifest, session.adapter, reporter=self._hook_line)
+        self.end_stop = Stop()
+        self.end_registry = StatementRegistry(self.end_stop)
+        self.start_results: list[RunResult] = []
         previous = read_run_results(session.target_dir / "run_results.json")
         self.plan: Plan = build_plan(manifest, selected, durations_from(previous))
         self.threads = session.target.threads
@@ -86,7 +100,7 @@ class RunTask:
             self._run_node,
             self.stop,
             fail_fast=self.flags.fail_fast,
-            reporter=NodeLines(self.terminal, self._describe),
+            reporter=self.terminal.node_reporter(self._describe),
         )
         self.started_at = utcnow()
         self._t0 = time.perf_counter()
@@ -114,6 +128,29 @@ class RunTask:
     def cancel(self, kind: str = "cancel") -> None:
         """Stop the run: nothing new starts, in-flight statements are cancelled."""
         self.stop.trigger(kind, STOP_TEXT.get(kind, kind))
+        self.end_stop.trigger(kind, STOP_TEXT.get(kind, kind))
+
+    def _hook_line(self, result: RunResult | None, op: Any, index: int, total: int, started: bool) -> None:
+        name = f"hook: {op.label}"
+        if result is None:
+            self.terminal.dotted(f"{index} of {total} START {name}", "RUN")
+        elif result.status == Status.SKIPPED:
+            self.terminal.dotted(f"{index} of {total} SKIP {name}", "SKIP")
+        else:
+            word = {Status.SUCCESS: "OK"}.get(result.status, result.word)
+            self.terminal.dotted(f"{index} of {total} {word} {name}", f"{word} in {result.execution_time:.2f}s")
+
+    def _end_hooks(self, results: list[RunResult]) -> list[RunResult]:
+        """on-run-end: after the DAG, unless a signal or cancel() stopped the run."""
+        if not self.hooks.hooks("on-run-end"):
+            return []
+        if self.stop.is_set() and self.stop.kind != "fail-fast":
+            return self.hooks.not_run("on-run-end", self.stop.trigger_text or "stopped")
+        self.terminal.line()
+        extra = end_hook_values(self.session.manifest, [*self.start_results, *results])
+        out = self.hooks.run_phase("on-run-end", self.end_stop, self.end_registry, extra)
+        self.end_registry.wait_cancelled(5.0)
+        return out
 
     def start(self) -> None:
         session = self.session
@@ -121,6 +158,9 @@ class RunTask:
         self.terminal.line()
         self._write_manifest()
         self._create_schemas()
+        self.start_results = self.hooks.run_phase("on-run-start", self.stop, self.registry)
+        if self.start_results:
+            self.terminal.line()
         self.scheduler.start()
 
     def _create_schemas(self) -> None:
@@ -145,6 +185,7 @@ class RunTask:
     def wait(self) -> RunSummary:
         results = self.scheduler.wait()
         self.registry.wait_cancelled(5.0)
+        results = [*self.start_results, *results, *self._end_hooks(results)]
         summary = self._summary(results)
         self.write_results(summary)
         self._write_manifest(results)
@@ -172,6 +213,7 @@ class RunTask:
             summary, invocation_id=self.session.run_context.invocation_id, args=self.flags.as_args()
         )
         write_run_results(self.session.target_dir / "run_results.json", data)
+        write_timeline_quietly(self.session.target_dir / "timeline.html", data, self.plan.parents, self.threads)
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
         session = self.session
@@ -198,9 +240,10 @@ class RunTask:
 
     def emergency_exit(self, code: int) -> None:
         """Second Ctrl-C: record every node as it stands and leave at once."""
-        summary = self._summary(self.scheduler.snapshot())
+        summary = self._summary([*self.start_results, *self.scheduler.snapshot()])
         try:
             self.write_results(summary)
+            self.terminal.run_finished(summary, code)
         finally:
             os._exit(code)
 
@@ -208,6 +251,9 @@ class RunTask:
 def failure_lines(session: Session, result: RunResult) -> list[str]:
     node = session.manifest.nodes.get(result.unique_id)
     if node is None:
+        if result.unique_id.startswith("operation."):
+            name = result.unique_id.split(".", 2)[-1]
+            return [f"Failure in operation {name} (./dbt_project.yml)", "  " + (result.message or "")]
         return [result.message or ""]
     head = "Warning" if result.status == Status.WARN else "Failure"
     lines = [f"{head} in {node.resource_type} {node.name} ({node.original_file_path})"]
@@ -223,6 +269,8 @@ def kind_of(session: Session, unique_id: str) -> str:
         return "seed"
     if node.resource_type == "test":
         return "data test"
+    if node.resource_type == "snapshot":
+        return "snapshot"
     return f"{node.materialized} model"
 
 
@@ -259,7 +307,8 @@ class _SignalHandlers:
             return  # every outcome is already recorded; the process is exiting
         if task is None:
             raise _StoppedEarly(kind)
-        if task.stop.is_set():
+        # After a fail-fast stop the on-run-end hooks still run; a first signal stops them.
+        if task.stop.is_set() and (task.stop.kind != "fail-fast" or task.end_stop.is_set()):
             if kind == "SIGINT":
                 task.emergency_exit(EXIT_CODES["SIGINT"])
             return
@@ -279,13 +328,14 @@ def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
     summary = RunSummary([], 0.0, started_at, stop_kind=kind, stop_trigger=STOP_TEXT[kind])
     data = run_results_dict(summary, invocation_id="", args=flags.as_args_safe())
     write_run_results(target_dir / "run_results.json", data)
+    write_timeline_quietly(target_dir / "timeline.html", data)
 
 
 def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Run a command of the run family from the CLI; returns the exit code."""
     handlers = _SignalHandlers().install()
     started_at = utcnow()
-    terminal = terminal or Terminal()
+    terminal = terminal or choose_terminal(flags)
     try:
         session = Session(flags)
         task = RunTask(session, terminal=terminal, only=only)
@@ -303,20 +353,28 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         task.write_results(RunSummary([], 0.0, task.started_at))
         return 0
     try:
+        terminal.run_started(task)
         task.start()
         summary = task.wait()
     finally:
         handlers.finished = True
+        terminal.run_ended()
         task.close()
     print_summary(
         terminal,
         summary,
-        {uid: kind_of(session, uid) for uid in task.plan.order},
+        {
+            **{op.unique_id: "project hook" for op in session.manifest.operations},
+            **{uid: kind_of(session, uid) for uid in task.plan.order},
+        },
         lambda r: failure_lines(session, r),
     )
     if summary.stop_kind in EXIT_CODES:
-        return EXIT_CODES[summary.stop_kind]
-    return 1 if summary.failed or summary.count(Status.CANCELLED) else 0
+        code = EXIT_CODES[summary.stop_kind]
+    else:
+        code = 1 if summary.failed or summary.count(Status.CANCELLED) else 0
+    terminal.run_finished(summary, code)
+    return code
 
 
 def _found_line(session: Session) -> str:
@@ -324,9 +382,11 @@ def _found_line(session: Session) -> str:
     models = sum(1 for n in manifest.nodes.values() if n.resource_type == "model")
     seeds = sum(1 for n in manifest.nodes.values() if n.resource_type == "seed")
     tests = sum(1 for n in manifest.nodes.values() if n.resource_type == "test")
+    snapshots = sum(1 for n in manifest.nodes.values() if n.resource_type == "snapshot")
     parts = [
         f"{models} models",
         f"{seeds} seeds",
+        *([f"{snapshots} snapshots"] if snapshots else []),
         f"{tests} data tests",
         f"{len(manifest.sources)} sources",
         f"{len(manifest.macros)} macros",

@@ -1,0 +1,536 @@
+"""PostgreSQL, through psycopg 3 (``pip install 'dagwright[postgres]'``).
+
+One server connection per worker thread (a shared psycopg connection serialises its
+users), in autocommit mode so that the materializations' explicit ``begin``/``commit``
+delimit the transactions. A cancel is ``cancel_safe()`` on the worker's connection, sent
+from the canceller thread of the statement registry; the server answers the cancelled
+statement with SQLSTATE 57014 (``QueryCanceled``), which becomes ``StatementCancelled``.
+
+DDL is transactional, so a relation is built under ``<name>__dbt_tmp`` and swapped in
+inside one transaction, as on DuckDB. One PostgreSQL difference is handled here: views
+bind to the relations they read by OID, not by name, so after the swap they would read
+the backup, and dropping the backup (CASCADE) drops them. ``dependents`` captures the
+definitions of the views (and materialized views) that depend on a relation before the
+swap, and ``recreate_dependents`` re-creates them, by name, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+try:
+    import psycopg
+    import psycopg.errors
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    from dagwright.errors import ProfileError
+
+    raise ProfileError(
+        "the PostgreSQL adapter needs psycopg 3, which is not installed",
+        hint="pip install 'dagwright[postgres]'  (or: pip install 'psycopg[binary]')",
+    ) from exc
+
+from dagwright.adapters.base import (
+    Column,
+    DatabaseError,
+    ExecResult,
+    Relation,
+    RelationKind,
+    StatementCancelled,
+)
+from dagwright.errors import ProfileError
+
+if TYPE_CHECKING:
+    from dagwright.guard import GuardedConnection
+    from dagwright.materialize.seed_types import SeedColumn
+    from dagwright.project.profile import Target
+
+#: pg_advisory_xact_lock key that serialises swaps of relations with dependent views, so two
+#: workers re-creating the same view (one that reads both of their tables) cannot deadlock.
+_DEPENDENTS_LOCK = 0x64_77_5F_64  # "dw_d"
+
+#: the types dbt-core declares for inferred seed columns (what dbt-postgres creates)
+_SEED_TYPES = {
+    "INTEGER": "integer",
+    "DOUBLE": "float8",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp without time zone",
+    "BOOLEAN": "boolean",
+    "VARCHAR": "text",
+}
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _pyformat(sql: str) -> str:
+    """The protocol's qmark placeholders (``?``) as psycopg's ``%s``; literal ``%`` doubled.
+
+    ``?`` inside string literals, quoted identifiers and comments is left alone.
+    """
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in ("'", '"'):
+            end = i + 1
+            while end < n:
+                if sql[end] == ch:
+                    if end + 1 < n and sql[end + 1] == ch:
+                        end += 2
+                        continue
+                    break
+                end += 1
+            out.append(sql[i : end + 1].replace("%", "%%"))
+            i = end + 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            end = n if end < 0 else end
+            out.append(sql[i:end].replace("%", "%%"))
+            i = end
+        elif ch == "?":
+            out.append("%s")
+            i += 1
+        elif ch == "%":
+            out.append("%%")
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+class PostgresConnection:
+    """One worker's server session."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+        self._closed = False
+
+    @property
+    def pid(self) -> int:
+        return int(self._conn.info.backend_pid)
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
+        cur = self._conn.cursor()
+        try:
+            if params is None:
+                cur.execute(sql)  # not parsed for placeholders: '%' stays as written
+            else:
+                cur.execute(_pyformat(sql), list(params))
+            while cur.nextset():  # several statements in one text: the last one's result
+                pass
+            description = cur.description
+            rows = cur.fetchall() if description else []
+            status = cur.statusmessage or "OK"
+            rowcount = cur.rowcount
+        except psycopg.errors.QueryCanceled as exc:
+            raise StatementCancelled(_message(exc)) from None
+        except psycopg.Error as exc:
+            raise DatabaseError(_message(exc)) from None
+        finally:
+            cur.close()
+        names = [d.name for d in description] if description else []
+        return ExecResult(
+            message=status,
+            code=" ".join(p for p in status.split() if not p.isdigit()) or None,
+            rows_affected=rowcount if rowcount is not None and rowcount >= 0 else None,
+            rows=rows,
+            column_names=names,
+        )
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:
+        """``COPY ... FROM STDIN``: the rows go through psycopg's copy protocol, as values;
+        any other statement runs once per row."""
+        cur = self._conn.cursor()
+        try:
+            if sql.lstrip()[:4].lower() == "copy":
+                with cur.copy(sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cur.executemany(_pyformat(sql), [list(r) for r in rows])
+            status = cur.statusmessage or "OK"
+        except psycopg.errors.QueryCanceled as exc:
+            raise StatementCancelled(_message(exc)) from None
+        except psycopg.Error as exc:
+            raise DatabaseError(_message(exc)) from None
+        finally:
+            cur.close()
+        return ExecResult(message=status, code=status.split()[0] if status else None, rows_affected=len(rows))
+
+    def cancel(self) -> None:
+        if self._closed:
+            return
+        try:
+            self._conn.cancel_safe(timeout=5.0)
+        except (psycopg.Error, OSError):
+            pass
+
+    def relation_kind(self, relation: Relation) -> RelationKind | None:
+        result = self.execute(
+            "select c.relkind from pg_catalog.pg_class c "
+            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+            f"where {_schema_match(relation.schema)} and c.relname = ?",
+            [relation.identifier],
+        )
+        if not result.rows:
+            return None
+        return "view" if result.rows[0][0] in ("v", "m") else "table"
+
+    def columns(self, relation: Relation) -> list[Column]:
+        result = self.execute(
+            "select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+            "from pg_catalog.pg_attribute a "
+            "join pg_catalog.pg_class c on c.oid = a.attrelid "
+            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+            f"where {_schema_match(relation.schema)} and c.relname = ? and a.attnum > 0 and not a.attisdropped "
+            "order by a.attnum",
+            [relation.identifier],
+        )
+        return [Column(str(r[0]), str(r[1])) for r in result.rows]
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._conn.close()
+        except psycopg.Error:
+            pass
+
+
+@dataclass(frozen=True)
+class DependentView:
+    """A view or materialized view that reads a relation about to be replaced."""
+
+    schema: str
+    name: str
+    materialized: bool
+    definition: str
+    options: tuple[str, ...]
+    comment: str | None
+
+
+# the views (and materialized views) that depend on a relation, directly or through other
+# views, deepest last, so that re-creating them in this order satisfies their dependencies
+_DEPENDENTS_SQL = """
+with recursive deps(oid, depth) as (
+    select r.ev_class, 1
+    from pg_catalog.pg_depend d
+    join pg_catalog.pg_rewrite r on r.oid = d.objid
+    where d.classid = 'pg_catalog.pg_rewrite'::regclass
+      and d.refclassid = 'pg_catalog.pg_class'::regclass
+      and d.refobjid = to_regclass(?)
+      and r.ev_class <> d.refobjid
+    union
+    select r.ev_class, deps.depth + 1
+    from deps
+    join pg_catalog.pg_depend d on d.refobjid = deps.oid
+    join pg_catalog.pg_rewrite r on r.oid = d.objid
+    where d.classid = 'pg_catalog.pg_rewrite'::regclass
+      and d.refclassid = 'pg_catalog.pg_class'::regclass
+      and r.ev_class <> deps.oid
+      and deps.depth < 100
+)
+select n.nspname, c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid),
+       coalesce(c.reloptions, '{}'), pg_catalog.obj_description(c.oid, 'pg_class'), max(deps.depth)
+from deps
+join pg_catalog.pg_class c on c.oid = deps.oid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('v', 'm')
+group by c.oid, n.nspname, c.relname, c.relkind, c.reloptions
+order by max(deps.depth), n.nspname, c.relname
+"""
+
+
+_ANY_DEPENDENT_SQL = """
+select 1
+from pg_catalog.pg_depend d
+join pg_catalog.pg_rewrite r on r.oid = d.objid
+where d.classid = 'pg_catalog.pg_rewrite'::regclass
+  and d.refclassid = 'pg_catalog.pg_class'::regclass
+  and d.refobjid = to_regclass(?)
+  and r.ev_class <> d.refobjid
+limit 1
+"""
+
+
+class PostgresAdapter:
+    type: ClassVar[str] = "postgres"
+    transactional_ddl: ClassVar[bool] = True
+
+    def __init__(self, target: Target) -> None:
+        creds = target.credentials
+        self._target = target
+        self._database = target.database
+        self._schema = target.schema
+        self._host = str(creds.get("host") or "")
+        self._port = creds.get("port")
+        self._user = str(creds.get("user") or "")
+        where = f"target '{target.target_name}' of profile '{target.profile_name}'"
+        missing = [k for k in ("host", "port", "user") if creds.get(k) in (None, "")]
+        if not self._database:
+            missing.append("dbname")
+        if creds.get("password") is None and creds.get("pass") is None:
+            missing.append("password")
+        if missing:
+            raise ProfileError(
+                f"{where} (type postgres) is missing: {', '.join(missing)}",
+                path=target.profiles_path,
+                hint="dbt-postgres profiles need host, port, user, password, dbname and schema",
+            )
+        if not isinstance(self._port, int) or not 0 < self._port < 65536:
+            raise ProfileError(f"{where}: `port` must be a number from 1 to 65535", path=target.profiles_path)
+        self._lock = threading.Lock()
+        self._connections: list[PostgresConnection] = []
+
+    # -- connections ---------------------------------------------------------------------------
+    def _connect_kwargs(self) -> dict[str, Any]:
+        creds = self._target.credentials
+        password = creds.get("password")
+        if password is None:
+            password = creds.get("pass")
+        kwargs: dict[str, Any] = {
+            "host": self._host,
+            "port": self._port,
+            "user": self._user,
+            "password": "" if password is None else str(password),
+            "dbname": self._database,
+            "connect_timeout": int(creds.get("connect_timeout") or 10),
+            "application_name": str(creds.get("application_name") or "dagwright"),
+        }
+        if creds.get("keepalives_idle"):  # 0: the system's default (libpq rejects 0 here)
+            kwargs["keepalives_idle"] = int(creds["keepalives_idle"])
+        for key in ("sslmode", "sslcert", "sslkey", "sslrootcert"):
+            if creds.get(key):
+                kwargs[key] = str(creds[key])
+        search_path = creds.get("search_path")
+        if search_path:
+            kwargs["options"] = "-c search_path={}".format(str(search_path).replace(" ", "\\ "))
+        return kwargs
+
+    def where(self) -> str:
+        """host:port, user and database, for messages (never the password)."""
+        return f"{self._host}:{self._port} as user '{self._user}', database '{self._database}'"
+
+    def _scrub(self, text: str) -> str:
+        for secret in sorted(self._target.secret_values(), key=len, reverse=True):
+            if len(secret) >= 3:
+                text = text.replace(secret, "****")
+        return text
+
+    def open(self, worker: str) -> PostgresConnection:
+        try:
+            raw = psycopg.connect(autocommit=True, prepare_threshold=None, **self._connect_kwargs())
+        except psycopg.Error as exc:
+            reason = self._scrub(_message(exc))
+            for prefix in ("connection failed: ",):
+                if reason.startswith(prefix):
+                    reason = reason[len(prefix) :]
+            raise ProfileError(
+                f"cannot connect to PostgreSQL at {self.where()}: {reason}",
+                path=self._target.profiles_path,
+                hint=_connect_hint(reason),
+            ) from None
+        conn = PostgresConnection(raw)
+        role = self._target.credentials.get("role")
+        if role:
+            try:
+                conn.execute(f"set role {role}")  # unquoted, as dbt-postgres sends it
+            except (DatabaseError, StatementCancelled) as exc:
+                conn.close()
+                reason = self._scrub(str(exc))
+                raise ProfileError(
+                    f"cannot connect to PostgreSQL at {self.where()}: set role '{role}' failed: {reason}",
+                    path=self._target.profiles_path,
+                    hint="check `role:` in the profile: the role must exist and be granted to the user",
+                ) from None
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+
+    # -- SQL text ------------------------------------------------------------------------------
+    def quote(self, identifier: str) -> str:
+        return _quote(identifier)
+
+    def render(self, relation: Relation) -> str:
+        parts = [relation.database, relation.schema, relation.identifier]
+        return ".".join(_quote(p) for p in parts if p)
+
+    def create_schema_sql(self, relation: Relation) -> str:
+        return f"create schema if not exists {_quote(relation.schema)}"
+
+    def drop_sql(self, relation: Relation, kind: RelationKind) -> str:
+        return f"drop {kind} if exists {self.render(relation)} cascade"
+
+    def rename_sql(self, relation: Relation, kind: RelationKind, new_identifier: str) -> str:
+        return f"alter {kind} {self.render(relation)} rename to {_quote(new_identifier)}"
+
+    def create_table_as_sql(self, relation: Relation, select_sql: str) -> str:
+        return f"create table {self.render(relation)} as (\n{select_sql}\n)"
+
+    def create_view_as_sql(self, relation: Relation, select_sql: str) -> str:
+        return f"create view {self.render(relation)} as (\n{select_sql}\n)"
+
+    def temp_relation(self, relation: Relation) -> Relation:
+        # the session's own temporary schema (pg_temp_N): private to the worker's connection,
+        # gone with a ROLLBACK of the transaction that created it, or when the session ends
+        return Relation(None, "pg_temp", relation.identifier)
+
+    def create_temp_table_as_sql(self, relation: Relation, select_sql: str) -> str:
+        rel = self.render(relation)
+        return f"drop table if exists {rel};\ncreate temporary table {rel} as (\n{select_sql}\n)"
+
+    def columns_sql(self, relation: Relation) -> str:
+        # format_type: the type text dbt-postgres reports ("character varying(10)", "numeric(4,2)")
+        return (
+            "select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+            "from pg_catalog.pg_attribute a "
+            "join pg_catalog.pg_class c on c.oid = a.attrelid "
+            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+            f"where {_schema_match(relation.schema)} and c.relname = {_literal(relation.identifier)} "
+            "and a.attnum > 0 and not a.attisdropped order by a.attnum"
+        )
+
+    def truncate_sql(self, relation: Relation) -> str:
+        return f"truncate table {self.render(relation)}"
+
+    def begin_sql(self) -> str:
+        return "begin"
+
+    def commit_sql(self) -> str:
+        return "commit"
+
+    def rollback_sql(self) -> str:
+        return "rollback"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "host": self._host,
+            "port": self._port,
+            "user": self._user,
+            "database": self._database,
+            "schema": self._schema,
+        }
+
+    # -- views bound by OID: keep them across a swap ---------------------------------------------
+    def dependents(self, conn: GuardedConnection, relation: Relation) -> list[DependentView]:
+        """The views that read ``relation`` (directly or through other views), with their
+        definitions, captured before it is renamed away. When there are any, the swap takes
+        a transaction-level advisory lock first, so that concurrent swaps re-creating the
+        same views take turns instead of deadlocking."""
+        target = ".".join(_quote(p) for p in (relation.schema, relation.identifier))
+        # first whether there are any, from the catalog only: pg_get_viewdef locks each view
+        # it reads until the end of the transaction, which must not happen before the
+        # advisory lock is held (two swaps would then wait for each other)
+        found = conn.execute(_ANY_DEPENDENT_SQL, [target])
+        if not found.rows:
+            return []
+        conn.execute(f"select pg_catalog.pg_advisory_xact_lock({_DEPENDENTS_LOCK})")
+        # definitions with every name schema-qualified, read after the lock (another swap may
+        # just have re-created one of them)
+        previous = conn.execute("select pg_catalog.current_setting('search_path')").rows[0][0]
+        conn.execute("select pg_catalog.set_config('search_path', '', true)")
+        try:
+            rows = conn.execute(_DEPENDENTS_SQL, [target]).rows
+        finally:
+            conn.execute("select pg_catalog.set_config('search_path', ?, true)", [previous])
+        return [
+            DependentView(
+                schema=str(schema),
+                name=str(name),
+                materialized=kind == "m",
+                definition=str(definition).strip().rstrip(";"),
+                options=tuple(str(o) for o in options or ()),
+                comment=None if comment is None else str(comment),
+            )
+            for schema, name, kind, definition, options, comment, _depth in rows
+        ]
+
+    def recreate_dependents(self, conn: GuardedConnection, views: Sequence[DependentView]) -> list[str]:
+        """Re-create the captured views after the swap (the old ones went with the backup's
+        CASCADE drop). A view whose definition no longer fits the new relation (a column it
+        reads is gone) stays dropped, as dbt leaves it; its name is returned."""
+        lost: list[str] = []
+        for view in views:
+            name = f"{_quote(view.schema)}.{_quote(view.name)}"
+            kind = "materialized view" if view.materialized else "view"
+            with_options = f" with ({', '.join(view.options)})" if view.options else ""
+            conn.execute("savepoint dagwright_dependent")
+            try:
+                conn.execute(f"drop {kind} if exists {name} cascade")
+                conn.execute(f"create {kind} {name}{with_options} as\n{view.definition}")
+                if view.comment is not None:
+                    conn.execute(f"comment on {kind} {name} is {_literal(view.comment)}")
+            except DatabaseError:
+                conn.execute("rollback to savepoint dagwright_dependent")
+                lost.append(f"{view.schema}.{view.name}")
+            conn.execute("release savepoint dagwright_dependent")
+        return lost
+
+    # -- seeds -----------------------------------------------------------------------------------
+    def seed_type(self, column: SeedColumn) -> str:
+        """The column type of a seed table: dbt-core's declared type for an inferred column,
+        the ``column_types`` text for an overridden one."""
+        if column.overridden:
+            return column.sql_type
+        return _SEED_TYPES.get(column.sql_type, column.sql_type)
+
+    def load_rows(
+        self, conn: GuardedConnection, relation: Relation, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> ExecResult:
+        """Load ``rows`` with ``COPY ... FROM STDIN``: values travel in the copy protocol,
+        never in SQL text. ``columns`` are the column names as SQL (already quoted or not).
+
+        dbt-postgres binds the values agate read from the file, and agate reads ``null``
+        (any case, surrounding blanks ignored) and blank fields as NULL in every column,
+        text columns included; so does this.
+        """
+        sql = f"copy {self.render(relation)} ({', '.join(columns)}) from stdin"
+        return conn.executemany(sql, [tuple(_agate_null(v) for v in row) for row in rows])
+
+
+def _agate_null(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in ("", "null"):
+        return None
+    return value
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _schema_match(schema: str) -> str:
+    """SQL matching ``n`` (pg_namespace) to a schema; ``pg_temp`` is the session's own."""
+    if schema == "pg_temp":
+        return "n.oid = pg_catalog.pg_my_temp_schema()"
+    return f"n.nspname = {_literal(schema)}"
+
+
+def _connect_hint(reason: str) -> str:
+    lowered = reason.lower()
+    if "password authentication failed" in lowered:
+        return "check `user` and `password` in the profile (the role may also not exist)"
+    if "does not exist" in lowered and "database" in lowered:
+        return "check `dbname` in the profile, or create the database"
+    if "does not exist" in lowered and "role" in lowered:
+        return "check `user` in the profile, or create the role"
+    if "refused" in lowered or "timeout" in lowered or "could not translate host name" in lowered:
+        return "check `host` and `port` in the profile, and that the server is running and reachable"
+    return "check the connection settings in the profile"

@@ -1,0 +1,231 @@
+"""Live progress on a terminal, and the choice of output for a run.
+
+On a terminal (and unless ``NO_COLOR`` is set or ``TERM=dumb``) a run shows, below the
+lines of finished nodes, a live panel: nodes done out of the total, what failed so far,
+and a line per worker thread with the node it runs and for how long. Finished nodes are
+printed as they finish, in dbt's words and coloured by outcome, failures with their
+message. Everywhere else the output is the plain lines of ``report/terminal.py``, byte
+for byte; ``--log-format json`` gives JSON lines (``report/events.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
+from dagwright.execute.results import RunResult, RunSummary, Status
+from dagwright.execute.scheduler import Reporter
+from dagwright.report.terminal import Terminal, _stamp, dotted, finished_line
+
+if TYPE_CHECKING:
+    from dagwright.guard import Stop
+    from dagwright.session import Flags
+    from dagwright.tasks.run import RunTask
+
+STYLE = {
+    Status.SUCCESS: "green",
+    Status.PASS: "green",
+    Status.ERROR: "bold red",
+    Status.FAIL: "bold red",
+    Status.WARN: "yellow",
+    Status.CANCELLED: "dark_orange",
+    Status.SKIPPED: "bright_black",
+}
+
+
+def live_wanted(stream: TextIO | None = None) -> bool:
+    """Live progress only on a real terminal, and not with NO_COLOR or TERM=dumb."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def choose_terminal(flags: Flags) -> Terminal:
+    """The output of a run-family command: JSON lines, live progress, or plain lines."""
+    if (flags.extra or {}).get("log_format") == "json":
+        from dagwright.report.events import JsonLog
+
+        return JsonLog(sys.stdout)
+    if live_wanted(sys.stdout):
+        return LiveTerminal()
+    return Terminal()
+
+
+def _line_style(text: str) -> str:
+    if text.startswith("Done."):
+        return "bold"
+    if text.startswith("Completed successfully"):
+        return "green"
+    if text.startswith(("Completed with", "Failure in")):
+        return "red"
+    if text.startswith(("Received", "Run stopped", "Warning in")):
+        return "yellow"
+    return ""
+
+
+class LiveTerminal(Terminal):
+    """Plain lines printed through rich, with a live panel under them while nodes run."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(file=sys.stdout, highlight=False)
+        super().__init__(self.console.file)
+        self._state = threading.Lock()
+        #: worker -> (unique_id, description, started, spinner)
+        self._running: dict[str, tuple[str, str, float, Spinner]] = {}
+        self._done = 0
+        self._total = 0
+        self._workers: list[str] = []
+        self._counts: Counter[str] = Counter()
+        self._t0 = time.perf_counter()
+        self._stop: Stop | None = None
+        self._live: Live | None = None
+
+    # -- lines --------------------------------------------------------------------------------
+    def line(self, text: str = "") -> None:
+        out = Text(f"{_stamp()}  " if text else _stamp(), style="dim")
+        out.append(text, style=_line_style(text))
+        self.console.print(out, soft_wrap=True, highlight=False)
+
+    def finished(self, result: RunResult, index: int, total: int, what: str) -> None:
+        text, bracket = finished_line(result, index, total, what)
+        full = dotted(text, bracket)
+        style = STYLE.get(result.status, "")
+        out = Text(f"{_stamp()}  ", style="dim")
+        body = Text(full)
+        match = re.match(r"\d+ of \d+ (\S+)", full)
+        if match:
+            body.stylize(style, match.start(1), match.end(1))
+        dots = full.rfind(" [")
+        body.stylize("dim", len(text), dots if dots > 0 else len(full))
+        body.stylize(style, full.rindex("["))
+        out.append(body)
+        self.console.print(out, soft_wrap=True, highlight=False)
+        if result.status in (Status.ERROR, Status.FAIL) and result.message:
+            detail = [row for row in result.message.strip().splitlines() if row.strip()]
+            for row in detail[1:3] if len(detail) > 1 else detail[:1]:
+                self.console.print(Text(f"          {row.strip()}", style="red"), soft_wrap=True, highlight=False)
+
+    # -- the run ------------------------------------------------------------------------------
+    def node_reporter(self, describe: Callable[[str], str]) -> Reporter:
+        return _LiveReporter(self, describe)
+
+    def run_started(self, task: RunTask) -> None:
+        with self._state:
+            self._total = len(task.plan)
+            self._workers = [f"Thread-{i + 1}" for i in range(task.threads)]
+            self._stop = task.stop
+            self._t0 = time.perf_counter()
+        self._live = Live(
+            console=self.console,
+            get_renderable=self._render,
+            refresh_per_second=8,
+            transient=True,
+        )
+        self._live.start()
+
+    def run_ended(self) -> None:
+        live, self._live = self._live, None
+        if live is None:
+            return
+        stopped = threading.Event()
+
+        def stop() -> None:
+            try:
+                live.stop()
+            finally:
+                stopped.set()
+
+        # On an emergency exit the console may be busy: never hang on the display.
+        threading.Thread(target=stop, name="dagwright-live-stop", daemon=True).start()
+        if not stopped.wait(2.0):
+            try:
+                self.console.file.write("\x1b[?25h\n")
+                self.console.file.flush()
+            except Exception:
+                pass
+
+    def run_finished(self, summary: RunSummary, exit_code: int, **details: Any) -> None:
+        self.run_ended()
+
+    # -- state, from the scheduler's threads ---------------------------------------------------
+    def _started(self, worker: str, unique_id: str, description: str) -> None:
+        with self._state:
+            self._running[worker] = (unique_id, description, time.perf_counter(), Spinner("dots", style="cyan"))
+
+    def _finished(self, result: RunResult) -> None:
+        with self._state:
+            for worker, (uid, *_rest) in list(self._running.items()):
+                if uid == result.unique_id:
+                    del self._running[worker]
+            self._done += 1
+            self._counts[result.status] += 1
+
+    def _render(self) -> Any:
+        with self._state:
+            done, total = self._done, self._total
+            counts = dict(self._counts)
+            running = dict(self._running)
+            workers = list(self._workers) or sorted(running)
+        now = time.perf_counter()
+        head = Table.grid(padding=(0, 1))
+        head.add_column()
+        head.add_column()
+        bar = ProgressBar(total=max(total, 1), completed=done, width=36)
+        facts = Text(f"{done}/{total} nodes done", style="bold")
+        for status, label in (
+            (Status.ERROR, "error"),
+            (Status.FAIL, "failed"),
+            (Status.CANCELLED, "cancelled"),
+            (Status.SKIPPED, "skipped"),
+        ):
+            if counts.get(status):
+                facts.append(f"  {counts[status]} {label}", style=STYLE[status])
+        facts.append(f"  {now - self._t0:.1f}s", style="dim")
+        head.add_row(bar, facts)
+        rows = Table.grid(padding=(0, 1))
+        rows.add_column(style="bold", no_wrap=True)
+        rows.add_column(no_wrap=True)
+        rows.add_column(no_wrap=True, overflow="ellipsis")
+        rows.add_column(justify="right", no_wrap=True)
+        for worker in workers:
+            slot = running.get(worker)
+            if slot is None:
+                rows.add_row(worker, Text("·", style="dim"), Text("idle", style="dim"), "")
+            else:
+                _uid, description, since, spinner = slot
+                rows.add_row(worker, spinner, description, Text(f"{now - since:5.1f}s", style="cyan"))
+        parts: list[Any] = [head, rows]
+        stop = self._stop
+        if stop is not None and stop.is_set():
+            parts.append(Text(f"stopping: {stop.trigger_text}; cancelling running queries", style="bold yellow"))
+        return Group(*parts)
+
+
+class _LiveReporter(Reporter):
+    def __init__(self, terminal: LiveTerminal, describe: Callable[[str], str]) -> None:
+        self.terminal = terminal
+        self.describe = describe
+
+    def node_started(self, unique_id: str, index: int, total: int, worker: str) -> None:
+        self.terminal._started(worker, unique_id, f"{index} of {total} {self.describe(unique_id)}")
+
+    def node_finished(self, result: RunResult, index: int, total: int) -> None:
+        self.terminal._finished(result)
+        self.terminal.finished(result, index, total, self.describe(result.unique_id))

@@ -1,0 +1,151 @@
+"""explain: what would a run do? The scheduler simulated with the last run's durations.
+
+    dagwright explain --threads 2 --fail-fast --fail model_beta_a
+
+builds the plan exactly as ``dagwright run`` would (same selection, same priorities from
+the same run_results.json), replays the scheduler on a clock (report/simulate.py), and
+prints per node what would happen and when, then the predicted timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagwright.artifacts.run_results import durations_from, read_run_results
+from dagwright.errors import DagwrightError, did_you_mean
+from dagwright.graph.plan import build_plan
+from dagwright.report.simulate import Simulation, simulate, to_run_results
+from dagwright.report.timeline import parse_ts, print_terminal, short_name, shorten_ids, timeline_from_run_results
+from dagwright.session import Flags, Session
+from dagwright.tasks.run import RESOURCE_TYPES_BY_COMMAND
+
+#: what the table calls each predicted status
+WHAT = {
+    "success": "runs",
+    "pass": "runs",
+    "error": "runs and fails",
+    "fail": "runs and fails",
+    "cancelled": "starts, is cancelled",
+    "skipped": "never starts",
+}
+
+
+def _compile_seconds(previous: Mapping[str, Any] | None) -> dict[str, float]:
+    """Compile time per node of the last run (to split the predicted bars)."""
+    out: dict[str, float] = {}
+    for result in (previous or {}).get("results") or []:
+        for entry in result.get("timing") or []:
+            if entry.get("name") == "compile":
+                start, end = parse_ts(entry.get("started_at")), parse_ts(entry.get("completed_at"))
+                if start and end:
+                    out[str(result.get("unique_id"))] = max(0.0, (end - start).total_seconds())
+    return out
+
+
+def _resolve(names: list[str], plan_order: tuple[str, ...], session: Session) -> list[str]:
+    """--fail arguments (names or unique_ids) -> unique_ids of planned nodes."""
+    by_name: dict[str, list[str]] = {}
+    for uid in plan_order:
+        node = session.manifest.nodes[uid]
+        by_name.setdefault(node.name, []).append(uid)
+    out = []
+    for name in names:
+        if name in plan_order:
+            out.append(name)
+        elif name in by_name:
+            out.extend(by_name[name])
+        else:
+            raise DagwrightError(
+                f"--fail {name}: no such node among the nodes this command would run",
+                hint=did_you_mean(name, list(by_name)),
+            )
+    return out
+
+
+def explain(flags: Flags, echo: Callable[[str], None]) -> int:
+    extra = flags.extra
+    command = str(extra.get("simulate_command") or "run")
+    session = Session(flags)
+    types = RESOURCE_TYPES_BY_COMMAND[command]
+    selected = session.select(types)
+    path = Path(extra["run_results"]) if extra.get("run_results") else session.target_dir / "run_results.json"
+    previous = read_run_results(path)
+    recorded = durations_from(previous)
+    plan = build_plan(session.manifest, selected, recorded)
+    threads = session.target.threads
+    if not plan.order:
+        echo("Nothing to do: the selection is empty.")
+        return 0
+    failing = _resolve(list(extra.get("fail") or ()), plan.order, session)
+    sim = simulate(
+        plan,
+        threads,
+        fail_fast=flags.fail_fast,
+        failing=failing,
+        compile_seconds=_compile_seconds(previous),
+    )
+    for line in report_lines(sim, command, recorded, path if previous is not None else None):
+        echo(line)
+    echo("")
+    print_terminal(timeline_from_run_results(to_run_results(sim, command), _parents(plan)))
+    return 0
+
+
+def _parents(plan: Any) -> dict[str, list[str]]:
+    return {uid: sorted(ps) for uid, ps in plan.parents.items()}
+
+
+def report_lines(sim: Simulation, command: str, recorded: Mapping[str, float], source: Path | None) -> list[str]:
+    plan = sim.plan
+    flags = f"--threads {sim.threads}" + (" --fail-fast" if sim.fail_fast else "")
+    failing = ", ".join(short_name(u) for u in plan.order if u in sim.failing) or "nothing"
+    known = sum(1 for uid in plan.order if uid in recorded)
+    lines = [f"What `dagwright {command} {flags}` would do if {failing} failed:"]
+    if source is not None and known:
+        lines.append(
+            f"durations recorded in {source} for {known} of {len(plan)} nodes"
+            + (" (the others: the median of those)" if known < len(plan) else "")
+        )
+    else:
+        where = f"in {source}" if source is not None else "(no run_results.json)"
+        same = plan.estimates[plan.order[0]]
+        lines.append(f"no durations recorded for these nodes {where}: each is estimated at {same:.2f}s")
+    lines.append("a failing node is assumed to fail at the end of its usual duration")
+    lines.append("")
+    name_w = max(12, *(len(short_name(u)) for u in plan.order))
+    header = f"{'#':>3}  {'start':>8}  {'end':>8}  {'thread':<9} {'node':<{name_w}}  {'outcome':<10} what happens"
+    lines.append(header)
+    for i, p in enumerate(sim.in_time_order(), start=1):
+        start = f"+{p.start:.2f}s" if p.start is not None else "-"
+        end = f"+{p.end:.2f}s" if p.end is not None else f"+{p.decided_at:.2f}s"
+        thread = p.thread_id or "-"
+        what = WHAT.get(p.status, p.status)
+        if p.status in ("success", "pass"):
+            what += f" (~{p.estimate:.2f}s)"
+        elif p.status in ("error", "fail"):
+            what += f" after ~{p.estimate:.2f}s"
+        elif p.status == "cancelled":
+            ran = (p.end or 0.0) - (p.start or 0.0)
+            what += f" after {ran:.2f}s of ~{p.estimate:.2f}s: {shorten_ids(p.cause or '')}"
+        elif p.status == "skipped" and p.message.startswith("not started: "):
+            what += f": the run has stopped ({shorten_ids(p.message[len('not started: ') :])})"
+        elif p.status == "skipped":
+            what += ": " + shorten_ids(p.message.replace("skipped because ", ""))
+        index = str(i) if p.started else "-"
+        lines.append(
+            f"{index:>3}  {start:>8}  {end:>8}  {thread:<9} {short_name(p.unique_id):<{name_w}}  {p.status:<10} {what}"
+        )
+    counts = sim.counts()
+    passed = counts.get("success", 0) + counts.get("pass", 0)
+    errors = counts.get("error", 0) + counts.get("fail", 0)
+    lines.append("")
+    summary = (
+        f"Predicted: PASS={passed} ERROR={errors} SKIP={counts.get('skipped', 0)} "
+        f"CANCELLED={counts.get('cancelled', 0)} TOTAL={len(plan)}, about {sim.elapsed:.2f}s of node time"
+    )
+    if sim.stop_at is not None:
+        summary += f"; the run stops at +{sim.stop_at:.2f}s ({shorten_ids(sim.stop_trigger or '')})"
+    lines.append(summary)
+    return lines

@@ -1,0 +1,1 @@
+{% macro q(text) -%}'{{ text | replace("'", "''") }}'{%- endmacro %}

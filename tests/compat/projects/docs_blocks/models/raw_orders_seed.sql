@@ -1,0 +1,2 @@
+{{ config(alias='raw_orders') }}
+select 1 as customer_id

@@ -1,0 +1,2 @@
+{{ config(materialized='table') }}
+{{ shape('orders_check_all', deleted=true) }}
