@@ -135,6 +135,22 @@ class Session:
             invocation_args={**self.flags.as_args_safe(), **dict(self.flags.extra)},
         )
 
+    def write_manifest(self, compiled: Mapping[str, str] | None = None) -> None:
+        """target/manifest.json for this session's project (compiled code where given)."""
+        from dagwright.artifacts.manifest import manifest_dict, write_manifest
+
+        data = manifest_dict(
+            self.manifest,
+            render_relation=self.render_relation,
+            invocation_id=self.run_context.invocation_id,
+            adapter_type=self.adapter.type,
+            root_path=self.project.root,
+            target_path=self.target_path,
+            run_started_at=self.run_context.run_started_at,
+            compiled=compiled,
+        )
+        write_manifest(self.target_dir / "manifest.json", data)
+
     def render_relation(self, relation: Relation) -> str:
         return self.adapter.render(relation)
 

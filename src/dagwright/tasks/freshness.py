@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.adapters.base import DatabaseError
-from dagwright.artifacts.manifest import manifest_dict, write_manifest
 from dagwright.artifacts.run_results import iso
 from dagwright.artifacts.sources import sources_dict, write_sources
 from dagwright.errors import DagwrightError
@@ -307,17 +306,7 @@ class FreshnessTask:
         write_sources(self.output_path, data)
 
     def _write_manifest(self) -> None:
-        session = self.session
-        data = manifest_dict(
-            session.manifest,
-            render_relation=session.render_relation,
-            invocation_id=session.run_context.invocation_id,
-            adapter_type=session.adapter.type,
-            root_path=session.project.root,
-            target_path=session.target_path,
-            run_started_at=session.run_context.run_started_at,
-        )
-        write_manifest(session.target_dir / "manifest.json", data)
+        self.session.write_manifest()
 
     def close(self) -> None:
         for worker in self.workers.values():

@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 
 from dagwright.artifacts.files import write_text_atomic
-from dagwright.artifacts.manifest import manifest_dict, write_manifest
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, MainConnection
 from dagwright.session import RESOURCE_TYPES, Flags, Session
@@ -16,17 +15,7 @@ Echo = Callable[[str], None]
 
 
 def _write_manifest(session: Session, compiled: dict[str, str] | None = None) -> None:
-    data = manifest_dict(
-        session.manifest,
-        render_relation=session.render_relation,
-        invocation_id=session.run_context.invocation_id,
-        adapter_type=session.adapter.type,
-        root_path=session.project.root,
-        target_path=session.target_path,
-        run_started_at=session.run_context.run_started_at,
-        compiled=compiled,
-    )
-    write_manifest(session.target_dir / "manifest.json", data)
+    session.write_manifest(compiled)
 
 
 def parse(flags: Flags, echo: Echo) -> int:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
-from dagwright.artifacts.manifest import manifest_dict, write_manifest
 from dagwright.artifacts.run_results import (
     durations_from,
     read_run_results,
@@ -220,17 +219,7 @@ class RunTask:
         compiled = None
         if results is not None:
             compiled = {r.unique_id: r.compiled_code for r in results if r.compiled_code}
-        data = manifest_dict(
-            session.manifest,
-            render_relation=session.render_relation,
-            invocation_id=session.run_context.invocation_id,
-            adapter_type=session.adapter.type,
-            root_path=session.project.root,
-            target_path=session.target_path,
-            run_started_at=session.run_context.run_started_at,
-            compiled=compiled,
-        )
-        write_manifest(session.target_dir / "manifest.json", data)
+        session.write_manifest(compiled)
 
     def close(self) -> None:
         for worker in self.workers.values():
