@@ -42,6 +42,7 @@ demo: venv
 	@echo "Artifacts:"
 	@echo "  manifest     $(DEMO_DIR)/target/manifest.json"
 	@echo "  run results  $(DEMO_DIR)/target/run_results.json"
+	@echo "  timeline     $(DEMO_DIR)/target/timeline.html (or: $(BIN)/dagwright timeline --terminal --project-dir $(DEMO_DIR))"
 	@echo "  database     $(DEMO_DB)"
 
 lint: venv
