@@ -303,6 +303,34 @@ class ManifestLoader:
             for name, c in columns.items()
         }
 
+    def template_calls(
+        self, node: Node, text: str, config: dict[str, Any]
+    ) -> tuple[list[RefCall], list[SourceCall], dict[str, Any], tuple[Any, ...] | None]:
+        """(refs, sources, in-file config, static parts or None) of a node's template.
+
+        The static path when the Jinja is simple (and no project macro replaces ``ref`` or
+        ``source``), a parse-time render otherwise; the template or parts are kept for compile.
+        """
+        rel, unique_id = node.original_file_path, node.unique_id
+        parts = None if self.static_overridden else analyze(text, self.run.macros.pure)
+        if parts is not None:
+            try:
+                refs, sources = _static_calls(parts)
+            except CompilationError as exc:
+                exc.path, exc.node = rel, unique_id
+                raise
+            self.static_parts[unique_id] = parts
+            return refs, sources, _static_config(parts), parts
+        template = compile_template(text, rel, unique_id)
+        self.templates[unique_id] = template
+        recorder = ParseRecorder()
+        provisional = self._finish(node, config)
+        try:
+            render_template(template, parse_context(self.run, provisional, recorder))
+        except Exception as exc:
+            raise render_error(exc, rel, unique_id) from None
+        return recorder.refs, recorder.sources, recorder.config, None
+
     def parse_model(self, file: ProjectFile, patch: Patch | None, resource_type: str = "model") -> Node:
         project = self.project
         raw_bytes = file.path.read_bytes()
@@ -338,26 +366,7 @@ class ManifestLoader:
             checksum=hashlib.sha256(raw_bytes).hexdigest(),
         )
         node = self._apply_patch(node, patch)
-        # a project macro named like one of the static path's functions replaces it: Jinja then
-        parts = None if self.static_overridden else analyze(raw, self.run.macros.pure)
-        if parts is not None:
-            try:
-                refs, sources = _static_calls(parts)
-            except CompilationError as exc:
-                exc.path, exc.node = rel, unique_id
-                raise
-            in_file = _static_config(parts)
-            self.static_parts[unique_id] = parts
-        else:
-            template = compile_template(raw, rel, unique_id)
-            self.templates[unique_id] = template
-            recorder = ParseRecorder()
-            provisional = self._finish(node, config)
-            try:
-                render_template(template, parse_context(self.run, provisional, recorder))
-            except Exception as exc:
-                raise render_error(exc, rel, unique_id) from None
-            refs, sources, in_file = recorder.refs, recorder.sources, recorder.config
+        refs, sources, in_file, parts = self.template_calls(node, raw, config)
         config = merge_config(config, in_file)
         if resource_type == "test":
             config["severity"] = str(config.get("severity") or "ERROR").upper()

@@ -31,18 +31,13 @@ import jinja2.nodes
 
 from dagwright.errors import CompilationError, ProjectError
 from dagwright.parse.nodes import Node
-from dagwright.parse.static import analyze
 from dagwright.project.config import merge_config
 from dagwright.project.files import ProjectFile
 from dagwright.project.properties import Patch
 from dagwright.project.yamlio import load_yaml_file
-from dagwright.rendering.context import ParseRecorder, parse_context
 from dagwright.rendering.jinja import (
     SNAPSHOT_MACRO_PREFIX,
-    compile_template,
     environment,
-    render_error,
-    render_template,
 )
 
 if TYPE_CHECKING:
@@ -139,7 +134,6 @@ class SnapshotParser:
         checksum: str,
         patch: Patch | None,
     ) -> Node:
-        from dagwright.parse.loader import _static_calls, _static_config
 
         loader = self.loader
         unique_id = f"snapshot.{self.project.name}.{name}"
@@ -162,25 +156,9 @@ class SnapshotParser:
             checksum=checksum,
         )
         node = loader._apply_patch(node, patch)
-        parts = analyze(template_text, getattr(loader.run.macros, "pure", frozenset()))
-        if parts is not None:
-            try:
-                refs, sources = _static_calls(parts)
-            except CompilationError as exc:
-                exc.path, exc.node = rel, unique_id
-                raise
-            in_file = _static_config(parts)
-            loader.static_parts[unique_id] = parts
-        else:
-            template = compile_template(template_text, rel, unique_id)
-            loader.templates[unique_id] = template
-            recorder = ParseRecorder()
-            provisional = loader._finish(node, {**config, "materialized": "snapshot"})
-            try:
-                render_template(template, parse_context(loader.run, provisional, recorder))
-            except Exception as exc:
-                raise render_error(exc, rel, unique_id) from None
-            refs, sources, in_file = recorder.refs, recorder.sources, recorder.config
+        refs, sources, in_file, parts = loader.template_calls(
+            node, template_text, {**config, "materialized": "snapshot"}
+        )
         config = merge_config(config, in_file)
         if config.get("enabled", True):
             validate_config(config, rel, unique_id)
