@@ -24,6 +24,7 @@ from dagwright.adapters.base import (
     StatementCancelled,
 )
 from dagwright.adapters.cache import UNKNOWN, RelationCache
+from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import ProfileError
 
 
@@ -98,7 +99,7 @@ class DuckDBConnection:
             pass
 
 
-class DuckDBAdapter:
+class DuckDBAdapter(SQLDialect):
     type: ClassVar[str] = "duckdb"
     transactional_ddl: ClassVar[bool] = True
 
@@ -156,27 +157,8 @@ class DuckDBAdapter:
                 self._db.close()
                 self._db = None
 
-    def quote(self, identifier: str) -> str:
-        return _quote(identifier)
-
-    def render(self, relation: Relation) -> str:
-        parts = [relation.database, relation.schema, relation.identifier]
-        return ".".join(_quote(p) for p in parts if p)
-
     def create_schema_sql(self, relation: Relation) -> str:
         return f"create schema if not exists {_quote(relation.database or self._database)}.{_quote(relation.schema)}"
-
-    def drop_sql(self, relation: Relation, kind: RelationKind) -> str:
-        return f"drop {kind} if exists {self.render(relation)} cascade"
-
-    def rename_sql(self, relation: Relation, kind: RelationKind, new_identifier: str) -> str:
-        return f"alter {kind} {self.render(relation)} rename to {_quote(new_identifier)}"
-
-    def create_table_as_sql(self, relation: Relation, select_sql: str) -> str:
-        return f"create table {self.render(relation)} as (\n{select_sql}\n)"
-
-    def create_view_as_sql(self, relation: Relation, select_sql: str) -> str:
-        return f"create view {self.render(relation)} as (\n{select_sql}\n)"
 
     def temp_relation(self, relation: Relation) -> Relation:
         # DuckDB keeps temporary tables in the catalog "temp", one per connection (each
@@ -190,17 +172,8 @@ class DuckDBAdapter:
         # what dbt-duckdb's get_columns_in_relation reads (DESCRIBE: "DECIMAL(10,2)", ...)
         return f"select column_name, column_type from (describe {self.render(relation)})"
 
-    def truncate_sql(self, relation: Relation) -> str:
-        return f"truncate table {self.render(relation)}"
-
     def begin_sql(self) -> str:
         return "begin transaction"
-
-    def commit_sql(self) -> str:
-        return "commit"
-
-    def rollback_sql(self) -> str:
-        return "rollback"
 
     def describe(self) -> dict[str, Any]:
         return {"type": self.type, "path": self._path, "database": self._database}

@@ -40,6 +40,7 @@ from dagwright.adapters.base import (
     RelationKind,
     StatementCancelled,
 )
+from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import ProfileError
 
 if TYPE_CHECKING:
@@ -264,7 +265,7 @@ limit 1
 """
 
 
-class PostgresAdapter:
+class PostgresAdapter(SQLDialect):
     type: ClassVar[str] = "postgres"
     transactional_ddl: ClassVar[bool] = True
 
@@ -365,27 +366,8 @@ class PostgresAdapter:
             conn.close()
 
     # -- SQL text ------------------------------------------------------------------------------
-    def quote(self, identifier: str) -> str:
-        return _quote(identifier)
-
-    def render(self, relation: Relation) -> str:
-        parts = [relation.database, relation.schema, relation.identifier]
-        return ".".join(_quote(p) for p in parts if p)
-
     def create_schema_sql(self, relation: Relation) -> str:
         return f"create schema if not exists {_quote(relation.schema)}"
-
-    def drop_sql(self, relation: Relation, kind: RelationKind) -> str:
-        return f"drop {kind} if exists {self.render(relation)} cascade"
-
-    def rename_sql(self, relation: Relation, kind: RelationKind, new_identifier: str) -> str:
-        return f"alter {kind} {self.render(relation)} rename to {_quote(new_identifier)}"
-
-    def create_table_as_sql(self, relation: Relation, select_sql: str) -> str:
-        return f"create table {self.render(relation)} as (\n{select_sql}\n)"
-
-    def create_view_as_sql(self, relation: Relation, select_sql: str) -> str:
-        return f"create view {self.render(relation)} as (\n{select_sql}\n)"
 
     def temp_relation(self, relation: Relation) -> Relation:
         # the session's own temporary schema (pg_temp_N): private to the worker's connection,
@@ -406,18 +388,6 @@ class PostgresAdapter:
             f"where {_schema_match(relation.schema)} and c.relname = {_literal(relation.identifier)} "
             "and a.attnum > 0 and not a.attisdropped order by a.attnum"
         )
-
-    def truncate_sql(self, relation: Relation) -> str:
-        return f"truncate table {self.render(relation)}"
-
-    def begin_sql(self) -> str:
-        return "begin"
-
-    def commit_sql(self) -> str:
-        return "commit"
-
-    def rollback_sql(self) -> str:
-        return "rollback"
 
     def describe(self) -> dict[str, Any]:
         return {
