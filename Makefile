@@ -15,7 +15,7 @@ LINT_DIRS := $(wildcard src tests bench)
 FMT_DIRS  := $(wildcard src tests)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test lint format clean distclean
+.PHONY: help venv spark-oracle demo test lint format clean distclean
 
 help:
 	@echo "make demo       set up .venv, seed and run examples/article on DuckDB with 2 threads"
@@ -23,7 +23,8 @@ help:
 	@echo "make test       set up .venv, lint, then run the test suite"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make format     ruff format + ruff check --fix"
-	@echo "make venv       create .venv and install -e '.[test,compat,postgres]' (again when pyproject.toml changes)"
+	@echo "make venv       create .venv and install -e '.[test,compat,postgres,spark]' (again when pyproject.toml changes)"
+	@echo "make spark-oracle  create .venv-dbtspark with dbt-spark (the oracle of tests/spark/test_spark_compat.py)"
 	@echo "make clean      remove build, cache and demo outputs (keeps .venv)"
 	@echo "make distclean  clean, and remove .venv"
 
@@ -31,7 +32,20 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test,compat,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[test,compat,postgres,spark]'
+	touch $@
+
+# dbt-spark, the oracle of tests/spark/test_spark_compat.py, in a venv of its own so that it
+# cannot move .venv's dbt-core; a second PySpark install reuses pip's cached wheel
+ORACLE_VENV  := .venv-dbtspark
+ORACLE_STAMP := $(ORACLE_VENV)/.installed
+
+spark-oracle: $(ORACLE_STAMP)
+
+$(ORACLE_STAMP):
+	test -x $(ORACLE_VENV)/bin/python || $(PYTHON) -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/python -m pip install --quiet 'dbt-core>=1.11,<1.12' 'dbt-spark[session]>=1.11,<1.12' \
+		'pyspark[connect]>=4.0' 'pandas<3'
 	touch $@
 
 demo: venv
@@ -54,7 +68,7 @@ format: venv
 	$(BIN)/ruff check --fix $(LINT_DIRS)
 
 # DAGWRIGHT_COMPAT_REQUIRED: tests/compat fail instead of skipping if the dbt oracle is missing
-test: venv lint
+test: venv spark-oracle lint
 	DAGWRIGHT_COMPAT_REQUIRED=1 $(BIN)/pytest -q
 
 clean:
@@ -63,4 +77,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(ORACLE_VENV)

@@ -1,9 +1,10 @@
 """dagwright beside dbt-core on the same generated project: wall time and peak memory.
 
-Phases: cold parse, warm parse, compile, seed + run (--threads T), and the floor: the
-same compiled SQL run straight through the duckdb module in topological order.
+Phases: cold parse, warm parse (nothing changed), parse after one model file changed,
+compile, seed + run (--threads T), and the floor: the same compiled SQL run straight
+through the duckdb module in topological order.
 
-    python bench/compare.py --models 1000 [--threads 4] [--repeats 3] [--dbt PATH]
+    python bench/compare.py --models 1000 [--threads 4] [--repeats 3] [--dbt PATH] [--no-run]
 """
 
 from __future__ import annotations
@@ -23,14 +24,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_project import generate
 
+Measure = tuple[float, float, float]  # wall seconds, peak RSS in MB, CPU seconds (user + system)
 
-def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, exit code) of one command."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float, int]:
+    """(wall seconds, peak RSS in MB, CPU seconds, exit code) of one command. CPU time is
+    reported too: on a shared machine it moves less than wall time.
+
+    Peak RSS comes from GNU time when it is installed: the kernel counts the memory of a
+    forked child before its exec, so wait4's figure would include this (large) process."""
+    gnu_time = shutil.which("time", path="/usr/bin:/bin")
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        wrapped = [gnu_time, "-f", "%M", "-o", rss.name, *cmd] if gnu_time else cmd
+        start = time.perf_counter()
+        proc = subprocess.Popen(wrapped, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        peak_kb = usage.ru_maxrss
+        if gnu_time:
+            text = rss.read().strip().splitlines()
+            peak_kb = int(text[-1]) if text and text[-1].isdigit() else peak_kb
+    return elapsed, peak_kb / 1024, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 
 
 def floor_seconds(project: Path, db: Path) -> float:
@@ -60,29 +74,38 @@ def floor_seconds(project: Path, db: Path) -> float:
             continue
         sql = (project / "target" / "compiled" / "bench" / node["original_file_path"]).read_text()
         kind = "view" if node["config"]["materialized"] == "view" else "table"
-        con.execute(f'create or replace {kind} "{node["schema"]}"."{node["alias"]}" as ({sql})')
+        con.execute(f'create or replace {kind} "{node["schema"]}"."{node["alias"]}" as (\n{sql}\n)')
     con.close()  # the checkpoint at close is part of the work, for both tools
     return time.perf_counter() - start
 
 
-def phases(tool: list[str], project: Path, threads: int, is_dbt: bool) -> dict[str, tuple[float, float]]:
+def phases(tool: list[str], project: Path, threads: int, is_dbt: bool, with_run: bool = True) -> dict[str, Measure]:
+    """Cold parse (no target/: no parse cache, dbt without partial parsing), warm parse
+    (nothing changed: dagwright's parse cache, dbt's partial parsing), parse after one
+    model file changed, compile, then seed + run unless ``with_run`` is False."""
     env = dict(os.environ, BENCH_DB=str(project / "bench.duckdb"), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     common = ["--profiles-dir", str(project)]
-    out: dict[str, tuple[float, float]] = {}
+    out: dict[str, Measure] = {}
     shutil.rmtree(project / "target", ignore_errors=True)
     cold = [*tool, "parse", *common] + (["--no-partial-parse"] if is_dbt else [])
-    t, m, _ = timed(cold, project, env)
-    out["parse (cold)"] = (t, m)
-    t, m, _ = timed([*tool, "parse", *common], project, env)
-    out["parse (warm)"] = (t, m)
-    t, m, _ = timed([*tool, "compile", *common], project, env)
-    out["compile"] = (t, m)
+    t, m, c, _ = timed(cold, project, env)
+    out["parse (cold)"] = (t, m, c)
+    t, m, c, _ = timed([*tool, "parse", *common], project, env)
+    out["parse (warm)"] = (t, m, c)
+    edited = next(iter(sorted((project / "models").rglob("*.sql"))))
+    edited.write_text(edited.read_text() + "-- edited\n")
+    t, m, c, _ = timed([*tool, "parse", *common], project, env)
+    out["parse (1 file edited)"] = (t, m, c)
+    t, m, c, _ = timed([*tool, "compile", *common], project, env)
+    out["compile"] = (t, m, c)
+    if not with_run:
+        return out
     (project / "bench.duckdb").unlink(missing_ok=True)
     timed([*tool, "seed", *common], project, env)
-    t, m, code = timed([*tool, "run", *common, "--threads", str(threads)], project, env)
-    out[f"run --threads {threads}"] = (t, m)
+    t, m, c, code = timed([*tool, "run", *common, "--threads", str(threads)], project, env)
+    out[f"run --threads {threads}"] = (t, m, c)
     if code != 0:
-        out["run exit code"] = (float(code), 0.0)
+        out["run exit code"] = (float(code), 0.0, 0.0)
     return out
 
 
@@ -93,20 +116,23 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dbt", default=shutil.which("dbt", path=str(Path(sys.executable).parent)))
     parser.add_argument("--skip-dbt", action="store_true")
+    parser.add_argument("--no-run", action="store_true", help="parse and compile only (no seed, run or floor)")
     args = parser.parse_args()
     dagwright = shutil.which("dagwright", path=str(Path(sys.executable).parent)) or "dagwright"
     tools = {"dagwright": [dagwright]}
     if args.dbt and not args.skip_dbt:
-        tools["dbt-core"] = [args.dbt]
-    results: dict[str, dict[str, list[tuple[float, float]]]] = {name: {} for name in tools}
+        # the tools run in the generated project's folder: a relative path must not depend on it
+        tools["dbt-core"] = [str(Path(args.dbt).absolute()) if os.sep in args.dbt else args.dbt]
+    results: dict[str, dict[str, list[Measure]]] = {name: {} for name in tools}
     floors: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, tool in tools.items():
             for _ in range(args.repeats):
                 project = generate(Path(tmp) / name, args.models, threads=args.threads)
-                for phase, value in phases(tool, project, args.threads, name == "dbt-core").items():
+                measured = phases(tool, project, args.threads, name == "dbt-core", with_run=not args.no_run)
+                for phase, value in measured.items():
                     results[name].setdefault(phase, []).append(value)
-                if name == "dagwright":
+                if name == "dagwright" and not args.no_run:
                     # same file name, so the compiled "bench"."main"."x" names resolve
                     floor_db = Path(tmp) / "floor" / "bench.duckdb"
                     floor_db.parent.mkdir(exist_ok=True)
@@ -119,25 +145,26 @@ def main() -> None:
                     con.close()
                     floors.append(floor_seconds(project, floor_db))
                 shutil.rmtree(project)
-    print(f"models={args.models} threads={args.threads} repeats={args.repeats} (medians; peak RSS in MB)")
-    header = f"{'phase':<22}" + "".join(f"{n + ' s':>14}{n + ' MB':>14}" for n in tools)
-    if "dbt-core" in tools:
-        header += f"{'dbt/dagwright':>15}"
-    print(header)
+    print(f"models={args.models} threads={args.threads} repeats={args.repeats} (medians; wall s, CPU s, peak RSS MB)")
+    columns = "".join(f"{n + ' s':>14}{'cpu s':>8}{'MB':>6}" for n in tools)
+    ratio = f"{'dbt/dagwright':>15}{'(cpu)':>8}" if "dbt-core" in tools else ""
+    print(f"{'phase':<24}{columns}{ratio}")
     for phase in results["dagwright"]:
-        row = f"{phase:<22}"
-        medians = {}
+        row = f"{phase:<24}"
+        medians: dict[str, tuple[float, float]] = {}
         for name in tools:
             values = results[name].get(phase, [])
             if not values:
-                row += f"{'-':>14}{'-':>14}"
+                row += f"{'-':>14}{'-':>8}{'-':>6}"
                 continue
             t = statistics.median(v[0] for v in values)
             m = statistics.median(v[1] for v in values)
-            medians[name] = t
-            row += f"{t:>14.2f}{m:>14.0f}"
+            c = statistics.median(v[2] for v in values)
+            medians[name] = (t, c)
+            row += f"{t:>14.2f}{c:>8.2f}{m:>6.0f}"
         if "dbt-core" in medians and medians.get("dagwright"):
-            row += f"{medians['dbt-core'] / medians['dagwright']:>14.1f}x"
+            (dbt_t, dbt_c), (dw_t, dw_c) = medians["dbt-core"], medians["dagwright"]
+            row += f"{dbt_t / dw_t:>14.1f}x{dbt_c / dw_c:>7.1f}x"
         print(row)
     if floors:
         floor = statistics.median(floors)

@@ -13,6 +13,13 @@ benchmark starts itself (tests/postgres/pgserver.py: initdb + pg_ctl on a free l
 port), one database per repeat, with the article's PostgreSQL overlay
 (tests/postgres/projects/article_overlay: pg_sleep for the durations); dbt-core runs with
 dbt-postgres there.
+
+With ``--engine spark`` (classic: ``method: session``, one JVM per command, the catalog kept
+in a Derby metastore under the repeat's warehouse dir) or ``--engine spark-connect`` (one
+Spark Connect server for the benchmark, started from tests/spark/connect_server.py), the DAG
+runs with the Spark overlay (tests/spark/projects/article_overlay: Thread.sleep for the
+durations, raise_error for the failure); dbt-core runs with dbt-spark's session method
+(over Connect through SPARK_REMOTE), from ``--dbt`` or .venv-dbtspark (``make spark-oracle``).
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ class Engine:
 
     name = "duckdb"
 
-    def prepare(self, workdir: Path) -> dict[str, str]:
+    def prepare(self, workdir: Path, tool: str = "dagwright") -> dict[str, str]:
         shutil.copytree(EXAMPLE, workdir, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
         return dict(os.environ, DAGWRIGHT_DEMO_DB=str(workdir / "bench.duckdb"))
 
@@ -70,7 +77,7 @@ class PostgresEngine(Engine):
         self.server.create_role("bench", "bench-password")
         self.count = 0
 
-    def prepare(self, workdir: Path) -> dict[str, str]:
+    def prepare(self, workdir: Path, tool: str = "dagwright") -> dict[str, str]:
         shutil.copytree(EXAMPLE, workdir, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
         for path in OVERLAY.rglob("*"):
             if path.is_file() and path.name != "README.md":
@@ -90,14 +97,94 @@ class PostgresEngine(Engine):
         self.server.stop()
 
 
+SPARK_OVERLAY = ROOT / "tests" / "spark" / "projects" / "article_overlay"
+
+
+class SparkEngine(Engine):
+    """Classic Spark: each command builds its own local[2] SparkSession (a JVM start), the
+    catalog kept in a Derby metastore in the repeat's directory so seed, run and the measured
+    run see the same tables."""
+
+    name = "spark"
+
+    def prepare(self, workdir: Path, tool: str = "dagwright") -> dict[str, str]:
+        shutil.copytree(EXAMPLE, workdir, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
+        for path in SPARK_OVERLAY.rglob("*"):
+            if path.is_file() and path.name != "README.md":
+                shutil.copy2(path, workdir / path.relative_to(SPARK_OVERLAY))
+        (workdir / "profiles.yml").write_text(self.profile(workdir, tool), encoding="utf-8")
+        return {k: v for k, v in os.environ.items() if not k.startswith("SPARK_")}
+
+    def profile(self, workdir: Path, tool: str) -> str:
+        head = (
+            "article:\n  target: dev\n  outputs:\n    dev:\n      type: spark\n      schema: main\n      threads: 2\n"
+        )
+        if tool == "dagwright":
+            return (
+                head + f"      method: session\n      master: local[2]\n      warehouse_dir: {workdir / 'warehouse'}\n"
+            )
+        # dbt-spark: enableHiveSupport() with metastore_db/ and spark-warehouse/ in the working dir
+        return head + "      method: session\n      host: NA\n"
+
+
+class SparkConnectEngine(SparkEngine):
+    """One Spark Connect server (local[2]) for the whole benchmark, a schema per repeat."""
+
+    name = "spark-connect"
+
+    def __init__(self) -> None:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.warehouse = Path(tempfile.mkdtemp(prefix="dagwright-bench-spark-"))
+        self.server = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "spark" / "connect_server.py"), str(self.port), str(self.warehouse)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.server.stdout is not None
+        if self.server.stdout.readline().strip() != "ready":
+            raise SystemExit("the Spark Connect server did not start")
+        self.count = 0
+
+    def prepare(self, workdir: Path, tool: str = "dagwright") -> dict[str, str]:
+        env = super().prepare(workdir, tool)
+        if tool != "dagwright":  # PySpark's builder returns a Connect session when SPARK_REMOTE is set
+            env["SPARK_REMOTE"] = f"sc://localhost:{self.port}"
+        return env
+
+    def profile(self, workdir: Path, tool: str) -> str:
+        self.count += 1
+        schema = f"bench_{self.count}"
+        head = "article:\n  target: dev\n  outputs:\n    dev:\n      type: spark\n"
+        head += f"      schema: {schema}\n      threads: 2\n"
+        if tool == "dagwright":
+            return head + f"      method: connect\n      host: sc://localhost:{self.port}\n"
+        return head + "      method: session\n      host: NA\n"
+
+    def close(self) -> None:
+        assert self.server.stdin is not None
+        self.server.stdin.close()
+        try:
+            self.server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+        shutil.rmtree(self.warehouse, ignore_errors=True)
+
+
 def run_once(tool: list[str], workdir: Path, env: dict[str, str]) -> dict[str, float | str | None]:
     base = [*tool, "--project-dir", str(workdir), "--profiles-dir", str(workdir)]
-    subprocess.run([base[0], "seed", *base[1:]], env=env, capture_output=True, check=True)
-    subprocess.run([base[0], "run", *base[1:], "--threads", "2"], env=env, capture_output=True, check=True)
+    subprocess.run([base[0], "seed", *base[1:]], env=env, cwd=workdir, capture_output=True, check=True)
+    subprocess.run([base[0], "run", *base[1:], "--threads", "2"], env=env, cwd=workdir, capture_output=True, check=True)
     start = time.time()
     proc = subprocess.run(
         [base[0], "run", *base[1:], "--threads", "2", "--fail-fast", "--vars", VARS],
         env=env,
+        cwd=workdir,
         capture_output=True,
         text=True,
     )
@@ -122,7 +209,7 @@ def bench(name: str, tool: list[str], repeats: int, engine: Engine) -> None:
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp) / "article"
-            env = engine.prepare(workdir)
+            env = engine.prepare(workdir, "dagwright" if name == "dagwright" else "dbt")
             rows.append(run_once(tool, workdir, env))
     exits = [float(r["exit_after_failure_s"]) for r in rows]
     cancels = [float(r["cancel_s"]) for r in rows if r["cancel_s"] is not None]
@@ -144,16 +231,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--dbt", default=shutil.which("dbt", path=str(Path(sys.executable).parent)))
-    parser.add_argument("--engine", choices=("duckdb", "postgres"), default="duckdb")
+    parser.add_argument("--engine", choices=("duckdb", "postgres", "spark", "spark-connect"), default="duckdb")
     args = parser.parse_args()
-    engine = PostgresEngine() if args.engine == "postgres" else Engine()
+    if args.engine.startswith("spark"):
+        # dbt-spark lives in a venv of its own (make spark-oracle), not beside dagwright
+        oracle = os.environ.get("DAGWRIGHT_DBT_SPARK") or str(ROOT / ".venv-dbtspark" / "bin" / "dbt")
+        if args.dbt == parser.get_default("dbt"):
+            args.dbt = oracle if Path(oracle).is_file() else None
+    engines = {"postgres": PostgresEngine, "spark": SparkEngine, "spark-connect": SparkConnectEngine}
+    engine = engines.get(args.engine, Engine)()
     try:
         dagwright = shutil.which("dagwright", path=str(Path(sys.executable).parent)) or "dagwright"
         bench("dagwright", [dagwright], args.repeats, engine)
         if args.dbt:
             bench("dbt-core", [args.dbt], args.repeats, engine)
         else:
-            print(f"dbt-core: not installed (pip install 'dbt-core>=1.11,<1.12' dbt-{args.engine}) — skipped")
+            adapter = "spark" if args.engine.startswith("spark") else args.engine
+            print(f"dbt-core: not installed (pip install 'dbt-core>=1.11,<1.12' dbt-{adapter}) — skipped")
     finally:
         engine.close()
 

@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -29,7 +32,8 @@ MODELS = {
         """,
     "models/a_model.sql": (
         "{{ config(materialized='table') }}\n"
-        "select 1 as id, current_user::text as who, current_setting('search_path') as path\n"
+        "select 1 as id, current_user::text as who, current_setting('search_path') as path,\n"
+        "current_setting('application_name') as app\n"
     ),
     "models/b_model.sql": "select id from {{ ref('a_model') }}\n",
     "seeds/people.csv": "id,name\n1,Ada\n2,Alan\n",
@@ -56,6 +60,7 @@ def test_all_profile_keys(tmp_path: Path, pg_server, pg_db: str) -> None:
         sslmode="disable",
         search_path="main, public",
         role=f"{pg_db}_writer",
+        application_name="nightly-build",
     )
     debug = ws.run("debug")
     assert debug.code == 0, str(debug)
@@ -65,7 +70,7 @@ def test_all_profile_keys(tmp_path: Path, pg_server, pg_db: str) -> None:
     run = ws.run("run")
     assert run.code == 0, str(run)
     # role: objects are created as that role; search_path reaches the session
-    assert ws.query("select who, path from main.a_model") == [(f"{pg_db}_writer", "main, public")]
+    assert ws.query("select who, path, app from main.a_model") == [(f"{pg_db}_writer", "main, public", "nightly-build")]
     owners = ws.query(
         "select c.relname, pg_get_userbyid(c.relowner) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
         "where n.nspname = 'main' order by 1"
@@ -164,3 +169,68 @@ def test_password_never_shown(tmp_path: Path, pg_server, pg_db: str, how: str) -
         assert PASSWORD not in output, output
     assert list(ws.target.glob("*.json")), "no artifacts written"
     assert PASSWORD not in _all_target_text(ws)
+
+
+def _adapter(pg_server, dbname: str, **extra):
+    from dagwright.adapters.postgres import PostgresAdapter
+    from dagwright.project.profile import Credentials, Target
+
+    creds = {
+        "host": pg_server.host,
+        "port": pg_server.port,
+        "user": ROLE,
+        "password": PASSWORD,
+        "dbname": dbname,
+        **extra,
+    }
+    target = Target("proj", "dev", "postgres", 1, "main", dbname, Credentials(creds), Path("profiles.yml"))
+    return PostgresAdapter(target)
+
+
+def test_keepalives_idle_reaches_the_socket(pg_server, pg_db: str) -> None:
+    """keepalives_idle is the idle time before the client's TCP keepalive probes, set on the
+    connection's own socket (0 or absent: the system's default)."""
+    adapter = _adapter(pg_server, pg_db, keepalives_idle=37)
+    try:
+        conn = adapter.open("worker-1")
+        sock = socket.socket(fileno=os.dup(conn._conn.fileno()))
+        try:
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 37
+        finally:
+            sock.close()
+    finally:
+        adapter.close()
+
+
+def test_sslmode_require_against_a_server_without_ssl(tmp_path: Path, pg_server, pg_db: str) -> None:
+    """The test server has no SSL: sslmode=require is refused (so the key reaches libpq), with
+    exit 2 and the connection named; sslmode=disable (test_all_profile_keys) connects."""
+    ws = _workspace(tmp_path, pg_server, pg_db, sslmode="require")
+    result = ws.run("run")
+    assert result.code == 2, str(result)
+    assert f"cannot connect to PostgreSQL at 127.0.0.1:{pg_server.port} as user '{ROLE}'" in result.stderr
+    assert "server does not support SSL" in result.stderr, str(result)
+    assert PASSWORD not in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_connect_timeout_against_a_blackhole(tmp_path: Path, pg_server, pg_db: str) -> None:
+    """A port that accepts TCP connections and never answers (a listening socket nobody
+    accepts on): the connection gives up after connect_timeout seconds, exit 2, no password."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blackhole:
+        blackhole.bind(("127.0.0.1", 0))
+        blackhole.listen(16)
+        port = blackhole.getsockname()[1]
+        ws = _workspace(tmp_path, pg_server, pg_db, port=port, connect_timeout=2)
+        start = time.monotonic()
+        result = ws.run("run")
+        took = time.monotonic() - start
+    assert result.code == 2, str(result)
+    output = result.stdout + result.stderr
+    assert f"cannot connect to PostgreSQL at 127.0.0.1:{port} as user '{ROLE}'" in result.stderr, str(result)
+    assert "timeout expired" in result.stderr, str(result)
+    assert "check `host` and `port`" in result.stderr, str(result)
+    assert PASSWORD not in output and "Traceback" not in output
+    # libpq waits connect_timeout (2 s) once per address; the default would be 10 s
+    assert took < 8, f"took {took:.1f} s"

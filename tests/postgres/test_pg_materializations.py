@@ -213,14 +213,7 @@ def _strategies() -> tuple[str, ...]:
     return ("append", "delete+insert")
 
 
-MERGE_ON_PG = pytest.mark.xfail(
-    strict=True,
-    reason="incremental merge SQL is dbt-duckdb's (UPDATE BY NAME / INSERT BY NAME); PostgreSQL needs "
-    "dbt-core's default merge (explicit column lists) through an adapter hook in materialize/incremental.py",
-)
-
-
-@pytest.mark.parametrize("strategy", ["append", "delete+insert", pytest.param("merge", marks=MERGE_ON_PG)])
+@pytest.mark.parametrize("strategy", ["append", "delete+insert", "merge"])
 def test_incremental(tmp_path: Path, pg_server, pg_db: str, strategy: str) -> None:
     if strategy not in _strategies():
         pytest.skip(f"incremental_strategy '{strategy}' is not implemented by dagwright yet (engine-agnostic part)")
@@ -256,3 +249,82 @@ def test_incremental(tmp_path: Path, pg_server, pg_db: str, strategy: str) -> No
     assert ws.query("select id, label from main.inc order by id") == [(1, "batch3"), (4, "batch3")]
     assert ws.query("select count(*) from main.outside") == [(2,)]
     assert ws.temp_relations() == []
+
+
+BATCHES = """\
+{%- if var('b') == 1 %}
+select * from (values (1, 'a', 10), (2, 'a', 20)) as v(id, label, amount)
+{%- else %}
+select * from (values (1, 'b', 11), (2, 'b', 21), (3, 'b', 31)) as v(id, label, amount)
+{%- endif %}
+"""
+
+
+def test_incremental_predicates_name_the_target_as_dbt_postgres_does(tmp_path: Path, pg_server, pg_db: str) -> None:
+    """dbt-postgres aliases the target DBT_INTERNAL_DEST in merge and delete+insert, so
+    incremental_predicates written for it name that alias; merge_update_columns limits the
+    updated columns; a list unique_key matches on every key."""
+    ws = project(
+        tmp_path,
+        pg_server,
+        pg_db,
+        {
+            "models/merged.sql": (
+                "{{ config(materialized='incremental', incremental_strategy='merge', unique_key=['id'],\n"
+                "   incremental_predicates=['DBT_INTERNAL_DEST.id > 1'], merge_update_columns=['label']) }}\n" + BATCHES
+            ),
+            "models/replaced.sql": (
+                "{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='id',\n"
+                "   incremental_predicates=['DBT_INTERNAL_DEST.id > 1']) }}\n" + BATCHES
+            ),
+        },
+    )
+    ws.ok("run", "--vars", "{b: 1}")
+    ws.ok("run", "--vars", "{b: 2}")
+    # id 1 is outside the predicate: not matched (merge) / not deleted (delete+insert), so it
+    # is there twice; id 2 is matched: merge updates only its label
+    assert ws.query("select id, label, amount from main.merged order by id, label") == [
+        (1, "a", 10),
+        (1, "b", 11),
+        (2, "b", 20),
+        (3, "b", 31),
+    ]
+    assert ws.query("select id, label, amount from main.replaced order by id, label") == [
+        (1, "a", 10),
+        (1, "b", 11),
+        (2, "b", 21),
+        (3, "b", 31),
+    ]
+    assert ws.temp_relations() == []
+
+
+def test_incremental_as_dbt_postgres_types_and_checks_it(tmp_path: Path, pg_server, pg_db: str) -> None:
+    """on_schema_change adds a new text column as ``text`` (dbt-postgres' column type, where
+    dbt-duckdb's would be varchar(256)); an unknown strategy fails the first build already
+    (dbt-core's default incremental materialization looks it up on every build)."""
+    ws = project(
+        tmp_path,
+        pg_server,
+        pg_db,
+        {
+            "models/grows.sql": (
+                "{{ config(materialized='incremental', on_schema_change='append_new_columns') }}\n"
+                "select 1 as id{% if var('b') == 2 %}, 'new'::text as note, 'v'::varchar as code{% endif %}\n"
+            ),
+            "models/unknown.sql": (
+                "{{ config(materialized='incremental', incremental_strategy='upsert') }}\nselect 1 as id\n"
+            ),
+        },
+    )
+    first = ws.run("run", "--vars", "{b: 1}")
+    assert first.code == 1, str(first)
+    statuses = {r["unique_id"]: r["status"] for r in ws.run_results()["results"]}
+    assert statuses == {"model.proj.grows": "success", "model.proj.unknown": "error"}
+    assert 'incremental strategy macro with the name "get_incremental_upsert_sql"' in first.stdout, str(first)
+    assert ("main", "unknown") not in ws.relations()
+    ws.ok("run", "--vars", "{b: 2}", "-s", "grows")
+    columns = ws.query(
+        "select column_name, data_type, character_maximum_length from information_schema.columns "
+        "where table_schema = 'main' and table_name = 'grows' order by ordinal_position"
+    )
+    assert columns == [("id", "integer", None), ("note", "text", None), ("code", "character varying", None)]

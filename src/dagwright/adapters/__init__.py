@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from dagwright.adapters.base import Adapter
     from dagwright.project.profile import Target
 
-ADAPTER_TYPES = ("duckdb", "postgres")
+ADAPTER_TYPES = ("duckdb", "postgres", "spark")
 
 
 def create_adapter(target: Target) -> Adapter:
@@ -23,6 +23,10 @@ def create_adapter(target: Target) -> Adapter:
         from dagwright.adapters.postgres import PostgresAdapter
 
         return PostgresAdapter(target)
+    if target.type == "spark":
+        from dagwright.adapters.spark import SparkAdapter
+
+        return SparkAdapter(target)
     raise ProfileError(
         f"unknown adapter type '{target.type}' in target '{target.target_name}' "
         f"of profile '{target.profile_name}'; dagwright supports: {', '.join(ADAPTER_TYPES)}",

@@ -3,7 +3,7 @@
 One ``duckdb.connect`` per run (a database file can be held by one process only) and a
 ``cursor()`` per worker; a cancel is ``interrupt()`` on that worker's cursor (interrupting
 the parent connection does not stop a cursor's query). DDL is transactional, so a table
-is built under a temporary name and swapped in within one transaction.
+or view is replaced in place inside one transaction (``replace_sql``), visible at COMMIT.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ class DuckDBConnection:
 class DuckDBAdapter(SQLDialect):
     type: ClassVar[str] = "duckdb"
     transactional_ddl: ClassVar[bool] = True
+    #: several statements in one ``execute`` (the last one's result comes back)
+    runs_scripts: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], database: str) -> None:
         self._path = str(credentials.get("path") or ":memory:")
@@ -164,6 +166,22 @@ class DuckDBAdapter(SQLDialect):
         # DuckDB keeps temporary tables in the catalog "temp", one per connection (each
         # worker's cursor has its own), and drops them on ROLLBACK of their transaction.
         return Relation("temp", "main", relation.identifier)
+
+    def replace_sql(
+        self, relation: Relation, kind: RelationKind, existing: RelationKind | None, select_sql: str
+    ) -> str:
+        """Build a table or view straight into its name, inside the node's transaction.
+
+        DuckDB's catalog is transactional: other connections see the old relation until
+        COMMIT, and a ROLLBACK restores it, so the temporary name and the renames of the
+        swap buy nothing here. A relation of the other kind is dropped first (``create or
+        replace`` does not change a view into a table). The text may hold several
+        statements: DuckDB runs a script in one ``execute``, which saves round trips.
+        """
+        create = f"create or replace {kind} {self.render(relation)} as (\n{select_sql}\n)"
+        if existing is not None and existing != kind:
+            return f"{self.drop_sql(relation, existing)};\n{create}"
+        return create
 
     def create_temp_table_as_sql(self, relation: Relation, select_sql: str) -> str:
         return f"create or replace temporary table {self.render(relation)} as (\n{select_sql}\n)"

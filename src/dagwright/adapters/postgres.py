@@ -12,12 +12,16 @@ bind to the relations they read by OID, not by name, so after the swap they woul
 the backup, and dropping the backup (CASCADE) drops them. ``dependents`` captures the
 definitions of the views (and materialized views) that depend on a relation before the
 swap, and ``recreate_dependents`` re-creates them, by name, in the same transaction.
+
+Where dbt-postgres writes other SQL than dbt-duckdb, the materializations ask the adapter
+(optional capabilities, looked up with ``getattr``): ``merge_sql`` and ``delete_insert_sql``
+(dbt-core's default incremental SQL), ``snapshot_merge_sql`` and ``snapshot_get_time``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -41,7 +45,7 @@ from dagwright.adapters.base import (
     StatementCancelled,
 )
 from dagwright.adapters.sql import SQLDialect
-from dagwright.errors import ProfileError
+from dagwright.errors import CompilationError, ProfileError
 
 if TYPE_CHECKING:
     from dagwright.guard import GuardedConnection
@@ -268,6 +272,12 @@ limit 1
 class PostgresAdapter(SQLDialect):
     type: ClassVar[str] = "postgres"
     transactional_ddl: ClassVar[bool] = True
+    #: several statements in one ``execute`` (simple query protocol; see execute)
+    runs_scripts: ClassVar[bool] = True
+    #: incremental models: dbt-core's default materialization resolves the strategy on every
+    #: build, and dbt-postgres' columns keep ``text`` / unsized ``character varying`` as they are
+    strategy_checked_on_every_build: ClassVar[bool] = True
+    unsized_strings_kept: ClassVar[bool] = True
 
     def __init__(self, target: Target) -> None:
         creds = target.credentials
@@ -454,6 +464,95 @@ class PostgresAdapter(SQLDialect):
             conn.execute("release savepoint dagwright_dependent")
         return lost
 
+    # -- incremental: dbt-core's default SQL, as dbt-postgres runs it ------------------------------
+    def merge_sql(
+        self,
+        config: Mapping[str, Any],
+        target: str,
+        source: str,
+        unique_key: Any,
+        dest_columns: Sequence[Any],
+        predicates: Any,
+    ) -> str:
+        """``MERGE`` (PostgreSQL 15+) with explicit column lists, as dbt-core's default merge
+        writes it for dbt-postgres: ``merge_update_columns`` / ``merge_exclude_columns`` pick
+        the updated columns, ``incremental_predicates`` and the unique key(s) make the ON
+        condition. dbt-duckdb's own ``merge_*`` configs mean nothing to dbt-postgres, and are
+        ignored here as well."""
+        conditions = _predicate_list(predicates)
+        if unique_key:
+            keys = list(unique_key) if isinstance(unique_key, (list, tuple)) else [unique_key]
+            conditions += [f"DBT_INTERNAL_SOURCE.{key} = DBT_INTERNAL_DEST.{key}" for key in keys]
+        else:
+            conditions.append("FALSE")
+        all_columns = ", ".join(self.quote(c.name) for c in dest_columns)
+        parts = []
+        header = config.get("sql_header")
+        if header is not None:
+            parts.append(str(header))
+        parts.append(
+            f"merge into {target} as DBT_INTERNAL_DEST\n    using {source} as DBT_INTERNAL_SOURCE\n"
+            f"    on ({') and ('.join(conditions)})"
+        )
+        if unique_key:
+            updated = _merge_update_columns(
+                config.get("merge_update_columns"), config.get("merge_exclude_columns"), dest_columns, self.quote
+            )
+            assignments = ", ".join(f"{column} = DBT_INTERNAL_SOURCE.{column}" for column in updated)
+            parts.append(f"when matched then update set {assignments}")
+        parts.append(f"when not matched then insert ({all_columns})\nvalues ({all_columns})")
+        return "\n".join(parts)
+
+    def delete_insert_sql(
+        self, target: str, source: str, unique_key: Any, dest_columns: Sequence[Any], predicates: Any
+    ) -> list[str]:
+        """dbt-core's default delete+insert, which dbt-postgres uses: the target is aliased
+        ``DBT_INTERNAL_DEST`` (``incremental_predicates`` may name it) and the keys are
+        matched as a row, ``(a, b) in (select distinct a, b from <staged>)``."""
+        all_columns = ", ".join(self.quote(c.name) for c in dest_columns)
+        statements = []
+        if unique_key:
+            keys = ", ".join(str(k) for k in unique_key) if isinstance(unique_key, (list, tuple)) else str(unique_key)
+            extra = "".join(f"\n    and {p}" for p in _predicate_list(predicates))
+            statements.append(
+                f"delete from {target} as DBT_INTERNAL_DEST\nwhere ({keys}) in (\n"
+                f"    select distinct {keys}\n    from {source} as DBT_INTERNAL_SOURCE\n){extra}"
+            )
+        statements.append(f"insert into {target} ({all_columns})\n(\n    select {all_columns}\n    from {source}\n)")
+        return statements
+
+    # -- snapshots: dbt-postgres' snapshot_get_time and snapshot_merge_sql ------------------------
+    snapshot_get_time: ClassVar[str] = "now()::timestamp without time zone"
+
+    def snapshot_merge_sql(
+        self, target: str, staging: str, insert_cols: Sequence[str], columns: Mapping[str, str], current: Any
+    ) -> list[str]:
+        """Close the versions the staged rows update or delete, then insert the new versions:
+        an ``UPDATE ... FROM`` naming the target itself (no alias), as dbt-postgres does.
+        ``columns`` are the (possibly renamed) meta columns; ``current`` is
+        ``dbt_valid_to_current``, when set."""
+        valid_to = columns["dbt_valid_to"]
+        scd_id = columns["dbt_scd_id"]
+        if current:
+            still_current = f"({target}.{valid_to} = {current} or {target}.{valid_to} is null)"
+        else:
+            still_current = f"{target}.{valid_to} is null"
+        update = (
+            f"update {target}\n"
+            f"set {valid_to} = DBT_INTERNAL_SOURCE.{valid_to}\n"
+            f"from {staging} as DBT_INTERNAL_SOURCE\n"
+            f"where DBT_INTERNAL_SOURCE.{scd_id}::text = {target}.{scd_id}::text\n"
+            "  and DBT_INTERNAL_SOURCE.dbt_change_type::text in ('update'::text, 'delete'::text)\n"
+            f"  and {still_current}"
+        )
+        insert = (
+            f"insert into {target} ({', '.join(insert_cols)})\n"
+            f"select {', '.join('DBT_INTERNAL_SOURCE.' + column for column in insert_cols)}\n"
+            f"from {staging} as DBT_INTERNAL_SOURCE\n"
+            "where DBT_INTERNAL_SOURCE.dbt_change_type::text = 'insert'::text"
+        )
+        return [update, insert]
+
     # -- seeds -----------------------------------------------------------------------------------
     def seed_type(self, column: SeedColumn) -> str:
         """The column type of a seed table: dbt-core's declared type for an inferred column,
@@ -474,6 +573,29 @@ class PostgresAdapter(SQLDialect):
         """
         sql = f"copy {self.render(relation)} ({', '.join(columns)}) from stdin"
         return conn.executemany(sql, [tuple(_agate_null(v) for v in row) for row in rows])
+
+
+def _predicate_list(predicates: Any) -> list[str]:
+    """``incremental_predicates`` as a list of SQL conditions (one string is one condition)."""
+    if not predicates:
+        return []
+    if isinstance(predicates, str):
+        return [predicates]
+    return [str(p) for p in predicates]
+
+
+def _merge_update_columns(include: Any, exclude: Any, dest_columns: Sequence[Any], quote: Any) -> list[str]:
+    """dbt's ``default__get_merge_update_columns``: ``merge_update_columns`` as written, else
+    every destination column (quoted) but the excluded ones, compared case-insensitively."""
+    if include and exclude:
+        raise CompilationError(
+            "Model cannot specify merge_update_columns and merge_exclude_columns. "
+            "Please update model to use only one config"
+        )
+    if include:
+        return [str(c) for c in ([include] if isinstance(include, str) else include)]
+    excluded = {str(c).lower() for c in ([exclude] if isinstance(exclude, str) else exclude or ())}
+    return [quote(c.name) for c in dest_columns if c.name.lower() not in excluded]
 
 
 def _agate_null(value: Any) -> Any:

@@ -29,6 +29,20 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def write_text_if_changed(path: Path, text: str) -> None:
+    """``write_text_atomic``, unless the file already holds ``text`` (compiled SQL usually
+    does, from the last run or compile). Reading a small file costs far less than replacing
+    it: on ext4 a rename over an existing file flushes the new file's data first."""
+    data = text.encode("utf-8")
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(data) + 1) == data:
+                return
+    except OSError:
+        pass
+    write_bytes_atomic(path, data)
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     write_bytes_atomic(path, orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
 

@@ -285,8 +285,9 @@ class MainConnection:
     """A guarded connection on the main thread, opened on first use: where compile-time
     statements go when no worker runs the node (``dagwright compile``)."""
 
-    def __init__(self, adapter: Any) -> None:
-        self.adapter = adapter
+    def __init__(self, open_main: Callable[[], Any]) -> None:
+        #: opens the engine's connection ("main"), on first use
+        self.open_main = open_main
         self.stop = Stop()
         self.registry = StatementRegistry(self.stop)
         self._raw: Any = None
@@ -294,7 +295,7 @@ class MainConnection:
 
     def __call__(self) -> GuardedConnection:
         if self._guarded is None:
-            self._raw = self.adapter.open("main")
+            self._raw = self.open_main()
             self._guarded = GuardedConnection(self._raw, self.registry, "main", "compile", self.stop)
         return self._guarded
 

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.adapters.base import Adapter, Connection, DatabaseError
-from dagwright.artifacts.files import write_text_atomic
+from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Materialization, NodeJob
 from dagwright.materialize.incremental import IncrementalMaterialization, should_full_refresh
+from dagwright.materialize.rename_swap import non_transactional
 from dagwright.materialize.seed import SeedMaterialization
 from dagwright.materialize.snapshot import SnapshotMaterialization
 from dagwright.materialize.table import TableMaterialization
@@ -100,6 +101,15 @@ class NodeRunner:
             post_hooks=compiled.post_hooks if compiled else (),
             full_refresh=should_full_refresh(node.config, self.full_refresh),
         )
+        if not self.adapter.transactional_ddl:  # Spark: build under a temporary name, publish by rename
+            return non_transactional(
+                self.adapter,
+                job,
+                existing,
+                csv_path=self.project_root / node.original_file_path,
+                project_name=self.manifest.project_name,
+                project_macros={m.name: m.original_file_path for m in self.manifest.macros.values()},
+            )
         if node.resource_type == "seed":
             return SeedMaterialization(self.adapter, job, self.project_root / node.original_file_path)
         if node.resource_type == "snapshot":
@@ -152,7 +162,7 @@ class NodeRunner:
             if node.resource_type == "test":
                 compiled = self.compiler.compile(node, connection=conn)
                 compiled_code = compiled.sql
-                write_text_atomic(self.compiled_path(node), compiled_code)
+                write_text_if_changed(self.compiled_path(node), compiled_code)
                 timing.append(Timing("compile", compile_start, utcnow()))
                 execute_start = utcnow()
                 submitted = True
@@ -171,7 +181,7 @@ class NodeRunner:
                 incremental = node.materialized == "incremental" and existing == "table" and not full
                 compiled = self.compiler.compile(node, is_incremental=lambda: incremental, connection=conn)
                 compiled_code = compiled.sql
-                write_text_atomic(self.compiled_path(node), compiled_code)
+                write_text_if_changed(self.compiled_path(node), compiled_code)
             timing.append(Timing("compile", compile_start, utcnow()))
             execute_start = utcnow()
             after_commit: tuple[str, str] | None = None

@@ -1,8 +1,10 @@
 """The scheduler: the only place that decides what starts.
 
 N worker threads take ready nodes in order of remaining critical path; a node becomes
-ready when all its parents succeeded. Nobody polls: workers and the main thread block on
-one condition that every state change notifies. A stop (fail-fast, a signal, ``cancel()``)
+ready when all its parents succeeded. Nobody polls: workers block on a condition that is
+notified once per node made ready (not all workers for every change: on a run of many
+small nodes the herd of wake-ups costs more than the nodes), the main thread on another
+that is notified when the run is over. A stop (fail-fast, a signal, ``cancel()``)
 ends the hand-out at once; nodes that never started are then recorded as skipped with
 ``not started: <trigger>``.
 """
@@ -63,7 +65,10 @@ class Scheduler:
         self.reporter = reporter or Reporter()
         self.close_worker = close_worker
         # An RLock: a signal handler on the main thread may notify while it holds the lock.
-        self._cond = threading.Condition(threading.RLock())
+        lock = threading.RLock()
+        self._cond = threading.Condition(lock)  # workers: a node is ready, or the run is over
+        self._over = threading.Condition(lock)  # the main thread: the run is over
+        self._newly_ready = 0
         self._results: dict[str, RunResult] = {}
         self._running: dict[str, _Slot] = {}
         self._ready: list[tuple[float, int, str]] = []
@@ -80,6 +85,7 @@ class Scheduler:
 
     def _push_ready(self, uid: str) -> None:
         heapq.heappush(self._ready, ready_key(self.plan, self._position, uid))
+        self._newly_ready += 1
 
     def _record(self, result: RunResult, index: int | None = None) -> None:
         uid = result.unique_id
@@ -116,6 +122,7 @@ class Scheduler:
     def _wake(self) -> None:
         with self._cond:
             self._cond.notify_all()
+            self._over.notify_all()
 
     def _done(self) -> bool:
         if len(self._results) == len(self.plan):
@@ -141,10 +148,16 @@ class Scheduler:
                     result = RunResult(uid, Status.ERROR, f"Internal error: {type(exc).__name__}: {exc}", name)
                 with self._cond:
                     slot = self._running.pop(uid)
+                    self._newly_ready = 0
                     self._record(result, slot.index)
                     if self.fail_fast and result.status in (Status.ERROR, Status.FAIL):
                         self.stop.trigger("fail-fast", f"fail-fast after {uid} failed")
-                    self._cond.notify_all()
+                    if self._done():
+                        self._cond.notify_all()
+                        self._over.notify_all()
+                    elif self._newly_ready > 1:
+                        # this worker takes one of them itself when it loops
+                        self._cond.notify(self._newly_ready - 1)
         finally:
             if self.close_worker is not None:
                 self.close_worker(name)
@@ -163,7 +176,7 @@ class Scheduler:
     def wait(self) -> list[RunResult]:
         with self._cond:
             while not self._done():
-                self._cond.wait()
+                self._over.wait()
             self._finish_not_started()
         for thread in self._workers:
             thread.join()

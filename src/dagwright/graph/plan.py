@@ -8,7 +8,7 @@ longest chain of estimated durations from it to a leaf of the plan.
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dagwright.parse.nodes import Manifest
@@ -79,11 +79,19 @@ def build_plan(
         for child in manifest.children.get(tested, ()):
             if child in chosen and manifest.nodes[child].resource_type != "test":
                 parents[child] = parents[child] | {uid}
-    children: dict[str, set[str]] = {uid: set() for uid in chosen}
-    for uid, ps in parents.items():
+    return plan_from_parents(parents, durations)
+
+
+def plan_from_parents(parents: Mapping[str, Iterable[str]], durations: Mapping[str, float] | None = None) -> Plan:
+    """A plan for a bare DAG (node -> its parents), with priorities from ``durations``
+    (a node without one gets the median of the others); also what bench/schedule.py uses."""
+    durations = durations or {}
+    parent_sets = {uid: frozenset(ps) for uid, ps in parents.items()}
+    children: dict[str, set[str]] = {uid: set() for uid in parent_sets}
+    for uid, ps in parent_sets.items():
         for p in ps:
             children[p].add(uid)
-    sorter = graphlib.TopologicalSorter(parents)
+    sorter = graphlib.TopologicalSorter(parent_sets)
     order: list[str] = []
     sorter.prepare()
     while sorter.is_active():
@@ -92,18 +100,29 @@ def build_plan(
         sorter.done(*ready)
     known = [d for d in durations.values() if d > 0]
     neutral = sorted(known)[len(known) // 2] if known else NEUTRAL_ESTIMATE
-    estimates = {uid: durations.get(uid, neutral) for uid in chosen}
+    estimates = {uid: durations.get(uid, neutral) for uid in parent_sets}
+    return Plan(
+        order=tuple(order),
+        parents=parent_sets,
+        children={k: frozenset(v) for k, v in children.items()},
+        priority=remaining_critical_path(order, children, estimates),
+        estimates=estimates,
+    )
+
+
+def remaining_critical_path(
+    order: Sequence[str], children: Mapping[str, Iterable[str]], estimates: Mapping[str, float]
+) -> dict[str, float]:
+    """Each node's longest chain of estimates from it to a leaf, itself included.
+
+    Differences smaller than the measurements' noise would reorder nodes from one run to
+    the next, so the values are rounded to a quantum: 0.1 s, or 1% of the longest chain
+    when that is under 10 s (a DAG of 50 ms nodes keeps its priorities).
+    """
     priority: dict[str, float] = {}
     for uid in reversed(order):
         tail = max((priority[c] for c in children[uid]), default=0.0)
         priority[uid] = estimates[uid] + tail
-    # Differences under 0.1 s are noise in the measurements: such nodes keep the
-    # topological order instead of swapping places from one run to the next.
-    priority = {uid: round(p, 1) for uid, p in priority.items()}
-    return Plan(
-        order=tuple(order),
-        parents=parents,
-        children={k: frozenset(v) for k, v in children.items()},
-        priority=priority,
-        estimates=estimates,
-    )
+    longest = max(priority.values(), default=0.0)
+    quantum = min(0.1, longest / 100) or 0.1
+    return {uid: round(round(p / quantum) * quantum, 6) for uid, p in priority.items()}

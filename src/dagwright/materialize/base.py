@@ -2,9 +2,10 @@
 
 A materialization turns a compiled node into statements in two phases. ``build`` does all
 the work without changing what readers of the target relation see; ``publish`` makes the
-result visible (on DuckDB: renames inside the transaction that ``build`` opened, then
-COMMIT). The runner calls ``publish`` only if the run has not stopped, and ``abort`` on
-any stop or error so nothing is left behind under a temporary name.
+result visible (renames inside the transaction that ``build`` opened, then COMMIT; or, on an
+engine that replaces a relation inside a transaction, the COMMIT alone). The runner calls
+``publish`` only if the run has not stopped, and ``abort`` on any stop or error so nothing
+is left behind under a temporary name.
 """
 
 from __future__ import annotations
@@ -59,10 +60,16 @@ class NodeJob:
 class TransactionalSwap:
     """Build into ``<name>__dbt_tmp`` in a transaction; publish swaps it in and commits.
 
-    Subclasses say how the temporary relation is built and which kind it is.
+    Subclasses say how the temporary relation is built and which kind it is. A subclass
+    whose work is one ``create <kind> ... as <the node's select>`` (table, view) sets
+    ``one_statement``; on an adapter with ``replace_sql`` (DuckDB) it is then built straight
+    into the target inside the transaction: readers see the old relation until COMMIT, as
+    with the swap, and a ROLLBACK leaves it as it was, for two submissions per node instead
+    of four to six.
     """
 
     kind: RelationKind = "table"
+    one_statement: bool = False
 
     def __init__(self, adapter: Adapter, job: NodeJob) -> None:
         self.adapter = adapter
@@ -72,6 +79,8 @@ class TransactionalSwap:
         self.backup = self.target.with_identifier(self.target.identifier + BACKUP_SUFFIX)
         self._in_transaction = False
         self._work: ExecResult | None = None
+        #: built in the target itself (no temporary relation to swap in)
+        self._replaced_in_place = False
 
     # subclasses ------------------------------------------------------------------------
     def build_temp(self, conn: GuardedConnection) -> ExecResult:
@@ -82,6 +91,10 @@ class TransactionalSwap:
 
     # protocol ------------------------------------------------------------------------------
     def build(self, conn: GuardedConnection) -> None:
+        replace_sql = getattr(self.adapter, "replace_sql", None)
+        if replace_sql is not None and self.one_statement:
+            self._build_in_place(conn, replace_sql)
+            return
         conn.execute(self.adapter.begin_sql())
         self._in_transaction = True
         for hook in self.job.pre_hooks:
@@ -92,22 +105,51 @@ class TransactionalSwap:
                 conn.execute(self.adapter.drop_sql(stale, kind))
         self._work = self.build_temp(conn)
 
+    def _build_in_place(self, conn: GuardedConnection, replace_sql: Callable[..., str]) -> None:
+        existing = conn.relation_kind(self.target)
+        # Set before the first submission: whatever part of it ran, ``abort`` rolls it back.
+        self._in_transaction = True
+        self._replaced_in_place = True
+        script = [self.adapter.begin_sql()]
+        if self.job.pre_hooks:  # user SQL goes alone, so its error is its own
+            conn.execute(script.pop())
+            for hook in self.job.pre_hooks:
+                conn.execute(hook)
+        script.append(replace_sql(self.target, self.kind, existing, self.job.sql))
+        # one submission: BEGIN and the work (the adapter takes a script; see replace_sql)
+        self._work = conn.execute(";\n".join(script))
+
     def publish(self, conn: GuardedConnection) -> BuildOutcome:
+        if self._replaced_in_place:
+            for hook in self.job.post_hooks:
+                conn.execute(hook)
+            conn.execute(self.adapter.commit_sql())
+            self._in_transaction = False
+            self.published(self.kind)
+            result = self._work or ExecResult()
+            return BuildOutcome(result, self.success_message(result))
         existing = conn.relation_kind(self.target)
         # views bound to the old relation (not its name) are captured before the swap and
         # re-created after it, where the engine needs that (adapter.dependents; PostgreSQL)
         dependents = getattr(self.adapter, "dependents", None)
         kept = dependents(conn, self.target) if dependents is not None and existing is not None else ()
+        swap = [self.adapter.rename_sql(self.temp, self.kind, self.target.identifier)]
         if existing is not None:
-            conn.execute(self.adapter.rename_sql(self.target, existing, self.backup.identifier))
-        conn.execute(self.adapter.rename_sql(self.temp, self.kind, self.target.identifier))
-        for hook in self.job.post_hooks:
-            conn.execute(hook)
-        if existing is not None:
-            conn.execute(self.adapter.drop_sql(self.backup, existing))
-        if kept:
-            self.adapter.recreate_dependents(conn, kept)  # type: ignore[attr-defined]
-        conn.execute(self.adapter.commit_sql())
+            swap.insert(0, self.adapter.rename_sql(self.target, existing, self.backup.identifier))
+        drop = [self.adapter.drop_sql(self.backup, existing)] if existing is not None else []
+        if getattr(self.adapter, "runs_scripts", False) and not self.job.post_hooks and not kept:
+            # catalog statements of our own, after the publish gate: one round trip, not four
+            conn.execute(";\n".join([*swap, *drop, self.adapter.commit_sql()]))
+        else:
+            for sql in swap:
+                conn.execute(sql)
+            for hook in self.job.post_hooks:
+                conn.execute(hook)
+            for sql in drop:
+                conn.execute(sql)
+            if kept:
+                self.adapter.recreate_dependents(conn, kept)  # type: ignore[attr-defined]
+            conn.execute(self.adapter.commit_sql())
         self._in_transaction = False
         self.published(self.kind)
         result = self._work or ExecResult()

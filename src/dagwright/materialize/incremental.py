@@ -28,6 +28,7 @@ from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import TMP_SUFFIX, BuildOutcome, NodeJob, TransactionalSwap
+from dagwright.materialize.rename_swap import RenameSwap
 
 ON_SCHEMA_CHANGE = ("sync_all_columns", "append_new_columns", "fail", "ignore")
 #: dbt-adapters' builtin strategies, and those dbt-duckdb declares valid (DuckDB >= 1.4)
@@ -63,12 +64,16 @@ class DbtColumn:
 
     name: str
     dtype: str
+    #: dbt-postgres' PostgresColumn: ``text`` and unsized ``character varying`` keep their type
+    unsized_strings_kept: bool = False
 
     def is_string(self) -> bool:
         return self.dtype.lower() in _STRING_TYPES
 
     @property
     def data_type(self) -> str:
+        if self.unsized_strings_kept and self.dtype.lower() in ("text", "character varying"):
+            return self.dtype
         # dbt's Column.data_type: a string column without a size is varchar(256)
         return "character varying(256)" if self.is_string() else self.dtype
 
@@ -101,7 +106,8 @@ def _struct_fields(dtype: str) -> list[DbtColumn]:
 
 
 def relation_columns(conn: GuardedConnection, adapter: Adapter, relation: Relation) -> list[DbtColumn]:
-    return [DbtColumn(str(name), str(dtype)) for name, dtype in conn.execute(adapter.columns_sql(relation)).rows]
+    kept = bool(getattr(adapter, "unsized_strings_kept", False))  # optional adapter capability
+    return [DbtColumn(str(name), str(dtype), kept) for name, dtype in conn.execute(adapter.columns_sql(relation)).rows]
 
 
 # --------------------------------------------------------------------------- strategies
@@ -458,6 +464,10 @@ class IncrementalMaterialization(TransactionalSwap):
         self._in_place = False
 
     def build(self, conn: GuardedConnection) -> None:
+        if getattr(self.adapter, "strategy_checked_on_every_build", False):
+            # dbt-core's default incremental materialization (dbt-postgres) looks the strategy up
+            # on every build, first and full-refresh ones included; dbt-duckdb's only when merging
+            resolve_strategy(self.job.node.config.get("incremental_strategy"), self.project_name, self.project_macros)
         if self.full and self.existing is not None:
             super().build(conn)  # a rebuild under the temporary name, swapped in by publish
             return
@@ -494,7 +504,12 @@ class IncrementalMaterialization(TransactionalSwap):
         if strategy == "append":
             statements = [insert_sql(adapter, target, source, dest_columns)]
         elif strategy == "delete+insert":
-            statements = delete_insert_sql(adapter, target, source, self.unique_key, dest_columns, predicates)
+            # optional adapter capability, like merge_sql: the engine's dbt adapter's own form
+            render_delete_insert = getattr(adapter, "delete_insert_sql", None)
+            if render_delete_insert is not None:
+                statements = render_delete_insert(target, source, self.unique_key, dest_columns, predicates)
+            else:
+                statements = delete_insert_sql(adapter, target, source, self.unique_key, dest_columns, predicates)
         else:
             # optional adapter capability: the engine's own MERGE (merge_sql), else dbt-duckdb's
             render_merge = getattr(adapter, "merge_sql", None)
@@ -554,3 +569,190 @@ class IncrementalMaterialization(TransactionalSwap):
         self._in_transaction = False
         # dbt-duckdb reports {"_message": "OK"} for every incremental build
         return BuildOutcome(ExecResult(), "OK")
+
+
+# --------------------------------------------------------------------------- without transactions (Spark)
+
+#: dbt-spark's strategies
+SPARK_STRATEGIES = ("append", "insert_overwrite", "merge")
+
+
+def spark_strategy(config: Mapping[str, Any], file_format: str) -> str:
+    """dbt-spark's validation of ``incremental_strategy`` (default ``append``) against the
+    table format: MERGE INTO needs a format that has it."""
+    strategy = str(config.get("incremental_strategy") or "append")
+    if strategy == "microbatch":
+        raise CompilationError("incremental_strategy 'microbatch' is not supported by dagwright yet")
+    if strategy not in SPARK_STRATEGIES:
+        raise CompilationError(
+            f"Invalid incremental strategy provided: {strategy}\n"
+            "    Expected one of: 'append', 'merge', 'insert_overwrite'"
+        )
+    if strategy == "merge" and file_format not in ("delta", "iceberg", "hudi"):
+        raise CompilationError(
+            f"Invalid incremental strategy provided: {strategy}\n"
+            "    You can only choose this strategy when file_format is set to 'delta' or 'iceberg' or 'hudi'"
+            f" (this model's file_format is '{file_format}')"
+        )
+    return strategy
+
+
+def described_columns(conn: GuardedConnection, adapter: Adapter, relation: Relation) -> list[DbtColumn]:
+    """The columns of a relation from ``describe table`` (Spark: the columns end at the first
+    blank or ``#`` row, where partition information and table details follow)."""
+    out = []
+    for row in conn.execute(adapter.columns_sql(relation)).rows:
+        name = str(row[0] or "")
+        if not name.strip() or name.startswith("#"):
+            break
+        out.append(DbtColumn(name, str(row[1])))
+    return out
+
+
+class NonTransactionalIncremental(RenameSwap):
+    """``incremental`` on Spark, as dbt-spark builds it, without transactions.
+
+    - No table yet, a view in its place, ``--full-refresh``, or ``insert_overwrite`` without
+      ``partition_by`` (the whole table is replaced): built as a table under
+      ``<name>__dbt_tmp`` and renamed into place.
+    - Otherwise ``build`` stages the model's query as a temporary view (no job runs) and
+      applies ``on_schema_change``; ``publish`` runs the one statement that changes the
+      table: ``insert into`` (append), ``insert overwrite ... partition (...)`` with dynamic
+      partition overwrite (insert_overwrite), or ``merge into`` (delta/iceberg/hudi). Spark
+      commits a write job's files only when the job succeeds, so a stop or a failure in
+      that statement leaves the table as it was.
+    """
+
+    kind = "table"
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        job: NodeJob,
+        existing: str | None,
+        *,
+        project_name: str = "",
+        project_macros: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(adapter, job)
+        config = job.node.config
+        self.config = config
+        self.file_format = str(config.get("file_format") or getattr(adapter, "file_format", "parquet"))
+        self.strategy = spark_strategy(config, self.file_format)
+        self.existing = existing
+        self.partition_by = config.get("partition_by")
+        replace_all = self.strategy == "insert_overwrite" and not self.partition_by
+        self.rebuild = job.full_refresh or existing != "table" or replace_all
+        self.staged = adapter.temp_relation(self.target.with_identifier(self.target.identifier + TMP_SUFFIX))
+        self._staged_view = False
+        self._dest_columns: list[DbtColumn] = []
+
+    def build(self, conn: GuardedConnection) -> None:
+        if self.rebuild:
+            super().build(conn)
+            return
+        for hook in self.job.pre_hooks:
+            conn.execute(hook)
+        self.drop_stale(conn)
+        adapter = self.adapter
+        self._staged_view = True
+        conn.execute(adapter.create_temp_table_as_sql(self.staged, self.job.sql))
+        on_schema_change = self.config.get("on_schema_change")
+        if on_schema_change not in ON_SCHEMA_CHANGE:
+            on_schema_change = "ignore"
+        target_columns = described_columns(conn, adapter, self.target)
+        if on_schema_change != "ignore":
+            self._schema_changes(conn, on_schema_change, target_columns)
+            target_columns = described_columns(conn, adapter, self.target)
+        self._dest_columns = target_columns
+
+    def build_temp(self, conn: GuardedConnection) -> ExecResult:
+        from dagwright.materialize.rename_swap import create_table_as
+
+        return conn.execute(create_table_as(self.adapter, self.temp, self.job.sql, self.config))
+
+    def _schema_changes(self, conn: GuardedConnection, on_schema_change: str, target: list[DbtColumn]) -> None:
+        source = described_columns(conn, self.adapter, self.staged)
+        target_names = {c.name.lower(): c for c in target}
+        source_names = {c.name.lower() for c in source}
+        added = [c for c in source if c.name.lower() not in target_names]
+        removed = [c for c in target if c.name.lower() not in source_names]
+        retyped = [
+            {"column_name": target_names[c.name.lower()].name, "new_type": c.dtype}
+            for c in source
+            if c.name.lower() in target_names and c.dtype != target_names[c.name.lower()].dtype
+        ]
+        if not (added or removed or retyped):
+            return
+        if on_schema_change == "fail":
+            raise CompilationError(schema_change_fail_message(added, removed, retyped))
+        if on_schema_change == "sync_all_columns" and (removed or retyped) and self.file_format not in ("delta",):
+            raise CompilationError(
+                f"on_schema_change 'sync_all_columns' would drop or retype columns of "
+                f"{self.adapter.render(self.target)}, which file_format '{self.file_format}' cannot do; "
+                "run with --full-refresh, or use file_format 'delta'"
+            )
+        if added:
+            quote = self.adapter.quote
+            columns = ", ".join(f"{quote(c.name)} {c.dtype}" for c in added)
+            conn.execute(f"alter table {self.adapter.render(self.target)} add columns ({columns})")
+
+    def _statements(self) -> list[str]:
+        adapter = self.adapter
+        target = adapter.render(self.target)
+        source = adapter.render(self.staged)
+        cols = ", ".join(adapter.quote(c.name) for c in self._dest_columns)
+        if self.strategy == "append":
+            return [f"insert into table {target}\nselect {cols} from {source}"]
+        if self.strategy == "insert_overwrite":
+            partition = [self.partition_by] if isinstance(self.partition_by, str) else list(self.partition_by)
+            return [
+                # Spark's session setting (dbt-spark sets it the same way): overwrite only the
+                # partitions the new rows fall in
+                "set spark.sql.sources.partitionOverwriteMode = DYNAMIC",
+                f"insert overwrite table {target}\npartition ({', '.join(str(p) for p in partition)})\n"
+                f"select {cols} from {source}",
+            ]
+        return [self._merge_sql(target, source)]
+
+    def _merge_sql(self, target: str, source: str) -> str:
+        keys = self.config.get("unique_key")
+        predicates = list(self.config.get("incremental_predicates") or [])
+        if keys:
+            for key in keys if _is_list(keys) else [keys]:
+                predicates.append(f"DBT_INTERNAL_SOURCE.{key} = DBT_INTERNAL_DEST.{key}")
+        else:
+            predicates.append("FALSE")
+        update = merge_update_columns(
+            self.config.get("merge_update_columns"), self.config.get("merge_exclude_columns"), [], self.adapter
+        )
+        assignments = ", ".join(f"{c} = DBT_INTERNAL_SOURCE.{c}" for c in update) if update else "*"
+        return (
+            f"merge into {target} as DBT_INTERNAL_DEST\n"
+            f"using {source} as DBT_INTERNAL_SOURCE\n"
+            f"on {' and '.join(predicates)}\n"
+            f"when matched then update set {assignments}\n"
+            "when not matched then insert *"
+        )
+
+    def publish(self, conn: GuardedConnection) -> BuildOutcome:
+        if self.rebuild:
+            outcome = super().publish(conn)  # post-hooks ran there
+            return BuildOutcome(ExecResult(), outcome.message)
+        for sql in self._statements():
+            conn.execute(sql)
+        self._drop_staged(conn)
+        self.published("table")
+        return self.after_publish(conn, BuildOutcome(ExecResult(), "OK"))
+
+    def _drop_staged(self, conn: GuardedConnection) -> None:
+        if self._staged_view:
+            self._staged_view = False
+            try:
+                conn.execute_unguarded(f"drop view if exists {self.adapter.render(self.staged)}")
+            except DatabaseError:
+                pass
+
+    def abort(self, conn: GuardedConnection) -> None:
+        self._drop_staged(conn)
+        super().abort(conn)

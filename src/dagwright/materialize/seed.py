@@ -10,6 +10,9 @@
   file under a temporary name and swapped in.
 - A view in the seed's place is an error, as in dbt.
 
+On an engine without transactions (Spark), ``NonTransactionalSeed`` always loads into a
+new table under ``<name>__dbt_tmp`` and renames it into place.
+
 Values travel only as statement parameters, never inside SQL text. A value that does not
 fit its column is this seed's runtime error (status ``error``), as in dbt; nothing is
 published and the previous table is left as it was.
@@ -17,12 +20,14 @@ published and the previous table is left as it was.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob, TransactionalSwap
+from dagwright.materialize.rename_swap import RenameSwap
 from dagwright.materialize.seed_types import SeedTable, SeedValueError, read_seed
 
 #: rows per INSERT statement; a bound on parameters per statement
@@ -142,3 +147,74 @@ class SeedMaterialization(TransactionalSwap):
 
     def success_message(self, result: ExecResult) -> str:
         return result.message
+
+
+class NonTransactionalSeed(RenameSwap):
+    """A seed on an engine without transactions (Spark): the rows always go into a new
+    table under ``<name>__dbt_tmp``, renamed into place at publish, so a failing or stopped
+    load leaves the previous table as it was.
+
+    Column types are dbt-spark's (``bigint``, ``double``, ``date``, ``timestamp``,
+    ``boolean``, ``string``) or ``column_types``; a table that exists keeps its columns and
+    types (the file is loaded into them by position, as a re-seed without --full-refresh
+    does). Values travel as statement parameters, cast to the column type in SQL.
+    """
+
+    kind = "table"
+
+    def __init__(self, adapter: Adapter, job: NodeJob, csv_path: Path) -> None:
+        super().__init__(adapter, job)
+        self.seed = SeedMaterialization(adapter, job, csv_path)
+        self.table: SeedTable | None = None
+
+    def build(self, conn: GuardedConnection) -> None:
+        for hook in self.job.pre_hooks:
+            conn.execute(hook)
+        existing = conn.relation_kind(self.target)
+        if existing == "view":
+            raise CompilationError(f"Cannot seed to '{self.adapter.render(self.target)}', it is a view")
+        if existing == "table" and not self.job.full_refresh:
+            described = conn.execute(self.adapter.columns_sql(self.target))
+            into = [(name, dtype) for name, dtype in _described_columns(described.rows)]
+            self.table = self.seed._read(into=into)
+        else:
+            self.table = self.seed._read()
+        self.drop_stale(conn)
+        self._temp_kind = "table"
+        self._work = self.build_temp(conn)
+
+    def build_temp(self, conn: GuardedConnection) -> ExecResult:
+        assert self.table is not None
+        seed_type = getattr(self.adapter, "seed_type", None) or (lambda c: c.sql_type)
+        columns = self.table.columns
+        ddl = ", ".join(f"{self.seed._column(c.name)} {seed_type(c)}" for c in columns)
+        options = getattr(self.adapter, "table_options", None)
+        suffix = "\n" + options(self.job.node.config, self.temp.identifier) if options is not None else ""
+        conn.execute(f"create table {self.adapter.render(self.temp)} ({ddl}){suffix}")
+        rows = self.table.rows
+        if rows and columns:
+            placeholders = "(" + ", ".join(f"cast(? as {seed_type(c)})" for c in columns) + ")"
+            per_batch = max(1, _BATCH_PARAMETERS // len(columns))
+            target = self.adapter.render(self.temp)
+            for start in range(0, len(rows), per_batch):
+                batch = rows[start : start + per_batch]
+                sql = f"insert into {target} values " + ", ".join([placeholders] * len(batch))
+                conn.execute(sql, [value for row in batch for value in row])
+        code = "CREATE" if self.job.full_refresh else "INSERT"
+        count = len(rows)
+        return ExecResult(message=f"{code} {count}", code=code, rows_affected=count)
+
+    def success_message(self, result: ExecResult) -> str:
+        return result.message
+
+
+def _described_columns(rows: Sequence[Sequence[object]]) -> list[tuple[str, str]]:
+    """(name, type) rows of ``columns_sql``; Spark's DESCRIBE ends the columns at a blank
+    or ``#`` row (partition information follows)."""
+    out = []
+    for row in rows:
+        name = str(row[0] or "")
+        if not name.strip() or name.startswith("#"):
+            break
+        out.append((name, str(row[1])))
+    return out

@@ -1,8 +1,11 @@
 """``snapshot``: a type-2 history of a query, with the values and types dbt gives it.
 
 The statements are written to reproduce, value for value, what dbt-core's snapshot
-materialization with dbt-duckdb produces (measured against it in tests/compat), so
-``dbt_scd_id``, ``dbt_updated_at``, ``dbt_valid_from`` and ``dbt_valid_to`` match:
+materialization produces with dbt-duckdb (measured against it in tests/compat) and with
+dbt-postgres (tests/postgres/test_pg_compat.py), so ``dbt_scd_id``, ``dbt_updated_at``,
+``dbt_valid_from`` and ``dbt_valid_to`` match. What differs between engines is behind two
+optional adapter attributes: ``snapshot_get_time`` (dbt's ``snapshot_get_time()``) and
+``snapshot_merge_sql`` (dbt's ``snapshot_merge_sql``); without them, dbt-duckdb's.
 
 - strategy ``timestamp``: a row changed when its ``updated_at`` is later than the current
   version's ``dbt_valid_from``; ``dbt_scd_id`` is ``md5(unique key | updated_at)``;
@@ -33,11 +36,9 @@ from dagwright.materialize.base import BuildOutcome, NodeJob, TransactionalSwap
 
 META_COLUMNS = ("dbt_valid_to", "dbt_valid_from", "dbt_scd_id", "dbt_updated_at", "dbt_is_deleted")
 
-#: dbt's ``snapshot_get_time()`` per adapter
-SNAPSHOT_GET_TIME = {
-    "duckdb": "now()::timestamp",
-    "postgres": "now()::timestamp without time zone",
-}
+#: dbt's ``snapshot_get_time()`` as dbt-duckdb writes it; an adapter with another spelling
+#: says so in its ``snapshot_get_time`` attribute (PostgreSQL: ``now()::timestamp without time zone``)
+DEFAULT_SNAPSHOT_GET_TIME = "now()::timestamp"
 
 
 class SnapshotRuntimeError(DatabaseError):
@@ -320,7 +321,7 @@ class SnapshotMaterialization(TransactionalSwap):
         self.config = job.node.config
         self.columns = meta_column_names(self.config)
         self.current = self.config.get("dbt_valid_to_current")
-        self.get_time = SNAPSHOT_GET_TIME.get(adapter.type, SNAPSHOT_GET_TIME["duckdb"])
+        self.get_time = str(getattr(adapter, "snapshot_get_time", DEFAULT_SNAPSHOT_GET_TIME))
         self.exists = False
         self.strategy: Strategy | None = None
 
@@ -425,7 +426,10 @@ class SnapshotMaterialization(TransactionalSwap):
             if column.name not in in_target:
                 conn.execute(f"alter table {target} add column {self.adapter.quote(column.name)} {column.data_type}")
         insert_cols = [self.adapter.quote(c.name) for c in staged]
-        for sql in merge_sql(target, staging, insert_cols, self.columns, self.current):
+        # optional adapter capability: the engine's dbt adapter's own snapshot merge
+        # (dbt-postgres: UPDATE ... FROM without a target alias), else dbt-duckdb's
+        render_merge = getattr(self.adapter, "snapshot_merge_sql", None) or merge_sql
+        for sql in render_merge(target, staging, insert_cols, self.columns, self.current):
             conn.execute(sql)
         conn.execute(self.adapter.drop_sql(self.temp, "table"))
         for hook in self.job.post_hooks:

@@ -12,7 +12,7 @@ import re
 from dagwright.errors import ProjectError
 from dagwright.parse.nodes import DocBlock, Operation
 from dagwright.project.config import ProjectConfig
-from dagwright.project.files import find_files
+from dagwright.project.files import ProjectFile, find_files
 from dagwright.project.yamlio import load_yaml_file
 
 _DOCS_BLOCK = re.compile(
@@ -53,9 +53,14 @@ def docs_paths(project: ProjectConfig) -> tuple[str, ...]:
     return tuple(dict.fromkeys(paths))
 
 
+def docs_files(project: ProjectConfig) -> list[ProjectFile]:
+    """The .md files that may hold {% docs %} blocks."""
+    return list(find_files(project.root, docs_paths(project), (".md",)))
+
+
 def load_docs(project: ProjectConfig) -> dict[str, DocBlock]:
     docs: dict[str, DocBlock] = {}
-    for file in find_files(project.root, docs_paths(project), (".md",)):
+    for file in docs_files(project):
         text = file.path.read_text(encoding="utf-8")
         for match in _DOCS_BLOCK.finditer(text):
             name = match.group(1)

@@ -11,7 +11,7 @@ import graphlib
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,19 @@ from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
 from dagwright.parse.docs import load_docs, project_operations
 from dagwright.parse.freshness import resolve_source_freshness
-from dagwright.parse.nodes import Macro, Manifest, Node, RefCall, SourceCall, SourceTable
+from dagwright.parse.nodes import Macro, Manifest, Node, RefCall, SourceCall, SourceTable, evolve, new_node
 from dagwright.parse.snapshots import parse_snapshots
 from dagwright.parse.static import Expr, analyze
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS, TestBuilder, TestTarget
 from dagwright.project.config import ProjectConfig, merge_config
-from dagwright.project.files import ProjectFile, find_files
+from dagwright.project.files import (
+    BUILTIN_MACROS,
+    ProjectFile,
+    ProjectFiles,
+    builtin_macro_files,
+    discover,
+    read_bytes,
+)
 from dagwright.project.properties import (
     Patch,
     Properties,
@@ -61,55 +68,40 @@ MATERIALIZATIONS = (
 _MACRO_BLOCK = re.compile(r"{%-?\s*(macro|test)\s+(\w+)\b.*?{%-?\s*end(?:macro|test)\s*-?%}", re.S)
 
 
-@dataclass(frozen=True)
-class ProjectFiles:
-    models: list[ProjectFile]
-    seeds: list[ProjectFile]
-    macros: list[ProjectFile]
-    properties: list[ProjectFile]
-    singular_tests: list[ProjectFile]
-    snapshots: list[ProjectFile] = field(default_factory=list)
-
-
-def discover(project: ProjectConfig) -> ProjectFiles:
-    root = project.root
-    yml_roots = (*project.model_paths, *project.seed_paths, *project.snapshot_paths, *project.macro_paths)
-    return ProjectFiles(
-        models=list(find_files(root, project.model_paths, (".sql",))),
-        seeds=list(find_files(root, project.seed_paths, (".csv",))),
-        macros=list(find_files(root, project.macro_paths, (".sql",)))
-        + list(find_files(root, [f"{p.rstrip('/')}/generic" for p in project.test_paths], (".sql",))),
-        properties=list(find_files(root, dict.fromkeys(yml_roots), (".yml", ".yaml"))),
-        singular_tests=[
-            f for f in find_files(root, project.test_paths, (".sql",)) if not f.relative.startswith("generic/")
-        ],
-        snapshots=list(find_files(root, project.snapshot_paths, (".sql",))),
-    )
-
-
-BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "macros"
 BUILTIN_PACKAGE = "dbt"
+__all__ = ["BUILTIN_MACROS", "ProjectFiles", "discover"]  # their home is project.files
 
 
-def _builtin_macro_files() -> list[ProjectFile]:
-    return list(find_files(BUILTIN_MACROS.parent, ["macros"], (".sql",)))
-
-
-def load_macros(project: ProjectConfig, files: list[ProjectFile]) -> tuple[dict[str, Macro], MacroRegistry]:
+def load_macros(
+    project: ProjectConfig,
+    files: list[ProjectFile],
+    known_infos: Mapping[str, Any] | None = None,
+    used_infos: dict[str, Any] | None = None,
+) -> tuple[dict[str, Macro], MacroRegistry]:
     """The project's macros (and custom generic tests) over dagwright's built-in ones.
 
     A project macro replaces a built-in macro of the same name, as a root-project macro
-    does in dbt.
+    does in dbt. ``known_infos`` (file digest -> what the file defines, from the parse
+    cache) saves parsing unchanged files with Jinja; ``used_infos`` receives this
+    project's entries for the next cache.
     """
+    from dagwright.parse.cache import file_digest
+
+    known_infos = known_infos or {}
     macros: dict[str, Macro] = {}
     by_name: dict[str, MacroFile] = {}
     packages: dict[str, dict[str, MacroFile]] = {}
     reads: dict[str, frozenset[str]] = {}
-    sources = [(BUILTIN_PACKAGE, f) for f in _builtin_macro_files()] + [(project.name, f) for f in files]
+    sources = [(BUILTIN_PACKAGE, f) for f in builtin_macro_files()] + [(project.name, f) for f in files]
     for package, file in sources:
         text = file.path.read_text(encoding="utf-8")
         rel = file.original_file_path
-        infos = macro_infos(text, rel)
+        digest = file_digest(text.encode("utf-8"))
+        infos = known_infos.get(digest)
+        if infos is None:
+            infos = macro_infos(text, rel)
+        if used_infos is not None:
+            used_infos[digest] = infos
         found = [(name, line, args) for name, line, args, _ in infos]
         for name, _, _, names_read in infos:
             reads[name] = names_read
@@ -261,6 +253,14 @@ class ManifestLoader:
         self.templates: dict[str, Any] = {}
         self.static_parts: dict[str, tuple[Any, ...]] = {}
         self.static_overridden = bool({"ref", "source"} & set(run.macros.packages.get(project.name, {})))
+        #: file path -> bytes already read (to compute the parse cache's key)
+        self.contents: dict[Path, bytes] = {}
+        #: static analyses by digest of (pure macros, text): from the parse cache, and for the next one
+        self.known_parts: Mapping[str, Any] = {}
+        self.used_parts: dict[str, Any] = {}
+        #: unique_id -> key of its static parts in used_parts
+        self.part_keys: dict[str, str] = {}
+        self._pure_digest = hashlib.sha256("\0".join(sorted(run.macros.pure)).encode()).digest()
         self.source_tests: list[tuple[TestTarget, list[TestDefinition]]] = []
         self.tests = TestBuilder(
             project.name,
@@ -274,16 +274,18 @@ class ManifestLoader:
 
     # -- nodes ---------------------------------------------------------------------------
     def _finish(self, node: Node, config: dict[str, Any]) -> Node:
-        node = replace(node, config=config)
+        node = evolve(node, config=config)
         database = self.names.database(config.get("database"), node)
         schema = self.names.schema(config.get("schema"), node)
         alias = self.names.alias(config.get("alias"), node)
-        return replace(node, database=database, schema=schema, alias=alias)
+        # the copy is this method's own: set the names on it rather than copying again
+        node.__dict__.update(database=database, schema=schema, alias=alias)
+        return node
 
     def _apply_patch(self, node: Node, patch: Patch | None) -> Node:
         if patch is None:
             return node
-        return replace(
+        return evolve(
             node,
             description=self.render_description(patch.description, patch.file),
             columns=self.render_columns(patch.columns, patch.file),
@@ -312,8 +314,9 @@ class ManifestLoader:
         ``source``), a parse-time render otherwise; the template or parts are kept for compile.
         """
         rel, unique_id = node.original_file_path, node.unique_id
-        parts = None if self.static_overridden else analyze(text, self.run.macros.pure)
+        digest, parts = (None, None) if self.static_overridden else self._analyze(text)
         if parts is not None:
+            self.part_keys[unique_id] = digest
             try:
                 refs, sources = _static_calls(parts)
             except CompilationError as exc:
@@ -331,9 +334,18 @@ class ManifestLoader:
             raise render_error(exc, rel, unique_id) from None
         return recorder.refs, recorder.sources, recorder.config, None
 
+    def _analyze(self, text: str) -> tuple[str, tuple[Any, ...] | None]:
+        """(cache key, ``static.analyze``'s result), the result from the parse cache if it has the text."""
+        digest = hashlib.sha256(self._pure_digest + text.encode("utf-8", "surrogatepass")).hexdigest()
+        parts = self.known_parts[digest] if digest in self.known_parts else analyze(text, self.run.macros.pure)
+        self.used_parts[digest] = parts
+        return digest, parts
+
     def parse_model(self, file: ProjectFile, patch: Patch | None, resource_type: str = "model") -> Node:
         project = self.project
-        raw_bytes = file.path.read_bytes()
+        raw_bytes = self.contents.pop(file.path, None)
+        if raw_bytes is None:
+            raw_bytes = read_bytes(file.path)
         rel = file.original_file_path
         try:
             text = raw_bytes.decode("utf-8")
@@ -350,7 +362,7 @@ class ManifestLoader:
             config.setdefault("materialized", "view")
         if patch is not None:
             config = merge_config(config, patch.config)
-        node = Node(
+        node = new_node(
             unique_id=unique_id,
             resource_type=resource_type,
             package_name=project.name,
@@ -379,7 +391,7 @@ class ManifestLoader:
                 hint=did_you_mean(str(materialized), MATERIALIZATIONS[:5])
                 or f"use one of: {', '.join(MATERIALIZATIONS[:5])}",
             )
-        node = replace(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None)
+        node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None)
         return self._finish(node, config)
 
     def parse_seed(self, file: ProjectFile, patch: Patch | None) -> Node:
@@ -513,10 +525,18 @@ def load_manifest(
     target_database: str | None,
     files: ProjectFiles | None = None,
     macros: tuple[dict[str, Macro], MacroRegistry] | None = None,
+    contents: dict[Path, bytes] | None = None,
+    file_parts: tuple[Mapping[str, Any], dict[str, Any]] | None = None,
 ) -> tuple[Manifest, ManifestLoader]:
+    """The linked manifest. ``contents`` holds files already read; ``file_parts`` is
+    (static analyses from the parse cache, where to put this parse's)."""
     files = files or discover(project)
     props: Properties = load_properties(files.properties)
     loader = ManifestLoader(project, run, target_schema, target_database)
+    if contents is not None:
+        loader.contents = contents
+    if file_parts is not None:
+        loader.known_parts, loader.used_parts = file_parts
     docs = load_docs(project)
     run.docs = {(d.package_name, d.name): d.block_contents for d in docs.values()}
 
@@ -544,7 +564,7 @@ def load_manifest(
         add(loader.parse_seed(file, props.patches.get(("seed", file.stem))))
     for file in files.models:
         add(loader.parse_model(file, props.patches.get(("model", file.stem))))
-    for node in parse_snapshots(loader, files.snapshots, files.properties, props.patches):
+    for node in parse_snapshots(loader, files.snapshots, props.snapshot_entries, props.patches):
         add(node)
 
     sources = loader.parse_sources(props.sources)
@@ -647,7 +667,7 @@ def link(manifest: Manifest) -> Manifest:
                 )
             if source_id not in deps:
                 deps.append(source_id)
-        nodes[unique_id] = replace(node, depends_on=tuple(deps))
+        nodes[unique_id] = evolve(node, depends_on=tuple(deps))
 
     parents = {uid: frozenset(n.depends_on) for uid, n in nodes.items()}
     for uid in manifest.sources:

@@ -30,11 +30,10 @@ import jinja2
 import jinja2.nodes
 
 from dagwright.errors import CompilationError, ProjectError
-from dagwright.parse.nodes import Node
+from dagwright.parse.nodes import Node, evolve
 from dagwright.project.config import merge_config
 from dagwright.project.files import ProjectFile
 from dagwright.project.properties import Patch
-from dagwright.project.yamlio import load_yaml_file
 from dagwright.rendering.jinja import (
     SNAPSHOT_MACRO_PREFIX,
     environment,
@@ -163,7 +162,7 @@ class SnapshotParser:
         if config.get("enabled", True):
             validate_config(config, rel, unique_id)
         config["materialized"] = "snapshot"
-        node = replace(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None)
+        node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None)
         node = loader._finish(node, config)
         if config.get("target_database"):
             node = replace(node, database=str(config["target_database"]))
@@ -197,12 +196,8 @@ class SnapshotParser:
             )
         return nodes
 
-    def parse_yaml(self, file: ProjectFile, patches: Mapping[tuple[str, str], Patch]) -> list[Node]:
+    def parse_yaml(self, file: ProjectFile, entries: list[Any], patches: Mapping[tuple[str, str], Patch]) -> list[Node]:
         """Snapshots defined in a properties file by ``relation:`` (dbt 1.9+)."""
-        data = load_yaml_file(file.path)
-        entries = data.get("snapshots") if isinstance(data, Mapping) else None
-        if not isinstance(entries, list):
-            return []
         rel = file.original_file_path
         nodes = []
         for entry in entries:
@@ -236,7 +231,7 @@ class SnapshotParser:
 def parse_snapshots(
     loader: ManifestLoader,
     snapshot_files: list[ProjectFile],
-    property_files: list[ProjectFile],
+    snapshot_entries: list[tuple[ProjectFile, list[Any]]],
     patches: Mapping[tuple[str, str], Patch],
 ) -> list[Node]:
     """Every snapshot of the project: blocks in snapshot-paths, then YAML-defined ones."""
@@ -244,6 +239,6 @@ def parse_snapshots(
     nodes: list[Node] = []
     for file in snapshot_files:
         nodes += parser.parse_file(file, patches)
-    for file in property_files:
-        nodes += parser.parse_yaml(file, patches)
+    for file, entries in snapshot_entries:
+        nodes += parser.parse_yaml(file, entries, patches)
     return nodes

@@ -12,6 +12,7 @@ what a model means.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +64,66 @@ def _literal(node: ast.expr) -> Any:
     raise _NotStatic
 
 
+# ``ref('x')``, ``source('s', 't')``, ``var('v', 1)``: most expressions in a project, read
+# without building a Python AST (compiling one per expression was most of the static path).
+_STRING = r"""(?:'([^'\\\n]*)'|"([^"\\\n]*)")"""
+_SIMPLE_CALL = re.compile(
+    rf"\s*(ref|source|var|env_var)\(\s*{_STRING}(?:\s*,\s*(?:{_STRING}|(-?(?:0|[1-9]\d{{0,17}}))))?\s*\)\s*",
+)
+_SIMPLE_NAME = re.compile(r"\s*(this)\s*")
+
+
+def _simple_expression(text: str, line: int) -> Expr | None:
+    """The Expr of a call with one or two string (or integer) literals, else None."""
+    m = _SIMPLE_CALL.fullmatch(text)
+    if m is None:
+        return Expr("this", (), (), line) if _SIMPLE_NAME.fullmatch(text) else None
+    kind, a1, a2, b1, b2, number = m.groups()
+    first = a1 if a1 is not None else a2
+    if b1 is not None or b2 is not None:
+        return Expr(kind, (first, b1 if b1 is not None else b2), (), line)
+    if number is not None:
+        return Expr(kind, (first, int(number)), (), line)
+    return Expr(kind, (first,), (), line)
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a literal's lists and dicts: each node gets its own config values."""
+    if type(value) is list:
+        return [_fresh(v) for v in value]
+    if type(value) is dict:
+        return {k: _fresh(v) for k, v in value.items()}
+    if type(value) is tuple:
+        return tuple(_fresh(v) for v in value)
+    return value
+
+
+#: expression text (and pure macros) -> (kind, args, kwargs, name), or None when not static.
+#: Projects repeat the same few ``config(...)`` calls; each is read with ``ast`` once.
+_PARSED: dict[tuple[str, frozenset[str]], tuple[str, tuple[Any, ...], tuple[Any, ...], str] | None] = {}
+
+
 def _expression(text: str, line: int, pure_macros: frozenset[str] = frozenset()) -> Expr:
+    simple = _simple_expression(text, line)
+    if simple is not None:
+        return simple
+    key = (text, pure_macros)
+    if key not in _PARSED:
+        if len(_PARSED) > 10_000:
+            _PARSED.clear()
+        try:
+            expr = _parse_expression(text, line, pure_macros)
+            _PARSED[key] = (expr.kind, expr.args, expr.kwargs, expr.name)
+        except _NotStatic:
+            _PARSED[key] = None
+    parsed = _PARSED[key]
+    if parsed is None:
+        raise _NotStatic
+    kind, args, kwargs, name = parsed
+    return Expr(kind, _fresh(args), _fresh(kwargs), line, name)
+
+
+def _parse_expression(text: str, line: int, pure_macros: frozenset[str]) -> Expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
@@ -96,24 +156,17 @@ def _expression(text: str, line: int, pure_macros: frozenset[str] = frozenset())
     raise _NotStatic
 
 
+# An expression's text up to its closing ``}}``: anything but quotes and braces, a single
+# ``}``, or a quoted string (a backslash escapes the next character).
+_EXPRESSION_BODY = re.compile(r"""(?:[^'"}]+|}(?!})|'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*")*""", re.S)
+
+
 def _find_expression_end(raw: str, start: int) -> int:
     """Index of the closing ``}}`` of an expression starting at ``start``, skipping strings."""
-    i, n = start, len(raw)
-    quote: str | None = None
-    while i < n:
-        ch = raw[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "}" and raw.startswith("}}", i):
-            return i
-        i += 1
-    raise _NotStatic
+    end = _EXPRESSION_BODY.match(raw, start).end()  # type: ignore[union-attr]  # matches the empty string
+    if not raw.startswith("}}", end):
+        raise _NotStatic
+    return end
 
 
 def analyze(raw: str, pure_macros: frozenset[str] = frozenset()) -> tuple[StaticPart, ...] | None:

@@ -4,8 +4,33 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dagwright.project.config import ProjectConfig
+
+#: dagwright's own macros (the "dbt" package)
+BUILTIN_MACROS = Path(__file__).resolve().parent.parent / "macros"
+
+
+def read_bytes(path: Path | str) -> bytes:
+    """A file's bytes, read with plain system calls: half the time of ``Path.read_bytes``
+    (its buffered file object), which counts when a parse reads 10,000 small files."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.read(fd, 1 << 16)
+        if len(data) < 1 << 16:
+            return data  # a short read of a regular file is its end (EINTR is retried)
+        chunks = [data]
+        while data:
+            data = os.read(fd, 1 << 20)
+            chunks.append(data)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -14,15 +39,16 @@ class ProjectFile:
     resource_root: str  # the resource folder it was found under, e.g. "models"
     relative: str  # posix path relative to resource_root, e.g. "staging/orders.sql"
 
-    @property
+    # cached: a parse asks each of 10,000 files for these several times
+    @cached_property
     def original_file_path(self) -> str:
         return f"{self.resource_root}/{self.relative}" if self.resource_root not in ("", ".") else self.relative
 
-    @property
+    @cached_property
     def folders(self) -> tuple[str, ...]:
         return tuple(self.relative.split("/")[:-1])
 
-    @property
+    @cached_property
     def stem(self) -> str:
         name = self.relative.rsplit("/", 1)[-1]
         return name.rsplit(".", 1)[0]
@@ -45,3 +71,33 @@ def find_files(root: Path, resource_roots: Iterable[str], suffixes: tuple[str, .
                 found.append(ProjectFile(Path(dirpath) / filename, resource_root.strip("/"), relative))
         found.sort(key=lambda f: f.relative)
         yield from found
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    models: list[ProjectFile]
+    seeds: list[ProjectFile]
+    macros: list[ProjectFile]
+    properties: list[ProjectFile]
+    singular_tests: list[ProjectFile]
+    snapshots: list[ProjectFile] = field(default_factory=list)
+
+
+def discover(project: ProjectConfig) -> ProjectFiles:
+    root = project.root
+    yml_roots = (*project.model_paths, *project.seed_paths, *project.snapshot_paths, *project.macro_paths)
+    return ProjectFiles(
+        models=list(find_files(root, project.model_paths, (".sql",))),
+        seeds=list(find_files(root, project.seed_paths, (".csv",))),
+        macros=list(find_files(root, project.macro_paths, (".sql",)))
+        + list(find_files(root, [f"{p.rstrip('/')}/generic" for p in project.test_paths], (".sql",))),
+        properties=list(find_files(root, dict.fromkeys(yml_roots), (".yml", ".yaml"))),
+        singular_tests=[
+            f for f in find_files(root, project.test_paths, (".sql",)) if not f.relative.startswith("generic/")
+        ],
+        snapshots=list(find_files(root, project.snapshot_paths, (".sql",))),
+    )
+
+
+def builtin_macro_files() -> list[ProjectFile]:
+    return list(find_files(BUILTIN_MACROS.parent, ["macros"], (".sql",)))

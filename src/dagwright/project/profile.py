@@ -568,6 +568,14 @@ def _to_int(value: Any) -> int | None:
     return None
 
 
+def _url_secrets(values: Mapping[str, Any]) -> set[_Path]:
+    """Connection URLs that carry a credential (a Spark Connect ``sc://host/;token=...``) are
+    secret as a whole: masked when shown, scrubbed from messages."""
+    pattern = re.compile(r"[;?&/]\s*[\w.-]*(token|secret|password)[\w.-]*=", re.IGNORECASE)
+    urls = {key: values.get(key) for key in ("host", "connect_url")}
+    return {(key,) for key, url in urls.items() if isinstance(url, str) and pattern.search(url)}
+
+
 def duckdb_database_name(path: Any) -> str:
     """The catalog name DuckDB (and dbt-duckdb) gives the database at ``path``.
 
@@ -872,7 +880,7 @@ def _build(
         threads=threads,
         schema=str(schema),
         database="" if database is None else str(database),
-        credentials=Credentials(values, loader.secret_paths - {(k,) for k in _COMMON_KEYS}),
+        credentials=Credentials(values, (loader.secret_paths - {(k,) for k in _COMMON_KEYS}) | _url_secrets(values)),
         profiles_path=loader.path,
         secret_fields=frozenset(secret_fields),
     )

@@ -59,6 +59,8 @@ class SourceDefinition:
 class Properties:
     patches: dict[tuple[str, str], Patch] = field(default_factory=dict)
     sources: list[SourceDefinition] = field(default_factory=list)
+    #: each file's ``snapshots:`` entries, read once here for the YAML-defined snapshots
+    snapshot_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
 
 
 def _columns(entries: Any, file: str, where: str) -> tuple[dict[str, ColumnInfo], list[TestDefinition]]:
@@ -118,6 +120,8 @@ def load_properties(files: list[ProjectFile]) -> Properties:
                 continue
             if not isinstance(entries, list):
                 raise ProjectError(f"'{key}' must be a list", path=rel)
+            if key == "snapshots":
+                props.snapshot_entries.append((file, entries))
             if key == "sources":
                 for entry in entries:
                     if not isinstance(entry, Mapping) or "name" not in entry:

@@ -569,6 +569,9 @@ class AdapterFacade:
     def get_relation(self, database: str | None, schema: str, identifier: str) -> Any:
         if self._parsing:
             return None
+        if self._type == "spark":  # no information_schema: the catalog, through the guarded connection
+            kind = self._live().connection.relation_kind(Relation(None, schema, identifier))
+            return None if kind is None else self._make(Relation(None, schema, identifier), kind)
         result = self._query(
             "select table_catalog, table_schema, table_name, table_type from information_schema.tables "
             "where table_catalog = ? and table_schema = ? and table_name = ?",
@@ -591,6 +594,11 @@ class AdapterFacade:
         database = self._database(getattr(relation, "database", None))
         schema = getattr(relation, "schema", None) or ""
         identifier = getattr(relation, "identifier", None) or ""
+        if self._type == "spark":  # DESCRIBE TABLE: the columns end at the first blank or '#' row
+            from dagwright.adapters.spark import describe_columns
+
+            described = self._query(f"describe table {self._quote(schema)}.{self._quote(identifier)}", [])
+            return [DbColumn(name, dtype) for name, dtype in describe_columns(described.rows)]
         result = self._query(
             "select column_name, data_type from information_schema.columns "
             "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",

@@ -12,7 +12,6 @@ import datetime as _dt
 import itertools
 import json
 import logging
-import os
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +31,7 @@ from dagwright.rendering.adapter_facade import (
     StatementSession,
     Table,
 )
+from dagwright.rendering.environ import RecordingFlags, getenv
 from dagwright.rendering.jinja import (
     LazyContext,
     MacroRegistry,
@@ -346,8 +346,9 @@ class RunContext:
         var.has_var = lambda name: name in vars_  # type: ignore[attr-defined]
 
         def env_var(name: str, default: Any = _MISSING) -> Any:
-            if name in os.environ:
-                return os.environ[name]
+            value = getenv(name)
+            if value is not None:
+                return value
             if default is not _MISSING:
                 return default
             raise CompilationError(
@@ -383,7 +384,7 @@ class RunContext:
             "zip": zip,
             "set": set,
             "set_strict": set,
-            "flags": dict(self.flags),
+            "flags": RecordingFlags(self.flags),
             "local_md5": lambda s: __import__("hashlib").md5(str(s).encode()).hexdigest(),
             "dbt_version": "1.11.0",
             "doc": self.doc,

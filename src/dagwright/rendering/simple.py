@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,14 +9,16 @@ from typing import Any
 import jinja2
 
 from dagwright.errors import ProjectError
+from dagwright.rendering.environ import getenv
 
 _ENV = jinja2.Environment(autoescape=False)
 
 
 def render_env_only(text: str, path: Path | str, cli_vars: Mapping[str, Any] | None = None) -> str:
     def env_var(name: str, default: Any = None) -> Any:
-        if name in os.environ:
-            return os.environ[name]
+        value = getenv(name)
+        if value is not None:
+            return value
         if default is not None:
             return default
         raise ProjectError(f"env var '{name}' is not set and env_var() was called without a default", path=path)

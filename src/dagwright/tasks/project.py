@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
-from dagwright.artifacts.files import write_text_atomic
+from dagwright.artifacts.files import write_bytes_atomic
 from dagwright.errors import DagwrightError
-from dagwright.execute.compile import Compiler, MainConnection
-from dagwright.session import RESOURCE_TYPES, Flags, Session
-from dagwright.tasks.run import _found_line
+from dagwright.project.files import read_bytes
+from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
 
 Echo = Callable[[str], None]
 
@@ -22,40 +22,52 @@ def parse(flags: Flags, echo: Echo) -> int:
     session = Session(flags)
     _ = session.manifest
     _write_manifest(session)
-    echo(_found_line(session))
+    echo(found_line(session))
     echo(f"Wrote {session.target_dir / 'manifest.json'}")
     return 0
 
 
 def compile_project(flags: Flags, echo: Echo) -> int:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from dagwright.execute.compile import Compiler, MainConnection
+
     session = Session(flags)
     manifest = session.manifest
     selected = session.select(("model", "snapshot"))
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
-    adapter = session.adapter
     session.run_context.selected_resources = list(selected)
-    compiler.connect = statements = MainConnection(adapter)  # run_query & co. at compile time
+    # the engine is opened only if a template runs a query or an incremental model needs its table
+    compiler.connect = statements = MainConnection(lambda: session.adapter.open("main"))
     compiled: dict[str, str] = {}
     conn = None
+    writes: list[Future[None]] = []
+    # Writing a file costs more than compiling a static model, and the file system works
+    # while Python does not: files are written by a few threads as the models compile.
+    writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dagwright-write")
     try:
         for uid in selected:
             node = manifest.nodes[uid]
             existing = None
             if node.materialized == "incremental":
-                conn = conn or adapter.open("main")
+                conn = conn or session.adapter.open("main")
                 existing = conn.relation_kind(node.relation)
             incremental = node.materialized == "incremental" and existing == "table" and not flags.full_refresh
             result = compiler.compile(node, is_incremental=lambda inc=incremental: inc)
             compiled[uid] = result.sql
             path = session.target_dir / "compiled" / node.package_name / node.original_file_path
-            write_text_atomic(path, result.sql)
+            writes.append(writer.submit(_write_if_changed, path, result.sql))
     finally:
+        writer.shutdown(wait=True)
         statements.close()
         if conn is not None:
             conn.close()
-        adapter.close()
+        if "adapter" in session.__dict__:
+            session.adapter.close()
+    for write in writes:
+        write.result()  # a failed write fails the command
     _write_manifest(session, compiled)
-    echo(_found_line(session))
+    echo(found_line(session))
     if len(selected) == 1:
         node = manifest.nodes[selected[0]]
         echo(f"Compiled node '{node.name}' is:")
@@ -63,6 +75,18 @@ def compile_project(flags: Flags, echo: Echo) -> int:
     else:
         echo(f"Compiled {len(compiled)} models into {session.target_dir / 'compiled'}")
     return 0
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write ``path`` (atomically) unless it already holds ``text``: a repeated compile
+    rewrites only what changed."""
+    data = text.encode("utf-8")
+    try:
+        if read_bytes(path) == data:
+            return
+    except OSError:
+        pass
+    write_bytes_atomic(path, data)
 
 
 def list_nodes(flags: Flags, echo: Echo) -> int:

@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
@@ -30,7 +30,7 @@ from dagwright.guard import StatementRegistry, Stop
 from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import Terminal, print_summary
 from dagwright.report.timeline import write_timeline_quietly
-from dagwright.session import Flags, Session
+from dagwright.session import Flags, Session, found_line
 
 EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
 STOP_TEXT = {
@@ -104,6 +104,8 @@ class RunTask:
         self.started_at = utcnow()
         self._t0 = time.perf_counter()
         self.summary: RunSummary | None = None
+        self._manifest_writer: _Background | None = None
+        self._closer: _Background | None = None
 
     # -- hooks for the scheduler ---------------------------------------------------------
     def _describe(self, unique_id: str) -> str:
@@ -155,7 +157,8 @@ class RunTask:
         session = self.session
         self.terminal.line(f"Concurrency: {self.threads} threads (target='{session.target.target_name}')")
         self.terminal.line()
-        self._write_manifest()
+        # The parsed manifest is written while the nodes run: nothing in the run reads it.
+        self._manifest_writer = _Background(self._write_manifest, "dagwright-manifest")
         self._create_schemas()
         self.start_results = self.hooks.run_phase("on-run-start", self.stop, self.registry)
         if self.start_results:
@@ -186,8 +189,16 @@ class RunTask:
         self.registry.wait_cancelled(5.0)
         results = [*self.start_results, *results, *self._end_hooks(results)]
         summary = self._summary(results)
-        self.write_results(summary)
-        self._write_manifest(results)
+        # The warehouse is done with: closing it (DuckDB writes its checkpoint there, without
+        # holding the GIL) overlaps with writing the artifacts.
+        self._closer = _Background(self._close, "dagwright-close")
+        try:
+            self.write_results(summary)
+            if self._manifest_writer is not None:
+                self._manifest_writer.join()  # the first manifest must not land after the final one
+            self._write_manifest(results)
+        finally:
+            self._closer.join()
         return summary
 
     def _summary(self, results: list[RunResult]) -> RunSummary:
@@ -222,6 +233,18 @@ class RunTask:
         session.write_manifest(compiled)
 
     def close(self) -> None:
+        if self._manifest_writer is not None and self._closer is None:
+            # start() or the run failed before wait(): that error is the one to report
+            try:
+                self._manifest_writer.join()
+            except Exception:
+                pass
+        if self._closer is not None:  # already closing (see wait)
+            self._closer.join()
+            return
+        self._close()
+
+    def _close(self) -> None:
         for worker in self.workers.values():
             if worker._connection is not None:
                 worker._connection.close()
@@ -235,6 +258,28 @@ class RunTask:
             self.terminal.run_finished(summary, code)
         finally:
             os._exit(code)
+
+
+class _Background:
+    """A call on a thread of its own; ``join`` waits for it and raises what it raised."""
+
+    def __init__(self, target: Callable[[], object], name: str) -> None:
+        self._target = target
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._target()
+        except BaseException as exc:
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
 
 
 def failure_lines(session: Session, result: RunResult) -> list[str]:
@@ -366,18 +411,4 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
     return code
 
 
-def _found_line(session: Session) -> str:
-    manifest = session.manifest
-    models = sum(1 for n in manifest.nodes.values() if n.resource_type == "model")
-    seeds = sum(1 for n in manifest.nodes.values() if n.resource_type == "seed")
-    tests = sum(1 for n in manifest.nodes.values() if n.resource_type == "test")
-    snapshots = sum(1 for n in manifest.nodes.values() if n.resource_type == "snapshot")
-    parts = [
-        f"{models} models",
-        f"{seeds} seeds",
-        *([f"{snapshots} snapshots"] if snapshots else []),
-        f"{tests} data tests",
-        f"{len(manifest.sources)} sources",
-        f"{len(manifest.macros)} macros",
-    ]
-    return "Found " + ", ".join(parts)
+_found_line = found_line  # its home is session.py, which parse/compile/ls import alone

@@ -1,0 +1,1 @@
+select n from generate_series(0, 2) as t(n)
