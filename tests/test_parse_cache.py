@@ -225,3 +225,44 @@ def test_engines_named_without_their_module_keep_sql_dialect_names(engine: str) 
     assert adapter_class.render is SQLDialect.render
     assert adapter_class.quote is SQLDialect.quote
     assert adapter_class.quote_char == SQLDialect.quote_char
+
+
+PLAIN_ENV_VAR_VALUES = {
+    "path": "{{ env_var('PLAIN_PATH') }}",
+    "schema": "{{env_var(\"PLAIN_UNSET\", 'fallback')}}",
+    "role": "{{ env_var('PLAIN_UNSET' , '' ) }}",
+    "password": "{{ env_var('DBT_ENV_SECRET_PLAIN') }}",
+}
+
+
+@pytest.mark.parametrize("through_jinja", [False, True])
+def test_plain_env_var_in_a_profile_resolves_as_jinja_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, through_jinja: bool
+) -> None:
+    """A profile value that is only ``{{ env_var(...) }}`` is read without Jinja (a warm parse
+    then never loads it); the same value with a no-op filter goes through Jinja: both the same."""
+    from dagwright.errors import ProfileError
+    from dagwright.project.profile import MASK, load_target
+
+    monkeypatch.setenv("PLAIN_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.delenv("PLAIN_UNSET", raising=False)
+    monkeypatch.setenv("DBT_ENV_SECRET_PLAIN", "secret-pw-123")
+    lines = ["p:", "  target: dev", "  outputs:", "    dev:", "      type: duckdb"]
+    for key, value in PLAIN_ENV_VAR_VALUES.items():
+        if through_jinja:
+            value = value.replace(") }}", ") | string }}").replace(")}}", ") | string}}")
+        quoted = value.replace("'", "''")
+        lines.append(f"      {key}: '{quoted}'")
+    (tmp_path / "profiles.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target = load_target("p", None, profiles_dir=tmp_path, project_dir=tmp_path)
+    shown = target.safe_dict()
+    assert shown["path"] == str(tmp_path / "w.duckdb")
+    assert target.schema == "fallback"
+    assert shown["role"] == ""
+    assert shown["password"] == MASK
+    assert target.credentials["password"] == "secret-pw-123"
+
+    monkeypatch.delenv("PLAIN_PATH")
+    with pytest.raises(ProfileError, match="PLAIN_PATH") as failure:
+        load_target("p", None, profiles_dir=tmp_path, project_dir=tmp_path)
+    assert failure.value.line == 6

@@ -3,9 +3,10 @@ loopback port, in a fresh data directory, stopped and removed by ``stop()``.
 
 As root (initdb refuses to run as root) every server command goes through
 ``runuser -u postgres --`` on a directory owned by postgres. ``fsync`` and friends are off:
-the data is thrown away. The superuser ``postgres`` and the login role returned by
-``create_role`` authenticate with scram-sha-256 over TCP, so wrong passwords are refused
-as on a real server.
+the data is thrown away. A watchdog process stops and removes the server when the process
+that started it ends without calling ``stop()`` (a hard-killed pytest). The superuser
+``postgres`` and the login role returned by ``create_role`` authenticate with scram-sha-256
+over TCP, so wrong passwords are refused as on a real server.
 """
 
 from __future__ import annotations
@@ -17,12 +18,23 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SUPERUSER = "postgres"
 SUPERUSER_PASSWORD = "pg-super-secret"
+
+
+#: waits for EOF on stdin — the starting process is gone, or stop() closed the pipe — then
+#: stops the server (the command in argv) and removes its folder (the last argument)
+WATCHDOG = """
+import shutil, subprocess, sys
+sys.stdin.read()
+subprocess.run(sys.argv[1:-1], capture_output=True, check=False)
+shutil.rmtree(sys.argv[-1], ignore_errors=True)
+"""
 
 
 class ServerUnavailable(RuntimeError):
@@ -65,6 +77,7 @@ class PostgresServer:
     port: int = 0
     host: str = "127.0.0.1"
     _as_postgres: list[str] = field(default_factory=list)
+    _watchdog: subprocess.Popen[bytes] | None = None
 
     @property
     def datadir(self) -> Path:
@@ -118,16 +131,30 @@ class PostgresServer:
                 "-D", str(self.datadir), "-l", str(self.logfile), "-o", options,
             )  # fmt: skip
             if started.returncode == 0:
+                self._watchdog = subprocess.Popen(
+                    [sys.executable, "-c", WATCHDOG, *self._as_postgres, *self._stop_command(), str(self.base)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,  # a Ctrl-C to the test session's group must not stop it first
+                )
                 return self
             log = self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
             if "could not bind" not in log and attempt == 0 and "already in use" not in log:
                 raise RuntimeError(f"pg_ctl start failed:\n{started.stdout}\n{started.stderr}\n{log[-3000:]}")
         raise RuntimeError("pg_ctl start failed: no free port")
 
+    def _stop_command(self) -> list[str]:
+        return [str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "immediate", "-w"]
+
     def stop(self) -> None:
         if self.datadir.exists():
-            self._run(str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "immediate", "-w")
+            self._run(*self._stop_command())
         shutil.rmtree(self.base, ignore_errors=True)
+        if self._watchdog is not None and self._watchdog.stdin is not None:
+            self._watchdog.stdin.close()
+            self._watchdog.wait(timeout=60)
+            self._watchdog = None
 
     # -- administration, as the superuser ------------------------------------------------------
     def admin(self, sql: str, dbname: str = "postgres") -> list[tuple[object, ...]]:

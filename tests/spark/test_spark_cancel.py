@@ -8,6 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
+
+import pytest
 
 from dagwright import api
 
@@ -50,7 +53,7 @@ def test_cancel_stops_the_job_and_keeps_the_old_table(spark_project: SparkProjec
     assert spark_project.table("slow") == [(2,)]
 
 
-def test_connect_run_and_sigint(connect_project: SparkProject) -> None:
+def test_connect_run_and_sigint(connect_project: SparkProject, spark_server: Any) -> None:
     """Over Spark Connect (dagwright in a subprocess): a seed, a table and a view, then a
     SIGINT that interrupts the running operation through its tag."""
     connect_project.write(
@@ -79,10 +82,18 @@ def test_connect_run_and_sigint(connect_project: SparkProject) -> None:
         lines.append(line)
         if "START sql table model" in line:
             break
-    time.sleep(2.0)
+    # the CTAS job runs on the server's JVM (the shared session's): wait until Spark has it
+    tracker = spark_server.spark.sparkContext._jsc.statusTracker()
+    assert wait_for(lambda: len(tracker.getActiveJobIds()) > 0, timeout=60), "".join(lines)
+    time.sleep(0.5)
     sent = time.perf_counter()
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        pytest.fail(f"dagwright did not stop within 60 s of SIGINT:\n{''.join(lines)}{out}", pytrace=False)
     waited = time.perf_counter() - sent
     assert proc.returncode == 130, "".join(lines) + out
     assert waited < 15, waited

@@ -92,25 +92,28 @@ def _hooks(value: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _config(node: Node) -> dict[str, Any]:
+def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
+    """The node's config with dbt's defaults; ``tags`` is ``node.tags``."""
     if node.resource_type == "test":
         config = {"alias": None, "database": None, "group": None, **node.config}
-        config["tags"] = list(node.tags)
+        config["tags"] = list(tags)
         return config
-    config = dict(_MODEL_CONFIG_DEFAULTS)
-    if node.resource_type == "seed":
-        config.update({"materialized": "seed", "delimiter": ",", "quote_columns": None})
-    if node.resource_type == "snapshot":
-        config.pop("access", None)
-        config.update(_SNAPSHOT_CONFIG_DEFAULTS)
-    for key, value in node.config.items():
-        config[key] = value
+    if node.resource_type == "model":
+        config = {**_MODEL_CONFIG_DEFAULTS, **node.config}
+    else:
+        config = dict(_MODEL_CONFIG_DEFAULTS)
+        if node.resource_type == "seed":
+            config.update({"materialized": "seed", "delimiter": ",", "quote_columns": None})
+        if node.resource_type == "snapshot":
+            config.pop("access", None)
+            config.update(_SNAPSHOT_CONFIG_DEFAULTS)
+        config.update(node.config)
     if node.resource_type == "snapshot" and isinstance(node.config.get("snapshot_meta_column_names"), Mapping):
         names = _SNAPSHOT_CONFIG_DEFAULTS["snapshot_meta_column_names"]
         config["snapshot_meta_column_names"] = {**names, **node.config["snapshot_meta_column_names"]}
     config["pre-hook"] = _hooks(node.config.get("pre-hook"))
     config["post-hook"] = _hooks(node.config.get("post-hook"))
-    config["tags"] = list(node.tags)
+    config["tags"] = list(tags)
     return config
 
 
@@ -140,6 +143,7 @@ def node_dict(
     target_path: str,
     created_at: float,
 ) -> dict[str, Any]:
+    tags = node.tags
     out: dict[str, Any] = {
         "database": node.database,
         "schema": node.schema,
@@ -152,10 +156,10 @@ def node_dict(
         "fqn": list(node.fqn),
         "alias": node.alias,
         "checksum": {"name": "sha256", "checksum": node.checksum},
-        "config": _config(node),
-        "tags": list(node.tags),
+        "config": _config(node, tags),
+        "tags": list(tags),
         "description": node.description,
-        "columns": _columns(node.columns),
+        "columns": _columns(node.columns) if node.columns else {},
         "meta": dict(node.meta),
         "group": None,
         "docs": {"show": True, "node_color": None},

@@ -54,6 +54,14 @@ class ProjectFile:
         return name.rsplit(".", 1)[0]
 
 
+def _project_file(path: Path, resource_root: str, relative: str) -> ProjectFile:
+    """``ProjectFile(...)`` without the frozen dataclass's ``__init__`` (an ``object.__setattr__``
+    per field): a project of 10,000 models makes one per file on every parse, cached or not."""
+    file = object.__new__(ProjectFile)
+    object.__setattr__(file, "__dict__", {"path": path, "resource_root": resource_root, "relative": relative})
+    return file
+
+
 def find_files(root: Path, resource_roots: Iterable[str], suffixes: tuple[str, ...]) -> Iterator[ProjectFile]:
     """Files with one of ``suffixes`` under each resource folder, in a stable order."""
     for resource_root in resource_roots:
@@ -61,14 +69,16 @@ def find_files(root: Path, resource_roots: Iterable[str], suffixes: tuple[str, .
         if not base.is_dir():
             continue
         found: list[ProjectFile] = []
+        stripped_root = resource_root.strip("/")
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             rel_dir = os.path.relpath(dirpath, base)
+            directory = Path(dirpath)  # once per folder: a Path costs more than the rest of a file's entry
             for filename in filenames:
                 if filename.startswith(".") or not filename.endswith(suffixes):
                     continue
                 relative = filename if rel_dir == "." else f"{rel_dir}/{filename}".replace(os.sep, "/")
-                found.append(ProjectFile(Path(dirpath) / filename, resource_root.strip("/"), relative))
+                found.append(_project_file(directory / filename, stripped_root, relative))
         found.sort(key=lambda f: f.relative)
         yield from found
 

@@ -19,16 +19,17 @@ import re
 from ast import literal_eval
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import jinja2
 import yaml
-from jinja2.nativetypes import NativeCodeGenerator, NativeTemplate
-from jinja2.sandbox import SandboxedEnvironment
 
 from dagwright.errors import ProfileError, did_you_mean
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = [
     "MASK",
@@ -406,6 +407,8 @@ def _concat(values: Iterable[Any]) -> Any:
     if len(parts) > 1:
         return "".join(str(p) for p in parts)
     raw = parts[0]
+    import jinja2  # loaded already: this runs inside a Jinja render
+
     if isinstance(raw, jinja2.Undefined):
         str(raw)  # raises UndefinedError (the environment uses StrictUndefined)
     if isinstance(raw, _TextMarker):
@@ -426,17 +429,28 @@ def _concat(values: Iterable[Any]) -> Any:
     return result
 
 
-class _ProfileTemplate(NativeTemplate):
-    pass
+def _profile_environment(**options: Any) -> jinja2.Environment:
+    """A sandboxed Jinja environment that renders native values. Built on first use: the
+    usual profile needs only ``env_var`` (see ``_PLAIN_ENV_VAR``), and importing Jinja would
+    be a tenth of a warm parse."""
+    from jinja2.nativetypes import NativeCodeGenerator, NativeTemplate
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class _ProfileTemplate(NativeTemplate):
+        pass
+
+    class _ProfileEnvironment(SandboxedEnvironment):
+        code_generator_class = NativeCodeGenerator
+        template_class = _ProfileTemplate
+        concat = staticmethod(_concat)
+
+    _ProfileTemplate.environment_class = _ProfileEnvironment
+    return _ProfileEnvironment(**options)
 
 
-class _ProfileEnvironment(SandboxedEnvironment):
-    code_generator_class = NativeCodeGenerator
-    template_class = _ProfileTemplate
-    concat = staticmethod(_concat)
-
-
-_ProfileTemplate.environment_class = _ProfileEnvironment
+#: a value that is exactly ``{{ env_var('NAME') }}`` or ``{{ env_var('NAME', 'default') }}``
+#: with plain string literals (no escapes): Jinja would return env_var's result unchanged
+_PLAIN_ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*(['"])([^'"\\\n]*)\1\s*(?:,\s*(['"])([^'"\\\n]*)\3\s*)?\)\s*\}\}""")
 
 _NOT_SET = object()
 
@@ -444,16 +458,22 @@ _NOT_SET = object()
 class _Renderer:
     def __init__(self, cli_vars: Mapping[str, Any] | None) -> None:
         self.cli_vars = dict(cli_vars or {})
-        self.env = _ProfileEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
-        self.env.filters.update(
+        self.touched_secret = False
+        self.secret_values: set[str] = set()
+
+    @cached_property
+    def env(self) -> jinja2.Environment:
+        import jinja2
+
+        env = _profile_environment(undefined=jinja2.StrictUndefined, autoescape=False)
+        env.filters.update(
             as_bool=_BoolMarker,
             as_number=_NumberMarker,
             as_native=_Marker,
             as_text=_TextMarker,
         )
-        self.touched_secret = False
-        self.secret_values: set[str] = set()
-        self.env.globals.update(env_var=self._env_var, var=self._var)
+        env.globals.update(env_var=self._env_var, var=self._var)
+        return env
 
     def _env_var(self, name: str, default: Any = None) -> Any:
         name = str(name)
@@ -487,6 +507,10 @@ class _Renderer:
         self.touched_secret = False
         if "{{" not in text and "{%" not in text:
             return text, False
+        if plain := _PLAIN_ENV_VAR.fullmatch(text):
+            return self._env_var(plain.group(2), plain.group(4)), self.touched_secret
+        import jinja2
+
         try:
             value = self.env.from_string(text).render()
         except _RenderProblem:
