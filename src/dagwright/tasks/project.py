@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
-from dagwright.artifacts.files import write_bytes_atomic
+from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
-from dagwright.project.files import read_bytes
 from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
 
 Echo = Callable[[str], None]
@@ -56,7 +54,7 @@ def compile_project(flags: Flags, echo: Echo) -> int:
             result = compiler.compile(node, is_incremental=lambda inc=incremental: inc)
             compiled[uid] = result.sql
             path = session.target_dir / "compiled" / node.package_name / node.original_file_path
-            writes.append(writer.submit(_write_if_changed, path, result.sql))
+            writes.append(writer.submit(write_text_if_changed, path, result.sql))
     finally:
         writer.shutdown(wait=True)
         statements.close()
@@ -75,18 +73,6 @@ def compile_project(flags: Flags, echo: Echo) -> int:
     else:
         echo(f"Compiled {len(compiled)} models into {session.target_dir / 'compiled'}")
     return 0
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    """Write ``path`` (atomically) unless it already holds ``text``: a repeated compile
-    rewrites only what changed."""
-    data = text.encode("utf-8")
-    try:
-        if read_bytes(path) == data:
-            return
-    except OSError:
-        pass
-    write_bytes_atomic(path, data)
 
 
 def list_nodes(flags: Flags, echo: Echo) -> int:
