@@ -35,14 +35,6 @@ class Materialization(Protocol):
 
     def publish(self, conn: GuardedConnection) -> BuildOutcome: ...
 
-    def published(self, kind: RelationKind) -> None:
-        """Tell the adapter's relation cache what the COMMIT made true."""
-        cache = getattr(self.adapter, "relations", None)
-        if cache is not None:
-            cache.set(self.target, kind)
-            cache.set(self.temp, None)
-            cache.set(self.backup, None)
-
     def abort(self, conn: GuardedConnection) -> None: ...
 
 
@@ -57,7 +49,27 @@ class NodeJob:
     full_refresh: bool = False
 
 
-class TransactionalSwap:
+class NodeRelations:
+    """The relations a rebuild touches: the target, ``<name>__dbt_tmp`` where the new one is
+    built and ``<name>__dbt_backup`` where the old one waits to be dropped; and the adapter's
+    relation cache told what publishing made true."""
+
+    def __init__(self, adapter: Adapter, job: NodeJob) -> None:
+        self.adapter = adapter
+        self.job = job
+        self.target = job.node.relation
+        self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
+        self.backup = self.target.with_identifier(self.target.identifier + BACKUP_SUFFIX)
+
+    def published(self, kind: RelationKind) -> None:
+        cache = getattr(self.adapter, "relations", None)
+        if cache is not None:
+            cache.set(self.target, kind)
+            cache.set(self.temp, None)
+            cache.set(self.backup, None)
+
+
+class TransactionalSwap(NodeRelations):
     """Build into ``<name>__dbt_tmp`` in a transaction; publish swaps it in and commits.
 
     Subclasses say how the temporary relation is built and which kind it is. A subclass
@@ -72,11 +84,7 @@ class TransactionalSwap:
     one_statement: bool = False
 
     def __init__(self, adapter: Adapter, job: NodeJob) -> None:
-        self.adapter = adapter
-        self.job = job
-        self.target = job.node.relation
-        self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
-        self.backup = self.target.with_identifier(self.target.identifier + BACKUP_SUFFIX)
+        super().__init__(adapter, job)
         self._in_transaction = False
         self._work: ExecResult | None = None
         #: built in the target itself (no temporary relation to swap in)
@@ -154,14 +162,6 @@ class TransactionalSwap:
         self.published(self.kind)
         result = self._work or ExecResult()
         return BuildOutcome(result, self.success_message(result))
-
-    def published(self, kind: RelationKind) -> None:
-        """Tell the adapter's relation cache what the COMMIT made true."""
-        cache = getattr(self.adapter, "relations", None)
-        if cache is not None:
-            cache.set(self.target, kind)
-            cache.set(self.temp, None)
-            cache.set(self.backup, None)
 
     def abort(self, conn: GuardedConnection) -> None:
         if self._in_transaction:

@@ -31,21 +31,17 @@ from typing import Any
 from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, RelationKind
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection, Stopped
-from dagwright.materialize.base import BACKUP_SUFFIX, TMP_SUFFIX, BuildOutcome, Materialization, NodeJob
+from dagwright.materialize.base import BuildOutcome, Materialization, NodeJob, NodeRelations
 from dagwright.parse.nodes import Node
 
 
-class RenameSwap:
+class RenameSwap(NodeRelations):
     """Build into ``<name>__dbt_tmp``; publish by renaming it into place."""
 
     kind: RelationKind = "table"
 
     def __init__(self, adapter: Adapter, job: NodeJob) -> None:
-        self.adapter = adapter
-        self.job = job
-        self.target = job.node.relation
-        self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
-        self.backup = self.target.with_identifier(self.target.identifier + BACKUP_SUFFIX)
+        super().__init__(adapter, job)
         self._temp_kind: RelationKind | None = None
         self._work: ExecResult | None = None
 
@@ -124,13 +120,6 @@ class RenameSwap:
             rendered = self.adapter.render(self.target)
             raise DatabaseError(f"post-hook failed after {rendered} was published: {str(exc).strip()}") from None
         return outcome
-
-    def published(self, kind: RelationKind) -> None:
-        cache = getattr(self.adapter, "relations", None)
-        if cache is not None:
-            cache.set(self.target, kind)
-            cache.set(self.temp, None)
-            cache.set(self.backup, None)
 
     def abort(self, conn: GuardedConnection) -> None:
         kind, self._temp_kind = self._temp_kind, None
