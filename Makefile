@@ -15,7 +15,7 @@ LINT_DIRS := $(wildcard src tests bench)
 FMT_DIRS  := $(wildcard src tests)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv spark-oracle demo test lint format clean distclean
+.PHONY: help venv spark-oracle demo test lint format macro-index clean distclean
 
 help:
 	@echo "make demo       set up .venv, seed and run examples/article on DuckDB with 2 threads"
@@ -25,6 +25,7 @@ help:
 	@echo "make format     ruff format + ruff check --fix"
 	@echo "make venv       create .venv and install -e '.[test,compat,postgres,spark]' (again when pyproject.toml changes)"
 	@echo "make spark-oracle  create .venv-dbtspark with dbt-spark (the oracle of tests/spark/test_spark_compat.py)"
+	@echo "make macro-index  rewrite src/dagwright/macros/index.json after editing the built-in macros"
 	@echo "make clean      remove build, cache and demo outputs (keeps .venv)"
 	@echo "make distclean  clean, and remove .venv"
 
@@ -66,6 +67,9 @@ lint: venv
 format: venv
 	$(BIN)/ruff format $(FMT_DIRS)
 	$(BIN)/ruff check --fix $(LINT_DIRS)
+
+macro-index: venv
+	$(BIN)/python -m dagwright.parse.macro_index
 
 # DAGWRIGHT_COMPAT_REQUIRED: tests/compat fail instead of skipping if the dbt oracle is missing
 test: venv spark-oracle lint

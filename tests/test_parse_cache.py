@@ -266,3 +266,32 @@ def test_plain_env_var_in_a_profile_resolves_as_jinja_does(
     with pytest.raises(ProfileError, match="PLAIN_PATH") as failure:
         load_target("p", None, profiles_dir=tmp_path, project_dir=tmp_path)
     assert failure.value.line == 6
+
+
+def test_builtin_macro_index_is_current() -> None:
+    """The shipped analysis of dagwright's own macros matches the macro files (else: make macro-index)."""
+    import json
+
+    from dagwright.parse.macro_index import INDEX_FILE, current_index
+
+    assert json.loads(INDEX_FILE.read_text(encoding="utf-8")) == current_index(), "run `make macro-index`"
+
+
+def test_builtin_macro_index_changes_nothing_but_speed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without the index (or with a stale one) the built-in macros are analysed at parse time
+    to the same macros, arguments and dependency-free set."""
+    from dagwright.parse import macro_index
+    from dagwright.parse.loader import load_macros
+    from dagwright.project.config import load_project
+
+    (tmp_path / "dbt_project.yml").write_text("name: proj\nversion: '1'\nprofile: p\n", encoding="utf-8")
+    project = load_project(tmp_path)
+    with_index = load_macros(project, [])
+    macro_index.builtin_macro_index.cache_clear()
+    monkeypatch.setattr(macro_index, "INDEX_FILE", tmp_path / "missing.json")
+    try:
+        without = load_macros(project, [])
+    finally:
+        macro_index.builtin_macro_index.cache_clear()
+    assert with_index[0] == without[0]
+    assert with_index[1].pure == without[1].pure

@@ -86,8 +86,9 @@ def load_macros(
     project's entries for the next cache.
     """
     from dagwright.parse.cache import file_digest
+    from dagwright.parse.macro_index import builtin_macro_index
 
-    known_infos = known_infos or {}
+    known_infos = {**builtin_macro_index(), **(known_infos or {})}
     macros: dict[str, Macro] = {}
     by_name: dict[str, MacroFile] = {}
     packages: dict[str, dict[str, MacroFile]] = {}
