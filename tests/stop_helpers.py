@@ -7,6 +7,10 @@ after the process (or the api run) has closed it.
 
 The checks here are the "one truth" of issue 3: per node exactly one outcome, and the
 terminal line, run_results.json and the warehouse telling the same story.
+
+The bodies of the stop tests that every engine runs (the fail-fast matrix, a signal while
+both betas run, then ``retry``) are here too, written against ``StopWorkspace``: the DuckDB
+``Workspace`` below, and the PostgreSQL and Spark ones in their test modules.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -25,9 +30,10 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import duckdb
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE = REPO / "examples" / "article"
@@ -57,6 +63,14 @@ FAIL_FAST_BETA_A = "fail-fast after model.article.model_beta_a failed"
 SIGINT_TEXT = "interrupted by SIGINT (Ctrl-C)"
 SIGTERM_TEXT = "terminated by SIGTERM"
 CANCEL_TEXT = "cancelled by cancel()"
+#: model_beta_a's run-time failure on DuckDB (its cast of 'x' to an integer)
+DUCKDB_CAST_ERROR = ("error", "~Could not convert string")
+
+#: the signal tests' durations: both betas run ~3 s
+SLOW_BETAS = "{durations: {model_beta_a: 3, model_beta_b: 3}}"
+BETA_STARTS = ("START sql table model main.model_beta_a", "START sql table model main.model_beta_b")
+#: DuckDB, after both beta START lines: time for compile + the first statements, so both queries run
+SETTLE = 0.4
 
 # table states
 BUILT = "built by this run"
@@ -98,6 +112,43 @@ class CliRun:
         )
 
 
+class StopWorkspace(Protocol):
+    """What the shared stop tests ask of an engine: the article in a project dir with a
+    profile for the engine, dagwright run as a subprocess on it, and the warehouse read
+    after the run ended. ``Workspace`` (DuckDB) is one; PostgreSQL's and Spark's live in
+    their test modules."""
+
+    root: Path
+    #: beta_a's run-time failure on this engine, as ``check_article_run`` expects it
+    beta_a_error: ClassVar[tuple[str, str]]
+    #: how soon (s) after beta_a's error beta_b's cancelled statement must have ended
+    cancel_lag: ClassVar[float]
+    #: bound (s) on run_results' ``stop.cancel_seconds`` (the stop's cancel of what was running)
+    cancel_seconds: ClassVar[float]
+
+    def run(self, *args: str, timeout: float = 120) -> CliRun: ...
+
+    def popen(self, *args: str, stderr_path: Path) -> subprocess.Popen[str]: ...
+
+    def run_results(self) -> dict[str, Any]: ...
+
+    def invocation_ids(self, relations: Iterable[tuple[str, str]]) -> dict[tuple[str, str], frozenset[str] | None]:
+        """(schema, name) -> the distinct invocation_ids in its rows, or None if it does not exist."""
+        ...
+
+    def temp_relations(self) -> list[tuple[str, str]]:
+        """(schema, name) of every ``__dbt_tmp`` / ``__dbt_backup`` relation left."""
+        ...
+
+    def wait_statements_running(self, count: int, timeout: float) -> bool:
+        """Wait until the engine runs ``count`` of the run's statements at once (False: it never did)."""
+        ...
+
+    def running_statements(self) -> list[str]:
+        """What the engine still runs for the project once dagwright has exited (empty: nothing)."""
+        ...
+
+
 @dataclass
 class Workspace:
     """A project dir, a profiles dir and a DuckDB file, all under one tmp dir."""
@@ -106,6 +157,11 @@ class Workspace:
     profiles_dir: Path
     db: Path
     env: dict[str, str] = field(default_factory=_env)
+
+    # StopWorkspace's engine facts, for DuckDB
+    beta_a_error: ClassVar[tuple[str, str]] = DUCKDB_CAST_ERROR
+    cancel_lag: ClassVar[float] = 0.3
+    cancel_seconds: ClassVar[float] = 0.3  # measured 0.2-30 ms
 
     @property
     def target(self) -> Path:
@@ -195,6 +251,15 @@ class Workspace:
             "where position('__dbt_tmp' in table_name) > 0 or position('__dbt_backup' in table_name) > 0"
         )
         return [(str(s), str(n)) for s, n in rows]
+
+    def wait_statements_running(self, count: int, timeout: float) -> bool:
+        """DuckDB runs inside the dagwright process and shows another process nothing while it
+        writes: after the START lines, give compile and the first statements time to start."""
+        time.sleep(SETTLE)
+        return True
+
+    def running_statements(self) -> list[str]:
+        return []  # an embedded engine ends with its process
 
 
 def article_workspace(tmp: Path, name: str = "article") -> Workspace:
@@ -506,14 +571,14 @@ def article_relations() -> dict[str, tuple[str, str]]:
     return {ARTICLE_UIDS[name]: (schema, name) for name, schema in ARTICLE_MODELS.items()}
 
 
-def article_states(ws: Workspace, this_run: str, previous: str | None) -> dict[str, str]:
+def article_states(ws: StopWorkspace, this_run: str, previous: str | None) -> dict[str, str]:
     """model name -> BUILT / PREVIOUS / ABSENT (or a description of something else)."""
     ids = ws.invocation_ids((schema, name) for name, schema in ARTICLE_MODELS.items())
     return {name: table_state(ids[(schema, name)], this_run, previous) for name, schema in ARTICLE_MODELS.items()}
 
 
 def check_article_run(
-    ws: Workspace,
+    ws: StopWorkspace,
     stdout: str,
     expected: Mapping[str, tuple[str, str]],
     previous: str | None,
@@ -567,7 +632,7 @@ def ok() -> tuple[str, str]:
 
 
 def error_cast() -> tuple[str, str]:
-    return ("error", "~Could not convert string")
+    return DUCKDB_CAST_ERROR
 
 
 def skipped_upstream(uid: str) -> tuple[str, str]:
@@ -580,3 +645,193 @@ def cancelled(trigger: str) -> tuple[str, str]:
 
 def not_started(trigger: str) -> tuple[str, str]:
     return ("skipped", f"^not started: {trigger}")
+
+
+def expected_outcomes(fail_fast: bool, threads: int, built: bool) -> dict[str, tuple[str, str]]:
+    """The article's outcomes with beta_a failing (see tests/test_honest_stop.py for why)."""
+    out = {
+        "stg_orders": ok(),
+        "model_alpha": ok(),
+        "model_beta_a": error_cast(),
+        "model_gamma_a": skipped_upstream(ARTICLE_UIDS["model_beta_a"]),
+    }
+    if not fail_fast:
+        out["model_beta_b"] = ok()
+        out["model_gamma_b"] = ok()
+    elif threads == 1 and not built:
+        out["model_beta_b"] = not_started(FAIL_FAST_BETA_A)
+        out["model_gamma_b"] = not_started(FAIL_FAST_BETA_A)
+    elif threads == 1 and built:
+        out["model_beta_b"] = ok()  # the longer critical path ran first, before the failure
+        out["model_gamma_b"] = not_started(FAIL_FAST_BETA_A)
+    else:
+        out["model_beta_b"] = cancelled(FAIL_FAST_BETA_A)
+        out["model_gamma_b"] = not_started(FAIL_FAST_BETA_A)
+    return out
+
+
+def expected_start_order(fail_fast: bool, built: bool) -> list[str]:
+    """With one thread: the order of the START lines."""
+    head = ["stg_orders", "model_alpha"]
+    if built:  # beta_b's chain (3 s) first, then beta_a's (1 s), then gamma_b
+        return [*head, "model_beta_b", "model_beta_a"] + ([] if fail_fast else ["model_gamma_b"])
+    return [*head, "model_beta_a"] + ([] if fail_fast else ["model_beta_b", "model_gamma_b"])
+
+
+MATRIX = [
+    pytest.param(
+        ff, threads, built, id=f"{'fail-fast' if ff else 'no-fail-fast'}-{threads}t-{'built' if built else 'empty'}"
+    )
+    for ff in (True, False)
+    for threads in (1, 2)
+    for built in (False, True)
+]
+
+SIGNALS = [
+    pytest.param(signal.SIGINT, 130, SIGINT_TEXT, id="SIGINT"),
+    pytest.param(signal.SIGTERM, 143, SIGTERM_TEXT, id="SIGTERM"),
+]
+
+
+# -- the shared test bodies --------------------------------------------------------------------
+def run_matrix_cell(ws: StopWorkspace, previous: str | None, fail_fast: bool, threads: int) -> dict[str, Any]:
+    """``dagwright run`` of the failing article (beta_a errors) on a seeded (``previous`` None)
+    or built warehouse, then every check of ``check_matrix_outcome``; returns run_results.json."""
+    if previous is not None:  # precondition: every model carries the earlier run's invocation_id
+        assert set(article_states(ws, "-", previous).values()) == {PREVIOUS}
+    args = ["run", "--threads", str(threads), "--vars", FAIL_VARS]
+    if fail_fast:
+        args.append("--fail-fast")
+    result = ws.run(*args)
+    assert result.code == 1, str(result)
+    return check_matrix_outcome(ws, result.stdout, previous, fail_fast, threads)
+
+
+def check_matrix_outcome(
+    ws: StopWorkspace, stdout: str, previous: str | None, fail_fast: bool, threads: int, *, summary: bool = True
+) -> dict[str, Any]:
+    """The failing article's run, checked: each node's outcome three ways, the stop record,
+    no START and no execute timing for nodes that never started, the scheduling order with
+    one thread, the cancel's reaction with two, nothing left running. ``summary``: ``stdout``
+    ends with the CLI's Done line (``dagwright.api`` prints none)."""
+    expected = expected_outcomes(fail_fast, threads, previous is not None)
+    assert expected["model_beta_a"][0] == "error"
+    expected["model_beta_a"] = ws.beta_a_error
+    rr = check_article_run(ws, stdout, expected, previous, summary=summary)
+    results = by_uid(rr)
+
+    # the stop is recorded with its trigger, and only when there was one
+    stop = rr["metadata"].get("stop")
+    if fail_fast:
+        assert stop and stop["kind"] == "fail-fast" and stop["trigger"] == FAIL_FAST_BETA_A, stop
+    else:
+        assert not stop, stop
+
+    # nodes that never started: no START line, no execute timing
+    for name, (_status, check) in expected.items():
+        if check.startswith("^not started"):
+            assert start_lines(stdout, "main", name) == [], f"{name} printed START\n{stdout}"
+            assert timing(results[ARTICLE_UIDS[name]], "execute") is None, results[ARTICLE_UIDS[name]]
+
+    if threads == 1:
+        assert start_order(stdout) == expected_start_order(fail_fast, previous is not None), stdout
+
+    if fail_fast and threads == 2:
+        # the reaction: beta_b's statement is cancelled right after beta_a's error
+        a_end = timing(results[ARTICLE_UIDS["model_beta_a"]], "execute")[1]
+        b_timing = timing(results[ARTICLE_UIDS["model_beta_b"]], "execute")
+        assert b_timing is not None, results[ARTICLE_UIDS["model_beta_b"]]
+        lag = (b_timing[1] - a_end).total_seconds()
+        assert lag < ws.cancel_lag, f"beta_b ended {lag:.3f}s after beta_a's error"
+        if summary:
+            assert "CANCELLED=1" in stdout
+        assert stop["cancel_seconds"] is not None and stop["cancel_seconds"] < ws.cancel_seconds, stop
+    # the cancelled statement was stopped on the engine, not abandoned
+    assert ws.running_statements() == [], "the engine still runs statements of the run after it ended"
+    return rr
+
+
+def start_slow_betas(ws: StopWorkspace, tmp_path: Path) -> tuple[subprocess.Popen[str], LineReader]:
+    """``dagwright run`` with both betas at ~3 s and 2 threads, once both run their statements."""
+    proc = ws.popen("run", "--threads", "2", "--vars", SLOW_BETAS, stderr_path=tmp_path / "stderr.txt")
+    reader = LineReader(proc.stdout)
+    if not reader.wait_for(BETA_STARTS, timeout=60):
+        stop_process(proc)
+        pytest.fail("both betas never started:\n" + reader.rest(1) + (tmp_path / "stderr.txt").read_text())
+    if not ws.wait_statements_running(2, timeout=10):
+        stop_process(proc)
+        pytest.fail("precondition: the two betas' statements never ran at once")
+    return proc, reader
+
+
+def stop_process(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def wait_exit(proc: subprocess.Popen[str], sent_at: float, tmp_path: Path, reader: LineReader) -> tuple[int, float]:
+    """The exit code and the seconds since ``sent_at``; fails the test after 15 s."""
+    try:
+        code = proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        stop_process(proc)
+        pytest.fail(
+            "dagwright did not exit within 15 s of the signal\n"
+            + reader.rest(1)
+            + "\n--- stderr\n"
+            + (tmp_path / "stderr.txt").read_text()
+        )
+    return code, time.monotonic() - sent_at
+
+
+def signal_while_betas_run(
+    ws: StopWorkspace, tmp_path: Path, previous: str, sig: int, code: int, trigger: str
+) -> dict[str, Any]:
+    """Signal ``sig`` while both betas run on a built warehouse: exit ``code`` within 2 s,
+    every node's outcome three ways (betas cancelled, gammas not started), nothing left
+    running, then ``retry`` builds exactly the four stopped nodes. Returns the interrupted
+    run's run_results.json, for the engine's own timing checks."""
+    proc, reader = start_slow_betas(ws, tmp_path)
+    try:
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        exit_code, took = wait_exit(proc, sent, tmp_path, reader)
+    finally:
+        stop_process(proc)
+    stdout = reader.rest()
+    assert exit_code == code, f"exit {exit_code}\n{stdout}\n{(tmp_path / 'stderr.txt').read_text()}"
+    assert took < 2.0, f"exited {took:.2f}s after the signal"
+
+    expected = {
+        "stg_orders": ok(),
+        "model_alpha": ok(),
+        "model_beta_a": cancelled(trigger),
+        "model_beta_b": cancelled(trigger),
+        "model_gamma_a": not_started(trigger),
+        "model_gamma_b": not_started(trigger),
+    }
+    rr = check_article_run(ws, stdout, expected, previous)
+    stop = rr["metadata"].get("stop")
+    assert stop and stop["trigger"] == trigger, stop
+    leftover = ws.running_statements()
+    assert leftover == [], f"statements still running on the engine after exit: {leftover}"
+
+    # retry picks up exactly the four nodes the signal stopped (without the slow durations)
+    interrupted = rr["metadata"]["invocation_id"]
+    again = ws.run("retry", "--vars", "{}")
+    assert again.code == 0, str(again)
+    retry_rr = ws.run_results()
+    rest = ("model_beta_a", "model_beta_b", "model_gamma_a", "model_gamma_b")
+    assert set(by_uid(retry_rr)) == {ARTICLE_UIDS[n] for n in rest}
+    states = article_states(ws, retry_rr["metadata"]["invocation_id"], interrupted)
+    assert states == {"stg_orders": PREVIOUS, "model_alpha": PREVIOUS, **dict.fromkeys(rest, BUILT)}, states
+    return rr
+
+
+def assert_betas_stopped_early(rr: Mapping[str, Any], seconds: float = 2.5) -> None:
+    """Both betas' execute spans are shorter than ``seconds``: stopped well before their ~3 s."""
+    results = by_uid(rr)
+    for name in ("model_beta_a", "model_beta_b"):
+        start, end = timing(results[ARTICLE_UIDS[name]], "execute")
+        assert (end - start).total_seconds() < seconds, results[ARTICLE_UIDS[name]]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DEFAULT_PROJECT_YML as PROJECT_YML
 from conftest import Project, write_project
 
 GOOD_MODELS = {
@@ -107,6 +108,54 @@ CASES = [
         "unknown-selector-method",
         args=("-s", "tga:x"),
         expect=("unknown selection method 'tga'", "did you mean 'tag'"),
+    ),
+    # the parser's mark at the end of a file lies on a line after the last one
+    Case(
+        "yaml-unclosed-quote-at-end",
+        {"models/schema.yml": 'version: 2\nmodels:\n  - name: a_model\n    description: "never closed\n'},
+        expect=("models/schema.yml:4:", "invalid YAML", "end of stream"),
+    ),
+    Case(
+        "yaml-unclosed-bracket-at-end",
+        {"models/schema.yml": "version: 2\nmodels:\n  - name: a_model\n    tags: [a, b\n\n\n"},
+        expect=("models/schema.yml:4:", "invalid YAML", "at the end of the file"),
+    ),
+    Case(
+        "yaml-profiles-at-end",
+        {"profiles.yml": "proj:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: 'x.duckdb\n"},
+        expect=("profiles.yml:6:", "invalid YAML"),
+    ),
+    Case(
+        "project-jinja-env-var-missing",
+        {"dbt_project.yml": PROJECT_YML + "models:\n  proj:\n    +schema: \"{{ env_var('NOT_SET_ANYWHERE') }}\"\n"},
+        expect=("dbt_project.yml:7", "models.proj.+schema", "NOT_SET_ANYWHERE"),
+    ),
+    Case(
+        "project-jinja-var-missing",
+        {"dbt_project.yml": PROJECT_YML + "models:\n  proj:\n    +enabled: \"{{ var('flag') }}\"\n"},
+        expect=("dbt_project.yml:7", "var('flag') is not defined", "--vars"),
+    ),
+    Case(
+        "project-jinja-syntax",
+        {"dbt_project.yml": PROJECT_YML + "seeds:\n  +materialized: \"{{ 'table' if }}\"\n"},
+        expect=("dbt_project.yml:6", "seeds.+materialized", "Jinja syntax error"),
+    ),
+    Case(
+        "same-relation-seed-and-model",
+        {"seeds/a_table.csv": "id\n1\n", "models/c_model.sql": "{{ config(alias='a_table') }}\nselect 1 as id\n"},
+        expect=(
+            "database representation",
+            "model.proj.c_model (models/c_model.sql)",
+            "seed.proj.a_table (seeds/a_table.csv)",
+        ),
+    ),
+    Case(
+        "same-relation-two-models",
+        {
+            "models/one/c_model.sql": "{{ config(schema='x', alias='shared') }}\nselect 1 as id\n",
+            "models/two/d_model.sql": "{{ config(schema='x', alias='shared') }}\nselect 2 as id\n",
+        },
+        expect=('"main_x"."shared"', "models/one/c_model.sql", "models/two/d_model.sql"),
     ),
 ]
 

@@ -20,7 +20,7 @@ from dagwright.report.timeline import render_html, render_text, timeline_from_ru
 from stop_helpers import FAIL_VARS, article_from, article_template, by_uid, start_order
 
 ROW = re.compile(
-    r"^\s*(?P<index>\d+|-)\s+(?P<start>\+[\d.]+s|-)\s+(?P<end>\+[\d.]+s)\s+(?P<thread>\S+)\s+"
+    r"^\s*(?P<index>\d+|-)\s+(?P<start>\+[\d.]+s|-)\s+(?P<end>\+[\d.]+s)\s+(?P<thread>Thread-\d+ \(worker\)|-)\s+"
     r"(?P<node>\S+)\s+(?P<status>success|error|cancelled|skipped|pass|fail)\s+(?P<what>.*)$"
 )
 
@@ -67,7 +67,7 @@ def test_prediction_matches_a_real_run(tmp_path: Path, templates, threads: int, 
         if row["thread"] != "-":
             assert real_threads[node] is not None, node
         if threads == 1 and row["thread"] != "-":
-            assert row["thread"] == real_threads[node] == "Thread-1"
+            assert row["thread"] == real_threads[node] == "Thread-1 (worker)"
     if fail_fast:
         assert "the run stops at" in explained.stdout
     if kind == "built":
@@ -173,7 +173,7 @@ def test_a_failure_skips_its_descendants_and_fail_fast_cancels_the_rest() -> Non
     # drawn like a real run: a lane per worker, the stop, never-started nodes
     drawing = timeline_from_run_results(to_run_results(stopped), {u: list(p) for u, p in plan.parents.items()})
     assert drawing.simulated and drawing.stop is not None and drawing.stop.at == pytest.approx(2.0)
-    assert drawing.lanes == ["Thread-1", "Thread-2", "not run"]
+    assert drawing.lanes == ["Thread-1 (worker)", "Thread-2 (worker)", "not run"]
     page = render_html(drawing)
     assert page.count('class="node"') == 6 and "simulated" in page
     text = "\n".join(line.plain for line in render_text(drawing, 90))

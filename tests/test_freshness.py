@@ -170,7 +170,7 @@ def test_statuses_terminal_and_sources_json(loaded: Project) -> None:
         assert entry["max_loaded_at"].endswith("+00:00") and entry["snapshotted_at"].endswith("+00:00")
         assert [t["name"] for t in entry["timing"]] == ["compile", "execute"]
         assert entry["adapter_response"] == {"_message": "OK"}
-        assert entry["thread_id"] in ("Thread-1", "Thread-2")
+        assert entry["thread_id"] in ("Thread-1 (worker)", "Thread-2 (worker)")
     fresh = by_uid["source.proj.raw.fresh"]
     assert 540 < fresh["max_loaded_at_time_ago_in_s"] < 3600
     assert fresh["criteria"] == {

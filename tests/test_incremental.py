@@ -182,6 +182,31 @@ def test_full_refresh_config_wins_over_the_flag(make_project: Any) -> None:
     assert _result(project, "plain")["adapter_response"] == {"_message": "OK"}
 
 
+def test_compile_renders_is_incremental_as_run_does(make_project: Any) -> None:
+    """``config(full_refresh=...)`` beats ``--full-refresh`` in compile too (dbt's is_incremental())."""
+    model = """\
+        {{ config(materialized='incremental', full_refresh=FLAG) }}
+        select 1 as id
+        {% if is_incremental() %} where 'incremental branch' is not null {% endif %}
+    """
+    project = make_project(
+        {
+            "models/never.sql": model.replace("FLAG", "false"),
+            "models/always.sql": model.replace("FLAG", "true"),
+            "models/plain.sql": model.replace(", full_refresh=FLAG", ""),
+        }
+    )
+    project.ok("run")
+
+    def incremental_models(*flags: str) -> set[str]:
+        project.ok("compile", *flags)
+        compiled = project.target / "compiled" / "proj" / "models"
+        return {p.stem for p in compiled.glob("*.sql") if "incremental branch" in p.read_text(encoding="utf-8")}
+
+    assert incremental_models() == {"never", "plain"}
+    assert incremental_models("--full-refresh") == {"never"}
+
+
 def test_cancel_during_an_incremental_build_leaves_the_table_unchanged(tmp_path: Path) -> None:
     ws = project_workspace(
         tmp_path,

@@ -81,9 +81,9 @@ def test_run_results(built: tuple[Project, Any], request: pytest.FixtureRequest)
         assert "{{" not in r["compiled_code"] and "{%" not in r["compiled_code"]
     assert data["elapsed_time"] > 0
     if "threads1" in request.node.callspec.id:
-        assert {r["thread_id"] for r in results} == {"Thread-1"}
+        assert {r["thread_id"] for r in results} == {"Thread-1 (worker)"}
     else:
-        assert {r["thread_id"] for r in results} <= {"Thread-1", "Thread-2"}
+        assert {r["thread_id"] for r in results} <= {"Thread-1 (worker)", "Thread-2 (worker)"}
 
 
 def test_manifest(built: tuple[Project, Any]) -> None:

@@ -6,7 +6,9 @@ their statements are under way, the signal arrives. Expected (issue 3, semantics
 exit 130 (SIGINT) / 143 (SIGTERM) within 2 s; run_results.json lists all 6 nodes with a
 valid outcome: stg_orders and model_alpha built by this run, both betas cancelled (their
 tables keep the previous invocation_id), both gammas skipped "not started: <trigger>"; no
-temporary relation is left.
+temporary relation is left; ``retry`` then builds exactly the four stopped nodes. That body
+(stop_helpers.signal_while_betas_run) runs on PostgreSQL and Spark too; the other tests here
+are DuckDB's alone.
 """
 
 from __future__ import annotations
@@ -21,28 +23,24 @@ import pytest
 
 from stop_helpers import (
     ARTICLE_UIDS,
+    BETA_STARTS,
     SIGINT_TEXT,
-    SIGTERM_TEXT,
+    SIGNALS,
+    SLOW_BETAS,
     STATUSES,
     LineReader,
-    Workspace,
     article_from,
     article_states,
     article_template,
+    assert_betas_stopped_early,
     by_uid,
-    cancelled,
-    check_article_run,
     expected_state,
-    not_started,
-    ok,
     project_workspace,
-    timing,
+    signal_while_betas_run,
+    start_slow_betas,
+    stop_process,
+    wait_exit,
 )
-
-SLOW_BETAS = "{durations: {model_beta_a: 3, model_beta_b: 3}}"
-BETA_STARTS = ("START sql table model main.model_beta_a", "START sql table model main.model_beta_b")
-#: after both START lines: time for compile + the first statements, so both queries run
-SETTLE = 0.4
 
 
 @pytest.fixture(scope="module")
@@ -50,85 +48,17 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     return article_template("built", tmp_path_factory.mktemp("article-templates"))
 
 
-def start_run(ws: Workspace, tmp_path: Path):
-    proc = ws.popen("run", "--threads", "2", "--vars", SLOW_BETAS, stderr_path=tmp_path / "stderr.txt")
-    reader = LineReader(proc.stdout)
-    if not reader.wait_for(BETA_STARTS, timeout=60):
-        proc.kill()
-        proc.wait()
-        pytest.fail("both betas never started:\n" + reader.rest() + (tmp_path / "stderr.txt").read_text())
-    time.sleep(SETTLE)
-    return proc, reader
-
-
-def wait_exit(proc, sent_at: float, tmp_path: Path, reader: LineReader) -> tuple[int, float]:
-    try:
-        code = proc.wait(timeout=15)
-    except Exception:
-        proc.kill()
-        proc.wait()
-        pytest.fail(
-            "dagwright did not exit within 15 s of the signal\n"
-            + reader.rest()
-            + "\n--- stderr\n"
-            + (tmp_path / "stderr.txt").read_text()
-        )
-    return code, time.monotonic() - sent_at
-
-
-@pytest.mark.parametrize(
-    ("sig", "code", "trigger"),
-    [
-        pytest.param(signal.SIGINT, 130, SIGINT_TEXT, id="SIGINT"),
-        pytest.param(signal.SIGTERM, 143, SIGTERM_TEXT, id="SIGTERM"),
-    ],
-)
+@pytest.mark.parametrize(("sig", "code", "trigger"), SIGNALS)
 def test_signal_while_betas_run(tmp_path: Path, built, sig: int, code: int, trigger: str) -> None:
     ws = article_from(tmp_path, built)
-    proc, reader = start_run(ws, tmp_path)
-    sent = time.monotonic()
-    proc.send_signal(sig)
-    exit_code, took = wait_exit(proc, sent, tmp_path, reader)
-    stdout = reader.rest()
-    assert exit_code == code, f"exit {exit_code}\n{stdout}\n{(tmp_path / 'stderr.txt').read_text()}"
-    assert took < 2.0, f"exited {took:.2f}s after the signal"
-
-    expected = {
-        "stg_orders": ok(),
-        "model_alpha": ok(),
-        "model_beta_a": cancelled(trigger),
-        "model_beta_b": cancelled(trigger),
-        "model_gamma_a": not_started(trigger),
-        "model_gamma_b": not_started(trigger),
-    }
-    rr = check_article_run(ws, stdout, expected, built.invocation_id)
-    stop = rr["metadata"].get("stop")
-    assert stop and stop["trigger"] == trigger, stop
-    # the betas were stopped well before their ~3 s of work
-    results = by_uid(rr)
-    for name in ("model_beta_a", "model_beta_b"):
-        start, end = timing(results[ARTICLE_UIDS[name]], "execute")
-        assert (end - start).total_seconds() < 2.5, results[ARTICLE_UIDS[name]]
-
-    # retry picks up exactly the four nodes the signal stopped (without the slow durations)
-    interrupted = rr["metadata"]["invocation_id"]
-    again = ws.run("retry", "--vars", "{}")
-    assert again.code == 0, str(again)
-    retry_rr = ws.run_results()
-    rest = ("model_beta_a", "model_beta_b", "model_gamma_a", "model_gamma_b")
-    assert set(by_uid(retry_rr)) == {ARTICLE_UIDS[n] for n in rest}
-    states = article_states(ws, retry_rr["metadata"]["invocation_id"], interrupted)
-    assert states == {
-        "stg_orders": "previous version",
-        "model_alpha": "previous version",
-        **dict.fromkeys(rest, "built by this run"),
-    }, states
+    rr = signal_while_betas_run(ws, tmp_path, built.invocation_id, sig, code, trigger)
+    assert_betas_stopped_early(rr)
 
 
 def test_two_sigints_in_quick_succession(tmp_path: Path, built) -> None:
     """The second Ctrl-C exits at once and still leaves a complete, valid run_results.json."""
     ws = article_from(tmp_path, built)
-    proc, reader = start_run(ws, tmp_path)
+    proc, reader = start_slow_betas(ws, tmp_path)
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
     # 5 ms: the second lands while the first stop is being carried out (that takes ~20 ms on
@@ -192,7 +122,7 @@ def test_second_sigint_while_run_results_is_written(tmp_path: Path, built) -> No
     try:
         if not reader.wait_for(BETA_STARTS, timeout=60):
             pytest.fail("precondition: the betas never started\n" + reader.rest(1))
-        time.sleep(SETTLE)
+        ws.wait_statements_running(2, timeout=10)
         proc.send_signal(signal.SIGINT)
         if not reader.wait_for(["HARNESS: writing run_results.json"], timeout=10):
             pytest.fail("precondition: the first SIGINT did not lead to writing run_results.json\n" + reader.rest(1))
@@ -211,9 +141,7 @@ def test_second_sigint_while_run_results_is_written(tmp_path: Path, built) -> No
         assert set(by_uid(rr)) == set(ARTICLE_UIDS.values())
         assert {r["status"] for r in rr["results"]} <= set(STATUSES)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 # A project whose parse takes a while: model b renders a long Jinja loop when `slow` is
@@ -255,9 +183,7 @@ def test_signal_during_parse(tmp_path: Path, sig: int, code: int) -> None:
         proc.send_signal(sig)
         exit_code = proc.wait(timeout=10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
     stdout = reader.rest()
     if "Concurrency:" in stdout:
         pytest.fail("precondition: the signal arrived after the parse")

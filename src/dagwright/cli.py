@@ -7,6 +7,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -289,6 +290,20 @@ def ls_cmd(**kwargs: Any) -> None:
 
 
 main.add_command(ls_cmd, "list")
+
+
+@main.command("deps")
+@_common
+@click.option("--upgrade", is_flag=True, default=False, help="Ignore package-lock.yml: resolve packages.yml again.")
+def deps_cmd(**kwargs: Any) -> None:
+    """Install the packages of packages.yml into packages-install-path (default dbt_packages/)."""
+    from dagwright.tasks.deps import deps
+
+    upgrade = bool(kwargs.pop("upgrade", False))
+    flags = _flags("deps", kwargs)
+    if upgrade:
+        flags = replace(flags, extra={**flags.extra, "upgrade": True})
+    _run(lambda f: deps(f, _echo), flags)
 
 
 @main.command("clean")

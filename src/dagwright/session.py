@@ -24,8 +24,9 @@ from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.parse.cache import CACHE_FILE, ParseCache, file_digest, inputs_key
 from dagwright.parse.nodes import Macro, Manifest
-from dagwright.project.config import ProjectConfig, load_project
+from dagwright.project.config import ProjectConfig, bind_target, load_project
 from dagwright.project.files import ProjectFiles, builtin_macro_files, discover, read_bytes
+from dagwright.project.packages import InstalledPackage, installed_packages, root_flag
 from dagwright.project.profile import Target, load_target
 from dagwright.rendering import environ
 
@@ -143,8 +144,8 @@ class Session:
     def __init__(self, flags: Flags, *, need_profile: bool = True) -> None:
         self.flags = flags
         self.started = time.perf_counter()
-        self.project: ProjectConfig = load_project(flags.project_dir)
         self.cli_vars = parse_vars(flags.vars)
+        self.project: ProjectConfig = load_project(flags.project_dir, self.cli_vars)
         self.target: Target = load_target(
             self.project.profile,
             flags.target,
@@ -155,6 +156,7 @@ class Session:
             adapter_types=ADAPTER_TYPES,
         )
         check_adapter_type(self.target)
+        self.project = bind_target(self.project, self._target_values)  # dbt_project.yml may read target
         self.target_path = flags.target_path or self.project.target_path
         self.target_dir = (self.project.root / self.target_path).resolve()
         self._manifest: Manifest | None = None
@@ -181,7 +183,18 @@ class Session:
     def _macros(self) -> tuple[dict[str, Macro], MacroRegistry]:
         from dagwright.parse.loader import load_macros
 
-        return load_macros(self.project, self.files.macros, self.parse_cache.macro_infos, self._used_macro_infos)
+        return load_macros(
+            self.project,
+            self.files.macros,
+            self.parse_cache.macro_infos,
+            self._used_macro_infos,
+            packages=[(p.name, p.files.macros) for p in self.packages],
+        )
+
+    @cached_property
+    def packages(self) -> tuple[InstalledPackage, ...]:
+        """The installed packages (dbt_packages/*), each a project of its own."""
+        return installed_packages(self.project, self.cli_vars, self._target_values)
 
     @cached_property
     def run_context(self) -> RunContext:
@@ -198,6 +211,7 @@ class Session:
             render_relation=self.render_relation,
             flags=self._flag_values,
             dispatch=tuple(self.project.dispatch),
+            package_vars={p.name: p.config.vars for p in self.packages},
             invocation_args={**self.flags.as_args_safe(), **dict(self.flags.extra)},
             invocation_id=self.invocation_id,
             run_started_at=self.run_started_at,
@@ -285,6 +299,8 @@ class Session:
             macros=self._macros,
             contents=contents,
             file_parts=(self.parse_cache.static_parts, used_parts),
+            packages=self.packages,
+            ref_package_first=bool(root_flag(self.project, "require_ref_searches_node_package_before_root")),
         )
         self._loader = loader
         flags = self._flag_values
@@ -298,24 +314,30 @@ class Session:
         """The parse cache's key for this project as it is now; the files read are kept in ``contents``."""
         from dagwright.parse.docs import docs_files
 
-        files = self.files
-        groups = (
-            files.models,
-            files.seeds,
-            files.macros,
-            files.properties,
-            files.singular_tests,
-            files.snapshots,
-            docs_files(self.project),
-            builtin_macro_files(),
-        )
         pairs = []
-        for group in groups:
-            for file in group:
-                data = read_bytes(file.path)
-                contents[file.path] = data
-                pairs.append((str(file.path), file_digest(data)))
-        pairs.append((str(self.project.path), file_digest(read_bytes(self.project.path))))
+
+        def add(path: Path) -> None:
+            data = read_bytes(path)
+            contents[path] = data
+            pairs.append((str(path), file_digest(data)))
+
+        # the root project, then each installed package: the same kinds of files
+        projects = [(self.project, self.files), *((p.config, p.files) for p in self.packages)]
+        for config, files in projects:
+            for group in (
+                files.models,
+                files.seeds,
+                files.macros,
+                files.properties,
+                files.singular_tests,
+                files.snapshots,
+                docs_files(config),
+            ):
+                for file in group:
+                    add(file.path)
+            add(config.path)
+        for file in builtin_macro_files():
+            add(file.path)
         settings = {
             "target": self._target_values,
             "cli_vars": self.cli_vars,

@@ -5,6 +5,7 @@ A case is a folder under ``tests/compat/projects/<case>/``: a small dbt project,
 ``compat.yml`` beside ``dbt_project.yml``::
 
     project: ../../../../examples/article   # optional: run this folder instead (relative to compat.yml)
+    include: [batched_source_rows]          # optional: folders of projects/_shared/ laid under the project
     commands:                               # default [[seed], [run]]
       - [seed]
       - [run, --vars, "{n: 2}"]             # --vars is YAML, merged over `vars` below
@@ -16,6 +17,11 @@ A case is a folder under ``tests/compat/projects/<case>/``: a small dbt project,
     xfail:                                  # a known dagwright difference (strict xfail)
       reason: what differs, precisely
       match: regex the difference report must match (optional)
+
+Files that several cases share live once under ``projects/_shared/<name>/`` (same relative
+paths as in a project) and are copied into each case that names them in ``include:``, before
+the case's own files. The PostgreSQL and Spark harnesses lay an engine's overlay folder
+over the copy the same way (``with_overlay``).
 
 After every command the two databases are compared (see ``compare_steps``): the same relations
 (schema, name, table or view) in the non-system schemas, the same column names in order with the
@@ -40,9 +46,9 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +58,7 @@ import yaml
 
 COMPAT_DIR = Path(__file__).resolve().parent
 PROJECTS_DIR = COMPAT_DIR / "projects"
+ARTICLE_DIR = (COMPAT_DIR / ".." / ".." / "examples" / "article").resolve()
 BIN_DIR = Path(sys.executable).parent
 REQUIRED_ENV = "DAGWRIGHT_COMPAT_REQUIRED"
 JOBS_ENV = "DAGWRIGHT_COMPAT_JOBS"
@@ -63,8 +70,22 @@ COMMAND_TIMEOUT = 180  # seconds, per command
 ALWAYS_VOLATILE = frozenset({"invocation_id"})
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 COPY_IGNORE = shutil.ignore_patterns(
-    "target", "logs", "dbt_packages", "compat.yml", "*.duckdb", "*.duckdb.wal", "__pycache__", ".user.yml"
+    "target",
+    "logs",
+    "dbt_packages",
+    "compat.yml",
+    "README.md",
+    "*.duckdb",
+    "*.duckdb.wal",
+    "*.wal",
+    "__pycache__",
+    ".user.yml",
 )
+#: the folder, beside the cases (or an engine's overlays), of the files they share
+SHARED_DIR = "_shared"
+CASE_KEYS = frozenset({"project", "include", "commands", "vars", "env", "volatile", "xfail"})
+#: what an engine's overlay compat.yml may set: its own shared files, and commands where its dbt exits otherwise
+OVERLAY_KEYS = frozenset({"include", "commands"})
 DEFAULT_COMMANDS = (("seed",), ("run",))
 MAX_DIFF_LINES = 60  # per relation
 TOOLS = ("dbt", "dagwright")
@@ -93,6 +114,13 @@ class Case:
     volatile: frozenset[str] = frozenset()
     xfail_reason: str | None = None
     xfail_match: str | None = None
+    includes: tuple[Path, ...] = ()  # shared folders copied before the project
+    overlays: tuple[Path, ...] = ()  # folders laid over the project copy, in order (an engine's overlay)
+
+    @property
+    def layers(self) -> tuple[Path, ...]:
+        """The folders that make up the case's project, copied in this order."""
+        return (*self.includes, self.project, *self.overlays)
 
     def param(self) -> Any:
         marks = []
@@ -118,31 +146,55 @@ class Case:
         return args
 
 
-def load_case(folder: Path) -> Case:
+def read_spec(folder: Path, allowed: frozenset[str]) -> dict[str, Any]:
+    """``folder/compat.yml`` (empty if there is none), with only ``allowed`` keys."""
     spec_file = folder / "compat.yml"
     spec = (yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}) if spec_file.exists() else {}
-    unknown = set(spec) - {"project", "commands", "vars", "env", "volatile", "xfail"}
+    unknown = set(spec) - allowed
     if unknown:
         raise ValueError(f"{spec_file}: unknown keys {sorted(unknown)}")
+    return spec
+
+
+def shared_folders(folder: Path, names: list[str] | None) -> tuple[Path, ...]:
+    """The ``include:`` names of ``folder/compat.yml`` as folders of ``_shared/`` beside ``folder``."""
+    found = []
+    for name in names or ():
+        shared = folder.parent / SHARED_DIR / str(name)
+        if not shared.is_dir():
+            raise ValueError(f"{folder / 'compat.yml'}: include {name!r}: no folder {shared}")
+        found.append(shared)
+    return tuple(found)
+
+
+def parse_commands(commands: list[Any]) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]:
+    """compat.yml's ``commands``: the argument tuples and dbt's expected exit code of each."""
+    args, exits = [], []
+    for cmd in commands:
+        if isinstance(cmd, dict):
+            args.append(tuple(str(a) for a in cmd["args"]))
+            exits.append(int(cmd.get("exit", 0)))
+        else:
+            args.append(tuple(str(a) for a in cmd))
+            exits.append(0)
+    return tuple(args), tuple(exits)
+
+
+def load_case(folder: Path) -> Case:
+    spec = read_spec(folder, CASE_KEYS)
     project = (folder / spec["project"]).resolve() if spec.get("project") else folder
     if not (project / "dbt_project.yml").is_file():
         raise ValueError(f"case {folder.name}: no dbt_project.yml in {project}")
     xfail = spec.get("xfail")
     if isinstance(xfail, str):
         xfail = {"reason": xfail}
-    commands, exits = [], []
-    for cmd in spec.get("commands") or DEFAULT_COMMANDS:
-        if isinstance(cmd, dict):
-            commands.append(tuple(str(a) for a in cmd["args"]))
-            exits.append(int(cmd.get("exit", 0)))
-        else:
-            commands.append(tuple(str(a) for a in cmd))
-            exits.append(0)
+    commands, exits = parse_commands(spec.get("commands") or DEFAULT_COMMANDS)
     return Case(
         name=folder.name,
         project=project,
-        commands=tuple(commands),
-        oracle_exits=tuple(exits),
+        includes=shared_folders(folder, spec.get("include")),
+        commands=commands,
+        oracle_exits=exits,
         vars=dict(spec.get("vars") or {}),
         env={str(k): str(v) for k, v in (spec.get("env") or {}).items()},
         volatile=frozenset(str(c).lower() for c in spec.get("volatile") or ()),
@@ -153,6 +205,48 @@ def load_case(folder: Path) -> Case:
 
 def load_cases() -> list[Case]:
     return [load_case(d) for d in sorted(PROJECTS_DIR.iterdir()) if d.is_dir() and not d.name.startswith((".", "_"))]
+
+
+def with_overlay(case: Case, overlays_dir: Path) -> Case:
+    """The case with ``overlays_dir/<case>/`` laid over its project copy (an engine's spelling
+    of the case's SQL), after the overlay's own ``include:`` folders of ``overlays_dir/_shared/``;
+    the overlay's compat.yml may also replace ``commands`` (where that engine's dbt exits
+    otherwise)."""
+    folder = overlays_dir / case.name
+    if not folder.is_dir():
+        return case
+    spec = read_spec(folder, OVERLAY_KEYS)
+    case = replace(case, overlays=(*case.overlays, *shared_folders(folder, spec.get("include")), folder))
+    if spec.get("commands"):
+        commands, exits = parse_commands(spec["commands"])
+        case = replace(case, commands=commands, oracle_exits=exits)
+    return case
+
+
+def engine_case(name: str, overlays_dir: Path, article_overlay: Path) -> Case:
+    """tests/compat's case ``name`` as another engine runs it: with the engine's overlay (the
+    article's overlay where the case runs examples/article) and without DuckDB's xfail."""
+    case = with_overlay(load_case(PROJECTS_DIR / name), overlays_dir)
+    if case.project.resolve() == ARTICLE_DIR:
+        case = replace(case, overlays=(*case.overlays, article_overlay))
+    return replace(case, xfail_reason=None, xfail_match=None)
+
+
+def cases_from_env(env_var: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The case names of ``$env_var`` (comma-separated), else ``default``."""
+    return tuple(c.strip() for c in os.environ.get(env_var, "").split(",") if c.strip()) or default
+
+
+def engine_case_params(names: tuple[str, ...], known: Mapping[str, tuple[str, str]]) -> list[Any]:
+    """One pytest param per case name; a case in ``known`` (reason, regex) is a strict xfail
+    that only a CompatMismatch satisfies."""
+    out = []
+    for name in names:
+        marks = []
+        if name in known:
+            marks.append(pytest.mark.xfail(strict=True, raises=CompatMismatch, reason=known[name][0]))
+        out.append(pytest.param(name, id=name, marks=marks))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,6 +342,38 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def double_quoted(identifier: str) -> str:
+    """An identifier quoted as DuckDB and PostgreSQL quote one."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def read_relation(
+    case: Case,
+    schema: str,
+    name: str,
+    kind: str,
+    columns: list[tuple[str, str]],
+    *,
+    source: str,
+    query: Callable[[str], list[tuple]],
+    quote: Callable[[str], str] = double_quoted,
+    value: Callable[[Any], Any] = lambda v: v,
+) -> Relation:
+    """A relation as the comparison sees it: the rows of its compared columns, sorted, each
+    value through ``value`` and made comparable. ``query(sql)`` runs a select from ``source``
+    (the relation's quoted name) on the engine; if that fails, the error's first line stands
+    for the rows."""
+    compared = [c for c, _ in columns if not case.is_volatile(schema, name, c)]
+    listed = ", ".join(quote(c) for c in compared) or "null as no_compared_column"
+    rows: list[tuple] | str
+    try:
+        fetched = query(f"select {listed} from {source}")
+        rows = _sorted_rows([tuple(_canon(value(v)) for v in row) for row in fetched])
+    except Exception as exc:  # any engine's driver error: the report shows it
+        rows = f"<select failed: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}>"
+    return Relation(schema, name, kind, columns, rows, compared)
+
+
 def snapshot_database(path: Path, case: Case) -> dict[tuple[str, str], Relation]:
     """Every relation of the database file's own catalog outside the system schemas."""
     if not path.exists():
@@ -270,19 +396,10 @@ def snapshot_database(path: Path, case: Case) -> dict[tuple[str, str], Relation]
                     [schema, name],
                 ).fetchall()
             ]
-            compared = [c for c, _ in columns if not case.is_volatile(schema, name, c)]
-            rows: list[tuple] | str
-            if compared:
-                select = ", ".join('"' + c.replace('"', '""') + '"' for c in compared)
-            else:
-                select = "null as no_compared_column"
-            quoted = '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
-            try:
-                fetched = con.execute(f"select {select} from {quoted}").fetchall()
-                rows = _sorted_rows([tuple(_canon(v) for v in row) for row in fetched])
-            except duckdb.Error as exc:
-                rows = f"<select failed: {type(exc).__name__}: {exc}>"
-            relations[(schema, name)] = Relation(schema, name, kind, columns, rows, compared)
+            quoted = f"{double_quoted(schema)}.{double_quoted(name)}"
+            relations[(schema, name)] = read_relation(
+                case, schema, name, kind, columns, source=quoted, query=lambda sql: con.execute(sql).fetchall()
+            )
     finally:
         con.close()
     return relations
@@ -336,10 +453,12 @@ class Workspace:
         return self.root / "home"
 
 
-def copy_project(source: Path, destination: Path) -> Path:
-    """Copy a dbt project, leaving out build outputs (target/, logs/, *.duckdb) and compat.yml."""
-    shutil.copytree(source, destination, ignore=COPY_IGNORE)
-    return destination
+def copy_project(case: Case, destination: Path) -> str:
+    """Copy the case's project (its layers, in order), leaving out build outputs (target/,
+    logs/, *.duckdb), compat.yml and READMEs; the name of the profile it asks for."""
+    for layer in case.layers:
+        shutil.copytree(layer, destination, ignore=COPY_IGNORE, dirs_exist_ok=True)
+    return str(yaml.safe_load((destination / "dbt_project.yml").read_text(encoding="utf-8"))["profile"])
 
 
 def write_profiles(profiles_dir: Path, profile: str, database: Path) -> Path:
@@ -358,19 +477,31 @@ def write_profiles(profiles_dir: Path, profile: str, database: Path) -> Path:
     return path
 
 
-def prepare_workspace(case: Case, tool: str, root: Path) -> Workspace:
+def prepare_workspace(
+    case: Case, tool: str, root: Path, profiles_text: Callable[[str], str] | None = None
+) -> Workspace:
+    """The case's project copied to ``root/project``, a profiles.yml and an empty HOME beside it.
+    ``profiles_text(profile name)``: another engine's profiles.yml (default: DuckDB in ``root``)."""
     ws = Workspace(tool, root)
-    copy_project(case.project, ws.project)
-    project_yml = yaml.safe_load((ws.project / "dbt_project.yml").read_text(encoding="utf-8"))
-    write_profiles(ws.profiles_dir, project_yml["profile"], ws.database)
+    profile = copy_project(case, ws.project)
+    if profiles_text is None:
+        write_profiles(ws.profiles_dir, profile, ws.database)
+    else:
+        ws.profiles_dir.mkdir(parents=True, exist_ok=True)
+        (ws.profiles_dir / "profiles.yml").write_text(profiles_text(profile), encoding="utf-8")
     ws.home.mkdir(parents=True, exist_ok=True)
     return ws
 
 
-def tool_env(case: Case, ws: Workspace) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "DAGWRIGHT_"))}
+def tool_env(
+    case: Case, home: Path, *, drop: tuple[str, ...] = (), extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a tool's commands: this one without dbt's and dagwright's settings (nor
+    variables starting with ``drop``), a HOME of its own, no colours or telemetry, then ``extra``
+    and the case's ``env``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "DAGWRIGHT_", *drop))}
     env.update(
-        HOME=str(ws.home),
+        HOME=str(home),
         TZ="UTC",
         NO_COLOR="1",
         DO_NOT_TRACK="1",
@@ -378,6 +509,7 @@ def tool_env(case: Case, ws: Workspace) -> dict[str, str]:
         DBT_USE_COLORS="false",
         DBT_VERSION_CHECK="false",
     )
+    env.update(extra or {})
     env.update(case.env)
     return env
 
@@ -393,26 +525,27 @@ def read_statuses(project: Path) -> dict[str, str] | None:
         return {"<run_results.json>": f"unreadable: {exc}"}
 
 
-def run_steps(case: Case, tools: Tools, ws: Workspace) -> list[Step]:
-    """Run the case's commands in order with one tool; snapshot the database after each."""
-    env = tool_env(case, ws)
+def run_commands(
+    case: Case,
+    ws: Workspace,
+    executable: str,
+    env: Mapping[str, str],
+    snapshot: Callable[[], dict[tuple[str, str], Relation]],
+    *,
+    stderr_tail: int | None = None,
+) -> list[Step]:
+    """Run the case's commands in order with one tool in its workspace; ``snapshot()`` reads
+    its warehouse after each. ``stderr_tail``: keep only that many characters of stderr."""
+    project, profiles_dir = ws.project, ws.profiles_dir
     steps = []
     for command in case.commands:
         argv = case.argv(command)
-        full = [
-            tools.executable(ws.tool),
-            argv[0],
-            "--project-dir",
-            str(ws.project),
-            "--profiles-dir",
-            str(ws.profiles_dir),
-            *argv[1:],
-        ]
-        (ws.project / "target" / "run_results.json").unlink(missing_ok=True)
+        full = [executable, argv[0], "--project-dir", str(project), "--profiles-dir", str(profiles_dir), *argv[1:]]
+        (project / "target" / "run_results.json").unlink(missing_ok=True)
         start = time.monotonic()
         try:
             proc = subprocess.run(
-                full, cwd=ws.project, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False
+                full, cwd=project, env=dict(env), capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False
             )
             returncode, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
         except subprocess.TimeoutExpired as exc:
@@ -426,13 +559,19 @@ def run_steps(case: Case, tools: Tools, ws: Workspace) -> list[Step]:
                 argv=argv,
                 returncode=returncode,
                 stdout=stdout,
-                stderr=stderr,
+                stderr=stderr if stderr_tail is None else stderr[-stderr_tail:],
                 seconds=seconds,
-                statuses=read_statuses(ws.project),
-                relations=snapshot_database(ws.database, case),
+                statuses=read_statuses(project),
+                relations=snapshot(),
             )
         )
     return steps
+
+
+def run_steps(case: Case, tools: Tools, ws: Workspace) -> list[Step]:
+    """Run the case's commands in order with one tool; snapshot the database after each."""
+    env = tool_env(case, ws.home)
+    return run_commands(case, ws, tools.executable(ws.tool), env, lambda: snapshot_database(ws.database, case))
 
 
 @dataclass
@@ -613,22 +752,25 @@ def assert_same_results(run: CaseRun) -> None:
         raise CompatMismatch("\n".join([header, *report]))
 
 
+def check_case_run(run: CaseRun, known: str | None) -> None:
+    """Print each step's time with both tools, then raise CompatMismatch with a readable report
+    if dagwright differs from dbt. With ``known`` (the regex of a known difference), a report
+    that does not match it is raised as a plain AssertionError, so an xfail only covers the
+    difference it names."""
+    for dbt_step, dagwright_step in zip(run.dbt, run.dagwright):
+        print(f"{dbt_step.command}: {dbt_step.seconds:.1f} s; dagwright: {dagwright_step.seconds:.1f} s")
+    try:
+        assert_same_results(run)
+    except CompatMismatch as exc:
+        if known and not re.search(known, str(exc)):
+            raise AssertionError(f"difference other than the expected one ({known!r}):\n{exc}") from None
+        raise
+
+
 @pytest.fixture
-def compat_compare() -> Any:
-    """``compat_compare(run)``: raise CompatMismatch with a readable report if dagwright differs
-    from dbt. For a case with ``xfail.match``, a difference report that does not match the regex
-    is raised as a plain AssertionError, so the xfail only covers the difference it names."""
-
-    def compare(run: CaseRun) -> None:
-        try:
-            assert_same_results(run)
-        except CompatMismatch as exc:
-            pattern = run.case.xfail_match
-            if pattern and not re.search(pattern, str(exc)):
-                raise AssertionError(f"difference other than the expected one ({pattern!r}):\n{exc}") from None
-            raise
-
-    return compare
+def compat_compare() -> Callable[[CaseRun], None]:
+    """``compat_compare(run)``: ``check_case_run`` with the case's ``xfail.match``."""
+    return lambda run: check_case_run(run, run.case.xfail_match)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -9,7 +9,4 @@ import pytest
 
 @pytest.mark.compat
 def test_builds_the_same_as_dbt(compat_case, compat_runner, compat_compare) -> None:
-    run = compat_runner(compat_case)
-    for dbt_step, dagwright_step in zip(run.dbt, run.dagwright):
-        print(f"{dbt_step.command}: {dbt_step.seconds:.1f} s; dagwright: {dagwright_step.seconds:.1f} s")
-    compat_compare(run)
+    compat_compare(compat_runner(compat_case))

@@ -30,7 +30,7 @@ OUTCOME = re.compile(r"\d+ of \d+ (PASS|WARN|ERROR STALE|ERROR) freshness of (\S
 def _run_tool(tools: Tools, tool: str, root: Path) -> dict[str, Any]:
     case = load_case(CASE)
     ws = prepare_workspace(case, tool, root)
-    env = tool_env(case, ws)
+    env = tool_env(case, ws.home)
     exe = tools.executable(tool)
     where = ["--project-dir", str(ws.project), "--profiles-dir", str(ws.profiles_dir)]
 

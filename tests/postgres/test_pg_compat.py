@@ -17,39 +17,32 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 
 from compat.conftest import (
     BIN_DIR,
-    COMMAND_TIMEOUT,
-    COPY_IGNORE,
-    PROJECTS_DIR,
     REQUIRED_ENV,
     Case,
     CaseRun,
-    CompatMismatch,
     Relation,
     Step,
-    _canon,
-    _sorted_rows,
-    assert_same_results,
-    load_case,
-    read_statuses,
+    cases_from_env,
+    check_case_run,
+    double_quoted,
+    engine_case,
+    engine_case_params,
+    prepare_workspace,
+    read_relation,
+    run_commands,
     tool_env,
 )
-from stop_helpers import ARTICLE
 
-from .conftest import ROLE, connect, copy_article_pg, new_db_name, profiles_text
+from .conftest import ARTICLE_OVERLAY, ROLE, connect, new_db_name, profiles_text
 
 pytestmark = pytest.mark.postgres
 
@@ -60,30 +53,33 @@ JOBS = max(1, int(os.environ.get("DAGWRIGHT_PG_COMPAT_JOBS", "") or 2))
 
 #: tests/compat cases that run on PostgreSQL as they are (or as the article overlay)
 #: (DAGWRIGHT_PG_COMPAT_CASES=a,b,c picks others, e.g. to try a new case on PostgreSQL)
-PG_CASES = tuple(c for c in os.environ.get("DAGWRIGHT_PG_COMPAT_CASES", "").split(",") if c.strip()) or (
+PG_CASES = cases_from_env(
+    "DAGWRIGHT_PG_COMPAT_CASES",
     # ordered longest first, so that two at a time finish close together
-    "snapshot_timestamp",
-    "incremental_more",
-    "snapshot_check",
-    "article_failures",
-    "schemas_aliases",
-    "realistic",
-    "article",
-    "article_build",
-    "ephemeral",
-    "incremental_merge",
-    "incremental_schema_change",
-    "model_hooks",
-    "data_tests",
-    "seeds_types",
-    "seeds_errors",
-    "run_hooks",
+    (
+        "snapshot_timestamp",
+        "incremental_more",
+        "snapshot_check",
+        "article_failures",
+        "schemas_aliases",
+        "realistic",
+        "article",
+        "article_build",
+        "ephemeral",
+        "incremental_merge",
+        "incremental_schema_change",
+        "model_hooks",
+        "data_tests",
+        "seeds_types",
+        "seeds_errors",
+        "run_hooks",
+    ),
 )
 # Also pass on PostgreSQL (about 10-20 s each, left out for CI time; run them with
 # DAGWRIGHT_PG_COMPAT_CASES): incremental_basic, incremental_append_strategy,
-# incremental_schema_types, snapshot_yaml, sources, views_and_tables, jinja_basics, docs_blocks.
-# Not run on PostgreSQL: dispatch_macros, jinja_extras and run_operation are written in
-# DuckDB's SQL throughout; statement_results differs (see PG_XFAIL).
+# incremental_schema_types, snapshot_yaml, sources, views_and_tables, jinja_basics, docs_blocks,
+# statement_results. Not run on PostgreSQL: dispatch_macros, jinja_extras and run_operation are
+# written in DuckDB's SQL throughout.
 
 #: known differences on PostgreSQL: case -> (reason, regex the difference report must match)
 PG_XFAIL = {
@@ -99,13 +95,6 @@ PG_XFAIL = {
         "autocommit one by one, so the failing model `fragile` leaves 'project pre fragile' and 'inside "
         "pre fragile' in hook_log; dagwright keeps them in the model's transaction and rolls them back",
         r"main\.hook_log: rows differ(.|\n)*-\('inside pre fragile'\)",
-    ),
-    # not in PG_CASES (run it with DAGWRIGHT_PG_COMPAT_CASES=statement_results)
-    "statement_results": (
-        "adapter.get_columns_in_relation(...) of a text column: dbt-postgres' PostgresColumn.data_type "
-        "keeps 'text', dagwright's api.Column (rendering/adapter_facade.py) says 'character varying(256)' "
-        "as dbt-duckdb's does",
-        r"main\.introspection: rows differ(.|\n)*values differ in: column_types\n",
     ),
 }
 
@@ -149,83 +138,25 @@ def snapshot(server, dbname: str, case: Case) -> dict[tuple[str, str], Relation]
                 [schema, name],
             ).fetchall()
             columns = [(str(c), str(t)) for c, t in columns]
-            compared = [c for c, _ in columns if not case.is_volatile(schema, name, c)]
-            select = ", ".join('"' + c.replace('"', '""') + '"' for c in compared) or "null as no_compared_column"
-            try:
-                fetched = con.execute(f'select {select} from "{schema}"."{name}"').fetchall()
-                rows: list[tuple] | str = _sorted_rows(
-                    [tuple(_canon(_no_dbname(v, dbname)) for v in row) for row in fetched]
-                )
-            except Exception as exc:
-                rows = f"<select failed: {type(exc).__name__}: {exc}>"
-            relations[(schema, name)] = Relation(schema, name, kind, columns, rows, compared)
+            quoted = f"{double_quoted(schema)}.{double_quoted(name)}"
+            relations[(schema, name)] = read_relation(
+                case,
+                schema,
+                name,
+                kind,
+                columns,
+                source=quoted,
+                query=lambda sql: con.execute(sql).fetchall(),
+                value=lambda v: _no_dbname(v, dbname),
+            )
     return relations
 
 
 def run_tool(tool: str, executable: str, case: Case, root: Path, server) -> list[Step]:
-    project = root / "project"
-    if case.project.resolve() == ARTICLE.resolve():
-        copy_article_pg(project)
-    else:
-        shutil.copytree(case.project, project, ignore=COPY_IGNORE)
-        overlay = OVERLAYS_DIR / case.name
-        if overlay.is_dir():
-            shutil.copytree(
-                overlay, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README.md", "compat.yml")
-            )
     dbname = new_db_name(f"c_{tool}")
     server.create_database(dbname, ROLE)
-    profile = yaml.safe_load((project / "dbt_project.yml").read_text(encoding="utf-8"))["profile"]
-    profiles = root / "profiles"
-    profiles.mkdir(parents=True)
-    (profiles / "profiles.yml").write_text(profiles_text(profile, server, dbname, threads=2), encoding="utf-8")
-    home = root / "home"
-    home.mkdir()
-    env = tool_env(case, replace_home(home))
-    steps = []
-    for command in case.commands:
-        argv = case.argv(command)
-        full = [executable, argv[0], "--project-dir", str(project), "--profiles-dir", str(profiles), *argv[1:]]
-        (project / "target" / "run_results.json").unlink(missing_ok=True)
-        start = time.monotonic()
-        proc = subprocess.run(
-            full, cwd=project, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False
-        )
-        steps.append(
-            Step(
-                tool=tool,
-                argv=argv,
-                returncode=proc.returncode,
-                stdout=proc.stdout,
-                stderr=proc.stderr,
-                seconds=time.monotonic() - start,
-                statuses=read_statuses(project),
-                relations=snapshot(server, dbname, case),
-            )
-        )
-    return steps
-
-
-class replace_home:
-    def __init__(self, home: Path) -> None:
-        self.home = home
-
-
-def _params() -> list:
-    out = []
-    for name in PG_CASES:
-        marks = []
-        if name in PG_XFAIL:
-            marks.append(pytest.mark.xfail(strict=True, raises=CompatMismatch, reason=PG_XFAIL[name][0]))
-        out.append(pytest.param(name, id=name, marks=marks))
-    return out
-
-
-def load_pg_case(name: str) -> Case:
-    """The case as tests/compat defines it, or as its overlay's compat.yml redefines it for
-    PostgreSQL (where dbt-postgres exits differently: same keys, ``project:`` naming the case)."""
-    spec = OVERLAYS_DIR / name / "compat.yml"
-    return load_case(spec.parent if spec.is_file() else PROJECTS_DIR / name)
+    ws = prepare_workspace(case, tool, root, lambda profile: profiles_text(profile, server, dbname, threads=2))
+    return run_commands(case, ws, executable, tool_env(case, ws.home), lambda: snapshot(server, dbname, case))
 
 
 def run_case(case: Case, server, root: Path, dbt: str, dagwright: str) -> CaseRun:
@@ -251,7 +182,7 @@ def pg_compat_runs(
         callspec = getattr(item, "callspec", None)
         name = callspec.params.get("pg_case") if callspec is not None else None
         if isinstance(name, str) and name not in runs:
-            case = replace(load_pg_case(name), xfail_reason=None, xfail_match=None)
+            case = engine_case(name, OVERLAYS_DIR, ARTICLE_OVERLAY)
             root = tmp_path_factory.mktemp(f"pg-compat-{name}", numbered=True)
             runs[name] = executor.submit(run_case, case, pg_server, root, dbt, dagwright)
     yield runs
@@ -259,14 +190,6 @@ def pg_compat_runs(
 
 
 @pytest.mark.compat
-@pytest.mark.parametrize("pg_case", _params())
+@pytest.mark.parametrize("pg_case", engine_case_params(PG_CASES, PG_XFAIL))
 def test_builds_the_same_as_dbt_postgres(pg_compat_runs: dict[str, Future[CaseRun]], pg_case: str) -> None:
-    run = pg_compat_runs[pg_case].result()
-    for dbt_step, dw_step in zip(run.dbt, run.dagwright):
-        print(f"{dbt_step.command}: {dbt_step.seconds:.1f} s; dagwright: {dw_step.seconds:.1f} s")
-    try:
-        assert_same_results(run)
-    except CompatMismatch as exc:
-        if pg_case in PG_XFAIL and not re.search(PG_XFAIL[pg_case][1], str(exc)):
-            raise AssertionError(f"difference other than the known one:\n{exc}") from None
-        raise
+    check_case_run(pg_compat_runs[pg_case].result(), PG_XFAIL[pg_case][1] if pg_case in PG_XFAIL else None)

@@ -19,38 +19,31 @@ skipped with the reason, unless DAGWRIGHT_COMPAT_REQUIRED is set (``make test``)
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from compat.conftest import (
     BIN_DIR,
-    COMMAND_TIMEOUT,
-    COPY_IGNORE,
-    PROJECTS_DIR,
     REQUIRED_ENV,
     Case,
     CaseRun,
-    CompatMismatch,
     Relation,
     Step,
-    _canon,
-    _sorted_rows,
-    assert_same_results,
-    load_case,
-    read_statuses,
+    cases_from_env,
+    check_case_run,
+    engine_case,
+    engine_case_params,
+    prepare_workspace,
+    read_relation,
+    run_commands,
+    tool_env,
 )
-from stop_helpers import ARTICLE
 
-from .harness import SparkServer, copy_article_spark, drop_schemas
+from .harness import ARTICLE_OVERLAY, SparkServer, drop_schemas
 
 pytestmark = [pytest.mark.spark, pytest.mark.compat]
 
@@ -62,14 +55,17 @@ OVERLAYS_DIR = Path(__file__).resolve().parent / "projects" / "compat_overlays"
 
 #: tests/compat cases written in SQL that Spark understands (the article with the overlay)
 #: (DAGWRIGHT_SPARK_COMPAT_CASES=a,b,c picks others, e.g. to try a new case on Spark)
-SPARK_CASES = tuple(c for c in os.environ.get("DAGWRIGHT_SPARK_COMPAT_CASES", "").split(",") if c.strip()) or (
-    "article",
-    "article_failures",
-    "ephemeral",
-    "data_tests",
-    "incremental_append_strategy",
-    "schemas_aliases",
-    "jinja_basics",
+SPARK_CASES = cases_from_env(
+    "DAGWRIGHT_SPARK_COMPAT_CASES",
+    (
+        "article",
+        "article_failures",
+        "ephemeral",
+        "data_tests",
+        "incremental_append_strategy",
+        "schemas_aliases",
+        "jinja_basics",
+    ),
 )
 # Not in the list: seeds_types (varchar without a length: dbt-spark cannot create it either),
 # views_and_tables (two statements in one hook), sources and statement_results (DuckDB SQL),
@@ -119,16 +115,17 @@ def snapshot(server: SparkServer, prefix: str, case: Case) -> dict[tuple[str, st
                 if not str(col_name or "").strip() or str(col_name).startswith("#"):
                     break
                 columns.append((str(col_name), str(col_type)))
-            compared = [c for c, _ in columns if not case.is_volatile(shown, name, c)]
-            select = ", ".join(f"`{c}`" for c in compared) or "null as no_compared_column"
-            try:
-                fetched = server.sql(f"select {select} from `{schema}`.`{name}`")
-                rows: list[tuple] | str = _sorted_rows(
-                    [tuple(_canon(unprefix(v, prefix)) for v in row) for row in fetched]
-                )
-            except Exception as exc:
-                rows = f"<select failed: {type(exc).__name__}: {str(exc).splitlines()[0]}>"
-            relations[(shown, name)] = Relation(shown, name, kind, columns, rows, compared)
+            relations[(shown, name)] = read_relation(
+                case,
+                shown,
+                name,
+                kind,
+                columns,
+                source=f"`{schema}`.`{name}`",
+                query=server.sql,
+                quote=lambda column: f"`{column}`",
+                value=lambda v: unprefix(v, prefix),
+            )
     return relations
 
 
@@ -142,80 +139,21 @@ def profiles_text(tool: str, profile: str, server: SparkServer, schema: str) -> 
     return f"{head}{where}      schema: {schema}\n      threads: 2\n"
 
 
-def tool_env(case: Case, home: Path, server: SparkServer, tool: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "DAGWRIGHT_", "SPARK_"))}
-    env.update(
-        HOME=str(home),
-        TZ="UTC",
-        NO_COLOR="1",
-        DO_NOT_TRACK="1",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DBT_USE_COLORS="false",
-        DBT_VERSION_CHECK="false",
-        PYTHONWARNINGS="ignore",
-    )
-    if tool == "dbt":
-        env["SPARK_REMOTE"] = server.connect_url
-    env.update(case.env)
-    return env
-
-
 def run_tool(tool: str, executable: str, case: Case, root: Path, server: SparkServer, prefix: str) -> list[Step]:
-    project = root / "project"
-    if case.project.resolve() == ARTICLE.resolve():
-        copy_article_spark(project)
-    else:
-        shutil.copytree(case.project, project, ignore=COPY_IGNORE)
-        overlay = OVERLAYS_DIR / case.name
-        if overlay.is_dir():
-            shutil.copytree(overlay, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README.md"))
-    profile = yaml.safe_load((project / "dbt_project.yml").read_text(encoding="utf-8"))["profile"]
-    profiles = root / "profiles"
-    profiles.mkdir(parents=True)
-    (profiles / "profiles.yml").write_text(profiles_text(tool, profile, server, prefix), encoding="utf-8")
-    home = root / "home"
-    home.mkdir()
-    env = tool_env(case, home, server, tool)
-    steps = []
-    for command in case.commands:
-        argv = case.argv(command)
-        full = [executable, argv[0], "--project-dir", str(project), "--profiles-dir", str(profiles), *argv[1:]]
-        (project / "target" / "run_results.json").unlink(missing_ok=True)
-        start = time.monotonic()
-        proc = subprocess.run(
-            full, cwd=project, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False
-        )
-        steps.append(
-            Step(
-                tool=tool,
-                argv=argv,
-                returncode=proc.returncode,
-                stdout=proc.stdout,
-                stderr=proc.stderr[-4000:],
-                seconds=time.monotonic() - start,
-                statuses=read_statuses(project),
-                relations=snapshot(server, prefix, case),
-            )
-        )
-    return steps
+    ws = prepare_workspace(case, tool, root, lambda profile: profiles_text(tool, profile, server, prefix))
+    # dbt-spark's session method becomes a Connect client with SPARK_REMOTE
+    remote = {"SPARK_REMOTE": server.connect_url} if tool == "dbt" else {}
+    env = tool_env(case, ws.home, drop=("SPARK_",), extra={"PYTHONWARNINGS": "ignore", **remote})
+    # Spark's Java stack traces are long: the tail says what failed
+    return run_commands(case, ws, executable, env, lambda: snapshot(server, prefix, case), stderr_tail=4000)
 
 
-def _params() -> list[Any]:
-    out = []
-    for name in SPARK_CASES:
-        marks = []
-        if name in SPARK_XFAIL:
-            marks.append(pytest.mark.xfail(strict=True, raises=CompatMismatch, reason=SPARK_XFAIL[name][0]))
-        out.append(pytest.param(name, id=name, marks=marks))
-    return out
-
-
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", engine_case_params(SPARK_CASES, SPARK_XFAIL))
 def test_builds_the_same_as_dbt_spark(tmp_path: Path, spark_server: SparkServer, name: str) -> None:
     dbt = oracle()
     dagwright = shutil.which("dagwright", path=str(BIN_DIR))
     assert dagwright, f"no dagwright executable in {BIN_DIR}"
-    case = replace(load_case(PROJECTS_DIR / name), xfail_reason=None, xfail_match=None)
+    case = engine_case(name, OVERLAYS_DIR, ARTICLE_OVERLAY)
     prefixes = {"dbt": f"dbt_{name}", "dagwright": f"dw_{name}"}
     existing = [str(r[0]) for r in spark_server.sql("show schemas")]
     drop_schemas(spark_server, [s for s in existing if s.startswith(tuple(prefixes.values()))])
@@ -225,11 +163,4 @@ def test_builds_the_same_as_dbt_spark(tmp_path: Path, spark_server: SparkServer,
             for tool, exe in (("dbt", dbt), ("dagwright", dagwright))
         }
         run = CaseRun(case, futures["dbt"].result(), futures["dagwright"].result())
-    for dbt_step, dw_step in zip(run.dbt, run.dagwright):
-        print(f"{dbt_step.command}: {dbt_step.seconds:.1f} s; dagwright: {dw_step.seconds:.1f} s")
-    try:
-        assert_same_results(run)
-    except CompatMismatch as exc:
-        if name in SPARK_XFAIL and not re.search(SPARK_XFAIL[name][1], str(exc)):
-            raise AssertionError(f"difference other than the known one:\n{exc}") from None
-        raise
+    check_case_run(run, SPARK_XFAIL[name][1] if name in SPARK_XFAIL else None)

@@ -32,9 +32,12 @@ class RelationCache:
         return (self._norm(relation.database), self._norm(relation.schema), self._norm(relation.identifier))
 
     def add_schema(self, database: str | None, schema: str, relations: Iterable[tuple[str, RelationKind]]) -> None:
-        """Record a schema's complete listing."""
+        """Record a schema's complete listing (replacing what an earlier listing said)."""
         with self._lock:
-            self._schemas.add((self._norm(database), self._norm(schema)))
+            scope = (self._norm(database), self._norm(schema))
+            if scope in self._schemas:
+                self._kinds = {key: kind for key, kind in self._kinds.items() if key[:2] != scope}
+            self._schemas.add(scope)
             for identifier, kind in relations:
                 self._kinds[(self._norm(database), self._norm(schema), self._norm(identifier))] = kind
 

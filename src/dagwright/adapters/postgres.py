@@ -13,6 +13,11 @@ the backup, and dropping the backup (CASCADE) drops them. ``dependents`` capture
 definitions of the views (and materialized views) that depend on a relation before the
 swap, and ``recreate_dependents`` re-creates them, by name, in the same transaction.
 
+Which relations exist comes from the run's relation cache (``PostgresRelationCache``): the
+schemas a run builds into are listed in one catalog query at its start, not looked up three
+times per node. Before inserting, incremental models and snapshots widen the target's
+``varchar(n)`` columns (``expand_target_column_types``), as dbt-postgres does.
+
 Where dbt-postgres writes other SQL than dbt-duckdb, the materializations ask the adapter
 (optional capabilities, looked up with ``getattr``): ``merge_sql`` and ``delete_insert_sql``
 (dbt-core's default incremental SQL), ``snapshot_merge_sql`` and ``snapshot_get_time``.
@@ -20,8 +25,9 @@ Where dbt-postgres writes other SQL than dbt-duckdb, the materializations ask th
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -44,6 +50,7 @@ from dagwright.adapters.base import (
     RelationKind,
     StatementCancelled,
 )
+from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import CompilationError, ProfileError
 
@@ -113,12 +120,62 @@ def _message(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+#: the relation kinds a run sees as tables or views (dbt-postgres lists pg_tables, pg_views and
+#: pg_matviews); the same filter for the cached listing and for the look-up of one relation
+_RELKINDS = "c.relkind in ('r', 'p', 'f', 'v', 'm')"
+
+
+def _relation_kind(relkind: Any) -> RelationKind:
+    return "view" if relkind in ("v", "m") else "table"
+
+
+class PostgresRelationCache(RelationCache):
+    """``RelationCache`` keyed by schema and name only: a PostgreSQL connection sees one
+    database, and relations reach the cache both with it (a node's relation) and without it
+    (``api.Relation``, the Jinja adapter). Names are case-sensitive, as PostgreSQL compares
+    quoted identifiers, and dbt-postgres quotes them all.
+
+    ``forget`` marks one relation as unknown: its next look-up asks the server. That is what
+    a change whose outcome the run cannot see does (a dependent view that could not be
+    re-created, a relation dropped or renamed from a template)."""
+
+    def __init__(self) -> None:
+        super().__init__(case_sensitive=True)
+        self._forgotten: set[tuple[str, str, str]] = set()
+
+    def _key(self, relation: Relation) -> tuple[str, str, str]:
+        return ("", relation.schema, relation.identifier)
+
+    def add_schema(self, database: str | None, schema: str, relations: Iterable[tuple[str, RelationKind]]) -> None:
+        with self._lock:
+            self._forgotten = {key for key in self._forgotten if key[1] != schema}
+        super().add_schema(None, schema, relations)
+
+    def lookup(self, relation: Relation) -> RelationKind | object | None:
+        with self._lock:
+            if self._key(relation) in self._forgotten:
+                return UNKNOWN
+        return super().lookup(relation)
+
+    def set(self, relation: Relation, kind: RelationKind | None) -> None:
+        with self._lock:
+            self._forgotten.discard(self._key(relation))
+        super().set(relation, kind)
+
+    def forget(self, relation: Relation) -> None:
+        with self._lock:
+            self._forgotten.add(self._key(relation))
+
+
 class PostgresConnection:
     """One worker's server session."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], adapter: PostgresAdapter | None = None) -> None:
         self._conn = conn
         self._closed = False
+        #: for the adapter's hooks that templates reach through the connection (expand_target_column_types)
+        self.adapter = adapter
+        self._cache = adapter.relations if adapter is not None else None
 
     @property
     def pid(self) -> int:
@@ -181,15 +238,24 @@ class PostgresConnection:
             pass
 
     def relation_kind(self, relation: Relation) -> RelationKind | None:
+        if self._cache is not None:
+            known = self._cache.lookup(relation)
+            if known is not UNKNOWN:
+                return known  # type: ignore[return-value]
         result = self.execute(
             "select c.relkind from pg_catalog.pg_class c "
             "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
-            f"where {_schema_match(relation.schema)} and c.relname = ?",
+            f"where {_schema_match(relation.schema)} and c.relname = ? and {_RELKINDS}",
             [relation.identifier],
         )
         if not result.rows:
             return None
-        return "view" if result.rows[0][0] in ("v", "m") else "table"
+        return _relation_kind(result.rows[0][0])
+
+    def forget(self, relation: Relation) -> None:
+        """The relation may have changed in a way the run cannot follow: ask the server next time."""
+        if self._cache is not None:
+            self._cache.forget(relation)
 
     def columns(self, relation: Relation) -> list[Column]:
         result = self.execute(
@@ -303,6 +369,25 @@ class PostgresAdapter(SQLDialect):
             raise ProfileError(f"{where}: `port` must be a number from 1 to 65535", path=target.profiles_path)
         self._lock = threading.Lock()
         self._connections: list[PostgresConnection] = []
+        #: what the run's schemas hold, listed once at its start (see cache_schemas)
+        self.relations = PostgresRelationCache()
+
+    def cache_schemas(self, conn: PostgresConnection, schemas: list[tuple[str | None, str]]) -> None:
+        """List the tables and views of every schema the run builds into, in one query; the
+        materializations then look their relations up here, and record what they publish
+        (adapters.cache). The listing is made anew for each run."""
+        names = sorted({schema for _database, schema in schemas})
+        rows = conn.execute(
+            "select n.nspname, c.relname, c.relkind from pg_catalog.pg_class c "
+            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+            f"where n.nspname = any(?) and {_RELKINDS}",
+            [names],
+        ).rows
+        by_schema: dict[str, list[tuple[str, RelationKind]]] = {name: [] for name in names}
+        for schema, name, relkind in rows:
+            by_schema[str(schema)].append((str(name), _relation_kind(relkind)))
+        for schema, listing in by_schema.items():
+            self.relations.add_schema(None, schema, listing)
 
     # -- connections ---------------------------------------------------------------------------
     def _connect_kwargs(self) -> dict[str, Any]:
@@ -352,7 +437,7 @@ class PostgresAdapter(SQLDialect):
                 path=self._target.profiles_path,
                 hint=_connect_hint(reason),
             ) from None
-        conn = PostgresConnection(raw)
+        conn = PostgresConnection(raw, self)
         role = self._target.credentials.get("role")
         if role:
             try:
@@ -378,6 +463,11 @@ class PostgresAdapter(SQLDialect):
     # -- SQL text ------------------------------------------------------------------------------
     def create_schema_sql(self, relation: Relation) -> str:
         return f"create schema if not exists {_quote(relation.schema)}"
+
+    def rename_sql(self, relation: Relation, kind: RelationKind, new_identifier: str) -> str:
+        # ``if exists``: the run's cache may still list a relation that a CASCADE took with it
+        # (a view on a column that on_schema_change re-made); renaming nothing away is right then
+        return f"alter {kind} if exists {self.render(relation)} rename to {self.quote(new_identifier)}"
 
     def temp_relation(self, relation: Relation) -> Relation:
         # the session's own temporary schema (pg_temp_N): private to the worker's connection,
@@ -422,15 +512,19 @@ class PostgresAdapter(SQLDialect):
         found = conn.execute(_ANY_DEPENDENT_SQL, [target])
         if not found.rows:
             return []
-        conn.execute(f"select pg_catalog.pg_advisory_xact_lock({_DEPENDENTS_LOCK})")
-        # definitions with every name schema-qualified, read after the lock (another swap may
-        # just have re-created one of them)
-        previous = conn.execute("select pg_catalog.current_setting('search_path')").rows[0][0]
-        conn.execute("select pg_catalog.set_config('search_path', '', true)")
-        try:
-            rows = conn.execute(_DEPENDENTS_SQL, [target]).rows
-        finally:
-            conn.execute("select pg_catalog.set_config('search_path', ?, true)", [previous])
+        # definitions with every name schema-qualified (an empty search_path for the read),
+        # read after the lock (another swap may just have re-created one of them). Scripts,
+        # each answering with its last statement's rows: three round trips instead of five.
+        previous = conn.execute(
+            f"select pg_catalog.pg_advisory_xact_lock({_DEPENDENTS_LOCK});\n"
+            "select pg_catalog.current_setting('search_path')"
+        ).rows[0][0]
+        rows = conn.execute(
+            "select pg_catalog.set_config('search_path', '', true);\n"
+            + _DEPENDENTS_SQL.replace("to_regclass(?)", f"to_regclass({_literal(target)})")
+        ).rows
+        # transaction-local: a failure above rolls the whole transaction (and the setting) back
+        conn.execute(f"select pg_catalog.set_config('search_path', {_literal(str(previous))}, true)")
         return [
             DependentView(
                 schema=str(schema),
@@ -452,17 +546,72 @@ class PostgresAdapter(SQLDialect):
             name = f"{_quote(view.schema)}.{_quote(view.name)}"
             kind = "materialized view" if view.materialized else "view"
             with_options = f" with ({', '.join(view.options)})" if view.options else ""
-            conn.execute("savepoint dagwright_dependent")
+            # one script per view (a failing statement ends it, and the transaction is then
+            # taken back to the savepoint): one round trip instead of four
+            script = [
+                "savepoint dagwright_dependent",
+                f"drop {kind} if exists {name} cascade",
+                f"create {kind} {name}{with_options} as\n{view.definition}",
+            ]
+            if view.comment is not None:
+                script.append(f"comment on {kind} {name} is {_literal(view.comment)}")
             try:
-                conn.execute(f"drop {kind} if exists {name} cascade")
-                conn.execute(f"create {kind} {name}{with_options} as\n{view.definition}")
-                if view.comment is not None:
-                    conn.execute(f"comment on {kind} {name} is {_literal(view.comment)}")
+                conn.execute(";\n".join([*script, "release savepoint dagwright_dependent"]))
             except DatabaseError:
-                conn.execute("rollback to savepoint dagwright_dependent")
+                conn.execute("rollback to savepoint dagwright_dependent;\nrelease savepoint dagwright_dependent")
                 lost.append(f"{view.schema}.{view.name}")
-            conn.execute("release savepoint dagwright_dependent")
+                # gone if the transaction commits, still there if it rolls back
+                self.relations.forget(Relation(None, view.schema, view.name))
         return lost
+
+    # -- varchar widening: dbt-postgres' expand_target_column_types ------------------------------
+    def expand_target_column_types(
+        self, conn: GuardedConnection, from_relation: Relation, to_relation: Relation
+    ) -> None:
+        """Widen the string columns of ``to_relation`` that ``from_relation`` (the staged new
+        rows of an incremental model or snapshot) holds in a larger type, as dbt-postgres does
+        before it inserts: ``varchar(3)`` becomes ``varchar(10)`` (``text`` or an unsized
+        ``varchar`` in the new rows count as 256, dbt's size for them). The column is re-made
+        as dbt's ``alter_column_type`` does (added under a new name, filled, the old one
+        dropped, renamed), so it moves to the end of the table, as with dbt-postgres.
+
+        Two differences, both on the safe side: a target column without a size limit (``text``,
+        ``varchar``) is never narrowed to a sized one (dbt-postgres would turn ``text`` into
+        ``varchar(300)`` for new rows of that type, and fail on longer existing values), and
+        the views that read the target are re-created rather than dropped with the column."""
+        columns = conn.execute(
+            "select a.attrelid = to_regclass(?), a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+            "from pg_catalog.pg_attribute a "
+            "where a.attrelid in (to_regclass(?), to_regclass(?)) and a.attnum > 0 and not a.attisdropped "
+            "order by a.attnum",
+            [_regclass_name(to_relation), _regclass_name(from_relation), _regclass_name(to_relation)],
+        ).rows
+        target = {str(name): str(type_text) for is_target, name, type_text in columns if is_target}
+        widen: list[tuple[str, int]] = []
+        for is_target, name, type_text in columns:
+            if is_target or str(name) not in target:
+                continue
+            new_size = _string_size(str(type_text))
+            old_size = _string_size(target[str(name)])
+            if new_size is None or old_size is None or old_size == _UNBOUNDED:
+                continue
+            new_size = 256 if new_size == _UNBOUNDED else new_size  # dbt's size of a limitless string
+            if new_size > old_size:
+                widen.append((str(name), new_size))
+        if not widen:
+            return
+        kept = self.dependents(conn, to_relation)
+        rendered = self.render(to_relation)
+        for name, size in widen:
+            column, scratch = _quote(name), _quote(name + "__dbt_alter")
+            conn.execute(
+                f"alter table {rendered} add column {scratch} character varying({size});\n"
+                f"update {rendered} set {scratch} = {column};\n"
+                f"alter table {rendered} drop column {column} cascade;\n"
+                f"alter table {rendered} rename column {scratch} to {column}"
+            )
+        if kept:
+            self.recreate_dependents(conn, kept)
 
     # -- incremental: dbt-core's default SQL, as dbt-postgres runs it ------------------------------
     def merge_sql(
@@ -602,6 +751,31 @@ def _agate_null(value: Any) -> Any:
     if isinstance(value, str) and value.strip().lower() in ("", "null"):
         return None
     return value
+
+
+#: a string column without a size limit (``text``, ``character varying``)
+_UNBOUNDED = -1
+_STRING_TYPE = re.compile(r"(character varying|character|bpchar|text)(?:\((\d+)\))?")
+
+
+def _string_size(type_text: str) -> int | None:
+    """A string column's size as dbt's ``Column.string_size`` counts it (256 without a
+    limit), ``_UNBOUNDED`` for a target column that has none; None for other types."""
+    match = _STRING_TYPE.fullmatch(type_text.strip().lower())
+    if match is None:
+        return None
+    if match.group(2) is not None:
+        return int(match.group(2))
+    return _UNBOUNDED if match.group(1) in ("text", "character varying") else 256
+
+
+def _regclass_name(relation: Relation) -> str:
+    """The relation as ``to_regclass`` takes it (no database; a schema-less name resolves
+    through the search path, which starts with the session's temporary schema)."""
+    if not relation.schema:
+        return _quote(relation.identifier)
+    schema = "pg_temp" if relation.schema == "pg_temp" else _quote(relation.schema)
+    return f"{schema}.{_quote(relation.identifier)}"
 
 
 def _literal(text: str) -> str:

@@ -365,7 +365,8 @@ def manifest_dict(
     nodes = {}
     for uid, node in manifest.nodes.items():
         relation = render_relation(node.relation) if node.is_relational else None
-        nodes[uid] = node_dict(node, relation, compiled, str(root_path), target_path, created_at)
+        node_root = manifest.package_roots.get(node.package_name, str(root_path))
+        nodes[uid] = node_dict(node, relation, compiled, node_root, target_path, created_at)
     for operation in manifest.operations:
         nodes[operation.unique_id] = operation_dict(operation, manifest, created_at)
     disabled: dict[str, list[dict[str, Any]]] = {}

@@ -16,6 +16,7 @@ from dagwright.adapters.base import DatabaseError
 from dagwright.errors import CompilationError, DagwrightError
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.ephemeral import inject_ctes
+from dagwright.materialize.incremental import should_full_refresh
 from dagwright.parse.nodes import Manifest, Node
 from dagwright.parse.static import Expr
 from dagwright.rendering.context import (
@@ -32,6 +33,15 @@ from dagwright.rendering.context import (
     resolve_source,
 )
 from dagwright.rendering.jinja import LazyContext, compile_template, render_error, render_template
+
+
+def renders_incremental(node: Node, existing: str | None, full_refresh_flag: bool) -> bool:
+    """What ``is_incremental()`` answers while ``node`` compiles, for ``run`` and ``compile`` alike
+    (dbt's macro): an incremental model whose table exists and that is not fully refreshed, where
+    ``config(full_refresh=...)`` overrides the ``--full-refresh`` flag."""
+    if node.materialized != "incremental" or existing != "table":
+        return False
+    return not should_full_refresh(node.config, full_refresh_flag)
 
 
 @dataclass(frozen=True)
@@ -161,7 +171,7 @@ class Compiler:
                 out.append(str(ctx[part.name](*part.args, **dict(part.kwargs))))
             else:  # var, env_var
                 if base is None:
-                    base = self.run.base_values(node.name)
+                    base = self.run.base_values(node.name, node.package_name)
                 try:
                     value = base[kind](*part.args, **dict(part.kwargs))
                 except CompilationError as exc:

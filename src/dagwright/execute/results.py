@@ -33,6 +33,12 @@ OUTCOME_WORD = {
 }
 
 
+def worker_name(number: int) -> str:
+    """The name of worker ``number`` (from 1), as dbt-core's thread pool names its threads and
+    writes them in run_results.json's ``thread_id``."""
+    return f"Thread-{number} (worker)"
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 

@@ -18,7 +18,7 @@ from typing import Any
 from dagwright.adapters.base import Adapter, Connection, DatabaseError
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
-from dagwright.execute.compile import Compiler
+from dagwright.execute.compile import Compiler, renders_incremental
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Materialization, NodeJob
@@ -93,6 +93,11 @@ class NodeRunner:
             return f"test {node.name}"
         return f"{_kind_label(node)} {node.schema}.{node.alias}"
 
+    def _file_root(self, node: Node) -> Path:
+        """The folder a node's original_file_path is relative to: its package's, or the project's."""
+        package_root = self.manifest.package_roots.get(node.package_name)
+        return Path(package_root) if package_root else self.project_root
+
     def _materialization(self, node: Node, sql: str, compiled: Any, existing: str | None) -> Materialization:
         job = NodeJob(
             node=node,
@@ -106,12 +111,12 @@ class NodeRunner:
                 self.adapter,
                 job,
                 existing,
-                csv_path=self.project_root / node.original_file_path,
+                csv_path=self._file_root(node) / node.original_file_path,
                 project_name=self.manifest.project_name,
                 project_macros={m.name: m.original_file_path for m in self.manifest.macros.values()},
             )
         if node.resource_type == "seed":
-            return SeedMaterialization(self.adapter, job, self.project_root / node.original_file_path)
+            return SeedMaterialization(self.adapter, job, self._file_root(node) / node.original_file_path)
         if node.resource_type == "snapshot":
             return SnapshotMaterialization(self.adapter, job)
         kind = node.materialized
@@ -177,8 +182,7 @@ class NodeRunner:
                 if node.materialized == "incremental":
                     submitted = True
                     existing = conn.relation_kind(node.relation)
-                full = should_full_refresh(node.config, self.full_refresh)
-                incremental = node.materialized == "incremental" and existing == "table" and not full
+                incremental = renders_incremental(node, existing, self.full_refresh)
                 compiled = self.compiler.compile(node, is_incremental=lambda: incremental, connection=conn)
                 compiled_code = compiled.sql
                 write_text_if_changed(self.compiled_path(node), compiled_code)

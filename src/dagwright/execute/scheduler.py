@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from dagwright.execute.results import RunResult, Status
+from dagwright.execute.results import RunResult, Status, worker_name
 from dagwright.graph.plan import Plan
 from dagwright.guard import Stop
 
@@ -168,8 +168,8 @@ class Scheduler:
                 if self._waiting[uid] == 0:
                     self._push_ready(uid)
         for i in range(self.threads):
-            thread = threading.Thread(target=self._worker, args=(f"Thread-{i + 1}",), daemon=True)
-            thread.name = f"Thread-{i + 1}"
+            name = worker_name(i + 1)
+            thread = threading.Thread(target=self._worker, args=(name,), daemon=True, name=name)
             self._workers.append(thread)
             thread.start()
 

@@ -1,13 +1,21 @@
 {#- dagwright's built-in generic tests. A project macro of the same name replaces one.
     Each returns the rows that violate the rule; the test fails when there are any. -#}
 
+{#- The relation itself when there is no 'where' (a test may ask the adapter about it, as
+    dbt_utils' tests do), else a subquery's text. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}
         (select * from {{ relation }} where {{ where }}) dbt_subquery
     {%- else -%}
-        {{ relation }}
+        {{ return(relation) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the test keeps its failing rows: its store_failures config, else the flag. -#}
+{% macro should_store_failures() -%}
+    {%- set configured = config.get('store_failures') -%}
+    {{ return((flags.get('STORE_FAILURES') or false) if configured is none else configured) }}
 {%- endmacro %}
 
 {% test not_null(model, column_name) %}

@@ -489,6 +489,9 @@ class IncrementalMaterialization(TransactionalSwap):
         config = self.job.node.config
         staged = adapter.temp_relation(self.target.with_identifier(self.target.identifier + TMP_SUFFIX))
         conn.execute(adapter.create_temp_table_as_sql(staged, self.job.sql))
+        expand = getattr(adapter, "expand_target_column_types", None)  # PostgreSQL: widen varchar(n)
+        if expand is not None:
+            expand(conn, staged, self.target)
         on_schema_change = config.get("on_schema_change")
         if on_schema_change not in ON_SCHEMA_CHANGE:
             on_schema_change = "ignore"
@@ -567,6 +570,7 @@ class IncrementalMaterialization(TransactionalSwap):
             conn.execute(hook)
         conn.execute(self.adapter.commit_sql())
         self._in_transaction = False
+        self.published("table")  # a first build created the target in place
         # dbt-duckdb reports {"_message": "OK"} for every incremental build
         return BuildOutcome(ExecResult(), "OK")
 

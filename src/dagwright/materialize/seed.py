@@ -142,6 +142,7 @@ class SeedMaterialization(TransactionalSwap):
             conn.execute(hook)
         conn.execute(self.adapter.commit_sql())
         self._in_transaction = False
+        self.published("table")  # a first load created the table in place
         result = self._result()
         return BuildOutcome(result, result.message)
 

@@ -407,6 +407,9 @@ class SnapshotMaterialization(TransactionalSwap):
             source_cols=source_cols,
         )
         conn.execute(self.adapter.create_table_as_sql(self.temp, sql))
+        expand = getattr(self.adapter, "expand_target_column_types", None)  # PostgreSQL: widen varchar(n)
+        if expand is not None:
+            expand(conn, self.temp, self.target)
         return ExecResult()
 
     # -- publish: merge and COMMIT -------------------------------------------------------------

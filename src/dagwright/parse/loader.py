@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import graphlib
 import hashlib
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,17 @@ from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
 from dagwright.parse.docs import load_docs, project_operations
 from dagwright.parse.freshness import resolve_source_freshness
-from dagwright.parse.nodes import Macro, Manifest, Node, RefCall, SourceCall, SourceTable, evolve, new_node
+from dagwright.parse.nodes import (
+    Macro,
+    Manifest,
+    Node,
+    Operation,
+    RefCall,
+    SourceCall,
+    SourceTable,
+    evolve,
+    new_node,
+)
 from dagwright.parse.snapshots import parse_snapshots
 from dagwright.parse.static import Expr, analyze
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS, TestBuilder, TestTarget
@@ -32,6 +43,7 @@ from dagwright.project.files import (
     discover,
     read_bytes,
 )
+from dagwright.project.packages import InstalledPackage
 from dagwright.project.properties import (
     Patch,
     Properties,
@@ -69,6 +81,7 @@ _MACRO_BLOCK = re.compile(r"{%-?\s*(macro|test)\s+(\w+)\b.*?{%-?\s*end(?:macro|t
 
 
 BUILTIN_PACKAGE = "dbt"
+log = logging.getLogger(__name__)
 __all__ = ["BUILTIN_MACROS", "ProjectFiles", "discover"]  # their home is project.files
 
 
@@ -77,13 +90,16 @@ def load_macros(
     files: list[ProjectFile],
     known_infos: Mapping[str, Any] | None = None,
     used_infos: dict[str, Any] | None = None,
+    packages: Sequence[tuple[str, list[ProjectFile]]] = (),
 ) -> tuple[dict[str, Macro], MacroRegistry]:
     """The project's macros (and custom generic tests) over dagwright's built-in ones.
 
     A project macro replaces a built-in macro of the same name, as a root-project macro
     does in dbt. ``known_infos`` (file digest -> what the file defines, from the parse
     cache) saves parsing unchanged files with Jinja; ``used_infos`` receives this
-    project's entries for the next cache.
+    project's entries for the next cache. ``packages``: (name, macro files) of each
+    installed package, reachable as ``<package>.<macro>`` (and by bare name from the
+    package's own nodes).
     """
     from dagwright.parse.cache import file_digest
     from dagwright.parse.macro_index import builtin_macro_index
@@ -91,9 +107,13 @@ def load_macros(
     known_infos = {**builtin_macro_index(), **(known_infos or {})}
     macros: dict[str, Macro] = {}
     by_name: dict[str, MacroFile] = {}
-    packages: dict[str, dict[str, MacroFile]] = {}
+    by_package: dict[str, dict[str, MacroFile]] = {}
     reads: dict[str, frozenset[str]] = {}
-    sources = [(BUILTIN_PACKAGE, f) for f in builtin_macro_files()] + [(project.name, f) for f in files]
+    reads_by_package: dict[str, dict[str, frozenset[str]]] = {}
+    sources = [(BUILTIN_PACKAGE, f) for f in builtin_macro_files()]
+    for package_name, package_files in packages:
+        sources += [(package_name, f) for f in package_files]
+    sources += [(project.name, f) for f in files]
     for package, file in sources:
         text = file.path.read_text(encoding="utf-8")
         rel = file.original_file_path
@@ -105,7 +125,9 @@ def load_macros(
             used_infos[digest] = infos
         found = [(name, line, args) for name, line, args, _ in infos]
         for name, _, _, names_read in infos:
-            reads[name] = names_read
+            reads_by_package.setdefault(package, {})[name] = names_read
+            if package in (BUILTIN_PACKAGE, project.name):
+                reads[name] = names_read
         if not found:
             continue
         blocks = {}
@@ -135,10 +157,13 @@ def load_macros(
             if package == BUILTIN_PACKAGE and name in blocks:
                 # each built-in macro compiles alone, on first use (its lines kept for errors)
                 own = MacroFile(MacroSource(file.path, rel, "\n" * (line - 1) + blocks[name], (name,)))
-            by_name[name] = own
-            packages.setdefault(package, {})[name] = own
-    registry = MacroRegistry(by_name, packages)
-    registry.pure = dependency_free_macros(reads, frozenset({project.name, BUILTIN_PACKAGE}))
+            if package in (BUILTIN_PACKAGE, project.name):
+                by_name[name] = own  # an installed package's macros are not global names (dbt)
+            by_package.setdefault(package, {})[name] = own
+    registry = MacroRegistry(by_name, by_package, root=project.name)
+    registry.installed = frozenset(name for name, _ in packages)
+    registry.reads = reads_by_package
+    registry.pure = dependency_free_macros(reads, frozenset({project.name, BUILTIN_PACKAGE, *registry.installed}))
     return macros, registry
 
 
@@ -146,17 +171,21 @@ class NameGenerator:
     """dbt's generate_schema_name / generate_alias_name / generate_database_name,
     or the project's own macros of those names."""
 
-    def __init__(self, run: RunContext, target_schema: str, target_database: str | None) -> None:
+    def __init__(
+        self, run: RunContext, target_schema: str, target_database: str | None, package: str | None = None
+    ) -> None:
         self.run = run
         self.target_schema = target_schema
         self.target_database = target_database
+        # dbt: a package's own generate_*_name for its nodes, else the root project's, else the default
+        self.package = package
+        names = run.macros.namespace(package)
         self._custom = {
-            kind: kind in run.macros.by_name
-            for kind in ("generate_schema_name", "generate_alias_name", "generate_database_name")
+            kind: kind in names for kind in ("generate_schema_name", "generate_alias_name", "generate_database_name")
         }
 
     def _call(self, macro: str, value: Any, node: Node) -> str:
-        ctx = LazyContext(self.run.base_values(node.name), self.run.macros)
+        ctx = LazyContext(self.run.base_values(node.name, self.package), self.run.macros, self.package)
         ctx["this"] = None
         try:
             result = ctx[macro](value, _NodeView(node))
@@ -246,14 +275,18 @@ class ManifestLoader:
         run: RunContext,
         target_schema: str,
         target_database: str | None,
+        root: ProjectConfig | None = None,
     ) -> None:
         self.project = project
+        #: the root project, when ``project`` is an installed package: its folder config wins (dbt)
+        self.root = root if root is not None and root.name != project.name else None
+        package = project.name if self.root is not None else None
         self.run = run
-        self.names = NameGenerator(run, target_schema, target_database)
+        self.names = NameGenerator(run, target_schema, target_database, package)
         self.target_database = target_database
         self.templates: dict[str, Any] = {}
         self.static_parts: dict[str, tuple[Any, ...]] = {}
-        self.static_overridden = bool({"ref", "source"} & set(run.macros.packages.get(project.name, {})))
+        self.static_overridden = bool({"ref", "source"} & set(run.macros.namespace(package)))
         #: file path -> bytes already read (to compute the parse cache's key)
         self.contents: dict[Path, bytes] = {}
         #: static analyses by digest of (pure macros, text): from the parse cache, and for the next one
@@ -261,17 +294,46 @@ class ManifestLoader:
         self.used_parts: dict[str, Any] = {}
         #: unique_id -> key of its static parts in used_parts
         self.part_keys: dict[str, str] = {}
-        self._pure_digest = hashlib.sha256("\0".join(sorted(run.macros.pure)).encode()).digest()
+        self.pure = run.macros.pure_for(package)
+        self._pure_digest = hashlib.sha256("\0".join(sorted(self.pure)).encode()).digest()
         self.source_tests: list[tuple[TestTarget, list[TestDefinition]]] = []
+        names = run.macros.namespace(package)
         self.tests = TestBuilder(
             project.name,
             project.tests,
-            macro_exists=lambda name: name in run.macros.by_name,
-            macro_names=lambda: list(run.macros.by_name),
+            macro_exists=lambda name: name in names,
+            macro_names=lambda: list(names),
             finish=self._finish,
             target_database=target_database,
             target_schema=target_schema,
+            root_tests=self.root.tests if self.root is not None else None,
+            package_macros=lambda package: run.macros.packages.get(package),
+            installed=sorted(run.macros.installed),
+            macro_config=self.test_macro_config,
         )
+
+    def test_macro_config(self, node: Node) -> dict[str, Any]:
+        """What ``config(...)`` calls in a generic test's macro set, found as dbt finds them: by
+        rendering the test at parse time (``execute`` False). dagwright's own tests set none and
+        are not rendered. A test whose macro fails here keeps its other config: compiling it
+        later reports the error where it belongs, with the warehouse at hand."""
+        metadata = node.test_metadata or {}
+        namespace, name = metadata.get("namespace"), f"test_{metadata.get('name')}"
+        macros = self.run.macros
+        names = macros.packages.get(namespace, {}) if namespace else macros.namespace(self.names.package)
+        if names.get(name) is macros.packages.get(BUILTIN_PACKAGE, {}).get(name):
+            return {}
+        from dagwright.execute.compile import test_kwargs
+
+        recorder = ParseRecorder()
+        try:
+            ctx = parse_context(self.run, node, recorder)
+            ctx["_dbt_generic_test_kwargs"] = test_kwargs(metadata.get("kwargs") or {}, ctx, node)
+            render_template(compile_template(node.raw_code, node.original_file_path, node.unique_id), ctx)
+        except Exception as exc:  # any failure: see the docstring
+            log.debug("config of %s not read at parse time: %s", node.unique_id, exc)
+            return {}
+        return recorder.config
 
     # -- nodes ---------------------------------------------------------------------------
     def _finish(self, node: Node, config: dict[str, Any]) -> Node:
@@ -338,7 +400,7 @@ class ManifestLoader:
     def _analyze(self, text: str) -> tuple[str, tuple[Any, ...] | None]:
         """(cache key, ``static.analyze``'s result), the result from the parse cache if it has the text."""
         digest = hashlib.sha256(self._pure_digest + text.encode("utf-8", "surrogatepass")).hexdigest()
-        parts = self.known_parts[digest] if digest in self.known_parts else analyze(text, self.run.macros.pure)
+        parts = self.known_parts[digest] if digest in self.known_parts else analyze(text, self.pure)
         self.used_parts[digest] = parts
         return digest, parts
 
@@ -381,6 +443,9 @@ class ManifestLoader:
         node = self._apply_patch(node, patch)
         refs, sources, in_file, parts = self.template_calls(node, raw, config)
         config = merge_config(config, in_file)
+        if self.root is not None:  # the root project's folder config, over the package's in-file config (dbt)
+            root_tree = self.root.tests if resource_type == "test" else self.root.models
+            config = merge_config(config, root_tree.resolve(fqn))
         if resource_type == "test":
             config["severity"] = str(config.get("severity") or "ERROR").upper()
         materialized = config.get("materialized")
@@ -402,6 +467,8 @@ class ManifestLoader:
         config = project.seeds.resolve(fqn)
         if patch is not None:
             config = merge_config(config, patch.config)
+        if self.root is not None:
+            config = merge_config(config, self.root.seeds.resolve(fqn))
         config["materialized"] = "seed"
         node = Node(
             unique_id=f"seed.{project.name}.{name}",
@@ -424,7 +491,8 @@ class ManifestLoader:
     def render_yaml_value(self, value: Any, path: str) -> Any:
         """Strings in property files may use Jinja (target, var, env_var), as in dbt."""
         if isinstance(value, str) and ("{{" in value or "{%" in value):
-            ctx = LazyContext(self.run.base_values(None), self.run.macros)
+            package = self.names.package
+            ctx = LazyContext(self.run.base_values(None, package), self.run.macros, package)
             try:
                 return render_template(compile_template(value, path), ctx).strip()
             except Exception as exc:  # a DagwrightError gets the file it came from
@@ -461,6 +529,8 @@ class ManifestLoader:
                 fqn = (project.name, *definition.file.folders, definition.name, tname)
                 config = merge_config(project.sources.resolve(fqn), source_config)
                 config = merge_config(config, dict(table.get("config") or {}))
+                if self.root is not None:
+                    config = merge_config(config, self.root.sources.resolve(fqn))
                 where = f"source table '{definition.name}.{tname}'"
                 fresh = resolve_source_freshness(
                     definition.data,
@@ -528,47 +598,46 @@ def load_manifest(
     macros: tuple[dict[str, Macro], MacroRegistry] | None = None,
     contents: dict[Path, bytes] | None = None,
     file_parts: tuple[Mapping[str, Any], dict[str, Any]] | None = None,
+    packages: Sequence[InstalledPackage] = (),
+    ref_package_first: bool = False,
 ) -> tuple[Manifest, ManifestLoader]:
     """The linked manifest. ``contents`` holds files already read; ``file_parts`` is
-    (static analyses from the parse cache, where to put this parse's)."""
+    (static analyses from the parse cache, where to put this parse's). ``packages``: the
+    installed packages, whose nodes join the root project's (each with its own config)."""
     files = files or discover(project)
-    props: Properties = load_properties(files.properties)
     loader = ManifestLoader(project, run, target_schema, target_database)
     if contents is not None:
         loader.contents = contents
     if file_parts is not None:
         loader.known_parts, loader.used_parts = file_parts
     docs = load_docs(project)
+    for package in packages:
+        docs.update(load_docs(package.config))
     run.docs = {(d.package_name, d.name): d.block_contents for d in docs.values()}
 
     nodes: dict[str, Node] = {}
     disabled: dict[str, Node] = {}
     by_name: dict[str, str] = {}
-    seen_files: dict[str, str] = {}
+    #: name -> {package: unique_id} of refable nodes
+    ref_index: dict[str, dict[str, str]] = {}
+    seen_files: dict[tuple[str, str], str] = {}
 
     def add(node: Node) -> None:
         if not node.enabled:
             disabled[node.unique_id] = node
             return
-        other = seen_files.get(node.name)
+        other = seen_files.get((node.package_name, node.name))
         if other is not None:
             raise ProjectError(
                 f"two resources are named '{node.name}': {other} and {node.original_file_path}",
                 path=node.original_file_path,
                 hint="rename one of them (names of models, seeds and snapshots must be unique)",
             )
-        seen_files[node.name] = node.original_file_path
+        seen_files[(node.package_name, node.name)] = node.original_file_path
         nodes[node.unique_id] = node
-        by_name[node.name] = node.unique_id
-
-    for file in files.seeds:
-        add(loader.parse_seed(file, props.patches.get(("seed", file.stem))))
-    for file in files.models:
-        add(loader.parse_model(file, props.patches.get(("model", file.stem))))
-    for node in parse_snapshots(loader, files.snapshots, props.snapshot_entries, props.patches):
-        add(node)
-
-    sources = loader.parse_sources(props.sources)
+        ref_index.setdefault(node.name, {})[node.package_name] = node.unique_id
+        if node.package_name == project.name or node.name not in by_name:
+            by_name[node.name] = node.unique_id
 
     def add_test(node: Node) -> None:
         if not node.enabled:
@@ -582,29 +651,54 @@ def load_manifest(
             )
         nodes[node.unique_id] = node
 
-    for patch in props.patches.values():
-        target_id = by_name.get(patch.name)
-        if not patch.tests or target_id is None or not target_id.startswith(f"{patch.resource_type}."):
-            continue  # tests of a disabled or missing node are disabled with it
-        target = TestTarget(
-            unique_id=target_id,
-            name=patch.name,
-            call=f"ref('{patch.name}')",
-            ref=RefCall(patch.name),
-            source=None,
-            yml_path=patch.file,
-            yml_folders=_yml_folders(project, patch.file),
-            file_key_name=f"{patch.resource_type}s.{patch.name}",
-        )
-        for definition in patch.tests:
-            add_test(loader.tests.generic(target, definition))
-    for target, definitions in loader.source_tests:
-        if target.unique_id in sources:
-            for definition in definitions:
-                add_test(loader.tests.generic(target, definition))
-    for file in files.singular_tests:
-        add_test(loader.parse_model(file, None, resource_type="test"))
+    # the root project first, then each package with a loader of its own sharing the caches
+    projects: list[tuple[ManifestLoader, ProjectFiles]] = [(loader, files)]
+    for package in packages:
+        package_loader = ManifestLoader(package.config, run, target_schema, target_database, root=project)
+        for shared in ("contents", "known_parts", "used_parts", "part_keys", "templates", "static_parts"):
+            setattr(package_loader, shared, getattr(loader, shared))
+        projects.append((package_loader, package.files))
+    sources: dict[str, SourceTable] = {}
+    properties: list[Properties] = []
+    for project_loader, project_files in projects:
+        props = load_properties(project_files.properties)
+        properties.append(props)
+        for file in project_files.seeds:
+            add(project_loader.parse_seed(file, props.patches.get(("seed", file.stem))))
+        for file in project_files.models:
+            add(project_loader.parse_model(file, props.patches.get(("model", file.stem))))
+        for node in parse_snapshots(project_loader, project_files.snapshots, props.snapshot_entries, props.patches):
+            add(node)
+        sources.update(project_loader.parse_sources(props.sources))
+
+    for (project_loader, project_files), props in zip(projects, properties):
+        package_name = project_loader.project.name
+        for patch in props.patches.values():
+            target_id = ref_index.get(patch.name, {}).get(package_name)
+            if not patch.tests or target_id is None or not target_id.startswith(f"{patch.resource_type}."):
+                continue  # tests of a disabled or missing node are disabled with it
+            target = TestTarget(
+                unique_id=target_id,
+                name=patch.name,
+                call=f"ref('{patch.name}')",
+                ref=RefCall(patch.name),
+                source=None,
+                yml_path=patch.file,
+                yml_folders=_yml_folders(project_loader.project, patch.file),
+                file_key_name=f"{patch.resource_type}s.{patch.name}",
+            )
+            for definition in patch.tests:
+                add_test(project_loader.tests.generic(target, definition))
+        for target, definitions in project_loader.source_tests:
+            if target.unique_id in sources:
+                for definition in definitions:
+                    add_test(project_loader.tests.generic(target, definition))
+        for file in project_files.singular_tests:
+            add_test(project_loader.parse_model(file, None, resource_type="test"))
     project_macros = macros[0] if macros else {}
+    source_index: dict[str, dict[str, str]] = {}
+    for source in sources.values():
+        source_index.setdefault(f"{source.source_name}.{source.name}", {})[source.package_name] = source.unique_id
     manifest = Manifest(
         project_name=project.name,
         nodes=nodes,
@@ -612,10 +706,46 @@ def load_manifest(
         macros=project_macros,
         disabled=disabled,
         by_name=by_name,
-        operations=project_operations(project),
+        operations=_operations(project, packages),
         docs=docs,
+        ref_index=ref_index,
+        source_index=source_index,
+        package_roots={p.name: str(p.install_dir) for p in packages},
+        ref_package_first=ref_package_first,
     )
+    check_relations_unique(nodes.values(), run.render_relation)
     return link(manifest), loader
+
+
+def _operations(project: ProjectConfig, packages: Sequence[InstalledPackage]) -> tuple[Operation, ...]:
+    """Every project's on-run-start/on-run-end hooks; dbt runs the packages' first (by name),
+    the root project's last."""
+    operations = [*project_operations(project)]
+    for package in packages:
+        operations.extend(project_operations(package.config))
+    if not packages:
+        return tuple(operations)
+    return tuple(sorted(operations, key=lambda op: (op.package_name == project.name, op.package_name, op.index)))
+
+
+def check_relations_unique(nodes: Iterable[Node], render: Callable[[Relation], str]) -> None:
+    """Two nodes that would build the same table or view: dbt rejects the project (each run
+    would overwrite the other's relation), naming both. Like dbt: models (ephemeral ones too),
+    seeds and snapshots, compared as the engine writes their names."""
+    seen: dict[str, Node] = {}
+    # in dbt's parse order (models, snapshots, seeds), so the pair is named as dbt names it
+    order = {"model": 0, "snapshot": 1, "seed": 2}
+    for node in sorted((n for n in nodes if n.resource_type in order), key=lambda n: order[n.resource_type]):
+        name = render(node.relation)
+        first = seen.setdefault(name, node)
+        if first is not node:
+            raise CompilationError(
+                f"two resources have the database representation {name}: "
+                f"{first.unique_id} ({first.original_file_path}) and {node.unique_id} ({node.original_file_path})",
+                path=node.original_file_path,
+                node=node.unique_id,
+                hint="change the alias, schema or database of one of them",
+            )
 
 
 def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
@@ -631,12 +761,20 @@ def link(manifest: Manifest) -> Manifest:
     """Resolve refs and sources to unique_ids; build parent/child maps; reject cycles."""
     nodes: dict[str, Node] = {}
     disabled_names = {n.name: n for n in manifest.disabled.values()}
-    known_sources = {(s.source_name, s.name): s.unique_id for s in manifest.sources.values()}
     for unique_id, node in manifest.nodes.items():
         deps: list[str] = []
         for ref in node.refs:
-            target = manifest.by_name.get(ref.name)
-            if target is None or (ref.package and ref.package != manifest.project_name):
+            target = manifest.find_ref(ref.name, ref.package, node.package_name)
+            if target is None:
+                if ref.package is not None and ref.package not in manifest.package_names:
+                    raise CompilationError(
+                        f"ref('{ref.package}', '{ref.name}'): there is no package named '{ref.package}'",
+                        path=node.original_file_path,
+                        line=ref.line,
+                        node=unique_id,
+                        hint=did_you_mean(ref.package, manifest.package_names)
+                        or "install it with 'dagwright deps' (list it in packages.yml)",
+                    )
                 if ref.name in disabled_names:
                     raise CompilationError(
                         f"ref('{ref.name}') names a disabled resource ({disabled_names[ref.name].original_file_path})",
@@ -646,19 +784,24 @@ def link(manifest: Manifest) -> Manifest:
                         hint="enable it, or disable this model too",
                     )
                 shown = f"'{ref.package}', '{ref.name}'" if ref.package else f"'{ref.name}'"
+                where = f"package '{ref.package}'" if ref.package else "this project"
+                if ref.package is not None:
+                    candidates = [n for n, found in manifest.ref_index.items() if ref.package in found]
+                else:
+                    candidates = list(manifest.ref_index)
                 raise CompilationError(
-                    f"ref({shown}) does not name a model, seed or snapshot of this project",
+                    f"ref({shown}) does not name a model, seed or snapshot of {where}",
                     path=node.original_file_path,
                     line=ref.line,
                     node=unique_id,
-                    hint=did_you_mean(ref.name, manifest.by_name),
+                    hint=did_you_mean(ref.name, candidates),
                 )
             if target not in deps:
                 deps.append(target)
         for src in node.sources:
-            source_id = known_sources.get((src.source_name, src.table_name))
+            source_id = manifest.find_source(src.source_name, src.table_name, node.package_name)
             if source_id is None:
-                candidates = [f"{s}.{t}" for s, t in known_sources]
+                candidates = list(manifest.source_index)
                 raise CompilationError(
                     f"source('{src.source_name}', '{src.table_name}') is not defined in any YAML file",
                     path=node.original_file_path,

@@ -207,6 +207,49 @@ class Manifest:
     operations: tuple[Operation, ...] = ()
     #: ``{% docs %}`` blocks by unique_id
     docs: Mapping[str, DocBlock] = field(default_factory=dict)
+    #: model/seed/snapshot name -> {package: unique_id}, over the root project and installed packages
+    ref_index: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: "source.table" -> {package: unique_id}
+    source_index: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: installed package name -> its folder (dbt_packages/<name>)
+    package_roots: Mapping[str, str] = field(default_factory=dict)
+    #: dbt's ``require_ref_searches_node_package_before_root`` flag
+    ref_package_first: bool = False
 
     def get(self, unique_id: str) -> Node | SourceTable | None:
         return self.nodes.get(unique_id) or self.sources.get(unique_id)
+
+    def _search(self, found: Mapping[str, str], package: str | None, node_package: str | None) -> str | None:
+        """dbt's order: the named package only; else the root project, then the node's own
+        package (the other way round with ``ref_package_first``), then any package."""
+        if package is not None:
+            return found.get(package)
+        root = self.project_name
+        if node_package is None or node_package == root:
+            order: tuple[str, ...] = (root,)
+        elif self.ref_package_first:
+            order = (node_package, root)
+        else:
+            order = (root, node_package)
+        for name in order:
+            if name in found:
+                return found[name]
+        return next(iter(found.values()), None)
+
+    def find_ref(self, name: str, package: str | None = None, node_package: str | None = None) -> str | None:
+        """The unique_id ``ref([package,] name)`` names from a node of ``node_package``."""
+        found = self.ref_index.get(name)
+        if found is None:
+            return None
+        return self._search(found, package, node_package)
+
+    def find_source(self, source_name: str, table_name: str, node_package: str | None = None) -> str | None:
+        found = self.source_index.get(f"{source_name}.{table_name}")
+        if found is None:
+            return None
+        return self._search(found, None, node_package)
+
+    @property
+    def package_names(self) -> tuple[str, ...]:
+        """The root project and the installed packages."""
+        return (self.project_name, *self.package_roots)

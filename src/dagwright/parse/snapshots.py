@@ -159,6 +159,8 @@ class SnapshotParser:
             node, template_text, {**config, "materialized": "snapshot"}
         )
         config = merge_config(config, in_file)
+        if loader.root is not None:  # an installed package's snapshot: the root project's config wins (dbt)
+            config = merge_config(config, loader.root.snapshots.resolve(fqn))
         if config.get("enabled", True):
             validate_config(config, rel, unique_id)
         config["materialized"] = "snapshot"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,9 +198,21 @@ class TestBuilder:
         finish: Callable[[Node, dict[str, Any]], Node],
         target_database: str | None,
         target_schema: str,
+        root_tests: ConfigTree | None = None,
+        package_macros: Callable[[str], Mapping[str, Any] | None] | None = None,
+        installed: Sequence[str] = (),
+        macro_config: Callable[[Node], Mapping[str, Any]] | None = None,
     ) -> None:
         self.project_name = project_name
         self.tests_tree = tests_tree
+        #: the root project's ``data_tests:`` config, applied last when this is an installed package
+        self.root_tests = root_tests
+        #: a package's macros by name (None for an unknown package), for ``<package>.<test>``
+        self.package_macros = package_macros or (lambda package: None)
+        #: the installed packages' names
+        self.installed = tuple(installed)
+        #: a generic test node -> what ``config(...)`` calls in its macro set
+        self.macro_config = macro_config or (lambda node: {})
         self.macro_exists = macro_exists
         self.macro_names = macro_names
         self.finish = finish
@@ -212,18 +224,30 @@ class TestBuilder:
         test_type, namespace, args, config, custom_name = _split_definition(
             definition.definition, where, target.yml_path
         )
-        if namespace is not None and namespace != self.project_name:
-            raise ProjectError(
-                f"test '{namespace}.{test_type}' on {where} comes from package '{namespace}', "
-                "and packages are not supported yet",
-                path=target.yml_path,
-            )
-        if not self.macro_exists(f"test_{test_type}"):
+        if namespace is not None:
+            package_macros = self.package_macros(namespace)
+            if package_macros is None:
+                raise ProjectError(
+                    f"test '{namespace}.{test_type}' on {where}: there is no package named '{namespace}'",
+                    path=target.yml_path,
+                    hint="install it with 'dagwright deps' (list it in packages.yml)",
+                )
+            if f"test_{test_type}" not in package_macros:
+                known = [n[5:] for n in package_macros if n.startswith("test_")]
+                raise ProjectError(
+                    f"unknown test '{namespace}.{test_type}' on {where}: package '{namespace}' has no such test",
+                    path=target.yml_path,
+                    hint=did_you_mean(test_type, known) or None,
+                )
+        elif not self.macro_exists(f"test_{test_type}"):
             known = [n[5:] for n in self.macro_names() if n.startswith("test_")]
+            # a package's tests are not global names (dbt): they are named with their package
+            owners = [p for p in self.installed if f"test_{test_type}" in (self.package_macros(p) or {})]
             raise ProjectError(
                 f"unknown test '{test_type}' on {where}",
                 path=target.yml_path,
-                hint=did_you_mean(test_type, known)
+                hint=(f"package '{owners[0]}' has it: write '{owners[0]}.{test_type}'" if owners else None)
+                or did_you_mean(test_type, known)
                 or "define it with {% test " + test_type + "(model, column_name) %} in tests/generic or macros",
             )
         kwargs = dict(args)
@@ -244,9 +268,7 @@ class TestBuilder:
         fqn = (self.project_name, *target.yml_folders, name)
         merged = merge_config(TEST_CONFIG_DEFAULTS, self.tests_tree.resolve(fqn))
         merged = merge_config(merged, config)
-        if tags:
-            merged = merge_config(merged, {"tags": list(tags)})
-        merged["severity"] = str(merged.get("severity") or "ERROR").upper()
+        macro_name = f"{namespace}.test_{test_type}" if namespace else f"test_{test_type}"
         refs: list[RefCall] = [target.ref] if target.ref else []
         sources: list[SourceCall] = [target.source] if target.source else []
         _calls_in(args, refs, sources)
@@ -258,7 +280,7 @@ class TestBuilder:
             path=f"{path_name}.sql",
             original_file_path=target.yml_path,
             fqn=fqn,
-            raw_code="{{ test_" + test_type + "(**_dbt_generic_test_kwargs) }}",
+            raw_code="{{ " + macro_name + "(**_dbt_generic_test_kwargs) }}",
             config=merged,
             database=self.target_database,
             schema=self.target_schema,
@@ -270,4 +292,11 @@ class TestBuilder:
             column_name=definition.column_name,
             file_key_name=target.file_key_name,
         )
+        # config() calls in the test's macro, as dbt renders it at parse time (dbt_utils' fail_calc)
+        merged = merge_config(merged, self.macro_config(node))
+        if self.root_tests is not None:
+            merged = merge_config(merged, self.root_tests.resolve(fqn))
+        if tags:
+            merged = merge_config(merged, {"tags": list(tags)})
+        merged["severity"] = str(merged.get("severity") or "ERROR").upper()
         return self.finish(node, dict(merged))

@@ -173,6 +173,11 @@ class ProjectConfig:
     dispatch: tuple[Mapping[str, Any], ...]
     quoting: Mapping[str, Any]
     path: Path
+    #: dbt_project.yml as read, for rendering again once the target is known (``bind_target``)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    cli_vars: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: whether any value of the file is a Jinja template
+    templated: bool = field(default=False, repr=False, compare=False)
 
 
 _TOP_LEVEL_KEYS = {
@@ -232,15 +237,6 @@ def _paths(data: Mapping[str, Any], key: str, default: str, path: Path, legacy: 
     return tuple(value)
 
 
-def _render_env(value: Any, path: Path) -> Any:
-    """Top-level strings may use env_var(); render them without the full Jinja context."""
-    if not isinstance(value, str) or "{{" not in value:
-        return value
-    from dagwright.rendering.simple import render_env_only
-
-    return render_env_only(value, path)
-
-
 def find_project_root(project_dir: str | Path | None) -> Path:
     root = Path(project_dir) if project_dir else Path.cwd()
     if (root / PROJECT_FILE).is_file():
@@ -255,13 +251,32 @@ def find_project_root(project_dir: str | Path | None) -> Path:
     )
 
 
-def load_project(project_dir: str | Path | None) -> ProjectConfig:
+def load_project(project_dir: str | Path | None, cli_vars: Mapping[str, Any] | None = None) -> ProjectConfig:
+    """dbt_project.yml, rendered before the profile is known: a value that reads ``target`` keeps
+    its text until ``bind_target`` renders the project again with the target."""
     root = find_project_root(project_dir)
     path = root / PROJECT_FILE
     data = load_yaml_file(path)
     if not isinstance(data, Mapping):
         raise ProjectError("dbt_project.yml must be a mapping of settings", path=path)
-    data = {k: _render_env(v, path) for k, v in data.items()}
+    return _build(root, path, data, dict(cli_vars or {}), None)
+
+
+def bind_target(project: ProjectConfig, target: Mapping[str, Any]) -> ProjectConfig:
+    """``project`` rendered again with ``target`` in the context, as dbt renders dbt_project.yml
+    once the profile is loaded. A project without Jinja is returned as it is."""
+    if not project.templated:
+        return project
+    return _build(project.root, project.path, project.raw, project.cli_vars, target)
+
+
+def _build(
+    root: Path, path: Path, raw: Mapping[str, Any], cli_vars: Mapping[str, Any], target: Mapping[str, Any] | None
+) -> ProjectConfig:
+    from dagwright.rendering.simple import ProjectRenderer
+
+    renderer = ProjectRenderer(path, cli_vars, target)
+    data = renderer.render_project(raw)
     for key in data:
         if key not in _TOP_LEVEL_KEYS:
             hint = did_you_mean(str(key), _TOP_LEVEL_KEYS)
@@ -302,4 +317,7 @@ def load_project(project_dir: str | Path | None) -> ProjectConfig:
         dispatch=tuple(as_list(data.get("dispatch"))),
         quoting=dict(data.get("quoting") or {}),
         path=path,
+        raw=raw,
+        cli_vars=cli_vars,
+        templated=renderer.templated,
     )

@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 import yaml
 
 from dagwright.errors import ProfileError, did_you_mean
+from dagwright.project.yamlio import error_line
 
 if TYPE_CHECKING:
     import jinja2
@@ -339,7 +340,7 @@ def _read_yaml(path: Path) -> tuple[Any, dict[_Path, int]]:
         raise ProfileError(
             f"invalid YAML in {PROFILES_FILE}: {problem}{column}",
             path=path,
-            line=mark.line + 1 if mark is not None else None,
+            line=error_line(exc, text)[0],
             hint="fix the YAML syntax (check indentation, colons and quoting) at that line",
         )
     except yaml.YAMLError as exc:

@@ -349,7 +349,7 @@ class DbColumn:
         return self.dtype.lower() in ("text", "character varying", "character", "varchar")
 
     def is_float(self) -> bool:
-        return self.dtype.lower() in ("real", "float", "float4", "float8", "double")
+        return self.dtype.lower() in ("real", "float", "float4", "float8", "double", "double precision")
 
     def is_integer(self) -> bool:
         return self.dtype.lower() in (
@@ -397,6 +397,23 @@ class DbColumn:
         return f"<Column {self.column} ({self.data_type})>"
 
 
+class PostgresDbColumn(DbColumn):
+    """dbt-postgres' ``PostgresColumn``: ``text`` and a ``character varying`` without a size
+    keep their type, where dbt's base column says ``character varying(256)``."""
+
+    @property
+    def data_type(self) -> str:
+        dtype = self.dtype.lower()
+        if dtype == "text" or (dtype == "character varying" and self.char_size is None):
+            return self.dtype
+        return super().data_type
+
+
+def column_class(adapter_type: str | None) -> type[DbColumn]:
+    """``api.Column`` / ``adapter.Column`` of the engine's dbt adapter."""
+    return PostgresDbColumn if adapter_type == "postgres" else DbColumn
+
+
 RelationFactory = Callable[[Relation, "str | None"], Any]
 
 
@@ -419,9 +436,9 @@ class RelationApi:
 
 
 class Api:
-    def __init__(self, make: RelationFactory, default_database: str | None) -> None:
+    def __init__(self, make: RelationFactory, default_database: str | None, adapter_type: str | None = None) -> None:
         self.Relation = RelationApi(make, default_database)
-        self.Column = DbColumn
+        self.Column = column_class(adapter_type)
 
 
 # --------------------------------------------------------------------------------------------
@@ -470,7 +487,7 @@ class AdapterFacade:
         self.ctx: LazyContext | None = None  # set once the context exists
         self.behavior = _Behavior()
         self.Relation = RelationApi(make_relation, default_database)
-        self.Column = DbColumn
+        self.Column = column_class(adapter_type)
 
     # -- identity ------------------------------------------------------------------------------
     def type(self) -> str:
@@ -497,6 +514,8 @@ class AdapterFacade:
         for entry in self._dispatch_config:
             if isinstance(entry, Mapping) and entry.get("macro_namespace") == namespace:
                 return [str(p) for p in entry.get("search_order") or []]
+        if namespace in self._registry.installed:  # dbt: the root project may override a package's macro
+            return [self._registry.root, namespace]
         return [None]
 
     def dispatch(self, macro_name: str, macro_namespace: str | None = None, packages: Any = None) -> Any:
@@ -599,6 +618,8 @@ class AdapterFacade:
 
             described = self._query(f"describe table {self._quote(schema)}.{self._quote(identifier)}", [])
             return [DbColumn(name, dtype) for name, dtype in describe_columns(described.rows)]
+        if self._type == "postgres":
+            return self._postgres_columns(schema, identifier)
         result = self._query(
             "select column_name, data_type from information_schema.columns "
             "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
@@ -607,6 +628,25 @@ class AdapterFacade:
         if not result.rows and self.get_relation(database, schema, identifier) is None:
             raise DatabaseError(f"Catalog Error: Table with name {identifier} does not exist!")
         return [DbColumn(str(name), str(dtype)) for name, dtype in result.rows]
+
+    def _postgres_columns(self, schema: str, identifier: str) -> list[DbColumn]:
+        """What dbt-postgres' get_columns_in_relation reads: type, size, precision and scale
+        from information_schema.columns, each row made an ``api.Column``; a relation that
+        does not exist has no columns (no error)."""
+        where_schema = "table_schema = ?"
+        params: list[Any] = [identifier]
+        if schema in ("", "pg_temp"):  # the session's own temporary schema (pg_temp_N)
+            where_schema = (
+                "table_schema = (select nspname from pg_catalog.pg_namespace where oid = pg_my_temp_schema())"
+            )
+        else:
+            params.append(schema)
+        result = self._query(
+            "select column_name, data_type, character_maximum_length, numeric_precision, numeric_scale "
+            f"from information_schema.columns where table_name = ? and {where_schema} order by ordinal_position",
+            params,
+        )
+        return [PostgresDbColumn(str(row[0]), str(row[1]), *row[2:]) for row in result.rows]
 
     def get_columns_in_table(self, schema: str, identifier: str) -> list[DbColumn]:
         return self.get_columns_in_relation(self._make(Relation(None, schema, identifier), None))
@@ -657,11 +697,20 @@ class AdapterFacade:
             for s, n, k in result.rows
         ]
 
+    def _forget(self, *relations: Any) -> None:
+        """The run's relation cache (PostgreSQL) asks the server next time about relations a
+        template dropped or renamed: whether that holds depends on a COMMIT it cannot see."""
+        forget = getattr(self._live().connection.raw, "forget", None)
+        if forget is not None:
+            for relation in relations:
+                forget(_plain_relation(relation))
+
     def drop_relation(self, relation: Any) -> str:
         if self._parsing:
             return ""
         kind = getattr(relation, "type", None) or "table"
         self._live().execute(f"drop {kind} if exists {relation} cascade", auto_begin=True)
+        self._forget(relation)
         return ""
 
     def truncate_relation(self, relation: Any) -> str:
@@ -675,6 +724,7 @@ class AdapterFacade:
             self._live().execute(
                 f"alter {kind} {from_relation} rename to {self._quote(to_relation.identifier)}", auto_begin=True
             )
+            self._forget(from_relation, to_relation)
         return ""
 
     def create_schema(self, relation: Any) -> str:
@@ -696,7 +746,15 @@ class AdapterFacade:
         return ""
 
     def expand_target_column_types(self, from_relation: Any, to_relation: Any) -> str:
-        return ""  # DuckDB types need no widening
+        # DuckDB types need no widening; PostgreSQL's varchar(n) do (adapters/postgres.py)
+        if self._parsing or self._type != "postgres":
+            return ""
+        conn = self._live().connection
+        adapter = getattr(conn.raw, "adapter", None)
+        expand = getattr(adapter, "expand_target_column_types", None)
+        if expand is not None:
+            expand(conn, _plain_relation(from_relation), _plain_relation(to_relation))
+        return ""
 
     def cache_added(self, relation: Any) -> str:
         return ""
@@ -709,3 +767,12 @@ class AdapterFacade:
 
     def __repr__(self) -> str:
         return f"<adapter {self._type}>"
+
+
+def _plain_relation(relation: Any) -> Relation:
+    """A template's relation object as the adapters' ``Relation``."""
+    return Relation(
+        getattr(relation, "database", None),
+        str(getattr(relation, "schema", None) or ""),
+        str(getattr(relation, "identifier", None) or ""),
+    )

@@ -48,8 +48,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("dagwright")
 
 
-class JinjaRelation:
-    """A relation as Jinja sees it: prints as quoted SQL, has dbt's common attributes."""
+class JinjaRelation(Mapping[str, Any]):
+    """A relation as Jinja sees it: prints as quoted SQL, has dbt's common attributes, and is a
+    mapping of dbt's relation fields as dbt's is (packages test ``relation is mapping`` and its
+    ``metadata.type``, e.g. dbt_utils' ``_is_relation``)."""
 
     def __init__(
         self,
@@ -104,7 +106,26 @@ class JinjaRelation:
         return {"database": rel.database, "schema": rel.schema, "identifier": rel.identifier}
 
     def get(self, key: str, default: Any = None) -> Any:
-        return getattr(self, key, default)
+        fields = self._fields()
+        return fields[key] if key in fields else getattr(self, key, default)
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "type": self.type,
+            "quote_policy": {"database": True, "schema": True, "identifier": True},
+            "include_policy": {"database": True, "schema": True, "identifier": True},
+            "metadata": {"type": "BaseRelation"},
+        }
+
+    def __getitem__(self, key: str) -> Any:
+        return self._fields()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._fields())
+
+    def __len__(self) -> int:
+        return len(self._fields())
 
     database = property(lambda self: self._relation.database)
     schema = property(lambda self: self._relation.schema)
@@ -284,6 +305,8 @@ class RunContext:
     docs: Mapping[tuple[str, str], str] = field(default_factory=dict)
     #: per-invocation values built once on first use (the graph)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: each installed package's own ``vars:`` (from its dbt_project.yml)
+    package_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def adapter_type(self) -> str:
@@ -294,15 +317,22 @@ class RunContext:
         value = self.target.get("database")
         return str(value) if value else None
 
-    def var_lookup(self) -> dict[str, Any]:
-        """Vars visible to the project's nodes: globals, then the project's scope, then --vars."""
+    def var_lookup(self, package: str | None = None) -> dict[str, Any]:
+        """Vars visible to the nodes of ``package`` (default: the root project), as dbt layers
+        them: an installed package's own vars (globals, then its scope), then the root
+        project's globals and its scope for that package, then --vars."""
+        scope = package or self.project_name
         merged: dict[str, Any] = {}
-        for key, value in self.project_vars.items():
-            if key != self.project_name:
-                merged[key] = value
-        scoped = self.project_vars.get(self.project_name)
-        if isinstance(scoped, Mapping):
-            merged.update(scoped)
+        layers = [self.project_vars]
+        if scope != self.project_name:
+            layers.insert(0, self.package_vars.get(scope) or {})
+        for layer in layers:
+            for key, value in layer.items():
+                if key != scope and key not in self.package_vars and key != self.project_name:
+                    merged[key] = value
+            scoped = layer.get(scope)
+            if isinstance(scoped, Mapping):
+                merged.update(scoped)
         merged.update(self.cli_vars)
         return merged
 
@@ -328,8 +358,8 @@ class RunContext:
             hint=did_you_mean(name, [n for _, n in self.docs]) or "define it in a {% docs %} block in a .md file",
         )
 
-    def base_values(self, node_name: str | None) -> dict[str, Any]:
-        vars_ = self.var_lookup()
+    def base_values(self, node_name: str | None, package: str | None = None) -> dict[str, Any]:
+        vars_ = self.var_lookup(package)
 
         def var(name: str, default: Any = _MISSING) -> Any:
             if name in vars_:
@@ -388,7 +418,7 @@ class RunContext:
             "local_md5": lambda s: __import__("hashlib").md5(str(s).encode()).hexdigest(),
             "dbt_version": "1.11.0",
             "doc": self.doc,
-            "api": Api(self.make_relation, self.target_database),
+            "api": Api(self.make_relation, self.target_database, self.adapter_type),
             # shared, not copied: a run can select thousands of nodes
             "invocation_args_dict": self.invocation_args,
             "selected_resources": self.selected_resources,
@@ -554,6 +584,7 @@ def runtime_context(
     manifest: Manifest | None,
     session: StatementSession | None,
     parsing: bool,
+    package: str | None = None,
 ) -> LazyContext:
     """A LazyContext with everything dbt gives templates beyond the basics: ``adapter``,
     ``statement``/``load_result``, ``graph``, ``builtins``, the ``dbt`` and project macro
@@ -593,9 +624,9 @@ def runtime_context(
     )
     builtins = {k: values[k] for k in ("ref", "source", "config") if k in values}
     # A project macro named ref or source replaces the built-in one (builtins.ref stays).
-    project_macros = run.macros.packages.get(run.project_name, {})
+    names = run.macros.namespace(package)
     for name in ("ref", "source"):
-        if name in project_macros:
+        if name in names:
             values.pop(name, None)
     values.update(
         adapter=facade,
@@ -607,12 +638,10 @@ def runtime_context(
         write=lambda text: "",
     )
     values.setdefault("execute", not parsing)
-    ctx = LazyContext(values, run.macros)
+    ctx = LazyContext(values, run.macros, package)
     ctx.lenient = parsing
     facade.ctx = ctx
-    for package in run.macros.packages:
-        if package not in values:
-            dict.__setitem__(ctx, package, MacroNamespace(run.macros, package, ctx))
+    ctx.package_namespace = lambda package: MacroNamespace(run.macros, package, ctx)
 
     def render(text: str) -> str:
         return render_template(compile_template(str(text), "<render>"), ctx)
@@ -641,7 +670,7 @@ def parse_context(run: RunContext, node: Node, recorder: ParseRecorder) -> LazyC
         rel = Relation(node.database, call.source_name, call.table_name)
         return run.make_relation(rel)
 
-    values = run.base_values(node.name)
+    values = run.base_values(node.name, node.package_name)
     this = run.make_relation(node.relation)
     values.update(
         ref=ref,
@@ -655,7 +684,7 @@ def parse_context(run: RunContext, node: Node, recorder: ParseRecorder) -> LazyC
         database=node.database,
         schema=node.schema,
     )
-    return runtime_context(run, values, manifest=None, session=None, parsing=True)
+    return runtime_context(run, values, manifest=None, session=None, parsing=True, package=node.package_name)
 
 
 @dataclass
@@ -679,7 +708,7 @@ def compile_context(
     is_incremental: Callable[[], bool],
     extra: Mapping[str, Any] | None = None,
 ) -> LazyContext:
-    values = run.base_values(node.name)
+    values = run.base_values(node.name, node.package_name)
     values.update(
         ref=lambda *a, **k: resolve_ref(run, manifest, node, state, _ref_args(a, k)),
         source=lambda *a: resolve_source(run, manifest, node, _source_args(a)),
@@ -693,7 +722,9 @@ def compile_context(
     )
     if extra:
         values.update(extra)
-    return runtime_context(run, values, manifest=manifest, session=state.session, parsing=False)
+    return runtime_context(
+        run, values, manifest=manifest, session=state.session, parsing=False, package=node.package_name
+    )
 
 
 def operation_context(
@@ -716,7 +747,7 @@ def ephemeral_cte_name(name: str) -> str:
 
 
 def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileState, call: RefCall) -> JinjaRelation:
-    unique_id = manifest.by_name.get(call.name)
+    unique_id = manifest.find_ref(call.name, call.package, node.package_name)
     target = manifest.nodes.get(unique_id) if unique_id else None
     if target is None:
         raise CompilationError(
@@ -740,8 +771,8 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
 
 
 def resolve_source(run: RunContext, manifest: Manifest, node: Node, call: SourceCall) -> JinjaRelation:
-    unique_id = f"source.{manifest.project_name}.{call.source_name}.{call.table_name}"
-    source = manifest.sources.get(unique_id)
+    unique_id = manifest.find_source(call.source_name, call.table_name, node.package_name)
+    source = manifest.sources.get(unique_id) if unique_id else None
     if source is None:
         known = [f"{s.source_name}.{s.name}" for s in manifest.sources.values()]
         raise CompilationError(

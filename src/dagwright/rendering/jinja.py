@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
@@ -188,35 +189,75 @@ def _wrap_macro(macro: Any) -> Callable[..., Any]:
 class MacroRegistry:
     """Every macro name of the project -> the file that defines it.
 
-    ``by_name`` is the global namespace (a root-project macro replaces a built-in one of the
-    same name); ``packages`` holds each package's own macros (``dbt``, the project's name),
-    for ``dbt.dateadd(...)``, ``my_project.my_macro(...)`` and ``adapter.dispatch``.
+    ``by_name`` is the root project's namespace (a root-project macro replaces a built-in one of
+    the same name); ``packages`` holds each package's own macros (``dbt``, the root project, each
+    installed package), for ``dbt.dateadd(...)``, ``my_package.my_macro(...)`` and
+    ``adapter.dispatch``. A node of an installed package sees its own package's macros by bare
+    name before the root project's (``namespace``), as in dbt.
     """
 
     def __init__(
-        self, files: Mapping[str, MacroFile], packages: Mapping[str, Mapping[str, MacroFile]] | None = None
+        self,
+        files: Mapping[str, MacroFile],
+        packages: Mapping[str, Mapping[str, MacroFile]] | None = None,
+        root: str | None = None,
     ) -> None:
         self.by_name = dict(files)
         self.packages = {name: dict(macros) for name, macros in (packages or {}).items()}
-        #: macros that cannot add dependencies or config (see dependency_free_macros)
+        self.root = root
+        #: names of the installed packages (neither ``dbt`` nor the root project)
+        self.installed: frozenset[str] = frozenset()
+        #: macros that cannot add dependencies or config (see dependency_free_macros), root namespace
         self.pure: frozenset[str] = frozenset()
+        #: (package, macro name) -> names the macro reads, to compute ``pure_for`` a package
+        self.reads: dict[str, dict[str, frozenset[str]]] = {}
+        self._namespaces: dict[str, dict[str, MacroFile]] = {}
+        self._pure: dict[str, frozenset[str]] = {}
+
+    def namespace(self, package: str | None) -> Mapping[str, MacroFile]:
+        """Bare macro names as a node of ``package`` sees them: its own package's macros, then
+        the root project's, then the built-in ones (dbt's search order)."""
+        if package is None or package not in self.installed:
+            return self.by_name
+        names = self._namespaces.get(package)
+        if names is None:
+            names = self._namespaces[package] = {**self.by_name, **self.packages.get(package, {})}
+        return names
+
+    def pure_for(self, package: str | None) -> frozenset[str]:
+        """``pure`` for the nodes of ``package`` (their bare names resolve to other macros)."""
+        if package is None or package not in self.installed:
+            return self.pure
+        pure = self._pure.get(package)
+        if pure is None:
+            reads = {**self.reads.get("dbt", {}), **self.reads.get(self.root or "", {}), **self.reads.get(package, {})}
+            pure = self._pure[package] = dependency_free_macros(reads, frozenset(self.packages))
+        return pure
 
     @staticmethod
     def _module(macro_file: MacroFile, ctx: LazyContext) -> Any:
-        """The file's macros bound to ``ctx`` (made once per context)."""
+        """The file's macros bound to ``ctx`` (made once per context), by name.
+
+        Not Jinja's ``make_module``: its module leaves out names that start with an underscore,
+        and dbt packages call such macros (``dbt_utils._is_relation``)."""
         module = ctx.modules.get(id(macro_file))
         if module is None:
-            module = macro_file.template().make_module(vars=ctx, shared=True)  # type: ignore[arg-type]
+            template = macro_file.template()
+            context = template.new_context(ctx, shared=True)  # type: ignore[arg-type]
+            for _ in template.root_render_func(context):  # type: ignore[attr-defined]
+                pass  # defines the macros (a macro file's text outside them is not used)
+            module = SimpleNamespace(**context.vars)
             ctx.modules[id(macro_file)] = module
         return module
 
     def bind(self, name: str, ctx: LazyContext) -> bool:
-        macro_file = self.by_name.get(name)
+        names = ctx.names
+        macro_file = names.get(name)
         if macro_file is None:
             return False
         module = self._module(macro_file, ctx)
         for macro_name in macro_file.source.names:
-            if macro_name in ctx.bound or self.by_name.get(macro_name) is not macro_file:
+            if macro_name in ctx.bound or names.get(macro_name) is not macro_file:
                 continue  # another file's macro of this name wins in the global namespace
             macro = getattr(module, macro_name, None)
             if macro is not None:
@@ -229,7 +270,7 @@ class MacroRegistry:
         macro_file = self.packages.get(package, {}).get(name)
         if macro_file is None:
             return None
-        if self.by_name.get(name) is macro_file:
+        if ctx.names.get(name) is macro_file:
             return ctx[name]  # the same macro object as the global name
         macro = getattr(self._module(macro_file, ctx), name, None)
         return _wrap_macro(macro) if macro is not None else None
@@ -238,25 +279,37 @@ class MacroRegistry:
 class LazyContext(dict):  # type: ignore[type-arg]
     """A node's Jinja globals: macros are bound on first lookup."""
 
-    def __init__(self, values: Mapping[str, Any], macros: MacroRegistry) -> None:
+    def __init__(self, values: Mapping[str, Any], macros: MacroRegistry, package: str | None = None) -> None:
         super().__init__(values)
         self.macros = macros
+        #: bare macro names as the package of the node being rendered sees them
+        self.names = macros.namespace(package)
         self.bound: set[str] = set()
         self.modules: dict[int, Any] = {}
         #: render with dbt's parse-time undefined (see ParseUndefined)
         self.lenient = False
+        #: makes the ``<package>.<macro>`` object of a package on first use (None: no such names)
+        self.package_namespace: Callable[[str], Any] | None = None
 
     def __contains__(self, key: object) -> bool:
         if dict.__contains__(self, key):
             return True
-        return isinstance(key, str) and key in self.macros.by_name
+        if not isinstance(key, str):
+            return False
+        return key in self.names or (self.package_namespace is not None and key in self.macros.packages)
 
     def __getitem__(self, key: str) -> Any:
         try:
             return dict.__getitem__(self, key)
         except KeyError:
-            if isinstance(key, str) and self.macros.bind(key, self):
-                return dict.__getitem__(self, key)
+            if isinstance(key, str):
+                if self.macros.bind(key, self):
+                    return dict.__getitem__(self, key)
+                # after the macros, as in dbt's search order; made once per context
+                if self.package_namespace is not None and key in self.macros.packages:
+                    value = self.package_namespace(key)
+                    dict.__setitem__(self, key, value)
+                    return value
             raise
 
     def get(self, key: str, default: Any = None) -> Any:

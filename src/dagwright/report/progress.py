@@ -26,7 +26,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from dagwright.execute.results import RunResult, RunSummary, Status
+from dagwright.execute.results import RunResult, RunSummary, Status, worker_name
 from dagwright.execute.scheduler import Reporter
 from dagwright.report.terminal import Terminal, _stamp, dotted, finished_line
 
@@ -166,7 +166,7 @@ class LiveTerminal(Terminal):
     def run_started(self, task: RunTask) -> None:
         with self._state:
             self._total = len(task.plan)
-            self._workers = [f"Thread-{i + 1}" for i in range(task.threads)]
+            self._workers = [worker_name(i + 1) for i in range(task.threads)]
             self._stop = task.stop
             self._t0 = time.perf_counter()
         self._live = Live(
@@ -244,11 +244,12 @@ class LiveTerminal(Terminal):
         rows.add_column(justify="right", no_wrap=True)
         for worker in workers:
             slot = running.get(worker)
+            label = worker.removesuffix(" (worker)")  # every thread's name ends so: not worth the width
             if slot is None:
-                rows.add_row(worker, Text("·", style="dim"), Text("idle", style="dim"), "")
+                rows.add_row(label, Text("·", style="dim"), Text("idle", style="dim"), "")
             else:
                 _uid, description, since, spinner = slot
-                rows.add_row(worker, spinner, description, Text(f"{now - since:5.1f}s", style="cyan"))
+                rows.add_row(label, spinner, description, Text(f"{now - since:5.1f}s", style="cyan"))
         parts: list[Any] = [head, rows]
         stop = self._stop
         if stop is not None and stop.is_set():

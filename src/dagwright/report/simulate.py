@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dagwright.execute.results import Status
+from dagwright.execute.results import Status, worker_name
 from dagwright.execute.scheduler import ready_key
 from dagwright.graph.plan import Plan
 
@@ -107,7 +107,7 @@ def simulate(
     compiling = {uid: min(took[uid], max(0.0, float((compile_seconds or {}).get(uid, 0.0)))) for uid in plan.order}
     position = {uid: i for i, uid in enumerate(plan.order)}
     waiting = {uid: len(plan.parents[uid]) for uid in plan.order}
-    workers = [f"Thread-{i + 1}" for i in range(threads)]
+    workers = [worker_name(i + 1) for i in range(threads)]
 
     now = 0.0
     results: dict[str, Prediction] = {}

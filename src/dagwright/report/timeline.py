@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.artifacts.files import read_json, write_text_atomic
+from dagwright.execute.results import worker_name
 
 #: the lane of nodes that never ran on a worker (skipped, not started)
 NOT_RUN = "not run"
@@ -69,8 +70,13 @@ def shorten_ids(text: str) -> str:
     return _UID.sub(lambda m: m[1], text)
 
 
+def _lane_label(lane: str) -> str:
+    """A lane as drawn: "Thread-2", without the " (worker)" every thread name of a run carries."""
+    return lane.removesuffix(" (worker)")
+
+
 def _lane_sort_key(lane: str) -> tuple[int, int, str]:
-    match = re.search(r"(\d+)", lane)  # Thread-2, or dbt-core's "Thread-2 (worker)"
+    match = re.search(r"(\d+)", lane)  # "Thread-2 (worker)", or "Thread-2" from older runs
     return (0, int(match[1]) if match else 0, lane)
 
 
@@ -320,9 +326,8 @@ def timeline_from_run_results(
         threads = args["threads"]
     lanes = sorted({b.lane for b in bars if b.lane != NOT_RUN}, key=_lane_sort_key)
     if threads:
-        for i in range(1, threads + 1):
-            if f"Thread-{i}" not in lanes:
-                lanes.append(f"Thread-{i}")
+        numbers = {_lane_sort_key(lane)[1] for lane in lanes}
+        lanes.extend(worker_name(i) for i in range(1, threads + 1) if i not in numbers)
         lanes.sort(key=_lane_sort_key)
     if any(b.lane == NOT_RUN for b in bars):
         lanes.append(NOT_RUN)
@@ -544,7 +549,7 @@ def render_html(timeline: Timeline) -> str:
         add(
             f'<g class="lane" data-lane="{_esc(lane)}"><rect x="0" y="{top:.1f}" width="{width}" '
             f'height="{bottom - top:.1f}" fill="{fill}"/>'
-            f'<text class="lane-label" x="8" y="{top + 21:.1f}">{_esc(lane)}</text></g>'
+            f'<text class="lane-label" x="8" y="{top + 21:.1f}">{_esc(_lane_label(lane))}</text></g>'
         )
     # grid and axis
     value = 0.0
@@ -767,7 +772,7 @@ def render_text(timeline: Timeline, width: int = 100) -> list[Any]:
     lanes = timeline.by_lane()
     names = [("* " if b.critical else "  ") + b.name for b in timeline.bars]
     name_w = min(max((len(n) for n in names), default=8), 30)
-    lane_w = min(max((len(lane) for lane in timeline.lanes), default=7), 12)
+    lane_w = min(max((len(_lane_label(lane)) for lane in timeline.lanes), default=7), 12)
     status_w = 10
     bar_w = max(20, width - lane_w - name_w - status_w - 12)
     scale = bar_w / timeline.span
@@ -786,7 +791,7 @@ def render_text(timeline: Timeline, width: int = 100) -> list[Any]:
             if len(label) > name_w:
                 label = label[: name_w - 1] + "…"
             line = Text()
-            line.append(f"{(lane if i == 0 else ''):<{lane_w}} ", style="bold" if i == 0 else "")
+            line.append(f"{(_lane_label(lane) if i == 0 else ''):<{lane_w}} ", style="bold" if i == 0 else "")
             line.append(f"{label:<{name_w}}", style="bold" if bar.critical else "")
             line.append(" │")
             cells = [" "] * bar_w

@@ -115,7 +115,7 @@ def report_lines(sim: Simulation, command: str, recorded: Mapping[str, float], s
     lines.append("a failing node is assumed to fail at the end of its usual duration")
     lines.append("")
     name_w = max(12, *(len(short_name(u)) for u in plan.order))
-    header = f"{'#':>3}  {'start':>8}  {'end':>8}  {'thread':<9} {'node':<{name_w}}  {'outcome':<10} what happens"
+    header = f"{'#':>3}  {'start':>8}  {'end':>8}  {'thread':<17} {'node':<{name_w}}  {'outcome':<10} what happens"
     lines.append(header)
     for i, p in enumerate(sim.in_time_order(), start=1):
         start = f"+{p.start:.2f}s" if p.start is not None else "-"
@@ -135,7 +135,7 @@ def report_lines(sim: Simulation, command: str, recorded: Mapping[str, float], s
             what += ": " + shorten_ids(p.message.replace("skipped because ", ""))
         index = str(i) if p.started else "-"
         lines.append(
-            f"{index:>3}  {start:>8}  {end:>8}  {thread:<9} {short_name(p.unique_id):<{name_w}}  {p.status:<10} {what}"
+            f"{index:>3}  {start:>8}  {end:>8}  {thread:<17} {short_name(p.unique_id):<{name_w}}  {p.status:<10} {what}"
         )
     counts = sim.counts()
     passed = counts.get("success", 0) + counts.get("pass", 0)

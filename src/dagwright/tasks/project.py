@@ -28,7 +28,8 @@ def parse(flags: Flags, echo: Echo) -> int:
 def compile_project(flags: Flags, echo: Echo) -> int:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from dagwright.execute.compile import Compiler, MainConnection
+    from dagwright.execute.compile import Compiler, MainConnection, renders_incremental
+    from dagwright.materialize.incremental import should_full_refresh
 
     session = Session(flags)
     manifest = session.manifest
@@ -47,10 +48,11 @@ def compile_project(flags: Flags, echo: Echo) -> int:
         for uid in selected:
             node = manifest.nodes[uid]
             existing = None
-            if node.materialized == "incremental":
+            # a model rebuilt in full never renders as incremental: no need to look for its table
+            if node.materialized == "incremental" and not should_full_refresh(node.config, flags.full_refresh):
                 conn = conn or session.adapter.open("main")
                 existing = conn.relation_kind(node.relation)
-            incremental = node.materialized == "incremental" and existing == "table" and not flags.full_refresh
+            incremental = renders_incremental(node, existing, flags.full_refresh)
             result = compiler.compile(node, is_incremental=lambda inc=incremental: inc)
             compiled[uid] = result.sql
             path = session.target_dir / "compiled" / node.package_name / node.original_file_path

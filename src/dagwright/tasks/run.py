@@ -159,13 +159,21 @@ class RunTask:
         self.terminal.line()
         # The parsed manifest is written while the nodes run: nothing in the run reads it.
         self._manifest_writer = _Background(self._write_manifest, "dagwright-manifest")
-        self._create_schemas()
+        # on-run-start hooks may create or drop relations: the schemas are listed after them
+        start_hooks = bool(self.hooks.hooks("on-run-start"))
+        schemas = self._create_schemas(list_relations=not start_hooks)
         self.start_results = self.hooks.run_phase("on-run-start", self.stop, self.registry)
         if self.start_results:
             self.terminal.line()
+        if start_hooks and schemas and getattr(self.session.adapter, "cache_schemas", None) is not None:
+            conn = self.session.adapter.open("main")
+            try:
+                self.session.adapter.cache_schemas(conn, schemas)  # type: ignore[attr-defined]
+            finally:
+                conn.close()
         self.scheduler.start()
 
-    def _create_schemas(self) -> None:
+    def _create_schemas(self, list_relations: bool = True) -> list[tuple[str | None, str]]:
         manifest = self.session.manifest
         adapter = self.session.adapter
         schemas = {}
@@ -173,16 +181,17 @@ class RunTask:
             rel = manifest.nodes[uid].relation
             schemas[(rel.database, rel.schema)] = rel
         if not schemas:
-            return
+            return []
         conn = adapter.open("main")
         try:
             for rel in schemas.values():
                 conn.execute(adapter.create_schema_sql(rel))
             cache_schemas = getattr(adapter, "cache_schemas", None)
-            if cache_schemas is not None:
+            if cache_schemas is not None and list_relations:
                 cache_schemas(conn, list(schemas))
         finally:
             conn.close()
+        return list(schemas)
 
     def wait(self) -> RunSummary:
         results = self.scheduler.wait()

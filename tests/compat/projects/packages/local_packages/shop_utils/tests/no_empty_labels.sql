@@ -1,0 +1,1 @@
+select * from {{ ref('stg_prices') }} where label is null or label = ''

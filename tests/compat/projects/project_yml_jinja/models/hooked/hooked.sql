@@ -1,0 +1,1 @@
+select 'first' as label, 1 as batch

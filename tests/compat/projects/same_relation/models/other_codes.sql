@@ -1,0 +1,2 @@
+{{ config(alias='codes') }}
+select 2 as id
