@@ -147,7 +147,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, tool in tools.items():
             for repeat in range(args.repeats):
-                project = generate(Path(tmp) / name, args.models, threads=args.threads)
+                # a fresh folder per repeat, and nothing deleted until the end: on ext4, files
+                # created soon after many were deleted wait for a free inode (the allocator skips
+                # inodes freed in the last minutes), which slowed whichever tool came next
+                project = generate(Path(tmp) / f"{name}-{repeat}", args.models, threads=args.threads)
                 pycache = Path(tmp) / "pycache"
                 if repeat == 0:
                     warm_up(tool, project, pycache)
@@ -166,7 +169,6 @@ def main() -> None:
                         con.execute(f'create table "main"."{seed.stem}" as select * from read_csv(?)', [str(seed)])
                     con.close()
                     floors.append(floor_seconds(project, floor_db))
-                shutil.rmtree(project)
     print(f"models={args.models} threads={args.threads} repeats={args.repeats} (medians; wall s, CPU s, peak RSS MB)")
     columns = "".join(f"{n + ' s':>14}{'cpu s':>8}{'MB':>6}" for n in tools)
     ratio = f"{'dbt/dagwright':>15}{'(cpu)':>8}" if "dbt-core" in tools else ""

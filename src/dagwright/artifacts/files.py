@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+#: temporary names unique within this process (threads included); the pid makes them unique across processes
+_TMP_NUMBERS = itertools.count()
+_TMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new empty file beside ``path`` (its folder made when missing). Four system calls per
+    write instead of tempfile's dozen: compile writes a file per model."""
+    for _ in range(100):
+        tmp = f"{path.parent}/.{path.name}.{os.getpid()}.{next(_TMP_NUMBERS)}.tmp"
+        try:
+            return os.open(tmp, _TMP_FLAGS, 0o666), tmp
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # left by a crashed process that had the same pid
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:
