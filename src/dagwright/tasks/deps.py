@@ -245,7 +245,7 @@ class Installer:
         subdirectory = spec.entry.get("subdirectory")
         what = f"git package {written}"
         clone = Path(tempfile.mkdtemp(prefix="git-", dir=self.scratch))
-        _git(["clone", "--quiet", url, str(clone)], None, what, (url, written))
+        _git(["clone", "--quiet", "--", url, str(clone)], None, what, (url, written))
         if revision is not None:
             _git(["checkout", "--quiet", str(revision)], clone, f"{what} at revision {revision}")
         commit = _git(["rev-parse", "HEAD"], clone, what)
