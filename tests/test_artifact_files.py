@@ -70,3 +70,14 @@ def test_unchanged_text_is_not_rewritten(tmp_path: Path) -> None:
     assert target.stat().st_ino == inode
     files.write_text_if_changed(target, "select 2\n")
     assert target.read_text() == "select 2\n"
+
+
+def test_a_file_where_a_folder_must_be_is_replaced(tmp_path: Path) -> None:
+    """target/ of an older dagwright: a YAML file's tests compiled into one file of its name."""
+    old = tmp_path / "compiled" / "proj" / "models" / "schema.yml"
+    old.parent.mkdir(parents=True)
+    old.write_text("select 'old layout'\n")
+    new = old / "not_null_orders_id.sql"
+    files.write_text_if_changed(new, "select 1\n")
+    assert new.read_text() == "select 1\n"
+    assert leftovers(tmp_path) == []

@@ -53,7 +53,11 @@ def write_text_atomic(path: Path, text: str) -> None:
 def write_text_if_changed(path: Path, text: str) -> None:
     """``write_text_atomic``, unless the file already holds ``text`` (compiled SQL usually
     does, from the last run or compile). Reading a small file costs far less than replacing
-    it: on ext4 a rename over an existing file flushes the new file's data first."""
+    it: on ext4 a rename over an existing file flushes the new file's data first.
+
+    For target/compiled and target/run, which dagwright owns: a file standing where a folder
+    must be (older versions wrote a YAML file's generic tests to one file named after it,
+    where dbt, and now dagwright, make a folder of that name) is replaced by the folder."""
     data = text.encode("utf-8")
     try:
         with open(path, "rb") as fh:
@@ -61,7 +65,22 @@ def write_text_if_changed(path: Path, text: str) -> None:
                 return
     except OSError:
         pass
-    write_bytes_atomic(path, data)
+    try:
+        write_bytes_atomic(path, data)
+    except (NotADirectoryError, FileExistsError):
+        if not _remove_file_in_the_way(path):
+            raise
+        write_bytes_atomic(path, data)
+
+
+def _remove_file_in_the_way(path: Path) -> bool:
+    for folder in path.parents:
+        if folder.is_file():
+            folder.unlink()
+            return True
+        if folder.is_dir():
+            return False
+    return False
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

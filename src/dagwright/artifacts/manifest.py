@@ -10,7 +10,7 @@ from typing import Any
 
 from dagwright import __version__
 from dagwright.artifacts.files import write_json_atomic
-from dagwright.parse.nodes import ColumnInfo, Macro, Manifest, Node, Operation, SourceTable
+from dagwright.parse.nodes import ColumnInfo, Macro, Manifest, Node, Operation, SourceTable, written_file_path
 
 MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 
@@ -209,7 +209,7 @@ def node_dict(
             {
                 "compiled_path": None  # dbt writes no compiled file for a snapshot
                 if node.resource_type == "snapshot"
-                else f"{target_path}/compiled/{node.package_name}/{node.original_file_path}",
+                else f"{target_path}/compiled/{node.package_name}/{written_file_path(node)}",
                 "compiled": True,
                 "compiled_code": compiled[node.unique_id],
                 "extra_ctes_injected": True,
@@ -367,13 +367,16 @@ def manifest_dict(
         relation = render_relation(node.relation) if node.is_relational else None
         node_root = manifest.package_roots.get(node.package_name, str(root_path))
         nodes[uid] = node_dict(node, relation, compiled, node_root, target_path, created_at)
+    for uid, node in manifest.inactive_tests.items():
+        nodes[uid] = node_dict(node, None, None, str(root_path), target_path, created_at)
     for operation in manifest.operations:
         nodes[operation.unique_id] = operation_dict(operation, manifest, created_at)
     disabled: dict[str, list[dict[str, Any]]] = {}
     for uid, node in manifest.disabled.items():
         disabled.setdefault(uid, []).append(node_dict(node, None, None, str(root_path), target_path, created_at))
-    parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in (*manifest.nodes, *manifest.sources)}
-    child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in (*manifest.nodes, *manifest.sources)}
+    in_maps = (*manifest.nodes, *manifest.inactive_tests, *manifest.sources)
+    parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in in_maps}
+    child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in in_maps}
     return {
         "metadata": {
             "dbt_schema_version": MANIFEST_SCHEMA,

@@ -29,7 +29,7 @@ from dagwright.materialize.snapshot import SnapshotMaterialization
 from dagwright.materialize.table import TableMaterialization
 from dagwright.materialize.test import run_test
 from dagwright.materialize.view import ViewMaterialization
-from dagwright.parse.nodes import Manifest, Node
+from dagwright.parse.nodes import Manifest, Node, written_file_path
 
 
 @dataclass
@@ -86,7 +86,7 @@ class NodeRunner:
         self.on_failure = on_failure
 
     def compiled_path(self, node: Node, folder: str = "compiled") -> Path:
-        return self.target_dir / folder / node.package_name / node.original_file_path
+        return self.target_dir / folder / node.package_name / written_file_path(node)
 
     def describe(self, node: Node) -> str:
         if node.resource_type == "test":

@@ -447,7 +447,7 @@ class ManifestLoader:
             root_tree = self.root.tests if resource_type == "test" else self.root.models
             config = merge_config(config, root_tree.resolve(fqn))
         if resource_type == "test":
-            config["severity"] = str(config.get("severity") or "ERROR").upper()
+            config["severity"] = str(config.get("severity") or "ERROR")  # as written, like dbt
         materialized = config.get("materialized")
         if materialized not in MATERIALIZATIONS:
             raise ProjectError(
@@ -617,6 +617,7 @@ def load_manifest(
 
     nodes: dict[str, Node] = {}
     disabled: dict[str, Node] = {}
+    inactive_tests: dict[str, Node] = {}
     by_name: dict[str, str] = {}
     #: name -> {package: unique_id} of refable nodes
     ref_index: dict[str, dict[str, str]] = {}
@@ -674,9 +675,14 @@ def load_manifest(
     for (project_loader, project_files), props in zip(projects, properties):
         package_name = project_loader.project.name
         for patch in props.patches.values():
+            if not patch.tests:
+                continue
             target_id = ref_index.get(patch.name, {}).get(package_name)
-            if not patch.tests or target_id is None or not target_id.startswith(f"{patch.resource_type}."):
-                continue  # tests of a disabled or missing node are disabled with it
+            active = target_id is not None and target_id.startswith(f"{patch.resource_type}.")
+            if not active:
+                # dbt still parses the tests of a missing or disabled node, and keeps them, disabled
+                disabled_id = f"{patch.resource_type}.{package_name}.{patch.name}"
+                target_id = disabled_id if disabled_id in disabled else ""
             target = TestTarget(
                 unique_id=target_id,
                 name=patch.name,
@@ -688,7 +694,11 @@ def load_manifest(
                 file_key_name=f"{patch.resource_type}s.{patch.name}",
             )
             for definition in patch.tests:
-                add_test(project_loader.tests.generic(target, definition))
+                test = project_loader.tests.generic(target, definition)
+                if active or not test.enabled:
+                    add_test(test)
+                else:
+                    inactive_tests[test.unique_id] = evolve(test, config={**test.config, "enabled": False})
         for target, definitions in project_loader.source_tests:
             if target.unique_id in sources:
                 for definition in definitions:
@@ -705,6 +715,7 @@ def load_manifest(
         sources=sources,
         macros=project_macros,
         disabled=disabled,
+        inactive_tests=inactive_tests,
         by_name=by_name,
         operations=_operations(project, packages),
         docs=docs,

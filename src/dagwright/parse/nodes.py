@@ -107,6 +107,17 @@ class Node:
 _NODE_DEFAULTS = {f.name: f.default for f in fields(Node) if f.default is not MISSING}
 
 
+def written_file_path(node: Node) -> str:
+    """Where a node's compiled and run files go under ``target/<folder>/<package>/`` (dbt's layout).
+
+    A node with a file of its own uses that file's path; one of several nodes from one file (a
+    generic test, a YAML snapshot) gets a folder named after the file, holding its own ``path``.
+    """
+    if node.path.rsplit("/", 1)[-1] == node.original_file_path.rsplit("/", 1)[-1]:
+        return node.original_file_path
+    return f"{node.original_file_path}/{node.path}"
+
+
 def new_node(**values: Any) -> Node:
     """``Node(**values)`` without the frozen dataclass's ``__init__`` (one ``object.__setattr__``
     per field, seven times the cost): models are built by the thousand. Every field without
@@ -201,6 +212,9 @@ class Manifest:
     parents: Mapping[str, frozenset[str]] = field(default_factory=dict)
     children: Mapping[str, frozenset[str]] = field(default_factory=dict)
     disabled: Mapping[str, Node] = field(default_factory=dict)
+    #: generic tests of a missing or disabled model: never run, but dbt lists them in the
+    #: manifest's nodes with ``enabled: false`` (a test disabled itself is in ``disabled``)
+    inactive_tests: Mapping[str, Node] = field(default_factory=dict)
     #: model name -> unique_id (the project's models only)
     by_name: Mapping[str, str] = field(default_factory=dict)
     #: on-run-start / on-run-end hooks, in the order they run

@@ -94,7 +94,7 @@ def test_hash(name: str, metadata: Mapping[str, Any]) -> str:
 class TestTarget:
     """What a generic test is attached to."""
 
-    unique_id: str  # the node or source it tests
+    unique_id: str  # the node or source it tests ("" for a missing model)
     name: str  # used in the test's name: model name, or source_<source>_<table>
     call: str  # "ref('orders')" or "source('raw', 'orders')"
     ref: RefCall | None
@@ -263,6 +263,9 @@ class TestBuilder:
         short, full = synthesized_names(name_type, target_name, kwargs)
         name = custom_name or full
         path_name = custom_name or short
+        if path_name != name and "alias" not in config:
+            # dbt: a long name's relation (store_failures) and files take the hashed short name
+            config["alias"] = path_name
         kwargs["model"] = "{{ get_where_subquery(" + target.call + ") }}"
         metadata = {"name": test_type, "kwargs": kwargs, "namespace": namespace}
         fqn = (self.project_name, *target.yml_folders, name)
@@ -288,7 +291,8 @@ class TestBuilder:
             refs=tuple(refs),
             sources=tuple(sources),
             test_metadata=metadata,
-            attached_node=target.unique_id if target.ref is not None else None,  # dbt: none for sources
+            # dbt: none for sources, nor for a missing model
+            attached_node=(target.unique_id or None) if target.ref is not None else None,
             column_name=definition.column_name,
             file_key_name=target.file_key_name,
         )
@@ -298,5 +302,6 @@ class TestBuilder:
             merged = merge_config(merged, self.root_tests.resolve(fqn))
         if tags:
             merged = merge_config(merged, {"tags": list(tags)})
-        merged["severity"] = str(merged.get("severity") or "ERROR").upper()
+        # kept as written (dbt's manifest shows 'warn' in lower case); compared case-insensitively
+        merged["severity"] = str(merged.get("severity") or "ERROR")
         return self.finish(node, dict(merged))

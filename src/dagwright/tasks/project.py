@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
+from dagwright.parse.nodes import written_file_path
 from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
 
 Echo = Callable[[str], None]
@@ -55,7 +56,7 @@ def compile_project(flags: Flags, echo: Echo) -> int:
             incremental = renders_incremental(node, existing, flags.full_refresh)
             result = compiler.compile(node, is_incremental=lambda inc=incremental: inc)
             compiled[uid] = result.sql
-            path = session.target_dir / "compiled" / node.package_name / node.original_file_path
+            path = session.target_dir / "compiled" / node.package_name / written_file_path(node)
             writes.append(writer.submit(write_text_if_changed, path, result.sql))
     finally:
         writer.shutdown(wait=True)
