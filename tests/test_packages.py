@@ -22,6 +22,8 @@ import yaml
 from conftest import Project, write_project
 from dagwright.tasks.deps import pick_version
 
+COMPAT_PACKAGE = Path(__file__).parent / "compat" / "projects" / "packages" / "local_packages" / "shop_utils"
+
 PACKAGE_FILES = {
     "dbt_project.yml": """\
         name: shop_utils
@@ -51,28 +53,8 @@ PACKAGE_FILES = {
         {%- endmacro %}
         """,
     # as dbt_utils' tests: fail_calc set at parse time in a dispatched macro, a private macro
-    # checking that the argument is a relation
-    "macros/equal_count.sql": """\
-        {% test equal_count(model, compare_model) %}
-            {{ return(adapter.dispatch('test_equal_count', 'shop_utils')(model, compare_model)) }}
-        {% endtest %}
-        {% macro default__test_equal_count(model, compare_model) %}
-        {% set calc %}sum(diff){% endset %}
-        {{ config(fail_calc=calc) }}
-        {%- if not execute -%}{{ return('') }}{%- endif -%}
-        {%- do shop_utils._require_relation(model) -%}
-        select abs(a.n - b.n) as diff
-        from (select count(*) as n from {{ model }}) as a
-        cross join (select count(*) as n from {{ compare_model }}) as b
-        union all
-        select 0 as diff
-        {% endmacro %}
-        {% macro _require_relation(obj) %}
-            {%- if not (obj is mapping and obj.get('metadata', {}).get('type', '').endswith('Relation')) -%}
-                {%- do exceptions.raise_compiler_error("expected a relation, got " ~ obj) -%}
-            {%- endif -%}
-        {% endmacro %}
-        """,
+    # checking that the argument is a relation (the compat case's package has the same macro)
+    "macros/equal_count.sql": (COMPAT_PACKAGE / "macros" / "equal_count.sql").read_text(encoding="utf-8"),
     "tests/generic/positive.sql": """\
         {% test positive(model, column_name) %}
         select * from {{ model }} where {{ column_name }} <= 0
