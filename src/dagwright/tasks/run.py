@@ -165,10 +165,10 @@ class RunTask:
         self.start_results = self.hooks.run_phase("on-run-start", self.stop, self.registry)
         if self.start_results:
             self.terminal.line()
-        if start_hooks and schemas and getattr(self.session.adapter, "cache_schemas", None) is not None:
+        if start_hooks and schemas:
             conn = self.session.adapter.open("main")
             try:
-                self.session.adapter.cache_schemas(conn, schemas)  # type: ignore[attr-defined]
+                self._list_relations(conn, schemas)
             finally:
                 conn.close()
         self.scheduler.start()
@@ -186,12 +186,17 @@ class RunTask:
         try:
             for rel in schemas.values():
                 conn.execute(adapter.create_schema_sql(rel))
-            cache_schemas = getattr(adapter, "cache_schemas", None)
-            if cache_schemas is not None and list_relations:
-                cache_schemas(conn, list(schemas))
+            if list_relations:
+                self._list_relations(conn, list(schemas))
         finally:
             conn.close()
         return list(schemas)
+
+    def _list_relations(self, conn: Any, schemas: list[tuple[str | None, str]]) -> None:
+        """Fill the adapter's relation cache (engines that have one) with one listing per schema."""
+        cache_schemas = getattr(self.session.adapter, "cache_schemas", None)
+        if cache_schemas is not None:
+            cache_schemas(conn, schemas)
 
     def wait(self) -> RunSummary:
         results = self.scheduler.wait()
