@@ -180,6 +180,20 @@ def article_pg_workspace(tmp: Path, server: PostgresServer, dbname: str, threads
     return PgWorkspace(root, profiles, server, dbname)
 
 
+#: a minimal dbt_project.yml for a project named proj
+PROJ_YML = """\
+name: proj
+version: "1.0.0"
+config-version: 2
+profile: proj
+"""
+
+
+def proj_workspace(tmp: Path, server: PostgresServer, dbname: str, files: Mapping[str, str], threads: int = 2):
+    """``pg_project_workspace`` of a project named proj; ``files`` may replace its dbt_project.yml."""
+    return pg_project_workspace(tmp, server, dbname, "proj", {"dbt_project.yml": PROJ_YML, **files}, threads)
+
+
 def pg_project_workspace(
     tmp: Path, server: PostgresServer, dbname: str, name: str, files: Mapping[str, str], threads: int = 1
 ) -> PgWorkspace:

@@ -14,20 +14,10 @@ from dagwright.adapters.base import Relation
 from dagwright.adapters.postgres import PostgresAdapter, _pyformat
 from dagwright.materialize import incremental as incremental_module
 
-from .conftest import pg_project_workspace
+from .conftest import PROJ_YML as PROJECT
+from .conftest import proj_workspace as project
 
 pytestmark = pytest.mark.postgres
-
-PROJECT = """\
-name: proj
-version: "1.0.0"
-config-version: 2
-profile: proj
-"""
-
-
-def project(tmp_path: Path, pg_server, dbname: str, files: dict[str, str], threads: int = 2):
-    return pg_project_workspace(tmp_path, pg_server, dbname, "proj", {"dbt_project.yml": PROJECT, **files}, threads)
 
 
 def test_table_swap_keeps_dependent_views(tmp_path: Path, pg_server, pg_db: str) -> None:

@@ -15,25 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import pg_project_workspace
+from .conftest import PROJ_YML as PROJECT
+from .conftest import proj_workspace as project
 
 pytestmark = pytest.mark.postgres
 
-PROJECT = """\
-name: proj
-version: "1.0.0"
-config-version: 2
-profile: proj
-"""
 
 #: one relation looked up in the catalog (PostgresConnection.relation_kind without the cache)
 ONE_LOOKUP = "select c.relkind from pg_catalog.pg_class c"
 #: the run's listing of its schemas (PostgresAdapter.cache_schemas)
 LISTING = "select n.nspname, c.relname, c.relkind from pg_catalog.pg_class c"
-
-
-def project(tmp_path: Path, pg_server, dbname: str, files: dict[str, str], threads: int = 2):
-    return pg_project_workspace(tmp_path, pg_server, dbname, "proj", {"dbt_project.yml": PROJECT, **files}, threads)
 
 
 def logged_statements(pg_server, start: int) -> list[str]:
