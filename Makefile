@@ -8,19 +8,27 @@ STAMP    := $(VENV)/.installed
 DEMO_DIR  := examples/article
 DEMO_DB   := $(CURDIR)/$(DEMO_DIR)/target/article.duckdb
 DEMO_ARGS ?=
-DAGWRIGHT_DEMO := DAGWRIGHT_DEMO_DB="$(DEMO_DB)" $(BIN)/dagwright
+# the demo runs dagwright as a user installs it: `pip install .` in a venv of its own, without
+# the test tools, dbt-core or PySpark that .venv carries (and that could hide a missing dependency)
+DEMO_VENV  := .venv-demo
+DEMO_STAMP := $(DEMO_VENV)/.installed
+SRC_FILES  := $(shell find src -type f -not -path '*/__pycache__/*' -not -path '*.egg-info*')
+DAGWRIGHT_DEMO := DAGWRIGHT_DEMO_DB="$(DEMO_DB)" $(DEMO_VENV)/bin/dagwright
 
 # ruff only gets folders that exist
 LINT_DIRS := $(wildcard src tests bench)
 FMT_DIRS  := $(wildcard src tests)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv spark-oracle demo test lint format macro-index clean distclean
+.PHONY: help venv demo-venv spark-oracle demo test install-check lint format macro-index clean distclean
 
 help:
-	@echo "make demo       set up .venv, seed and run examples/article on DuckDB with 2 threads"
+	@echo "make demo       install dagwright into .venv-demo (pip install .), seed and run examples/article"
+	@echo "                on DuckDB with 2 threads"
 	@echo "                (extra run arguments: make demo DEMO_ARGS=\"--vars '{fail_model: model_beta_a}'\")"
 	@echo "make test       set up .venv, lint, then run the test suite"
+	@echo "make install-check  build sdist + wheel, install the wheel into bare venvs (no extras, each extra),"
+	@echo "                run --version, --help and the article example (what .ci/run does first)"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make format     ruff format + ruff check --fix"
 	@echo "make venv       create .venv and install -e '.[test,compat,postgres,spark]' (again when pyproject.toml changes)"
@@ -49,7 +57,14 @@ $(ORACLE_STAMP):
 		'pyspark[connect]>=4.0' 'pandas<3'
 	touch $@
 
-demo: venv
+demo-venv: $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml $(SRC_FILES)
+	test -x $(DEMO_VENV)/bin/python || $(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/python -m pip install --quiet --disable-pip-version-check .
+	touch $@
+
+demo: demo-venv
 	mkdir -p $(DEMO_DIR)/target
 	$(DAGWRIGHT_DEMO) seed --project-dir $(DEMO_DIR) --profiles-dir $(DEMO_DIR)
 	$(DAGWRIGHT_DEMO) run --project-dir $(DEMO_DIR) --profiles-dir $(DEMO_DIR) --threads 2 $(DEMO_ARGS)
@@ -57,7 +72,7 @@ demo: venv
 	@echo "Artifacts:"
 	@echo "  manifest     $(DEMO_DIR)/target/manifest.json"
 	@echo "  run results  $(DEMO_DIR)/target/run_results.json"
-	@echo "  timeline     $(DEMO_DIR)/target/timeline.html (or: $(BIN)/dagwright timeline --terminal --project-dir $(DEMO_DIR))"
+	@echo "  timeline     $(DEMO_DIR)/target/timeline.html (or: $(DEMO_VENV)/bin/dagwright timeline --terminal --project-dir $(DEMO_DIR))"
 	@echo "  database     $(DEMO_DB)"
 
 lint: venv
@@ -71,6 +86,9 @@ format: venv
 macro-index: venv
 	$(BIN)/python -m dagwright.parse.macro_index
 
+install-check:
+	PYTHON=$(PYTHON) .ci/install_check.sh
+
 # DAGWRIGHT_COMPAT_REQUIRED: tests/compat fail instead of skipping if the dbt oracle is missing
 test: venv spark-oracle lint
 	DAGWRIGHT_COMPAT_REQUIRED=1 $(BIN)/pytest -q
@@ -81,4 +99,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(ORACLE_VENV)
+	rm -rf $(VENV) $(ORACLE_VENV) $(DEMO_VENV)

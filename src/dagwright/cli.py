@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from dagwright import __version__
 from dagwright.errors import DagwrightError
 from dagwright.session import Flags
 
@@ -119,8 +118,24 @@ def _run(task: Callable[[Flags], int], flags: Flags) -> None:
     sys.exit(code)
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from dagwright.about import version_report
+
+    click.echo(version_report())
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dagwright")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show dagwright's version, Python's and each engine driver's, and exit.",
+)
 def main() -> None:
     """Run dbt projects as a DAG of warehouse queries."""
 

@@ -12,6 +12,13 @@ if TYPE_CHECKING:
 
 ADAPTER_TYPES = ("duckdb", "postgres", "spark")
 
+#: engine -> (the distribution of its driver, the extra that installs it; None: always installed)
+ENGINE_DRIVERS: dict[str, tuple[str, str | None]] = {
+    "duckdb": ("duckdb", None),
+    "postgres": ("psycopg", "postgres"),
+    "spark": ("pyspark", "spark"),
+}
+
 
 def create_adapter(target: Target) -> Adapter:
     """The adapter for a profile target; imports only the engine that is used."""
