@@ -97,7 +97,11 @@ def run_results_dict(
         "metadata": metadata,
         "results": [result_dict(r) for r in summary.results],
         "elapsed_time": summary.elapsed,
-        "args": {**args, "dagwright": {"generator": f"dagwright {__version__}", "stop": stop}},
+        # dbt leaves unset arguments out: dbt retry turns a null into a flag ("--no-target")
+        "args": {
+            **{k: v for k, v in args.items() if v is not None},
+            "dagwright": {"generator": f"dagwright {__version__}", "stop": stop},
+        },
     }
 
 
