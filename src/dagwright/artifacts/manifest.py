@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -155,7 +154,7 @@ def node_dict(
         "unique_id": node.unique_id,
         "fqn": list(node.fqn),
         "alias": node.alias,
-        "checksum": {"name": "sha256", "checksum": node.checksum},
+        "checksum": {"name": node.checksum_name, "checksum": node.checksum},
         "config": _config(node, tags),
         "tags": list(tags),
         "description": node.description,
@@ -283,7 +282,7 @@ def operation_dict(operation: Operation, manifest: Manifest, created_at: float) 
         "unique_id": operation.unique_id,
         "fqn": [operation.package_name, "hooks", operation.name],
         "alias": operation.name,
-        "checksum": {"name": "sha256", "checksum": hashlib.sha256(operation.raw_code.encode()).hexdigest()},
+        "checksum": {"name": "sha256", "checksum": operation.checksum},
         "config": {**_MODEL_CONFIG_DEFAULTS, "pre-hook": [], "post-hook": []},
         "tags": [operation.hook_type],
         "description": "",
