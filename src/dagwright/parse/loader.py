@@ -18,6 +18,7 @@ from typing import Any
 
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
+from dagwright.parse.analyses import parse_analyses
 from dagwright.parse.checksums import seed_checksum, text_checksum
 from dagwright.parse.docs import load_docs, project_operations
 from dagwright.parse.freshness import resolve_source_freshness
@@ -674,6 +675,7 @@ def load_manifest(
         for node in parse_snapshots(project_loader, project_files.snapshots, props.snapshot_entries, props.patches):
             add(node)
         sources.update(project_loader.parse_sources(props.sources))
+        nodes.update((n.unique_id, n) for n in parse_analyses(project_loader, project_files.analyses))
 
     for (project_loader, project_files), props in zip(projects, properties):
         package_name = project_loader.project.name

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from dagwright.artifacts.files import write_text_if_changed
-from dagwright.errors import DagwrightError
 from dagwright.parse.nodes import written_file_path
 from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
 
@@ -79,41 +77,26 @@ def compile_project(flags: Flags, echo: Echo) -> int:
 
 
 def list_nodes(flags: Flags, echo: Echo) -> int:
+    from dagwright.artifacts.listing import ls_lines
+
     session = Session(flags)
-    types = list(flags.resource_types) or ["all"]
+    types = list(flags.resource_types) or ["default"]
     session.check_resource_types(types)
-    if "all" in types or "default" in types:
+    if "all" in types:
         types = list(RESOURCE_TYPES)
+    elif "default" in types:  # dbt lists analyses only when asked for them (or for "all")
+        types = [*(t for t in RESOURCE_TYPES if t != "analysis"), *(t for t in types if t == "analysis")]
     manifest = session.manifest
-    chosen = set(session.select(types, include_empty=True))
-    nodes = {**manifest.nodes, **manifest.sources}
-    output = flags.output
-    if output not in ("selector", "name", "path", "json"):
-        raise DagwrightError(f"unknown --output '{output}'; use one of: selector, name, path, json")
-    for uid in sorted(chosen):
-        node = nodes[uid]
-        if output == "name":
-            # dbt's search_name: sources are listed as source_name.table_name
-            echo(f"{node.source_name}.{node.name}" if node.resource_type == "source" else node.name)
-        elif output == "path":
-            echo(node.original_file_path)
-        elif output == "json":
-            depends = list(getattr(node, "depends_on", ()))
-            item = {
-                "name": node.name,
-                "resource_type": node.resource_type,
-                "package_name": node.package_name,
-                "original_file_path": node.original_file_path,
-                "unique_id": uid,
-                "alias": getattr(node, "alias", node.name),
-                "config": dict(node.config),
-                "tags": list(node.tags),
-                "depends_on": {"nodes": depends, "macros": []},
-            }
-            if node.resource_type == "source":
-                item["source_name"] = node.source_name
-            echo(json.dumps(item, default=str))
-        else:
-            prefix = "source:" if node.resource_type == "source" else ""
-            echo(prefix + ".".join(node.fqn))
+    chosen = sorted(session.select(types, include_empty=True))
+    output_keys = tuple(k for value in flags.extra.get("output_keys") or () for k in value.split())
+    for line in ls_lines(
+        manifest,
+        chosen,
+        flags.output,
+        output_keys=output_keys,
+        render_relation=session.render_relation,
+        root_path=str(session.project.root),
+        target_path=session.target_path,
+    ):
+        echo(line)
     return 0
