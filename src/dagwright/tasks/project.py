@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dagwright.artifacts.files import write_text_if_changed
-from dagwright.parse.nodes import written_file_path
 from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
+from dagwright.tasks.compile_command import compile_project
 
 Echo = Callable[[str], None]
 
@@ -21,58 +20,6 @@ def parse(flags: Flags, echo: Echo) -> int:
     _write_manifest(session)
     echo(found_line(session))
     echo(f"Wrote {session.target_dir / 'manifest.json'}")
-    return 0
-
-
-def compile_project(flags: Flags, echo: Echo) -> int:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    from dagwright.execute.compile import Compiler, MainConnection, renders_incremental
-    from dagwright.materialize.incremental import should_full_refresh
-
-    session = Session(flags)
-    manifest = session.manifest
-    selected = session.select(("model", "snapshot"))
-    compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
-    session.run_context.selected_resources = list(selected)
-    # the engine is opened only if a template runs a query or an incremental model needs its table
-    compiler.connect = statements = MainConnection(lambda: session.adapter.open("main"))
-    compiled: dict[str, str] = {}
-    conn = None
-    writes: list[Future[None]] = []
-    # Writing a file costs more than compiling a static model, and the file system works
-    # while Python does not: files are written by a few threads as the models compile.
-    writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dagwright-write")
-    try:
-        for uid in selected:
-            node = manifest.nodes[uid]
-            existing = None
-            # a model rebuilt in full never renders as incremental: no need to look for its table
-            if node.materialized == "incremental" and not should_full_refresh(node.config, flags.full_refresh):
-                conn = conn or session.adapter.open("main")
-                existing = conn.relation_kind(node.relation)
-            incremental = renders_incremental(node, existing, flags.full_refresh)
-            result = compiler.compile(node, is_incremental=lambda inc=incremental: inc)
-            compiled[uid] = result.sql
-            path = session.target_dir / "compiled" / node.package_name / written_file_path(node)
-            writes.append(writer.submit(write_text_if_changed, path, result.sql))
-    finally:
-        writer.shutdown(wait=True)
-        statements.close()
-        if conn is not None:
-            conn.close()
-        if "adapter" in session.__dict__:
-            session.adapter.close()
-    for write in writes:
-        write.result()  # a failed write fails the command
-    _write_manifest(session, compiled)
-    echo(found_line(session))
-    if len(selected) == 1:
-        node = manifest.nodes[selected[0]]
-        echo(f"Compiled node '{node.name}' is:")
-        echo(compiled[selected[0]])
-    else:
-        echo(f"Compiled {len(compiled)} models into {session.target_dir / 'compiled'}")
     return 0
 
 
@@ -100,3 +47,6 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     ):
         echo(line)
     return 0
+
+
+__all__ = ["compile_project", "list_nodes", "parse"]
