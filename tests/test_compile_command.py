@@ -37,7 +37,9 @@ FILES = {
 
 BROKEN = {
     **FILES,
-    "models/staging/stg_a.sql": "{% if execute %}{{ exceptions.raise_compiler_error('boom') }}{% endif %}select 1 as id",
+    "models/staging/stg_a.sql": (
+        "{% if execute %}{{ exceptions.raise_compiler_error('boom') }}{% endif %}select 1 as id"
+    ),
 }
 
 
