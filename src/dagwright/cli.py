@@ -271,7 +271,7 @@ def parse_cmd(**kwargs: Any) -> None:
 @click.option("--full-refresh", "-f", is_flag=True, default=False)
 @click.option("--threads", type=int, default=None)
 def compile_cmd(**kwargs: Any) -> None:
-    """Write each model's SQL to target/compiled/."""
+    """Compile the selected models, snapshots, tests and analyses into target/compiled/."""
     from dagwright.tasks.project import compile_project
 
     _run(lambda f: compile_project(f, _echo), _flags("compile", kwargs))
