@@ -108,7 +108,7 @@ def check_page_in_browser(page: Path, run_results: dict[str, Any], tmp: Path, na
         node = svg.nodes[uid]
         lane = result["thread_id"] if result["timing"] else "not run"
         assert node["data-lane"] == lane, (uid, node["data-lane"], lane)
-        assert node["data-status"] == result["status"], uid
+        assert node["data-status"] == outcome(result), uid
         top, bottom = svg.lanes[lane]
         y = float(node["rects"][0]["y"])
         assert top <= y <= bottom, f"{uid}: bar at y={y} outside lane {lane} [{top}, {bottom}]"
@@ -202,7 +202,7 @@ def test_json_log_one_event_per_line(tmp_path: Path, templates) -> None:
     started = {e["unique_id"]: e for e in events if e["event"] == "node_started"}
     for event in finished:
         r = rr[event["unique_id"]]
-        assert event["status"] == r["status"] and event["message"] == r["message"]
+        assert event["status"] == outcome(r) and event["message"] == r["message"]
         assert event["thread_id"] == r["thread_id"]
         assert event["timing"] == r["timing"]
         assert (event["unique_id"] in started) == bool(r["timing"])
