@@ -477,7 +477,7 @@ def done_counts(stdout: str) -> dict[str, int]:
 
 
 def counts(run_results: Mapping[str, Any]) -> dict[str, int]:
-    statuses = [r["status"] for r in run_results["results"]]
+    statuses = [outcome(r) for r in run_results["results"]]
     return {s: statuses.count(s) for s in STATUSES}
 
 
@@ -489,7 +489,7 @@ def check_terminal(stdout: str, run_results: Mapping[str, Any], relations: Mappi
     for uid, (schema, name) in relations.items():
         lines = node_lines(stdout, schema, name)
         assert len(lines) == 1, f"{uid}: expected one end line in the terminal, got {[m[0] for m in lines]}"
-        status = by_uid[uid]["status"]
+        status = outcome(by_uid[uid])
         assert lines[0]["word"] == WORD[status], f"{uid}: terminal says {lines[0][0]!r}, run_results {status}"
         assert lines[0]["bracket"].startswith(BRACKET[status]), f"{uid}: {lines[0][0]!r}"
         # "i of N": N is the number of nodes, and a node keeps the index of its START line
@@ -524,6 +524,42 @@ def check_summary(stdout: str, run_results: Mapping[str, Any]) -> None:
 
 
 # -- run_results ------------------------------------------------------------------------------
+def check_run_results_schema(run_results: Mapping[str, Any]) -> None:
+    """run_results.json is valid against dbt's v6 schema (as the installed dbt-core generates it)
+    and loads with dbt's own artifact class, the reader of ``dbt retry`` and ``--state``."""
+    import jsonschema
+    from dbt.artifacts.schemas.run import RunResultsArtifact
+
+    jsonschema.validate(run_results, _run_results_schema())
+    RunResultsArtifact.upgrade_schema_version(dict(run_results))  # what dbt's loader calls (it validates too)
+
+
+def _run_results_schema() -> dict[str, Any]:
+    global _SCHEMA
+    if _SCHEMA is None:
+        from dbt.artifacts.schemas.run import RunResultsArtifact
+
+        _SCHEMA = RunResultsArtifact.json_schema()
+    return _SCHEMA
+
+
+_SCHEMA: dict[str, Any] | None = None
+
+
+def outcome(result: Mapping[str, Any]) -> str:
+    """A node's outcome as the contract (docs/execution.md) defines it: ``status``, except that a
+    cancelled node is ``status: error`` with ``adapter_response.dagwright_outcome: cancelled``."""
+    if (result.get("adapter_response") or {}).get("dagwright_outcome") == "cancelled":
+        assert result["status"] == "error", result
+        return "cancelled"
+    return result["status"]
+
+
+def stop_record(run_results: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The run's stop: ``args.dagwright.stop`` (docs/execution.md)."""
+    return (run_results.get("args") or {}).get("dagwright", {}).get("stop")
+
+
 def parse_ts(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
 
@@ -543,7 +579,7 @@ def by_uid(run_results: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def stop_time(run_results: Mapping[str, Any]) -> dt.datetime | None:
-    stop = run_results["metadata"].get("stop")
+    stop = stop_record(run_results)
     if not stop or not stop.get("at"):
         return None
     return parse_ts(stop["at"])
@@ -591,12 +627,13 @@ def check_article_run(
     ``"=text"`` (equal), ``"^text"`` (starts with) or ``"~text"`` (contains).
     """
     rr = ws.run_results()
+    check_run_results_schema(rr)
     results = by_uid(rr)
     this_run = rr["metadata"]["invocation_id"]
     assert set(results) == set(ARTICLE_UIDS.values()), f"run_results lists {sorted(results)}"
     states = article_states(ws, this_run, previous)
     actual = {
-        name: (results[uid]["status"], results[uid]["message"], states[name]) for name, uid in ARTICLE_UIDS.items()
+        name: (outcome(results[uid]), results[uid]["message"], states[name]) for name, uid in ARTICLE_UIDS.items()
     }
     problems = []
     for name, (status, message_check) in expected.items():
@@ -721,7 +758,7 @@ def check_matrix_outcome(
     results = by_uid(rr)
 
     # the stop is recorded with its trigger, and only when there was one
-    stop = rr["metadata"].get("stop")
+    stop = stop_record(rr)
     if fail_fast:
         assert stop and stop["kind"] == "fail-fast" and stop["trigger"] == FAIL_FAST_BETA_A, stop
     else:
@@ -812,7 +849,7 @@ def signal_while_betas_run(
         "model_gamma_b": not_started(trigger),
     }
     rr = check_article_run(ws, stdout, expected, previous)
-    stop = rr["metadata"].get("stop")
+    stop = stop_record(rr)
     assert stop and stop["trigger"] == trigger, stop
     leftover = ws.running_statements()
     assert leftover == [], f"statements still running on the engine after exit: {leftover}"

@@ -23,6 +23,8 @@ from stop_helpers import (
     expected_state,
     not_started,
     ok,
+    outcome,
+    stop_record,
     stop_time,
     timing,
 )
@@ -73,10 +75,10 @@ def test_cancel_while_betas_run(tmp_path: Path, templates, kind: str) -> None:
     }
     # the api prints node lines (no summary line): check those against run_results.json
     rr = check_article_run(ws, handle.output, expected, template.invocation_id, summary=False)
-    assert rr["metadata"]["stop"]["kind"] == "cancel"
-    assert rr["metadata"]["stop"]["trigger"] == CANCEL_TEXT
+    assert stop_record(rr)["kind"] == "cancel"
+    assert stop_record(rr)["trigger"] == CANCEL_TEXT
     # the summary the api returns is the file's content
-    assert {r.unique_id: r.status for r in summary.results} == {r["unique_id"]: r["status"] for r in rr["results"]}
+    assert {r.unique_id: r.status for r in summary.results} == {r["unique_id"]: outcome(r) for r in rr["results"]}
 
     # the reaction: both statements end right after the stop
     results = by_uid(rr)
@@ -105,12 +107,12 @@ def test_cancel_right_after_start(tmp_path: Path, templates) -> None:
     states = article_states(ws, rr["metadata"]["invocation_id"], template.invocation_id)
     for name, uid in ARTICLE_UIDS.items():
         result = results[uid]
-        assert result["status"] in STATUSES, result
-        assert states[name] == expected_state(result["status"], template.invocation_id), (name, result, states)
-        if result["status"] != "success":
+        assert outcome(result) in STATUSES, result
+        assert states[name] == expected_state(outcome(result), template.invocation_id), (name, result, states)
+        if outcome(result) != "success":
             assert CANCEL_TEXT in result["message"], result
     for name in ("model_beta_a", "model_beta_b", "model_gamma_a", "model_gamma_b"):
-        assert results[ARTICLE_UIDS[name]]["status"] in ("cancelled", "skipped"), results[ARTICLE_UIDS[name]]
+        assert outcome(results[ARTICLE_UIDS[name]]) in ("cancelled", "skipped"), results[ARTICLE_UIDS[name]]
         assert states[name] == PREVIOUS
     assert ws.temp_relations() == []
 
@@ -123,5 +125,5 @@ def test_cancel_after_the_run_finished_changes_nothing(tmp_path: Path, templates
     handle.cancel()
     assert summary.stop_kind is None
     rr = ws.run_results()
-    assert {r["status"] for r in rr["results"]} == {"success"}
-    assert "stop" not in rr["metadata"] or not rr["metadata"]["stop"]
+    assert {outcome(r) for r in rr["results"]} == {"success"}
+    assert not stop_record(rr)

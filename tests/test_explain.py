@@ -17,7 +17,7 @@ import pytest
 from dagwright.graph.plan import Plan
 from dagwright.report.simulate import simulate, to_run_results
 from dagwright.report.timeline import render_html, render_text, timeline_from_run_results
-from stop_helpers import FAIL_VARS, article_from, article_template, by_uid, start_order
+from stop_helpers import FAIL_VARS, article_from, article_template, by_uid, outcome, start_order
 
 ROW = re.compile(
     r"^\s*(?P<index>\d+|-)\s+(?P<start>\+[\d.]+s|-)\s+(?P<end>\+[\d.]+s)\s+(?P<thread>Thread-\d+ \(worker\)|-)\s+"
@@ -58,7 +58,7 @@ def test_prediction_matches_a_real_run(tmp_path: Path, templates, threads: int, 
 
     real = ws.run("run", *flags, "--vars", FAIL_VARS)
     assert real.code == 1, str(real)
-    actual = {uid.split(".")[-1]: r["status"] for uid, r in by_uid(ws.run_results()).items()}
+    actual = {uid.split(".")[-1]: outcome(r) for uid, r in by_uid(ws.run_results()).items()}
     assert statuses == actual, f"predicted {statuses}\nreal {actual}\n{explained.stdout}\n{real.stdout}"
     assert order == start_order(real.stdout), f"{order} vs {start_order(real.stdout)}\n{explained.stdout}"
     # and the real threads, where the worker that just finished takes the next node

@@ -18,6 +18,7 @@ import dagwright.api
 from conftest import Project
 from dagwright.guard import Stop
 from dagwright.session import Flags, Session
+from stop_helpers import outcome
 
 #: a query that keeps DuckDB busy for many seconds (it is always cancelled)
 SLOW = "select sum((a.i * b.j) % 7) as s from range(60000) as a(i), range(60000) as b(j)"
@@ -293,7 +294,7 @@ def test_cancel_during_on_run_start_cancels_the_hook_and_starts_nothing(make_pro
     assert statuses["model.proj.a"] == ("skipped", "not started: cancelled by cancel()")
     assert statuses["operation.proj.proj-on-run-end-0"] == ("skipped", "not started: cancelled by cancel()")
     assert project.query("select count(*) from main.log") == [(0,)]
-    on_disk = {r["unique_id"]: r["status"] for r in project.run_results()["results"]}
+    on_disk = {r["unique_id"]: outcome(r) for r in project.run_results()["results"]}
     assert on_disk == {uid: status for uid, (status, _) in statuses.items()}
 
 
@@ -452,5 +453,5 @@ def test_run_operation_is_cancelled_through_its_guard(make_project, in_process) 
     assert time.monotonic() - started < 10
     assert code == 1
     (entry,) = json.loads((Path(project.root) / "target" / "run_results.json").read_text())["results"]
-    assert entry["status"] == "cancelled"
+    assert outcome(entry) == "cancelled"
     assert entry["message"] == "cancelled: cancelled by cancel()"

@@ -27,6 +27,8 @@ from stop_helpers import (
     by_uid,
     check_summary,
     check_terminal,
+    outcome,
+    stop_record,
 )
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -106,7 +108,7 @@ def check_page_in_browser(page: Path, run_results: dict[str, Any], tmp: Path, na
         node = svg.nodes[uid]
         lane = result["thread_id"] if result["timing"] else "not run"
         assert node["data-lane"] == lane, (uid, node["data-lane"], lane)
-        assert node["data-status"] == result["status"], uid
+        assert node["data-status"] == outcome(result), uid
         top, bottom = svg.lanes[lane]
         y = float(node["rects"][0]["y"])
         assert top <= y <= bottom, f"{uid}: bar at y={y} outside lane {lane} [{top}, {bottom}]"
@@ -118,7 +120,7 @@ def check_page_in_browser(page: Path, run_results: dict[str, Any], tmp: Path, na
         # the page's script ran: each <title> became the hover text of its bar
         assert "data-tip" in node and uid in node["data-tip"], uid
     assert svg.titles_left == 0
-    assert svg.stop_line == bool(run_results["metadata"].get("stop"))
+    assert svg.stop_line == bool(stop_record(run_results))
     shot = tmp / f"{name}.png"
     done = chromium(f"--screenshot={shot}", "--window-size=1100,520", page.as_uri(), profile=tmp / f"{name}-shot")
     assert done.returncode == 0, done.stderr
@@ -136,7 +138,7 @@ def test_timeline_of_a_fail_fast_run_in_chromium(tmp_path: Path, templates) -> N
     text = page.read_text(encoding="utf-8")
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
     svg = check_page_in_browser(page, rr, tmp_path, "fail-fast-2-threads")
-    statuses = {uid: r["status"] for uid, r in by_uid(rr).items()}
+    statuses = {uid: outcome(r) for uid, r in by_uid(rr).items()}
     assert statuses[ARTICLE_UIDS["model_beta_b"]] == "cancelled"
     # the critical path: the longest chain of measured time ends with a beta model
     critical = {uid for uid, n in svg.nodes.items() if n["data-critical"] == "true"}
@@ -200,7 +202,7 @@ def test_json_log_one_event_per_line(tmp_path: Path, templates) -> None:
     started = {e["unique_id"]: e for e in events if e["event"] == "node_started"}
     for event in finished:
         r = rr[event["unique_id"]]
-        assert event["status"] == r["status"] and event["message"] == r["message"]
+        assert event["status"] == outcome(r) and event["message"] == r["message"]
         assert event["thread_id"] == r["thread_id"]
         assert event["timing"] == r["timing"]
         assert (event["unique_id"] in started) == bool(r["timing"])

@@ -25,6 +25,7 @@ from stop_helpers import (
     by_uid,
     check_summary,
     check_terminal,
+    outcome,
     start_lines,
 )
 
@@ -47,7 +48,7 @@ def first_run(ws, vars_: str) -> dict:
     result = ws.run("run", "--threads", "2", "--fail-fast", "--vars", vars_)
     assert result.code == 1, str(result)
     rr = ws.run_results()
-    statuses = {uid.split(".")[-1]: r["status"] for uid, r in by_uid(rr).items()}
+    statuses = {uid.split(".")[-1]: outcome(r) for uid, r in by_uid(rr).items()}
     assert statuses == {
         "stg_orders": "success",
         "model_alpha": "success",
@@ -81,7 +82,7 @@ def test_retry_replays_the_last_run_and_its_failure(tmp_path: Path, seeded_templ
 
     assert results[BETA_A]["status"] == "error"
     assert results[ARTICLE_UIDS["model_gamma_a"]]["message"] == f"skipped because upstream {BETA_A} failed"
-    assert results[ARTICLE_UIDS["model_beta_b"]]["status"] == "cancelled"
+    assert outcome(results[ARTICLE_UIDS["model_beta_b"]]) == "cancelled"
     assert FAIL_FAST_BETA_A in results[ARTICLE_UIDS["model_beta_b"]]["message"]
     assert results[ARTICLE_UIDS["model_gamma_b"]]["message"].startswith(f"not started: {FAIL_FAST_BETA_A}")
 

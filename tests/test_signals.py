@@ -35,6 +35,7 @@ from stop_helpers import (
     assert_betas_stopped_early,
     by_uid,
     expected_state,
+    outcome,
     project_workspace,
     signal_while_betas_run,
     start_slow_betas,
@@ -76,15 +77,15 @@ def test_two_sigints_in_quick_succession(tmp_path: Path, built) -> None:
     states = article_states(ws, rr["metadata"]["invocation_id"], built.invocation_id)
     for name, uid in ARTICLE_UIDS.items():
         result = results[uid]
-        assert result["status"] in STATUSES, result
+        assert outcome(result) in STATUSES, result
         # whatever the file says happened, the warehouse agrees
-        assert states[name] == expected_state(result["status"], built.invocation_id), (name, result, states)
+        assert states[name] == expected_state(outcome(result), built.invocation_id), (name, result, states)
     for name in ("model_beta_a", "model_beta_b"):
         result = results[ARTICLE_UIDS[name]]
-        assert result["status"] == "cancelled" and SIGINT_TEXT in result["message"], result
+        assert outcome(result) == "cancelled" and SIGINT_TEXT in result["message"], result
     for name in ("model_gamma_a", "model_gamma_b"):
         result = results[ARTICLE_UIDS[name]]
-        assert result["status"] == "skipped" and result["message"].startswith(f"not started: {SIGINT_TEXT}"), result
+        assert outcome(result) == "skipped" and result["message"].startswith(f"not started: {SIGINT_TEXT}"), result
     assert ws.temp_relations() == []
 
 
@@ -139,7 +140,7 @@ def test_second_sigint_while_run_results_is_written(tmp_path: Path, built) -> No
         assert code == 130, code
         rr = ws.run_results()
         assert set(by_uid(rr)) == set(ARTICLE_UIDS.values())
-        assert {r["status"] for r in rr["results"]} <= set(STATUSES)
+        assert {outcome(r) for r in rr["results"]} <= set(STATUSES)
     finally:
         stop_process(proc)
 

@@ -46,7 +46,9 @@ from stop_helpers import (
     by_uid,
     check_summary,
     check_terminal,
+    outcome,
     project_workspace,
+    stop_record,
     stop_time,
     timing,
 )
@@ -186,11 +188,11 @@ def check_invariants(ws, s: Scenario, stdout: str, code: int | None) -> None:
     this_run = rr["metadata"]["invocation_id"]
     context = f"\n{s}\n--- terminal\n{stdout}"
     assert set(results) == {uid(i) for i in range(s.n)}, context
-    status = {i: results[uid(i)]["status"] for i in range(s.n)}
+    status = {i: outcome(results[uid(i)]) for i in range(s.n)}
     message = {i: results[uid(i)]["message"] or "" for i in range(s.n)}
     assert set(status.values()) <= set(STATUSES), context
 
-    stop = rr["metadata"].get("stop") or None
+    stop = stop_record(rr) or None
     trigger = stop["trigger"] if stop else None
     at = stop_time(rr) if stop else None
     if stop:
@@ -235,7 +237,7 @@ def check_invariants(ws, s: Scenario, stdout: str, code: int | None) -> None:
         if kind == "fail-fast":
             assert s.fail_fast, context
             failed = re.fullmatch(r"fail-fast after (\S+) failed", trigger or "")
-            assert failed and results[failed[1]]["status"] == "error", f"trigger {trigger!r}{context}"
+            assert failed and outcome(results[failed[1]]) == "error", f"trigger {trigger!r}{context}"
         else:
             assert s.cancel_after is not None and trigger == "cancelled by cancel()", context
         for i in range(s.n):

@@ -90,7 +90,7 @@ def _flags(command: str, kwargs: dict[str, Any]) -> Flags:
 
 
 #: options that only some commands have, passed on in Flags.extra
-_EXTRA_KEYS = ("log_format", "run_results", "output_file", "terminal", "fail", "simulate_command")
+_EXTRA_KEYS = ("log_format", "run_results", "output_file", "terminal", "fail", "simulate_command", "output_keys")
 
 
 def _run(task: Callable[[Flags], int], flags: Flags) -> None:
@@ -286,7 +286,7 @@ def parse_cmd(**kwargs: Any) -> None:
 @click.option("--full-refresh", "-f", is_flag=True, default=False)
 @click.option("--threads", type=int, default=None)
 def compile_cmd(**kwargs: Any) -> None:
-    """Write each model's SQL to target/compiled/."""
+    """Compile the selected models, snapshots, tests and analyses into target/compiled/."""
     from dagwright.tasks.project import compile_project
 
     _run(lambda f: compile_project(f, _echo), _flags("compile", kwargs))
@@ -297,6 +297,7 @@ def compile_cmd(**kwargs: Any) -> None:
 @_selection
 @click.option("--resource-type", "--resource-types", multiple=True, help="model, seed, source, test, ...")
 @click.option("--output", "-o", default="selector", help="selector, name, path or json.")
+@click.option("--output-keys", multiple=True, help="with --output json: the keys to print (config.materialized...).")
 def ls_cmd(**kwargs: Any) -> None:
     """List the selected resources."""
     from dagwright.tasks.project import list_nodes
@@ -363,7 +364,7 @@ source_group.add_command(_snapshot_freshness, "snapshot-freshness")
 
 
 #: options that take several values, as in dbt: ``-s a b`` is ``-s a -s b``
-_MULTI_VALUE = {"-s", "--select", "-m", "--models", "--exclude", "--resource-type", "--resource-types"}
+_MULTI_VALUE = {"-s", "--select", "-m", "--models", "--exclude", "--resource-type", "--resource-types", "--output-keys"}
 
 
 def expand_multi_value(argv: list[str]) -> list[str]:

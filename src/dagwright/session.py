@@ -331,6 +331,7 @@ class Session:
                 files.properties,
                 files.singular_tests,
                 files.snapshots,
+                files.analyses,
                 docs_files(config),
             ):
                 for file in group:
@@ -391,6 +392,7 @@ def found_line(session: Session) -> str:
         f"{counts.get('model', 0)} models",
         f"{counts.get('seed', 0)} seeds",
         *([f"{snapshots} snapshots"] if snapshots else []),
+        *([f"{counts['analysis']} analyses"] if counts.get("analysis") else []),
         f"{counts.get('test', 0)} data tests",
         f"{len(session.manifest.sources)} sources",
         f"{len(session.manifest.macros)} macros",

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from dagwright import api
+from stop_helpers import outcome, stop_record
 
 from .conftest import SparkProject, connect_query, wait_for
 
@@ -97,9 +98,9 @@ def test_connect_run_and_sigint(connect_project: SparkProject, spark_server: Any
     waited = time.perf_counter() - sent
     assert proc.returncode == 130, "".join(lines) + out
     assert waited < 15, waited
-    results = json.loads((connect_project.root / "target" / "run_results.json").read_text())["results"]
-    assert [r["status"] for r in results] == ["cancelled"]
-    latency = json.loads((connect_project.root / "target" / "run_results.json").read_text())["metadata"]["stop"]
+    rr = json.loads((connect_project.root / "target" / "run_results.json").read_text())
+    assert [outcome(r) for r in rr["results"]] == ["cancelled"]
+    latency = stop_record(rr)
     assert latency["cancel_seconds"] is not None and latency["cancel_seconds"] < 5, latency
     print(f"connect: interruptTag stopped the CTAS in {latency['cancel_seconds']:.3f} s")
     rows = connect_query(url, f"select id2, name from `{schema}`.`doubled` order by 1")

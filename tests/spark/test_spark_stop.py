@@ -32,6 +32,7 @@ from stop_helpers import (
     check_matrix_outcome,
     run_matrix_cell,
     signal_while_betas_run,
+    stop_record,
     stop_time,
     timing,
 )
@@ -95,7 +96,7 @@ def test_fail_fast_two_threads_classic(tmp_path: Path, spark_server: SparkServer
     assert summary.failed and summary.stop_kind == "fail-fast", handle.output
     # dagwright.api prints no Done line
     rr = check_matrix_outcome(ws, handle.output, template.invocation_id, fail_fast=True, threads=2, summary=False)
-    assert rr["metadata"]["stop"]["trigger"] == FAIL_FAST_BETA_A
+    assert stop_record(rr)["trigger"] == FAIL_FAST_BETA_A
 
 
 @pytest.mark.parametrize(("sig", "code", "trigger"), SIGNALS)
@@ -108,7 +109,7 @@ def test_signal_while_betas_run_over_connect(
     # the betas were stopped at the signal, well before their 3 s of work were done
     results = by_uid(rr)
     stopped_at = stop_time(rr)
-    assert stopped_at is not None, rr["metadata"].get("stop")
+    assert stopped_at is not None, stop_record(rr)
     for name in ("model_beta_a", "model_beta_b"):
         end = timing(results[ARTICLE_UIDS[name]], "execute")[1]
-        assert (end - stopped_at).total_seconds() < MAX_LAG, (rr["metadata"]["stop"], results[ARTICLE_UIDS[name]])
+        assert (end - stopped_at).total_seconds() < MAX_LAG, (stop_record(rr), results[ARTICLE_UIDS[name]])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,12 @@ _MODEL_CONFIG_DEFAULTS: dict[str, Any] = {
     "tags": [],
     "meta": {},
     "group": None,
+    "static_analysis": None,
     "materialized": "view",
     "incremental_strategy": None,
+    "batch_size": None,
+    "lookback": 1,
+    "begin": None,
     "persist_docs": {},
     "post-hook": [],
     "pre-hook": [],
@@ -64,7 +67,7 @@ _SNAPSHOT_CONFIG_DEFAULTS: dict[str, Any] = {
     },
     "dbt_valid_to_current": None,
 }
-#: model-only keys a snapshot node does not have
+#: model-only keys a snapshot node (or an analysis) does not have
 _NOT_SNAPSHOT_KEYS = (
     "access",
     "constraints",
@@ -95,14 +98,18 @@ def _hooks(value: Any) -> list[dict[str, Any]]:
 def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
     """The node's config with dbt's defaults; ``tags`` is ``node.tags``."""
     if node.resource_type == "test":
-        config = {"alias": None, "database": None, "group": None, **node.config}
+        config = {"alias": None, "database": None, "group": None, "static_analysis": None, **node.config}
         config["tags"] = list(tags)
         return config
     if node.resource_type == "model":
+        config = {**_MODEL_CONFIG_DEFAULTS, "freshness": None, **node.config}
+    elif node.resource_type == "analysis":  # a model's config without access
         config = {**_MODEL_CONFIG_DEFAULTS, **node.config}
+        config.pop("access", None)
     else:
         config = dict(_MODEL_CONFIG_DEFAULTS)
         if node.resource_type == "seed":
+            config.pop("access", None)
             config.update({"materialized": "seed", "delimiter": ",", "quote_columns": None})
         if node.resource_type == "snapshot":
             config.pop("access", None)
@@ -155,7 +162,7 @@ def node_dict(
         "unique_id": node.unique_id,
         "fqn": list(node.fqn),
         "alias": node.alias,
-        "checksum": {"name": "sha256", "checksum": node.checksum},
+        "checksum": {"name": node.checksum_name, "checksum": node.checksum},
         "config": _config(node, tags),
         "tags": list(tags),
         "description": node.description,
@@ -201,7 +208,7 @@ def node_dict(
         out["attached_node"] = node.attached_node
         if node.test_metadata is not None:
             out["test_metadata"] = dict(node.test_metadata)
-    if node.resource_type == "snapshot":
+    if node.resource_type in ("snapshot", "analysis"):
         for key in _NOT_SNAPSHOT_KEYS:
             out.pop(key, None)
     if compiled is not None and node.unique_id in compiled:
@@ -261,6 +268,7 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
             "loaded_at_query": loaded_at_query,
             "meta": {},
             "tags": list(source.tags),
+            "static_analysis": None,
         },
         "patch_path": None,
         "unrendered_config": {},
@@ -283,7 +291,7 @@ def operation_dict(operation: Operation, manifest: Manifest, created_at: float) 
         "unique_id": operation.unique_id,
         "fqn": [operation.package_name, "hooks", operation.name],
         "alias": operation.name,
-        "checksum": {"name": "sha256", "checksum": hashlib.sha256(operation.raw_code.encode()).hexdigest()},
+        "checksum": {"name": "sha256", "checksum": operation.checksum},
         "config": {**_MODEL_CONFIG_DEFAULTS, "pre-hook": [], "post-hook": []},
         "tags": [operation.hook_type],
         "description": "",

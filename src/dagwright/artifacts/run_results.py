@@ -1,4 +1,15 @@
-"""target/run_results.json in dbt's schema v6, written and read back (for retry)."""
+"""target/run_results.json in dbt's schema v6, written and read back (retry, explain, timeline).
+
+The file validates against dbt's published v6 schema, whose ``status`` enum has no
+``cancelled`` and whose ``metadata`` takes no extra keys. So dagwright writes, as dbt-core
+does for a node whose work was interrupted, ``status: "error"`` for a cancelled node, and
+says it was cancelled in ``adapter_response.dagwright_outcome`` (and in ``message``,
+``cancelled: <trigger>``). The stop itself, and which dagwright wrote the file, are under
+``args.dagwright``: ``args`` is the one free-form object of the schema, and dbt's readers
+(``dbt retry`` included) take only the arguments they know from it. docs/execution.md has
+the table. Readers go through ``outcome`` and ``stop_record``, which also read files of
+older dagwright versions (``status: "cancelled"``, ``metadata.stop``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +20,7 @@ from typing import Any
 
 from dagwright import __version__
 from dagwright.artifacts.files import read_json, write_json_atomic
-from dagwright.execute.results import RunResult, RunSummary
+from dagwright.execute.results import RunResult, RunSummary, Status
 
 RUN_RESULTS_SCHEMA = "https://schemas.getdbt.com/dbt/run-results/v6.json"
 
@@ -18,16 +29,38 @@ def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: the key of ``adapter_response`` that tells a cancelled node from its own error
+OUTCOME_KEY = "dagwright_outcome"
+
+
+def outcome(result: Mapping[str, Any]) -> str:
+    """A result's dagwright outcome: its ``status``, or ``cancelled`` for a node the stop cancelled."""
+    response = result.get("adapter_response")
+    if isinstance(response, Mapping) and response.get(OUTCOME_KEY) == Status.CANCELLED:
+        return Status.CANCELLED
+    return str(result.get("status") or "")
+
+
+def stop_record(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The run's stop (``kind``, ``trigger``, ``at``, ``cancel_seconds``), or None when it was not stopped."""
+    own = (data.get("args") or {}).get("dagwright")
+    stop = own.get("stop") if isinstance(own, Mapping) else (data.get("metadata") or {}).get("stop")
+    return stop if isinstance(stop, Mapping) else None
+
+
 def result_dict(result: RunResult) -> dict[str, Any]:
+    status, response = result.status, result.adapter_response
+    if status == Status.CANCELLED:
+        status, response = Status.ERROR, {**response, OUTCOME_KEY: Status.CANCELLED}
     return {
-        "status": result.status,
+        "status": status,
         "timing": [
             {"name": t.name, "started_at": iso(t.started_at), "completed_at": iso(t.completed_at)}
             for t in result.timing
         ],
-        "thread_id": result.thread_id,
+        "thread_id": result.thread_id or "",  # the schema wants a string: "" for a node no worker took
         "execution_time": result.execution_time,
-        "adapter_response": result.adapter_response,
+        "adapter_response": response,
         "message": result.message,
         "failures": result.failures,
         "unique_id": result.unique_id,
@@ -47,14 +80,14 @@ def run_results_dict(
     metadata: dict[str, Any] = {
         "dbt_schema_version": RUN_RESULTS_SCHEMA,
         "dbt_version": "1.11.0",
-        "generator": f"dagwright {__version__}",
         "generated_at": iso(dt.datetime.now(dt.timezone.utc)),
         "invocation_id": invocation_id,
         "invocation_started_at": iso(summary.started_at),
         "env": {},
     }
+    stop = None
     if summary.stop_kind:
-        metadata["stop"] = {
+        stop = {
             "kind": summary.stop_kind,
             "trigger": summary.stop_trigger,
             "at": iso(dt.datetime.fromtimestamp(summary.stop_at, dt.timezone.utc)) if summary.stop_at else None,
@@ -64,7 +97,11 @@ def run_results_dict(
         "metadata": metadata,
         "results": [result_dict(r) for r in summary.results],
         "elapsed_time": summary.elapsed,
-        "args": dict(args),
+        # dbt leaves unset arguments out: dbt retry turns a null into a flag ("--no-target")
+        "args": {
+            **{k: v for k, v in args.items() if v is not None},
+            "dagwright": {"generator": f"dagwright {__version__}", "stop": stop},
+        },
     }
 
 
@@ -87,6 +124,6 @@ def durations_from(data: Mapping[str, Any] | None) -> dict[str, float]:
         return {}
     out: dict[str, float] = {}
     for result in data.get("results") or []:
-        if result.get("status") in ("success", "pass") and isinstance(result.get("execution_time"), (int, float)):
+        if outcome(result) in ("success", "pass") and isinstance(result.get("execution_time"), (int, float)):
             out[str(result.get("unique_id"))] = float(result["execution_time"])
     return out

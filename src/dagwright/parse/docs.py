@@ -8,8 +8,10 @@ project's run hooks become ``Operation`` values with dbt's unique_ids.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from dagwright.errors import ProjectError
+from dagwright.parse.checksums import file_checksum
 from dagwright.parse.nodes import DocBlock, Operation
 from dagwright.project.config import ProjectConfig
 from dagwright.project.files import ProjectFile, find_files
@@ -86,6 +88,10 @@ def load_docs(project: ProjectConfig) -> dict[str, DocBlock]:
 def project_operations(project: ProjectConfig) -> tuple[Operation, ...]:
     """The project's on-run-start hooks, then its on-run-end hooks, as dbt names them."""
     out = []
+    # dbt's checksum of a hook is its file's: dbt_project.yml, stripped
+    checksum = (
+        file_checksum(Path(project.root) / "dbt_project.yml") if project.on_run_start or project.on_run_end else ""
+    )
     for hook_type, hooks in (("on-run-start", project.on_run_start), ("on-run-end", project.on_run_end)):
         for index, sql in enumerate(hooks):
             name = f"{project.name}-{hook_type}-{index}"
@@ -97,6 +103,7 @@ def project_operations(project: ProjectConfig) -> tuple[Operation, ...]:
                     hook_type=hook_type,
                     index=index,
                     raw_code=str(sql),
+                    checksum=checksum,
                 )
             )
     return tuple(out)

@@ -18,6 +18,8 @@ from typing import Any
 
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
+from dagwright.parse.analyses import parse_analyses
+from dagwright.parse.checksums import seed_checksum, text_checksum
 from dagwright.parse.docs import load_docs, project_operations
 from dagwright.parse.freshness import resolve_source_freshness
 from dagwright.parse.nodes import (
@@ -438,7 +440,7 @@ class ManifestLoader:
             database=self.target_database,
             schema=self.names.target_schema,
             alias=name,
-            checksum=hashlib.sha256(raw_bytes).hexdigest(),
+            checksum=text_checksum(raw),
         )
         node = self._apply_patch(node, patch)
         refs, sources, in_file, parts = self.template_calls(node, raw, config)
@@ -470,6 +472,7 @@ class ManifestLoader:
         if self.root is not None:
             config = merge_config(config, self.root.seeds.resolve(fqn))
         config["materialized"] = "seed"
+        checksum_name, checksum = seed_checksum(file.path, file.original_file_path)
         node = Node(
             unique_id=f"seed.{project.name}.{name}",
             resource_type="seed",
@@ -483,7 +486,8 @@ class ManifestLoader:
             database=self.target_database,
             schema=self.names.target_schema,
             alias=name,
-            checksum=hashlib.sha256(file.path.read_bytes()).hexdigest(),
+            checksum=checksum,
+            checksum_name=checksum_name,
             static=True,
         )
         return self._finish(self._apply_patch(node, patch), config)
@@ -671,6 +675,7 @@ def load_manifest(
         for node in parse_snapshots(project_loader, project_files.snapshots, props.snapshot_entries, props.patches):
             add(node)
         sources.update(project_loader.parse_sources(props.sources))
+        nodes.update((n.unique_id, n) for n in parse_analyses(project_loader, project_files.analyses))
 
     for (project_loader, project_files), props in zip(projects, properties):
         package_name = project_loader.project.name

@@ -76,6 +76,8 @@ class Node:
     #: True when the SQL holds only simple ``{{ ref() }}``-style expressions: compiled without Jinja.
     static: bool = False
     checksum: str = ""
+    #: how ``checksum`` was made: ``sha256`` of the stripped file, or ``path`` (a seed over 1 MiB)
+    checksum_name: str = "sha256"
     language: str = "sql"
     #: For tests: what they are attached to and their generic-test metadata.
     test_metadata: Mapping[str, Any] | None = None
@@ -183,6 +185,8 @@ class Operation:
     hook_type: str  # "on-run-start" or "on-run-end"
     index: int  # position among the hooks of its type, from 0
     raw_code: str
+    #: dbt's: the checksum of dbt_project.yml, where the hook is written
+    checksum: str = ""
 
     @property
     def label(self) -> str:

@@ -20,7 +20,6 @@ that the legacy ``target_schema``/``target_database`` are used as they are.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -30,6 +29,7 @@ import jinja2
 import jinja2.nodes
 
 from dagwright.errors import CompilationError, ProjectError
+from dagwright.parse.checksums import text_checksum
 from dagwright.parse.nodes import Node, evolve
 from dagwright.project.config import merge_config
 from dagwright.project.files import ProjectFile
@@ -88,7 +88,7 @@ def snapshot_blocks(text: str, rel: str) -> list[SnapshotBlock]:
 
 def _checksum(text: str) -> str:
     """dbt's file checksum: sha256 of the stripped contents."""
-    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+    return text_checksum(text.strip())
 
 
 def validate_config(config: Mapping[str, Any], rel: str, unique_id: str) -> None:

@@ -91,6 +91,7 @@ class ProjectFiles:
     properties: list[ProjectFile]
     singular_tests: list[ProjectFile]
     snapshots: list[ProjectFile] = field(default_factory=list)
+    analyses: list[ProjectFile] = field(default_factory=list)
 
 
 def discover(project: ProjectConfig) -> ProjectFiles:
@@ -106,6 +107,7 @@ def discover(project: ProjectConfig) -> ProjectFiles:
             f for f in find_files(root, project.test_paths, (".sql",)) if not f.relative.startswith("generic/")
         ],
         snapshots=list(find_files(root, project.snapshot_paths, (".sql",))),
+        analyses=list(find_files(root, project.analysis_paths, (".sql",))),
     )
 
 

@@ -59,7 +59,7 @@ def node_finished_event(result: RunResult, index: int, total: int) -> dict[str, 
         "status": result.status,
         "message": result.message,
         "cause": result.cause,
-        "thread_id": result.thread_id,
+        "thread_id": result.thread_id or "",  # as run_results.json: "" for a node no worker took
         "index": index,
         "total": total,
         "execution_time": result.execution_time,

@@ -135,7 +135,8 @@ class LiveTerminal(Terminal):
             if timer is not None:
                 timer.cancel()
             if texts:  # under the lock: a line from another thread waits, so order holds
-                self.console.print(*texts, soft_wrap=True, highlight=False)
+                # one line each: print() joins its objects with ``sep``, a space by default
+                self.console.print(*texts, sep="\n", soft_wrap=True, highlight=False)
         finally:
             self._pending_lock.release()
 

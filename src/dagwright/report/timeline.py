@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.artifacts.files import read_json, write_text_atomic
+from dagwright.artifacts.run_results import outcome, stop_record
 from dagwright.execute.results import worker_name
 
 #: the lane of nodes that never ran on a worker (skipped, not started)
@@ -257,7 +258,7 @@ def timeline_from_run_results(
     metadata = data.get("metadata") or {}
     args = data.get("args") or {}
     results = [r for r in data.get("results") or [] if isinstance(r, Mapping) and r.get("unique_id")]
-    stop_meta = metadata.get("stop") or None
+    stop_meta = stop_record(data)
     stop_at_abs = parse_ts(stop_meta.get("at")) if isinstance(stop_meta, Mapping) else None
 
     starts = []
@@ -283,7 +284,7 @@ def timeline_from_run_results(
         rows = response.get("rows_affected") if isinstance(response, Mapping) else None
         bar = Bar(
             unique_id=uid,
-            status=str(r.get("status") or "unknown"),
+            status=outcome(r) or "unknown",
             lane=str(r.get("thread_id") or NOT_RUN),
             message=str(r.get("message") or ""),
             execution_time=float(r.get("execution_time") or 0.0),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from dagwright.artifacts.run_results import read_run_results
+from dagwright.artifacts.run_results import outcome, read_run_results
 from dagwright.errors import DagwrightError
 from dagwright.project.config import load_project
 from dagwright.session import Flags
@@ -26,7 +26,7 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
     command = str(args.get("which") or "run")
     if command not in run_task.RESOURCE_TYPES_BY_COMMAND:
         raise DagwrightError(f"the last command was '{command}', which retry cannot repeat")
-    todo = [r["unique_id"] for r in previous.get("results") or [] if r.get("status") in RETRYABLE]
+    todo = [r["unique_id"] for r in previous.get("results") or [] if outcome(r) in RETRYABLE]
     if not todo:
         echo("Nothing to retry: every node of the last run succeeded.")
         return 0

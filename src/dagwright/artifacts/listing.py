@@ -1,0 +1,103 @@
+"""The lines of ``ls``, as dbt-core prints them for each ``--output``.
+
+- ``selector``: the fqn joined with dots; a source is ``source:<package>.<source>.<table>``
+  (no folders: that is how a source is selected).
+- ``name``: the name (``<source>.<table>`` for a source).
+- ``path``: the file, relative to the project.
+- ``json``: the node as manifest.json has it, cut to dbt's keys (name, resource_type,
+  package_name, original_file_path, unique_id, alias, config, tags, depends_on, source_name),
+  or to ``--output-keys`` (``config.materialized`` reaches into a mapping).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from dagwright.artifacts.manifest import node_dict, source_dict
+from dagwright.errors import DagwrightError
+from dagwright.parse.nodes import Manifest, Node, SourceTable
+
+OUTPUTS = ("selector", "name", "path", "json")
+
+#: the keys of a node ``ls --output json`` prints without --output-keys (dbt's ALLOWED_KEYS)
+JSON_KEYS = frozenset(
+    (
+        "alias",
+        "name",
+        "package_name",
+        "depends_on",
+        "tags",
+        "config",
+        "resource_type",
+        "source_name",
+        "original_file_path",
+        "unique_id",
+    )
+)
+
+
+def selector(item: Node | SourceTable) -> str:
+    if isinstance(item, SourceTable):
+        return f"source:{item.package_name}.{item.source_name}.{item.name}"
+    return ".".join(item.fqn)
+
+
+def search_name(item: Node | SourceTable) -> str:
+    return f"{item.source_name}.{item.name}" if isinstance(item, SourceTable) else item.name
+
+
+def _nested(data: Mapping[str, Any], dotted: str) -> Any:
+    current: Any = data
+    for key in dotted.split("."):
+        if not isinstance(current, Mapping) or key not in current:
+            return None
+        current = current[key]
+    return current
+
+
+def json_line(data: Mapping[str, Any], output_keys: Sequence[str]) -> str:
+    if output_keys:
+        picked: dict[str, Any] = {}
+        for key in output_keys:
+            if "." in key:
+                value = _nested(data, key)
+                if value is not None:  # as dbt: a missing nested key is left out
+                    picked[key] = value
+            elif key in data:
+                picked[key] = data[key]
+    else:
+        picked = {k: v for k, v in data.items() if k in JSON_KEYS}
+    return json.dumps(picked, default=str)
+
+
+def ls_lines(
+    manifest: Manifest,
+    unique_ids: Sequence[str],
+    output: str,
+    *,
+    output_keys: Sequence[str] = (),
+    render_relation: Callable[[Any], str],
+    root_path: str,
+    target_path: str,
+) -> Iterator[str]:
+    """One line per unique_id, in the order given (dbt sorts them by unique_id)."""
+    if output not in OUTPUTS:
+        raise DagwrightError(f"unknown --output '{output}'", hint=f"use one of: {', '.join(OUTPUTS)}")
+    for uid in unique_ids:
+        item = manifest.get(uid)
+        if item is None:
+            continue
+        if output == "selector":
+            yield selector(item)
+        elif output == "name":
+            yield search_name(item)
+        elif output == "path":
+            yield item.original_file_path
+        elif isinstance(item, SourceTable):
+            yield json_line(source_dict(item, render_relation(item.relation), 0.0), output_keys)
+        else:
+            relation = render_relation(item.relation) if item.is_relational else None
+            node_root = manifest.package_roots.get(item.package_name, root_path)
+            yield json_line(node_dict(item, relation, None, node_root, target_path, 0.0), output_keys)

@@ -1,0 +1,123 @@
+"""compile: what dbt's does, without building anything.
+
+Every selected model, snapshot, seed, test (also those selected indirectly, with the models
+they test) and analysis gets a result: its SQL is rendered (seeds have none), written under
+``target/compiled/<package>/`` (not for snapshots and seeds, as dbt), and stored as
+``compiled_code`` in manifest.json, and ``target/run_results.json`` lists every node as
+``success``. As in dbt, a node that fails to compile stops the command (exit 2, the error
+named) and no run_results.json is written. With ``--select``, the compiled SQL of the nodes
+the first selector names is printed, as dbt prints it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from dagwright.artifacts.files import write_text_if_changed
+from dagwright.artifacts.run_results import run_results_dict, write_run_results
+from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
+from dagwright.parse.nodes import Node, written_file_path
+from dagwright.session import Flags, Session, found_line
+
+Echo = Callable[[str], None]
+
+#: what dbt's compile selects
+COMPILED_TYPES = ("model", "snapshot", "seed", "test", "analysis")
+THREAD = worker_name(1)
+
+
+def compile_project(flags: Flags, echo: Echo) -> int:
+    from dagwright.execute.compile import Compiler, MainConnection, renders_incremental
+    from dagwright.materialize.incremental import should_full_refresh
+
+    session = Session(flags)
+    manifest = session.manifest
+    started_at, t0 = utcnow(), time.perf_counter()
+    selected = session.select(COMPILED_TYPES)
+    compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
+    session.run_context.selected_resources = list(selected)
+    # the engine is opened only if a template runs a query or an incremental model needs its table
+    compiler.connect = statements = MainConnection(lambda: session.adapter.open("main"))
+    compiled: dict[str, str] = {}
+    results: dict[str, RunResult] = {}
+    conn = None
+    writes: list[Future[None]] = []
+    # Writing a file costs more than compiling a static model, and the file system works
+    # while Python does not: files are written by a few threads as the nodes compile.
+    writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dagwright-write")
+    try:
+        for uid in selected:
+            node = manifest.nodes[uid]
+            start = utcnow()
+            if node.resource_type == "seed":
+                results[uid] = _result(node, Status.SUCCESS, None, start, relation=None)
+                continue
+            existing = None
+            # a model rebuilt in full never renders as incremental: no need to look for its table
+            if node.materialized == "incremental" and not should_full_refresh(node.config, flags.full_refresh):
+                conn = conn or session.adapter.open("main")
+                existing = conn.relation_kind(node.relation)
+            incremental = renders_incremental(node, existing, flags.full_refresh)
+            sql = compiler.compile(node, is_incremental=lambda inc=incremental: inc).sql
+            compiled[uid] = sql
+            relation = session.render_relation(node.relation) if node.is_relational else None
+            results[uid] = _result(node, Status.SUCCESS, None, start, code=sql, relation=relation)
+            if node.resource_type != "snapshot":  # dbt writes no compiled file for a snapshot
+                path = session.target_dir / "compiled" / node.package_name / written_file_path(node)
+                writes.append(writer.submit(write_text_if_changed, path, sql))
+    finally:
+        writer.shutdown(wait=True)
+        statements.close()
+        if conn is not None:
+            conn.close()
+        if "adapter" in session.__dict__:
+            session.adapter.close()
+    for write in writes:
+        write.result()  # a failed write fails the command
+    session.write_manifest(compiled)
+    ordered = [results[uid] for uid in selected]
+    summary = RunSummary(ordered, time.perf_counter() - t0, started_at)
+    data = run_results_dict(summary, invocation_id=session.invocation_id, args=flags.as_args_safe())
+    for entry in data["results"]:
+        if entry["unique_id"].startswith("seed."):
+            entry["compiled"] = None  # dbt: a seed has nothing to compile
+    write_run_results(session.target_dir / "run_results.json", data)
+
+    echo(found_line(session))
+    # as dbt: the nodes whose name is part of the first selector
+    first = flags.select[0] if flags.select else None
+    for result in ordered:
+        node = manifest.nodes[result.unique_id]
+        if first is not None and node.name in first and result.compiled_code is not None:
+            echo(f"Compiled node '{node.name}' is:")
+            echo(result.compiled_code)
+    if first is None:
+        echo(f"Compiled {len(compiled)} nodes into {session.target_dir / 'compiled'}")
+    return 0
+
+
+def _result(
+    node: Node,
+    status: str,
+    message: str | None,
+    start: dt.datetime | None = None,
+    *,
+    code: str | None = None,
+    relation: str | None = None,
+) -> RunResult:
+    now = utcnow()
+    began = start if start is not None else now
+    timing = (Timing("compile", began, now), Timing("execute", now, now))
+    return RunResult(
+        unique_id=node.unique_id,
+        status=status,
+        message=message,
+        thread_id=THREAD,
+        timing=timing,
+        execution_time=(now - began).total_seconds(),
+        compiled_code=code,
+        relation_name=relation,
+    )
