@@ -32,7 +32,11 @@ EXPECTED = {
 
 
 def outcome(result: dict) -> str:
-    """A node's outcome as docs/execution.md names it."""
+    """A node's outcome as docs/execution.md names it: a cancelled node is written
+    ``status: error`` (dbt's v6 schema has no cancelled) with ``adapter_response.dagwright_outcome``."""
+    response = result.get("adapter_response") or {}
+    if result.get("status") == "error" and response.get("dagwright_outcome") == "cancelled":
+        return "cancelled"
     return str(result.get("status"))
 
 
