@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.parse.nodes import written_file_path
+from dagwright.parse.set_aside import unit_tests
 from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
 
 Echo = Callable[[str], None]
@@ -20,8 +22,11 @@ def _write_manifest(session: Session, compiled: dict[str, str] | None = None) ->
 def parse(flags: Flags, echo: Echo) -> int:
     session = Session(flags)
     _ = session.manifest
+    ignored = session.check_unsupported()
     _write_manifest(session)
     echo(found_line(session))
+    if ignored:
+        echo(ignored)
     echo(f"Wrote {session.target_dir / 'manifest.json'}")
     return 0
 
@@ -35,6 +40,7 @@ def compile_project(flags: Flags, echo: Echo) -> int:
     session = Session(flags)
     manifest = session.manifest
     selected = session.select(("model", "snapshot"))
+    ignored = session.check_unsupported(selected)  # before anything is compiled
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
     session.run_context.selected_resources = list(selected)
     # the engine is opened only if a template runs a query or an incremental model needs its table
@@ -69,6 +75,8 @@ def compile_project(flags: Flags, echo: Echo) -> int:
         write.result()  # a failed write fails the command
     _write_manifest(session, compiled)
     echo(found_line(session))
+    if ignored:
+        echo(ignored)
     if len(selected) == 1:
         node = manifest.nodes[selected[0]]
         echo(f"Compiled node '{node.name}' is:")
@@ -85,8 +93,11 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     if "all" in types or "default" in types:
         types = list(RESOURCE_TYPES)
     manifest = session.manifest
-    chosen = set(session.select(types, include_empty=True))
-    nodes = {**manifest.nodes, **manifest.sources}
+    chosen = session.select(types, include_empty=True)
+    ignored = session.check_unsupported(chosen)
+    if ignored:
+        print(ignored, file=sys.stderr)  # stdout is the listing
+    nodes = {**manifest.nodes, **manifest.sources, **{t.unique_id: t for t in unit_tests(manifest)}}
     output = flags.output
     if output not in ("selector", "name", "path", "json"):
         raise DagwrightError(f"unknown --output '{output}'; use one of: selector, name, path, json")
@@ -113,6 +124,8 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
             if node.resource_type == "source":
                 item["source_name"] = node.source_name
             echo(json.dumps(item, default=str))
+        elif node.resource_type == "unit_test":  # dbt lists a unit test by package and name
+            echo(f"unit_test:{node.package_name}.{node.name}")
         else:
             prefix = "source:" if node.resource_type == "source" else ""
             echo(prefix + ".".join(node.fqn))

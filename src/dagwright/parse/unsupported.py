@@ -1,0 +1,517 @@
+"""dbt features dagwright does not implement yet: one table, and how each one is reported.
+
+Never silent. A feature whose absence would change an outcome a user relies on stops the
+command before anything runs (``UnsupportedFeatureError``, exit 2: no statement reaches the
+warehouse, nothing is written but what parsing writes), naming the file, the line where known,
+the feature and what to do. Everything else that is present and ignored is counted in one
+warning line after parsing::
+
+    ignored: 3 exposures, 2 analyses, 1 unit test — not implemented
+
+``FEATURES`` is the table: per feature, how it is found, in which commands it is an error, and
+what to do. When a later change implements a feature, its row is deleted.
+
+How it stays cheap: what a project holds (YAML sections, unit tests, constraints, versions) is
+collected once per parse (``collect_unsupported``) and cached with the manifest; a command
+then looks only at the nodes it selected, reading their config (a few dictionary lookups
+each); dbt_project.yml, flags and environment variables are looked up by name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagwright.errors import ProjectError
+from dagwright.parse.materializations import BUILTIN, PACKAGE_OVERRIDE_FLAG, blocks_of, used_by_dbt
+from dagwright.parse.nodes import Manifest, Node
+from dagwright.project.config import ProjectConfig
+from dagwright.project.files import ProjectFiles
+from dagwright.project.yamlio import line_of
+
+#: commands that build or test nodes in the warehouse
+RUNS = frozenset({"run", "build", "seed", "snapshot", "test"})
+RUNS_OR_COMPILES = RUNS | {"compile"}
+TESTS = frozenset({"test", "build"})
+#: commands that take a selection (--select/--exclude/--selector)
+SELECTS = RUNS_OR_COMPILES | {"ls", "freshness"}
+EVERY_COMMAND = SELECTS | {"parse"}
+
+#: a selected node's ``function('name')`` call (dbt 1.11 UDFs)
+_FUNCTION_CALL = re.compile(r"\bfunction\s*\(")
+#: most lines an error lists before "... and N more"
+_MAX_LINES = 20
+
+
+class UnsupportedFeatureError(ProjectError):
+    """The command needs dbt features dagwright does not implement: nothing was run."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One use of a feature: where (a file, its line where known; None for the command line,
+    the environment), and what."""
+
+    path: str | None
+    line: int | None
+    what: str
+
+    @property
+    def where(self) -> str:
+        if self.path is None:
+            return "command"
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass
+class Scope:
+    """What a command is about to do, as the checks see it."""
+
+    command: str
+    manifest: Manifest
+    #: unique_ids the command selected (nodes, sources, unit tests)
+    selected: Sequence[str]
+    project: ProjectConfig
+    #: (project config, its files) of the root project and each installed package
+    projects: Sequence[tuple[ProjectConfig, ProjectFiles]]
+    adapter_type: str
+    #: dbt options given to this command (--warn-error, --selector, ...) by name
+    options: Mapping[str, Any] = field(default_factory=dict)
+    #: whether --select or --exclude was given
+    has_selection: bool = False
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    def nodes(self) -> Iterator[Node]:
+        nodes = self.manifest.nodes
+        for uid in self.selected:
+            node = nodes.get(uid)
+            if node is not None:
+                yield node
+
+    def project_flag(self, name: str) -> Any:
+        flags = self.project.raw.get("flags")
+        return flags.get(name) if isinstance(flags, Mapping) else None
+
+    def occurrences(self, feature: str) -> list[Mapping[str, Any]]:
+        return [o for o in self.manifest.unsupported if o.get("feature") == feature]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A row of the table. ``selected`` finds the uses that matter to this command (an error in
+    ``errors_in`` commands); ``present`` counts what the project holds, for the warning line."""
+
+    one: str
+    many: str
+    advice: str
+    errors_in: frozenset[str] = frozenset()
+    selected: Callable[[Scope], list[Finding]] | None = None
+    #: how many the project holds, or the words that say what they are
+    present: Callable[[Scope], int | str] | None = None
+
+
+# -- where things are ---------------------------------------------------------------------------
+
+
+def _yaml_finding(occurrence: Mapping[str, Any], what: str) -> Finding:
+    """A finding at a YAML occurrence's file and line (the file is read again only for an error)."""
+    path, keypath = occurrence.get("path"), occurrence.get("keypath")
+    line = line_of(Path(path), tuple(keypath)) if path and keypath else None
+    return Finding(str(occurrence["file"]), line, what)
+
+
+def _label(node: Node) -> str:
+    return f"{node.resource_type} '{node.name}'"
+
+
+def truthy(value: Any) -> bool:
+    """A flag's value as dbt (click) reads one: "1", "true", "yes", "on"... or a true value."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "t", "yes", "y", "on")
+    return bool(value)
+
+
+def env_value(environ: Mapping[str, str], name: str) -> str | None:
+    """The value of dbt's environment variable ``name`` (without prefix), as dbt 1.11 reads it:
+    ``DBT_ENGINE_<name>`` first, then ``DBT_<name>``."""
+    for key in (f"DBT_ENGINE_{name}", f"DBT_{name}"):
+        if key in environ:
+            return environ[key]
+    return None
+
+
+def option_value(scope: Scope, name: str) -> Any:
+    """A dbt option's value: the command line's, else its environment variable's."""
+    value = scope.options.get(name)
+    if value not in (None, False, "", ()):
+        return value
+    return env_value(scope.environ, name.upper())
+
+
+# -- detections ---------------------------------------------------------------------------------
+
+
+def _on_nodes(predicate: Callable[[Node, Scope], str | None], types: tuple[str, ...] = ()) -> Callable[..., Any]:
+    """A ``selected`` detector: ``predicate(node)`` is a description of the use, or None."""
+
+    def detect(scope: Scope) -> list[Finding]:
+        out = []
+        for node in scope.nodes():
+            if types and node.resource_type not in types:
+                continue
+            what = predicate(node, scope)
+            if what is not None:
+                out.append(Finding(node.original_file_path, None, f"{_label(node)} {what}"))
+        return out
+
+    return detect
+
+
+def _parsed_on_nodes(feature: str, what: str) -> Callable[[Scope], list[Finding]]:
+    """A ``selected`` detector for what parsing recorded against a node (constraints, versions)."""
+
+    def detect(scope: Scope) -> list[Finding]:
+        found = scope.occurrences(feature)
+        if not found:
+            return []
+        chosen = set(scope.selected)
+        return [_yaml_finding(o, f"model '{o['name']}' {what}") for o in found if o.get("node") in chosen]
+
+    return detect
+
+
+def _count(feature: str) -> Callable[[Scope], int]:
+    return lambda scope: len(scope.occurrences(feature))
+
+
+def _contract(node: Node, scope: Scope) -> str | None:
+    contract = node.config.get("contract")
+    enforced = contract.get("enforced") if isinstance(contract, Mapping) else None
+    return "has an enforced contract (contract: {enforced: true})" if truthy(enforced) else None
+
+
+def _python(node: Node, scope: Scope) -> str | None:
+    return "is a Python model" if node.language == "python" else None
+
+
+def _materialization_blocks(scope: Scope) -> list[Any]:
+    return blocks_of(_macros_by_package(scope.manifest))
+
+
+def _macros_by_package(manifest: Manifest) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for macro in manifest.macros.values():
+        out.setdefault(macro.package_name, []).append(macro.name)
+    return out
+
+
+def _custom_materialization(scope: Scope) -> list[Finding]:
+    blocks = _materialization_blocks(scope)
+    if not blocks:
+        return []
+    overrides = scope.project_flag(PACKAGE_OVERRIDE_FLAG) is False
+    macros = {(m.package_name, m.name): m for m in scope.manifest.macros.values()}
+    out = []
+    for node in scope.nodes():
+        block = used_by_dbt(node.materialized, blocks, scope.adapter_type, scope.project.name, overrides)
+        if block is not None:
+            macro = macros.get((block.package, block.macro_name))
+            at = f" ({macro.original_file_path}:{macro.line})" if macro is not None else ""
+            what = f"is materialized '{node.materialized}' with a custom materialization{at}"
+            out.append(Finding(node.original_file_path, None, f"{_label(node)} {what}"))
+    return out
+
+
+def _unused_materializations(scope: Scope) -> int:
+    blocks = _materialization_blocks(scope)
+    if not blocks:
+        return 0
+    overrides = scope.project_flag(PACKAGE_OVERRIDE_FLAG) is False
+    used = set()
+    for node in scope.manifest.nodes.values():
+        block = used_by_dbt(node.materialized, blocks, scope.adapter_type, scope.project.name, overrides)
+        if block is not None:
+            used.add((block.package, block.macro_name))
+    return sum(1 for b in blocks if (b.package, b.macro_name) not in used)
+
+
+def _grants(node: Node, scope: Scope) -> str | None:
+    grants = node.config.get("grants")
+    return "has grants" if isinstance(grants, Mapping) and any(grants.values()) else None
+
+
+def _store_failures(node: Node, scope: Scope) -> str | None:
+    if truthy(node.config.get("store_failures")) or node.config.get("store_failures_as"):
+        return "stores its failures (store_failures / store_failures_as)"
+    return None
+
+
+def _store_failures_option(scope: Scope) -> list[Finding]:
+    if not truthy(option_value(scope, "store_failures")):
+        return []
+    if not any(n.resource_type == "test" for n in scope.nodes()):
+        return []
+    return [Finding(None, None, "--store-failures (or DBT_STORE_FAILURES) with tests selected")]
+
+
+def _microbatch(node: Node, scope: Scope) -> str | None:
+    return (
+        "is an incremental model of strategy 'microbatch'"
+        if node.config.get("incremental_strategy") == "microbatch"
+        else None
+    )
+
+
+def _calls_function(node: Node, scope: Scope) -> str | None:
+    # a static model holds only ref/source/config/var calls: only the others can call function()
+    if node.static or "function" not in node.raw_code or not _FUNCTION_CALL.search(node.raw_code):
+        return None
+    return "calls a UDF with function()"
+
+
+def _persist_docs(node: Node, scope: Scope) -> str | None:
+    docs = node.config.get("persist_docs")
+    return "persist_docs" if isinstance(docs, Mapping) and any(truthy(v) for v in docs.values()) else None
+
+
+def _persist_docs_count(scope: Scope) -> int:
+    if scope.command not in RUNS:
+        return 0
+    return sum(1 for node in scope.nodes() if _persist_docs(node, scope))
+
+
+def _unit_tests_selected(scope: Scope) -> list[Finding]:
+    found = scope.occurrences("unit_test")
+    if not found:
+        return []
+    chosen = set(scope.selected)
+    return [
+        _yaml_finding(o, f"unit test '{o['name']}' of model '{o.get('model')}'")
+        for o in found
+        if o.get("unique_id") in chosen
+    ]
+
+
+def _unit_tests_not_selected(scope: Scope) -> int:
+    chosen = set(scope.selected)
+    return sum(1 for o in scope.occurrences("unit_test") if o.get("unique_id") not in chosen)
+
+
+def _project_files(kind: str) -> Callable[[Scope], int]:
+    return lambda scope: sum(len(getattr(files, kind)) for _, files in scope.projects)
+
+
+def _selectors_file(scope: Scope) -> Mapping[str, Any] | None:
+    path = scope.project.root / "selectors.yml"
+    if not path.is_file():
+        return None
+    from dagwright.project.yamlio import load_yaml_file
+
+    data = load_yaml_file(path)
+    return data if isinstance(data, Mapping) else {}
+
+
+def _default_selector(scope: Scope) -> list[Finding]:
+    if scope.has_selection or scope.options.get("selector"):
+        return []
+    data = _selectors_file(scope)
+    for index, entry in enumerate((data or {}).get("selectors") or ()):
+        if isinstance(entry, Mapping) and truthy(entry.get("default")):
+            line = line_of(scope.project.root / "selectors.yml", ("selectors", index))
+            what = f"selector '{entry.get('name')}' is the default selection (default: true)"
+            return [Finding("selectors.yml", line, what)]
+    return []
+
+
+def _selector_option(scope: Scope) -> list[Finding]:
+    name = scope.options.get("selector")
+    return [Finding(None, None, f"--selector {name}")] if name else []
+
+
+def _selectors_present(scope: Scope) -> int:
+    return 1 if (scope.project.root / "selectors.yml").is_file() else 0
+
+
+def _unknown_keys(scope: Scope) -> str:
+    """Top-level keys of property files that dbt does not know either (it ignores them on
+    DuckDB and PostgreSQL; it warns on the adapters it validates YAML for)."""
+    found = scope.occurrences("unknown_key")
+    if not found:
+        return ""
+    shown = ", ".join(f"'{o['name']}' in {o['file']}" for o in found[:3]) + (", ..." if len(found) > 3 else "")
+    return f"{len(found)} unknown top-level {'key' if len(found) == 1 else 'keys'} of property files ({shown})"
+
+
+def _query_comment(scope: Scope) -> int:
+    return 1 if scope.project.raw.get("query-comment") not in (None, "", False) else 0
+
+
+def _restrict_access(scope: Scope) -> int:
+    return 1 if truthy(scope.project.raw.get("restrict-access")) else 0
+
+
+def _freshness_hooks(scope: Scope) -> int:
+    if scope.command != "freshness" or scope.project_flag("source_freshness_run_project_hooks") is False:
+        return 0
+    return len(scope.manifest.operations)
+
+
+#: the table. Keys are stable names (the parse-time collection tags occurrences with them).
+FEATURES: dict[str, Feature] = {
+    "unit_test": Feature(
+        "unit test",
+        "unit tests",
+        "leave unit tests out with --exclude-resource-type unit_test, or --exclude 'test_type:unit' "
+        "(dbt accepts both)",
+        TESTS,
+        _unit_tests_selected,
+        _unit_tests_not_selected,
+    ),
+    "contract": Feature(
+        "enforced contract",
+        "enforced contracts",
+        "dbt would check the model's columns and types against its YAML before building it; "
+        "leave the model out (--exclude) or set contract: {enforced: false}",
+        RUNS,
+        _on_nodes(_contract, ("model",)),
+    ),
+    "constraints": Feature(
+        "constraints",
+        "constraints",
+        "dbt would create the table with these constraints; leave the model out (--exclude) "
+        "or remove its constraints",
+        RUNS,
+        _parsed_on_nodes("constraints", "has constraints"),
+    ),
+    "python_model": Feature(
+        "Python model",
+        "Python models",
+        "dagwright runs SQL only: leave Python models out, e.g. --exclude 'file:*.py' (dbt accepts it too)",
+        RUNS_OR_COMPILES,
+        _on_nodes(_python, ("model",)),
+    ),
+    "custom_materialization": Feature(
+        "custom materialization",
+        "custom materializations",
+        "dagwright builds with its own materializations: leave the node out (--exclude) or use one of "
+        + ", ".join(BUILTIN[:5]),
+        RUNS,
+        _custom_materialization,
+    ),
+    "unused_materialization": Feature(
+        "unused custom materialization", "unused custom materializations", "", present=_unused_materializations
+    ),
+    "grants": Feature(
+        "grants",
+        "grants",
+        "dbt would grant privileges on the relation; leave the node out (--exclude) or grant them yourself",
+        RUNS,
+        _on_nodes(_grants, ("model", "seed", "snapshot")),
+    ),
+    "store_failures": Feature(
+        "store_failures",
+        "store_failures",
+        "dbt would store the failing rows in a table; leave the test out (--exclude) or drop store_failures",
+        TESTS,
+        lambda scope: _on_nodes(_store_failures, ("test",))(scope) + _store_failures_option(scope),
+    ),
+    "microbatch": Feature(
+        "microbatch model",
+        "microbatch models",
+        "dbt would build it batch by batch; leave the model out (--exclude) or use another incremental_strategy",
+        RUNS,
+        _on_nodes(_microbatch, ("model",)),
+    ),
+    "model_versions": Feature(
+        "model versions",
+        "versioned models",
+        "dbt names each version's relation (<model>_v<N>) and resolves ref(..., v=N); "
+        "leave the model out (--exclude)",
+        RUNS_OR_COMPILES,
+        _parsed_on_nodes("model_versions", "has versions"),
+    ),
+    "udf_call": Feature(
+        "UDF",
+        "UDFs",
+        "dagwright does not build dbt functions (function-paths): leave the node out (--exclude)",
+        RUNS_OR_COMPILES,
+        _on_nodes(_calls_function),
+    ),
+    "function": Feature("UDF function", "UDF functions", "", present=_project_files("functions")),
+    "selector": Feature(
+        "selector",
+        "selectors",
+        "selectors.yml is not read by dagwright: select with --select/--exclude instead (dbt accepts them too)",
+        SELECTS,
+        lambda scope: _selector_option(scope) + _default_selector(scope),
+    ),
+    "selectors_file": Feature("selectors.yml", "selectors.yml", "", present=_selectors_present),
+    "persist_docs": Feature("persist_docs", "nodes with persist_docs", "", present=_persist_docs_count),
+    "exposure": Feature("exposure", "exposures", "", present=_count("exposure")),
+    "semantic_model": Feature("semantic model", "semantic models", "", present=_count("semantic_model")),
+    "metric": Feature("metric", "metrics", "", present=_count("metric")),
+    "saved_query": Feature("saved query", "saved queries", "", present=_count("saved_query")),
+    "group": Feature("group", "groups", "", present=_count("group")),
+    "analysis": Feature("analysis", "analyses", "", present=_project_files("analyses")),
+    "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
+    "query_comment": Feature("query-comment", "query-comment", "", present=_query_comment),
+    "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),
+    "freshness_hooks": Feature(
+        "project hook (not run by source freshness)", "project hooks (not run by source freshness)", "",
+        present=_freshness_hooks,
+    ),
+}  # fmt: skip
+
+# -- a command's check ------------------------------------------------------------------------------
+
+
+def check_command(scope: Scope) -> list[str]:
+    """Raise UnsupportedFeatureError when the command would ignore what changes its outcome;
+    else return the items of the warning line (see ``warning_line``)."""
+    from dagwright.parse.unsupported_options import option_findings, option_warnings
+
+    errors: list[tuple[Feature, Finding]] = []
+    warnings: list[str] = []
+    for feature in FEATURES.values():
+        if feature.selected is not None and scope.command in feature.errors_in:
+            errors += [(feature, f) for f in feature.selected(scope)]
+        if feature.present is not None:
+            count = feature.present(scope)
+            if count:
+                warnings.append(count if isinstance(count, str) else _counted(feature, count))
+    errors += option_findings(scope)
+    if errors:
+        raise _error(errors)
+    return warnings + option_warnings(scope)
+
+
+def _counted(feature: Feature, count: int) -> str:
+    if feature.many == feature.one:  # a setting, not things: named, not counted
+        return feature.one
+    return f"{count} {feature.one if count == 1 else feature.many}"
+
+
+def warning_line(items: Sequence[str]) -> str | None:
+    """The one line that says what this command ignores, or None."""
+    return f"ignored: {', '.join(items)} — not implemented in dagwright" if items else None
+
+
+def _error(errors: Sequence[tuple[Feature, Finding]]) -> UnsupportedFeatureError:
+    if len(errors) == 1:
+        feature, finding = errors[0]
+        return UnsupportedFeatureError(
+            f"{finding.what} — dagwright does not implement {feature.many} yet (nothing was run)",
+            path=finding.path,
+            line=finding.line,
+            hint=feature.advice,
+        )
+    lines = [f"{len(errors)} uses of dbt features dagwright does not implement yet (nothing was run):"]
+    lines += [f"  {finding.where}: {finding.what}" for _, finding in errors[:_MAX_LINES]]
+    if len(errors) > _MAX_LINES:
+        lines.append(f"  ... and {len(errors) - _MAX_LINES} more")
+    advice = dict.fromkeys(f"{feature.one}: {feature.advice}" for feature, _ in errors)
+    return UnsupportedFeatureError("\n".join(lines), hint="\n  ".join(advice))
