@@ -11,30 +11,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 #: a ``{% materialization name, adapter %}`` block is the macro ``materialization_<name>_<adapter>``
 MATERIALIZATION_MACRO_PREFIX = "materialization_"
 #: the materializations dagwright implements
 BUILTIN = ("view", "table", "ephemeral", "incremental", "materialized_view", "snapshot", "seed", "test")
 
-_ADAPTER = re.compile(r"""\badapter\s*=\s*['"]([^'"]+)['"]""")
+_ADAPTER = r"""\badapter\s*=\s*['"]([^'"]+)['"]"""
 #: the flag under which dbt lets an installed package replace a built-in materialization
 PACKAGE_OVERRIDE_FLAG = "require_explicit_package_overrides_for_builtin_materializations"
 
 
 def block_macro_name(name: str, header: str) -> str:
     """The macro name of a ``{% materialization name, ... %}`` block, from its header's text."""
-    found = _ADAPTER.search(header)
+    found = re.search(_ADAPTER, header)  # only parsing needs it: compiled (and cached) by re then
     return f"{MATERIALIZATION_MACRO_PREFIX}{name}_{found.group(1) if found else 'default'}"
 
 
-@dataclass(frozen=True)
 class MaterializationBlock:
-    name: str  # what ``materialized`` names, e.g. "insert_by_period"
-    adapter: str  # "default" or an engine's type
-    package: str
-    macro_name: str
+    """A block: ``name`` (what ``materialized`` names), ``adapter`` ("default" or an engine's
+    type), the package defining it and its macro's name. (A plain class: every command imports
+    this module.)"""
+
+    __slots__ = ("adapter", "macro_name", "name", "package")
+
+    def __init__(self, name: str, adapter: str, package: str, macro_name: str) -> None:
+        self.name, self.adapter, self.package, self.macro_name = name, adapter, package, macro_name
 
 
 def split_macro_name(macro_name: str) -> tuple[str, str] | None:

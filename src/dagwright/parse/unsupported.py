@@ -21,13 +21,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from dagwright.errors import ProjectError
-from dagwright.parse.materializations import BUILTIN, PACKAGE_OVERRIDE_FLAG, blocks_of, used_by_dbt
+from dagwright.parse.materializations import (
+    BUILTIN,
+    PACKAGE_OVERRIDE_FLAG,
+    MaterializationBlock,
+    blocks_of,
+    used_by_dbt,
+)
 from dagwright.parse.nodes import Manifest, Node
 from dagwright.project.config import ProjectConfig
 from dagwright.project.files import ProjectFiles
@@ -51,14 +56,18 @@ class UnsupportedFeatureError(ProjectError):
     """The command needs dbt features dagwright does not implement: nothing was run."""
 
 
-@dataclass(frozen=True)
+# Plain classes, not dataclasses: this module is imported by every command, and creating a
+# dataclass costs about a millisecond (a warm parse of 1,000 models takes 110).
+
+
 class Finding:
     """One use of a feature: where (a file, its line where known; None for the command line,
     the environment), and what."""
 
-    path: str | None
-    line: int | None
-    what: str
+    __slots__ = ("line", "path", "what")
+
+    def __init__(self, path: str | None, line: int | None, what: str) -> None:
+        self.path, self.line, self.what = path, line, what
 
     @property
     def where(self) -> str:
@@ -67,30 +76,58 @@ class Finding:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-@dataclass
 class Scope:
-    """What a command is about to do, as the checks see it."""
+    """What a command is about to do, as the checks see it: ``selected`` are the unique_ids
+    it selected (nodes, sources, unit tests); ``projects`` the (config, files) of the root
+    project and each installed package; ``options`` the dbt options given to it by name
+    (--warn-error, --selector, ...); ``has_selection`` whether --select or --exclude was given."""
 
-    command: str
-    manifest: Manifest
-    #: unique_ids the command selected (nodes, sources, unit tests)
-    selected: Sequence[str]
-    project: ProjectConfig
-    #: (project config, its files) of the root project and each installed package
-    projects: Sequence[tuple[ProjectConfig, ProjectFiles]]
-    adapter_type: str
-    #: dbt options given to this command (--warn-error, --selector, ...) by name
-    options: Mapping[str, Any] = field(default_factory=dict)
-    #: whether --select or --exclude was given
-    has_selection: bool = False
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    def __init__(
+        self,
+        command: str,
+        manifest: Manifest,
+        selected: Sequence[str],
+        project: ProjectConfig,
+        projects: Sequence[tuple[ProjectConfig, ProjectFiles]],
+        adapter_type: str,
+        options: Mapping[str, Any] | None = None,
+        has_selection: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.command = command
+        self.manifest = manifest
+        self.selected = selected
+        self.project = project
+        self.projects = projects
+        self.adapter_type = adapter_type
+        self.options = options or {}
+        self.has_selection = has_selection
+        self.environ = os.environ if environ is None else environ
+        self._nodes: list[Node] | None = None
+        self._candidates: list[Node] | None = None
+        self._blocks: list[MaterializationBlock] | None = None
 
-    def nodes(self) -> Iterator[Node]:
-        nodes = self.manifest.nodes
-        for uid in self.selected:
-            node = nodes.get(uid)
-            if node is not None:
-                yield node
+    def nodes(self) -> list[Node]:
+        """The selected nodes (not sources, not unit tests), looked up once."""
+        if self._nodes is None:
+            nodes = self.manifest.nodes
+            self._nodes = [nodes[uid] for uid in self.selected if uid in nodes]
+        return self._nodes
+
+    def candidates(self) -> list[Node]:
+        """The selected nodes a feature found on nodes can concern: Python models, nodes that
+        are not static SQL (a UDF call), and those setting a config key some row reads."""
+        if self._candidates is None:
+            keys = frozenset(_NODE_KEYS)
+            self._candidates = [
+                n for n in self.nodes() if not n.static or n.language != "sql" or not keys.isdisjoint(n.config)
+            ]
+        return self._candidates
+
+    def materialization_blocks(self) -> list[MaterializationBlock]:
+        if self._blocks is None:
+            self._blocks = blocks_of(_macros_by_package(self.manifest))
+        return self._blocks
 
     def project_flag(self, name: str) -> Any:
         flags = self.project.raw.get("flags")
@@ -100,18 +137,24 @@ class Scope:
         return [o for o in self.manifest.unsupported if o.get("feature") == feature]
 
 
-@dataclass(frozen=True)
 class Feature:
     """A row of the table. ``selected`` finds the uses that matter to this command (an error in
-    ``errors_in`` commands); ``present`` counts what the project holds, for the warning line."""
+    ``errors_in`` commands); ``present`` counts what the project holds (or says it in words),
+    for the warning line."""
 
-    one: str
-    many: str
-    advice: str
-    errors_in: frozenset[str] = frozenset()
-    selected: Callable[[Scope], list[Finding]] | None = None
-    #: how many the project holds, or the words that say what they are
-    present: Callable[[Scope], int | str] | None = None
+    __slots__ = ("advice", "errors_in", "many", "one", "present", "selected")
+
+    def __init__(
+        self,
+        one: str,
+        many: str,
+        advice: str,
+        errors_in: frozenset[str] = frozenset(),
+        selected: Callable[[Scope], list[Finding]] | None = None,
+        present: Callable[[Scope], int | str] | None = None,
+    ) -> None:
+        self.one, self.many, self.advice = one, many, advice
+        self.errors_in, self.selected, self.present = errors_in, selected, present
 
 
 # -- where things are ---------------------------------------------------------------------------
@@ -130,6 +173,8 @@ def _label(node: Node) -> str:
 
 def truthy(value: Any) -> bool:
     """A flag's value as dbt (click) reads one: "1", "true", "yes", "on"... or a true value."""
+    if value is None or value is False:
+        return False
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "t", "yes", "y", "on")
     return bool(value)
@@ -155,12 +200,25 @@ def option_value(scope: Scope, name: str) -> Any:
 # -- detections ---------------------------------------------------------------------------------
 
 
-def _on_nodes(predicate: Callable[[Node, Scope], str | None], types: tuple[str, ...] = ()) -> Callable[..., Any]:
-    """A ``selected`` detector: ``predicate(node)`` is a description of the use, or None."""
+#: config keys some row reads (filled by ``_on_nodes``): a selected SQL node that is static and
+#: sets none of them cannot use a feature found on nodes, and is passed over at once
+_NODE_KEYS: set[str] = set()
+
+
+def _on_nodes(
+    predicate: Callable[[Node, Scope], str | None], types: tuple[str, ...] = (), keys: tuple[str, ...] = ()
+) -> Callable[..., Any]:
+    """A ``selected`` detector: ``predicate(node)`` describes the use, or is None. It is asked
+    about the selected nodes of ``types`` that are not plain (``Scope.candidates``) and, when
+    ``keys`` are given, set one of these config keys."""
+    key_set = frozenset(keys)
+    _NODE_KEYS.update(keys)
 
     def detect(scope: Scope) -> list[Finding]:
         out = []
-        for node in scope.nodes():
+        for node in scope.candidates():
+            if key_set and key_set.isdisjoint(node.config):
+                continue
             if types and node.resource_type not in types:
                 continue
             what = predicate(node, scope)
@@ -190,16 +248,13 @@ def _count(feature: str) -> Callable[[Scope], int]:
 
 def _contract(node: Node, scope: Scope) -> str | None:
     contract = node.config.get("contract")
-    enforced = contract.get("enforced") if isinstance(contract, Mapping) else None
-    return "has an enforced contract (contract: {enforced: true})" if truthy(enforced) else None
+    if contract is None or not isinstance(contract, Mapping) or not truthy(contract.get("enforced")):
+        return None
+    return "has an enforced contract (contract: {enforced: true})"
 
 
 def _python(node: Node, scope: Scope) -> str | None:
     return "is a Python model" if node.language == "python" else None
-
-
-def _materialization_blocks(scope: Scope) -> list[Any]:
-    return blocks_of(_macros_by_package(scope.manifest))
 
 
 def _macros_by_package(manifest: Manifest) -> dict[str, list[str]]:
@@ -210,7 +265,7 @@ def _macros_by_package(manifest: Manifest) -> dict[str, list[str]]:
 
 
 def _custom_materialization(scope: Scope) -> list[Finding]:
-    blocks = _materialization_blocks(scope)
+    blocks = scope.materialization_blocks()
     if not blocks:
         return []
     overrides = scope.project_flag(PACKAGE_OVERRIDE_FLAG) is False
@@ -227,7 +282,7 @@ def _custom_materialization(scope: Scope) -> list[Finding]:
 
 
 def _unused_materializations(scope: Scope) -> int:
-    blocks = _materialization_blocks(scope)
+    blocks = scope.materialization_blocks()
     if not blocks:
         return 0
     overrides = scope.project_flag(PACKAGE_OVERRIDE_FLAG) is False
@@ -241,13 +296,17 @@ def _unused_materializations(scope: Scope) -> int:
 
 def _grants(node: Node, scope: Scope) -> str | None:
     grants = node.config.get("grants")
-    return "has grants" if isinstance(grants, Mapping) and any(grants.values()) else None
+    return "has grants" if grants and isinstance(grants, Mapping) and any(grants.values()) else None
 
 
 def _store_failures(node: Node, scope: Scope) -> str | None:
-    if truthy(node.config.get("store_failures")) or node.config.get("store_failures_as"):
+    config = node.config
+    if truthy(config.get("store_failures") or False) or config.get("store_failures_as"):
         return "stores its failures (store_failures / store_failures_as)"
     return None
+
+
+_stores_failures = _on_nodes(_store_failures, ("test",), keys=("store_failures", "store_failures_as"))
 
 
 def _store_failures_option(scope: Scope) -> list[Finding]:
@@ -275,13 +334,16 @@ def _calls_function(node: Node, scope: Scope) -> str | None:
 
 def _persist_docs(node: Node, scope: Scope) -> str | None:
     docs = node.config.get("persist_docs")
-    return "persist_docs" if isinstance(docs, Mapping) and any(truthy(v) for v in docs.values()) else None
+    return "persist_docs" if docs and isinstance(docs, Mapping) and any(truthy(v) for v in docs.values()) else None
+
+
+_NODE_KEYS.add("persist_docs")
 
 
 def _persist_docs_count(scope: Scope) -> int:
     if scope.command not in RUNS:
         return 0
-    return sum(1 for node in scope.nodes() if _persist_docs(node, scope))
+    return sum(1 for node in scope.candidates() if "persist_docs" in node.config and _persist_docs(node, scope))
 
 
 def _unit_tests_selected(scope: Scope) -> list[Finding]:
@@ -377,7 +439,7 @@ FEATURES: dict[str, Feature] = {
         "dbt would check the model's columns and types against its YAML before building it; "
         "leave the model out (--exclude) or set contract: {enforced: false}",
         RUNS,
-        _on_nodes(_contract, ("model",)),
+        _on_nodes(_contract, ("model",), keys=("contract",)),
     ),
     "constraints": Feature(
         "constraints",
@@ -410,21 +472,21 @@ FEATURES: dict[str, Feature] = {
         "grants",
         "dbt would grant privileges on the relation; leave the node out (--exclude) or grant them yourself",
         RUNS,
-        _on_nodes(_grants, ("model", "seed", "snapshot")),
+        _on_nodes(_grants, ("model", "seed", "snapshot"), keys=("grants",)),
     ),
     "store_failures": Feature(
         "store_failures",
         "store_failures",
         "dbt would store the failing rows in a table; leave the test out (--exclude) or drop store_failures",
         TESTS,
-        lambda scope: _on_nodes(_store_failures, ("test",))(scope) + _store_failures_option(scope),
+        lambda scope: _stores_failures(scope) + _store_failures_option(scope),
     ),
     "microbatch": Feature(
         "microbatch model",
         "microbatch models",
         "dbt would build it batch by batch; leave the model out (--exclude) or use another incremental_strategy",
         RUNS,
-        _on_nodes(_microbatch, ("model",)),
+        _on_nodes(_microbatch, ("model",), keys=("incremental_strategy",)),
     ),
     "model_versions": Feature(
         "model versions",
