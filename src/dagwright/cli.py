@@ -41,7 +41,16 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Check require-dbt-version (default: yes).",
         ),
-        # dbt's options dagwright reports as not implemented (see parse/unsupported_options.py)
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _warn_error(func: Callable[..., Any]) -> Callable[..., Any]:
+    """dbt's --warn-error options, on the commands that check what they would ignore
+    (parse/unsupported_options.py reports them as not implemented)."""
+    options = [
         click.option("--warn-error", is_flag=True, default=False, help="Not implemented: reported."),
         click.option("--warn-error-options", default=None, help="Not implemented: reported."),
     ]
@@ -209,6 +218,7 @@ def _run_family(flags: Flags) -> int:
 
 @main.command("run")
 @_common
+@_warn_error
 @_selection
 @_execution
 @_empty
@@ -219,6 +229,7 @@ def run_cmd(**kwargs: Any) -> None:
 
 @main.command("seed")
 @_common
+@_warn_error
 @_selection
 @_execution
 def seed_cmd(**kwargs: Any) -> None:
@@ -228,6 +239,7 @@ def seed_cmd(**kwargs: Any) -> None:
 
 @main.command("test")
 @_common
+@_warn_error
 @_selection
 @_execution
 @_resource_types
@@ -239,6 +251,7 @@ def test_cmd(**kwargs: Any) -> None:
 
 @main.command("snapshot")
 @_common
+@_warn_error
 @_selection
 @_execution
 @_empty
@@ -249,6 +262,7 @@ def snapshot_cmd(**kwargs: Any) -> None:
 
 @main.command("build")
 @_common
+@_warn_error
 @_selection
 @_execution
 @_resource_types
@@ -261,6 +275,7 @@ def build_cmd(**kwargs: Any) -> None:
 
 @main.command("retry")
 @_common
+@_warn_error
 @_execution
 def retry_cmd(**kwargs: Any) -> None:
     """Re-run the nodes of the last run that did not succeed."""
@@ -283,6 +298,7 @@ def timeline_cmd(**kwargs: Any) -> None:
 
 @main.command("explain")
 @_common
+@_warn_error
 @_selection
 @click.option("--threads", type=int, default=None, help="Worker threads (default: profile's).")
 @click.option("--fail-fast", "-x", is_flag=True, default=False, help="Simulate a run with --fail-fast.")
@@ -341,6 +357,7 @@ def run_operation_cmd(macro: str, macro_args: dict[str, Any], **kwargs: Any) -> 
 
 @main.command("parse")
 @_common
+@_warn_error
 def parse_cmd(**kwargs: Any) -> None:
     """Read the project and write target/manifest.json."""
     from dagwright.tasks.project import parse
@@ -350,6 +367,7 @@ def parse_cmd(**kwargs: Any) -> None:
 
 @main.command("compile")
 @_common
+@_warn_error
 @_selection
 @click.option("--full-refresh", "-f", envvar=_env("FULL_REFRESH"), is_flag=True, default=False)
 @click.option("--threads", type=int, default=None)
@@ -363,6 +381,7 @@ def compile_cmd(**kwargs: Any) -> None:
 
 @main.command("ls")
 @_common
+@_warn_error
 @_selection
 @_resource_types
 @click.option("--output", "-o", default="selector", help="selector, name, path or json.")
@@ -415,6 +434,7 @@ def source_group() -> None:
 
 @source_group.command("freshness")
 @_common
+@_warn_error
 @_selection
 @click.option("--threads", type=int, default=None, help="Worker threads (default: profile's).")
 @click.option("--output", "-o", default=None, help="Where to write the JSON report (default: target/sources.json).")

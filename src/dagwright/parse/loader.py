@@ -770,7 +770,14 @@ def check_relations_unique(nodes: Iterable[Node], render: Callable[[Relation], s
 
 def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
     """Folders of a property file below its resource folder (they go into test fqns)."""
-    for root in (*project.model_paths, *project.seed_paths, *project.snapshot_paths, *project.macro_paths):
+    for root in (
+        *project.model_paths,
+        *project.seed_paths,
+        *project.snapshot_paths,
+        *project.macro_paths,
+        *project.test_paths,
+        *project.analysis_paths,
+    ):
         prefix = root.strip("/") + "/"
         if yml_path.startswith(prefix):
             return tuple(yml_path[len(prefix) :].split("/")[:-1])

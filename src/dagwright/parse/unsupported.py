@@ -43,7 +43,7 @@ RUNS = frozenset({"run", "build", "seed", "snapshot", "test"})
 RUNS_OR_COMPILES = RUNS | {"compile"}
 TESTS = frozenset({"test", "build"})
 #: commands that take a selection (--select/--exclude/--selector)
-SELECTS = RUNS_OR_COMPILES | {"ls", "freshness"}
+SELECTS = RUNS_OR_COMPILES | {"ls", "freshness", "explain"}
 EVERY_COMMAND = SELECTS | {"parse"}
 
 #: a selected node's ``function('name')`` call (dbt 1.11 UDFs)
