@@ -370,6 +370,7 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
         "selectors.yml": "selectors:\n  - name: s\n    definition: a_model\n",
     }
     project = write_project(tmp_path, files)
+    project.env.update(DBT_QUIET="true", DBT_USE_COLORS="false", DBT_LOG_LEVEL="info")
     result = project.ok("run")
     line = next(x for x in result.stdout.splitlines() if "ignored:" in x)
     for item in (
@@ -386,10 +387,12 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
         "'made_up_key' in models/schema.yml",
         "flag log_level",
         "unknown flag nope",
+        "DBT_QUIET",
         "not implemented in dagwright",
     ):
         assert item in line, f"{item!r} not in {line!r}"
-    assert "printer_width" not in line and "send_anonymous_usage_stats" not in line
+    for quiet in ("printer_width", "send_anonymous_usage_stats", "DBT_USE_COLORS", "DBT_LOG_LEVEL"):
+        assert quiet not in line, line
     assert project.query("select id from b_model") == [(1,)]
     assert "ignored:" in project.ok("parse").stdout
 

@@ -11,7 +11,7 @@ failures), an item of the warning line otherwise. A flag not in any table is unk
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dagwright.parse.unsupported import (
@@ -59,10 +59,13 @@ NO_EFFECT_FLAGS = frozenset(
         "require_event_names_in_deprecations",
         "require_all_warnings_handled_by_warn_error",
         "require_resource_names_without_spaces",
+        "log_format_file",  # dagwright writes no log file
+        "log_level_file",
     }
 )
-#: ``flags:`` entries about dbt's logs: not honoured, reported in the warning line
-OUTPUT_FLAGS = frozenset({"debug", "log_format", "log_format_file", "log_level", "log_level_file", "write_json"})
+#: ``flags:`` entries about dbt's output, with dbt's default: reported in the warning line
+#: when set otherwise (dagwright's output does not change)
+OUTPUT_FLAGS: dict[str, Any] = {"debug": False, "log_format": "default", "log_level": "info", "write_json": True}
 #: behaviour flags dagwright follows at dbt's default only: (default, error-in commands when set otherwise)
 BEHAVIOUR_FLAGS: dict[str, tuple[bool, frozenset[str]]] = {
     "skip_nodes_if_on_run_start_fails": (False, RUNS),
@@ -94,19 +97,18 @@ SAMPLE = Feature("sample mode", "sample mode", "dbt would build from sampled ref
 
 #: environment variables (without DBT_/DBT_ENGINE_) that change what dbt does, with no option here
 _ENV_ERRORS = {"DEFER": DEFER, "SAMPLE": SAMPLE}
-#: environment variables about output or microbatch that dagwright does not honour (warning line)
-_ENV_WARNINGS = (
-    "QUIET",
-    "LOG_LEVEL",
-    "LOG_PATH",
-    "LOG_FORMAT_FILE",
-    "LOG_LEVEL_FILE",
-    "WRITE_JSON",
-    "PRINT",
-    "NO_PRINT",
-    "EVENT_TIME_START",
-    "EVENT_TIME_END",
-)
+#: environment variables about dbt's output or microbatch runs that dagwright does not honour:
+#: reported in the warning line when their value asks for something else than dbt's default
+#: (those about dbt's log file, colours, tracking or parser have no effect and are not)
+_ENV_WARNINGS: dict[str, Callable[[str], bool]] = {
+    "QUIET": truthy,
+    "PRINT": lambda value: not truthy(value),
+    "NO_PRINT": truthy,
+    "WRITE_JSON": lambda value: not truthy(value),
+    "LOG_LEVEL": lambda value: value.strip().lower() not in ("", "info"),
+    "EVENT_TIME_START": bool,
+    "EVENT_TIME_END": bool,
+}
 
 
 def _promotes(options: Any) -> bool:
@@ -166,7 +168,8 @@ def option_warnings(scope: Scope) -> list[str]:
                 if bool(value) != default and scope.command not in errors_in:
                     out.append(f"flag {name}: {value}")
             elif name in OUTPUT_FLAGS:
-                out.append(f"flag {name}")
+                if value != OUTPUT_FLAGS[name]:
+                    out.append(f"flag {name}")
             elif name == "warn_error_options" and not _promotes(value):
                 out.append("flag warn_error_options")
             elif name not in ("warn_error", "warn_error_options"):
@@ -174,7 +177,8 @@ def option_warnings(scope: Scope) -> list[str]:
     options = option_value(scope, "warn_error_options")
     if options and not _promotes(options):
         out.append("--warn-error-options")
-    for name in _ENV_WARNINGS:
-        if env_value(scope.environ, name) is not None:
+    for name, differs in _ENV_WARNINGS.items():
+        value = env_value(scope.environ, name)
+        if value is not None and differs(value):
             out.append(f"DBT_{name}")
     return out
