@@ -100,6 +100,12 @@ ERRORS = [
         way_out=("build", "--resource-type", "model"),
     ),
     Case(
+        "unit-test-selected-by-name",
+        {"models/schema.yml": UNIT_TEST_YML},
+        ("build", "-s", "unit_test:b_keeps_ids"),
+        ("unit test 'b_keeps_ids'",),
+    ),
+    Case(
         "enforced-contract",
         {
             "models/schema.yml": (
@@ -551,3 +557,17 @@ def test_indirect_selection(tmp_path: Path) -> None:
     assert "relationships" not in project.ok("ls", "-s", "a_model", "--indirect-selection", "cautious").stdout
     project.env["DBT_INDIRECT_SELECTION"] = "cautious"
     assert "relationships" not in project.ok("ls", "-s", "a_model").stdout
+
+
+def test_full_refresh_and_debug_from_their_variables(tmp_path: Path) -> None:
+    files = {"models/a_model.sql": 'select \'{{ "yes" if flags.FULL_REFRESH else "no" }}\' as full_refresh'}
+    project = write_project(tmp_path, files)
+    project.ok("run")
+    assert project.query("select full_refresh from a_model") == [("no",)]
+    project.env["DBT_FULL_REFRESH"] = "true"
+    project.ok("run")
+    assert project.query("select full_refresh from a_model") == [("yes",)]
+    (project.root / "models" / "b_model.sql").write_text("select * from {{ ref('nope') }}")
+    assert "Traceback" not in project.run("run").stderr
+    project.env["DBT_DEBUG"] = "1"
+    assert "Traceback" in project.run("run").stderr
