@@ -427,8 +427,7 @@ FEATURES: dict[str, Feature] = {
     "unit_test": Feature(
         "unit test",
         "unit tests",
-        "leave unit tests out with --exclude-resource-type unit_test, or --exclude 'test_type:unit' "
-        "(dbt accepts both)",
+        "leave unit tests out with --exclude-resource-type unit_test, or --exclude 'test_type:unit' (dbt accepts both)",
         TESTS,
         _unit_tests_selected,
         _unit_tests_not_selected,
@@ -444,8 +443,7 @@ FEATURES: dict[str, Feature] = {
     "constraints": Feature(
         "constraints",
         "constraints",
-        "dbt would create the table with these constraints; leave the model out (--exclude) "
-        "or remove its constraints",
+        "dbt would create the table with these constraints; leave the model out (--exclude) or remove its constraints",
         RUNS,
         _parsed_on_nodes("constraints", "has constraints"),
     ),
@@ -491,8 +489,7 @@ FEATURES: dict[str, Feature] = {
     "model_versions": Feature(
         "model versions",
         "versioned models",
-        "dbt names each version's relation (<model>_v<N>) and resolves ref(..., v=N); "
-        "leave the model out (--exclude)",
+        "dbt names each version's relation (<model>_v<N>) and resolves ref(..., v=N); leave the model out (--exclude)",
         RUNS_OR_COMPILES,
         _parsed_on_nodes("model_versions", "has versions"),
     ),
@@ -523,10 +520,12 @@ FEATURES: dict[str, Feature] = {
     "query_comment": Feature("query-comment", "query-comment", "", present=_query_comment),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),
     "freshness_hooks": Feature(
-        "project hook (not run by source freshness)", "project hooks (not run by source freshness)", "",
+        "project hook (not run by source freshness)",
+        "project hooks (not run by source freshness)",
+        "",
         present=_freshness_hooks,
     ),
-}  # fmt: skip
+}
 
 # -- a command's check ------------------------------------------------------------------------------
 
