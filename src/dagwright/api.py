@@ -66,12 +66,13 @@ def start(
     threads: int | None = None,
     select: Sequence[str] = (),
     exclude: Sequence[str] = (),
-    fail_fast: bool = False,
+    fail_fast: bool | None = None,
     full_refresh: bool = False,
     target_path: str | None = None,
     echo: bool = False,
 ) -> RunHandle:
-    """Start ``run``, ``seed`` or ``build`` in a background thread and return its handle."""
+    """Start ``run``, ``seed`` or ``build`` in a background thread and return its handle.
+    ``fail_fast`` None: dbt_project.yml's ``flags: {fail_fast: ...}``, else off."""
     flags = Flags(
         command=command,
         project_dir=project_dir,

@@ -13,21 +13,45 @@ from typing import Any
 import click
 
 from dagwright.errors import DagwrightError
-from dagwright.session import Flags
+from dagwright.session import UNSUPPORTED_OPTIONS, Flags
 
 
 def _echo(text: str) -> None:
     click.echo(text)
 
 
+def _env(name: str) -> list[str]:
+    """The environment variables dbt 1.11 reads for an option: ``DBT_ENGINE_<NAME>``, then ``DBT_<NAME>``."""
+    return [f"DBT_ENGINE_{name}", f"DBT_{name}"]
+
+
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--project-dir", default=None, help="Folder with dbt_project.yml (default: current)."),
-        click.option("--profiles-dir", default=None, help="Folder with profiles.yml."),
-        click.option("--target", "-t", default=None, help="Target in the profile."),
+        click.option("--project-dir", envvar=_env("PROJECT_DIR"), default=None, help="Folder with dbt_project.yml."),
+        click.option("--profiles-dir", envvar=_env("PROFILES_DIR"), default=None, help="Folder with profiles.yml."),
+        click.option("--profile", envvar=_env("PROFILE"), default=None, help="Profile (default: dbt_project.yml's)."),
+        click.option("--target", "-t", envvar=_env("TARGET"), default=None, help="Target in the profile."),
         click.option("--vars", default=None, help="Vars as YAML or JSON, e.g. '{my_var: 1}'."),
-        click.option("--target-path", default=None, help="Where artifacts go (default: target)."),
-        click.option("--debug", "-d", is_flag=True, default=False, help="Show tracebacks."),
+        click.option("--target-path", envvar=_env("TARGET_PATH"), default=None, help="Where artifacts go."),
+        click.option("--debug", "-d", envvar=_env("DEBUG"), is_flag=True, default=False, help="Show tracebacks."),
+        click.option(
+            "--version-check/--no-version-check",
+            envvar=_env("VERSION_CHECK"),
+            default=None,
+            help="Check require-dbt-version (default: yes).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _warn_error(func: Callable[..., Any]) -> Callable[..., Any]:
+    """dbt's --warn-error options, on the commands that check what they would ignore
+    (parse/unsupported_options.py reports them as not implemented)."""
+    options = [
+        click.option("--warn-error", is_flag=True, default=False, help="Not implemented: reported."),
+        click.option("--warn-error-options", default=None, help="Not implemented: reported."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -38,6 +62,14 @@ def _selection(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--select", "-s", "-m", "--models", multiple=True, help="Nodes to include."),
         click.option("--exclude", multiple=True, help="Nodes to leave out."),
+        click.option(
+            "--indirect-selection",
+            envvar=_env("INDIRECT_SELECTION"),
+            type=click.Choice(["eager", "cautious", "buildable", "empty"], case_sensitive=False),
+            default=None,
+            help="How tests join the selection with the nodes they test (default: eager).",
+        ),
+        click.option("--selector", default=None, help="Not implemented (selectors.yml): reported."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -47,11 +79,25 @@ def _selection(func: Callable[..., Any]) -> Callable[..., Any]:
 def _execution(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--threads", type=int, default=None, help="Worker threads (default: profile's)."),
-        click.option("--fail-fast", "-x", is_flag=True, default=False, help="Stop at the first failure."),
-        click.option("--full-refresh", "-f", is_flag=True, default=False, help="Rebuild incremental models."),
+        click.option(
+            "--fail-fast/--no-fail-fast",
+            "-x",
+            envvar=_env("FAIL_FAST"),
+            default=None,
+            help="Stop at the first failure.",
+        ),
+        click.option(
+            "--full-refresh",
+            "-f",
+            envvar=_env("FULL_REFRESH"),
+            is_flag=True,
+            default=False,
+            help="Rebuild incremental models.",
+        ),
         click.option(
             "--log-format",
-            type=click.Choice(["text", "json"]),
+            envvar=_env("LOG_FORMAT"),
+            type=click.Choice(["text", "json", "default", "debug"]),
             default=None,
             help="text: dbt-style lines (live progress on a terminal); json: one event per line on stdout.",
         ),
@@ -59,6 +105,37 @@ def _execution(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _resource_types(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--resource-type / --exclude-resource-type (test, build, ls), with dbt's variables."""
+    options = [
+        click.option(
+            "--resource-type",
+            "--resource-types",
+            envvar=_env("RESOURCE_TYPES"),
+            multiple=True,
+            help="Only these types: model, seed, snapshot, test, unit_test, source, ...",
+        ),
+        click.option(
+            "--exclude-resource-type",
+            "--exclude-resource-types",
+            envvar=_env("EXCLUDE_RESOURCE_TYPES"),
+            multiple=True,
+            help="Leave these types out, e.g. unit_test.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _store_failures(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--store-failures", is_flag=True, default=False, help="Not implemented: reported.")(func)
+
+
+def _empty(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--empty", is_flag=True, default=False, help="Not implemented: reported.")(func)
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -70,6 +147,9 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def _flags(command: str, kwargs: dict[str, Any]) -> Flags:
     debug = bool(kwargs.get("debug")) or os.environ.get("DAGWRIGHT_DEBUG") == "1"
+    if kwargs.get("log_format") in ("default", "debug"):  # dbt's other text formats
+        kwargs["log_format"] = "text"
+    fail_fast = kwargs.get("fail_fast")
     return Flags(
         command=command,
         project_dir=kwargs.get("project_dir"),
@@ -80,17 +160,31 @@ def _flags(command: str, kwargs: dict[str, Any]) -> Flags:
         select=_split(kwargs.get("select") or ()),
         exclude=_split(kwargs.get("exclude") or ()),
         full_refresh=bool(kwargs.get("full_refresh")),
-        fail_fast=bool(kwargs.get("fail_fast")),
+        fail_fast=None if fail_fast is None else bool(fail_fast),
         target_path=kwargs.get("target_path"),
         debug=debug,
-        resource_types=tuple(kwargs.get("resource_type") or ()),
+        resource_types=_split(tuple(t.lower() for t in kwargs.get("resource_type") or ())),
+        exclude_resource_types=_split(tuple(t.lower() for t in kwargs.get("exclude_resource_type") or ())),
         output=kwargs.get("output") or "selector",
-        extra={k: kwargs[k] for k in _EXTRA_KEYS if kwargs.get(k) not in (None, ())},
+        profile=kwargs.get("profile"),
+        indirect_selection=(kwargs.get("indirect_selection") or "").lower() or None,
+        version_check=kwargs.get("version_check"),
+        extra={k: kwargs[k] for k in _EXTRA_KEYS if kwargs.get(k) not in (None, (), False)},
     )
 
 
-#: options that only some commands have, passed on in Flags.extra
-_EXTRA_KEYS = ("log_format", "run_results", "output_file", "terminal", "fail", "simulate_command", "output_keys")
+#: options that only some commands have, passed on in Flags.extra; the last ones are dbt
+#: options dagwright only reports (UNSUPPORTED_OPTIONS)
+_EXTRA_KEYS = (
+    "log_format",
+    "run_results",
+    "output_file",
+    "terminal",
+    "fail",
+    "simulate_command",
+    "output_keys",
+    *UNSUPPORTED_OPTIONS,
+)
 
 
 def _run(task: Callable[[Flags], int], flags: Flags) -> None:
@@ -148,8 +242,10 @@ def _run_family(flags: Flags) -> int:
 
 @main.command("run")
 @_common
+@_warn_error
 @_selection
 @_execution
+@_empty
 def run_cmd(**kwargs: Any) -> None:
     """Build the selected models."""
     _run(_run_family, _flags("run", kwargs))
@@ -157,6 +253,7 @@ def run_cmd(**kwargs: Any) -> None:
 
 @main.command("seed")
 @_common
+@_warn_error
 @_selection
 @_execution
 def seed_cmd(**kwargs: Any) -> None:
@@ -166,8 +263,11 @@ def seed_cmd(**kwargs: Any) -> None:
 
 @main.command("test")
 @_common
+@_warn_error
 @_selection
 @_execution
+@_resource_types
+@_store_failures
 def test_cmd(**kwargs: Any) -> None:
     """Run data tests."""
     _run(_run_family, _flags("test", kwargs))
@@ -175,8 +275,10 @@ def test_cmd(**kwargs: Any) -> None:
 
 @main.command("snapshot")
 @_common
+@_warn_error
 @_selection
 @_execution
+@_empty
 def snapshot_cmd(**kwargs: Any) -> None:
     """Run snapshots: record how the selected queries' rows change over time."""
     _run(_run_family, _flags("snapshot", kwargs))
@@ -184,8 +286,12 @@ def snapshot_cmd(**kwargs: Any) -> None:
 
 @main.command("build")
 @_common
+@_warn_error
 @_selection
 @_execution
+@_resource_types
+@_store_failures
+@_empty
 def build_cmd(**kwargs: Any) -> None:
     """Seeds, models, snapshots and tests, in DAG order."""
     _run(_run_family, _flags("build", kwargs))
@@ -193,6 +299,7 @@ def build_cmd(**kwargs: Any) -> None:
 
 @main.command("retry")
 @_common
+@_warn_error
 @_execution
 def retry_cmd(**kwargs: Any) -> None:
     """Re-run the nodes of the last run that did not succeed."""
@@ -215,6 +322,7 @@ def timeline_cmd(**kwargs: Any) -> None:
 
 @main.command("explain")
 @_common
+@_warn_error
 @_selection
 @click.option("--threads", type=int, default=None, help="Worker threads (default: profile's).")
 @click.option("--fail-fast", "-x", is_flag=True, default=False, help="Simulate a run with --fail-fast.")
@@ -273,6 +381,7 @@ def run_operation_cmd(macro: str, macro_args: dict[str, Any], **kwargs: Any) -> 
 
 @main.command("parse")
 @_common
+@_warn_error
 def parse_cmd(**kwargs: Any) -> None:
     """Read the project and write target/manifest.json."""
     from dagwright.tasks.project import parse
@@ -282,9 +391,11 @@ def parse_cmd(**kwargs: Any) -> None:
 
 @main.command("compile")
 @_common
+@_warn_error
 @_selection
-@click.option("--full-refresh", "-f", is_flag=True, default=False)
+@click.option("--full-refresh", "-f", envvar=_env("FULL_REFRESH"), is_flag=True, default=False)
 @click.option("--threads", type=int, default=None)
+@_empty
 def compile_cmd(**kwargs: Any) -> None:
     """Compile the selected models, snapshots, tests and analyses into target/compiled/."""
     from dagwright.tasks.project import compile_project
@@ -294,8 +405,9 @@ def compile_cmd(**kwargs: Any) -> None:
 
 @main.command("ls")
 @_common
+@_warn_error
 @_selection
-@click.option("--resource-type", "--resource-types", multiple=True, help="model, seed, source, test, ...")
+@_resource_types
 @click.option("--output", "-o", default="selector", help="selector, name, path or json.")
 @click.option("--output-keys", multiple=True, help="with --output json: the keys to print (config.materialized...).")
 def ls_cmd(**kwargs: Any) -> None:
@@ -347,6 +459,7 @@ def source_group() -> None:
 
 @source_group.command("freshness")
 @_common
+@_warn_error
 @_selection
 @click.option("--threads", type=int, default=None, help="Worker threads (default: profile's).")
 @click.option("--output", "-o", default=None, help="Where to write the JSON report (default: target/sources.json).")
@@ -364,7 +477,18 @@ source_group.add_command(_snapshot_freshness, "snapshot-freshness")
 
 
 #: options that take several values, as in dbt: ``-s a b`` is ``-s a -s b``
-_MULTI_VALUE = {"-s", "--select", "-m", "--models", "--exclude", "--resource-type", "--resource-types", "--output-keys"}
+_MULTI_VALUE = {
+    "-s",
+    "--select",
+    "-m",
+    "--models",
+    "--exclude",
+    "--resource-type",
+    "--resource-types",
+    "--exclude-resource-type",
+    "--exclude-resource-types",
+    "--output-keys",
+}
 
 
 def expand_multi_value(argv: list[str]) -> list[str]:

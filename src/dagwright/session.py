@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.parse.cache import CACHE_FILE, ParseCache, file_digest, inputs_key
 from dagwright.parse.nodes import Macro, Manifest
 from dagwright.project.config import ProjectConfig, bind_target, load_project
+from dagwright.project.dbt_version import check_required_version
 from dagwright.project.files import ProjectFiles, builtin_macro_files, discover, read_bytes
 from dagwright.project.packages import InstalledPackage, installed_packages, root_flag
 from dagwright.project.profile import Target, load_target
@@ -50,12 +51,20 @@ class Flags:
     select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     full_refresh: bool = False
-    fail_fast: bool = False
+    #: None: not given (dbt_project.yml's ``flags: {fail_fast: ...}`` decides, see Session)
+    fail_fast: bool | None = False
     target_path: str | None = None
     debug: bool = False
     resource_types: tuple[str, ...] = ()
     output: str = "selector"
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: --profile: the profile to use instead of dbt_project.yml's
+    profile: str | None = None
+    exclude_resource_types: tuple[str, ...] = ()
+    #: eager, cautious, buildable or empty; None: dbt_project.yml's flags, else eager
+    indirect_selection: str | None = None
+    #: whether require-dbt-version is checked; None: dbt_project.yml's flags, else yes
+    version_check: bool | None = None
 
     def as_args_safe(self) -> dict[str, Any]:
         """as_args, but never failing (for a command stopped while it started)."""
@@ -81,6 +90,10 @@ class Flags:
         }
         if self.resource_types:
             out["resource_types"] = list(self.resource_types)
+        if self.exclude_resource_types:
+            out["exclude_resource_types"] = list(self.exclude_resource_types)
+        if self.indirect_selection:
+            out["indirect_selection"] = self.indirect_selection
         return out
 
 
@@ -137,17 +150,34 @@ def _release_frozen() -> None:
         gc.unfreeze()
 
 
-RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "source", "analysis")
+RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "source", "analysis", "unit_test")
+#: what --resource-type/--exclude-resource-type also accept (dagwright has no such nodes)
+_OTHER_RESOURCE_TYPES = ("metric", "semantic_model", "saved_query", "exposure", "function")
+
+
+def with_project_flags(flags: Flags, project: ProjectConfig) -> Flags:
+    """``flags`` with the options not given on the command line (or in their environment
+    variables) taken from dbt_project.yml's ``flags:`` block, as dbt takes them."""
+    changes: dict[str, Any] = {}
+    if flags.fail_fast is None:
+        changes["fail_fast"] = bool(root_flag(project, "fail_fast"))
+    if flags.indirect_selection is None:
+        changes["indirect_selection"] = str(root_flag(project, "indirect_selection") or "eager")
+    if flags.version_check is None:
+        changes["version_check"] = root_flag(project, "version_check") is not False
+    return replace(flags, **changes) if changes else flags
 
 
 class Session:
     def __init__(self, flags: Flags, *, need_profile: bool = True) -> None:
-        self.flags = flags
         self.started = time.perf_counter()
         self.cli_vars = parse_vars(flags.vars)
         self.project: ProjectConfig = load_project(flags.project_dir, self.cli_vars)
+        self.flags = flags = with_project_flags(flags, self.project)
+        if flags.version_check:
+            check_required_version(self.project.raw, self.project.name, self.project.path)
         self.target: Target = load_target(
-            self.project.profile,
+            flags.profile or self.project.profile,
             flags.target,
             profiles_dir=flags.profiles_dir,
             project_dir=self.project.root,
@@ -194,7 +224,11 @@ class Session:
     @cached_property
     def packages(self) -> tuple[InstalledPackage, ...]:
         """The installed packages (dbt_packages/*), each a project of its own."""
-        return installed_packages(self.project, self.cli_vars, self._target_values)
+        packages = installed_packages(self.project, self.cli_vars, self._target_values)
+        if self.flags.version_check:
+            for package in packages:
+                check_required_version(package.config.raw, package.name, package.config.path)
+        return packages
 
     @cached_property
     def run_context(self) -> RunContext:
@@ -326,6 +360,7 @@ class Session:
         for config, files in projects:
             for group in (
                 files.models,
+                files.python_models,
                 files.seeds,
                 files.macros,
                 files.properties,
@@ -354,32 +389,70 @@ class Session:
         return self._loader
 
     def select(self, resource_types: Sequence[str], *, include_empty: bool = False) -> list[str]:
-        """unique_ids selected by --select/--exclude, restricted to ``resource_types``.
+        """unique_ids selected by --select/--exclude, restricted to ``resource_types`` (and to
+        --resource-type, without --exclude-resource-type, where given).
 
         Like dbt, models whose file is empty (only whitespace) are left out unless
-        ``include_empty`` (``ls`` lists them): there is nothing to build.
+        ``include_empty`` (``ls`` lists them): there is nothing to build. Unit tests are
+        selected with their model, as dbt selects them (dagwright does not run them:
+        ``check_unsupported`` stops a command that would).
         """
         from dagwright.graph.selector import select
 
+        types = self._resource_types(resource_types)
         manifest = self.manifest
-        graph = _SelectableView(manifest)
+        graph = _SelectableView(manifest, with_unit_tests="unit_test" in types)
         chosen = select(
             graph,
             list(self.flags.select) or None,
             list(self.flags.exclude) or None,
             project_root=str(self.project.root),
             project_name=self.project.name,
+            indirect_selection=self.flags.indirect_selection or "eager",
         )
         return [
             uid
             for uid, node in graph.nodes.items()
-            if uid in chosen and node.resource_type in resource_types and (include_empty or not _is_empty(node))
+            if uid in chosen and node.resource_type in types and (include_empty or not _is_empty(node))
         ]
 
+    def _resource_types(self, types: Sequence[str]) -> set[str]:
+        """``types`` narrowed by --resource-type and --exclude-resource-type."""
+        wanted = set(types)
+        given = set(self.flags.resource_types) - {"all", "default"}
+        if given:
+            wanted &= given
+        return wanted - set(self.flags.exclude_resource_types)
+
     def check_resource_types(self, types: Sequence[str]) -> None:
-        for t in types:
-            if t not in (*RESOURCE_TYPES, "all", "default"):
-                raise DagwrightError(f"unknown resource type '{t}'", hint=did_you_mean(t, RESOURCE_TYPES))
+        known = (*RESOURCE_TYPES, *_OTHER_RESOURCE_TYPES, "all", "default")
+        for t in (*types, *self.flags.exclude_resource_types):
+            if t not in known:
+                raise DagwrightError(f"unknown resource type '{t}'", hint=did_you_mean(t, known))
+
+    def check_unsupported(self, selected: Sequence[str] | None = None) -> str | None:
+        """Stop (exit 2, before anything runs) when this command would ignore a dbt feature that
+        changes its outcome; else the warning line of what it ignores, if anything
+        (``parse.unsupported``). ``selected``: what the command selected (None: no selection)."""
+        from dagwright.parse.unsupported import Scope, check_command, warning_line
+
+        self.check_resource_types(self.flags.resource_types)
+        extra = self.flags.extra
+        scope = Scope(
+            command=self.flags.command,
+            manifest=self.manifest,
+            selected=list(selected or ()),
+            project=self.project,
+            projects=[(self.project, self.files), *((p.config, p.files) for p in self.packages)],
+            adapter_type=self.target.type,
+            options={name: extra.get(name) for name in UNSUPPORTED_OPTIONS},
+            has_selection=bool(self.flags.select or self.flags.exclude),
+        )
+        return warning_line(check_command(scope))
+
+
+#: dbt options dagwright accepts on its command line only to report them (``Flags.extra``)
+UNSUPPORTED_OPTIONS = ("warn_error", "warn_error_options", "selector", "store_failures", "empty")
 
 
 def found_line(session: Session) -> str:
@@ -415,18 +488,31 @@ def docs_lookup(manifest: Manifest) -> dict[tuple[str, str], str]:
 
 def _is_empty(node: Any) -> bool:
     """dbt's ``node.empty``: a model (not a seed or source) whose SQL is only whitespace."""
-    if node.resource_type in ("seed", "source"):
+    if node.resource_type in ("seed", "source", "unit_test"):
         return False
     return not str(getattr(node, "raw_code", "") or "").strip()
 
 
 class _SelectableView:
-    """The manifest as the selector sees it: nodes and sources in one map."""
+    """The manifest as the selector sees it: nodes and sources in one map, and unit tests
+    (children of their model) when a command can select them."""
 
-    def __init__(self, manifest: Manifest) -> None:
+    def __init__(self, manifest: Manifest, with_unit_tests: bool = False) -> None:
         self.nodes: dict[str, Any] = {**manifest.nodes, **manifest.sources}
-        self.parents = manifest.parents
-        self.children = manifest.children
+        self.parents: Mapping[str, Any] = manifest.parents
+        self.children: Mapping[str, Any] = manifest.children
+        if with_unit_tests and manifest.unsupported:
+            from dagwright.parse.set_aside import unit_tests
+
+            tests = unit_tests(manifest)
+            if tests:
+                self.parents = {**self.parents}
+                self.children = {**self.children}
+                for test in tests:
+                    self.nodes[test.unique_id] = test
+                    self.parents[test.unique_id] = frozenset(test.depends_on)
+                    for parent in test.depends_on:
+                        self.children[parent] = frozenset({*self.children.get(parent, ()), test.unique_id})
 
 
 def project_root_for(path: str | None) -> Path:

@@ -72,6 +72,27 @@ def json_line(data: Mapping[str, Any], output_keys: Sequence[str]) -> str:
     return json.dumps(picked, default=str)
 
 
+def unit_test_line(unit: Any, output: str, output_keys: Sequence[str]) -> str:
+    """A unit test as dbt lists it (by package and name: it has no folder in its selector)."""
+    if output == "selector":
+        return f"unit_test:{unit.package_name}.{unit.name}"
+    if output == "name":
+        return str(unit.name)
+    if output == "path":
+        return str(unit.original_file_path)
+    data = {
+        "name": unit.name,
+        "resource_type": "unit_test",
+        "package_name": unit.package_name,
+        "original_file_path": unit.original_file_path,
+        "unique_id": unit.unique_id,
+        "config": dict(unit.config),
+        "tags": list(unit.tags),
+        "depends_on": {"nodes": list(unit.depends_on), "macros": []},
+    }
+    return json_line(data, output_keys)
+
+
 def ls_lines(
     manifest: Manifest,
     unique_ids: Sequence[str],
@@ -81,13 +102,18 @@ def ls_lines(
     render_relation: Callable[[Any], str],
     root_path: str,
     target_path: str,
+    unit_tests: Mapping[str, Any] | None = None,
 ) -> Iterator[str]:
-    """One line per unique_id, in the order given (dbt sorts them by unique_id)."""
+    """One line per unique_id, in the order given (dbt sorts them by unique_id). ``unit_tests``:
+    the project's unit tests by unique_id (listed, not run: see parse/set_aside.py)."""
     if output not in OUTPUTS:
         raise DagwrightError(f"unknown --output '{output}'", hint=f"use one of: {', '.join(OUTPUTS)}")
     for uid in unique_ids:
         item = manifest.get(uid)
         if item is None:
+            unit = (unit_tests or {}).get(uid)
+            if unit is not None:
+                yield unit_test_line(unit, output, output_keys)
             continue
         if output == "selector":
             yield selector(item)

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from dagwright.parse.analyses import parse_analyses
 from dagwright.parse.checksums import seed_checksum, text_checksum
 from dagwright.parse.docs import load_docs, project_operations
 from dagwright.parse.freshness import resolve_source_freshness
+from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
+from dagwright.parse.materializations import block_macro_name, blocks_of
 from dagwright.parse.nodes import (
     Macro,
     Manifest,
@@ -33,6 +36,8 @@ from dagwright.parse.nodes import (
     evolve,
     new_node,
 )
+from dagwright.parse.python_models import parse_python_model
+from dagwright.parse.set_aside import collect_unsupported
 from dagwright.parse.snapshots import parse_snapshots
 from dagwright.parse.static import Expr, analyze
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS, TestBuilder, TestTarget
@@ -68,18 +73,9 @@ from dagwright.rendering.jinja import (
     render_template,
 )
 
-MATERIALIZATIONS = (
-    "view",
-    "table",
-    "ephemeral",
-    "incremental",
-    "materialized_view",
-    "snapshot",
-    "seed",
-    "test",
+_MACRO_BLOCK = re.compile(
+    r"{%-?\s*(macro|test|materialization)\s+(\w+)\b(.*?)%}.*?{%-?\s*end(?:macro|test|materialization)\s*-?%}", re.S
 )
-
-_MACRO_BLOCK = re.compile(r"{%-?\s*(macro|test)\s+(\w+)\b.*?{%-?\s*end(?:macro|test)\s*-?%}", re.S)
 
 
 BUILTIN_PACKAGE = "dbt"
@@ -134,7 +130,11 @@ def load_macros(
             continue
         blocks = {}
         for m in _MACRO_BLOCK.finditer(text):
-            name = m.group(2) if m.group(1) == "macro" else f"test_{m.group(2)}"
+            kind, name = m.group(1), m.group(2)
+            if kind == "test":
+                name = f"test_{name}"
+            elif kind == "materialization":
+                name = block_macro_name(name, m.group(3))
             blocks[name] = m.group(0)
         macro_file = MacroFile(MacroSource(file.path, rel, text, tuple(n for n, _, _ in found)))
         for name, line, args in found:
@@ -314,6 +314,12 @@ class ManifestLoader:
             macro_config=self.test_macro_config,
         )
 
+    @cached_property
+    def custom_materializations(self) -> frozenset[str]:
+        """What the project's and packages' ``{% materialization %}`` blocks are named (a model
+        using one parses; ``parse.unsupported`` stops a command that would build it)."""
+        return frozenset(b.name for b in blocks_of(self.run.macros.packages))
+
     def test_macro_config(self, node: Node) -> dict[str, Any]:
         """What ``config(...)`` calls in a generic test's macro set, found as dbt finds them: by
         rendering the test at parse time (``execute`` False). dagwright's own tests set none and
@@ -451,7 +457,7 @@ class ManifestLoader:
         if resource_type == "test":
             config["severity"] = str(config.get("severity") or "ERROR")  # as written, like dbt
         materialized = config.get("materialized")
-        if materialized not in MATERIALIZATIONS:
+        if materialized not in MATERIALIZATIONS and materialized not in self.custom_materializations:
             raise ProjectError(
                 f"unknown materialization '{materialized}'",
                 path=rel,
@@ -672,6 +678,8 @@ def load_manifest(
             add(project_loader.parse_seed(file, props.patches.get(("seed", file.stem))))
         for file in project_files.models:
             add(project_loader.parse_model(file, props.patches.get(("model", file.stem))))
+        for file in project_files.python_models:
+            add(parse_python_model(project_loader, file, props.patches.get(("model", file.stem))))
         for node in parse_snapshots(project_loader, project_files.snapshots, props.snapshot_entries, props.patches):
             add(node)
         sources.update(project_loader.parse_sources(props.sources))
@@ -709,7 +717,7 @@ def load_manifest(
                 for definition in definitions:
                     add_test(project_loader.tests.generic(target, definition))
         for file in project_files.singular_tests:
-            add_test(project_loader.parse_model(file, None, resource_type="test"))
+            add_test(project_loader.parse_model(file, props.patches.get(("test", file.stem)), resource_type="test"))
     project_macros = macros[0] if macros else {}
     source_index: dict[str, dict[str, str]] = {}
     for source in sources.values():
@@ -728,6 +736,7 @@ def load_manifest(
         source_index=source_index,
         package_roots={p.name: str(p.install_dir) for p in packages},
         ref_package_first=ref_package_first,
+        unsupported=collect_unsupported([(pl.project, pf, p) for (pl, pf), p in zip(projects, properties)], nodes),
     )
     check_relations_unique(nodes.values(), run.render_relation)
     return link(manifest), loader
@@ -766,7 +775,14 @@ def check_relations_unique(nodes: Iterable[Node], render: Callable[[Relation], s
 
 def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
     """Folders of a property file below its resource folder (they go into test fqns)."""
-    for root in (*project.model_paths, *project.seed_paths, *project.snapshot_paths, *project.macro_paths):
+    for root in (
+        *project.model_paths,
+        *project.seed_paths,
+        *project.snapshot_paths,
+        *project.macro_paths,
+        *project.test_paths,
+        *project.analysis_paths,
+    ):
         prefix = root.strip("/") + "/"
         if yml_path.startswith(prefix):
             return tuple(yml_path[len(prefix) :].split("/")[:-1])

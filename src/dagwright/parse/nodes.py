@@ -233,6 +233,8 @@ class Manifest:
     package_roots: Mapping[str, str] = field(default_factory=dict)
     #: dbt's ``require_ref_searches_node_package_before_root`` flag
     ref_package_first: bool = False
+    #: dbt features found while parsing that dagwright does not implement (``parse.unsupported``)
+    unsupported: tuple[Mapping[str, Any], ...] = ()
 
     def get(self, unique_id: str) -> Node | SourceTable | None:
         return self.nodes.get(unique_id) or self.sources.get(unique_id)

@@ -178,13 +178,19 @@ class ProjectConfig:
     cli_vars: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     #: whether any value of the file is a Jinja template
     templated: bool = field(default=False, repr=False, compare=False)
+    #: dbt 1.11's UDF folders (``function-paths``): found, reported, not built (not implemented)
+    function_paths: tuple[str, ...] = ("functions",)
 
 
+#: the top-level keys dbt-core 1.11 accepts in dbt_project.yml (its ``Project`` contract); any
+#: other key is an error there too. Accepting a key does not mean implementing it: what
+#: dagwright ignores is reported by ``parse.unsupported``.
 _TOP_LEVEL_KEYS = {
     "name",
     "version",
     "config-version",
     "profile",
+    "project-root",
     "model-paths",
     "source-paths",
     "seed-paths",
@@ -195,6 +201,7 @@ _TOP_LEVEL_KEYS = {
     "analysis-paths",
     "docs-paths",
     "asset-paths",
+    "function-paths",
     "target-path",
     "log-path",
     "packages-install-path",
@@ -221,6 +228,8 @@ _TOP_LEVEL_KEYS = {
     "restrict-access",
     "flags",
     "analyses",
+    "packages",
+    "dbt-cloud",
 }
 
 
@@ -304,6 +313,7 @@ def _build(
         test_paths=_paths(data, "test-paths", "tests", path),
         snapshot_paths=_paths(data, "snapshot-paths", "snapshots", path),
         analysis_paths=_paths(data, "analysis-paths", "analyses", path),
+        function_paths=_paths(data, "function-paths", "functions", path),
         target_path=str(os.environ.get("DBT_TARGET_PATH") or data.get("target-path") or "target"),
         clean_targets=tuple(as_list(data.get("clean-targets"))),
         vars=dict(vars_),

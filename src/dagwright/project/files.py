@@ -91,24 +91,51 @@ class ProjectFiles:
     properties: list[ProjectFile]
     singular_tests: list[ProjectFile]
     snapshots: list[ProjectFile] = field(default_factory=list)
+    #: ``.py`` files under model-paths (dbt's Python models)
+    python_models: list[ProjectFile] = field(default_factory=list)
     analyses: list[ProjectFile] = field(default_factory=list)
+    #: UDF files under function-paths: found, not parsed (not implemented; reported)
+    functions: list[ProjectFile] = field(default_factory=list)
+
+
+#: folders directly under a test path that hold no singular tests (dbt: generic test macros,
+#: unit-test fixtures)
+NOT_SINGULAR_TESTS = ("generic/", "fixtures/")
 
 
 def discover(project: ProjectConfig) -> ProjectFiles:
     root = project.root
-    yml_roots = (*project.model_paths, *project.seed_paths, *project.snapshot_paths, *project.macro_paths)
+    function_paths = project.function_paths
+    # property files are read from every resource folder, as dbt reads them
+    yml_roots = (
+        *project.model_paths,
+        *project.seed_paths,
+        *project.snapshot_paths,
+        *project.macro_paths,
+        *project.test_paths,
+        *project.analysis_paths,
+        *function_paths,
+    )
+    models = list(find_files(root, project.model_paths, (".sql", ".py")))
     return ProjectFiles(
-        models=list(find_files(root, project.model_paths, (".sql",))),
+        models=[f for f in models if f.relative.endswith(".sql")],
         seeds=list(find_files(root, project.seed_paths, (".csv",))),
         macros=list(find_files(root, project.macro_paths, (".sql",)))
         + list(find_files(root, [f"{p.rstrip('/')}/generic" for p in project.test_paths], (".sql",))),
-        properties=list(find_files(root, dict.fromkeys(yml_roots), (".yml", ".yaml"))),
+        properties=list(find_files(root, _unique_folders(yml_roots), (".yml", ".yaml"))),
         singular_tests=[
-            f for f in find_files(root, project.test_paths, (".sql",)) if not f.relative.startswith("generic/")
+            f for f in find_files(root, project.test_paths, (".sql",)) if not f.relative.startswith(NOT_SINGULAR_TESTS)
         ],
         snapshots=list(find_files(root, project.snapshot_paths, (".sql",))),
+        python_models=[f for f in models if f.relative.endswith(".py")],
         analyses=list(find_files(root, project.analysis_paths, (".sql",))),
+        functions=list(find_files(root, function_paths, (".sql", ".py"))),
     )
+
+
+def _unique_folders(folders: Iterable[str]) -> list[str]:
+    """Each folder once (``models`` and ``models/`` are one), so no file is read twice."""
+    return list(dict.fromkeys(f.rstrip("/") or f for f in folders))
 
 
 def builtin_macro_files() -> list[ProjectFile]:

@@ -11,18 +11,14 @@ from dagwright.parse.nodes import ColumnInfo
 from dagwright.project.files import ProjectFile
 from dagwright.project.yamlio import load_yaml_file
 
-_RESOURCE_KEYS = ("models", "seeds", "snapshots", "analyses", "macros", "sources")
-_IGNORED_KEYS = {
-    "version",
-    "exposures",
-    "metrics",
-    "semantic_models",
-    "saved_queries",
-    "groups",
-    "unit_tests",
-    "functions",
-    "data_tests",
-}
+_RESOURCE_KEYS = ("models", "seeds", "snapshots", "analyses", "macros", "sources", "data_tests", "tests")
+#: top-level keys dbt 1.11 reads that dagwright keeps aside unread (``parse.unsupported`` reports them)
+SET_ASIDE_KEYS = ("exposures", "metrics", "semantic_models", "saved_queries", "groups", "unit_tests", "functions")
+#: top-level keys with nothing to read: the file format's version, YAML anchors
+_INERT_KEYS = ("version", "anchors")
+#: keys of a model's entry that dagwright does not implement (``parse.unsupported`` reports them)
+ENTRY_FEATURES = ("constraints", "versions")
+_PATCHED = {"models": "model", "seeds": "seed", "snapshots": "snapshot", "data_tests": "test", "tests": "test"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +57,11 @@ class Properties:
     sources: list[SourceDefinition] = field(default_factory=list)
     #: each file's ``snapshots:`` entries, read once here for the YAML-defined snapshots
     snapshot_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
+    #: (file, key, value) of each top-level key kept aside: SET_ASIDE_KEYS, and keys dbt
+    #: does not know either (it ignores those on DuckDB and PostgreSQL; dagwright warns)
+    set_aside: list[tuple[ProjectFile, str, Any]] = field(default_factory=list)
+    #: (file, resource type, name, index in its list, key) of each ENTRY_FEATURES key found
+    entry_features: list[tuple[ProjectFile, str, str, int, str]] = field(default_factory=list)
 
 
 def _columns(entries: Any, file: str, where: str) -> tuple[dict[str, ColumnInfo], list[TestDefinition]]:
@@ -108,14 +109,11 @@ def load_properties(files: list[ProjectFile]) -> Properties:
         if not isinstance(data, Mapping):
             raise ProjectError("a property file must be a mapping (with 'version: 2')", path=rel)
         for key, entries in data.items():
-            if key in _IGNORED_KEYS:
+            if key in _INERT_KEYS:
                 continue
             if key not in _RESOURCE_KEYS:
-                from dagwright.errors import did_you_mean
-
-                raise ProjectError(
-                    f"unknown top-level key '{key}'", path=rel, hint=did_you_mean(str(key), _RESOURCE_KEYS)
-                )
+                props.set_aside.append((file, str(key), entries))
+                continue
             if entries is None:
                 continue
             if not isinstance(entries, list):
@@ -128,13 +126,15 @@ def load_properties(files: list[ProjectFile]) -> Properties:
                         raise ProjectError("each source needs a 'name'", path=rel)
                     props.sources.append(SourceDefinition(str(entry["name"]), file, entry))
                 continue
-            resource_type = {"models": "model", "seeds": "seed", "snapshots": "snapshot"}.get(key)
+            resource_type = _PATCHED.get(key)
             if resource_type is None:
                 continue
-            for entry in entries:
+            for index, entry in enumerate(entries):
                 if not isinstance(entry, Mapping) or "name" not in entry:
                     raise ProjectError(f"each entry of '{key}' needs a 'name'", path=rel)
                 name = str(entry["name"])
+                if resource_type == "model":
+                    _note_entry_features(props, file, name, index, entry)
                 where = f"{resource_type} '{name}'"
                 columns, tests = _columns(entry.get("columns"), rel, where)
                 tests = [TestDefinition(t, None, rel) for t in _test_list(entry, rel, where)] + tests
@@ -156,3 +156,13 @@ def load_properties(files: list[ProjectFile]) -> Properties:
                     raise ProjectError(f"{where} is described twice: in {previous.file} and in {rel}", path=rel)
                 props.patches[(resource_type, name)] = patch
     return props
+
+
+def _note_entry_features(props: Properties, file: ProjectFile, name: str, index: int, entry: Mapping[str, Any]) -> None:
+    """Keep where a model's entry uses a key of ENTRY_FEATURES (model or column ``constraints``)."""
+    found = [key for key in ENTRY_FEATURES if entry.get(key)]
+    columns = entry.get("columns")
+    on_columns = isinstance(columns, list) and any(isinstance(c, Mapping) and c.get("constraints") for c in columns)
+    if on_columns and "constraints" not in found:
+        found.append("constraints")
+    props.entry_features.extend((file, "model", name, index, key) for key in found)

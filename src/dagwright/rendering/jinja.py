@@ -21,6 +21,7 @@ import jinja2.parser
 from jinja2 import Environment, Template
 
 from dagwright.errors import CompilationError, DagwrightError
+from dagwright.parse.materializations import MATERIALIZATION_MACRO_PREFIX
 
 
 class MacroReturn(Exception):
@@ -74,6 +75,36 @@ class SnapshotBlockExtension(jinja2.ext.Extension):
         return node
 
 
+class MaterializationBlockExtension(jinja2.ext.Extension):
+    """``{% materialization name, default %}`` (or ``adapter='duckdb'``, with optional
+    ``supported_languages=[...]``) ... ``{% endmaterialization %}`` parses as the macro
+    ``materialization_<name>_<adapter>`` without arguments, the name dbt gives it. dagwright
+    builds with its own materializations: the block is recorded, never run
+    (``parse.unsupported`` reports a model that uses it)."""
+
+    tags = {"materialization"}
+
+    def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.Macro:
+        lineno = next(parser.stream).lineno
+        name = parser.parse_assign_target(name_only=True).name
+        adapter = "default"
+        while parser.stream.skip_if("comma"):
+            key = parser.stream.expect("name")
+            if parser.stream.skip_if("assign"):
+                value = parser.parse_expression()
+                if key.value == "adapter":
+                    if not isinstance(value, jinja2.nodes.Const) or not isinstance(value.value, str):
+                        parser.fail("the adapter of a materialization must be a string", key.lineno)
+                    adapter = value.value
+            elif key.value != "default":
+                parser.fail(f"unexpected '{key.value}' in a materialization block", key.lineno)
+        node = jinja2.nodes.Macro(lineno=lineno)
+        node.name = f"{MATERIALIZATION_MACRO_PREFIX}{name}_{adapter}"
+        node.args, node.defaults = [], []
+        node.body = parser.parse_statements(("name:endmaterialization",), drop_needle=True)
+        return node
+
+
 class _RenderMode(threading.local):
     lenient = False
 
@@ -114,7 +145,13 @@ class DagwrightEnvironment(Environment):
 
 def make_environment() -> Environment:
     return DagwrightEnvironment(
-        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", TestBlockExtension, SnapshotBlockExtension],
+        extensions=[
+            "jinja2.ext.do",
+            "jinja2.ext.loopcontrols",
+            TestBlockExtension,
+            SnapshotBlockExtension,
+            MaterializationBlockExtension,
+        ],
         autoescape=False,
         keep_trailing_newline=False,
         cache_size=0,

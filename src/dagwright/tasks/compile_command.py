@@ -37,6 +37,7 @@ def compile_project(flags: Flags, echo: Echo) -> int:
     manifest = session.manifest
     started_at, t0 = utcnow(), time.perf_counter()
     selected = session.select(COMPILED_TYPES)
+    ignored = session.check_unsupported(selected)  # before anything is compiled
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
     session.run_context.selected_resources = list(selected)
     # the engine is opened only if a template runs a query or an incremental model needs its table
@@ -87,6 +88,8 @@ def compile_project(flags: Flags, echo: Echo) -> int:
     write_run_results(session.target_dir / "run_results.json", data)
 
     echo(found_line(session))
+    if ignored:
+        echo(ignored)
     # as dbt: the nodes whose name is part of the first selector
     first = flags.select[0] if flags.select else None
     for result in ordered:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import tarfile
@@ -34,6 +33,7 @@ import yaml
 
 from dagwright.errors import DagwrightError
 from dagwright.project.config import PROJECT_FILE, ProjectConfig, load_project
+from dagwright.project.dbt_version import meets, version_key
 from dagwright.project.packages import install_path
 from dagwright.project.yamlio import load_yaml_file
 from dagwright.session import Flags, parse_vars
@@ -274,7 +274,7 @@ class Installer:
             raise DepsError(
                 f"no version of hub package '{package}' matches {wanted!r}",
                 path=spec.source_file,
-                hint="available: " + ", ".join(sorted(versions, key=_version_key)[-8:]),
+                hint="available: " + ", ".join(sorted(versions, key=version_key)[-8:]),
             )
         meta = versions[version]
         tarball = (meta.get("downloads") or {}).get("tarball") if isinstance(meta, Mapping) else None
@@ -338,28 +338,6 @@ def _download(url: str, path: Path, what: str) -> None:
 
 # -- versions (hub) --------------------------------------------------------------------------
 
-_VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-?([0-9A-Za-z.-]+))?$")
-_RANGE = re.compile(r"^\s*(>=|<=|==|=|>|<)?\s*(\S+)\s*$")
-
-
-def _version_key(text: str) -> tuple[int, int, int, int, str]:
-    m = _VERSION.match(text.strip())
-    if m is None:
-        return (-1, -1, -1, -1, text)
-    major, minor, patch, pre = m.groups()
-    # a release sorts after its prereleases
-    return (int(major), int(minor or 0), int(patch or 0), 0 if pre else 1, pre or "")
-
-
-def _meets(key: tuple[int, int, int, int, str], constraint: str) -> bool:
-    m = _RANGE.match(constraint)
-    if m is None:
-        return False
-    op, bound = m.group(1) or "=", _version_key(m.group(2))
-    if op in ("=", "=="):
-        return key[:3] == bound[:3] and key[4] == bound[4]
-    return {">=": key >= bound, "<=": key <= bound, ">": key > bound, "<": key < bound}[op]
-
 
 def pick_version(available: Sequence[str], wanted: Any, prerelease: bool = False) -> str | None:
     """The highest of ``available`` meeting every constraint of ``wanted`` (a version, a range
@@ -369,12 +347,12 @@ def pick_version(available: Sequence[str], wanted: Any, prerelease: bool = False
     named = {c.strip().lstrip("=").strip() for c in constraints}
     matching = []
     for version in available:
-        key = _version_key(version)
+        key = version_key(version)
         if key[0] < 0 or (key[3] == 0 and not prerelease and version not in named):
             continue
-        if all(_meets(key, c) for c in constraints):
+        if all(meets(key, c) for c in constraints):
             matching.append(version)
-    return max(matching, key=_version_key) if matching else None
+    return max(matching, key=version_key) if matching else None
 
 
 # -- the command -----------------------------------------------------------------------------

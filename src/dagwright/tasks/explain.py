@@ -70,6 +70,7 @@ def explain(flags: Flags, echo: Callable[[str], None]) -> int:
     session = Session(flags)
     types = RESOURCE_TYPES_BY_COMMAND[command]
     selected = session.select(types)
+    ignored = session.check_unsupported(selected)  # --selector, selectors.yml, --warn-error...
     path = Path(extra["run_results"]) if extra.get("run_results") else session.target_dir / "run_results.json"
     previous = read_run_results(path)
     recorded = durations_from(previous)
@@ -86,6 +87,8 @@ def explain(flags: Flags, echo: Callable[[str], None]) -> int:
         failing=failing,
         compile_seconds=_compile_seconds(previous),
     )
+    if ignored:
+        echo(ignored)
     for line in report_lines(sim, command, recorded, path if previous is not None else None):
         echo(line)
     echo("")

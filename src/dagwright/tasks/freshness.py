@@ -136,6 +136,7 @@ class FreshnessTask:
         manifest = session.manifest
         self.sources = manifest.sources
         selected = [uid for uid in session.select(("source",)) if has_freshness(manifest.sources[uid].freshness)]
+        self.ignored = session.check_unsupported(selected)  # before any query
         self.plan = _plan(selected)
         self.threads = session.target.threads
         self.output_path = Path(os.path.realpath(output)) if output else session.target_dir / "sources.json"
@@ -366,6 +367,8 @@ def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | N
         session = Session(flags)
         task = FreshnessTask(session, terminal=terminal, output=output)
         terminal.line(_found_line(session))
+        if task.ignored:
+            terminal.line(task.ignored)
         if output:
             terminal.line(  # as dbt warns (the option still works)
                 "[WARNING][CustomOutputPathInSourceFreshnessDeprecation]: Deprecated functionality\n"

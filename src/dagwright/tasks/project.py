@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
+from dagwright.parse.set_aside import unit_tests
 from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
 from dagwright.tasks.compile_command import compile_project
 
@@ -17,8 +19,11 @@ def _write_manifest(session: Session, compiled: dict[str, str] | None = None) ->
 def parse(flags: Flags, echo: Echo) -> int:
     session = Session(flags)
     _ = session.manifest
+    ignored = session.check_unsupported()
     _write_manifest(session)
     echo(found_line(session))
+    if ignored:
+        echo(ignored)
     echo(f"Wrote {session.target_dir / 'manifest.json'}")
     return 0
 
@@ -35,6 +40,9 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
         types = [*(t for t in RESOURCE_TYPES if t != "analysis"), *(t for t in types if t == "analysis")]
     manifest = session.manifest
     chosen = sorted(session.select(types, include_empty=True))
+    ignored = session.check_unsupported(chosen)
+    if ignored:
+        print(ignored, file=sys.stderr)  # stdout is the listing
     output_keys = tuple(k for value in flags.extra.get("output_keys") or () for k in value.split())
     for line in ls_lines(
         manifest,
@@ -44,6 +52,7 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
         render_relation=session.render_relation,
         root_path=str(session.project.root),
         target_path=session.target_path,
+        unit_tests={t.unique_id: t for t in unit_tests(manifest)},
     ):
         echo(line)
     return 0

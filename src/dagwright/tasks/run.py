@@ -65,7 +65,12 @@ class RunTask:
         self.registry = StatementRegistry(self.stop)
         manifest = session.manifest
         types = RESOURCE_TYPES_BY_COMMAND.get(self.flags.command, ("model",))
+        if "test" in types:
+            types = (*types, "unit_test")  # selected as dbt selects them, to be reported
         selected = [u for u in only if u in manifest.nodes] if only is not None else session.select(types)
+        # before anything runs: stop here if the command would ignore what changes its outcome
+        self.ignored = session.check_unsupported(selected)
+        selected = [u for u in selected if u in manifest.nodes]  # not the unit tests
         session.run_context.selected_resources = list(selected)
         if session.run_context.on_log is None:  # {{ log('...', info=True) }} prints, as in dbt
             session.run_context.on_log = lambda text: self.terminal.line(text)
@@ -388,6 +393,8 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         session = Session(flags)
         task = RunTask(session, terminal=terminal, only=only)
         terminal.line(_found_line(session))
+        if task.ignored:
+            terminal.line(task.ignored)
         terminal.line()
         handlers.task = task
     except _StoppedEarly as early:

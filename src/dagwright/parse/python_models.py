@@ -1,0 +1,176 @@
+"""Python models (``models/**/*.py`` with ``def model(dbt, session)``) as nodes.
+
+dagwright does not run Python models (``parse.unsupported`` stops a command that would run or
+compile one), but it parses them as dbt does, so that the project around them is the same:
+a ``ref`` to one resolves, ``ls``/selection/the manifest list it with dbt's unique_id and
+``language: python``, and its own ``dbt.ref``/``dbt.source``/``dbt.config`` calls give its
+dependencies and config.
+
+As in dbt, the file is read with Python's ``ast``, never run: the calls ``dbt.ref(...)``,
+``dbt.source(...)``, ``dbt.config(...)``, ``dbt.config.get(...)`` and
+``dbt.config.meta_get(...)`` are found anywhere in it and their arguments must be literals.
+A Python model is a table unless its properties or ``dbt.config`` say otherwise.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from dagwright.errors import ProjectError
+from dagwright.parse.nodes import Node, RefCall, SourceCall, evolve, new_node
+from dagwright.project.config import merge_config
+from dagwright.project.files import ProjectFile, read_bytes
+from dagwright.project.properties import Patch
+
+if TYPE_CHECKING:
+    from dagwright.parse.loader import ManifestLoader
+
+#: the ``dbt.*`` calls read from a Python model (as dotted names)
+_CALLS = frozenset({"dbt.ref", "dbt.source", "dbt.config", "dbt.config.get", "dbt.config.meta_get"})
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``dbt.config.get`` for an attribute chain on a plain name, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class _Calls(ast.NodeVisitor):
+    """Every ``dbt.*`` call of _CALLS in a module, with its literal arguments."""
+
+    def __init__(self, rel: str) -> None:
+        self.rel = rel
+        self.found: list[tuple[str, list[Any], dict[str, Any], int]] = []
+
+    def _literal(self, node: ast.expr, call: str) -> Any:
+        try:
+            return ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise ProjectError(
+                f"the arguments of {call}() must be literal values (a string, number, list or dict)",
+                path=self.rel,
+                line=getattr(node, "lineno", None),
+                hint="dbt reads Python models without running them, as dagwright does",
+            ) from None
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = _dotted(node.func)
+        if name in _CALLS:
+            args = [self._literal(a, name) for a in node.args]
+            kwargs = {str(k.arg): self._literal(k.value, name) for k in node.keywords}
+            self.found.append((name, args, kwargs, node.lineno))
+        self.generic_visit(node)
+
+
+def _check_model_function(tree: ast.Module, rel: str) -> None:
+    """dbt's rules: one ``def model(dbt, session)`` that ends returning one value."""
+    defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "model"]
+    if len(defs) != 1:
+        raise ProjectError(
+            f"a Python model defines exactly one function 'model', this file defines {len(defs)}",
+            path=rel,
+            hint="write 'def model(dbt, session):' returning one data frame",
+        )
+    func = defs[0]
+    problems = []
+    names = [a.arg for a in func.args.args]
+    if names and names[0] != "dbt":
+        problems.append("its first argument must be 'dbt'")
+    if len(names) != 2:
+        problems.append("it takes two arguments, 'dbt' and a session")
+    last = func.body[-1]
+    if not isinstance(last, ast.Return) or isinstance(last.value, ast.Tuple):
+        problems.append("it must end by returning one data frame")
+    if problems:
+        raise ProjectError(f"function 'model': {'; '.join(problems)}", path=rel, line=func.lineno)
+
+
+def read_calls(text: str, rel: str) -> tuple[list[RefCall], list[SourceCall], dict[str, Any]]:
+    """(refs, sources, config set by ``dbt.config``) of a Python model's text."""
+    if "{{" in text or "{%" in text:
+        raise ProjectError("a Python model cannot hold Jinja ('{{' or '{%')", path=rel)
+    try:
+        tree = ast.parse(text, filename=rel)
+    except SyntaxError as exc:
+        raise ProjectError(f"Python syntax error: {exc.msg}", path=rel, line=exc.lineno) from None
+    if not tree.body:
+        return [], [], {}
+    _check_model_function(tree, rel)
+    visitor = _Calls(rel)
+    visitor.visit(tree)
+    refs: list[RefCall] = []
+    sources: list[SourceCall] = []
+    config: dict[str, Any] = {}
+    for name, args, kwargs, line in visitor.found:
+        if name == "dbt.ref":
+            version = kwargs.get("v", kwargs.get("version"))
+            version = str(version) if version is not None else None
+            if len(args) == 1:
+                refs.append(RefCall(str(args[0]), None, version, line))
+            elif len(args) == 2:
+                refs.append(RefCall(str(args[1]), str(args[0]), version, line))
+            else:
+                raise ProjectError("dbt.ref() takes one or two arguments", path=rel, line=line)
+        elif name == "dbt.source":
+            if len(args) != 2:
+                raise ProjectError("dbt.source() takes two arguments", path=rel, line=line)
+            sources.append(SourceCall(str(args[0]), str(args[1]), line))
+        elif name == "dbt.config":
+            for arg in args:
+                if isinstance(arg, dict):
+                    config.update(arg)
+            config.update(kwargs)
+        elif not 1 <= len(args) <= 2:  # dbt.config.get / meta_get: a key and a default
+            raise ProjectError(f"{name}() takes a key and an optional default", path=rel, line=line)
+    return refs, sources, config
+
+
+def parse_python_model(loader: ManifestLoader, file: ProjectFile, patch: Patch | None) -> Node:
+    """The node of one Python model, configured as dbt configures it."""
+    project = loader.project
+    raw_bytes = loader.contents.pop(file.path, None)
+    if raw_bytes is None:
+        raw_bytes = read_bytes(file.path)
+    rel = file.original_file_path
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", path=rel) from None
+    name = file.stem
+    fqn = (project.name, *file.folders, name)
+    unique_id = f"model.{project.name}.{name}"
+    # dbt: a Python model is a table unless its properties say otherwise, whatever the folder says
+    config = merge_config(project.models.resolve(fqn), {"materialized": "table"})
+    if patch is not None:
+        config = merge_config(config, patch.config)
+    refs, sources, in_file = read_calls(text, rel)
+    config = merge_config(config, in_file)
+    if loader.root is not None:
+        config = merge_config(config, loader.root.models.resolve(fqn))
+    node = new_node(
+        unique_id=unique_id,
+        resource_type="model",
+        package_name=project.name,
+        name=name,
+        path=file.relative,
+        original_file_path=rel,
+        fqn=fqn,
+        raw_code=text.strip(),
+        config=config,
+        database=loader.target_database,
+        schema=loader.names.target_schema,
+        alias=name,
+        checksum=hashlib.sha256(raw_bytes).hexdigest(),
+        language="python",
+    )
+    node = loader._apply_patch(node, patch)
+    node = evolve(node, refs=tuple(refs), sources=tuple(sources))
+    return loader._finish(node, config)

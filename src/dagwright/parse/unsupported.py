@@ -1,0 +1,577 @@
+"""dbt features dagwright does not implement yet: one table, and how each one is reported.
+
+Never silent. A feature whose absence would change an outcome a user relies on stops the
+command before anything runs (``UnsupportedFeatureError``, exit 2: no statement reaches the
+warehouse, nothing is written but what parsing writes), naming the file, the line where known,
+the feature and what to do. Everything else that is present and ignored is counted in one
+warning line after parsing::
+
+    ignored: 3 exposures, 6 metrics, 1 unit test — not implemented
+
+``FEATURES`` is the table: per feature, how it is found, in which commands it is an error, and
+what to do. When a later change implements a feature, its row is deleted.
+
+How it stays cheap: what a project holds (YAML sections, unit tests, constraints, versions) is
+collected once per parse (``collect_unsupported``) and cached with the manifest; a command
+then looks only at the nodes it selected, reading their config (a few dictionary lookups
+each); dbt_project.yml, flags and environment variables are looked up by name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from dagwright.errors import ProjectError
+from dagwright.parse.materializations import (
+    BUILTIN,
+    PACKAGE_OVERRIDE_FLAG,
+    MaterializationBlock,
+    blocks_of,
+    used_by_dbt,
+)
+from dagwright.parse.nodes import Manifest, Node
+from dagwright.project.config import ProjectConfig
+from dagwright.project.files import ProjectFiles
+from dagwright.project.yamlio import line_of
+
+#: commands that build or test nodes in the warehouse
+RUNS = frozenset({"run", "build", "seed", "snapshot", "test"})
+RUNS_OR_COMPILES = RUNS | {"compile"}
+TESTS = frozenset({"test", "build"})
+#: commands that take a selection (--select/--exclude/--selector)
+SELECTS = RUNS_OR_COMPILES | {"ls", "freshness", "explain"}
+EVERY_COMMAND = SELECTS | {"parse"}
+
+#: a selected node's ``function('name')`` call (dbt 1.11 UDFs)
+_FUNCTION_CALL = re.compile(r"\bfunction\s*\(")
+#: most lines an error lists before "... and N more"
+_MAX_LINES = 20
+
+
+class UnsupportedFeatureError(ProjectError):
+    """The command needs dbt features dagwright does not implement: nothing was run."""
+
+
+# Plain classes, not dataclasses: this module is imported by every command, and creating a
+# dataclass costs about a millisecond (a warm parse of 1,000 models takes 110).
+
+
+class Finding:
+    """One use of a feature: where (a file, its line where known; None for the command line,
+    the environment), and what."""
+
+    __slots__ = ("line", "path", "what")
+
+    def __init__(self, path: str | None, line: int | None, what: str) -> None:
+        self.path, self.line, self.what = path, line, what
+
+    @property
+    def where(self) -> str:
+        if self.path is None:
+            return "command"
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+class Scope:
+    """What a command is about to do, as the checks see it: ``selected`` are the unique_ids
+    it selected (nodes, sources, unit tests); ``projects`` the (config, files) of the root
+    project and each installed package; ``options`` the dbt options given to it by name
+    (--warn-error, --selector, ...); ``has_selection`` whether --select or --exclude was given."""
+
+    def __init__(
+        self,
+        command: str,
+        manifest: Manifest,
+        selected: Sequence[str],
+        project: ProjectConfig,
+        projects: Sequence[tuple[ProjectConfig, ProjectFiles]],
+        adapter_type: str,
+        options: Mapping[str, Any] | None = None,
+        has_selection: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.command = command
+        self.manifest = manifest
+        self.selected = selected
+        self.project = project
+        self.projects = projects
+        self.adapter_type = adapter_type
+        self.options = options or {}
+        self.has_selection = has_selection
+        self.environ = os.environ if environ is None else environ
+        self._nodes: list[Node] | None = None
+        self._candidates: list[Node] | None = None
+        self._blocks: list[MaterializationBlock] | None = None
+
+    def nodes(self) -> list[Node]:
+        """The selected nodes (not sources, not unit tests), looked up once."""
+        if self._nodes is None:
+            nodes = self.manifest.nodes
+            self._nodes = [nodes[uid] for uid in self.selected if uid in nodes]
+        return self._nodes
+
+    def candidates(self) -> list[Node]:
+        """The selected nodes a feature found on nodes can concern: Python models, nodes that
+        are not static SQL (a UDF call), and those setting a config key some row reads."""
+        if self._candidates is None:
+            keys = frozenset(_NODE_KEYS)
+            self._candidates = [
+                n for n in self.nodes() if not n.static or n.language != "sql" or not keys.isdisjoint(n.config)
+            ]
+        return self._candidates
+
+    def materialization_blocks(self) -> list[MaterializationBlock]:
+        if self._blocks is None:
+            self._blocks = blocks_of(_macros_by_package(self.manifest))
+        return self._blocks
+
+    def project_flag(self, name: str) -> Any:
+        flags = self.project.raw.get("flags")
+        return flags.get(name) if isinstance(flags, Mapping) else None
+
+    def occurrences(self, feature: str) -> list[Mapping[str, Any]]:
+        return [o for o in self.manifest.unsupported if o.get("feature") == feature]
+
+
+class Feature:
+    """A row of the table. ``selected`` finds the uses that matter to this command (an error in
+    ``errors_in`` commands); ``present`` counts what the project holds (or says it in words),
+    for the warning line."""
+
+    __slots__ = ("advice", "errors_in", "many", "one", "present", "selected")
+
+    def __init__(
+        self,
+        one: str,
+        many: str,
+        advice: str,
+        errors_in: frozenset[str] = frozenset(),
+        selected: Callable[[Scope], list[Finding]] | None = None,
+        present: Callable[[Scope], int | str] | None = None,
+    ) -> None:
+        self.one, self.many, self.advice = one, many, advice
+        self.errors_in, self.selected, self.present = errors_in, selected, present
+
+
+# -- where things are ---------------------------------------------------------------------------
+
+
+def _yaml_finding(occurrence: Mapping[str, Any], what: str) -> Finding:
+    """A finding at a YAML occurrence's file and line (the file is read again only for an error)."""
+    path, keypath = occurrence.get("path"), occurrence.get("keypath")
+    line = line_of(Path(path), tuple(keypath)) if path and keypath else None
+    return Finding(str(occurrence["file"]), line, what)
+
+
+def _label(node: Node) -> str:
+    return f"{node.resource_type} '{node.name}'"
+
+
+def truthy(value: Any) -> bool:
+    """A flag's value as dbt (click) reads one: "1", "true", "yes", "on"... or a true value."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "t", "yes", "y", "on")
+    return bool(value)
+
+
+def env_value(environ: Mapping[str, str], name: str) -> str | None:
+    """The value of dbt's environment variable ``name`` (without prefix), as dbt 1.11 reads it:
+    ``DBT_ENGINE_<name>`` first, then ``DBT_<name>``."""
+    for key in (f"DBT_ENGINE_{name}", f"DBT_{name}"):
+        if key in environ:
+            return environ[key]
+    return None
+
+
+def option_value(scope: Scope, name: str) -> Any:
+    """A dbt option's value: the command line's, else its environment variable's."""
+    value = scope.options.get(name)
+    if value not in (None, False, "", ()):
+        return value
+    return env_value(scope.environ, name.upper())
+
+
+# -- detections ---------------------------------------------------------------------------------
+
+
+#: config keys some row reads (filled by ``_on_nodes``): a selected SQL node that is static and
+#: sets none of them cannot use a feature found on nodes, and is passed over at once
+_NODE_KEYS: set[str] = set()
+
+
+def _on_nodes(
+    predicate: Callable[[Node, Scope], str | None], types: tuple[str, ...] = (), keys: tuple[str, ...] = ()
+) -> Callable[..., Any]:
+    """A ``selected`` detector: ``predicate(node)`` describes the use, or is None. It is asked
+    about the selected nodes of ``types`` that are not plain (``Scope.candidates``) and, when
+    ``keys`` are given, set one of these config keys."""
+    key_set = frozenset(keys)
+    _NODE_KEYS.update(keys)
+
+    def detect(scope: Scope) -> list[Finding]:
+        out = []
+        for node in scope.candidates():
+            if key_set and key_set.isdisjoint(node.config):
+                continue
+            if types and node.resource_type not in types:
+                continue
+            what = predicate(node, scope)
+            if what is not None:
+                out.append(Finding(node.original_file_path, None, f"{_label(node)} {what}"))
+        return out
+
+    return detect
+
+
+def _parsed_on_nodes(feature: str, what: str) -> Callable[[Scope], list[Finding]]:
+    """A ``selected`` detector for what parsing recorded against a node (constraints, versions)."""
+
+    def detect(scope: Scope) -> list[Finding]:
+        found = scope.occurrences(feature)
+        if not found:
+            return []
+        chosen = set(scope.selected)
+        return [_yaml_finding(o, f"model '{o['name']}' {what}") for o in found if o.get("node") in chosen]
+
+    return detect
+
+
+def _count(feature: str) -> Callable[[Scope], int]:
+    return lambda scope: len(scope.occurrences(feature))
+
+
+def _contract(node: Node, scope: Scope) -> str | None:
+    contract = node.config.get("contract")
+    if contract is None or not isinstance(contract, Mapping) or not truthy(contract.get("enforced")):
+        return None
+    return "has an enforced contract (contract: {enforced: true})"
+
+
+def _python(node: Node, scope: Scope) -> str | None:
+    return "is a Python model" if node.language == "python" else None
+
+
+def _macros_by_package(manifest: Manifest) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for macro in manifest.macros.values():
+        out.setdefault(macro.package_name, []).append(macro.name)
+    return out
+
+
+def _custom_materialization(scope: Scope) -> list[Finding]:
+    blocks = scope.materialization_blocks()
+    if not blocks:
+        return []
+    overrides = scope.project_flag(PACKAGE_OVERRIDE_FLAG) is False
+    macros = {(m.package_name, m.name): m for m in scope.manifest.macros.values()}
+    out = []
+    for node in scope.nodes():
+        block = used_by_dbt(node.materialized, blocks, scope.adapter_type, scope.project.name, overrides)
+        if block is not None:
+            macro = macros.get((block.package, block.macro_name))
+            at = f" ({macro.original_file_path}:{macro.line})" if macro is not None else ""
+            what = f"is materialized '{node.materialized}' with a custom materialization{at}"
+            out.append(Finding(node.original_file_path, None, f"{_label(node)} {what}"))
+    return out
+
+
+def _unused_materializations(scope: Scope) -> int:
+    blocks = scope.materialization_blocks()
+    if not blocks:
+        return 0
+    overrides = scope.project_flag(PACKAGE_OVERRIDE_FLAG) is False
+    used = set()
+    for node in scope.manifest.nodes.values():
+        block = used_by_dbt(node.materialized, blocks, scope.adapter_type, scope.project.name, overrides)
+        if block is not None:
+            used.add((block.package, block.macro_name))
+    return sum(1 for b in blocks if (b.package, b.macro_name) not in used)
+
+
+def _grants(node: Node, scope: Scope) -> str | None:
+    grants = node.config.get("grants")
+    return "has grants" if grants and isinstance(grants, Mapping) and any(grants.values()) else None
+
+
+def _store_failures(node: Node, scope: Scope) -> str | None:
+    config = node.config
+    if truthy(config.get("store_failures") or False) or config.get("store_failures_as"):
+        return "stores its failures (store_failures / store_failures_as)"
+    return None
+
+
+_stores_failures = _on_nodes(_store_failures, ("test",), keys=("store_failures", "store_failures_as"))
+
+
+def _store_failures_option(scope: Scope) -> list[Finding]:
+    if not truthy(option_value(scope, "store_failures")):
+        return []
+    if not any(n.resource_type == "test" for n in scope.nodes()):
+        return []
+    return [Finding(None, None, "--store-failures (or DBT_STORE_FAILURES) with tests selected")]
+
+
+def _microbatch(node: Node, scope: Scope) -> str | None:
+    return (
+        "is an incremental model of strategy 'microbatch'"
+        if node.config.get("incremental_strategy") == "microbatch"
+        else None
+    )
+
+
+def _calls_function(node: Node, scope: Scope) -> str | None:
+    # a static model holds only ref/source/config/var calls: only the others can call function()
+    if node.static or "function" not in node.raw_code or not _FUNCTION_CALL.search(node.raw_code):
+        return None
+    return "calls a UDF with function()"
+
+
+def _persist_docs(node: Node, scope: Scope) -> str | None:
+    docs = node.config.get("persist_docs")
+    return "persist_docs" if docs and isinstance(docs, Mapping) and any(truthy(v) for v in docs.values()) else None
+
+
+_NODE_KEYS.add("persist_docs")
+
+
+def _persist_docs_count(scope: Scope) -> int:
+    if scope.command not in RUNS:
+        return 0
+    return sum(1 for node in scope.candidates() if "persist_docs" in node.config and _persist_docs(node, scope))
+
+
+def _unit_tests_selected(scope: Scope) -> list[Finding]:
+    found = scope.occurrences("unit_test")
+    if not found:
+        return []
+    chosen = set(scope.selected)
+    return [
+        _yaml_finding(o, f"unit test '{o['name']}' of model '{o.get('model')}'")
+        for o in found
+        if o.get("unique_id") in chosen
+    ]
+
+
+def _unit_tests_not_selected(scope: Scope) -> int:
+    chosen = set(scope.selected)
+    return sum(1 for o in scope.occurrences("unit_test") if o.get("unique_id") not in chosen)
+
+
+def _project_files(kind: str) -> Callable[[Scope], int]:
+    return lambda scope: sum(len(getattr(files, kind)) for _, files in scope.projects)
+
+
+def _selectors_file(scope: Scope) -> Mapping[str, Any] | None:
+    path = scope.project.root / "selectors.yml"
+    if not path.is_file():
+        return None
+    from dagwright.project.yamlio import load_yaml_file
+
+    data = load_yaml_file(path)
+    return data if isinstance(data, Mapping) else {}
+
+
+def _default_selector(scope: Scope) -> list[Finding]:
+    if scope.has_selection or scope.options.get("selector"):
+        return []
+    data = _selectors_file(scope)
+    for index, entry in enumerate((data or {}).get("selectors") or ()):
+        if isinstance(entry, Mapping) and truthy(entry.get("default")):
+            line = line_of(scope.project.root / "selectors.yml", ("selectors", index))
+            what = f"selector '{entry.get('name')}' is the default selection (default: true)"
+            return [Finding("selectors.yml", line, what)]
+    return []
+
+
+def _selector_option(scope: Scope) -> list[Finding]:
+    name = scope.options.get("selector")
+    return [Finding(None, None, f"--selector {name}")] if name else []
+
+
+def _selectors_present(scope: Scope) -> int:
+    return 1 if (scope.project.root / "selectors.yml").is_file() else 0
+
+
+def _unknown_keys(scope: Scope) -> str:
+    """Top-level keys of property files that dbt does not know either (it ignores them on
+    DuckDB and PostgreSQL; it warns on the adapters it validates YAML for)."""
+    found = scope.occurrences("unknown_key")
+    if not found:
+        return ""
+    shown = ", ".join(f"'{o['name']}' in {o['file']}" for o in found[:3]) + (", ..." if len(found) > 3 else "")
+    return f"{len(found)} unknown top-level {'key' if len(found) == 1 else 'keys'} of property files ({shown})"
+
+
+def _query_comment(scope: Scope) -> int:
+    return 1 if scope.project.raw.get("query-comment") not in (None, "", False) else 0
+
+
+def _restrict_access(scope: Scope) -> int:
+    return 1 if truthy(scope.project.raw.get("restrict-access")) else 0
+
+
+def _freshness_hooks(scope: Scope) -> int:
+    if scope.command != "freshness" or scope.project_flag("source_freshness_run_project_hooks") is False:
+        return 0
+    return len(scope.manifest.operations)
+
+
+#: the table. Keys are stable names (the parse-time collection tags occurrences with them).
+FEATURES: dict[str, Feature] = {
+    "unit_test": Feature(
+        "unit test",
+        "unit tests",
+        "leave unit tests out with --exclude-resource-type unit_test, or --exclude 'test_type:unit' (dbt accepts both)",
+        TESTS,
+        _unit_tests_selected,
+        _unit_tests_not_selected,
+    ),
+    "contract": Feature(
+        "enforced contract",
+        "enforced contracts",
+        "dbt would check the model's columns and types against its YAML before building it; "
+        "leave the model out (--exclude) or set contract: {enforced: false}",
+        RUNS,
+        _on_nodes(_contract, ("model",), keys=("contract",)),
+    ),
+    "constraints": Feature(
+        "constraints",
+        "constraints",
+        "dbt would create the table with these constraints; leave the model out (--exclude) or remove its constraints",
+        RUNS,
+        _parsed_on_nodes("constraints", "has constraints"),
+    ),
+    "python_model": Feature(
+        "Python model",
+        "Python models",
+        "dagwright runs SQL only: leave Python models out, e.g. --exclude 'file:*.py' (dbt accepts it too)",
+        RUNS_OR_COMPILES,
+        _on_nodes(_python, ("model",)),
+    ),
+    "custom_materialization": Feature(
+        "custom materialization",
+        "custom materializations",
+        "dagwright builds with its own materializations: leave the node out (--exclude) or use one of "
+        + ", ".join(BUILTIN[:5]),
+        RUNS,
+        _custom_materialization,
+    ),
+    "unused_materialization": Feature(
+        "unused custom materialization", "unused custom materializations", "", present=_unused_materializations
+    ),
+    "grants": Feature(
+        "grants",
+        "grants",
+        "dbt would grant privileges on the relation; leave the node out (--exclude) or grant them yourself",
+        RUNS,
+        _on_nodes(_grants, ("model", "seed", "snapshot"), keys=("grants",)),
+    ),
+    "store_failures": Feature(
+        "store_failures",
+        "store_failures",
+        "dbt would store the failing rows in a table; leave the test out (--exclude) or drop store_failures",
+        TESTS,
+        lambda scope: _stores_failures(scope) + _store_failures_option(scope),
+    ),
+    "microbatch": Feature(
+        "microbatch model",
+        "microbatch models",
+        "dbt would build it batch by batch; leave the model out (--exclude) or use another incremental_strategy",
+        RUNS,
+        _on_nodes(_microbatch, ("model",), keys=("incremental_strategy",)),
+    ),
+    "model_versions": Feature(
+        "model versions",
+        "versioned models",
+        "dbt names each version's relation (<model>_v<N>) and resolves ref(..., v=N); leave the model out (--exclude)",
+        RUNS_OR_COMPILES,
+        _parsed_on_nodes("model_versions", "has versions"),
+    ),
+    "udf_call": Feature(
+        "UDF",
+        "UDFs",
+        "dagwright does not build dbt functions (function-paths): leave the node out (--exclude)",
+        RUNS_OR_COMPILES,
+        _on_nodes(_calls_function),
+    ),
+    "function": Feature("UDF function", "UDF functions", "", present=_project_files("functions")),
+    "selector": Feature(
+        "selector",
+        "selectors",
+        "selectors.yml is not read by dagwright: select with --select/--exclude instead (dbt accepts them too)",
+        SELECTS,
+        lambda scope: _selector_option(scope) + _default_selector(scope),
+    ),
+    "selectors_file": Feature("selectors.yml", "selectors.yml", "", present=_selectors_present),
+    "persist_docs": Feature("persist_docs", "nodes with persist_docs", "", present=_persist_docs_count),
+    "exposure": Feature("exposure", "exposures", "", present=_count("exposure")),
+    "semantic_model": Feature("semantic model", "semantic models", "", present=_count("semantic_model")),
+    "metric": Feature("metric", "metrics", "", present=_count("metric")),
+    "saved_query": Feature("saved query", "saved queries", "", present=_count("saved_query")),
+    "group": Feature("group", "groups", "", present=_count("group")),
+    "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
+    "query_comment": Feature("query-comment", "query-comment", "", present=_query_comment),
+    "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),
+    "freshness_hooks": Feature(
+        "project hook (not run by source freshness)",
+        "project hooks (not run by source freshness)",
+        "",
+        present=_freshness_hooks,
+    ),
+}
+
+# -- a command's check ------------------------------------------------------------------------------
+
+
+def check_command(scope: Scope) -> list[str]:
+    """Raise UnsupportedFeatureError when the command would ignore what changes its outcome;
+    else return the items of the warning line (see ``warning_line``)."""
+    from dagwright.parse.unsupported_options import option_findings, option_warnings
+
+    errors: list[tuple[Feature, Finding]] = []
+    warnings: list[str] = []
+    for feature in FEATURES.values():
+        if feature.selected is not None and scope.command in feature.errors_in:
+            errors += [(feature, f) for f in feature.selected(scope)]
+        if feature.present is not None:
+            count = feature.present(scope)
+            if count:
+                warnings.append(count if isinstance(count, str) else _counted(feature, count))
+    errors += option_findings(scope)
+    if errors:
+        raise _error(errors)
+    return warnings + option_warnings(scope)
+
+
+def _counted(feature: Feature, count: int) -> str:
+    if feature.many == feature.one:  # a setting, not things: named, not counted
+        return feature.one
+    return f"{count} {feature.one if count == 1 else feature.many}"
+
+
+def warning_line(items: Sequence[str]) -> str | None:
+    """The one line that says what this command ignores, or None."""
+    return f"ignored: {', '.join(items)} — not implemented in dagwright" if items else None
+
+
+def _error(errors: Sequence[tuple[Feature, Finding]]) -> UnsupportedFeatureError:
+    if len(errors) == 1:
+        feature, finding = errors[0]
+        return UnsupportedFeatureError(
+            f"{finding.what} — dagwright does not implement {feature.many} yet (nothing was run)",
+            path=finding.path,
+            line=finding.line,
+            hint=feature.advice,
+        )
+    lines = [f"{len(errors)} uses of dbt features dagwright does not implement yet (nothing was run):"]
+    lines += [f"  {finding.where}: {finding.what}" for _, finding in errors[:_MAX_LINES]]
+    if len(errors) > _MAX_LINES:
+        lines.append(f"  ... and {len(errors) - _MAX_LINES} more")
+    advice = dict.fromkeys(f"{feature.one}: {feature.advice}" for feature, _ in errors)
+    return UnsupportedFeatureError("\n".join(lines), hint="\n  ".join(advice))

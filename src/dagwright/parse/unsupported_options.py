@@ -1,0 +1,184 @@
+"""dbt's flags as dagwright treats each: the ``flags:`` block of dbt_project.yml, command-line
+options, and ``DBT_*`` environment variables (dbt 1.11 reads ``DBT_ENGINE_<NAME>`` first, then
+``DBT_<NAME>``; a command-line option wins over both).
+
+Every flag is in one of these tables: honoured (the CLI reads its variable, ``Session``
+its ``flags:`` entry), of no effect in dagwright (what it tunes does not exist here), or
+reported: an error where ignoring it changes an outcome (``--warn-error`` turns warnings into
+failures), an item of the warning line otherwise. A flag not in any table is unknown to dbt too
+(dbt accepts any name under ``flags:``): it is reported as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from dagwright.parse.unsupported import (
+    EVERY_COMMAND,
+    RUNS,
+    RUNS_OR_COMPILES,
+    Feature,
+    Finding,
+    Scope,
+    env_value,
+    option_value,
+    truthy,
+)
+
+#: ``flags:`` entries dagwright honours as dbt does
+HONOURED_FLAGS = frozenset(
+    {
+        "fail_fast",
+        "indirect_selection",
+        "version_check",
+        "require_ref_searches_node_package_before_root",
+        "require_explicit_package_overrides_for_builtin_materializations",
+        "source_freshness_run_project_hooks",  # the warning line says when hooks are not run
+    }
+)
+#: ``flags:`` entries that tune what dagwright does not have (dbt's tracking, partial parsing,
+#: its parsers and caches, colours), or govern features reported elsewhere (state, semantic
+#: layer, microbatch, deprecation events)
+NO_EFFECT_FLAGS = frozenset(
+    {
+        "send_anonymous_usage_stats",
+        "partial_parse",
+        "static_parser",
+        "use_experimental_parser",
+        "populate_cache",
+        "cache_selected_only",
+        "use_colors",
+        "use_colors_file",
+        "printer_width",
+        "state_modified_compare_more_unrendered_values",
+        "state_modified_compare_vars",
+        "require_yaml_configuration_for_mf_time_spines",
+        "require_nested_cumulative_type_params",
+        "require_batched_execution_for_custom_microbatch_strategy",
+        "require_event_names_in_deprecations",
+        "require_all_warnings_handled_by_warn_error",
+        "require_resource_names_without_spaces",
+        "log_format_file",  # dagwright writes no log file
+        "log_level_file",
+    }
+)
+#: ``flags:`` entries about dbt's output, with dbt's default: reported in the warning line
+#: when set otherwise (dagwright's output does not change)
+OUTPUT_FLAGS: dict[str, Any] = {"debug": False, "log_format": "default", "log_level": "info", "write_json": True}
+#: behaviour flags dagwright follows at dbt's default only: (default, error-in commands when set otherwise)
+BEHAVIOUR_FLAGS: dict[str, tuple[bool, frozenset[str]]] = {
+    "skip_nodes_if_on_run_start_fails": (False, RUNS),
+    "require_generic_test_arguments_property": (True, frozenset()),
+    "validate_macro_args": (False, frozenset()),
+    "require_unique_project_resource_names": (False, frozenset()),
+}
+
+WARN_ERROR = Feature(
+    "--warn-error",
+    "--warn-error",
+    "dbt would turn warnings into errors; drop warn_error (command line, DBT_WARN_ERROR, or flags: in dbt_project.yml)",
+    EVERY_COMMAND,
+)
+WARN_ERROR_OPTIONS = Feature(
+    "--warn-error-options",
+    "--warn-error-options",
+    "dbt would turn the listed warnings into errors; drop its 'error'/'include' entries",
+    EVERY_COMMAND,
+)
+BEHAVIOUR = Feature("behaviour flag", "behaviour flags", "dagwright follows dbt's default here; remove the flag")
+EMPTY = Feature(
+    "--empty", "--empty", "dbt would build every model with zero rows; run without --empty", RUNS_OR_COMPILES
+)
+DEFER = Feature(
+    "defer", "defer", "dbt would resolve refs to another environment's relations; unset DBT_DEFER", RUNS_OR_COMPILES
+)
+SAMPLE = Feature("sample mode", "sample mode", "dbt would build from sampled refs; unset DBT_SAMPLE", RUNS_OR_COMPILES)
+
+#: environment variables (without DBT_/DBT_ENGINE_) that change what dbt does, with no option here
+_ENV_ERRORS = {"DEFER": DEFER, "SAMPLE": SAMPLE}
+#: environment variables about dbt's output or microbatch runs that dagwright does not honour:
+#: reported in the warning line when their value asks for something else than dbt's default
+#: (those about dbt's log file, colours, tracking or parser have no effect and are not)
+_ENV_WARNINGS: dict[str, Callable[[str], bool]] = {
+    "QUIET": truthy,
+    "PRINT": lambda value: not truthy(value),
+    "NO_PRINT": truthy,
+    "WRITE_JSON": lambda value: not truthy(value),
+    "LOG_LEVEL": lambda value: value.strip().lower() not in ("", "info"),
+    "EVENT_TIME_START": bool,
+    "EVENT_TIME_END": bool,
+}
+
+
+def _promotes(options: Any) -> bool:
+    """Whether warn_error_options turns some warning into an error (``error``/``include``)."""
+    if isinstance(options, str):
+        import yaml
+
+        try:
+            options = yaml.safe_load(options)
+        except yaml.YAMLError:
+            return True  # dbt would reject it: nothing to run with
+    if not isinstance(options, Mapping):
+        return bool(options)
+    return any(options.get(key) for key in ("error", "include"))
+
+
+def option_findings(scope: Scope) -> list[tuple[Feature, Finding]]:
+    """The flags, options and environment variables that stop this command."""
+    out: list[tuple[Feature, Finding]] = []
+    flags = scope.project.raw.get("flags")
+    flags = flags if isinstance(flags, Mapping) else {}
+    project = str(scope.project.path.name)
+    command = scope.command
+    if command in WARN_ERROR.errors_in:
+        if truthy(option_value(scope, "warn_error")):
+            out.append((WARN_ERROR, Finding(None, None, "--warn-error (or DBT_WARN_ERROR)")))
+        elif truthy(flags.get("warn_error")):
+            out.append((WARN_ERROR, Finding(project, None, "flags: warn_error: true")))
+        options = option_value(scope, "warn_error_options")
+        if options and _promotes(options):
+            out.append((WARN_ERROR_OPTIONS, Finding(None, None, f"--warn-error-options {options}")))
+        elif flags.get("warn_error_options") and _promotes(flags.get("warn_error_options")):
+            out.append((WARN_ERROR_OPTIONS, Finding(project, None, "flags: warn_error_options")))
+    for name, (default, errors_in) in BEHAVIOUR_FLAGS.items():
+        if name in flags and bool(flags[name]) != default and command in errors_in:
+            out.append((BEHAVIOUR, Finding(project, None, f"flags: {name}: {flags[name]}")))
+    if command in EMPTY.errors_in and truthy(option_value(scope, "empty")):
+        out.append((EMPTY, Finding(None, None, "--empty (or DBT_EMPTY)")))
+    for name, feature in _ENV_ERRORS.items():
+        value = env_value(scope.environ, name)
+        if command in feature.errors_in and value is not None and value != "" and value.lower() != "false":
+            out.append((feature, Finding(None, None, f"DBT_{name}={value}")))
+    return out
+
+
+def option_warnings(scope: Scope) -> list[str]:
+    """Items of the warning line: flags and variables set that dagwright does not honour."""
+    out = []
+    flags = scope.project.raw.get("flags")
+    if isinstance(flags, Mapping):
+        for name, value in flags.items():
+            name = str(name)
+            if name in HONOURED_FLAGS or name in NO_EFFECT_FLAGS:
+                continue
+            if name in BEHAVIOUR_FLAGS:
+                default, errors_in = BEHAVIOUR_FLAGS[name]
+                if bool(value) != default and scope.command not in errors_in:
+                    out.append(f"flag {name}: {value}")
+            elif name in OUTPUT_FLAGS:
+                if value != OUTPUT_FLAGS[name]:
+                    out.append(f"flag {name}")
+            elif name == "warn_error_options" and not _promotes(value):
+                out.append("flag warn_error_options")
+            elif name not in ("warn_error", "warn_error_options"):
+                out.append(f"unknown flag {name}")
+    options = option_value(scope, "warn_error_options")
+    if options and not _promotes(options):
+        out.append("--warn-error-options")
+    for name, differs in _ENV_WARNINGS.items():
+        value = env_value(scope.environ, name)
+        if value is not None and differs(value):
+            out.append(f"DBT_{name}")
+    return out

@@ -1,0 +1,1 @@
+select id, id * 10 as tenfold from {{ ref('base') }}

@@ -1,0 +1,3 @@
+def model(dbt, session):
+    dbt.config(tags=["python"])
+    return dbt.ref("base").df()
