@@ -34,6 +34,7 @@ from dagwright.parse.nodes import (
 from dagwright.parse.snapshots import parse_snapshots
 from dagwright.parse.static import Expr, analyze
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS, TestBuilder, TestTarget
+from dagwright.parse.yaml_render import YamlRenderer, check_enabled
 from dagwright.project.config import ProjectConfig, merge_config
 from dagwright.project.files import (
     BUILTIN_MACROS,
@@ -297,6 +298,8 @@ class ManifestLoader:
         self.pure = run.macros.pure_for(package)
         self._pure_digest = hashlib.sha256("\0".join(sorted(self.pure)).encode()).digest()
         self.source_tests: list[tuple[TestTarget, list[TestDefinition]]] = []
+        #: Jinja in the project's property files
+        self.yaml = YamlRenderer(run, package, project.root)
         names = run.macros.namespace(package)
         self.tests = TestBuilder(
             project.name,
@@ -310,6 +313,7 @@ class ManifestLoader:
             package_macros=lambda package: run.macros.packages.get(package),
             installed=sorted(run.macros.installed),
             macro_config=self.test_macro_config,
+            render_config=self.yaml.test_config,
         )
 
     def test_macro_config(self, node: Node) -> dict[str, Any]:
@@ -337,6 +341,8 @@ class ManifestLoader:
 
     # -- nodes ---------------------------------------------------------------------------
     def _finish(self, node: Node, config: dict[str, Any]) -> Node:
+        if type(config.get("enabled", True)) is not bool:
+            check_enabled(config, node.original_file_path, node.unique_id)
         node = evolve(node, config=config)
         database = self.names.database(config.get("database"), node)
         schema = self.names.schema(config.get("schema"), node)
@@ -490,13 +496,8 @@ class ManifestLoader:
 
     def render_yaml_value(self, value: Any, path: str) -> Any:
         """Strings in property files may use Jinja (target, var, env_var), as in dbt."""
-        if isinstance(value, str) and ("{{" in value or "{%" in value):
-            package = self.names.package
-            ctx = LazyContext(self.run.base_values(None, package), self.run.macros, package)
-            try:
-                return render_template(compile_template(value, path), ctx).strip()
-            except Exception as exc:  # a DagwrightError gets the file it came from
-                raise render_error(exc, path, "") from None
+        if isinstance(value, str):
+            return self.yaml.value(value, path)
         if isinstance(value, Mapping):
             return {k: self.render_yaml_value(v, path) for k, v in value.items()}
         if isinstance(value, list):
@@ -508,7 +509,7 @@ class ManifestLoader:
         out: dict[str, SourceTable] = {}
         for definition in definitions:
             rel = definition.file.original_file_path
-            data = {k: (v if k == "tables" else self.render_yaml_value(v, rel)) for k, v in definition.data.items()}
+            data = definition.data  # rendered as dbt renders it (parse.yaml_render), descriptions aside
             tables = data.get("tables") or []
             if not isinstance(tables, list):
                 raise ProjectError(f"'tables' of source '{definition.name}' must be a list", path=rel)
@@ -516,8 +517,6 @@ class ManifestLoader:
             for table in tables:
                 if not isinstance(table, Mapping) or "name" not in table:
                     raise ProjectError(f"each table of source '{definition.name}' needs a 'name'", path=rel)
-                raw_table = table
-                table = {k: (v if k == "columns" else self.render_yaml_value(v, rel)) for k, v in table.items()}
                 tname = str(table["name"])
                 unique_id = f"source.{project.name}.{definition.name}.{tname}"
                 if unique_id in out:
@@ -533,12 +532,7 @@ class ManifestLoader:
                     config = merge_config(config, self.root.sources.resolve(fqn))
                 where = f"source table '{definition.name}.{tname}'"
                 fresh = resolve_source_freshness(
-                    definition.data,
-                    raw_table,
-                    project.sources.resolve(fqn),
-                    where=where,
-                    path=rel,
-                    render=lambda value, rel=rel: self.render_yaml_value(value, rel),
+                    definition.data, table, project.sources.resolve(fqn), where=where, path=rel
                 )
                 columns, column_tests = _columns(table.get("columns"), rel, where)
                 columns = self.render_columns(columns, rel)
@@ -570,8 +564,8 @@ class ManifestLoader:
                     path=rel,
                     original_file_path=rel,
                     fqn=fqn,
-                    description=str(table.get("description") or ""),
-                    source_description=str(data.get("description") or ""),
+                    description=self.render_description(str(table.get("description") or ""), rel),
+                    source_description=self.render_description(str(data.get("description") or ""), rel),
                     columns=columns,
                     config={
                         "enabled": True,
@@ -662,7 +656,7 @@ def load_manifest(
     sources: dict[str, SourceTable] = {}
     properties: list[Properties] = []
     for project_loader, project_files in projects:
-        props = load_properties(project_files.properties)
+        props = load_properties(project_files.properties, project_loader.yaml.entry)
         properties.append(props)
         for file in project_files.seeds:
             add(project_loader.parse_seed(file, props.patches.get(("seed", file.stem))))

@@ -105,9 +105,11 @@ class TestTarget:
 
 
 def _split_definition(
-    definition: Any, where: str, path: str
+    definition: Any, where: str, path: str, render: Callable[[Mapping[str, Any], str], dict[str, Any]] | None = None
 ) -> tuple[str, str | None, dict[str, Any], dict[str, Any], str | None]:
-    """(test type, namespace, arguments, config, custom name) of one entry under data_tests."""
+    """(test type, namespace, arguments, config, custom name) of one entry under data_tests.
+    ``render`` renders the config's own values (before they are layered)."""
+    render = render or (lambda config, path: dict(config))
     if isinstance(definition, str):
         body: Mapping[str, Any] = {}
         test_type = definition
@@ -145,13 +147,13 @@ def _split_definition(
         elif key == "config":
             if not isinstance(value, Mapping):
                 raise ProjectError(f"'config' of test '{test_type}' on {where} must be a mapping", path=path)
-            config = merge_config(config, value)
+            config = merge_config(config, render(value, path))
         elif key == "name":
             name = str(value)
         elif key in ("test_name", "description"):
             continue
         elif key in CONFIG_KEYS:
-            config = merge_config(config, {key: value})
+            config = merge_config(config, render({key: value}, path))
         else:
             args[key] = value
     return test_type, namespace, args, config, name
@@ -202,6 +204,7 @@ class TestBuilder:
         package_macros: Callable[[str], Mapping[str, Any] | None] | None = None,
         installed: Sequence[str] = (),
         macro_config: Callable[[Node], Mapping[str, Any]] | None = None,
+        render_config: Callable[[Mapping[str, Any], str], dict[str, Any]] | None = None,
     ) -> None:
         self.project_name = project_name
         self.tests_tree = tests_tree
@@ -213,6 +216,8 @@ class TestBuilder:
         self.installed = tuple(installed)
         #: a generic test node -> what ``config(...)`` calls in its macro set
         self.macro_config = macro_config or (lambda node: {})
+        #: renders the Jinja in a test's config (strings directly under it), as dbt does when parsing
+        self.render_config = render_config or (lambda config, path: dict(config))
         self.macro_exists = macro_exists
         self.macro_names = macro_names
         self.finish = finish
@@ -222,7 +227,7 @@ class TestBuilder:
     def generic(self, target: TestTarget, definition: TestDefinition, tags: tuple[str, ...] = ()) -> Node:
         where = target.file_key_name.replace("s.", " '", 1) + "'"
         test_type, namespace, args, config, custom_name = _split_definition(
-            definition.definition, where, target.yml_path
+            definition.definition, where, target.yml_path, self.render_config
         )
         if namespace is not None:
             package_macros = self.package_macros(namespace)

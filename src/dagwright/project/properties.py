@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,10 @@ _IGNORED_KEYS = {
     "functions",
     "data_tests",
 }
+
+
+#: top-level keys whose entries dagwright reads, and so renders
+_RENDERED_KEYS = frozenset({"models", "seeds", "snapshots", "sources"})
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,13 @@ def _test_list(entry: Mapping[str, Any], file: str, where: str) -> list[Any]:
     return tests
 
 
-def load_properties(files: list[ProjectFile]) -> Properties:
+#: renders one entry of a property file: (entry, top-level key, file, the entry's keypath) -> entry
+EntryRenderer = Callable[[Mapping[str, Any], str, str, tuple[str | int, ...]], Mapping[str, Any]]
+
+
+def load_properties(files: list[ProjectFile], render: EntryRenderer | None = None) -> Properties:
+    """The patches, sources and YAML snapshots of ``files``; ``render`` renders the Jinja in
+    each entry's values (see ``parse.yaml_render``) before it is read."""
     props = Properties()
     for file in files:
         data = load_yaml_file(file.path)
@@ -120,6 +130,11 @@ def load_properties(files: list[ProjectFile]) -> Properties:
                 continue
             if not isinstance(entries, list):
                 raise ProjectError(f"'{key}' must be a list", path=rel)
+            if render is not None and key in _RENDERED_KEYS:
+                entries = [
+                    render(entry, key, rel, (key, i)) if isinstance(entry, Mapping) else entry
+                    for i, entry in enumerate(entries)
+                ]
             if key == "snapshots":
                 props.snapshot_entries.append((file, entries))
             if key == "sources":
