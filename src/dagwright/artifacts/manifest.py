@@ -40,6 +40,11 @@ _MODEL_CONFIG_DEFAULTS: dict[str, Any] = {
     "event_time": None,
     "concurrent_batches": None,
     "access": "protected",
+    "static_analysis": None,
+    "batch_size": None,
+    "lookback": 1,
+    "begin": None,
+    "freshness": None,
 }
 
 
@@ -64,7 +69,7 @@ _SNAPSHOT_CONFIG_DEFAULTS: dict[str, Any] = {
     },
     "dbt_valid_to_current": None,
 }
-#: model-only keys a snapshot node does not have
+#: model-only keys a snapshot or test node does not have
 _NOT_SNAPSHOT_KEYS = (
     "access",
     "constraints",
@@ -95,13 +100,14 @@ def _hooks(value: Any) -> list[dict[str, Any]]:
 def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
     """The node's config with dbt's defaults; ``tags`` is ``node.tags``."""
     if node.resource_type == "test":
-        config = {"alias": None, "database": None, "group": None, **node.config}
+        config = {"alias": None, "database": None, "group": None, "static_analysis": None, **node.config}
         config["tags"] = list(tags)
         return config
     if node.resource_type == "model":
         config = {**_MODEL_CONFIG_DEFAULTS, **node.config}
     else:
         config = dict(_MODEL_CONFIG_DEFAULTS)
+        config.pop("freshness", None)  # a model's only
         if node.resource_type == "seed":
             config.update({"materialized": "seed", "delimiter": ",", "quote_columns": None})
         if node.resource_type == "snapshot":
@@ -114,6 +120,9 @@ def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
     config["pre-hook"] = _hooks(node.config.get("pre-hook"))
     config["post-hook"] = _hooks(node.config.get("post-hook"))
     config["tags"] = list(tags)
+    for key in ("contract", "docs"):  # a partial mapping keeps dbt's other fields
+        if key in config and isinstance(node.config.get(key), Mapping):
+            config[key] = {**_MODEL_CONFIG_DEFAULTS[key], **node.config[key]}
     return config
 
 
@@ -124,7 +133,7 @@ def _columns(columns: Mapping[str, ColumnInfo]) -> dict[str, Any]:
             "description": c.description,
             "meta": dict(c.meta),
             "data_type": c.data_type,
-            "constraints": [],
+            "constraints": [dict(x) for x in c.constraints],
             "quote": c.quote,
             "config": {"meta": dict(c.meta), "tags": list(c.tags)},
             "tags": list(c.tags),
@@ -161,8 +170,8 @@ def node_dict(
         "description": node.description,
         "columns": _columns(node.columns) if node.columns else {},
         "meta": dict(node.meta),
-        "group": None,
-        "docs": {"show": True, "node_color": None},
+        "group": node.config.get("group") or node.attached_group,
+        "docs": {"show": True, "node_color": None, **(node.config.get("docs") or {})},
         "patch_path": node.patch_path,
         "build_path": None,
         "unrendered_config": {},
@@ -184,9 +193,9 @@ def node_dict(
             "functions": [],
             "depends_on": {"macros": list(node.depends_on_macros), "nodes": list(node.depends_on)},
             "compiled_path": None,
-            "contract": {"enforced": False, "alias_types": True, "checksum": None},
-            "access": "protected",
-            "constraints": [],
+            "contract": {"enforced": False, "alias_types": True, **(node.config.get("contract") or {}), "checksum": None},
+            "access": node.config.get("access") or "protected",
+            "constraints": [dict(c) for c in node.constraints],
             "version": None,
             "latest_version": None,
             "deprecation_date": None,
@@ -195,6 +204,8 @@ def node_dict(
         }
     )
     if node.resource_type == "test":
+        for key in _NOT_SNAPSHOT_KEYS:
+            out.pop(key, None)
         out["checksum"] = {"name": "none", "checksum": ""} if node.test_metadata else out["checksum"]
         out["column_name"] = node.column_name
         out["file_key_name"] = node.file_key_name
@@ -272,9 +283,12 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
 
 def operation_dict(operation: Operation, manifest: Manifest, created_at: float) -> dict[str, Any]:
     """An on-run-start/on-run-end hook as dbt lists it among the nodes."""
+    config = {**_MODEL_CONFIG_DEFAULTS, **operation.config, "pre-hook": [], "post-hook": []}
+    config.pop("access", None)
+    config.pop("freshness", None)
     return {
-        "database": None,
-        "schema": None,
+        "database": operation.database,
+        "schema": operation.schema,
         "name": operation.name,
         "resource_type": "operation",
         "package_name": operation.package_name,
@@ -284,7 +298,7 @@ def operation_dict(operation: Operation, manifest: Manifest, created_at: float) 
         "fqn": [operation.package_name, "hooks", operation.name],
         "alias": operation.name,
         "checksum": {"name": "sha256", "checksum": hashlib.sha256(operation.raw_code.encode()).hexdigest()},
-        "config": {**_MODEL_CONFIG_DEFAULTS, "pre-hook": [], "post-hook": []},
+        "config": config,
         "tags": [operation.hook_type],
         "description": "",
         "columns": {},
@@ -303,7 +317,7 @@ def operation_dict(operation: Operation, manifest: Manifest, created_at: float) 
         "sources": [],
         "metrics": [],
         "functions": [],
-        "depends_on": {"macros": [], "nodes": []},
+        "depends_on": {"macros": list(operation.depends_on_macros), "nodes": []},
         "compiled_path": None,
         "contract": {"enforced": False, "alias_types": True, "checksum": None},
         "index": operation.index,
@@ -338,7 +352,7 @@ def macro_dict(macro: Macro, created_at: float) -> dict[str, Any]:
         "original_file_path": macro.original_file_path,
         "unique_id": macro.unique_id,
         "macro_sql": macro.macro_sql,
-        "depends_on": {"macros": []},
+        "depends_on": {"macros": list(macro.depends_on_macros)},
         "description": macro.description,
         "meta": {},
         "docs": {"show": True, "node_color": None},
@@ -374,7 +388,7 @@ def manifest_dict(
     disabled: dict[str, list[dict[str, Any]]] = {}
     for uid, node in manifest.disabled.items():
         disabled.setdefault(uid, []).append(node_dict(node, None, None, str(root_path), target_path, created_at))
-    in_maps = (*manifest.nodes, *manifest.inactive_tests, *manifest.sources)
+    in_maps = (*manifest.nodes, *manifest.inactive_tests, *(op.unique_id for op in manifest.operations), *manifest.sources)
     parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in in_maps}
     child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in in_maps}
     return {

@@ -20,6 +20,7 @@ from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
 from dagwright.parse.docs import load_docs, project_operations
 from dagwright.parse.freshness import resolve_source_freshness
+from dagwright.parse.macro_calls import MacroResolver
 from dagwright.parse.nodes import (
     Macro,
     Manifest,
@@ -35,7 +36,7 @@ from dagwright.parse.snapshots import parse_snapshots
 from dagwright.parse.static import Expr, analyze
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS, TestBuilder, TestTarget
 from dagwright.parse.yaml_render import YamlRenderer, check_enabled
-from dagwright.project.config import ProjectConfig, merge_config
+from dagwright.project.config import ProjectConfig, as_list, merge_config
 from dagwright.project.files import (
     BUILTIN_MACROS,
     ProjectFile,
@@ -63,6 +64,7 @@ from dagwright.rendering.jinja import (
     compile_template,
     dependency_free_macros,
     macro_infos,
+    recording_macro_calls,
     render_error,
     render_template,
 )
@@ -124,8 +126,9 @@ def load_macros(
             infos = macro_infos(text, rel)
         if used_infos is not None:
             used_infos[digest] = infos
-        found = [(name, line, args) for name, line, args, _ in infos]
-        for name, _, _, names_read in infos:
+        found = [(name, line, args) for name, line, args, _, _ in infos]
+        calls = {name: names for name, _, _, _, names in infos}
+        for name, _, _, names_read, _ in infos:
             reads_by_package.setdefault(package, {})[name] = names_read
             if package in (BUILTIN_PACKAGE, project.name):
                 reads[name] = names_read
@@ -153,6 +156,7 @@ def load_macros(
                 macro_sql=blocks.get(name, ""),
                 line=line,
                 arguments=args,
+                calls=calls[name],
             )
             own = macro_file
             if package == BUILTIN_PACKAGE and name in blocks:
@@ -300,6 +304,8 @@ class ManifestLoader:
         self.source_tests: list[tuple[TestTarget, list[TestDefinition]]] = []
         #: Jinja in the project's property files
         self.yaml = YamlRenderer(run, package, project.root)
+        #: macro names as this project's nodes see them, for depends_on.macros
+        self.macro_resolver = MacroResolver(run.macros, package, run.adapter_type, run.dispatch)
         names = run.macros.namespace(package)
         self.tests = TestBuilder(
             project.name,
@@ -316,28 +322,36 @@ class ManifestLoader:
             render_config=self.yaml.test_config,
         )
 
-    def test_macro_config(self, node: Node) -> dict[str, Any]:
+    def test_macro_config(self, node: Node) -> tuple[dict[str, Any], tuple[str, ...]]:
         """What ``config(...)`` calls in a generic test's macro set, found as dbt finds them: by
-        rendering the test at parse time (``execute`` False). dagwright's own tests set none and
-        are not rendered. A test whose macro fails here keeps its other config: compiling it
-        later reports the error where it belongs, with the warehouse at hand."""
+        rendering the test at parse time (``execute`` False), and the macros the test calls
+        itself (dbt's depends_on.macros: its test macro, then ``get_where_subquery`` and what
+        its arguments call). dagwright's own tests set no config and are not rendered. A test
+        whose macro fails here keeps its other config: compiling it later reports the error
+        where it belongs, with the warehouse at hand."""
         metadata = node.test_metadata or {}
         namespace, name = metadata.get("namespace"), f"test_{metadata.get('name')}"
         macros = self.run.macros
         names = macros.packages.get(namespace, {}) if namespace else macros.namespace(self.names.package)
-        if names.get(name) is macros.packages.get(BUILTIN_PACKAGE, {}).get(name):
-            return {}
+        test_macro = names.get(name)
+        own = (macros.unique_id(name, test_macro),) if test_macro is not None else ()
+        if test_macro is macros.packages.get(BUILTIN_PACKAGE, {}).get(name):
+            if name in ("test_not_null", "test_unique"):
+                return {}, own  # dbt does not render these two
+            where = self.macro_resolver.resolve("get_where_subquery", None)
+            return {}, (*own, *((where,) if where else ()))
         from dagwright.execute.compile import test_kwargs
 
         recorder = ParseRecorder()
-        try:
-            ctx = parse_context(self.run, node, recorder)
-            ctx["_dbt_generic_test_kwargs"] = test_kwargs(metadata.get("kwargs") or {}, ctx, node)
-            render_template(compile_template(node.raw_code, node.original_file_path, node.unique_id), ctx)
-        except Exception as exc:  # any failure: see the docstring
-            log.debug("config of %s not read at parse time: %s", node.unique_id, exc)
-            return {}
-        return recorder.config
+        with recording_macro_calls() as calls:
+            try:
+                ctx = parse_context(self.run, node, recorder)
+                ctx["_dbt_generic_test_kwargs"] = test_kwargs(metadata.get("kwargs") or {}, ctx, node)
+                render_template(compile_template(node.raw_code, node.original_file_path, node.unique_id), ctx)
+            except Exception as exc:  # any failure: see the docstring
+                log.debug("config of %s not read at parse time: %s", node.unique_id, exc)
+                recorder.config.clear()
+        return recorder.config, tuple(dict.fromkeys((*own, *calls)))
 
     # -- nodes ---------------------------------------------------------------------------
     def _finish(self, node: Node, config: dict[str, Any]) -> Node:
@@ -360,6 +374,7 @@ class ManifestLoader:
             columns=self.render_columns(patch.columns, patch.file),
             patch_path=f"{self.project.name}://{patch.file}",
             meta=patch.meta,
+            constraints=patch.constraints,
         )
 
     def render_description(self, text: str, path: str) -> str:
@@ -376,8 +391,8 @@ class ManifestLoader:
 
     def template_calls(
         self, node: Node, text: str, config: dict[str, Any]
-    ) -> tuple[list[RefCall], list[SourceCall], dict[str, Any], tuple[Any, ...] | None]:
-        """(refs, sources, in-file config, static parts or None) of a node's template.
+    ) -> tuple[list[RefCall], list[SourceCall], dict[str, Any], tuple[Any, ...] | None, tuple[str, ...]]:
+        """(refs, sources, in-file config, static parts or None, macros called) of a node's template.
 
         The static path when the Jinja is simple (and no project macro replaces ``ref`` or
         ``source``), a parse-time render otherwise; the template or parts are kept for compile.
@@ -392,16 +407,25 @@ class ManifestLoader:
                 exc.path, exc.node = rel, unique_id
                 raise
             self.static_parts[unique_id] = parts
-            return refs, sources, _static_config(parts), parts
+            called = self.macro_resolver.calls(p.name for p in parts if isinstance(p, Expr) and p.kind == "call")
+            return refs, sources, _static_config(parts), parts, called
         template = compile_template(text, rel, unique_id)
         self.templates[unique_id] = template
         recorder = ParseRecorder()
         provisional = self._finish(node, config)
-        try:
-            render_template(template, parse_context(self.run, provisional, recorder))
-        except Exception as exc:
-            raise render_error(exc, rel, unique_id) from None
-        return recorder.refs, recorder.sources, recorder.config, None
+        with recording_macro_calls() as calls:
+            try:
+                render_template(template, parse_context(self.run, provisional, recorder))
+            except Exception as exc:
+                raise render_error(exc, rel, unique_id) from None
+        return recorder.refs, recorder.sources, recorder.config, None, tuple(calls)
+
+    def hook_macros(self, config: Mapping[str, Any]) -> tuple[str, ...]:
+        """The macros a node's pre- and post-hooks call (dbt renders them at parse time)."""
+        hooks = [*as_list(config.get("pre-hook")), *as_list(config.get("post-hook"))]
+        if not hooks:
+            return ()
+        return self.macro_resolver.calls_in(str(h.get("sql", "")) if isinstance(h, Mapping) else str(h) for h in hooks)
 
     def _analyze(self, text: str) -> tuple[str, tuple[Any, ...] | None]:
         """(cache key, ``static.analyze``'s result), the result from the parse cache if it has the text."""
@@ -447,7 +471,7 @@ class ManifestLoader:
             checksum=hashlib.sha256(raw_bytes).hexdigest(),
         )
         node = self._apply_patch(node, patch)
-        refs, sources, in_file, parts = self.template_calls(node, raw, config)
+        refs, sources, in_file, parts, called = self.template_calls(node, raw, config)
         config = merge_config(config, in_file)
         if self.root is not None:  # the root project's folder config, over the package's in-file config (dbt)
             root_tree = self.root.tests if resource_type == "test" else self.root.models
@@ -463,7 +487,11 @@ class ManifestLoader:
                 hint=did_you_mean(str(materialized), MATERIALIZATIONS[:5])
                 or f"use one of: {', '.join(MATERIALIZATIONS[:5])}",
             )
-        node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None)
+        if resource_type != "test":
+            called = tuple(dict.fromkeys((*called, *self.hook_macros(config))))
+        node = evolve(
+            node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called
+        )
         return self._finish(node, config)
 
     def parse_seed(self, file: ProjectFile, patch: Patch | None) -> Node:
@@ -687,8 +715,11 @@ def load_manifest(
                 yml_folders=_yml_folders(project_loader.project, patch.file),
                 file_key_name=f"{patch.resource_type}s.{patch.name}",
             )
+            group = nodes[target_id].config.get("group") if active else None
             for definition in patch.tests:
                 test = project_loader.tests.generic(target, definition)
+                if group:
+                    test = evolve(test, attached_group=group)
                 if active or not test.enabled:
                     add_test(test)
                 else:
@@ -699,7 +730,7 @@ def load_manifest(
                     add_test(project_loader.tests.generic(target, definition))
         for file in project_files.singular_tests:
             add_test(project_loader.parse_model(file, None, resource_type="test"))
-    project_macros = macros[0] if macros else {}
+    project_macros = _with_macro_dependencies(macros[0], run) if macros else {}
     source_index: dict[str, dict[str, str]] = {}
     for source in sources.values():
         source_index.setdefault(f"{source.source_name}.{source.name}", {})[source.package_name] = source.unique_id
@@ -711,7 +742,7 @@ def load_manifest(
         disabled=disabled,
         inactive_tests=inactive_tests,
         by_name=by_name,
-        operations=_operations(project, packages),
+        operations=_operations(project, packages, loader, projects),
         docs=docs,
         ref_index=ref_index,
         source_index=source_index,
@@ -722,15 +753,47 @@ def load_manifest(
     return link(manifest), loader
 
 
-def _operations(project: ProjectConfig, packages: Sequence[InstalledPackage]) -> tuple[Operation, ...]:
+def _operations(
+    project: ProjectConfig,
+    packages: Sequence[InstalledPackage],
+    root_loader: ManifestLoader,
+    loaders: Sequence[tuple[ManifestLoader, ProjectFiles]],
+) -> tuple[Operation, ...]:
     """Every project's on-run-start/on-run-end hooks; dbt runs the packages' first (by name),
     the root project's last."""
-    operations = [*project_operations(project)]
-    for package in packages:
-        operations.extend(project_operations(package.config))
+    resolvers = {each.project.name: each.macro_resolver for each, _ in loaders}
+    operations = []
+    for config in (project, *(p.config for p in packages)):
+        for operation in project_operations(config):
+            operations.append(
+                evolve(
+                    operation,
+                    database=root_loader.target_database,
+                    schema=root_loader.names.target_schema,
+                    depends_on_macros=resolvers[config.name].calls_in([operation.raw_code]),
+                    config=project.models.resolve((operation.package_name, "hooks", operation.name)),
+                )
+            )
     if not packages:
         return tuple(operations)
     return tuple(sorted(operations, key=lambda op: (op.package_name == project.name, op.package_name, op.index)))
+
+
+def _with_macro_dependencies(macros: Mapping[str, Macro], run: RunContext) -> dict[str, Macro]:
+    """Each macro with the macros its body calls (dbt's macro ``depends_on.macros``)."""
+    resolvers: dict[str, MacroResolver] = {}
+    out = {}
+    for unique_id, macro in macros.items():
+        if not macro.calls:
+            out[unique_id] = macro
+            continue
+        package = macro.package_name
+        resolver = resolvers.get(package)
+        if resolver is None:
+            scope = package if package in run.macros.installed else None
+            resolver = resolvers[package] = MacroResolver(run.macros, scope, run.adapter_type, run.dispatch)
+        out[unique_id] = evolve(macro, depends_on_macros=resolver.calls(macro.calls, skip=unique_id))
+    return out
 
 
 def check_relations_unique(nodes: Iterable[Node], render: Callable[[Relation], str]) -> None:

@@ -47,6 +47,7 @@ class ColumnInfo:
     meta: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     quote: bool | None = None
+    constraints: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ class Node:
     attached_node: str | None = None
     column_name: str | None = None
     file_key_name: str | None = None
+    #: model-level ``constraints:`` from its properties
+    constraints: tuple[Mapping[str, Any], ...] = ()
+    #: the group of a test's attached model (dbt shows it on the test; its config has none)
+    attached_group: str | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -170,6 +175,9 @@ class Macro:
     line: int = 1
     arguments: tuple[str, ...] = ()
     description: str = ""
+    #: what its body calls, by name (``rendering.calls``), and those calls as macro unique_ids
+    calls: tuple[str, ...] = ()
+    depends_on_macros: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,6 +191,12 @@ class Operation:
     hook_type: str  # "on-run-start" or "on-run-end"
     index: int  # position among the hooks of its type, from 0
     raw_code: str
+    #: as dbt fills them at parse time: the target's names, the macros the hook calls, and the
+    #: root project's ``models:`` config for ``<project>.hooks.<name>``
+    database: str | None = None
+    schema: str | None = None
+    depends_on_macros: tuple[str, ...] = ()
+    config: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagwright.errors import ProjectError, did_you_mean
-from dagwright.parse.nodes import Node, RefCall, SourceCall
+from dagwright.parse.nodes import Node, RefCall, SourceCall, evolve
 from dagwright.parse.static import Expr, _expression, _NotStatic
 from dagwright.project.config import ConfigTree, merge_config
 from dagwright.project.properties import TestDefinition
@@ -203,7 +203,7 @@ class TestBuilder:
         root_tests: ConfigTree | None = None,
         package_macros: Callable[[str], Mapping[str, Any] | None] | None = None,
         installed: Sequence[str] = (),
-        macro_config: Callable[[Node], Mapping[str, Any]] | None = None,
+        macro_config: Callable[[Node], tuple[Mapping[str, Any], tuple[str, ...]]] | None = None,
         render_config: Callable[[Mapping[str, Any], str], dict[str, Any]] | None = None,
     ) -> None:
         self.project_name = project_name
@@ -214,8 +214,8 @@ class TestBuilder:
         self.package_macros = package_macros or (lambda package: None)
         #: the installed packages' names
         self.installed = tuple(installed)
-        #: a generic test node -> what ``config(...)`` calls in its macro set
-        self.macro_config = macro_config or (lambda node: {})
+        #: a generic test node -> what ``config(...)`` calls in its macro set, and the macros it calls
+        self.macro_config = macro_config or (lambda node: ({}, ()))
         #: renders the Jinja in a test's config (strings directly under it), as dbt does when parsing
         self.render_config = render_config or (lambda config, path: dict(config))
         self.macro_exists = macro_exists
@@ -302,7 +302,9 @@ class TestBuilder:
             file_key_name=target.file_key_name,
         )
         # config() calls in the test's macro, as dbt renders it at parse time (dbt_utils' fail_calc)
-        merged = merge_config(merged, self.macro_config(node))
+        macro_config, called = self.macro_config(node)
+        merged = merge_config(merged, macro_config)
+        node = evolve(node, depends_on_macros=called)
         if self.root_tests is not None:
             merged = merge_config(merged, self.root_tests.resolve(fqn))
         if tags:

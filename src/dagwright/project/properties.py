@@ -50,6 +50,12 @@ class Patch:
     config: Mapping[str, Any] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
     tests: tuple[TestDefinition, ...] = ()
+    #: model-level ``constraints:``
+    constraints: tuple[Mapping[str, Any], ...] = ()
+
+
+#: keys of a model's entry that dbt reads as config
+_CONFIG_AT_TOP = ("access", "group", "docs")
 
 
 @dataclass(frozen=True)
@@ -85,10 +91,37 @@ def _columns(entries: Any, file: str, where: str) -> tuple[dict[str, ColumnInfo]
             meta=dict(entry.get("meta") or {}),
             tags=tuple(entry.get("tags") or ()),
             quote=entry.get("quote"),
+            constraints=constraints(entry.get("constraints"), file, f"column '{name}' of {where}"),
         )
         for test in _test_list(entry, file, f"column '{name}' of {where}"):
             tests.append(TestDefinition(test, name, file))
     return columns, tests
+
+
+_CONSTRAINT_DEFAULTS: dict[str, Any] = {
+    "type": None,
+    "name": None,
+    "expression": None,
+    "warn_unenforced": True,
+    "warn_unsupported": True,
+    "to": None,
+    "to_columns": [],
+}
+
+
+def constraints(entries: Any, file: str, where: str, model_level: bool = False) -> tuple[dict[str, Any], ...]:
+    """``constraints:`` of a model or column, with dbt's fields (a model-level one has ``columns``)."""
+    if entries is None:
+        return ()
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) and "type" in e for e in entries):
+        raise ProjectError(f"'constraints' of {where} must be a list of mappings with a 'type'", path=file)
+    out = []
+    for entry in entries:
+        constraint = {**_CONSTRAINT_DEFAULTS, **entry}
+        if model_level:
+            constraint.setdefault("columns", [])
+        out.append(constraint)
+    return tuple(out)
 
 
 def _test_list(entry: Mapping[str, Any], file: str, where: str) -> list[Any]:
@@ -156,6 +189,8 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                 config = entry.get("config") or {}
                 if not isinstance(config, Mapping):
                     raise ProjectError(f"'config' of {where} must be a mapping", path=rel)
+                # dbt reads these top-level keys as config (the config block wins)
+                config = {**{k: entry[k] for k in _CONFIG_AT_TOP if k in entry}, **config}
                 patch = Patch(
                     name=name,
                     resource_type=resource_type,
@@ -165,6 +200,7 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                     config=dict(config),
                     meta=dict(entry.get("meta") or {}),
                     tests=tuple(tests),
+                    constraints=constraints(entry.get("constraints"), rel, where, model_level=True),
                 )
                 previous = props.patches.get((resource_type, name))
                 if previous is not None:

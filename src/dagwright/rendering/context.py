@@ -39,6 +39,7 @@ from dagwright.rendering.jinja import (
     current_template_line,
     do_return,
     environment,
+    record_macro_call,
     render_template,
 )
 
@@ -651,6 +652,11 @@ def runtime_context(
     return ctx
 
 
+def _parse_is_incremental() -> bool:
+    record_macro_call("macro.dbt.is_incremental")  # a macro in dbt: the node depends on it
+    return False
+
+
 def parse_context(run: RunContext, node: Node, recorder: ParseRecorder) -> LazyContext:
     """The context for rendering a model at parse time: records ref/source/config.
 
@@ -678,7 +684,7 @@ def parse_context(run: RunContext, node: Node, recorder: ParseRecorder) -> LazyC
         config=ConfigObject(recorder.config, recorder.config.update),
         this=this,
         model=_model_values(node),
-        is_incremental=lambda: False,
+        is_incremental=_parse_is_incremental,
         execute=False,
         sql="",
         database=node.database,
