@@ -137,7 +137,7 @@ def _release_frozen() -> None:
         gc.unfreeze()
 
 
-RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "source", "analysis")
+RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "source", "analysis", "exposure")
 
 
 class Session:
@@ -413,7 +413,7 @@ def docs_lookup(manifest: Manifest) -> dict[tuple[str, str], str]:
 
 def _is_empty(node: Any) -> bool:
     """dbt's ``node.empty``: a model (not a seed or source) whose SQL is only whitespace."""
-    if node.resource_type in ("seed", "source"):
+    if node.resource_type in ("seed", "source", "exposure"):
         return False
     return not str(getattr(node, "raw_code", "") or "").strip()
 
@@ -422,7 +422,7 @@ class _SelectableView:
     """The manifest as the selector sees it: nodes and sources in one map."""
 
     def __init__(self, manifest: Manifest) -> None:
-        self.nodes: dict[str, Any] = {**manifest.nodes, **manifest.sources}
+        self.nodes: dict[str, Any] = {**manifest.nodes, **manifest.sources, **manifest.exposures}
         self.parents = manifest.parents
         self.children = manifest.children
 

@@ -10,7 +10,17 @@ from typing import Any
 
 from dagwright import __version__
 from dagwright.artifacts.files import write_json_atomic
-from dagwright.parse.nodes import ColumnInfo, Macro, Manifest, Node, Operation, SourceTable, written_file_path
+from dagwright.parse.nodes import (
+    ColumnInfo,
+    Exposure,
+    Group,
+    Macro,
+    Manifest,
+    Node,
+    Operation,
+    SourceTable,
+    written_file_path,
+)
 
 MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 
@@ -193,7 +203,12 @@ def node_dict(
             "functions": [],
             "depends_on": {"macros": list(node.depends_on_macros), "nodes": list(node.depends_on)},
             "compiled_path": None,
-            "contract": {"enforced": False, "alias_types": True, **(node.config.get("contract") or {}), "checksum": None},
+            "contract": {
+                "enforced": False,
+                "alias_types": True,
+                **(node.config.get("contract") or {}),
+                "checksum": None,
+            },
             "access": node.config.get("access") or "protected",
             "constraints": [dict(c) for c in node.constraints],
             "version": None,
@@ -324,6 +339,67 @@ def operation_dict(operation: Operation, manifest: Manifest, created_at: float) 
     }
 
 
+def exposure_dict(exposure: Exposure, created_at: float) -> dict[str, Any]:
+    return {
+        "name": exposure.name,
+        "resource_type": "exposure",
+        "package_name": exposure.package_name,
+        "path": exposure.path,
+        "original_file_path": exposure.original_file_path,
+        "unique_id": exposure.unique_id,
+        "fqn": list(exposure.fqn),
+        "type": exposure.type,
+        "owner": dict(exposure.owner),
+        "description": exposure.description,
+        "label": exposure.label,
+        "maturity": exposure.maturity,
+        "meta": dict(exposure.meta),
+        "tags": list(exposure.tags),
+        "config": dict(exposure.config),
+        "unrendered_config": dict(exposure.unrendered_config),
+        "url": exposure.url,
+        "depends_on": {"macros": [], "nodes": list(exposure.depends_on)},
+        "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in exposure.refs],
+        "sources": [[s.source_name, s.table_name] for s in exposure.sources],
+        "metrics": [],
+        "created_at": created_at,
+    }
+
+
+def group_dict(group: Group) -> dict[str, Any]:
+    return {
+        "name": group.name,
+        "resource_type": "group",
+        "package_name": group.package_name,
+        "path": group.path,
+        "original_file_path": group.original_file_path,
+        "unique_id": group.unique_id,
+        "owner": dict(group.owner),
+        "description": group.description,
+        "config": dict(group.config),
+    }
+
+
+def graph_members(manifest: Manifest, created_at: float) -> dict[str, Any]:
+    """``graph``'s exposures and groups, and the operations (on-run-start/end hooks), which
+    belong among its nodes as in manifest.json."""
+    return {
+        "operations": {op.unique_id: operation_dict(op, manifest, created_at) for op in manifest.operations},
+        "exposures": {uid: exposure_dict(e, created_at) for uid, e in manifest.exposures.items()},
+        "groups": {uid: group_dict(g) for uid, g in manifest.groups.items()},
+    }
+
+
+def group_map(manifest: Manifest) -> dict[str, list[str]]:
+    """Group name -> the nodes in it (models by their config, tests by their model's group)."""
+    out: dict[str, list[str]] = {}
+    for uid, node in manifest.nodes.items():
+        group = node.config.get("group") or node.attached_group
+        if group:
+            out.setdefault(str(group), []).append(uid)
+    return {name: sorted(uids) for name, uids in out.items()}
+
+
 def docs_dict(manifest: Manifest) -> dict[str, Any]:
     """dbt's ``docs``: the built-in overview page and the project's {% docs %} blocks."""
     from dagwright.parse.docs import OVERVIEW
@@ -388,7 +464,15 @@ def manifest_dict(
     disabled: dict[str, list[dict[str, Any]]] = {}
     for uid, node in manifest.disabled.items():
         disabled.setdefault(uid, []).append(node_dict(node, None, None, str(root_path), target_path, created_at))
-    in_maps = (*manifest.nodes, *manifest.inactive_tests, *(op.unique_id for op in manifest.operations), *manifest.sources)
+    for uid, exposure in manifest.disabled_exposures.items():
+        disabled.setdefault(uid, []).append(exposure_dict(exposure, created_at))
+    in_maps = (
+        *manifest.nodes,
+        *manifest.inactive_tests,
+        *(op.unique_id for op in manifest.operations),
+        *manifest.sources,
+        *manifest.exposures,
+    )
     parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in in_maps}
     child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in in_maps}
     return {
@@ -411,14 +495,14 @@ def manifest_dict(
         },
         "macros": {uid: macro_dict(m, created_at) for uid, m in manifest.macros.items()},
         "docs": docs_dict(manifest),
-        "exposures": {},
+        "exposures": {uid: exposure_dict(e, created_at) for uid, e in manifest.exposures.items()},
         "metrics": {},
-        "groups": {},
+        "groups": {uid: group_dict(g) for uid, g in manifest.groups.items()},
         "selectors": {},
         "disabled": disabled,
         "parent_map": parent_map,
         "child_map": child_map,
-        "group_map": {},
+        "group_map": group_map(manifest),
         "saved_queries": {},
         "semantic_models": {},
         "unit_tests": {},

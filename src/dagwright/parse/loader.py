@@ -19,9 +19,12 @@ from typing import Any
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
 from dagwright.parse.docs import load_docs, project_operations
+from dagwright.parse.exposures import check_groups_and_access, link_exposures, parse_exposures, parse_groups
 from dagwright.parse.freshness import resolve_source_freshness
 from dagwright.parse.macro_calls import MacroResolver
 from dagwright.parse.nodes import (
+    Exposure,
+    Group,
     Macro,
     Manifest,
     Node,
@@ -683,9 +686,16 @@ def load_manifest(
         projects.append((package_loader, package.files))
     sources: dict[str, SourceTable] = {}
     properties: list[Properties] = []
+    exposures: dict[str, Exposure] = {}
+    disabled_exposures: dict[str, Exposure] = {}
+    groups: dict[str, Group] = {}
     for project_loader, project_files in projects:
         props = load_properties(project_files.properties, project_loader.yaml.entry)
         properties.append(props)
+        groups.update(parse_groups(project_loader.project, props.group_entries))
+        enabled, off = parse_exposures(project_loader.project, project, props.exposure_entries)
+        exposures.update(enabled)
+        disabled_exposures.update(off)
         for file in project_files.seeds:
             add(project_loader.parse_seed(file, props.patches.get(("seed", file.stem))))
         for file in project_files.models:
@@ -748,9 +758,15 @@ def load_manifest(
         source_index=source_index,
         package_roots={p.name: str(p.install_dir) for p in packages},
         ref_package_first=ref_package_first,
+        exposures=exposures,
+        disabled_exposures=disabled_exposures,
+        groups=groups,
     )
     check_relations_unique(nodes.values(), run.render_relation)
-    return link(manifest), loader
+    manifest = link_exposures(link(manifest))
+    restricted = frozenset(p.name for p in packages if p.config.raw.get("restrict-access") is True)
+    check_groups_and_access(manifest, restricted)
+    return manifest, loader
 
 
 def _operations(
@@ -831,6 +847,20 @@ def link(manifest: Manifest) -> Manifest:
     disabled_names = {n.name: n for n in manifest.disabled.values()}
     for unique_id, node in manifest.nodes.items():
         deps: list[str] = []
+        # sources first, then refs: dbt's order in depends_on.nodes
+        for src in node.sources:
+            source_id = manifest.find_source(src.source_name, src.table_name, node.package_name)
+            if source_id is None:
+                candidates = list(manifest.source_index)
+                raise CompilationError(
+                    f"source('{src.source_name}', '{src.table_name}') is not defined in any YAML file",
+                    path=node.original_file_path,
+                    line=src.line,
+                    node=unique_id,
+                    hint=did_you_mean(f"{src.source_name}.{src.table_name}", candidates),
+                )
+            if source_id not in deps:
+                deps.append(source_id)
         for ref in node.refs:
             target = manifest.find_ref(ref.name, ref.package, node.package_name)
             if target is None:
@@ -866,19 +896,6 @@ def link(manifest: Manifest) -> Manifest:
                 )
             if target not in deps:
                 deps.append(target)
-        for src in node.sources:
-            source_id = manifest.find_source(src.source_name, src.table_name, node.package_name)
-            if source_id is None:
-                candidates = list(manifest.source_index)
-                raise CompilationError(
-                    f"source('{src.source_name}', '{src.table_name}') is not defined in any YAML file",
-                    path=node.original_file_path,
-                    line=src.line,
-                    node=unique_id,
-                    hint=did_you_mean(f"{src.source_name}.{src.table_name}", candidates),
-                )
-            if source_id not in deps:
-                deps.append(source_id)
         nodes[unique_id] = evolve(node, depends_on=tuple(deps))
 
     parents = {uid: frozenset(n.depends_on) for uid, n in nodes.items()}

@@ -217,6 +217,51 @@ class DocBlock:
 
 
 @dataclass(frozen=True)
+class Exposure:
+    """An ``exposures:`` entry of a property file: a downstream use of the project (a dashboard,
+    a notebook...). Never run; selectable (``+exposure:name``) and listed in the manifest."""
+
+    unique_id: str
+    name: str
+    package_name: str
+    path: str  # the property file, relative to its resource folder
+    original_file_path: str
+    fqn: tuple[str, ...]
+    type: str
+    owner: Mapping[str, Any]
+    description: str = ""
+    label: str | None = None
+    maturity: str | None = None
+    url: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    unrendered_config: Mapping[str, Any] = field(default_factory=dict)
+    refs: tuple[RefCall, ...] = ()
+    sources: tuple[SourceCall, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    resource_type: str = "exposure"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.config.get("tags") or ())
+
+
+@dataclass(frozen=True)
+class Group:
+    """A ``groups:`` entry: an owner for models, which ``access: private`` confines refs to."""
+
+    unique_id: str
+    name: str
+    package_name: str
+    path: str
+    original_file_path: str
+    owner: Mapping[str, Any]
+    description: str | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    resource_type: str = "group"
+
+
+@dataclass(frozen=True)
 class Manifest:
     project_name: str
     nodes: Mapping[str, Node]
@@ -243,6 +288,10 @@ class Manifest:
     package_roots: Mapping[str, str] = field(default_factory=dict)
     #: dbt's ``require_ref_searches_node_package_before_root`` flag
     ref_package_first: bool = False
+    #: ``exposures:`` and ``groups:`` of the property files, by unique_id; disabled exposures apart
+    exposures: Mapping[str, Exposure] = field(default_factory=dict)
+    disabled_exposures: Mapping[str, Exposure] = field(default_factory=dict)
+    groups: Mapping[str, Group] = field(default_factory=dict)
 
     def get(self, unique_id: str) -> Node | SourceTable | None:
         return self.nodes.get(unique_id) or self.sources.get(unique_id)

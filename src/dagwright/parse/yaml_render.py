@@ -201,7 +201,9 @@ class YamlRenderer:
         return out
 
 
-def check_enabled(config: Mapping[str, Any], path: str, where: str, line: Callable[[], int | None] | None = None) -> None:
+def check_enabled(
+    config: Mapping[str, Any], path: str, where: str, line: Callable[[], int | None] | None = None
+) -> None:
     """``enabled`` must be a boolean: dbt rejects a project whose rendered value is text (a
     constant such as ``"{{ false }}"`` renders as the text ``False``), so dagwright does too
     rather than read any text as true."""
@@ -212,6 +214,6 @@ def check_enabled(config: Mapping[str, Any], path: str, where: str, line: Callab
         f"'enabled' of {where} must be true or false, got {value!r}",
         path=path,
         line=line() if line else None,
-        hint="a Jinja constant such as \"{{ false }}\" renders as text in YAML; write false, "
+        hint='a Jinja constant such as "{{ false }}" renders as text in YAML; write false, '
         "or an expression such as \"{{ target.name == 'prod' }}\"",
     )

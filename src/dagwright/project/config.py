@@ -178,6 +178,8 @@ class ProjectConfig:
     cli_vars: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     #: whether any value of the file is a Jinja template
     templated: bool = field(default=False, repr=False, compare=False)
+    #: ``exposures:`` (folder-level config of the exposures)
+    exposures: ConfigTree = field(default_factory=ConfigTree)
 
 
 _TOP_LEVEL_KEYS = {
@@ -312,6 +314,7 @@ def _build(
         snapshots=ConfigTree.from_yaml(data.get("snapshots"), path, "snapshots"),
         tests=ConfigTree.from_yaml(tests_tree, path, "data_tests"),
         sources=ConfigTree.from_yaml(data.get("sources"), path, "sources"),
+        exposures=ConfigTree.from_yaml(data.get("exposures"), path, "exposures"),
         on_run_start=tuple(str(h) for h in hooks_start),
         on_run_end=tuple(str(h) for h in hooks_end),
         dispatch=tuple(as_list(data.get("dispatch"))),

@@ -11,14 +11,12 @@ from dagwright.parse.nodes import ColumnInfo
 from dagwright.project.files import ProjectFile
 from dagwright.project.yamlio import load_yaml_file
 
-_RESOURCE_KEYS = ("models", "seeds", "snapshots", "analyses", "macros", "sources")
+_RESOURCE_KEYS = ("models", "seeds", "snapshots", "analyses", "macros", "sources", "exposures", "groups")
 _IGNORED_KEYS = {
     "version",
-    "exposures",
     "metrics",
     "semantic_models",
     "saved_queries",
-    "groups",
     "unit_tests",
     "functions",
     "data_tests",
@@ -26,7 +24,7 @@ _IGNORED_KEYS = {
 
 
 #: top-level keys whose entries dagwright reads, and so renders
-_RENDERED_KEYS = frozenset({"models", "seeds", "snapshots", "sources"})
+_RENDERED_KEYS = frozenset({"models", "seeds", "snapshots", "sources", "exposures", "groups"})
 
 
 @dataclass(frozen=True)
@@ -71,6 +69,9 @@ class Properties:
     sources: list[SourceDefinition] = field(default_factory=list)
     #: each file's ``snapshots:`` entries, read once here for the YAML-defined snapshots
     snapshot_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
+    #: each file's ``exposures:`` and ``groups:`` entries (``parse.exposures`` reads them)
+    exposure_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
+    group_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
 
 
 def _columns(entries: Any, file: str, where: str) -> tuple[dict[str, ColumnInfo], list[TestDefinition]]:
@@ -170,6 +171,9 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                 ]
             if key == "snapshots":
                 props.snapshot_entries.append((file, entries))
+            if key in ("exposures", "groups"):
+                (props.exposure_entries if key == "exposures" else props.group_entries).append((file, entries))
+                continue
             if key == "sources":
                 for entry in entries:
                     if not isinstance(entry, Mapping) or "name" not in entry:

@@ -445,7 +445,7 @@ class LazyGraph(Mapping[str, Any]):
 
     def _build(self) -> dict[str, Any]:
         if self._data is None:
-            from dagwright.artifacts.manifest import node_dict, source_dict
+            from dagwright.artifacts.manifest import graph_members, node_dict, source_dict
 
             render = self.run.render_relation
             created = self.run.run_started_at.timestamp()
@@ -454,12 +454,13 @@ class LazyGraph(Mapping[str, Any]):
                 for uid, node in self.manifest.nodes.items()
             }
             sources = {uid: source_dict(s, render(s.relation), created) for uid, s in self.manifest.sources.items()}
+            members = graph_members(self.manifest, created)
+            nodes.update(members.pop("operations"))
             self._data = {
                 "nodes": nodes,
                 "sources": sources,
-                "exposures": {},
+                **members,
                 "metrics": {},
-                "groups": {},
                 "semantic_models": {},
                 "saved_queries": {},
                 "unit_tests": {},

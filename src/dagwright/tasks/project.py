@@ -86,7 +86,7 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
         types = list(RESOURCE_TYPES)
     manifest = session.manifest
     chosen = set(session.select(types, include_empty=True))
-    nodes = {**manifest.nodes, **manifest.sources}
+    nodes = {**manifest.nodes, **manifest.sources, **manifest.exposures}
     output = flags.output
     if output not in ("selector", "name", "path", "json"):
         raise DagwrightError(f"unknown --output '{output}'; use one of: selector, name, path, json")
@@ -114,6 +114,6 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
                 item["source_name"] = node.source_name
             echo(json.dumps(item, default=str))
         else:
-            prefix = "source:" if node.resource_type == "source" else ""
+            prefix = f"{node.resource_type}:" if node.resource_type in ("source", "exposure") else ""
             echo(prefix + ".".join(node.fqn))
     return 0
