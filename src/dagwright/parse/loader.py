@@ -7,28 +7,25 @@ refs, duplicates and cycles.
 
 from __future__ import annotations
 
-import graphlib
 import hashlib
 import logging
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
-from dagwright.parse.docs import load_docs, project_operations
+from dagwright.parse.docs import load_docs
 from dagwright.parse.exposures import check_groups_and_access, link_exposures, parse_exposures, parse_groups
-from dagwright.parse.freshness import resolve_source_freshness
+from dagwright.parse.link import check_relations_unique, link, operations_of, with_macro_dependencies
 from dagwright.parse.macro_calls import MacroResolver
+from dagwright.parse.macros import BUILTIN_PACKAGE, load_macros
 from dagwright.parse.nodes import (
     Exposure,
     Group,
     Macro,
     Manifest,
     Node,
-    Operation,
     RefCall,
     SourceCall,
     SourceTable,
@@ -44,7 +41,6 @@ from dagwright.project.files import (
     BUILTIN_MACROS,
     ProjectFile,
     ProjectFiles,
-    builtin_macro_files,
     discover,
     read_bytes,
 )
@@ -54,19 +50,13 @@ from dagwright.project.properties import (
     Properties,
     SourceDefinition,
     TestDefinition,
-    _columns,
-    _test_list,
     load_properties,
 )
 from dagwright.rendering.context import ConfigObject, ParseRecorder, RunContext, parse_context
 from dagwright.rendering.jinja import (
     LazyContext,
-    MacroFile,
     MacroRegistry,
-    MacroSource,
     compile_template,
-    dependency_free_macros,
-    macro_infos,
     recording_macro_calls,
     render_error,
     render_template,
@@ -83,96 +73,9 @@ MATERIALIZATIONS = (
     "test",
 )
 
-_MACRO_BLOCK = re.compile(r"{%-?\s*(macro|test)\s+(\w+)\b.*?{%-?\s*end(?:macro|test)\s*-?%}", re.S)
-
-
-BUILTIN_PACKAGE = "dbt"
 log = logging.getLogger(__name__)
-__all__ = ["BUILTIN_MACROS", "ProjectFiles", "discover"]  # their home is project.files
-
-
-def load_macros(
-    project: ProjectConfig,
-    files: list[ProjectFile],
-    known_infos: Mapping[str, Any] | None = None,
-    used_infos: dict[str, Any] | None = None,
-    packages: Sequence[tuple[str, list[ProjectFile]]] = (),
-) -> tuple[dict[str, Macro], MacroRegistry]:
-    """The project's macros (and custom generic tests) over dagwright's built-in ones.
-
-    A project macro replaces a built-in macro of the same name, as a root-project macro
-    does in dbt. ``known_infos`` (file digest -> what the file defines, from the parse
-    cache) saves parsing unchanged files with Jinja; ``used_infos`` receives this
-    project's entries for the next cache. ``packages``: (name, macro files) of each
-    installed package, reachable as ``<package>.<macro>`` (and by bare name from the
-    package's own nodes).
-    """
-    from dagwright.parse.cache import file_digest
-    from dagwright.parse.macro_index import builtin_macro_index
-
-    known_infos = {**builtin_macro_index(), **(known_infos or {})}
-    macros: dict[str, Macro] = {}
-    by_name: dict[str, MacroFile] = {}
-    by_package: dict[str, dict[str, MacroFile]] = {}
-    reads: dict[str, frozenset[str]] = {}
-    reads_by_package: dict[str, dict[str, frozenset[str]]] = {}
-    sources = [(BUILTIN_PACKAGE, f) for f in builtin_macro_files()]
-    for package_name, package_files in packages:
-        sources += [(package_name, f) for f in package_files]
-    sources += [(project.name, f) for f in files]
-    for package, file in sources:
-        text = file.path.read_text(encoding="utf-8")
-        rel = file.original_file_path
-        digest = file_digest(text.encode("utf-8"))
-        infos = known_infos.get(digest)
-        if infos is None:
-            infos = macro_infos(text, rel)
-        if used_infos is not None:
-            used_infos[digest] = infos
-        found = [(name, line, args) for name, line, args, _, _ in infos]
-        calls = {name: names for name, _, _, _, names in infos}
-        for name, _, _, names_read, _ in infos:
-            reads_by_package.setdefault(package, {})[name] = names_read
-            if package in (BUILTIN_PACKAGE, project.name):
-                reads[name] = names_read
-        if not found:
-            continue
-        blocks = {}
-        for m in _MACRO_BLOCK.finditer(text):
-            name = m.group(2) if m.group(1) == "macro" else f"test_{m.group(2)}"
-            blocks[name] = m.group(0)
-        macro_file = MacroFile(MacroSource(file.path, rel, text, tuple(n for n, _, _ in found)))
-        for name, line, args in found:
-            unique_id = f"macro.{package}.{name}"
-            if unique_id in macros:
-                raise ProjectError(
-                    f"macro '{name}' is defined twice: in {macros[unique_id].original_file_path} and in {rel}",
-                    path=rel,
-                    line=line,
-                )
-            macros[unique_id] = Macro(
-                unique_id=unique_id,
-                name=name,
-                package_name=package,
-                path=file.relative if package != BUILTIN_PACKAGE else rel,
-                original_file_path=rel,
-                macro_sql=blocks.get(name, ""),
-                line=line,
-                arguments=args,
-                calls=calls[name],
-            )
-            own = macro_file
-            if package == BUILTIN_PACKAGE and name in blocks:
-                # each built-in macro compiles alone, on first use (its lines kept for errors)
-                own = MacroFile(MacroSource(file.path, rel, "\n" * (line - 1) + blocks[name], (name,)))
-            if package in (BUILTIN_PACKAGE, project.name):
-                by_name[name] = own  # an installed package's macros are not global names (dbt)
-            by_package.setdefault(package, {})[name] = own
-    registry = MacroRegistry(by_name, by_package, root=project.name)
-    registry.installed = frozenset(name for name, _ in packages)
-    registry.reads = reads_by_package
-    registry.pure = dependency_free_macros(reads, frozenset({project.name, BUILTIN_PACKAGE, *registry.installed}))
-    return macros, registry
+# their homes are project.files and parse.macros
+__all__ = ["BUILTIN_MACROS", "BUILTIN_PACKAGE", "ProjectFiles", "discover", "load_macros"]
 
 
 class NameGenerator:
@@ -536,82 +439,9 @@ class ManifestLoader:
         return value
 
     def parse_sources(self, definitions: list[SourceDefinition]) -> dict[str, SourceTable]:
-        project = self.project
-        out: dict[str, SourceTable] = {}
-        for definition in definitions:
-            rel = definition.file.original_file_path
-            data = definition.data  # rendered as dbt renders it (parse.yaml_render), descriptions aside
-            tables = data.get("tables") or []
-            if not isinstance(tables, list):
-                raise ProjectError(f"'tables' of source '{definition.name}' must be a list", path=rel)
-            source_config = dict(data.get("config") or {})
-            for table in tables:
-                if not isinstance(table, Mapping) or "name" not in table:
-                    raise ProjectError(f"each table of source '{definition.name}' needs a 'name'", path=rel)
-                tname = str(table["name"])
-                unique_id = f"source.{project.name}.{definition.name}.{tname}"
-                if unique_id in out:
-                    raise ProjectError(
-                        f"source table '{definition.name}.{tname}' is defined twice "
-                        f"(in {out[unique_id].original_file_path} and {rel})",
-                        path=rel,
-                    )
-                fqn = (project.name, *definition.file.folders, definition.name, tname)
-                config = merge_config(project.sources.resolve(fqn), source_config)
-                config = merge_config(config, dict(table.get("config") or {}))
-                if self.root is not None:
-                    config = merge_config(config, self.root.sources.resolve(fqn))
-                where = f"source table '{definition.name}.{tname}'"
-                fresh = resolve_source_freshness(
-                    definition.data, table, project.sources.resolve(fqn), where=where, path=rel
-                )
-                columns, column_tests = _columns(table.get("columns"), rel, where)
-                columns = self.render_columns(columns, rel)
-                table_tests = [TestDefinition(t, None, rel) for t in _test_list(table, rel, where)]
-                self.source_tests.append(
-                    (
-                        TestTarget(
-                            unique_id=unique_id,
-                            name=f"source_{definition.name}_{tname}",
-                            call=f"source('{definition.name}', '{tname}')",
-                            ref=None,
-                            source=SourceCall(definition.name, tname),
-                            yml_path=rel,
-                            yml_folders=definition.file.folders,
-                            file_key_name=f"sources.{definition.name}",
-                        ),
-                        [*table_tests, *column_tests],
-                    )
-                )
-                database = data.get("database") or data.get("catalog") or self.target_database
-                out[unique_id] = SourceTable(
-                    unique_id=unique_id,
-                    package_name=project.name,
-                    source_name=definition.name,
-                    name=tname,
-                    identifier=str(table.get("identifier") or tname),
-                    database=str(database) if database is not None else None,
-                    schema=str(data.get("schema") or definition.name),
-                    path=rel,
-                    original_file_path=rel,
-                    fqn=fqn,
-                    description=self.render_description(str(table.get("description") or ""), rel),
-                    source_description=self.render_description(str(data.get("description") or ""), rel),
-                    columns=columns,
-                    config={
-                        "enabled": True,
-                        "tags": [],
-                        **config,
-                        "freshness": fresh.freshness,
-                        "loaded_at_field": fresh.loaded_at_field,
-                        "loaded_at_query": fresh.loaded_at_query,
-                    },
-                    loader=str(data.get("loader") or ""),
-                    loaded_at_field=fresh.loaded_at_field,
-                    freshness=fresh.freshness,
-                    meta=dict(table.get("meta") or {}),
-                )
-        return out
+        from dagwright.parse.sources import parse_sources
+
+        return parse_sources(self, definitions)
 
 
 def load_manifest(
@@ -740,7 +570,7 @@ def load_manifest(
                     add_test(project_loader.tests.generic(target, definition))
         for file in project_files.singular_tests:
             add_test(project_loader.parse_model(file, None, resource_type="test"))
-    project_macros = _with_macro_dependencies(macros[0], run) if macros else {}
+    project_macros = with_macro_dependencies(macros[0], run) if macros else {}
     source_index: dict[str, dict[str, str]] = {}
     for source in sources.values():
         source_index.setdefault(f"{source.source_name}.{source.name}", {})[source.package_name] = source.unique_id
@@ -752,7 +582,7 @@ def load_manifest(
         disabled=disabled,
         inactive_tests=inactive_tests,
         by_name=by_name,
-        operations=_operations(project, packages, loader, projects),
+        operations=operations_of(project, packages, loader, projects),
         docs=docs,
         ref_index=ref_index,
         source_index=source_index,
@@ -769,69 +599,6 @@ def load_manifest(
     return manifest, loader
 
 
-def _operations(
-    project: ProjectConfig,
-    packages: Sequence[InstalledPackage],
-    root_loader: ManifestLoader,
-    loaders: Sequence[tuple[ManifestLoader, ProjectFiles]],
-) -> tuple[Operation, ...]:
-    """Every project's on-run-start/on-run-end hooks; dbt runs the packages' first (by name),
-    the root project's last."""
-    resolvers = {each.project.name: each.macro_resolver for each, _ in loaders}
-    operations = []
-    for config in (project, *(p.config for p in packages)):
-        for operation in project_operations(config):
-            operations.append(
-                evolve(
-                    operation,
-                    database=root_loader.target_database,
-                    schema=root_loader.names.target_schema,
-                    depends_on_macros=resolvers[config.name].calls_in([operation.raw_code]),
-                    config=project.models.resolve((operation.package_name, "hooks", operation.name)),
-                )
-            )
-    if not packages:
-        return tuple(operations)
-    return tuple(sorted(operations, key=lambda op: (op.package_name == project.name, op.package_name, op.index)))
-
-
-def _with_macro_dependencies(macros: Mapping[str, Macro], run: RunContext) -> dict[str, Macro]:
-    """Each macro with the macros its body calls (dbt's macro ``depends_on.macros``)."""
-    resolvers: dict[str, MacroResolver] = {}
-    out = {}
-    for unique_id, macro in macros.items():
-        if not macro.calls:
-            out[unique_id] = macro
-            continue
-        package = macro.package_name
-        resolver = resolvers.get(package)
-        if resolver is None:
-            scope = package if package in run.macros.installed else None
-            resolver = resolvers[package] = MacroResolver(run.macros, scope, run.adapter_type, run.dispatch)
-        out[unique_id] = evolve(macro, depends_on_macros=resolver.calls(macro.calls, skip=unique_id))
-    return out
-
-
-def check_relations_unique(nodes: Iterable[Node], render: Callable[[Relation], str]) -> None:
-    """Two nodes that would build the same table or view: dbt rejects the project (each run
-    would overwrite the other's relation), naming both. Like dbt: models (ephemeral ones too),
-    seeds and snapshots, compared as the engine writes their names."""
-    seen: dict[str, Node] = {}
-    # in dbt's parse order (models, snapshots, seeds), so the pair is named as dbt names it
-    order = {"model": 0, "snapshot": 1, "seed": 2}
-    for node in sorted((n for n in nodes if n.resource_type in order), key=lambda n: order[n.resource_type]):
-        name = render(node.relation)
-        first = seen.setdefault(name, node)
-        if first is not node:
-            raise CompilationError(
-                f"two resources have the database representation {name}: "
-                f"{first.unique_id} ({first.original_file_path}) and {node.unique_id} ({node.original_file_path})",
-                path=node.original_file_path,
-                node=node.unique_id,
-                hint="change the alias, schema or database of one of them",
-            )
-
-
 def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
     """Folders of a property file below its resource folder (they go into test fqns)."""
     for root in (*project.model_paths, *project.seed_paths, *project.snapshot_paths, *project.macro_paths):
@@ -839,95 +606,3 @@ def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
         if yml_path.startswith(prefix):
             return tuple(yml_path[len(prefix) :].split("/")[:-1])
     return ()
-
-
-def link(manifest: Manifest) -> Manifest:
-    """Resolve refs and sources to unique_ids; build parent/child maps; reject cycles."""
-    nodes: dict[str, Node] = {}
-    disabled_names = {n.name: n for n in manifest.disabled.values()}
-    for unique_id, node in manifest.nodes.items():
-        deps: list[str] = []
-        # sources first, then refs: dbt's order in depends_on.nodes
-        for src in node.sources:
-            source_id = manifest.find_source(src.source_name, src.table_name, node.package_name)
-            if source_id is None:
-                candidates = list(manifest.source_index)
-                raise CompilationError(
-                    f"source('{src.source_name}', '{src.table_name}') is not defined in any YAML file",
-                    path=node.original_file_path,
-                    line=src.line,
-                    node=unique_id,
-                    hint=did_you_mean(f"{src.source_name}.{src.table_name}", candidates),
-                )
-            if source_id not in deps:
-                deps.append(source_id)
-        for ref in node.refs:
-            target = manifest.find_ref(ref.name, ref.package, node.package_name)
-            if target is None:
-                if ref.package is not None and ref.package not in manifest.package_names:
-                    raise CompilationError(
-                        f"ref('{ref.package}', '{ref.name}'): there is no package named '{ref.package}'",
-                        path=node.original_file_path,
-                        line=ref.line,
-                        node=unique_id,
-                        hint=did_you_mean(ref.package, manifest.package_names)
-                        or "install it with 'dagwright deps' (list it in packages.yml)",
-                    )
-                if ref.name in disabled_names:
-                    raise CompilationError(
-                        f"ref('{ref.name}') names a disabled resource ({disabled_names[ref.name].original_file_path})",
-                        path=node.original_file_path,
-                        line=ref.line,
-                        node=unique_id,
-                        hint="enable it, or disable this model too",
-                    )
-                shown = f"'{ref.package}', '{ref.name}'" if ref.package else f"'{ref.name}'"
-                where = f"package '{ref.package}'" if ref.package else "this project"
-                if ref.package is not None:
-                    candidates = [n for n, found in manifest.ref_index.items() if ref.package in found]
-                else:
-                    candidates = list(manifest.ref_index)
-                raise CompilationError(
-                    f"ref({shown}) does not name a model, seed or snapshot of {where}",
-                    path=node.original_file_path,
-                    line=ref.line,
-                    node=unique_id,
-                    hint=did_you_mean(ref.name, candidates),
-                )
-            if target not in deps:
-                deps.append(target)
-        nodes[unique_id] = evolve(node, depends_on=tuple(deps))
-
-    parents = {uid: frozenset(n.depends_on) for uid, n in nodes.items()}
-    for uid in manifest.sources:
-        parents[uid] = frozenset()
-    children_sets: dict[str, set[str]] = {uid: set() for uid in parents}
-    for uid, deps in parents.items():
-        for dep in deps:
-            children_sets[dep].add(uid)
-    check_cycles(parents, nodes)
-    return replace(
-        manifest,
-        nodes=nodes,
-        parents=parents,
-        children={k: frozenset(v) for k, v in children_sets.items()},
-    )
-
-
-def check_cycles(parents: Mapping[str, frozenset[str]], nodes: Mapping[str, Node]) -> None:
-    sorter = graphlib.TopologicalSorter(parents)
-    try:
-        sorter.prepare()
-    except graphlib.CycleError as exc:
-        cycle = list(exc.args[1])
-        first = nodes.get(cycle[0])
-        raise CompilationError(
-            "found a cycle: " + " -> ".join(cycle),
-            path=first.original_file_path if first else None,
-            hint="every node on the cycle: "
-            + ", ".join(f"{u} ({nodes[u].original_file_path})" for u in dict.fromkeys(cycle) if u in nodes),
-        ) from None
-
-
-def relation_of(node: Node) -> Relation:
-    return node.relation
