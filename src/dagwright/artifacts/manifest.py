@@ -119,6 +119,7 @@ def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
         config = dict(_MODEL_CONFIG_DEFAULTS)
         config.pop("freshness", None)  # a model's only
         if node.resource_type == "seed":
+            config.pop("access", None)
             config.update({"materialized": "seed", "delimiter": ",", "quote_columns": None})
         if node.resource_type == "snapshot":
             config.pop("access", None)
@@ -280,7 +281,7 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
         "source_meta": {},
         "tags": list(source.tags),
         "config": {
-            "enabled": True,
+            "enabled": source.config.get("enabled", True) is not False,
             "event_time": None,
             "freshness": freshness,
             "loaded_at_field": source.loaded_at_field,
@@ -464,6 +465,8 @@ def manifest_dict(
     disabled: dict[str, list[dict[str, Any]]] = {}
     for uid, node in manifest.disabled.items():
         disabled.setdefault(uid, []).append(node_dict(node, None, None, str(root_path), target_path, created_at))
+    for uid, source in manifest.disabled_sources.items():
+        disabled.setdefault(uid, []).append(source_dict(source, render_relation(source.relation), created_at))
     for uid, exposure in manifest.disabled_exposures.items():
         disabled.setdefault(uid, []).append(exposure_dict(exposure, created_at))
     in_maps = (

@@ -97,6 +97,19 @@ def link(manifest: Manifest) -> Manifest:
             source_id = manifest.find_source(src.source_name, src.table_name, node.package_name)
             if source_id is None:
                 candidates = list(manifest.source_index)
+                off = [
+                    s
+                    for s in manifest.disabled_sources.values()
+                    if (s.source_name, s.name) == (src.source_name, src.table_name)
+                ]
+                if off:
+                    raise CompilationError(
+                        f"source('{src.source_name}', '{src.table_name}') is disabled ({off[0].original_file_path})",
+                        path=node.original_file_path,
+                        line=src.line,
+                        node=unique_id,
+                        hint="enable it, or disable this node too",
+                    )
                 raise CompilationError(
                     f"source('{src.source_name}', '{src.table_name}') is not defined in any YAML file",
                     path=node.original_file_path,

@@ -208,6 +208,8 @@ class ManifestLoader:
         self.pure = run.macros.pure_for(package)
         self._pure_digest = hashlib.sha256("\0".join(sorted(self.pure)).encode()).digest()
         self.source_tests: list[tuple[TestTarget, list[TestDefinition]]] = []
+        #: source tables whose config disables them
+        self.disabled_sources: dict[str, SourceTable] = {}
         #: Jinja in the project's property files
         self.yaml = YamlRenderer(run, package, project.root)
         #: macro names as this project's nodes see them, for depends_on.macros
@@ -590,6 +592,7 @@ def load_manifest(
         ref_package_first=ref_package_first,
         exposures=exposures,
         disabled_exposures=disabled_exposures,
+        disabled_sources={uid: s for each, _ in projects for uid, s in each.disabled_sources.items()},
         groups=groups,
     )
     check_relations_unique(nodes.values(), run.render_relation)

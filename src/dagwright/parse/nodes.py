@@ -291,6 +291,7 @@ class Manifest:
     #: ``exposures:`` and ``groups:`` of the property files, by unique_id; disabled exposures apart
     exposures: Mapping[str, Exposure] = field(default_factory=dict)
     disabled_exposures: Mapping[str, Exposure] = field(default_factory=dict)
+    disabled_sources: Mapping[str, SourceTable] = field(default_factory=dict)
     groups: Mapping[str, Group] = field(default_factory=dict)
 
     def get(self, unique_id: str) -> Node | SourceTable | None:

@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 
 def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -> dict[str, SourceTable]:
     """The source tables of ``definitions``, with their config, freshness and columns; their
-    tests wait in ``loader.source_tests`` until every node is known."""
+    tests wait in ``loader.source_tests`` until every node is known. A table whose config
+    says ``enabled: false`` goes to ``loader.disabled_sources`` (dbt lists it as disabled)."""
     project = loader.project
     out: dict[str, SourceTable] = {}
+    disabled = loader.disabled_sources
     for definition in definitions:
         rel = definition.file.original_file_path
         data = definition.data  # rendered as dbt renders it (parse.yaml_render), descriptions aside
@@ -33,10 +35,10 @@ def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -
                 raise ProjectError(f"each table of source '{definition.name}' needs a 'name'", path=rel)
             tname = str(table["name"])
             unique_id = f"source.{project.name}.{definition.name}.{tname}"
-            if unique_id in out:
+            if unique_id in out or unique_id in disabled:
                 raise ProjectError(
                     f"source table '{definition.name}.{tname}' is defined twice "
-                    f"(in {out[unique_id].original_file_path} and {rel})",
+                    f"(in {(out.get(unique_id) or disabled[unique_id]).original_file_path} and {rel})",
                     path=rel,
                 )
             fqn = (project.name, *definition.file.folders, definition.name, tname)
@@ -94,4 +96,6 @@ def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -
                 freshness=fresh.freshness,
                 meta=dict(table.get("meta") or {}),
             )
+            if out[unique_id].config.get("enabled") is False:
+                disabled[unique_id] = out.pop(unique_id)
     return out
