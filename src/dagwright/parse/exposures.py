@@ -219,8 +219,13 @@ def check_groups_and_access(manifest: Manifest, restricted: frozenset[str] = fro
     that package has ``restrict-access: true``); a protected model of such a package may only
     be referenced from inside it."""
     groups = {g.name for g in manifest.groups.values()}
+    private = False
     for node in manifest.nodes.values():
-        group = node.config.get("group")
+        config = node.config
+        if "group" not in config and "access" not in config:
+            continue
+        group = config.get("group")
+        private = private or config.get("access") == "private"
         if group is not None and group not in groups:
             raise ProjectError(
                 f"{node.unique_id} is in group '{group}', which no property file defines "
@@ -236,6 +241,8 @@ def check_groups_and_access(manifest: Manifest, restricted: frozenset[str] = fro
                 path=node.original_file_path,
                 node=node.unique_id,
             )
+    if not private and not restricted:
+        return  # nothing to check: every model may be referenced from anywhere
     members: list[Node | Exposure] = [*manifest.nodes.values(), *manifest.exposures.values()]
     for member in members:
         own_group = None

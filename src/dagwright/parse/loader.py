@@ -315,7 +315,8 @@ class ManifestLoader:
                 exc.path, exc.node = rel, unique_id
                 raise
             self.static_parts[unique_id] = parts
-            called = self.macro_resolver.calls(p.name for p in parts if isinstance(p, Expr) and p.kind == "call")
+            names = [p.name for p in parts if type(p) is Expr and p.kind == "call"]
+            called = self.macro_resolver.calls(names) if names else ()
             return refs, sources, _static_config(parts), parts, called
         template = compile_template(text, rel, unique_id)
         self.templates[unique_id] = template
@@ -330,6 +331,8 @@ class ManifestLoader:
 
     def hook_macros(self, config: Mapping[str, Any]) -> tuple[str, ...]:
         """The macros a node's pre- and post-hooks call (dbt renders them at parse time)."""
+        if not config.get("pre-hook") and not config.get("post-hook"):
+            return ()
         hooks = [*as_list(config.get("pre-hook")), *as_list(config.get("post-hook"))]
         if not hooks:
             return ()
@@ -395,8 +398,8 @@ class ManifestLoader:
                 hint=did_you_mean(str(materialized), MATERIALIZATIONS[:5])
                 or f"use one of: {', '.join(MATERIALIZATIONS[:5])}",
             )
-        if resource_type != "test":
-            called = tuple(dict.fromkeys((*called, *self.hook_macros(config))))
+        if resource_type != "test" and (hook_calls := self.hook_macros(config)):
+            called = tuple(dict.fromkeys((*called, *hook_calls)))
         node = evolve(
             node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called
         )

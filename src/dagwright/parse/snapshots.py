@@ -164,7 +164,8 @@ class SnapshotParser:
         if config.get("enabled", True):
             validate_config(config, rel, unique_id)
         config["materialized"] = "snapshot"
-        called = tuple(dict.fromkeys((*called, *loader.hook_macros(config))))
+        if hook_calls := loader.hook_macros(config):
+            called = tuple(dict.fromkeys((*called, *hook_calls)))
         node = evolve(
             node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagwright.errors import ProjectError, did_you_mean
-from dagwright.parse.nodes import Node, RefCall, SourceCall, evolve
+from dagwright.parse.nodes import Node, RefCall, SourceCall
 from dagwright.parse.static import Expr, _expression, _NotStatic
 from dagwright.project.config import ConfigTree, merge_config
 from dagwright.project.properties import TestDefinition
@@ -304,7 +304,7 @@ class TestBuilder:
         # config() calls in the test's macro, as dbt renders it at parse time (dbt_utils' fail_calc)
         macro_config, called = self.macro_config(node)
         merged = merge_config(merged, macro_config)
-        node = evolve(node, depends_on_macros=called)
+        node.__dict__["depends_on_macros"] = called  # the node was made here: no copy needed
         if self.root_tests is not None:
             merged = merge_config(merged, self.root_tests.resolve(fqn))
         if tags:

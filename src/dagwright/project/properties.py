@@ -9,7 +9,7 @@ from typing import Any
 from dagwright.errors import ProjectError
 from dagwright.parse.nodes import ColumnInfo
 from dagwright.project.files import ProjectFile
-from dagwright.project.yamlio import load_yaml_file
+from dagwright.project.yamlio import load_yaml_text
 
 _RESOURCE_KEYS = ("models", "seeds", "snapshots", "analyses", "macros", "sources", "exposures", "groups")
 _IGNORED_KEYS = {
@@ -145,7 +145,13 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
     each entry's values (see ``parse.yaml_render``) before it is read."""
     props = Properties()
     for file in files:
-        data = load_yaml_file(file.path)
+        try:
+            text = file.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProjectError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", path=file.path) from None
+        data = load_yaml_text(text, file.path)
+        # most property files hold no Jinja: then nothing needs rendering
+        templated = render is not None and ("{{" in text or "{%" in text or "{#" in text)
         rel = file.original_file_path
         if data is None:
             continue
@@ -164,7 +170,7 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                 continue
             if not isinstance(entries, list):
                 raise ProjectError(f"'{key}' must be a list", path=rel)
-            if render is not None and key in _RENDERED_KEYS:
+            if templated and render is not None and key in _RENDERED_KEYS:
                 entries = [
                     render(entry, key, rel, (key, i)) if isinstance(entry, Mapping) else entry
                     for i, entry in enumerate(entries)
