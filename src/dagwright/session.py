@@ -169,7 +169,9 @@ class Session:
     @cached_property
     def adapter(self) -> Adapter:
         """Created on first use: importing an engine's module costs more than a warm parse."""
-        return create_adapter(self.target)
+        adapter = create_adapter(self.target)
+        adapter.configure_quoting(self.project.quoting)
+        return adapter
 
     @cached_property
     def files(self) -> ProjectFiles:
@@ -209,6 +211,8 @@ class Session:
             macros=registry,
             quote=lambda identifier: self.dialect.quote(identifier),
             render_relation=self.render_relation,
+            quote_policy=self.dialect.quote_policy,
+            default_quote_policy=self.dialect.default_quote_policy,
             flags=self._flag_values,
             dispatch=tuple(self.project.dispatch),
             package_vars={p.name: p.config.vars for p in self.packages},
@@ -252,6 +256,7 @@ class Session:
             target_path=self.target_path,
             run_started_at=self.run_started_at,
             compiled=compiled,
+            quote_policy=self.dialect.quote_policy,
         )
         write_manifest(self.target_dir / "manifest.json", data)
 
@@ -265,7 +270,9 @@ class Session:
         engines whose adapters keep SQLDialect's names are served without it (a test checks
         that they still do)."""
         if "adapter" not in self.__dict__ and self.target.type in PLAIN_SQL_NAMES:
-            return SQLDialect()
+            dialect = SQLDialect()
+            dialect.configure_quoting(self.project.quoting)
+            return dialect
         return self.adapter
 
     @property

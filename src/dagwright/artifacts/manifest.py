@@ -270,7 +270,7 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
         "source_description": source.source_description,
         "loader": source.loader,
         "identifier": source.identifier,
-        "quoting": {"database": None, "schema": None, "identifier": None, "column": None},
+        "quoting": {k: source.quoting.get(k) for k in ("database", "schema", "identifier", "column")},
         "loaded_at_field": source.loaded_at_field,
         "loaded_at_query": loaded_at_query,
         "freshness": freshness,
@@ -451,6 +451,7 @@ def manifest_dict(
     target_path: str,
     run_started_at: dt.datetime,
     compiled: Mapping[str, str] | None = None,
+    quote_policy: tuple[bool, bool, bool] = (True, True, True),
 ) -> dict[str, Any]:
     created_at = run_started_at.timestamp()
     nodes = {}
@@ -489,7 +490,7 @@ def manifest_dict(
             "env": {},
             "project_name": manifest.project_name,
             "adapter_type": adapter_type,
-            "quoting": {"database": True, "schema": True, "identifier": True, "column": None},
+            "quoting": {**dict(zip(("database", "schema", "identifier"), quote_policy)), "column": None},
             "run_started_at": run_started_at.isoformat(),
         },
         "nodes": nodes,

@@ -228,6 +228,7 @@ class ManifestLoader:
             installed=sorted(run.macros.installed),
             macro_config=self.test_macro_config,
             render_config=self.yaml.test_config,
+            quote=run.quote,
         )
 
     def test_macro_config(self, node: Node) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -559,6 +560,7 @@ def load_manifest(
                 yml_path=patch.file,
                 yml_folders=_yml_folders(project_loader.project, patch.file),
                 file_key_name=f"{patch.resource_type}s.{patch.name}",
+                quote_columns=patch.quote_columns,
             )
             group = nodes[target_id].config.get("group") if active else None
             for definition in patch.tests:

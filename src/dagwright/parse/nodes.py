@@ -154,6 +154,8 @@ class SourceTable:
     freshness: Mapping[str, Any] | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
     resource_type: str = "source"
+    #: the source's and the table's ``quoting:`` (database, schema, identifier, column), merged
+    quoting: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -161,7 +163,15 @@ class SourceTable:
 
     @property
     def relation(self) -> Relation:
-        return Relation(self.database, self.schema, self.identifier)
+        """Named with the source's quoting over the project's (dbt's relation_name); source()
+        in a template leaves the project's out (``rendering.context.resolve_source``)."""
+        q = self.quoting
+        policy = None
+        if q:
+            policy = tuple(
+                v if isinstance(v, bool) else None for v in (q.get("database"), q.get("schema"), q.get("identifier"))
+            )
+        return Relation(self.database, self.schema, self.identifier, policy)
 
 
 @dataclass(frozen=True)

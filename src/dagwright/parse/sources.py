@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dagwright.errors import ProjectError
 from dagwright.parse.freshness import resolve_source_freshness
@@ -64,6 +64,7 @@ def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -
                         yml_path=rel,
                         yml_folders=definition.file.folders,
                         file_key_name=f"sources.{definition.name}",
+                        quote_columns=bool({**_quoting(data, rel), **_quoting(table, rel)}.get("column")),
                     ),
                     [*table_tests, *column_tests],
                 )
@@ -95,7 +96,25 @@ def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -
                 loaded_at_field=fresh.loaded_at_field,
                 freshness=fresh.freshness,
                 meta=dict(table.get("meta") or {}),
+                quoting={**_quoting(data, rel), **_quoting(table, rel)},
             )
             if out[unique_id].config.get("enabled") is False:
                 disabled[unique_id] = out.pop(unique_id)
     return out
+
+
+def _quoting(entry: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """A source's or table's ``quoting:`` (the keys it sets)."""
+    quoting = entry.get("quoting")
+    if quoting is None:
+        return {}
+    if not isinstance(quoting, Mapping):
+        raise ProjectError(f"'quoting' of source '{entry.get('name')}' must be a mapping", path=path)
+    unknown = set(quoting) - {"database", "schema", "identifier", "column"}
+    if unknown:
+        raise ProjectError(
+            f"unknown key(s) {sorted(unknown)} in 'quoting' of source '{entry.get('name')}'",
+            path=path,
+            hint="quoting takes database, schema, identifier and column",
+        )
+    return {k: v for k, v in quoting.items() if v is not None}

@@ -102,6 +102,8 @@ class TestTarget:
     yml_path: str  # the property file
     yml_folders: tuple[str, ...]
     file_key_name: str  # "models.orders"
+    #: quote the names of columns whose ``quote:`` is unset (``quote_columns``, a source's ``quoting.column``)
+    quote_columns: bool | None = None
 
 
 def _split_definition(
@@ -205,7 +207,10 @@ class TestBuilder:
         installed: Sequence[str] = (),
         macro_config: Callable[[Node], tuple[Mapping[str, Any], tuple[str, ...]]] | None = None,
         render_config: Callable[[Mapping[str, Any], str], dict[str, Any]] | None = None,
+        quote: Callable[[str], str] = lambda name: f'"{name}"',
     ) -> None:
+        #: the engine's identifier quoting, for columns whose tests quote their name
+        self.quote = quote
         self.project_name = project_name
         self.tests_tree = tests_tree
         #: the root project's ``data_tests:`` config, applied last when this is an installed package
@@ -256,8 +261,12 @@ class TestBuilder:
                 or "define it with {% test " + test_type + "(model, column_name) %} in tests/generic or macros",
             )
         kwargs = dict(args)
-        if definition.column_name is not None:
-            kwargs["column_name"] = definition.column_name
+        column_name = definition.column_name
+        if column_name is not None:
+            quote = definition.column_quote
+            if quote or (quote is None and target.quote_columns):
+                column_name = self.quote(column_name)
+            kwargs["column_name"] = column_name
         # dbt names a source's tests source_<test>_<source>_<table>_..., a namespaced test <namespace>_<test>_...
         name_type, target_name = test_type, target.name
         if target.ref is None and target.source is not None:
@@ -298,7 +307,7 @@ class TestBuilder:
             test_metadata=metadata,
             # dbt: none for sources, nor for a missing model
             attached_node=(target.unique_id or None) if target.ref is not None else None,
-            column_name=definition.column_name,
+            column_name=column_name,
             file_key_name=target.file_key_name,
         )
         # config() calls in the test's macro, as dbt renders it at parse time (dbt_utils' fail_calc)

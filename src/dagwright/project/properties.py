@@ -34,6 +34,8 @@ class TestDefinition:
     definition: Any
     column_name: str | None
     file: str
+    #: the column's ``quote:`` (its name is then quoted in the test, as dbt does)
+    column_quote: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Patch:
     tests: tuple[TestDefinition, ...] = ()
     #: model-level ``constraints:``
     constraints: tuple[Mapping[str, Any], ...] = ()
+    #: ``quote_columns:``: quote the columns whose ``quote:`` is not set, in their tests
+    quote_columns: bool | None = None
 
 
 #: keys of a model's entry that dbt reads as config
@@ -95,7 +99,7 @@ def _columns(entries: Any, file: str, where: str) -> tuple[dict[str, ColumnInfo]
             constraints=constraints(entry.get("constraints"), file, f"column '{name}' of {where}"),
         )
         for test in _test_list(entry, file, f"column '{name}' of {where}"):
-            tests.append(TestDefinition(test, name, file))
+            tests.append(TestDefinition(test, name, file, entry.get("quote")))
     return columns, tests
 
 
@@ -211,6 +215,7 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                     meta=dict(entry.get("meta") or {}),
                     tests=tuple(tests),
                     constraints=constraints(entry.get("constraints"), rel, where, model_level=True),
+                    quote_columns=entry.get("quote_columns"),
                 )
                 previous = props.patches.get((resource_type, name))
                 if previous is not None:
