@@ -80,7 +80,10 @@ class JinjaRelation(Mapping[str, Any]):
         rel = self._relation
         path = path or {}
         rel = Relation(
-            path.get("database", rel.database), path.get("schema", rel.schema), path.get("identifier", rel.identifier)
+            path.get("database", rel.database),
+            path.get("schema", rel.schema),
+            path.get("identifier", rel.identifier),
+            rel.quote_policy,
         )
         return self._derive(rel, type or self.type)
 
@@ -91,6 +94,7 @@ class JinjaRelation(Mapping[str, Any]):
                 rel.database if database else None,
                 rel.schema if schema else "",
                 rel.identifier if identifier else "",
+                rel.quote_policy,
             ),
             self.type,
         )
