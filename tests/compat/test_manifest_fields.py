@@ -3,8 +3,9 @@ project, each on its own copy, and the fields below are compared node by node.
 
 The harness of test_compat.py compares tables and statuses; what packages that introspect a
 project read (depends_on.macros, access, group, contract, constraints, the operations'
-schema, exposures, groups, the parent and child maps) and what YAML Jinja renders into
-config and columns is only in the manifest. Fields dagwright leaves out on purpose are not
+schema, exposures, groups, the parent and child maps), what YAML Jinja renders into config
+and columns, and relation names under the project's and the sources' ``quoting:``
+(``relation_name``, a test's quoted ``column_name``) are only in the manifest. Fields dagwright leaves out on purpose are not
 compared: the ``macros`` section (dagwright's own macros are not dbt's: ids differ, e.g.
 ``dbt_duckdb`` macros), ``created_at``, ``unrendered_config``, checksums.
 """
@@ -24,6 +25,8 @@ from .conftest import COMMAND_TIMEOUT, PROJECTS_DIR, Tools, load_case, prepare_w
 #: node fields compared (dotted paths), for every node both tools have
 NODE_FIELDS = (
     "resource_type",
+    "relation_name",
+    "column_name",
     "schema",
     "database",
     "alias",
@@ -132,8 +135,19 @@ def _differences(dbt: dict[str, Any], ours: dict[str, Any]) -> list[str]:
             expected, actual = _get(dbt_nodes[uid], field), _get(our_nodes[uid], field)
             if field == "config.pre-hook":
                 expected, actual = _hooks_without_index(expected), _hooks_without_index(actual)
+            if field == "depends_on" and expected and actual:
+                # dbt's static parser returns a model's sources in no fixed order
+                expected = {**expected, "nodes": sorted(expected.get("nodes") or [])}
+                actual = {**actual, "nodes": sorted(actual.get("nodes") or [])}
             if expected != actual:
                 problems.append(f"{uid} {field}: dbt {expected!r}, dagwright {actual!r}")
+    if dbt["metadata"]["quoting"] != ours["metadata"]["quoting"]:
+        problems.append(f"metadata.quoting: dbt {dbt['metadata']['quoting']}, dagwright {ours['metadata']['quoting']}")
+    for uid in sorted(set(dbt["sources"]) | set(ours["sources"])):
+        expected, actual = dbt["sources"].get(uid) or {}, ours["sources"].get(uid) or {}
+        for field in ("relation_name", "quoting", "columns"):
+            if expected.get(field) != actual.get(field):
+                problems.append(f"{uid} {field}: dbt {expected.get(field)!r}, dagwright {actual.get(field)!r}")
     for section, fields in (("exposures", EXPOSURE_FIELDS), ("groups", GROUP_FIELDS)):
         if set(dbt[section]) != set(ours[section]):
             problems.append(f"{section}: dbt {sorted(dbt[section])}, dagwright {sorted(ours[section])}")
@@ -153,7 +167,7 @@ def _differences(dbt: dict[str, Any], ours: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.compat
-@pytest.mark.parametrize("case_name", ["manifest_graph", "yaml_jinja"])
+@pytest.mark.parametrize("case_name", ["manifest_graph", "yaml_jinja", "project_quoting"])
 def test_manifest_fields_as_dbt(compat_tools: Tools, tmp_path: Path, case_name: str) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {t: pool.submit(_parse, compat_tools, t, case_name, tmp_path / t) for t in ("dbt", "dagwright")}

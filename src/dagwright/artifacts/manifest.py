@@ -465,7 +465,8 @@ def manifest_dict(
         nodes[operation.unique_id] = operation_dict(operation, manifest, created_at)
     disabled: dict[str, list[dict[str, Any]]] = {}
     for uid, node in manifest.disabled.items():
-        disabled.setdefault(uid, []).append(node_dict(node, None, None, str(root_path), target_path, created_at))
+        relation = render_relation(node.relation) if node.is_relational else None
+        disabled.setdefault(uid, []).append(node_dict(node, relation, None, str(root_path), target_path, created_at))
     for uid, source in manifest.disabled_sources.items():
         disabled.setdefault(uid, []).append(source_dict(source, render_relation(source.relation), created_at))
     for uid, exposure in manifest.disabled_exposures.items():
