@@ -6,8 +6,9 @@ project read (depends_on.macros, access, group, contract, constraints, the opera
 schema, exposures, groups, the parent and child maps), what YAML Jinja renders into config
 and columns, and relation names under the project's and the sources' ``quoting:``
 (``relation_name``, a test's quoted ``column_name``) are only in the manifest. Fields
-dagwright leaves out on purpose are not compared: the ``macros`` section (dagwright's own macros are not dbt's: ids differ, e.g.
-``dbt_duckdb`` macros), ``created_at``, ``unrendered_config``, checksums.
+dagwright leaves out on purpose are not compared: the ``macros`` section (dagwright's own
+macros are not dbt's: ids differ, e.g. ``dbt_duckdb`` macros), ``created_at``,
+``unrendered_config``, checksums.
 """
 
 from __future__ import annotations
