@@ -131,9 +131,11 @@ def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
     config["pre-hook"] = _hooks(node.config.get("pre-hook"))
     config["post-hook"] = _hooks(node.config.get("post-hook"))
     config["tags"] = list(tags)
-    for key in ("contract", "docs"):  # a partial mapping keeps dbt's other fields
-        if key in config and isinstance(node.config.get(key), Mapping):
-            config[key] = {**_MODEL_CONFIG_DEFAULTS[key], **node.config[key]}
+    own = node.config
+    if "contract" in own or "docs" in own:  # a partial mapping keeps dbt's other fields
+        for key in ("contract", "docs"):
+            if key in config and isinstance(own.get(key), Mapping):
+                config[key] = {**_MODEL_CONFIG_DEFAULTS[key], **own[key]}
     return config
 
 
