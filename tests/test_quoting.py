@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import Project
-
 from dagwright.adapters.base import Relation
 from dagwright.adapters.sql import SQLDialect
 
