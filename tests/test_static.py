@@ -93,7 +93,7 @@ def test_dependency_free_macros_fixpoint() -> None:
 {% macro wraps_ref() %}{{ uses_ref() }}{% endmacro %}
 {% macro dispatches() %}{{ adapter.dispatch('m')() }}{% endmacro %}
 """
-    reads = {name: names for name, _, _, names in macro_infos(source_text, "m.sql")}
+    reads = {name: names for name, _, _, names, _ in macro_infos(source_text, "m.sql")}
     assert dependency_free_macros(reads, frozenset({"proj"})) == {"cents", "wraps_cents"}
 
 

@@ -380,11 +380,9 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
     result = project.ok("run")
     line = next(x for x in result.stdout.splitlines() if "ignored:" in x)
     for item in (
-        "2 exposures",
         "1 semantic model",
         "1 metric",
         "1 saved query",
-        "1 group",
         "1 UDF function",
         "selectors.yml",
         "2 nodes with persist_docs",
@@ -396,8 +394,16 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
         "not implemented in dagwright",
     ):
         assert item in line, f"{item!r} not in {line!r}"
-    # analyses are parsed and compiled: not ignored
-    for quiet in ("analys", "printer_width", "send_anonymous_usage_stats", "DBT_USE_COLORS", "DBT_LOG_LEVEL"):
+    # analyses, exposures and groups are parsed: not ignored
+    for quiet in (
+        "analys",
+        "exposure",
+        "group",
+        "printer_width",
+        "send_anonymous_usage_stats",
+        "DBT_USE_COLORS",
+        "DBT_LOG_LEVEL",
+    ):
         assert quiet not in line, line
     assert project.query("select id from b_model") == [(1,)]
     assert "ignored:" in project.ok("parse").stdout

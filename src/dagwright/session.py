@@ -150,9 +150,9 @@ def _release_frozen() -> None:
         gc.unfreeze()
 
 
-RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "source", "analysis", "unit_test")
+RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "source", "analysis", "exposure", "unit_test")
 #: what --resource-type/--exclude-resource-type also accept (dagwright has no such nodes)
-_OTHER_RESOURCE_TYPES = ("metric", "semantic_model", "saved_query", "exposure", "function")
+_OTHER_RESOURCE_TYPES = ("metric", "semantic_model", "saved_query", "function")
 
 
 def with_project_flags(flags: Flags, project: ProjectConfig) -> Flags:
@@ -199,7 +199,9 @@ class Session:
     @cached_property
     def adapter(self) -> Adapter:
         """Created on first use: importing an engine's module costs more than a warm parse."""
-        return create_adapter(self.target)
+        adapter = create_adapter(self.target)
+        adapter.configure_quoting(self.project.quoting)
+        return adapter
 
     @cached_property
     def files(self) -> ProjectFiles:
@@ -243,6 +245,8 @@ class Session:
             macros=registry,
             quote=lambda identifier: self.dialect.quote(identifier),
             render_relation=self.render_relation,
+            quote_policy=self.dialect.quote_policy,
+            default_quote_policy=self.dialect.default_quote_policy,
             flags=self._flag_values,
             dispatch=tuple(self.project.dispatch),
             package_vars={p.name: p.config.vars for p in self.packages},
@@ -286,6 +290,7 @@ class Session:
             target_path=self.target_path,
             run_started_at=self.run_started_at,
             compiled=compiled,
+            quote_policy=self.dialect.quote_policy,
         )
         write_manifest(self.target_dir / "manifest.json", data)
 
@@ -299,7 +304,9 @@ class Session:
         engines whose adapters keep SQLDialect's names are served without it (a test checks
         that they still do)."""
         if "adapter" not in self.__dict__ and self.target.type in PLAIN_SQL_NAMES:
-            return SQLDialect()
+            dialect = SQLDialect()
+            dialect.configure_quoting(self.project.quoting)
+            return dialect
         return self.adapter
 
     @property
@@ -488,17 +495,17 @@ def docs_lookup(manifest: Manifest) -> dict[tuple[str, str], str]:
 
 def _is_empty(node: Any) -> bool:
     """dbt's ``node.empty``: a model (not a seed or source) whose SQL is only whitespace."""
-    if node.resource_type in ("seed", "source", "unit_test"):
+    if node.resource_type in ("seed", "source", "unit_test", "exposure"):
         return False
     return not str(getattr(node, "raw_code", "") or "").strip()
 
 
 class _SelectableView:
-    """The manifest as the selector sees it: nodes and sources in one map, and unit tests
-    (children of their model) when a command can select them."""
+    """The manifest as the selector sees it: nodes, sources and exposures in one map, and unit
+    tests (children of their model) when a command can select them."""
 
     def __init__(self, manifest: Manifest, with_unit_tests: bool = False) -> None:
-        self.nodes: dict[str, Any] = {**manifest.nodes, **manifest.sources}
+        self.nodes: dict[str, Any] = {**manifest.nodes, **manifest.sources, **manifest.exposures}
         self.parents: Mapping[str, Any] = manifest.parents
         self.children: Mapping[str, Any] = manifest.children
         if with_unit_tests and manifest.unsupported:

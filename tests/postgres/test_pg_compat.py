@@ -72,6 +72,7 @@ PG_CASES = cases_from_env(
         "data_tests",
         "seeds_types",
         "seeds_errors",
+        "project_quoting",
         "run_hooks",
     ),
 )

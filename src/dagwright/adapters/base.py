@@ -17,14 +17,22 @@ from typing import Any, ClassVar, Literal, Protocol
 RelationKind = Literal["table", "view"]
 
 
+#: whether the database, schema and identifier of a relation are quoted; None: as the
+#: project's ``quoting:`` (over the engine's default) says
+QuotePolicy = tuple["bool | None", "bool | None", "bool | None"]
+
+
 @dataclass(frozen=True)
 class Relation:
     database: str | None
     schema: str
     identifier: str
+    #: this relation's own quoting (a source's ``quoting:``, ``api.Relation.create(quote_policy=)``,
+    #: ``this.quote(...)``); not part of its identity
+    quote_policy: QuotePolicy | None = field(default=None, compare=False)
 
     def with_identifier(self, identifier: str) -> Relation:
-        return Relation(self.database, self.schema, identifier)
+        return Relation(self.database, self.schema, identifier, self.quote_policy)
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,15 @@ class Adapter(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    #: which parts of a relation name the engine's dbt adapter quotes by default, and with
+    #: the project's ``quoting:`` applied (``configure_quoting``)
+    default_quote_policy: ClassVar[tuple[bool, bool, bool]]
+    quote_policy: tuple[bool, bool, bool]
+
+    def configure_quoting(self, quoting: Mapping[str, Any] | None) -> None: ...
+
+    def quote_part(self, value: str, index: int, relation: Relation | None = None) -> str: ...
 
     def quote(self, identifier: str) -> str: ...
 

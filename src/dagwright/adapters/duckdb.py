@@ -160,7 +160,8 @@ class DuckDBAdapter(SQLDialect):
                 self._db = None
 
     def create_schema_sql(self, relation: Relation) -> str:
-        return f"create schema if not exists {_quote(relation.database or self._database)}.{_quote(relation.schema)}"
+        database = self.quote_part(relation.database or self._database, 0, relation)
+        return f"create schema if not exists {database}.{self.quote_part(relation.schema, 1, relation)}"
 
     def temp_relation(self, relation: Relation) -> Relation:
         # DuckDB keeps temporary tables in the catalog "temp", one per connection (each

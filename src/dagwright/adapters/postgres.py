@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -139,11 +139,14 @@ class PostgresRelationCache(RelationCache):
     a change whose outcome the run cannot see does (a dependent view that could not be
     re-created, a relation dropped or renamed from a template)."""
 
-    def __init__(self) -> None:
+    def __init__(self, catalog: Callable[[Relation], Relation] = lambda relation: relation) -> None:
         super().__init__(case_sensitive=True)
         self._forgotten: set[tuple[str, str, str]] = set()
+        #: a relation as the catalog names it (see PostgresAdapter.catalog_relation)
+        self._catalog = catalog
 
     def _key(self, relation: Relation) -> tuple[str, str, str]:
+        relation = self._catalog(relation)
         return ("", relation.schema, relation.identifier)
 
     def add_schema(self, database: str | None, schema: str, relations: Iterable[tuple[str, RelationKind]]) -> None:
@@ -176,6 +179,7 @@ class PostgresConnection:
         #: for the adapter's hooks that templates reach through the connection (expand_target_column_types)
         self.adapter = adapter
         self._cache = adapter.relations if adapter is not None else None
+        self._catalog = adapter.catalog_relation if adapter is not None else (lambda relation: relation)
 
     @property
     def pid(self) -> int:
@@ -242,6 +246,7 @@ class PostgresConnection:
             known = self._cache.lookup(relation)
             if known is not UNKNOWN:
                 return known  # type: ignore[return-value]
+        relation = self._catalog(relation)
         result = self.execute(
             "select c.relkind from pg_catalog.pg_class c "
             "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
@@ -258,6 +263,7 @@ class PostgresConnection:
             self._cache.forget(relation)
 
     def columns(self, relation: Relation) -> list[Column]:
+        relation = self._catalog(relation)
         result = self.execute(
             "select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
             "from pg_catalog.pg_attribute a "
@@ -370,13 +376,25 @@ class PostgresAdapter(SQLDialect):
         self._lock = threading.Lock()
         self._connections: list[PostgresConnection] = []
         #: what the run's schemas hold, listed once at its start (see cache_schemas)
-        self.relations = PostgresRelationCache()
+        self.relations = PostgresRelationCache(self.catalog_relation)
+
+    def catalog_relation(self, relation: Relation) -> Relation:
+        """``relation`` as the catalog names it: PostgreSQL folds an unquoted name to lower
+        case (the project's ``quoting:`` may leave parts unquoted, as dbt then writes them)."""
+        if relation.quote_policy is None and self.quote_policy[1] and self.quote_policy[2]:
+            return relation
+        _, schema_quoted, identifier_quoted = self.policy(relation)
+        return Relation(
+            relation.database,
+            relation.schema if schema_quoted else fold_name(relation.schema),
+            relation.identifier if identifier_quoted else fold_name(relation.identifier),
+        )
 
     def cache_schemas(self, conn: PostgresConnection, schemas: list[tuple[str | None, str]]) -> None:
         """List the tables and views of every schema the run builds into, in one query; the
         materializations then look their relations up here, and record what they publish
         (adapters.cache). The listing is made anew for each run."""
-        names = sorted({schema for _database, schema in schemas})
+        names = sorted({self.catalog_relation(Relation(None, schema, "")).schema for _database, schema in schemas})
         rows = conn.execute(
             "select n.nspname, c.relname, c.relkind from pg_catalog.pg_class c "
             "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
@@ -462,12 +480,13 @@ class PostgresAdapter(SQLDialect):
 
     # -- SQL text ------------------------------------------------------------------------------
     def create_schema_sql(self, relation: Relation) -> str:
-        return f"create schema if not exists {_quote(relation.schema)}"
+        return f"create schema if not exists {self.quote_part(relation.schema, 1, relation)}"
 
     def rename_sql(self, relation: Relation, kind: RelationKind, new_identifier: str) -> str:
         # ``if exists``: the run's cache may still list a relation that a CASCADE took with it
         # (a view on a column that on_schema_change re-made); renaming nothing away is right then
-        return f"alter {kind} if exists {self.render(relation)} rename to {self.quote(new_identifier)}"
+        new_name = self.quote_part(new_identifier, 2, relation)
+        return f"alter {kind} if exists {self.render(relation)} rename to {new_name}"
 
     def temp_relation(self, relation: Relation) -> Relation:
         # the session's own temporary schema (pg_temp_N): private to the worker's connection,
@@ -480,6 +499,7 @@ class PostgresAdapter(SQLDialect):
 
     def columns_sql(self, relation: Relation) -> str:
         # format_type: the type text dbt-postgres reports ("character varying(10)", "numeric(4,2)")
+        relation = self.catalog_relation(relation)
         return (
             "select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
             "from pg_catalog.pg_attribute a "
@@ -505,6 +525,7 @@ class PostgresAdapter(SQLDialect):
         definitions, captured before it is renamed away. When there are any, the swap takes
         a transaction-level advisory lock first, so that concurrent swaps re-creating the
         same views take turns instead of deadlocking."""
+        relation = self.catalog_relation(relation)
         target = ".".join(_quote(p) for p in (relation.schema, relation.identifier))
         # first whether there are any, from the catalog only: pg_get_viewdef locks each view
         # it reads until the end of the transaction, which must not happen before the
@@ -584,7 +605,11 @@ class PostgresAdapter(SQLDialect):
             "from pg_catalog.pg_attribute a "
             "where a.attrelid in (to_regclass(?), to_regclass(?)) and a.attnum > 0 and not a.attisdropped "
             "order by a.attnum",
-            [_regclass_name(to_relation), _regclass_name(from_relation), _regclass_name(to_relation)],
+            [
+                _regclass_name(self.catalog_relation(to_relation)),
+                _regclass_name(self.catalog_relation(from_relation)),
+                _regclass_name(self.catalog_relation(to_relation)),
+            ],
         ).rows
         target = {str(name): str(type_text) for is_target, name, type_text in columns if is_target}
         widen: list[tuple[str, int]] = []
@@ -776,6 +801,14 @@ def _regclass_name(relation: Relation) -> str:
         return _quote(relation.identifier)
     schema = "pg_temp" if relation.schema == "pg_temp" else _quote(relation.schema)
     return f"{schema}.{_quote(relation.identifier)}"
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold_name(name: str) -> str:
+    """An unquoted identifier as PostgreSQL stores it (its ASCII letters in lower case)."""
+    return name.translate(_ASCII_LOWER)
 
 
 def _literal(text: str) -> str:

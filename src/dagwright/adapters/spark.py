@@ -319,6 +319,8 @@ class SparkAdapter(SQLDialect):
     type: ClassVar[str] = "spark"
     transactional_ddl: ClassVar[bool] = False
     quote_char: ClassVar[str] = "`"
+    default_quote_policy: ClassVar[tuple[bool, bool, bool]] = (False, False, False)
+    quote_policy: tuple[bool, bool, bool] = (False, False, False)
 
     def __init__(self, target: Target) -> None:
         self._target = target
@@ -571,9 +573,12 @@ class SparkAdapter(SQLDialect):
 
     # -- SQL text ----------------------------------------------------------------------------------
     def render(self, relation: Relation) -> str:
-        # schema.identifier, never a database, and unquoted: dbt-spark's quote policy is off,
-        # so `{{ this }}` and ref() read the same in compiled SQL and in manifest.json
-        return ".".join(p for p in (relation.schema, relation.identifier) if p)
+        # schema.identifier, never a database, and unquoted unless the project's quoting:
+        # asks for it (dbt-spark's quote policy is off), so `{{ this }}` and ref() read the
+        # same in compiled SQL and in manifest.json
+        _, schema, identifier = self.quote_policy if relation.quote_policy is None else self.policy(relation)
+        parts = ((relation.schema, schema), (relation.identifier, identifier))
+        return ".".join(self.quote(p) if q else p for p, q in parts if p)
 
     def create_schema_sql(self, relation: Relation) -> str:
         return f"create schema if not exists {self.quote(relation.schema)}"

@@ -9,7 +9,17 @@ from typing import Any
 
 from dagwright import __version__
 from dagwright.artifacts.files import write_json_atomic
-from dagwright.parse.nodes import ColumnInfo, Macro, Manifest, Node, Operation, SourceTable, written_file_path
+from dagwright.parse.nodes import (
+    ColumnInfo,
+    Exposure,
+    Group,
+    Macro,
+    Manifest,
+    Node,
+    Operation,
+    SourceTable,
+    written_file_path,
+)
 
 MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 
@@ -43,6 +53,7 @@ _MODEL_CONFIG_DEFAULTS: dict[str, Any] = {
     "event_time": None,
     "concurrent_batches": None,
     "access": "protected",
+    "freshness": None,
 }
 
 
@@ -67,7 +78,7 @@ _SNAPSHOT_CONFIG_DEFAULTS: dict[str, Any] = {
     },
     "dbt_valid_to_current": None,
 }
-#: model-only keys a snapshot node (or an analysis) does not have
+#: model-only keys a snapshot, test or analysis node does not have
 _NOT_SNAPSHOT_KEYS = (
     "access",
     "constraints",
@@ -102,12 +113,14 @@ def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
         config["tags"] = list(tags)
         return config
     if node.resource_type == "model":
-        config = {**_MODEL_CONFIG_DEFAULTS, "freshness": None, **node.config}
-    elif node.resource_type == "analysis":  # a model's config without access
+        config = {**_MODEL_CONFIG_DEFAULTS, **node.config}
+    elif node.resource_type == "analysis":  # a model's config without access and freshness
         config = {**_MODEL_CONFIG_DEFAULTS, **node.config}
         config.pop("access", None)
+        config.pop("freshness", None)
     else:
         config = dict(_MODEL_CONFIG_DEFAULTS)
+        config.pop("freshness", None)  # a model's only
         if node.resource_type == "seed":
             config.pop("access", None)
             config.update({"materialized": "seed", "delimiter": ",", "quote_columns": None})
@@ -121,6 +134,11 @@ def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
     config["pre-hook"] = _hooks(node.config.get("pre-hook"))
     config["post-hook"] = _hooks(node.config.get("post-hook"))
     config["tags"] = list(tags)
+    own = node.config
+    if "contract" in own or "docs" in own:  # a partial mapping keeps dbt's other fields
+        for key in ("contract", "docs"):
+            if key in config and isinstance(own.get(key), Mapping):
+                config[key] = {**_MODEL_CONFIG_DEFAULTS[key], **own[key]}
     return config
 
 
@@ -131,7 +149,7 @@ def _columns(columns: Mapping[str, ColumnInfo]) -> dict[str, Any]:
             "description": c.description,
             "meta": dict(c.meta),
             "data_type": c.data_type,
-            "constraints": [],
+            "constraints": [dict(x) for x in c.constraints],
             "quote": c.quote,
             "config": {"meta": dict(c.meta), "tags": list(c.tags)},
             "tags": list(c.tags),
@@ -168,8 +186,8 @@ def node_dict(
         "description": node.description,
         "columns": _columns(node.columns) if node.columns else {},
         "meta": dict(node.meta),
-        "group": None,
-        "docs": {"show": True, "node_color": None},
+        "group": node.config.get("group") or node.attached_group,
+        "docs": {"show": True, "node_color": None, **(node.config.get("docs") or {})},
         "patch_path": node.patch_path,
         "build_path": None,
         "unrendered_config": {},
@@ -191,9 +209,14 @@ def node_dict(
             "functions": [],
             "depends_on": {"macros": list(node.depends_on_macros), "nodes": list(node.depends_on)},
             "compiled_path": None,
-            "contract": {"enforced": False, "alias_types": True, "checksum": None},
-            "access": "protected",
-            "constraints": [],
+            "contract": {
+                "enforced": False,
+                "alias_types": True,
+                **(node.config.get("contract") or {}),
+                "checksum": None,
+            },
+            "access": node.config.get("access") or "protected",
+            "constraints": [dict(c) for c in node.constraints],
             "version": None,
             "latest_version": None,
             "deprecation_date": None,
@@ -202,6 +225,8 @@ def node_dict(
         }
     )
     if node.resource_type == "test":
+        for key in _NOT_SNAPSHOT_KEYS:
+            out.pop(key, None)
         out["checksum"] = {"name": "none", "checksum": ""} if node.test_metadata else out["checksum"]
         out["column_name"] = node.column_name
         out["file_key_name"] = node.file_key_name
@@ -250,7 +275,7 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
         "source_description": source.source_description,
         "loader": source.loader,
         "identifier": source.identifier,
-        "quoting": {"database": None, "schema": None, "identifier": None, "column": None},
+        "quoting": {k: source.quoting.get(k) for k in ("database", "schema", "identifier", "column")},
         "loaded_at_field": source.loaded_at_field,
         "loaded_at_query": loaded_at_query,
         "freshness": freshness,
@@ -261,7 +286,7 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
         "source_meta": {},
         "tags": list(source.tags),
         "config": {
-            "enabled": True,
+            "enabled": source.config.get("enabled", True) is not False,
             "event_time": None,
             "freshness": freshness,
             "loaded_at_field": source.loaded_at_field,
@@ -280,9 +305,12 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
 
 def operation_dict(operation: Operation, manifest: Manifest, created_at: float) -> dict[str, Any]:
     """An on-run-start/on-run-end hook as dbt lists it among the nodes."""
+    config = {**_MODEL_CONFIG_DEFAULTS, **operation.config, "pre-hook": [], "post-hook": []}
+    config.pop("access", None)
+    config.pop("freshness", None)
     return {
-        "database": None,
-        "schema": None,
+        "database": operation.database,
+        "schema": operation.schema,
         "name": operation.name,
         "resource_type": "operation",
         "package_name": operation.package_name,
@@ -292,7 +320,7 @@ def operation_dict(operation: Operation, manifest: Manifest, created_at: float) 
         "fqn": [operation.package_name, "hooks", operation.name],
         "alias": operation.name,
         "checksum": {"name": "sha256", "checksum": operation.checksum},
-        "config": {**_MODEL_CONFIG_DEFAULTS, "pre-hook": [], "post-hook": []},
+        "config": config,
         "tags": [operation.hook_type],
         "description": "",
         "columns": {},
@@ -311,11 +339,72 @@ def operation_dict(operation: Operation, manifest: Manifest, created_at: float) 
         "sources": [],
         "metrics": [],
         "functions": [],
-        "depends_on": {"macros": [], "nodes": []},
+        "depends_on": {"macros": list(operation.depends_on_macros), "nodes": []},
         "compiled_path": None,
         "contract": {"enforced": False, "alias_types": True, "checksum": None},
         "index": operation.index,
     }
+
+
+def exposure_dict(exposure: Exposure, created_at: float) -> dict[str, Any]:
+    return {
+        "name": exposure.name,
+        "resource_type": "exposure",
+        "package_name": exposure.package_name,
+        "path": exposure.path,
+        "original_file_path": exposure.original_file_path,
+        "unique_id": exposure.unique_id,
+        "fqn": list(exposure.fqn),
+        "type": exposure.type,
+        "owner": dict(exposure.owner),
+        "description": exposure.description,
+        "label": exposure.label,
+        "maturity": exposure.maturity,
+        "meta": dict(exposure.meta),
+        "tags": list(exposure.tags),
+        "config": dict(exposure.config),
+        "unrendered_config": dict(exposure.unrendered_config),
+        "url": exposure.url,
+        "depends_on": {"macros": [], "nodes": list(exposure.depends_on)},
+        "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in exposure.refs],
+        "sources": [[s.source_name, s.table_name] for s in exposure.sources],
+        "metrics": [],
+        "created_at": created_at,
+    }
+
+
+def group_dict(group: Group) -> dict[str, Any]:
+    return {
+        "name": group.name,
+        "resource_type": "group",
+        "package_name": group.package_name,
+        "path": group.path,
+        "original_file_path": group.original_file_path,
+        "unique_id": group.unique_id,
+        "owner": dict(group.owner),
+        "description": group.description,
+        "config": dict(group.config),
+    }
+
+
+def graph_members(manifest: Manifest, created_at: float) -> dict[str, Any]:
+    """``graph``'s exposures and groups, and the operations (on-run-start/end hooks), which
+    belong among its nodes as in manifest.json."""
+    return {
+        "operations": {op.unique_id: operation_dict(op, manifest, created_at) for op in manifest.operations},
+        "exposures": {uid: exposure_dict(e, created_at) for uid, e in manifest.exposures.items()},
+        "groups": {uid: group_dict(g) for uid, g in manifest.groups.items()},
+    }
+
+
+def group_map(manifest: Manifest) -> dict[str, list[str]]:
+    """Group name -> the nodes in it (models by their config, tests by their model's group)."""
+    out: dict[str, list[str]] = {}
+    for uid, node in manifest.nodes.items():
+        group = node.config.get("group") or node.attached_group
+        if group:
+            out.setdefault(str(group), []).append(uid)
+    return {name: sorted(uids) for name, uids in out.items()}
 
 
 def docs_dict(manifest: Manifest) -> dict[str, Any]:
@@ -346,7 +435,7 @@ def macro_dict(macro: Macro, created_at: float) -> dict[str, Any]:
         "original_file_path": macro.original_file_path,
         "unique_id": macro.unique_id,
         "macro_sql": macro.macro_sql,
-        "depends_on": {"macros": []},
+        "depends_on": {"macros": list(macro.depends_on_macros)},
         "description": macro.description,
         "meta": {},
         "docs": {"show": True, "node_color": None},
@@ -368,6 +457,7 @@ def manifest_dict(
     target_path: str,
     run_started_at: dt.datetime,
     compiled: Mapping[str, str] | None = None,
+    quote_policy: tuple[bool, bool, bool] = (True, True, True),
 ) -> dict[str, Any]:
     created_at = run_started_at.timestamp()
     nodes = {}
@@ -381,8 +471,19 @@ def manifest_dict(
         nodes[operation.unique_id] = operation_dict(operation, manifest, created_at)
     disabled: dict[str, list[dict[str, Any]]] = {}
     for uid, node in manifest.disabled.items():
-        disabled.setdefault(uid, []).append(node_dict(node, None, None, str(root_path), target_path, created_at))
-    in_maps = (*manifest.nodes, *manifest.inactive_tests, *manifest.sources)
+        relation = render_relation(node.relation) if node.is_relational else None
+        disabled.setdefault(uid, []).append(node_dict(node, relation, None, str(root_path), target_path, created_at))
+    for uid, source in manifest.disabled_sources.items():
+        disabled.setdefault(uid, []).append(source_dict(source, render_relation(source.relation), created_at))
+    for uid, exposure in manifest.disabled_exposures.items():
+        disabled.setdefault(uid, []).append(exposure_dict(exposure, created_at))
+    in_maps = (
+        *manifest.nodes,
+        *manifest.inactive_tests,
+        *(op.unique_id for op in manifest.operations),
+        *manifest.sources,
+        *manifest.exposures,
+    )
     parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in in_maps}
     child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in in_maps}
     return {
@@ -396,7 +497,7 @@ def manifest_dict(
             "env": {},
             "project_name": manifest.project_name,
             "adapter_type": adapter_type,
-            "quoting": {"database": True, "schema": True, "identifier": True, "column": None},
+            "quoting": {**dict(zip(("database", "schema", "identifier"), quote_policy)), "column": None},
             "run_started_at": run_started_at.isoformat(),
         },
         "nodes": nodes,
@@ -405,14 +506,14 @@ def manifest_dict(
         },
         "macros": {uid: macro_dict(m, created_at) for uid, m in manifest.macros.items()},
         "docs": docs_dict(manifest),
-        "exposures": {},
+        "exposures": {uid: exposure_dict(e, created_at) for uid, e in manifest.exposures.items()},
         "metrics": {},
-        "groups": {},
+        "groups": {uid: group_dict(g) for uid, g in manifest.groups.items()},
         "selectors": {},
         "disabled": disabled,
         "parent_map": parent_map,
         "child_map": child_map,
-        "group_map": {},
+        "group_map": group_map(manifest),
         "saved_queries": {},
         "semantic_models": {},
         "unit_tests": {},

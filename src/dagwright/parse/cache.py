@@ -38,6 +38,8 @@ from dagwright import __version__
 from dagwright.parse.nodes import (
     ColumnInfo,
     DocBlock,
+    Exposure,
+    Group,
     Macro,
     Manifest,
     Node,
@@ -54,7 +56,20 @@ CACHE_FILE = "dagwright_parse.msgpack"
 
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Node, RefCall, SourceCall, ColumnInfo, SourceTable, Macro, Operation, DocBlock, Manifest, Expr)
+    for cls in (
+        Node,
+        RefCall,
+        SourceCall,
+        ColumnInfo,
+        SourceTable,
+        Macro,
+        Operation,
+        DocBlock,
+        Manifest,
+        Expr,
+        Exposure,
+        Group,
+    )
 }
 
 

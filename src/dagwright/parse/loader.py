@@ -7,29 +7,30 @@ refs, duplicates and cycles.
 
 from __future__ import annotations
 
-import graphlib
 import hashlib
 import logging
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError, ProjectError, did_you_mean
 from dagwright.parse.analyses import parse_analyses
 from dagwright.parse.checksums import seed_checksum, text_checksum
-from dagwright.parse.docs import load_docs, project_operations
-from dagwright.parse.freshness import resolve_source_freshness
+from dagwright.parse.docs import load_docs
+from dagwright.parse.exposures import check_groups_and_access, link_exposures, parse_exposures, parse_groups
+from dagwright.parse.link import check_relations_unique, link, operations_of, with_macro_dependencies
+from dagwright.parse.macro_calls import MacroResolver
+from dagwright.parse.macros import BUILTIN_PACKAGE, load_macros
 from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
-from dagwright.parse.materializations import block_macro_name, blocks_of
+from dagwright.parse.materializations import blocks_of
 from dagwright.parse.nodes import (
+    Exposure,
+    Group,
     Macro,
     Manifest,
     Node,
-    Operation,
     RefCall,
     SourceCall,
     SourceTable,
@@ -41,12 +42,12 @@ from dagwright.parse.set_aside import collect_unsupported
 from dagwright.parse.snapshots import parse_snapshots
 from dagwright.parse.static import Expr, analyze
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS, TestBuilder, TestTarget
-from dagwright.project.config import ProjectConfig, merge_config
+from dagwright.parse.yaml_render import YamlRenderer, check_enabled
+from dagwright.project.config import ProjectConfig, as_list, merge_config
 from dagwright.project.files import (
     BUILTIN_MACROS,
     ProjectFile,
     ProjectFiles,
-    builtin_macro_files,
     discover,
     read_bytes,
 )
@@ -56,117 +57,21 @@ from dagwright.project.properties import (
     Properties,
     SourceDefinition,
     TestDefinition,
-    _columns,
-    _test_list,
     load_properties,
 )
 from dagwright.rendering.context import ConfigObject, ParseRecorder, RunContext, parse_context
 from dagwright.rendering.jinja import (
     LazyContext,
-    MacroFile,
     MacroRegistry,
-    MacroSource,
     compile_template,
-    dependency_free_macros,
-    macro_infos,
+    recording_macro_calls,
     render_error,
     render_template,
 )
 
-_MACRO_BLOCK = re.compile(
-    r"{%-?\s*(macro|test|materialization)\s+(\w+)\b(.*?)%}.*?{%-?\s*end(?:macro|test|materialization)\s*-?%}", re.S
-)
-
-
-BUILTIN_PACKAGE = "dbt"
 log = logging.getLogger(__name__)
-__all__ = ["BUILTIN_MACROS", "ProjectFiles", "discover"]  # their home is project.files
-
-
-def load_macros(
-    project: ProjectConfig,
-    files: list[ProjectFile],
-    known_infos: Mapping[str, Any] | None = None,
-    used_infos: dict[str, Any] | None = None,
-    packages: Sequence[tuple[str, list[ProjectFile]]] = (),
-) -> tuple[dict[str, Macro], MacroRegistry]:
-    """The project's macros (and custom generic tests) over dagwright's built-in ones.
-
-    A project macro replaces a built-in macro of the same name, as a root-project macro
-    does in dbt. ``known_infos`` (file digest -> what the file defines, from the parse
-    cache) saves parsing unchanged files with Jinja; ``used_infos`` receives this
-    project's entries for the next cache. ``packages``: (name, macro files) of each
-    installed package, reachable as ``<package>.<macro>`` (and by bare name from the
-    package's own nodes).
-    """
-    from dagwright.parse.cache import file_digest
-    from dagwright.parse.macro_index import builtin_macro_index
-
-    known_infos = {**builtin_macro_index(), **(known_infos or {})}
-    macros: dict[str, Macro] = {}
-    by_name: dict[str, MacroFile] = {}
-    by_package: dict[str, dict[str, MacroFile]] = {}
-    reads: dict[str, frozenset[str]] = {}
-    reads_by_package: dict[str, dict[str, frozenset[str]]] = {}
-    sources = [(BUILTIN_PACKAGE, f) for f in builtin_macro_files()]
-    for package_name, package_files in packages:
-        sources += [(package_name, f) for f in package_files]
-    sources += [(project.name, f) for f in files]
-    for package, file in sources:
-        text = file.path.read_text(encoding="utf-8")
-        rel = file.original_file_path
-        digest = file_digest(text.encode("utf-8"))
-        infos = known_infos.get(digest)
-        if infos is None:
-            infos = macro_infos(text, rel)
-        if used_infos is not None:
-            used_infos[digest] = infos
-        found = [(name, line, args) for name, line, args, _ in infos]
-        for name, _, _, names_read in infos:
-            reads_by_package.setdefault(package, {})[name] = names_read
-            if package in (BUILTIN_PACKAGE, project.name):
-                reads[name] = names_read
-        if not found:
-            continue
-        blocks = {}
-        for m in _MACRO_BLOCK.finditer(text):
-            kind, name = m.group(1), m.group(2)
-            if kind == "test":
-                name = f"test_{name}"
-            elif kind == "materialization":
-                name = block_macro_name(name, m.group(3))
-            blocks[name] = m.group(0)
-        macro_file = MacroFile(MacroSource(file.path, rel, text, tuple(n for n, _, _ in found)))
-        for name, line, args in found:
-            unique_id = f"macro.{package}.{name}"
-            if unique_id in macros:
-                raise ProjectError(
-                    f"macro '{name}' is defined twice: in {macros[unique_id].original_file_path} and in {rel}",
-                    path=rel,
-                    line=line,
-                )
-            macros[unique_id] = Macro(
-                unique_id=unique_id,
-                name=name,
-                package_name=package,
-                path=file.relative if package != BUILTIN_PACKAGE else rel,
-                original_file_path=rel,
-                macro_sql=blocks.get(name, ""),
-                line=line,
-                arguments=args,
-            )
-            own = macro_file
-            if package == BUILTIN_PACKAGE and name in blocks:
-                # each built-in macro compiles alone, on first use (its lines kept for errors)
-                own = MacroFile(MacroSource(file.path, rel, "\n" * (line - 1) + blocks[name], (name,)))
-            if package in (BUILTIN_PACKAGE, project.name):
-                by_name[name] = own  # an installed package's macros are not global names (dbt)
-            by_package.setdefault(package, {})[name] = own
-    registry = MacroRegistry(by_name, by_package, root=project.name)
-    registry.installed = frozenset(name for name, _ in packages)
-    registry.reads = reads_by_package
-    registry.pure = dependency_free_macros(reads, frozenset({project.name, BUILTIN_PACKAGE, *registry.installed}))
-    return macros, registry
+# their homes are project.files and parse.macros
+__all__ = ["BUILTIN_MACROS", "BUILTIN_PACKAGE", "ProjectFiles", "discover", "load_macros"]
 
 
 class NameGenerator:
@@ -299,6 +204,12 @@ class ManifestLoader:
         self.pure = run.macros.pure_for(package)
         self._pure_digest = hashlib.sha256("\0".join(sorted(self.pure)).encode()).digest()
         self.source_tests: list[tuple[TestTarget, list[TestDefinition]]] = []
+        #: source tables whose config disables them
+        self.disabled_sources: dict[str, SourceTable] = {}
+        #: Jinja in the project's property files
+        self.yaml = YamlRenderer(run, package, project.root)
+        #: macro names as this project's nodes see them, for depends_on.macros
+        self.macro_resolver = MacroResolver(run.macros, package, run.adapter_type, run.dispatch)
         names = run.macros.namespace(package)
         self.tests = TestBuilder(
             project.name,
@@ -312,6 +223,8 @@ class ManifestLoader:
             package_macros=lambda package: run.macros.packages.get(package),
             installed=sorted(run.macros.installed),
             macro_config=self.test_macro_config,
+            render_config=self.yaml.test_config,
+            quote=run.quote,
         )
 
     @cached_property
@@ -320,31 +233,41 @@ class ManifestLoader:
         using one parses; ``parse.unsupported`` stops a command that would build it)."""
         return frozenset(b.name for b in blocks_of(self.run.macros.packages))
 
-    def test_macro_config(self, node: Node) -> dict[str, Any]:
+    def test_macro_config(self, node: Node) -> tuple[dict[str, Any], tuple[str, ...]]:
         """What ``config(...)`` calls in a generic test's macro set, found as dbt finds them: by
-        rendering the test at parse time (``execute`` False). dagwright's own tests set none and
-        are not rendered. A test whose macro fails here keeps its other config: compiling it
-        later reports the error where it belongs, with the warehouse at hand."""
+        rendering the test at parse time (``execute`` False), and the macros the test calls
+        itself (dbt's depends_on.macros: its test macro, then ``get_where_subquery`` and what
+        its arguments call). dagwright's own tests set no config and are not rendered. A test
+        whose macro fails here keeps its other config: compiling it later reports the error
+        where it belongs, with the warehouse at hand."""
         metadata = node.test_metadata or {}
         namespace, name = metadata.get("namespace"), f"test_{metadata.get('name')}"
         macros = self.run.macros
         names = macros.packages.get(namespace, {}) if namespace else macros.namespace(self.names.package)
-        if names.get(name) is macros.packages.get(BUILTIN_PACKAGE, {}).get(name):
-            return {}
+        test_macro = names.get(name)
+        own = (macros.unique_id(name, test_macro),) if test_macro is not None else ()
+        if test_macro is macros.packages.get(BUILTIN_PACKAGE, {}).get(name):
+            if name in ("test_not_null", "test_unique"):
+                return {}, own  # dbt does not render these two
+            where = self.macro_resolver.resolve("get_where_subquery", None)
+            return {}, (*own, *((where,) if where else ()))
         from dagwright.execute.compile import test_kwargs
 
         recorder = ParseRecorder()
-        try:
-            ctx = parse_context(self.run, node, recorder)
-            ctx["_dbt_generic_test_kwargs"] = test_kwargs(metadata.get("kwargs") or {}, ctx, node)
-            render_template(compile_template(node.raw_code, node.original_file_path, node.unique_id), ctx)
-        except Exception as exc:  # any failure: see the docstring
-            log.debug("config of %s not read at parse time: %s", node.unique_id, exc)
-            return {}
-        return recorder.config
+        with recording_macro_calls() as calls:
+            try:
+                ctx = parse_context(self.run, node, recorder)
+                ctx["_dbt_generic_test_kwargs"] = test_kwargs(metadata.get("kwargs") or {}, ctx, node)
+                render_template(compile_template(node.raw_code, node.original_file_path, node.unique_id), ctx)
+            except Exception as exc:  # any failure: see the docstring
+                log.debug("config of %s not read at parse time: %s", node.unique_id, exc)
+                recorder.config.clear()
+        return recorder.config, tuple(dict.fromkeys((*own, *calls)))
 
     # -- nodes ---------------------------------------------------------------------------
     def _finish(self, node: Node, config: dict[str, Any]) -> Node:
+        if type(config.get("enabled", True)) is not bool:
+            check_enabled(config, node.original_file_path, node.unique_id)
         node = evolve(node, config=config)
         database = self.names.database(config.get("database"), node)
         schema = self.names.schema(config.get("schema"), node)
@@ -362,6 +285,7 @@ class ManifestLoader:
             columns=self.render_columns(patch.columns, patch.file),
             patch_path=f"{self.project.name}://{patch.file}",
             meta=patch.meta,
+            constraints=patch.constraints,
         )
 
     def render_description(self, text: str, path: str) -> str:
@@ -378,8 +302,8 @@ class ManifestLoader:
 
     def template_calls(
         self, node: Node, text: str, config: dict[str, Any]
-    ) -> tuple[list[RefCall], list[SourceCall], dict[str, Any], tuple[Any, ...] | None]:
-        """(refs, sources, in-file config, static parts or None) of a node's template.
+    ) -> tuple[list[RefCall], list[SourceCall], dict[str, Any], tuple[Any, ...] | None, tuple[str, ...]]:
+        """(refs, sources, in-file config, static parts or None, macros called) of a node's template.
 
         The static path when the Jinja is simple (and no project macro replaces ``ref`` or
         ``source``), a parse-time render otherwise; the template or parts are kept for compile.
@@ -394,16 +318,28 @@ class ManifestLoader:
                 exc.path, exc.node = rel, unique_id
                 raise
             self.static_parts[unique_id] = parts
-            return refs, sources, _static_config(parts), parts
+            names = [p.name for p in parts if type(p) is Expr and p.kind == "call"]
+            called = self.macro_resolver.calls(names) if names else ()
+            return refs, sources, _static_config(parts), parts, called
         template = compile_template(text, rel, unique_id)
         self.templates[unique_id] = template
         recorder = ParseRecorder()
         provisional = self._finish(node, config)
-        try:
-            render_template(template, parse_context(self.run, provisional, recorder))
-        except Exception as exc:
-            raise render_error(exc, rel, unique_id) from None
-        return recorder.refs, recorder.sources, recorder.config, None
+        with recording_macro_calls() as calls:
+            try:
+                render_template(template, parse_context(self.run, provisional, recorder))
+            except Exception as exc:
+                raise render_error(exc, rel, unique_id) from None
+        return recorder.refs, recorder.sources, recorder.config, None, tuple(calls)
+
+    def hook_macros(self, config: Mapping[str, Any]) -> tuple[str, ...]:
+        """The macros a node's pre- and post-hooks call (dbt renders them at parse time)."""
+        if not config.get("pre-hook") and not config.get("post-hook"):
+            return ()
+        hooks = [*as_list(config.get("pre-hook")), *as_list(config.get("post-hook"))]
+        if not hooks:
+            return ()
+        return self.macro_resolver.calls_in(str(h.get("sql", "")) if isinstance(h, Mapping) else str(h) for h in hooks)
 
     def _analyze(self, text: str) -> tuple[str, tuple[Any, ...] | None]:
         """(cache key, ``static.analyze``'s result), the result from the parse cache if it has the text."""
@@ -449,7 +385,7 @@ class ManifestLoader:
             checksum=text_checksum(raw),
         )
         node = self._apply_patch(node, patch)
-        refs, sources, in_file, parts = self.template_calls(node, raw, config)
+        refs, sources, in_file, parts, called = self.template_calls(node, raw, config)
         config = merge_config(config, in_file)
         if self.root is not None:  # the root project's folder config, over the package's in-file config (dbt)
             root_tree = self.root.tests if resource_type == "test" else self.root.models
@@ -465,7 +401,11 @@ class ManifestLoader:
                 hint=did_you_mean(str(materialized), MATERIALIZATIONS[:5])
                 or f"use one of: {', '.join(MATERIALIZATIONS[:5])}",
             )
-        node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None)
+        if resource_type != "test" and (hook_calls := self.hook_macros(config)):
+            called = tuple(dict.fromkeys((*called, *hook_calls)))
+        node = evolve(
+            node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called
+        )
         return self._finish(node, config)
 
     def parse_seed(self, file: ProjectFile, patch: Patch | None) -> Node:
@@ -500,13 +440,8 @@ class ManifestLoader:
 
     def render_yaml_value(self, value: Any, path: str) -> Any:
         """Strings in property files may use Jinja (target, var, env_var), as in dbt."""
-        if isinstance(value, str) and ("{{" in value or "{%" in value):
-            package = self.names.package
-            ctx = LazyContext(self.run.base_values(None, package), self.run.macros, package)
-            try:
-                return render_template(compile_template(value, path), ctx).strip()
-            except Exception as exc:  # a DagwrightError gets the file it came from
-                raise render_error(exc, path, "") from None
+        if isinstance(value, str):
+            return self.yaml.value(value, path)
         if isinstance(value, Mapping):
             return {k: self.render_yaml_value(v, path) for k, v in value.items()}
         if isinstance(value, list):
@@ -514,89 +449,9 @@ class ManifestLoader:
         return value
 
     def parse_sources(self, definitions: list[SourceDefinition]) -> dict[str, SourceTable]:
-        project = self.project
-        out: dict[str, SourceTable] = {}
-        for definition in definitions:
-            rel = definition.file.original_file_path
-            data = {k: (v if k == "tables" else self.render_yaml_value(v, rel)) for k, v in definition.data.items()}
-            tables = data.get("tables") or []
-            if not isinstance(tables, list):
-                raise ProjectError(f"'tables' of source '{definition.name}' must be a list", path=rel)
-            source_config = dict(data.get("config") or {})
-            for table in tables:
-                if not isinstance(table, Mapping) or "name" not in table:
-                    raise ProjectError(f"each table of source '{definition.name}' needs a 'name'", path=rel)
-                raw_table = table
-                table = {k: (v if k == "columns" else self.render_yaml_value(v, rel)) for k, v in table.items()}
-                tname = str(table["name"])
-                unique_id = f"source.{project.name}.{definition.name}.{tname}"
-                if unique_id in out:
-                    raise ProjectError(
-                        f"source table '{definition.name}.{tname}' is defined twice "
-                        f"(in {out[unique_id].original_file_path} and {rel})",
-                        path=rel,
-                    )
-                fqn = (project.name, *definition.file.folders, definition.name, tname)
-                config = merge_config(project.sources.resolve(fqn), source_config)
-                config = merge_config(config, dict(table.get("config") or {}))
-                if self.root is not None:
-                    config = merge_config(config, self.root.sources.resolve(fqn))
-                where = f"source table '{definition.name}.{tname}'"
-                fresh = resolve_source_freshness(
-                    definition.data,
-                    raw_table,
-                    project.sources.resolve(fqn),
-                    where=where,
-                    path=rel,
-                    render=lambda value, rel=rel: self.render_yaml_value(value, rel),
-                )
-                columns, column_tests = _columns(table.get("columns"), rel, where)
-                columns = self.render_columns(columns, rel)
-                table_tests = [TestDefinition(t, None, rel) for t in _test_list(table, rel, where)]
-                self.source_tests.append(
-                    (
-                        TestTarget(
-                            unique_id=unique_id,
-                            name=f"source_{definition.name}_{tname}",
-                            call=f"source('{definition.name}', '{tname}')",
-                            ref=None,
-                            source=SourceCall(definition.name, tname),
-                            yml_path=rel,
-                            yml_folders=definition.file.folders,
-                            file_key_name=f"sources.{definition.name}",
-                        ),
-                        [*table_tests, *column_tests],
-                    )
-                )
-                database = data.get("database") or data.get("catalog") or self.target_database
-                out[unique_id] = SourceTable(
-                    unique_id=unique_id,
-                    package_name=project.name,
-                    source_name=definition.name,
-                    name=tname,
-                    identifier=str(table.get("identifier") or tname),
-                    database=str(database) if database is not None else None,
-                    schema=str(data.get("schema") or definition.name),
-                    path=rel,
-                    original_file_path=rel,
-                    fqn=fqn,
-                    description=str(table.get("description") or ""),
-                    source_description=str(data.get("description") or ""),
-                    columns=columns,
-                    config={
-                        "enabled": True,
-                        "tags": [],
-                        **config,
-                        "freshness": fresh.freshness,
-                        "loaded_at_field": fresh.loaded_at_field,
-                        "loaded_at_query": fresh.loaded_at_query,
-                    },
-                    loader=str(data.get("loader") or ""),
-                    loaded_at_field=fresh.loaded_at_field,
-                    freshness=fresh.freshness,
-                    meta=dict(table.get("meta") or {}),
-                )
-        return out
+        from dagwright.parse.sources import parse_sources
+
+        return parse_sources(self, definitions)
 
 
 def load_manifest(
@@ -671,9 +526,16 @@ def load_manifest(
         projects.append((package_loader, package.files))
     sources: dict[str, SourceTable] = {}
     properties: list[Properties] = []
+    exposures: dict[str, Exposure] = {}
+    disabled_exposures: dict[str, Exposure] = {}
+    groups: dict[str, Group] = {}
     for project_loader, project_files in projects:
-        props = load_properties(project_files.properties)
+        props = load_properties(project_files.properties, project_loader.yaml.entry)
         properties.append(props)
+        groups.update(parse_groups(project_loader.project, props.group_entries))
+        enabled, off = parse_exposures(project_loader.project, project, props.exposure_entries)
+        exposures.update(enabled)
+        disabled_exposures.update(off)
         for file in project_files.seeds:
             add(project_loader.parse_seed(file, props.patches.get(("seed", file.stem))))
         for file in project_files.models:
@@ -705,9 +567,13 @@ def load_manifest(
                 yml_path=patch.file,
                 yml_folders=_yml_folders(project_loader.project, patch.file),
                 file_key_name=f"{patch.resource_type}s.{patch.name}",
+                quote_columns=patch.quote_columns,
             )
+            group = nodes[target_id].config.get("group") if active else None
             for definition in patch.tests:
                 test = project_loader.tests.generic(target, definition)
+                if group:
+                    test = evolve(test, attached_group=group)
                 if active or not test.enabled:
                     add_test(test)
                 else:
@@ -718,7 +584,7 @@ def load_manifest(
                     add_test(project_loader.tests.generic(target, definition))
         for file in project_files.singular_tests:
             add_test(project_loader.parse_model(file, props.patches.get(("test", file.stem)), resource_type="test"))
-    project_macros = macros[0] if macros else {}
+    project_macros = with_macro_dependencies(macros[0], run) if macros else {}
     source_index: dict[str, dict[str, str]] = {}
     for source in sources.values():
         source_index.setdefault(f"{source.source_name}.{source.name}", {})[source.package_name] = source.unique_id
@@ -730,47 +596,23 @@ def load_manifest(
         disabled=disabled,
         inactive_tests=inactive_tests,
         by_name=by_name,
-        operations=_operations(project, packages),
+        operations=operations_of(project, packages, loader, projects),
         docs=docs,
         ref_index=ref_index,
         source_index=source_index,
         package_roots={p.name: str(p.install_dir) for p in packages},
         ref_package_first=ref_package_first,
         unsupported=collect_unsupported([(pl.project, pf, p) for (pl, pf), p in zip(projects, properties)], nodes),
+        exposures=exposures,
+        disabled_exposures=disabled_exposures,
+        disabled_sources={uid: s for each, _ in projects for uid, s in each.disabled_sources.items()},
+        groups=groups,
     )
     check_relations_unique(nodes.values(), run.render_relation)
-    return link(manifest), loader
-
-
-def _operations(project: ProjectConfig, packages: Sequence[InstalledPackage]) -> tuple[Operation, ...]:
-    """Every project's on-run-start/on-run-end hooks; dbt runs the packages' first (by name),
-    the root project's last."""
-    operations = [*project_operations(project)]
-    for package in packages:
-        operations.extend(project_operations(package.config))
-    if not packages:
-        return tuple(operations)
-    return tuple(sorted(operations, key=lambda op: (op.package_name == project.name, op.package_name, op.index)))
-
-
-def check_relations_unique(nodes: Iterable[Node], render: Callable[[Relation], str]) -> None:
-    """Two nodes that would build the same table or view: dbt rejects the project (each run
-    would overwrite the other's relation), naming both. Like dbt: models (ephemeral ones too),
-    seeds and snapshots, compared as the engine writes their names."""
-    seen: dict[str, Node] = {}
-    # in dbt's parse order (models, snapshots, seeds), so the pair is named as dbt names it
-    order = {"model": 0, "snapshot": 1, "seed": 2}
-    for node in sorted((n for n in nodes if n.resource_type in order), key=lambda n: order[n.resource_type]):
-        name = render(node.relation)
-        first = seen.setdefault(name, node)
-        if first is not node:
-            raise CompilationError(
-                f"two resources have the database representation {name}: "
-                f"{first.unique_id} ({first.original_file_path}) and {node.unique_id} ({node.original_file_path})",
-                path=node.original_file_path,
-                node=node.unique_id,
-                hint="change the alias, schema or database of one of them",
-            )
+    manifest = link_exposures(link(manifest))
+    restricted = frozenset(p.name for p in packages if p.config.raw.get("restrict-access") is True)
+    check_groups_and_access(manifest, restricted)
+    return manifest, loader
 
 
 def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
@@ -787,94 +629,3 @@ def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
         if yml_path.startswith(prefix):
             return tuple(yml_path[len(prefix) :].split("/")[:-1])
     return ()
-
-
-def link(manifest: Manifest) -> Manifest:
-    """Resolve refs and sources to unique_ids; build parent/child maps; reject cycles."""
-    nodes: dict[str, Node] = {}
-    disabled_names = {n.name: n for n in manifest.disabled.values()}
-    for unique_id, node in manifest.nodes.items():
-        deps: list[str] = []
-        for ref in node.refs:
-            target = manifest.find_ref(ref.name, ref.package, node.package_name)
-            if target is None:
-                if ref.package is not None and ref.package not in manifest.package_names:
-                    raise CompilationError(
-                        f"ref('{ref.package}', '{ref.name}'): there is no package named '{ref.package}'",
-                        path=node.original_file_path,
-                        line=ref.line,
-                        node=unique_id,
-                        hint=did_you_mean(ref.package, manifest.package_names)
-                        or "install it with 'dagwright deps' (list it in packages.yml)",
-                    )
-                if ref.name in disabled_names:
-                    raise CompilationError(
-                        f"ref('{ref.name}') names a disabled resource ({disabled_names[ref.name].original_file_path})",
-                        path=node.original_file_path,
-                        line=ref.line,
-                        node=unique_id,
-                        hint="enable it, or disable this model too",
-                    )
-                shown = f"'{ref.package}', '{ref.name}'" if ref.package else f"'{ref.name}'"
-                where = f"package '{ref.package}'" if ref.package else "this project"
-                if ref.package is not None:
-                    candidates = [n for n, found in manifest.ref_index.items() if ref.package in found]
-                else:
-                    candidates = list(manifest.ref_index)
-                raise CompilationError(
-                    f"ref({shown}) does not name a model, seed or snapshot of {where}",
-                    path=node.original_file_path,
-                    line=ref.line,
-                    node=unique_id,
-                    hint=did_you_mean(ref.name, candidates),
-                )
-            if target not in deps:
-                deps.append(target)
-        for src in node.sources:
-            source_id = manifest.find_source(src.source_name, src.table_name, node.package_name)
-            if source_id is None:
-                candidates = list(manifest.source_index)
-                raise CompilationError(
-                    f"source('{src.source_name}', '{src.table_name}') is not defined in any YAML file",
-                    path=node.original_file_path,
-                    line=src.line,
-                    node=unique_id,
-                    hint=did_you_mean(f"{src.source_name}.{src.table_name}", candidates),
-                )
-            if source_id not in deps:
-                deps.append(source_id)
-        nodes[unique_id] = evolve(node, depends_on=tuple(deps))
-
-    parents = {uid: frozenset(n.depends_on) for uid, n in nodes.items()}
-    for uid in manifest.sources:
-        parents[uid] = frozenset()
-    children_sets: dict[str, set[str]] = {uid: set() for uid in parents}
-    for uid, deps in parents.items():
-        for dep in deps:
-            children_sets[dep].add(uid)
-    check_cycles(parents, nodes)
-    return replace(
-        manifest,
-        nodes=nodes,
-        parents=parents,
-        children={k: frozenset(v) for k, v in children_sets.items()},
-    )
-
-
-def check_cycles(parents: Mapping[str, frozenset[str]], nodes: Mapping[str, Node]) -> None:
-    sorter = graphlib.TopologicalSorter(parents)
-    try:
-        sorter.prepare()
-    except graphlib.CycleError as exc:
-        cycle = list(exc.args[1])
-        first = nodes.get(cycle[0])
-        raise CompilationError(
-            "found a cycle: " + " -> ".join(cycle),
-            path=first.original_file_path if first else None,
-            hint="every node on the cycle: "
-            + ", ".join(f"{u} ({nodes[u].original_file_path})" for u in dict.fromkeys(cycle) if u in nodes),
-        ) from None
-
-
-def relation_of(node: Node) -> Relation:
-    return node.relation

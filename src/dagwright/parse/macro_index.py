@@ -18,7 +18,7 @@ from dagwright.project.files import BUILTIN_MACROS, builtin_macro_files
 
 INDEX_FILE = BUILTIN_MACROS / "index.json"
 
-MacroInfo = tuple[str, int, tuple[str, ...], frozenset[str]]
+MacroInfo = tuple[str, int, tuple[str, ...], frozenset[str], tuple[str, ...]]
 
 
 @cache
@@ -28,8 +28,10 @@ def builtin_macro_index() -> dict[str, list[MacroInfo]]:
         raw = json.loads(INDEX_FILE.read_bytes())
     except (OSError, ValueError):
         return {}
+    if any(len(info) != 5 for infos in raw.values() for info in infos):
+        return {}  # an index of an older shape: analysed at parse time instead
     return {
-        digest: [(name, line, tuple(args), frozenset(reads)) for name, line, args, reads in infos]
+        digest: [(name, line, tuple(args), frozenset(reads), tuple(calls)) for name, line, args, reads, calls in infos]
         for digest, infos in raw.items()
     }
 
@@ -44,7 +46,7 @@ def current_index() -> dict[str, list[list[Any]]]:
         text = file.path.read_text(encoding="utf-8")
         infos = macro_infos(text, file.original_file_path)
         out[file_digest(text.encode("utf-8"))] = [
-            [name, line, list(args), sorted(reads)] for name, line, args, reads in infos
+            [name, line, list(args), sorted(reads), list(calls)] for name, line, args, reads, calls in infos
         ]
     return dict(sorted(out.items()))
 

@@ -47,6 +47,7 @@ class ColumnInfo:
     meta: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     quote: bool | None = None
+    constraints: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ class Node:
     attached_node: str | None = None
     column_name: str | None = None
     file_key_name: str | None = None
+    #: model-level ``constraints:`` from its properties
+    constraints: tuple[Mapping[str, Any], ...] = ()
+    #: the group of a test's attached model (dbt shows it on the test; its config has none)
+    attached_group: str | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -151,6 +156,8 @@ class SourceTable:
     freshness: Mapping[str, Any] | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
     resource_type: str = "source"
+    #: the source's and the table's ``quoting:`` (database, schema, identifier, column), merged
+    quoting: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -158,7 +165,15 @@ class SourceTable:
 
     @property
     def relation(self) -> Relation:
-        return Relation(self.database, self.schema, self.identifier)
+        """Named with the source's quoting over the project's (dbt's relation_name); source()
+        in a template leaves the project's out (``rendering.context.resolve_source``)."""
+        q = self.quoting
+        policy = None
+        if q:
+            policy = tuple(
+                v if isinstance(v, bool) else None for v in (q.get("database"), q.get("schema"), q.get("identifier"))
+            )
+        return Relation(self.database, self.schema, self.identifier, policy)
 
 
 @dataclass(frozen=True)
@@ -172,6 +187,9 @@ class Macro:
     line: int = 1
     arguments: tuple[str, ...] = ()
     description: str = ""
+    #: what its body calls, by name (``rendering.calls``), and those calls as macro unique_ids
+    calls: tuple[str, ...] = ()
+    depends_on_macros: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,6 +205,12 @@ class Operation:
     raw_code: str
     #: dbt's: the checksum of dbt_project.yml, where the hook is written
     checksum: str = ""
+    #: as dbt fills them at parse time: the target's names, the macros the hook calls, and the
+    #: root project's ``models:`` config for ``<project>.hooks.<name>``
+    database: str | None = None
+    schema: str | None = None
+    depends_on_macros: tuple[str, ...] = ()
+    config: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -204,6 +228,51 @@ class DocBlock:
     path: str
     original_file_path: str
     block_contents: str
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """An ``exposures:`` entry of a property file: a downstream use of the project (a dashboard,
+    a notebook...). Never run; selectable (``+exposure:name``) and listed in the manifest."""
+
+    unique_id: str
+    name: str
+    package_name: str
+    path: str  # the property file, relative to its resource folder
+    original_file_path: str
+    fqn: tuple[str, ...]
+    type: str
+    owner: Mapping[str, Any]
+    description: str = ""
+    label: str | None = None
+    maturity: str | None = None
+    url: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    unrendered_config: Mapping[str, Any] = field(default_factory=dict)
+    refs: tuple[RefCall, ...] = ()
+    sources: tuple[SourceCall, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    resource_type: str = "exposure"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.config.get("tags") or ())
+
+
+@dataclass(frozen=True)
+class Group:
+    """A ``groups:`` entry: an owner for models, which ``access: private`` confines refs to."""
+
+    unique_id: str
+    name: str
+    package_name: str
+    path: str
+    original_file_path: str
+    owner: Mapping[str, Any]
+    description: str | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    resource_type: str = "group"
 
 
 @dataclass(frozen=True)
@@ -235,6 +304,11 @@ class Manifest:
     ref_package_first: bool = False
     #: dbt features found while parsing that dagwright does not implement (``parse.unsupported``)
     unsupported: tuple[Mapping[str, Any], ...] = ()
+    #: ``exposures:`` and ``groups:`` of the property files, by unique_id; disabled exposures apart
+    exposures: Mapping[str, Exposure] = field(default_factory=dict)
+    disabled_exposures: Mapping[str, Exposure] = field(default_factory=dict)
+    disabled_sources: Mapping[str, SourceTable] = field(default_factory=dict)
+    groups: Mapping[str, Group] = field(default_factory=dict)
 
     def get(self, unique_id: str) -> Node | SourceTable | None:
         return self.nodes.get(unique_id) or self.sources.get(unique_id)

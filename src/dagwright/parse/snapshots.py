@@ -155,7 +155,7 @@ class SnapshotParser:
             checksum=checksum,
         )
         node = loader._apply_patch(node, patch)
-        refs, sources, in_file, parts = loader.template_calls(
+        refs, sources, in_file, parts, called = loader.template_calls(
             node, template_text, {**config, "materialized": "snapshot"}
         )
         config = merge_config(config, in_file)
@@ -164,7 +164,11 @@ class SnapshotParser:
         if config.get("enabled", True):
             validate_config(config, rel, unique_id)
         config["materialized"] = "snapshot"
-        node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None)
+        if hook_calls := loader.hook_macros(config):
+            called = tuple(dict.fromkeys((*called, *hook_calls)))
+        node = evolve(
+            node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called
+        )
         node = loader._finish(node, config)
         if config.get("target_database"):
             node = replace(node, database=str(config["target_database"]))

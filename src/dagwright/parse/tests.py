@@ -102,12 +102,16 @@ class TestTarget:
     yml_path: str  # the property file
     yml_folders: tuple[str, ...]
     file_key_name: str  # "models.orders"
+    #: quote the names of columns whose ``quote:`` is unset (``quote_columns``, a source's ``quoting.column``)
+    quote_columns: bool | None = None
 
 
 def _split_definition(
-    definition: Any, where: str, path: str
+    definition: Any, where: str, path: str, render: Callable[[Mapping[str, Any], str], dict[str, Any]] | None = None
 ) -> tuple[str, str | None, dict[str, Any], dict[str, Any], str | None]:
-    """(test type, namespace, arguments, config, custom name) of one entry under data_tests."""
+    """(test type, namespace, arguments, config, custom name) of one entry under data_tests.
+    ``render`` renders the config's own values (before they are layered)."""
+    render = render or (lambda config, path: dict(config))
     if isinstance(definition, str):
         body: Mapping[str, Any] = {}
         test_type = definition
@@ -145,13 +149,13 @@ def _split_definition(
         elif key == "config":
             if not isinstance(value, Mapping):
                 raise ProjectError(f"'config' of test '{test_type}' on {where} must be a mapping", path=path)
-            config = merge_config(config, value)
+            config = merge_config(config, render(value, path))
         elif key == "name":
             name = str(value)
         elif key in ("test_name", "description"):
             continue
         elif key in CONFIG_KEYS:
-            config = merge_config(config, {key: value})
+            config = merge_config(config, render({key: value}, path))
         else:
             args[key] = value
     return test_type, namespace, args, config, name
@@ -201,8 +205,12 @@ class TestBuilder:
         root_tests: ConfigTree | None = None,
         package_macros: Callable[[str], Mapping[str, Any] | None] | None = None,
         installed: Sequence[str] = (),
-        macro_config: Callable[[Node], Mapping[str, Any]] | None = None,
+        macro_config: Callable[[Node], tuple[Mapping[str, Any], tuple[str, ...]]] | None = None,
+        render_config: Callable[[Mapping[str, Any], str], dict[str, Any]] | None = None,
+        quote: Callable[[str], str] = lambda name: f'"{name}"',
     ) -> None:
+        #: the engine's identifier quoting, for columns whose tests quote their name
+        self.quote = quote
         self.project_name = project_name
         self.tests_tree = tests_tree
         #: the root project's ``data_tests:`` config, applied last when this is an installed package
@@ -211,8 +219,10 @@ class TestBuilder:
         self.package_macros = package_macros or (lambda package: None)
         #: the installed packages' names
         self.installed = tuple(installed)
-        #: a generic test node -> what ``config(...)`` calls in its macro set
-        self.macro_config = macro_config or (lambda node: {})
+        #: a generic test node -> what ``config(...)`` calls in its macro set, and the macros it calls
+        self.macro_config = macro_config or (lambda node: ({}, ()))
+        #: renders the Jinja in a test's config (strings directly under it), as dbt does when parsing
+        self.render_config = render_config or (lambda config, path: dict(config))
         self.macro_exists = macro_exists
         self.macro_names = macro_names
         self.finish = finish
@@ -222,7 +232,7 @@ class TestBuilder:
     def generic(self, target: TestTarget, definition: TestDefinition, tags: tuple[str, ...] = ()) -> Node:
         where = target.file_key_name.replace("s.", " '", 1) + "'"
         test_type, namespace, args, config, custom_name = _split_definition(
-            definition.definition, where, target.yml_path
+            definition.definition, where, target.yml_path, self.render_config
         )
         if namespace is not None:
             package_macros = self.package_macros(namespace)
@@ -251,8 +261,12 @@ class TestBuilder:
                 or "define it with {% test " + test_type + "(model, column_name) %} in tests/generic or macros",
             )
         kwargs = dict(args)
-        if definition.column_name is not None:
-            kwargs["column_name"] = definition.column_name
+        column_name = definition.column_name
+        if column_name is not None:
+            quote = definition.column_quote
+            if quote or (quote is None and target.quote_columns):
+                column_name = self.quote(column_name)
+            kwargs["column_name"] = column_name
         # dbt names a source's tests source_<test>_<source>_<table>_..., a namespaced test <namespace>_<test>_...
         name_type, target_name = test_type, target.name
         if target.ref is None and target.source is not None:
@@ -293,11 +307,13 @@ class TestBuilder:
             test_metadata=metadata,
             # dbt: none for sources, nor for a missing model
             attached_node=(target.unique_id or None) if target.ref is not None else None,
-            column_name=definition.column_name,
+            column_name=column_name,
             file_key_name=target.file_key_name,
         )
         # config() calls in the test's macro, as dbt renders it at parse time (dbt_utils' fail_calc)
-        merged = merge_config(merged, self.macro_config(node))
+        macro_config, called = self.macro_config(node)
+        merged = merge_config(merged, macro_config)
+        node.__dict__["depends_on_macros"] = called  # the node was made here: no copy needed
         if self.root_tests is not None:
             merged = merge_config(merged, self.root_tests.resolve(fqn))
         if tags:

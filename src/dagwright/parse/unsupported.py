@@ -6,7 +6,7 @@ warehouse, nothing is written but what parsing writes), naming the file, the lin
 the feature and what to do. Everything else that is present and ignored is counted in one
 warning line after parsing::
 
-    ignored: 3 exposures, 6 metrics, 1 unit test — not implemented
+    ignored: 6 metrics, 2 semantic models, 1 unit test — not implemented
 
 ``FEATURES`` is the table: per feature, how it is found, in which commands it is an error, and
 what to do. When a later change implements a feature, its row is deleted.
@@ -510,11 +510,9 @@ FEATURES: dict[str, Feature] = {
     ),
     "selectors_file": Feature("selectors.yml", "selectors.yml", "", present=_selectors_present),
     "persist_docs": Feature("persist_docs", "nodes with persist_docs", "", present=_persist_docs_count),
-    "exposure": Feature("exposure", "exposures", "", present=_count("exposure")),
     "semantic_model": Feature("semantic model", "semantic models", "", present=_count("semantic_model")),
     "metric": Feature("metric", "metrics", "", present=_count("metric")),
     "saved_query": Feature("saved query", "saved queries", "", present=_count("saved_query")),
-    "group": Feature("group", "groups", "", present=_count("group")),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "query_comment": Feature("query-comment", "query-comment", "", present=_query_comment),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),

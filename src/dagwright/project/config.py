@@ -180,6 +180,8 @@ class ProjectConfig:
     templated: bool = field(default=False, repr=False, compare=False)
     #: dbt 1.11's UDF folders (``function-paths``): found, reported, not built (not implemented)
     function_paths: tuple[str, ...] = ("functions",)
+    #: ``exposures:`` (folder-level config of the exposures)
+    exposures: ConfigTree = field(default_factory=ConfigTree)
 
 
 #: the top-level keys dbt-core 1.11 accepts in dbt_project.yml (its ``Project`` contract); any
@@ -322,6 +324,7 @@ def _build(
         snapshots=ConfigTree.from_yaml(data.get("snapshots"), path, "snapshots"),
         tests=ConfigTree.from_yaml(tests_tree, path, "data_tests"),
         sources=ConfigTree.from_yaml(data.get("sources"), path, "sources"),
+        exposures=ConfigTree.from_yaml(data.get("exposures"), path, "exposures"),
         on_run_start=tuple(str(h) for h in hooks_start),
         on_run_end=tuple(str(h) for h in hooks_end),
         dispatch=tuple(as_list(data.get("dispatch"))),

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagwright.errors import ProjectError
 from dagwright.parse.nodes import ColumnInfo
 from dagwright.project.files import ProjectFile
-from dagwright.project.yamlio import load_yaml_file
+from dagwright.project.yamlio import load_yaml_text
 
-_RESOURCE_KEYS = ("models", "seeds", "snapshots", "analyses", "macros", "sources", "data_tests", "tests")
+_RESOURCE_KEYS = (
+    "models",
+    "seeds",
+    "snapshots",
+    "analyses",
+    "macros",
+    "sources",
+    "data_tests",
+    "tests",
+    "exposures",
+    "groups",
+)
 #: top-level keys dbt 1.11 reads that dagwright keeps aside unread (``parse.unsupported`` reports them)
-SET_ASIDE_KEYS = ("exposures", "metrics", "semantic_models", "saved_queries", "groups", "unit_tests", "functions")
+SET_ASIDE_KEYS = ("metrics", "semantic_models", "saved_queries", "unit_tests", "functions")
 #: top-level keys with nothing to read: the file format's version, YAML anchors
 _INERT_KEYS = ("version", "anchors")
 #: keys of a model's entry that dagwright does not implement (``parse.unsupported`` reports them)
 ENTRY_FEATURES = ("constraints", "versions")
 _PATCHED = {"models": "model", "seeds": "seed", "snapshots": "snapshot", "data_tests": "test", "tests": "test"}
+
+
+#: top-level keys whose entries dagwright reads, and so renders
+_RENDERED_KEYS = frozenset({"models", "seeds", "snapshots", "sources", "exposures", "groups", "data_tests", "tests"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,8 @@ class TestDefinition:
     definition: Any
     column_name: str | None
     file: str
+    #: the column's ``quote:`` (its name is then quoted in the test, as dbt does)
+    column_quote: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,14 @@ class Patch:
     config: Mapping[str, Any] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
     tests: tuple[TestDefinition, ...] = ()
+    #: model-level ``constraints:``
+    constraints: tuple[Mapping[str, Any], ...] = ()
+    #: ``quote_columns:``: quote the columns whose ``quote:`` is not set, in their tests
+    quote_columns: bool | None = None
+
+
+#: keys of a model's entry that dbt reads as config
+_CONFIG_AT_TOP = ("access", "group", "docs")
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,9 @@ class Properties:
     set_aside: list[tuple[ProjectFile, str, Any]] = field(default_factory=list)
     #: (file, resource type, name, index in its list, key) of each ENTRY_FEATURES key found
     entry_features: list[tuple[ProjectFile, str, str, int, str]] = field(default_factory=list)
+    #: each file's ``exposures:`` and ``groups:`` entries (``parse.exposures`` reads them)
+    exposure_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
+    group_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
 
 
 def _columns(entries: Any, file: str, where: str) -> tuple[dict[str, ColumnInfo], list[TestDefinition]]:
@@ -82,10 +110,37 @@ def _columns(entries: Any, file: str, where: str) -> tuple[dict[str, ColumnInfo]
             meta=dict(entry.get("meta") or {}),
             tags=tuple(entry.get("tags") or ()),
             quote=entry.get("quote"),
+            constraints=constraints(entry.get("constraints"), file, f"column '{name}' of {where}"),
         )
         for test in _test_list(entry, file, f"column '{name}' of {where}"):
-            tests.append(TestDefinition(test, name, file))
+            tests.append(TestDefinition(test, name, file, entry.get("quote")))
     return columns, tests
+
+
+_CONSTRAINT_DEFAULTS: dict[str, Any] = {
+    "type": None,
+    "name": None,
+    "expression": None,
+    "warn_unenforced": True,
+    "warn_unsupported": True,
+    "to": None,
+    "to_columns": [],
+}
+
+
+def constraints(entries: Any, file: str, where: str, model_level: bool = False) -> tuple[dict[str, Any], ...]:
+    """``constraints:`` of a model or column, with dbt's fields (a model-level one has ``columns``)."""
+    if entries is None:
+        return ()
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) and "type" in e for e in entries):
+        raise ProjectError(f"'constraints' of {where} must be a list of mappings with a 'type'", path=file)
+    out = []
+    for entry in entries:
+        constraint = {**_CONSTRAINT_DEFAULTS, **entry}
+        if model_level:
+            constraint.setdefault("columns", [])
+        out.append(constraint)
+    return tuple(out)
 
 
 def _test_list(entry: Mapping[str, Any], file: str, where: str) -> list[Any]:
@@ -99,10 +154,22 @@ def _test_list(entry: Mapping[str, Any], file: str, where: str) -> list[Any]:
     return tests
 
 
-def load_properties(files: list[ProjectFile]) -> Properties:
+#: renders one entry of a property file: (entry, top-level key, file, the entry's keypath) -> entry
+EntryRenderer = Callable[[Mapping[str, Any], str, str, tuple[str | int, ...]], Mapping[str, Any]]
+
+
+def load_properties(files: list[ProjectFile], render: EntryRenderer | None = None) -> Properties:
+    """The patches, sources and YAML snapshots of ``files``; ``render`` renders the Jinja in
+    each entry's values (see ``parse.yaml_render``) before it is read."""
     props = Properties()
     for file in files:
-        data = load_yaml_file(file.path)
+        try:
+            text = file.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProjectError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", path=file.path) from None
+        data = load_yaml_text(text, file.path)
+        # most property files hold no Jinja: then nothing needs rendering
+        templated = render is not None and ("{{" in text or "{%" in text or "{#" in text)
         rel = file.original_file_path
         if data is None:
             continue
@@ -118,8 +185,16 @@ def load_properties(files: list[ProjectFile]) -> Properties:
                 continue
             if not isinstance(entries, list):
                 raise ProjectError(f"'{key}' must be a list", path=rel)
+            if templated and render is not None and key in _RENDERED_KEYS:
+                entries = [
+                    render(entry, key, rel, (key, i)) if isinstance(entry, Mapping) else entry
+                    for i, entry in enumerate(entries)
+                ]
             if key == "snapshots":
                 props.snapshot_entries.append((file, entries))
+            if key in ("exposures", "groups"):
+                (props.exposure_entries if key == "exposures" else props.group_entries).append((file, entries))
+                continue
             if key == "sources":
                 for entry in entries:
                     if not isinstance(entry, Mapping) or "name" not in entry:
@@ -141,6 +216,8 @@ def load_properties(files: list[ProjectFile]) -> Properties:
                 config = entry.get("config") or {}
                 if not isinstance(config, Mapping):
                     raise ProjectError(f"'config' of {where} must be a mapping", path=rel)
+                # dbt reads these top-level keys as config (the config block wins)
+                config = {**{k: entry[k] for k in _CONFIG_AT_TOP if k in entry}, **config}
                 patch = Patch(
                     name=name,
                     resource_type=resource_type,
@@ -150,6 +227,8 @@ def load_properties(files: list[ProjectFile]) -> Properties:
                     config=dict(config),
                     meta=dict(entry.get("meta") or {}),
                     tests=tuple(tests),
+                    constraints=constraints(entry.get("constraints"), rel, where, model_level=True),
+                    quote_columns=entry.get("quote_columns"),
                 )
                 previous = props.patches.get((resource_type, name))
                 if previous is not None:

@@ -430,9 +430,17 @@ class RelationApi:
         schema: str | None = None,
         identifier: str | None = None,
         type: str | None = None,
+        quote_policy: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        return self._make(Relation(database, schema or "", identifier or ""), type)
+        # a policy given here goes over the project's quoting (dbt's RelationProxy)
+        policy = None
+        if quote_policy:
+            policy = tuple(
+                quote_policy.get(k) if isinstance(quote_policy.get(k), bool) else None
+                for k in ("database", "schema", "identifier")
+            )
+        return self._make(Relation(database, schema or "", identifier or "", policy), type)
 
 
 class Api:
@@ -475,8 +483,11 @@ class AdapterFacade:
         default_database: str | None,
         session: StatementSession | None,
         parsing: bool,
+        quote_policy: tuple[bool, bool, bool] = (True, True, True),
     ) -> None:
         self._type = adapter_type
+        #: the project's quoting (over the engine's default): database, schema, identifier
+        self._policy = quote_policy
         self._registry = registry
         self._dispatch_config = dispatch_config
         self._quote = quote
@@ -497,7 +508,14 @@ class AdapterFacade:
         return self._quote(str(identifier))
 
     def quote_as_configured(self, identifier: str, quote_key: str) -> str:
+        """Quoted as the project's ``quoting:`` says for ``quote_key`` (any other key: quoted)."""
+        keys = ("database", "schema", "identifier")
+        if quote_key in keys and not self._policy[keys.index(quote_key)]:
+            return str(identifier)
         return self._quote(str(identifier))
+
+    def _part(self, value: Any, index: int) -> str:
+        return self._quote(str(value)) if self._policy[index] else str(value)
 
     def quote_seed_column(self, column: str, quote_config: bool | None) -> str:
         return self._quote(column) if quote_config or quote_config is None else column
@@ -722,16 +740,21 @@ class AdapterFacade:
         if not self._parsing:
             kind = getattr(from_relation, "type", None) or "table"
             self._live().execute(
-                f"alter {kind} {from_relation} rename to {self._quote(to_relation.identifier)}", auto_begin=True
+                f"alter {kind} {from_relation} rename to {self._renamed(to_relation)}", auto_begin=True
             )
             self._forget(from_relation, to_relation)
         return ""
+
+    def _renamed(self, relation: Any) -> str:
+        policy = getattr(relation, "quote_policy", None)
+        quoted = policy.get("identifier") if isinstance(policy, Mapping) else self._policy[2]
+        return self._quote(str(relation.identifier)) if quoted else str(relation.identifier)
 
     def create_schema(self, relation: Any) -> str:
         if not self._parsing:
             database = self._database(getattr(relation, "database", None))
             self._live().execute(
-                f"create schema if not exists {self._quote(str(database))}.{self._quote(relation.schema)}",
+                f"create schema if not exists {self._part(database, 0)}.{self._part(relation.schema, 1)}",
                 auto_begin=True,
             )
         return ""
@@ -740,7 +763,7 @@ class AdapterFacade:
         if not self._parsing:
             database = self._database(getattr(relation, "database", None))
             self._live().execute(
-                f"drop schema if exists {self._quote(str(database))}.{self._quote(relation.schema)} cascade",
+                f"drop schema if exists {self._part(database, 0)}.{self._part(relation.schema, 1)} cascade",
                 auto_begin=True,
             )
         return ""

@@ -15,7 +15,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -39,6 +39,7 @@ from dagwright.rendering.jinja import (
     current_template_line,
     do_return,
     environment,
+    record_macro_call,
     render_template,
 )
 
@@ -59,16 +60,19 @@ class JinjaRelation(Mapping[str, Any]):
         rendered: str,
         kind: str | None = None,
         render: Callable[[Relation], str] | None = None,
+        policy: tuple[bool, bool, bool] = (True, True, True),
     ) -> None:
         self._relation = relation
         self._rendered = rendered
         self.type = kind
         self._render = render
+        #: the project's quote policy, under the relation's own
+        self._policy = policy
 
     def _derive(self, relation: Relation, kind: str | None) -> JinjaRelation:
         if self._render is None:
-            return JinjaRelation(relation, self._rendered, kind)
-        return JinjaRelation(relation, self._render(relation), kind, self._render)
+            return JinjaRelation(relation, self._rendered, kind, None, self._policy)
+        return JinjaRelation(relation, self._render(relation), kind, self._render, self._policy)
 
     def incorporate(
         self, path: Mapping[str, Any] | None = None, type: str | None = None, **kwargs: Any
@@ -76,7 +80,10 @@ class JinjaRelation(Mapping[str, Any]):
         rel = self._relation
         path = path or {}
         rel = Relation(
-            path.get("database", rel.database), path.get("schema", rel.schema), path.get("identifier", rel.identifier)
+            path.get("database", rel.database),
+            path.get("schema", rel.schema),
+            path.get("identifier", rel.identifier),
+            rel.quote_policy,
         )
         return self._derive(rel, type or self.type)
 
@@ -87,6 +94,7 @@ class JinjaRelation(Mapping[str, Any]):
                 rel.database if database else None,
                 rel.schema if schema else "",
                 rel.identifier if identifier else "",
+                rel.quote_policy,
             ),
             self.type,
         )
@@ -94,8 +102,13 @@ class JinjaRelation(Mapping[str, Any]):
     def without_identifier(self) -> JinjaRelation:
         return self.include(identifier=False)
 
-    def quote(self, *args: Any, **kwargs: Any) -> JinjaRelation:
-        return self
+    def quote(
+        self, database: bool | None = None, schema: bool | None = None, identifier: bool | None = None
+    ) -> JinjaRelation:
+        """The relation with these parts quoted (True) or not (False), as dbt's ``quote()``."""
+        own = self._relation.quote_policy or (None, None, None)
+        policy = tuple(new if new is not None else old for new, old in zip((database, schema, identifier), own))
+        return self._derive(replace(self._relation, quote_policy=policy), self.type)
 
     def replace_path(self, **kwargs: Any) -> JinjaRelation:
         return self.incorporate(path=kwargs)
@@ -113,7 +126,7 @@ class JinjaRelation(Mapping[str, Any]):
         return {
             "path": self.path,
             "type": self.type,
-            "quote_policy": {"database": True, "schema": True, "identifier": True},
+            "quote_policy": self.quote_policy,
             "include_policy": {"database": True, "schema": True, "identifier": True},
             "metadata": {"type": "BaseRelation"},
         }
@@ -126,6 +139,12 @@ class JinjaRelation(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._fields())
+
+    @property
+    def quote_policy(self) -> QuotePolicyView:
+        own = self._relation.quote_policy or (None, None, None)
+        database, schema, identifier = (base if mine is None else mine for mine, base in zip(own, self._policy))
+        return QuotePolicyView(database=database, schema=schema, identifier=identifier)
 
     database = property(lambda self: self._relation.database)
     schema = property(lambda self: self._relation.schema)
@@ -155,6 +174,15 @@ class JinjaRelation(Mapping[str, Any]):
 
     def __hash__(self) -> int:
         return hash(self._rendered)
+
+
+class QuotePolicyView(AttrDict):
+    """``relation.quote_policy``: read as ``.identifier`` or ``['identifier']``; prints as dbt's."""
+
+    def __repr__(self) -> str:
+        return f"Policy(database={self['database']}, schema={self['schema']}, identifier={self['identifier']})"
+
+    __str__ = __repr__
 
 
 class ConfigObject:
@@ -291,6 +319,10 @@ class RunContext:
     macros: MacroRegistry
     quote: Callable[[str], str]
     render_relation: Callable[[Relation], str]
+    #: which parts of a relation name are quoted: the project's (over the engine's default),
+    #: and the engine's default alone (a source's name ignores the project's, as in dbt)
+    quote_policy: tuple[bool, bool, bool] = (True, True, True)
+    default_quote_policy: tuple[bool, bool, bool] = (True, True, True)
     invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     run_started_at: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc))
     flags: Mapping[str, Any] = field(default_factory=dict)
@@ -337,7 +369,7 @@ class RunContext:
         return merged
 
     def make_relation(self, relation: Relation, kind: str | None = None) -> JinjaRelation:
-        return JinjaRelation(relation, self.render_relation(relation), kind, self.render_relation)
+        return JinjaRelation(relation, self.render_relation(relation), kind, self.render_relation, self.quote_policy)
 
     def doc(self, *args: Any) -> str:
         """``doc('name')`` or ``doc('package', 'name')``: a ``{% docs %}`` block's text."""
@@ -444,7 +476,7 @@ class LazyGraph(Mapping[str, Any]):
 
     def _build(self) -> dict[str, Any]:
         if self._data is None:
-            from dagwright.artifacts.manifest import node_dict, source_dict
+            from dagwright.artifacts.manifest import graph_members, node_dict, source_dict
 
             render = self.run.render_relation
             created = self.run.run_started_at.timestamp()
@@ -453,12 +485,13 @@ class LazyGraph(Mapping[str, Any]):
                 for uid, node in self.manifest.nodes.items()
             }
             sources = {uid: source_dict(s, render(s.relation), created) for uid, s in self.manifest.sources.items()}
+            members = graph_members(self.manifest, created)
+            nodes.update(members.pop("operations"))
             self._data = {
                 "nodes": nodes,
                 "sources": sources,
-                "exposures": {},
+                **members,
                 "metrics": {},
-                "groups": {},
                 "semantic_models": {},
                 "saved_queries": {},
                 "unit_tests": {},
@@ -621,6 +654,7 @@ def runtime_context(
         default_database=run.target_database,
         session=session,
         parsing=parsing,
+        quote_policy=run.quote_policy,
     )
     builtins = {k: values[k] for k in ("ref", "source", "config") if k in values}
     # A project macro named ref or source replaces the built-in one (builtins.ref stays).
@@ -651,6 +685,11 @@ def runtime_context(
     return ctx
 
 
+def _parse_is_incremental() -> bool:
+    record_macro_call("macro.dbt.is_incremental")  # a macro in dbt: the node depends on it
+    return False
+
+
 def parse_context(run: RunContext, node: Node, recorder: ParseRecorder) -> LazyContext:
     """The context for rendering a model at parse time: records ref/source/config.
 
@@ -678,7 +717,7 @@ def parse_context(run: RunContext, node: Node, recorder: ParseRecorder) -> LazyC
         config=ConfigObject(recorder.config, recorder.config.update),
         this=this,
         model=_model_values(node),
-        is_incremental=lambda: False,
+        is_incremental=_parse_is_incremental,
         execute=False,
         sql="",
         database=node.database,
@@ -713,7 +752,7 @@ def compile_context(
         ref=lambda *a, **k: resolve_ref(run, manifest, node, state, _ref_args(a, k)),
         source=lambda *a: resolve_source(run, manifest, node, _source_args(a)),
         config=ConfigObject(node.config, None),
-        this=JinjaRelation(node.relation, run.render_relation(node.relation), node.materialized, run.render_relation),
+        this=run.make_relation(node.relation, node.materialized),
         model=_model_values(node),
         is_incremental=is_incremental,
         execute=True,
@@ -767,7 +806,7 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
             state.ephemerals.append(target.unique_id)
         name = ephemeral_cte_name(target.name)
         return JinjaRelation(Relation(None, "", name), name, "cte")
-    return JinjaRelation(target.relation, run.render_relation(target.relation), target.materialized)
+    return run.make_relation(target.relation, target.materialized)
 
 
 def resolve_source(run: RunContext, manifest: Manifest, node: Node, call: SourceCall) -> JinjaRelation:
@@ -780,4 +819,7 @@ def resolve_source(run: RunContext, manifest: Manifest, node: Node, call: Source
             line=call.line,
             hint=did_you_mean(f"{call.source_name}.{call.table_name}", known),
         )
-    return JinjaRelation(source.relation, run.render_relation(source.relation), "table")
+    # the source's own quoting over the engine's default: dbt leaves the project's out here
+    policy = source.relation.quote_policy or (None, None, None)
+    explicit = tuple(d if p is None else p for p, d in zip(policy, run.default_quote_policy))
+    return run.make_relation(replace(source.relation, quote_policy=explicit), "table")

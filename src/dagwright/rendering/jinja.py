@@ -8,7 +8,8 @@ the project defines. Templates are compiled once per process and reused.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -107,6 +108,8 @@ class MaterializationBlockExtension(jinja2.ext.Extension):
 
 class _RenderMode(threading.local):
     lenient = False
+    #: the macros the template being parsed calls itself (see ``recording_macro_calls``)
+    calls: list[str] | None = None
 
 
 _MODE = _RenderMode()
@@ -205,22 +208,50 @@ def compile_template(text: str, relative_path: str, node: str | None = None) -> 
         ) from None
 
 
-def _wrap_macro(macro: Any) -> Callable[..., Any]:
+def _wrap_macro(macro: Any, unique_id: str) -> Callable[..., Any]:
     def call_macro(*args: Any, **kwargs: Any) -> Any:
         # As in dbt, only the node's own template is lenient at parse time: inside a macro,
         # reading from an undefined value fails.
         lenient = _MODE.lenient
         _MODE.lenient = False
+        calls = _MODE.calls
+        if calls is not None:
+            if unique_id not in calls:
+                calls.append(unique_id)
+            _MODE.calls = None  # what the macro calls is not the template's own call (dbt)
         try:
             return macro(*args, **kwargs)
         except MacroReturn as ret:
             return ret.value
         finally:
             _MODE.lenient = lenient
+            if calls is not None:
+                _MODE.calls = calls
 
     call_macro.__name__ = getattr(macro, "name", "macro")
     call_macro.jinja_macro = macro  # type: ignore[attr-defined]
     return call_macro
+
+
+def record_macro_call(unique_id: str) -> None:
+    """Note a call of a macro dagwright implements in Python (``is_incremental``), when the
+    template being parsed makes it itself."""
+    calls = _MODE.calls
+    if calls is not None and unique_id not in calls:
+        calls.append(unique_id)
+
+
+@contextmanager
+def recording_macro_calls() -> Iterator[list[str]]:
+    """The unique_ids of the macros a template rendered inside this block calls itself, in
+    call order: dbt's ``depends_on.macros`` of a node (not the macros those macros call)."""
+    previous = _MODE.calls
+    calls: list[str] = []
+    _MODE.calls = calls
+    try:
+        yield calls
+    finally:
+        _MODE.calls = previous
 
 
 class MacroRegistry:
@@ -250,6 +281,17 @@ class MacroRegistry:
         self.reads: dict[str, dict[str, frozenset[str]]] = {}
         self._namespaces: dict[str, dict[str, MacroFile]] = {}
         self._pure: dict[str, frozenset[str]] = {}
+        #: id of a macro file -> the package that defines it
+        self._owner = {id(f): package for package, names in self.packages.items() for f in names.values()}
+
+    def unique_id(self, name: str, macro_file: MacroFile) -> str:
+        """``macro.<package>.<name>`` of a macro of ``macro_file``."""
+        return f"macro.{self._owner.get(id(macro_file), self.root)}.{name}"
+
+    def macro_id(self, name: str, package: str | None = None) -> str | None:
+        """The unique_id a bare ``name`` resolves to for a node of ``package`` (None: no macro)."""
+        macro_file = self.namespace(package).get(name)
+        return None if macro_file is None else self.unique_id(name, macro_file)
 
     def namespace(self, package: str | None) -> Mapping[str, MacroFile]:
         """Bare macro names as a node of ``package`` sees them: its own package's macros, then
@@ -298,7 +340,7 @@ class MacroRegistry:
                 continue  # another file's macro of this name wins in the global namespace
             macro = getattr(module, macro_name, None)
             if macro is not None:
-                dict.__setitem__(ctx, macro_name, _wrap_macro(macro))
+                dict.__setitem__(ctx, macro_name, _wrap_macro(macro, self.unique_id(macro_name, macro_file)))
                 ctx.bound.add(macro_name)
         return True
 
@@ -310,7 +352,7 @@ class MacroRegistry:
         if ctx.names.get(name) is macro_file:
             return ctx[name]  # the same macro object as the global name
         macro = getattr(self._module(macro_file, ctx), name, None)
-        return _wrap_macro(macro) if macro is not None else None
+        return _wrap_macro(macro, f"macro.{package}.{name}") if macro is not None else None
 
 
 class LazyContext(dict):  # type: ignore[type-arg]
@@ -465,8 +507,13 @@ def macro_names(text: str, relative_path: str) -> list[tuple[str, int, tuple[str
     return out
 
 
-def macro_infos(text: str, relative_path: str) -> list[tuple[str, int, tuple[str, ...], frozenset[str]]]:
-    """(name, line, arguments, names it reads) of the top-level macros a file defines."""
+def macro_infos(
+    text: str, relative_path: str
+) -> list[tuple[str, int, tuple[str, ...], frozenset[str], tuple[str, ...]]]:
+    """(name, line, arguments, names it reads, calls it makes (``rendering.calls``)) of the
+    top-level macros a file defines."""
+    from dagwright.rendering.calls import collect_calls
+
     env = environment()
     try:
         tree = env.parse(text)
@@ -476,7 +523,9 @@ def macro_infos(text: str, relative_path: str) -> list[tuple[str, int, tuple[str
     for node in tree.find_all(jinja2.nodes.Macro):
         args = tuple(a.name for a in node.args)
         reads = frozenset(n.name for n in node.find_all(jinja2.nodes.Name) if n.ctx == "load") - set(args)
-        out.append((node.name, node.lineno, args, reads))
+        calls: list[str] = []
+        collect_calls(node, calls, tree_order=True)
+        out.append((node.name, node.lineno, args, reads, tuple(dict.fromkeys(calls))))
     return out
 
 

@@ -1,0 +1,191 @@
+"""Linking a parsed project: refs and sources resolved to unique_ids, parent and child maps,
+cycles and duplicate relations rejected; and the manifest's members computed from the whole
+project (operations, macros' own dependencies)."""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from dagwright.adapters.base import Relation
+from dagwright.errors import CompilationError, did_you_mean
+from dagwright.parse.docs import project_operations
+from dagwright.parse.macro_calls import MacroResolver
+from dagwright.parse.nodes import Macro, Manifest, Node, Operation, evolve
+from dagwright.project.config import ProjectConfig
+from dagwright.project.files import ProjectFiles
+from dagwright.project.packages import InstalledPackage
+
+if TYPE_CHECKING:
+    from dagwright.parse.loader import ManifestLoader
+    from dagwright.rendering.context import RunContext
+
+
+def operations_of(
+    project: ProjectConfig,
+    packages: Sequence[InstalledPackage],
+    root_loader: ManifestLoader,
+    loaders: Sequence[tuple[ManifestLoader, ProjectFiles]],
+) -> tuple[Operation, ...]:
+    """Every project's on-run-start/on-run-end hooks; dbt runs the packages' first (by name),
+    the root project's last."""
+    resolvers = {each.project.name: each.macro_resolver for each, _ in loaders}
+    operations = []
+    for config in (project, *(p.config for p in packages)):
+        for operation in project_operations(config):
+            operations.append(
+                evolve(
+                    operation,
+                    database=root_loader.target_database,
+                    schema=root_loader.names.target_schema,
+                    depends_on_macros=resolvers[config.name].calls_in([operation.raw_code]),
+                    config=project.models.resolve((operation.package_name, "hooks", operation.name)),
+                )
+            )
+    if not packages:
+        return tuple(operations)
+    return tuple(sorted(operations, key=lambda op: (op.package_name == project.name, op.package_name, op.index)))
+
+
+def with_macro_dependencies(macros: Mapping[str, Macro], run: RunContext) -> dict[str, Macro]:
+    """Each macro with the macros its body calls (dbt's macro ``depends_on.macros``)."""
+    resolvers: dict[str, MacroResolver] = {}
+    out = {}
+    for unique_id, macro in macros.items():
+        if not macro.calls:
+            out[unique_id] = macro
+            continue
+        package = macro.package_name
+        resolver = resolvers.get(package)
+        if resolver is None:
+            scope = package if package in run.macros.installed else None
+            resolver = resolvers[package] = MacroResolver(run.macros, scope, run.adapter_type, run.dispatch)
+        out[unique_id] = evolve(macro, depends_on_macros=resolver.calls(macro.calls, skip=unique_id))
+    return out
+
+
+def check_relations_unique(nodes: Iterable[Node], render: Callable[[Relation], str]) -> None:
+    """Two nodes that would build the same table or view: dbt rejects the project (each run
+    would overwrite the other's relation), naming both. Like dbt: models (ephemeral ones too),
+    seeds and snapshots, compared as the engine writes their names."""
+    seen: dict[str, Node] = {}
+    # in dbt's parse order (models, snapshots, seeds), so the pair is named as dbt names it
+    order = {"model": 0, "snapshot": 1, "seed": 2}
+    for node in sorted((n for n in nodes if n.resource_type in order), key=lambda n: order[n.resource_type]):
+        name = render(node.relation)
+        first = seen.setdefault(name, node)
+        if first is not node:
+            raise CompilationError(
+                f"two resources have the database representation {name}: "
+                f"{first.unique_id} ({first.original_file_path}) and {node.unique_id} ({node.original_file_path})",
+                path=node.original_file_path,
+                node=node.unique_id,
+                hint="change the alias, schema or database of one of them",
+            )
+
+
+def link(manifest: Manifest) -> Manifest:
+    """Resolve refs and sources to unique_ids; build parent/child maps; reject cycles."""
+    nodes: dict[str, Node] = {}
+    disabled_names = {n.name: n for n in manifest.disabled.values()}
+    for unique_id, node in manifest.nodes.items():
+        deps: list[str] = []
+        # sources first, then refs: dbt's order in depends_on.nodes
+        for src in node.sources:
+            source_id = manifest.find_source(src.source_name, src.table_name, node.package_name)
+            if source_id is None:
+                candidates = list(manifest.source_index)
+                off = [
+                    s
+                    for s in manifest.disabled_sources.values()
+                    if (s.source_name, s.name) == (src.source_name, src.table_name)
+                ]
+                if off:
+                    raise CompilationError(
+                        f"source('{src.source_name}', '{src.table_name}') is disabled ({off[0].original_file_path})",
+                        path=node.original_file_path,
+                        line=src.line,
+                        node=unique_id,
+                        hint="enable it, or disable this node too",
+                    )
+                raise CompilationError(
+                    f"source('{src.source_name}', '{src.table_name}') is not defined in any YAML file",
+                    path=node.original_file_path,
+                    line=src.line,
+                    node=unique_id,
+                    hint=did_you_mean(f"{src.source_name}.{src.table_name}", candidates),
+                )
+            if source_id not in deps:
+                deps.append(source_id)
+        for ref in node.refs:
+            target = manifest.find_ref(ref.name, ref.package, node.package_name)
+            if target is None:
+                if ref.package is not None and ref.package not in manifest.package_names:
+                    raise CompilationError(
+                        f"ref('{ref.package}', '{ref.name}'): there is no package named '{ref.package}'",
+                        path=node.original_file_path,
+                        line=ref.line,
+                        node=unique_id,
+                        hint=did_you_mean(ref.package, manifest.package_names)
+                        or "install it with 'dagwright deps' (list it in packages.yml)",
+                    )
+                if ref.name in disabled_names:
+                    raise CompilationError(
+                        f"ref('{ref.name}') names a disabled resource ({disabled_names[ref.name].original_file_path})",
+                        path=node.original_file_path,
+                        line=ref.line,
+                        node=unique_id,
+                        hint="enable it, or disable this model too",
+                    )
+                shown = f"'{ref.package}', '{ref.name}'" if ref.package else f"'{ref.name}'"
+                where = f"package '{ref.package}'" if ref.package else "this project"
+                if ref.package is not None:
+                    candidates = [n for n, found in manifest.ref_index.items() if ref.package in found]
+                else:
+                    candidates = list(manifest.ref_index)
+                raise CompilationError(
+                    f"ref({shown}) does not name a model, seed or snapshot of {where}",
+                    path=node.original_file_path,
+                    line=ref.line,
+                    node=unique_id,
+                    hint=did_you_mean(ref.name, candidates),
+                )
+            if target not in deps:
+                deps.append(target)
+        nodes[unique_id] = evolve(node, depends_on=tuple(deps))
+
+    parents = {uid: frozenset(n.depends_on) for uid, n in nodes.items()}
+    for uid in manifest.sources:
+        parents[uid] = frozenset()
+    children_sets: dict[str, set[str]] = {uid: set() for uid in parents}
+    for uid, deps in parents.items():
+        for dep in deps:
+            children_sets[dep].add(uid)
+    check_cycles(parents, nodes)
+    return replace(
+        manifest,
+        nodes=nodes,
+        parents=parents,
+        children={k: frozenset(v) for k, v in children_sets.items()},
+    )
+
+
+def check_cycles(parents: Mapping[str, frozenset[str]], nodes: Mapping[str, Node]) -> None:
+    sorter = graphlib.TopologicalSorter(parents)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = list(exc.args[1])
+        first = nodes.get(cycle[0])
+        raise CompilationError(
+            "found a cycle: " + " -> ".join(cycle),
+            path=first.original_file_path if first else None,
+            hint="every node on the cycle: "
+            + ", ".join(f"{u} ({nodes[u].original_file_path})" for u in dict.fromkeys(cycle) if u in nodes),
+        ) from None
+
+
+def relation_of(node: Node) -> Relation:
+    return node.relation

@@ -1,0 +1,3 @@
+select 1 as id, null as note
+union all select 2, 'x'
+union all select 3, 'y'

@@ -1,0 +1,2 @@
+{{ config(materialized='view') }}
+select * from {{ ref('MixedUpper') }} join {{ ref('Seed_Two') }} using (id)
