@@ -94,7 +94,11 @@ def test_compile_writes_sql_and_creates_no_table(article: Project) -> None:
     assert result.code == 0, str(result)
     db = article.db.stem
     compiled = article.target / "compiled" / "article" / "models"
-    files = sorted(p.relative_to(compiled).as_posix() for p in compiled.rglob("*.sql"))
+    written = sorted(p.relative_to(compiled).as_posix() for p in compiled.rglob("*.sql"))
+    # as dbt's compile, the tests too: under a folder named after their property file
+    tests = [f for f in written if f.startswith("schema.yml/")]
+    assert "schema.yml/not_null_model_alpha_customer_id.sql" in tests
+    files = [f for f in written if f not in tests]
     assert files == sorted(f"{'staging' if n == 'stg_orders' else 'dag'}/{n}.sql" for n in EXAMPLE_MODELS)
     beta_a = (compiled / "dag" / "model_beta_a.sql").read_text(encoding="utf-8")
     assert f'from "{db}"."main"."model_alpha" as a' in beta_a
@@ -110,7 +114,10 @@ def test_compile_writes_sql_and_creates_no_table(article: Project) -> None:
     # nothing was built
     if article.db.exists():
         assert article.tables() == {}
-    assert not (article.target / "run_results.json").exists()
+    # as dbt's compile: run_results.json lists each compiled node as a success
+    statuses = {r["unique_id"]: r["status"] for r in article.run_results()["results"]}
+    assert {uid for uid in statuses if uid.startswith("model.")} == {f"model.article.{n}" for n in EXAMPLE_MODELS}
+    assert set(statuses.values()) == {"success"}
 
 
 def test_compile_on_a_seeded_warehouse_builds_nothing(seeded: Project) -> None:

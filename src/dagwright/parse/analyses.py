@@ -52,8 +52,10 @@ def parse_analysis(loader: ManifestLoader, file: ProjectFile) -> Node:
         alias=name,
         checksum=text_checksum(raw),
     )
-    refs, sources, in_file, parts = loader.template_calls(node, raw, config)
-    node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None)
+    refs, sources, in_file, parts, called = loader.template_calls(node, raw, config)
+    node = evolve(
+        node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called
+    )
     return loader._finish(node, {**config, **in_file})
 
 
