@@ -22,7 +22,7 @@ from typing import Any
 
 from dagwright.adapters.base import Adapter, DatabaseError
 from dagwright.errors import DagwrightError
-from dagwright.execute.compile import hook_dict
+from dagwright.execute.node_hooks import hook_dict
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.parse.nodes import Manifest, Operation
