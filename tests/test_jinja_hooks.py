@@ -211,6 +211,98 @@ def test_a_failing_after_commit_post_hook_is_an_error_but_the_table_is_published
     assert project.query("select x from m") == [(1,)]
 
 
+HOOK_MACROS = """\
+{% macro add_row(relation, value) %}
+  {% if execute %}{% do run_query('insert into ' ~ relation ~ ' values (' ~ value ~ ')') %}{% endif %}
+{% endmacro %}
+{% macro note(text) %}
+  {% if execute %}
+    {% do run_query("create table if not exists main.notes (t varchar)") %}
+    {% do run_query("insert into main.notes values ('" ~ text ~ "')") %}
+  {% endif %}
+{% endmacro %}
+{% macro slow_hook() %}
+  {% if execute %}{% do run_query("SLOW") %}{% endif %}
+{% endmacro %}
+""".replace("SLOW", SLOW)
+
+
+def test_a_post_hook_renders_after_the_build_on_a_first_build_and_a_rebuild(make_project) -> None:
+    # the hook's run_query inserts into the table the build just made (dbt renders it then):
+    # compiling it with the model would fail on a first build and lose the row on a rebuild
+    project = make_project(
+        {
+            "macros/m.sql": HOOK_MACROS,
+            "models/m.sql": "{{ config(materialized='table', post_hook='{{ add_row(this, 2) }}') }}\nselect 1 as x",
+        }
+    )
+    for _ in range(2):
+        project.ok("run")
+        assert project.query("select x from m order by x") == [(1,), (2,)]
+
+
+def test_compile_never_runs_a_model_hooks_statements(make_project) -> None:
+    project = make_project(
+        {
+            "macros/m.sql": HOOK_MACROS,
+            "models/m.sql": (
+                "{{ config(materialized='table', pre_hook=\"{{ note('pre') }}\", "
+                "post_hook=[\"{{ note('post') }}\", \"insert into main.notes values ('sql')\"]) }}\n"
+                "select 1 as x"
+            ),
+        }
+    )
+    project.ok("compile")
+    assert not project.db.exists() or project.tables() == []  # the database is not even opened
+
+
+def test_compile_renders_the_run_hooks_without_running_their_sql(make_project) -> None:
+    # as dbt's compile: the hooks' Jinja runs (its statements commit), their SQL is only written
+    yml = HOOKS_YML.format(start_hook="{{ note('rendered') }}insert into main.log values ('start 1')")
+    project = make_project({"dbt_project.yml": yml, "macros/m.sql": HOOK_MACROS, "models/a.sql": "select 1 as x"})
+    project.ok("compile")
+    assert project.query("select t from main.notes") == [("rendered",)]
+    assert "log" not in {name for _, name in project.tables()}
+    hooks = Path(project.root) / "target" / "compiled" / "proj" / "dbt_project.yml" / "hooks"
+    assert (hooks / "proj-on-run-start-1.sql").read_text().strip() == "insert into main.log values ('start 1')"
+    assert (hooks / "proj-on-run-end-0.sql").read_text() == "insert into main.log values ('end ' || '')"
+    project.ok("compile", "-s", "a")  # a selection compiles only what it selects
+
+
+def test_a_hook_that_fails_to_render_after_the_build_rolls_the_node_back(make_project) -> None:
+    project = make_project(
+        {
+            "models/m.sql": (
+                "{{ config(materialized='table', post_hook=\"{{ exceptions.raise_compiler_error('no') "
+                "if var('fail', false) else '' }}\") }}\nselect {{ var('x', 1) }} as x"
+            ),
+        }
+    )
+    project.ok("run")
+    result = project.run("run", "--vars", "{fail: true, x: 2}")
+    assert result.code == 1
+    assert "Compilation Error" in results_by_id(project)["model.proj.m"]["message"]
+    assert project.query("select x from m") == [(1,)]
+
+
+def test_a_stop_in_a_post_hooks_query_cancels_the_node_and_publishes_nothing(make_project, in_process) -> None:
+    project = in_process(
+        make_project(
+            {
+                "macros/m.sql": HOOK_MACROS,
+                "models/m.sql": "{{ config(materialized='table', post_hook='{{ slow_hook() }}') }}\nselect 1 as x",
+            }
+        )
+    )
+    handle = start(project)
+    wait_in_flight(handle.task.registry)
+    handle.cancel()
+    summary = handle.wait(30)
+    (result,) = summary.results
+    assert result.status == "cancelled"
+    assert "m" not in {name for _, name in project.tables()}
+
+
 # -- on-run-start / on-run-end --------------------------------------------------------------------
 
 HOOKS_YML = """\

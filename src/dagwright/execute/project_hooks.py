@@ -17,10 +17,12 @@ uncommitted at the end of the phase is rolled back.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from dagwright.adapters.base import Adapter, DatabaseError
+from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.node_hooks import hook_dict
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
@@ -209,18 +211,51 @@ class ProjectHooks:
         return result(Status.SUCCESS, f"{op.label} passed", 0)
 
     def render(self, op: Operation, session: StatementSession, extra: Mapping[str, Any]) -> str:
-        """The hook's SQL: its Jinja rendered (statements it runs go to ``session``)."""
-        text = op.raw_code
-        if "{{" in text or "{%" in text:
-            ctx = operation_context(self.run, self.manifest, session, {"model": _operation_values(op), **extra})
-            try:
-                text = render_template(compile_template(text, "dbt_project.yml", op.unique_id), ctx)
-            except (Stopped, DatabaseError):
-                raise
-            except Exception as exc:
-                raise render_error(exc, "dbt_project.yml", op.unique_id) from None
-        return hook_dict(text.strip())["sql"]
+        return render_run_hook(self.run, self.manifest, op, session, extra)
 
     def _report(self, result: RunResult | None, op: Operation, index: int, total: int, *, started: bool) -> None:
         if self.reporter is not None:
             self.reporter(result, op, index, total, started)
+
+
+def render_run_hook(
+    run: RunContext, manifest: Manifest, op: Operation, session: StatementSession, extra: Mapping[str, Any]
+) -> str:
+    """The hook's SQL: its Jinja rendered (statements it runs go to ``session``)."""
+    text = op.raw_code
+    if "{{" in text or "{%" in text:
+        ctx = operation_context(run, manifest, session, {"model": _operation_values(op), **extra})
+        try:
+            text = render_template(compile_template(text, "dbt_project.yml", op.unique_id), ctx)
+        except (Stopped, DatabaseError):
+            raise
+        except Exception as exc:
+            raise render_error(exc, "dbt_project.yml", op.unique_id) from None
+    return hook_dict(text.strip())["sql"]
+
+
+def compile_run_hooks(
+    run: RunContext,
+    manifest: Manifest,
+    connect: Callable[[], GuardedConnection],
+    target_dir: Path,
+) -> dict[str, str]:
+    """What ``compile`` does with on-run-start / on-run-end, as dbt's compile does: each hook's
+    Jinja is rendered (statements it runs are sent, each committing on its own; ``results``
+    and ``schemas`` are empty) and its SQL written to
+    ``compiled/<project>/dbt_project.yml/hooks/<name>.sql``; the hook's SQL itself is not run.
+    Returns unique_id -> SQL."""
+    session = StatementSession(connect)
+    extra = {"results": [], "schemas": [], "database_schemas": []}
+    out: dict[str, str] = {}
+    for op in sorted(manifest.operations, key=lambda o: (o.hook_type != "on-run-start", o.index)):
+        try:
+            sql = render_run_hook(run, manifest, op, session, extra)
+        except DatabaseError as exc:
+            raise DagwrightError(
+                f"Runtime Error in operation {op.name}: {str(exc).strip()}", path="dbt_project.yml", node=op.unique_id
+            ) from None
+        out[op.unique_id] = sql
+        path = target_dir / "compiled" / op.package_name / "dbt_project.yml" / "hooks" / f"{op.name}.sql"
+        write_text_if_changed(path, sql)
+    return out
