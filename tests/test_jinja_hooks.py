@@ -484,6 +484,15 @@ OPERATIONS = {
         {% macro slow() %}
           {% do run_query("SLOW") %}
         {% endmacro %}
+        {% macro schema_then_query() %}
+          {% do adapter.create_schema(api.Relation.create(database=target.database, schema='extra')) %}
+          {% do run_query("create table extra.t as select 1 as x") %}
+        {% endmacro %}
+        {% macro look_then_query() %}
+          {% set r = adapter.get_relation(target.database, 'main', 'm') %}
+          {% set c = adapter.get_columns_in_relation(api.Relation.create(schema='main', identifier='m')) %}
+          {% do run_query("create table main.after_lookups as select 1 as x") %}
+        {% endmacro %}
     """.replace("SLOW", SLOW),
     "models/m.sql": "select 1 as x",
 }
@@ -521,6 +530,73 @@ def test_run_operation_transactions_as_dbt_duckdb(make_project) -> None:
     project.ok("run-operation", "keep_and_lose")
     names = {name for _, name in project.tables()}
     assert "kept" in names and "lost" not in names
+
+
+def test_run_operation_keeps_what_create_schema_committed(make_project) -> None:
+    # issue 14: create_schema commits as dbt's does; the query after it used to be rolled back
+    project = make_project(OPERATIONS)
+    project.ok("run-operation", "schema_then_query")
+    assert project.query("select x from extra.t") == [(1,)]
+
+
+def test_run_operation_warns_when_it_rolls_work_back(make_project) -> None:
+    project = make_project(OPERATIONS)
+    result = project.ok("run-operation", "keep_and_lose")
+    assert "run-operation keep_and_lose: 1 statement(s) rolled back" in result.stderr
+    assert "adapter.commit()" in result.stderr
+
+
+def test_run_operation_lookups_open_no_transaction(make_project) -> None:
+    # dbt-duckdb's get_relation/get_columns_in_relation open a transaction that is rolled back
+    # at the end with the queries after them; dagwright's lookups are reads that keep them
+    project = make_project(OPERATIONS)
+    project.ok("run-operation", "look_then_query")
+    assert "after_lookups" in {name for _, name in project.tables()}
+
+
+ADAPTER_EDGES = {
+    "macros/edges.sql": """\
+        {% macro columns_of_missing() %}
+          {% set cols = adapter.get_columns_in_relation(api.Relation.create(database=target.database, schema='main', identifier='nope')) %}
+          {{ log("columns: " ~ (cols | length), info=True) }}
+        {% endmacro %}
+        {% macro columns_of_text() %}
+          {% do adapter.get_columns_in_relation('main.m') %}
+        {% endmacro %}
+        {% macro approximate() %}
+          {% do adapter.get_relation(target.database, 'main', 'M') %}
+        {% endmacro %}
+        {% macro untyped_drop() %}
+          {% do adapter.drop_relation(api.Relation.create(schema='main', identifier='m')) %}
+        {% endmacro %}
+        {% macro partly_quoted() %}
+          {{ log("rendered: " ~ api.Relation.create(schema='s', identifier='x').quote(identifier=false), info=True) }}
+        {% endmacro %}
+    """,
+    "models/m.sql": "{{ config(materialized='table') }}\nselect 1 as x",
+    "models/reads_missing.sql": (
+        "{% set cols = adapter.get_columns_in_relation(api.Relation.create(database=target.database, "
+        "schema='main', identifier='nope')) %}select {{ cols | length }} as n"
+    ),
+}
+
+
+def test_adapter_methods_on_missing_or_wrong_relations_answer_as_dbt(make_project) -> None:
+    project = make_project(ADAPTER_EDGES)
+    project.ok("compile")  # issue 14: this was an "Internal error"
+    project.ok("run")
+    assert project.query("select n from reads_missing") == [(0,)]
+    assert "columns: 0" in project.ok("run-operation", "columns_of_missing").stdout
+    assert 'rendered: "s".x' in project.ok("run-operation", "partly_quoted").stdout
+    for macro, text in (
+        ("columns_of_text", "adapter.get_columns_in_relation() needs a relation, got a str ('main.m')"),
+        ("approximate", "dbt found an approximate match"),
+        ("untyped_drop", "but its type is null"),
+    ):
+        result = project.run("run-operation", macro)
+        assert result.code == 1 and text in result.stdout, (macro, result)
+        assert "Internal" not in result.stdout
+    assert project.query("select x from m") == [(1,)]
 
 
 def test_run_operation_is_cancelled_through_its_guard(make_project, in_process) -> None:

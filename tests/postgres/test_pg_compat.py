@@ -74,6 +74,7 @@ PG_CASES = cases_from_env(
         "seeds_errors",
         "run_hooks",
         "hooks_render_time",
+        "operation_commits",
     ),
 )
 # Also pass on PostgreSQL (about 10-20 s each, left out for CI time; run them with

@@ -9,9 +9,11 @@ that failed), ``schemas`` and ``database_schemas``.
 
 Every statement goes through a ``GuardedConnection`` with the phase's stop, so a stop
 cancels a running hook and no hook starts after it (those are recorded ``skipped``,
-``not started: <trigger>``). Like dbt-duckdb, a statement that opens a transaction
-(``statement(auto_begin=True)``) leaves it open until ``adapter.commit()``; what is still
-uncommitted at the end of the phase is rolled back.
+``not started: <trigger>``). Transactions are those of the engine's dbt adapter (see
+``rendering.statements.operation_session``): on DuckDB a statement that opens one
+(``statement(auto_begin=True)``) leaves it open until ``adapter.commit()`` (or
+``adapter.create_schema``), and what is still uncommitted at the end of the phase is
+rolled back, with a warning.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from dagwright.execute.node_hooks import hook_dict
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.parse.nodes import Manifest, Operation
-from dagwright.rendering.adapter_facade import StatementSession
 from dagwright.rendering.context import RunContext, _model_values, operation_context
 from dagwright.rendering.jinja import compile_template, render_error, render_template
+from dagwright.rendering.statements import StatementSession, operation_session
 
 THREAD = "main"
 
@@ -150,7 +152,7 @@ class ProjectHooks:
                 if session is None:
                     raw = self.adapter.open("main")
                     conn = GuardedConnection(raw, registry, THREAD, f"operation:{hook_type}", stop)
-                    session = StatementSession(conn, transactions=True, sql=self._transaction_sql())
+                    session = operation_session(self.adapter, conn, hook_type)
                 self._report(None, op, position, len(hooks), started=True)
                 result = self._run_one(op, session, extra or {})
                 results.append(result)
@@ -163,10 +165,6 @@ class ProjectHooks:
             if raw is not None:
                 raw.close()
         return results
-
-    def _transaction_sql(self) -> dict[str, str]:
-        adapter = self.adapter
-        return {"begin": adapter.begin_sql(), "commit": adapter.commit_sql(), "rollback": adapter.rollback_sql()}
 
     def _run_one(self, op: Operation, session: StatementSession, extra: Mapping[str, Any]) -> RunResult:
         submitted_before = len(session.connection.statements)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from dagwright.adapters.base import DatabaseError, ExecResult, Relation
+from dagwright.adapters.base import ExecResult, Relation
 from dagwright.errors import CompilationError, DagwrightError
 from dagwright.rendering.query_results import (
     AdapterResponse,
@@ -35,6 +35,7 @@ from dagwright.rendering.relation_api import (
     RelationFactory,
     column_class,
 )
+from dagwright.rendering.relation_lookup import find_relation, require_relation
 from dagwright.rendering.statements import StatementSession
 
 if TYPE_CHECKING:
@@ -201,45 +202,41 @@ class AdapterFacade:
     def get_relation(self, database: str | None, schema: str, identifier: str) -> Any:
         if self._parsing:
             return None
+        if schema is None or identifier is None:
+            missing = "schema" if schema is None else "identifier"
+            raise CompilationError(f"adapter.get_relation() was given no {missing} (None)")
         if self._type == "spark":  # no information_schema: the catalog, through the guarded connection
             kind = self._live().connection.relation_kind(Relation(None, schema, identifier))
             return None if kind is None else self._make(Relation(None, schema, identifier), kind)
-        result = self._query(
-            "select table_catalog, table_schema, table_name, table_type from information_schema.tables "
-            "where table_catalog = ? and table_schema = ? and table_name = ?",
-            [self._database(database), schema, identifier],
-        )
-        if not result.rows:
-            return None
-        catalog, found_schema, name, kind = result.rows[0]
-        return self._make(
-            Relation(str(catalog), str(found_schema), str(name)),
-            "view" if str(kind).upper() == "VIEW" else "table",
-        )
+        if database is None and self._type == "duckdb":
+            return None  # dbt-duckdb looks in a catalog named None: nothing is there
+        return find_relation(self._query, self._make, self._database(database), str(schema), str(identifier))
 
     def already_exists(self, schema: str, name: str) -> bool:
-        return self.get_relation(None, schema, name) is not None
+        return self.get_relation(self._default_database, schema, name) is not None
 
     def get_columns_in_relation(self, relation: Any) -> list[DbColumn]:
         if self._parsing:
             return []
+        require_relation(relation, "get_columns_in_relation")
         database = self._database(getattr(relation, "database", None))
         schema = getattr(relation, "schema", None) or ""
         identifier = getattr(relation, "identifier", None) or ""
         if self._type == "spark":  # DESCRIBE TABLE: the columns end at the first blank or '#' row
             from dagwright.adapters.spark import describe_columns
 
+            if self._live().connection.relation_kind(Relation(None, schema, identifier)) is None:
+                return []  # as dbt: a relation that does not exist has no columns
             described = self._query(f"describe table {self._quote(schema)}.{self._quote(identifier)}", [])
             return [DbColumn(name, dtype) for name, dtype in describe_columns(described.rows)]
         if self._type == "postgres":
             return self._postgres_columns(schema, identifier)
+        # as dbt-duckdb: information_schema's columns, none for a relation that does not exist
         result = self._query(
             "select column_name, data_type from information_schema.columns "
             "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
             [database, schema, identifier],
         )
-        if not result.rows and self.get_relation(database, schema, identifier) is None:
-            raise DatabaseError(f"Catalog Error: Table with name {identifier} does not exist!")
         return [DbColumn(str(name), str(dtype)) for name, dtype in result.rows]
 
     def _postgres_columns(self, schema: str, identifier: str) -> list[DbColumn]:
@@ -277,7 +274,7 @@ class AdapterFacade:
         return [DbColumn(str(row[0]), str(row[1])) for row in result.rows]
 
     def check_schema_exists(self, database: str | None, schema: str) -> bool:
-        if self._parsing:
+        if self._parsing or (database is None and self._type == "duckdb"):  # dbt-duckdb: no catalog None
             return False
         result = self._query(
             "select 1 from information_schema.schemata where catalog_name = ? and schema_name = ?",
@@ -321,8 +318,15 @@ class AdapterFacade:
     def drop_relation(self, relation: Any) -> str:
         if self._parsing:
             return ""
-        kind = getattr(relation, "type", None) or "table"
-        self._live().execute(f"drop {kind} if exists {relation} cascade", auto_begin=True)
+        require_relation(relation, "drop_relation")
+        kind = getattr(relation, "type", None)
+        if not kind:
+            raise CompilationError(
+                f"Tried to drop relation {relation}, but its type is null.",
+                hint="give it a type (api.Relation.create(..., type='table')) or use adapter.get_relation()",
+            )
+        # dbt's drop_relation does not open a transaction (auto_begin=False)
+        self._live().execute(f"drop {kind} if exists {relation} cascade")
         self._forget(relation)
         return ""
 
@@ -340,22 +344,22 @@ class AdapterFacade:
             self._forget(from_relation, to_relation)
         return ""
 
+    def _schema_name(self, relation: Any) -> str:
+        """The schema of ``relation`` as the engine names it: DuckDB with its catalog."""
+        schema = self._quote(str(getattr(relation, "schema", None) or ""))
+        if self._type != "duckdb":
+            return schema
+        return f"{self._quote(str(self._database(getattr(relation, 'database', None))))}.{schema}"
+
     def create_schema(self, relation: Any) -> str:
         if not self._parsing:
-            database = self._database(getattr(relation, "database", None))
-            self._live().execute(
-                f"create schema if not exists {self._quote(str(database))}.{self._quote(relation.schema)}",
-                auto_begin=True,
-            )
+            # dbt commits after creating or dropping a schema (commit_if_has_connection)
+            self._live().execute_and_commit(f"create schema if not exists {self._schema_name(relation)}")
         return ""
 
     def drop_schema(self, relation: Any) -> str:
         if not self._parsing:
-            database = self._database(getattr(relation, "database", None))
-            self._live().execute(
-                f"drop schema if exists {self._quote(str(database))}.{self._quote(relation.schema)} cascade",
-                auto_begin=True,
-            )
+            self._live().execute_and_commit(f"drop schema if exists {self._schema_name(relation)} cascade")
         return ""
 
     def expand_target_column_types(self, from_relation: Any, to_relation: Any) -> str:

@@ -41,120 +41,12 @@ from dagwright.rendering.jinja import (
     environment,
     render_template,
 )
+from dagwright.rendering.relation import JinjaRelation
 
 if TYPE_CHECKING:
     from dagwright.parse.nodes import Manifest, Node
 
 log = logging.getLogger("dagwright")
-
-
-class JinjaRelation(Mapping[str, Any]):
-    """A relation as Jinja sees it: prints as quoted SQL, has dbt's common attributes, and is a
-    mapping of dbt's relation fields as dbt's is (packages test ``relation is mapping`` and its
-    ``metadata.type``, e.g. dbt_utils' ``_is_relation``)."""
-
-    def __init__(
-        self,
-        relation: Relation,
-        rendered: str,
-        kind: str | None = None,
-        render: Callable[[Relation], str] | None = None,
-    ) -> None:
-        self._relation = relation
-        self._rendered = rendered
-        self.type = kind
-        self._render = render
-
-    def _derive(self, relation: Relation, kind: str | None) -> JinjaRelation:
-        if self._render is None:
-            return JinjaRelation(relation, self._rendered, kind)
-        return JinjaRelation(relation, self._render(relation), kind, self._render)
-
-    def incorporate(
-        self, path: Mapping[str, Any] | None = None, type: str | None = None, **kwargs: Any
-    ) -> JinjaRelation:
-        rel = self._relation
-        path = path or {}
-        rel = Relation(
-            path.get("database", rel.database), path.get("schema", rel.schema), path.get("identifier", rel.identifier)
-        )
-        return self._derive(rel, type or self.type)
-
-    def include(self, database: bool = True, schema: bool = True, identifier: bool = True) -> JinjaRelation:
-        rel = self._relation
-        return self._derive(
-            Relation(
-                rel.database if database else None,
-                rel.schema if schema else "",
-                rel.identifier if identifier else "",
-            ),
-            self.type,
-        )
-
-    def without_identifier(self) -> JinjaRelation:
-        return self.include(identifier=False)
-
-    def quote(self, *args: Any, **kwargs: Any) -> JinjaRelation:
-        return self
-
-    def replace_path(self, **kwargs: Any) -> JinjaRelation:
-        return self.incorporate(path=kwargs)
-
-    @property
-    def path(self) -> dict[str, Any]:
-        rel = self._relation
-        return {"database": rel.database, "schema": rel.schema, "identifier": rel.identifier}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        fields = self._fields()
-        return fields[key] if key in fields else getattr(self, key, default)
-
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "type": self.type,
-            "quote_policy": {"database": True, "schema": True, "identifier": True},
-            "include_policy": {"database": True, "schema": True, "identifier": True},
-            "metadata": {"type": "BaseRelation"},
-        }
-
-    def __getitem__(self, key: str) -> Any:
-        return self._fields()[key]
-
-    def __iter__(self) -> Any:
-        return iter(self._fields())
-
-    def __len__(self) -> int:
-        return len(self._fields())
-
-    database = property(lambda self: self._relation.database)
-    schema = property(lambda self: self._relation.schema)
-    identifier = property(lambda self: self._relation.identifier)
-    name = property(lambda self: self._relation.identifier)
-    table = property(lambda self: self._relation.identifier)
-    is_table = property(lambda self: self.type == "table")
-    is_view = property(lambda self: self.type == "view")
-    is_cte = property(lambda self: self.type == "cte")
-
-    def render(self) -> str:
-        return self._rendered
-
-    def __str__(self) -> str:
-        return self._rendered
-
-    def __html__(self) -> str:
-        return self._rendered
-
-    def __repr__(self) -> str:
-        return f"<Relation {self._rendered}>"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, JinjaRelation):
-            return self._rendered == other._rendered
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._rendered)
 
 
 class ConfigObject:
@@ -337,7 +229,7 @@ class RunContext:
         return merged
 
     def make_relation(self, relation: Relation, kind: str | None = None) -> JinjaRelation:
-        return JinjaRelation(relation, self.render_relation(relation), kind, self.render_relation)
+        return JinjaRelation(relation, self.render_relation(relation), kind, self.render_relation, self.quote)
 
     def doc(self, *args: Any) -> str:
         """``doc('name')`` or ``doc('package', 'name')``: a ``{% docs %}`` block's text."""

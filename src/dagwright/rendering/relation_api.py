@@ -168,9 +168,15 @@ class RelationApi:
         schema: str | None = None,
         identifier: str | None = None,
         type: str | None = None,
+        quote_policy: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        return self._make(Relation(database, schema or "", identifier or ""), type)
+        relation = self._make(Relation(database, schema or "", identifier or ""), type)
+        if quote_policy and hasattr(relation, "quote"):
+            relation = relation.quote(
+                **{k: v for k, v in quote_policy.items() if k in ("database", "schema", "identifier")}
+            )
+        return relation
 
 
 class Api:
