@@ -557,7 +557,8 @@ def test_run_operation_lookups_open_no_transaction(make_project) -> None:
 ADAPTER_EDGES = {
     "macros/edges.sql": """\
         {% macro columns_of_missing() %}
-          {% set cols = adapter.get_columns_in_relation(api.Relation.create(database=target.database, schema='main', identifier='nope')) %}
+          {% set nope = api.Relation.create(database=target.database, schema='main', identifier='nope') %}
+          {% set cols = adapter.get_columns_in_relation(nope) %}
           {{ log("columns: " ~ (cols | length), info=True) }}
         {% endmacro %}
         {% macro columns_of_text() %}
