@@ -395,7 +395,7 @@ def test_post_hooks_render_after_the_build(spark_project: SparkProject) -> None:
             "select {{ var('batch', 1) }} as id",
             "seeds/codes.csv": "code,label\n1,one\n",
             "seeds/codes.yml": (
-                "seeds:\n  - name: codes\n    config:\n      post_hook: \"{{ add_row(this, \\\"9, 'nine'\\\") }}\"\n"
+                'seeds:\n  - name: codes\n    config:\n      post_hook: "{{ add_row(this, \\"9, \'nine\'\\") }}"\n'
             ),
         }
     )
