@@ -31,6 +31,7 @@ from dagwright.rendering.adapter_facade import (
     StatementSession,
     Table,
 )
+from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
 from dagwright.rendering.environ import RecordingFlags, getenv
 from dagwright.rendering.jinja import (
     LazyContext,
@@ -420,6 +421,8 @@ class MacroNamespace:
             raise AttributeError(name)
         macro = self._registry.lookup(self._package, name, self._ctx)
         if macro is None:
+            if self._package == "dbt" and name in DBT_GLOBAL_MACROS:
+                return unsupported_dbt_macro(name)  # dbt has it, dagwright not: say so when called
             raise AttributeError(f"'{self._package}' has no macro named '{name}'")
         return macro
 

@@ -51,7 +51,9 @@ class JinjaRelation(Mapping[str, Any]):
         rel = self._relation
         path = path or {}
         rel = Relation(
-            path.get("database", rel.database), path.get("schema", rel.schema), path.get("identifier", rel.identifier)
+            path.get("database", rel.database),
+            path.get("schema", rel.schema) or "",  # dbt's None: no schema part
+            path.get("identifier", rel.identifier) or "",
         )
         return self._derive(rel, type or self.type)
 
