@@ -13,6 +13,7 @@ At parse time (``execute`` is False) the adapter answers as dbt's parse-time ada
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -270,7 +271,15 @@ class AdapterFacade:
     def get_column_schema_from_query(self, sql: str) -> list[DbColumn]:
         if self._parsing:
             return []
-        result = self._live().execute(f"describe ({sql})")
+        if self._type == "postgres":  # the columns of a temporary view over the query
+            view = f"dagwright_query_columns_{uuid.uuid4().hex[:12]}"
+            self._live().execute(f"create temporary view {self._quote(view)} as (\n{sql}\n)")
+            try:
+                return list(self._postgres_columns("pg_temp", view))
+            finally:
+                self._live().execute(f"drop view if exists {self._quote(view)}")
+        describe = f"describe query {sql}" if self._type == "spark" else f"describe ({sql})"
+        result = self._live().execute(describe)
         return [DbColumn(str(row[0]), str(row[1])) for row in result.rows]
 
     def check_schema_exists(self, database: str | None, schema: str) -> bool:
