@@ -86,3 +86,7 @@
 {% macro get_true_sql() -%}
     {{ return("TRUE") }}
 {%- endmacro %}
+
+{% macro get_column_schema_from_query(select_sql, select_sql_header=none) -%}
+    {%- do return(adapter.get_column_schema_from_query(select_sql)) -%}
+{%- endmacro %}
