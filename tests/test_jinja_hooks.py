@@ -211,6 +211,98 @@ def test_a_failing_after_commit_post_hook_is_an_error_but_the_table_is_published
     assert project.query("select x from m") == [(1,)]
 
 
+HOOK_MACROS = """\
+{% macro add_row(relation, value) %}
+  {% if execute %}{% do run_query('insert into ' ~ relation ~ ' values (' ~ value ~ ')') %}{% endif %}
+{% endmacro %}
+{% macro note(text) %}
+  {% if execute %}
+    {% do run_query("create table if not exists main.notes (t varchar)") %}
+    {% do run_query("insert into main.notes values ('" ~ text ~ "')") %}
+  {% endif %}
+{% endmacro %}
+{% macro slow_hook() %}
+  {% if execute %}{% do run_query("SLOW") %}{% endif %}
+{% endmacro %}
+""".replace("SLOW", SLOW)
+
+
+def test_a_post_hook_renders_after_the_build_on_a_first_build_and_a_rebuild(make_project) -> None:
+    # the hook's run_query inserts into the table the build just made (dbt renders it then):
+    # compiling it with the model would fail on a first build and lose the row on a rebuild
+    project = make_project(
+        {
+            "macros/m.sql": HOOK_MACROS,
+            "models/m.sql": "{{ config(materialized='table', post_hook='{{ add_row(this, 2) }}') }}\nselect 1 as x",
+        }
+    )
+    for _ in range(2):
+        project.ok("run")
+        assert project.query("select x from m order by x") == [(1,), (2,)]
+
+
+def test_compile_never_runs_a_model_hooks_statements(make_project) -> None:
+    project = make_project(
+        {
+            "macros/m.sql": HOOK_MACROS,
+            "models/m.sql": (
+                "{{ config(materialized='table', pre_hook=\"{{ note('pre') }}\", "
+                "post_hook=[\"{{ note('post') }}\", \"insert into main.notes values ('sql')\"]) }}\n"
+                "select 1 as x"
+            ),
+        }
+    )
+    project.ok("compile")
+    assert not project.db.exists() or project.tables() == []  # the database is not even opened
+
+
+def test_compile_renders_the_run_hooks_without_running_their_sql(make_project) -> None:
+    # as dbt's compile: the hooks' Jinja runs (its statements commit), their SQL is only written
+    yml = HOOKS_YML.format(start_hook="{{ note('rendered') }}insert into main.log values ('start 1')")
+    project = make_project({"dbt_project.yml": yml, "macros/m.sql": HOOK_MACROS, "models/a.sql": "select 1 as x"})
+    project.ok("compile")
+    assert project.query("select t from main.notes") == [("rendered",)]
+    assert "log" not in {name for _, name in project.tables()}
+    hooks = Path(project.root) / "target" / "compiled" / "proj" / "dbt_project.yml" / "hooks"
+    assert (hooks / "proj-on-run-start-1.sql").read_text().strip() == "insert into main.log values ('start 1')"
+    assert (hooks / "proj-on-run-end-0.sql").read_text() == "insert into main.log values ('end ' || '')"
+    project.ok("compile", "-s", "a")  # a selection compiles only what it selects
+
+
+def test_a_hook_that_fails_to_render_after_the_build_rolls_the_node_back(make_project) -> None:
+    project = make_project(
+        {
+            "models/m.sql": (
+                "{{ config(materialized='table', post_hook=\"{{ exceptions.raise_compiler_error('no') "
+                "if var('fail', false) else '' }}\") }}\nselect {{ var('x', 1) }} as x"
+            ),
+        }
+    )
+    project.ok("run")
+    result = project.run("run", "--vars", "{fail: true, x: 2}")
+    assert result.code == 1
+    assert "Compilation Error" in results_by_id(project)["model.proj.m"]["message"]
+    assert project.query("select x from m") == [(1,)]
+
+
+def test_a_stop_in_a_post_hooks_query_cancels_the_node_and_publishes_nothing(make_project, in_process) -> None:
+    project = in_process(
+        make_project(
+            {
+                "macros/m.sql": HOOK_MACROS,
+                "models/m.sql": "{{ config(materialized='table', post_hook='{{ slow_hook() }}') }}\nselect 1 as x",
+            }
+        )
+    )
+    handle = start(project)
+    wait_in_flight(handle.task.registry)
+    handle.cancel()
+    summary = handle.wait(30)
+    (result,) = summary.results
+    assert result.status == "cancelled"
+    assert "m" not in {name for _, name in project.tables()}
+
+
 # -- on-run-start / on-run-end --------------------------------------------------------------------
 
 HOOKS_YML = """\
@@ -392,6 +484,15 @@ OPERATIONS = {
         {% macro slow() %}
           {% do run_query("SLOW") %}
         {% endmacro %}
+        {% macro schema_then_query() %}
+          {% do adapter.create_schema(api.Relation.create(database=target.database, schema='extra')) %}
+          {% do run_query("create table extra.t as select 1 as x") %}
+        {% endmacro %}
+        {% macro look_then_query() %}
+          {% set r = adapter.get_relation(target.database, 'main', 'm') %}
+          {% set c = adapter.get_columns_in_relation(api.Relation.create(schema='main', identifier='m')) %}
+          {% do run_query("create table main.after_lookups as select 1 as x") %}
+        {% endmacro %}
     """.replace("SLOW", SLOW),
     "models/m.sql": "select 1 as x",
 }
@@ -429,6 +530,74 @@ def test_run_operation_transactions_as_dbt_duckdb(make_project) -> None:
     project.ok("run-operation", "keep_and_lose")
     names = {name for _, name in project.tables()}
     assert "kept" in names and "lost" not in names
+
+
+def test_run_operation_keeps_what_create_schema_committed(make_project) -> None:
+    # issue 14: create_schema commits as dbt's does; the query after it used to be rolled back
+    project = make_project(OPERATIONS)
+    project.ok("run-operation", "schema_then_query")
+    assert project.query("select x from extra.t") == [(1,)]
+
+
+def test_run_operation_warns_when_it_rolls_work_back(make_project) -> None:
+    project = make_project(OPERATIONS)
+    result = project.ok("run-operation", "keep_and_lose")
+    assert "run-operation keep_and_lose: 1 statement(s) rolled back" in result.stderr
+    assert "adapter.commit()" in result.stderr
+
+
+def test_run_operation_lookups_open_no_transaction(make_project) -> None:
+    # dbt-duckdb's get_relation/get_columns_in_relation open a transaction that is rolled back
+    # at the end with the queries after them; dagwright's lookups are reads that keep them
+    project = make_project(OPERATIONS)
+    project.ok("run-operation", "look_then_query")
+    assert "after_lookups" in {name for _, name in project.tables()}
+
+
+ADAPTER_EDGES = {
+    "macros/edges.sql": """\
+        {% macro columns_of_missing() %}
+          {% set nope = api.Relation.create(database=target.database, schema='main', identifier='nope') %}
+          {% set cols = adapter.get_columns_in_relation(nope) %}
+          {{ log("columns: " ~ (cols | length), info=True) }}
+        {% endmacro %}
+        {% macro columns_of_text() %}
+          {% do adapter.get_columns_in_relation('main.m') %}
+        {% endmacro %}
+        {% macro approximate() %}
+          {% do adapter.get_relation(target.database, 'main', 'M') %}
+        {% endmacro %}
+        {% macro untyped_drop() %}
+          {% do adapter.drop_relation(api.Relation.create(schema='main', identifier='m')) %}
+        {% endmacro %}
+        {% macro partly_quoted() %}
+          {{ log("rendered: " ~ api.Relation.create(schema='s', identifier='x').quote(identifier=false), info=True) }}
+        {% endmacro %}
+    """,
+    "models/m.sql": "{{ config(materialized='table') }}\nselect 1 as x",
+    "models/reads_missing.sql": (
+        "{% set cols = adapter.get_columns_in_relation(api.Relation.create(database=target.database, "
+        "schema='main', identifier='nope')) %}select {{ cols | length }} as n"
+    ),
+}
+
+
+def test_adapter_methods_on_missing_or_wrong_relations_answer_as_dbt(make_project) -> None:
+    project = make_project(ADAPTER_EDGES)
+    project.ok("compile")  # issue 14: this was an "Internal error"
+    project.ok("run")
+    assert project.query("select n from reads_missing") == [(0,)]
+    assert "columns: 0" in project.ok("run-operation", "columns_of_missing").stdout
+    assert 'rendered: "s".x' in project.ok("run-operation", "partly_quoted").stdout
+    for macro, text in (
+        ("columns_of_text", "adapter.get_columns_in_relation() needs a relation, got a str ('main.m')"),
+        ("approximate", "dbt found an approximate match"),
+        ("untyped_drop", "but its type is null"),
+    ):
+        result = project.run("run-operation", macro)
+        assert result.code == 1 and text in result.stdout, (macro, result)
+        assert "Internal" not in result.stdout
+    assert project.query("select x from m") == [(1,)]
 
 
 def test_run_operation_is_cancelled_through_its_guard(make_project, in_process) -> None:

@@ -74,6 +74,9 @@ PG_CASES = cases_from_env(
         "seeds_errors",
         "project_quoting",
         "run_hooks",
+        "hooks_render_time",
+        "operation_commits",
+        "builtin_macro_names",
     ),
 )
 # Also pass on PostgreSQL (about 10-20 s each, left out for CI time; run them with

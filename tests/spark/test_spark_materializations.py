@@ -374,3 +374,34 @@ def test_persistent_warehouse_across_processes(tmp_path: Any) -> None:
         assert "\tat " not in proc.stderr  # no JVM stack traces on the terminal
     assert (tmp_path / "warehouse" / "metastore_db").is_dir()
     assert (tmp_path / "warehouse" / "lake.db" / "t").is_dir()
+
+
+HOOK_MACROS = """
+{% macro add_row(relation, values) %}
+  {% if execute %}{% do run_query('insert into ' ~ relation ~ ' values (' ~ values ~ ')') %}{% endif %}
+{% endmacro %}
+"""
+
+
+def test_post_hooks_render_after_the_build(spark_project: SparkProject) -> None:
+    # a post-hook macro's run_query runs when the hook runs, into the relation just published
+    # (on a first build as on a rebuild), as dbt renders hooks right before running them
+    spark_project.write(
+        {
+            "macros/hooks.sql": HOOK_MACROS,
+            "models/tbl.sql": "{{ config(materialized='table', post_hook=\"{{ add_row(this, 2) }}\") }}\n"
+            "select 1 as id",
+            "models/inc.sql": "{{ config(materialized='incremental', post_hook=\"{{ add_row(this, 100) }}\") }}\n"
+            "select {{ var('batch', 1) }} as id",
+            "seeds/codes.csv": "code,label\n1,one\n",
+            "seeds/codes.yml": (
+                'seeds:\n  - name: codes\n    config:\n      post_hook: "{{ add_row(this, \\"9, \'nine\'\\") }}"\n'
+            ),
+        }
+    )
+    for batch in (1, 2):
+        result = spark_project.run("build", "--vars", f"{{batch: {batch}}}")
+        assert result.code == 0, result
+        assert spark_project.table("tbl", order_by="id") == [(1,), (2,)]
+        assert spark_project.table("codes", order_by="code") == [(1, "one"), (9, "nine")]
+    assert sorted(r[0] for r in spark_project.table("inc", order_by="id")) == [1, 2, 100, 100]

@@ -5,7 +5,6 @@ Static models (see ``parse.static``) are compiled by substitution, with no Jinja
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -14,7 +13,9 @@ from typing import Any
 
 from dagwright.adapters.base import DatabaseError
 from dagwright.errors import CompilationError, DagwrightError
+from dagwright.execute.node_hooks import HookSet, hook_dict, node_hooks
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
+from dagwright.materialize.base import Hook
 from dagwright.materialize.ephemeral import inject_ctes
 from dagwright.materialize.incremental import should_full_refresh
 from dagwright.parse.nodes import Manifest, Node
@@ -48,36 +49,23 @@ def renders_incremental(node: Node, existing: str | None, full_refresh_flag: boo
 class CompiledNode:
     node: Node
     sql: str
-    #: hooks that run inside the node's transaction (the default)
-    pre_hooks: tuple[str, ...]
-    post_hooks: tuple[str, ...]
+    #: hooks that run inside the node's transaction (the default); a hook with Jinja is
+    #: rendered when it runs, not here (see execute/node_hooks.py)
+    pre_hooks: tuple[Hook, ...]
+    post_hooks: tuple[Hook, ...]
     ephemerals: tuple[str, ...]
     #: ``transaction: false`` hooks: before the transaction begins / after it commits
-    pre_hooks_outside: tuple[str, ...] = ()
-    post_hooks_outside: tuple[str, ...] = ()
+    pre_hooks_outside: tuple[Hook, ...] = ()
+    post_hooks_outside: tuple[Hook, ...] = ()
 
-
-def hook_dict(hook: Any) -> dict[str, Any]:
-    """dbt's get_hook_dict: a hook is ``{sql, transaction}``; a string that is such a JSON
-    object (what ``before_begin()``/``after_commit()`` return) is read as one."""
-    if isinstance(hook, Mapping):
-        return {"sql": str(hook.get("sql") or ""), "transaction": bool(hook.get("transaction", True))}
-    text = str(hook)
-    if text.lstrip().startswith("{") and '"sql"' in text:
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value = None
-        if isinstance(value, Mapping) and "sql" in value:
-            return {"sql": str(value.get("sql") or ""), "transaction": bool(value.get("transaction", True))}
-    return {"sql": text, "transaction": True}
-
-
-_NO_HOOKS: dict[tuple[str, bool], tuple[str, ...]] = {(w, t): () for w in ("pre", "post") for t in (True, False)}
-
-
-def _hook_sql(hook: Any) -> str:
-    return hook_dict(hook)["sql"]
+    @property
+    def hooks(self) -> HookSet:
+        return {
+            ("pre", True): self.pre_hooks,
+            ("post", True): self.post_hooks,
+            ("pre", False): self.pre_hooks_outside,
+            ("post", False): self.post_hooks_outside,
+        }
 
 
 _FUNCTION_LIKE = re.compile(r"^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$", re.S)
@@ -193,6 +181,12 @@ class Compiler:
             ctx["_dbt_generic_test_kwargs"] = test_kwargs(node.test_metadata.get("kwargs") or {}, ctx, node)
         return render_template(template, ctx)
 
+    def hooks(
+        self, node: Node, connection: GuardedConnection, is_incremental: Callable[[], bool] = lambda: False
+    ) -> HookSet:
+        """The hooks of a node that is not compiled (a seed): rendered when they run."""
+        return node_hooks(self.run, self.manifest, node, StatementSession(connection), is_incremental)
+
     def _ephemeral(self, unique_id: str, session: StatementSession | None = None) -> tuple[str, tuple[str, ...]]:
         """An ephemeral model's SQL and the ephemerals it uses itself (memoized)."""
         with self._lock:
@@ -239,12 +233,13 @@ class Compiler:
     ) -> CompiledNode:
         """The node's SQL and hooks. Statements its Jinja runs (``run_query``, ``statement``,
         ``adapter.*``) go to ``connection`` (the worker's guarded connection), each committing
-        on its own; a stop or a database error during compilation propagates as such."""
+        on its own; a stop or a database error during compilation propagates as such. Hooks
+        are not rendered here: each renders when it runs, its statements on ``connection``."""
         state = CompileState(session=StatementSession(connection if connection is not None else self.connect))
         try:
             sql = self._render(node, state, is_incremental)
             ctes = self._cte_list(state.ephemerals, state.session)
-            hooks = self._hooks(node, is_incremental, state)
+            hooks = node_hooks(self.run, self.manifest, node, state.session, is_incremental)
         except (Stopped, DatabaseError):
             raise
         except Exception as exc:
@@ -258,37 +253,6 @@ class Compiler:
             hooks["pre", False],
             hooks["post", False],
         )
-
-    def _hooks(
-        self, node: Node, is_incremental: Callable[[], bool], state: CompileState
-    ) -> dict[tuple[str, bool], tuple[str, ...]]:
-        """pre-/post-hooks in config order (dbt_project.yml's first), rendered, split by
-        whether they run inside the node's transaction."""
-        hooks = [("pre", h) for h in node.config.get("pre-hook") or []]
-        hooks += [("post", h) for h in node.config.get("post-hook") or []]
-        if not hooks:
-            return _NO_HOOKS
-        out: dict[tuple[str, bool], list[str]] = {(w, t): [] for w in ("pre", "post") for t in (True, False)}
-        ctx: LazyContext | None = None
-
-        def render(text: str) -> str:
-            nonlocal ctx
-            if "{{" not in text and "{%" not in text:
-                return text
-            if ctx is None:
-                session = CompileState(session=state.session)
-                ctx = compile_context(self.run, self.manifest, node, session, is_incremental=is_incremental)
-            return render_template(compile_template(text, node.original_file_path, node.unique_id), ctx)
-
-        for when, hook in hooks:
-            spec = hook_dict(hook)
-            rendered = render(spec["sql"]).strip()
-            again = hook_dict(rendered)  # {{ after_commit("...") }} renders to a hook object
-            if again["sql"] != rendered:
-                spec, rendered = again, again["sql"].strip()
-            if rendered:
-                out[when, spec["transaction"]].append(rendered)
-        return {key: tuple(value) for key, value in out.items()}
 
 
 class MainConnection:
@@ -315,4 +279,4 @@ class MainConnection:
             self._raw = self._guarded = None
 
 
-__all__ = ["CompiledNode", "Compiler", "ConfigObject", "JinjaRelation", "MainConnection"]
+__all__ = ["CompiledNode", "Compiler", "ConfigObject", "JinjaRelation", "MainConnection", "hook_dict"]

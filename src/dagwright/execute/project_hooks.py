@@ -9,26 +9,30 @@ that failed), ``schemas`` and ``database_schemas``.
 
 Every statement goes through a ``GuardedConnection`` with the phase's stop, so a stop
 cancels a running hook and no hook starts after it (those are recorded ``skipped``,
-``not started: <trigger>``). Like dbt-duckdb, a statement that opens a transaction
-(``statement(auto_begin=True)``) leaves it open until ``adapter.commit()``; what is still
-uncommitted at the end of the phase is rolled back.
+``not started: <trigger>``). Transactions are those of the engine's dbt adapter (see
+``rendering.statements.operation_session``): on DuckDB a statement that opens one
+(``statement(auto_begin=True)``) leaves it open until ``adapter.commit()`` (or
+``adapter.create_schema``), and what is still uncommitted at the end of the phase is
+rolled back, with a warning.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from dagwright.adapters.base import Adapter, DatabaseError
+from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
-from dagwright.execute.compile import hook_dict
+from dagwright.execute.node_hooks import hook_dict
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.parse.nodes import Manifest, Operation
-from dagwright.rendering.adapter_facade import StatementSession
 from dagwright.rendering.context import RunContext, _model_values, operation_context
 from dagwright.rendering.jinja import compile_template, render_error, render_template
+from dagwright.rendering.statements import StatementSession, operation_session
 
 THREAD = "main"
 
@@ -148,7 +152,7 @@ class ProjectHooks:
                 if session is None:
                     raw = self.adapter.open("main")
                     conn = GuardedConnection(raw, registry, THREAD, f"operation:{hook_type}", stop)
-                    session = StatementSession(conn, transactions=True, sql=self._transaction_sql())
+                    session = operation_session(self.adapter, conn, hook_type)
                 self._report(None, op, position, len(hooks), started=True)
                 result = self._run_one(op, session, extra or {})
                 results.append(result)
@@ -161,10 +165,6 @@ class ProjectHooks:
             if raw is not None:
                 raw.close()
         return results
-
-    def _transaction_sql(self) -> dict[str, str]:
-        adapter = self.adapter
-        return {"begin": adapter.begin_sql(), "commit": adapter.commit_sql(), "rollback": adapter.rollback_sql()}
 
     def _run_one(self, op: Operation, session: StatementSession, extra: Mapping[str, Any]) -> RunResult:
         submitted_before = len(session.connection.statements)
@@ -209,18 +209,51 @@ class ProjectHooks:
         return result(Status.SUCCESS, f"{op.label} passed", 0)
 
     def render(self, op: Operation, session: StatementSession, extra: Mapping[str, Any]) -> str:
-        """The hook's SQL: its Jinja rendered (statements it runs go to ``session``)."""
-        text = op.raw_code
-        if "{{" in text or "{%" in text:
-            ctx = operation_context(self.run, self.manifest, session, {"model": _operation_values(op), **extra})
-            try:
-                text = render_template(compile_template(text, "dbt_project.yml", op.unique_id), ctx)
-            except (Stopped, DatabaseError):
-                raise
-            except Exception as exc:
-                raise render_error(exc, "dbt_project.yml", op.unique_id) from None
-        return hook_dict(text.strip())["sql"]
+        return render_run_hook(self.run, self.manifest, op, session, extra)
 
     def _report(self, result: RunResult | None, op: Operation, index: int, total: int, *, started: bool) -> None:
         if self.reporter is not None:
             self.reporter(result, op, index, total, started)
+
+
+def render_run_hook(
+    run: RunContext, manifest: Manifest, op: Operation, session: StatementSession, extra: Mapping[str, Any]
+) -> str:
+    """The hook's SQL: its Jinja rendered (statements it runs go to ``session``)."""
+    text = op.raw_code
+    if "{{" in text or "{%" in text:
+        ctx = operation_context(run, manifest, session, {"model": _operation_values(op), **extra})
+        try:
+            text = render_template(compile_template(text, "dbt_project.yml", op.unique_id), ctx)
+        except (Stopped, DatabaseError):
+            raise
+        except Exception as exc:
+            raise render_error(exc, "dbt_project.yml", op.unique_id) from None
+    return hook_dict(text.strip())["sql"]
+
+
+def compile_run_hooks(
+    run: RunContext,
+    manifest: Manifest,
+    connect: Callable[[], GuardedConnection],
+    target_dir: Path,
+) -> dict[str, str]:
+    """What ``compile`` does with on-run-start / on-run-end, as dbt's compile does: each hook's
+    Jinja is rendered (statements it runs are sent, each committing on its own; ``results``
+    and ``schemas`` are empty) and its SQL written to
+    ``compiled/<project>/dbt_project.yml/hooks/<name>.sql``; the hook's SQL itself is not run.
+    Returns unique_id -> SQL."""
+    session = StatementSession(connect)
+    extra = {"results": [], "schemas": [], "database_schemas": []}
+    out: dict[str, str] = {}
+    for op in sorted(manifest.operations, key=lambda o: (o.hook_type != "on-run-start", o.index)):
+        try:
+            sql = render_run_hook(run, manifest, op, session, extra)
+        except DatabaseError as exc:
+            raise DagwrightError(
+                f"Runtime Error in operation {op.name}: {str(exc).strip()}", path="dbt_project.yml", node=op.unique_id
+            ) from None
+        out[op.unique_id] = sql
+        path = target_dir / "compiled" / op.package_name / "dbt_project.yml" / "hooks" / f"{op.name}.sql"
+        write_text_if_changed(path, sql)
+    return out

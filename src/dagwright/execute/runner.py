@@ -10,7 +10,7 @@ The outcome says what happened in the warehouse:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ from dagwright.adapters.base import Adapter, Connection, DatabaseError
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, renders_incremental
+from dagwright.execute.node_hooks import NO_HOOKS, HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
-from dagwright.materialize.base import Materialization, NodeJob
+from dagwright.materialize.base import Hook, Materialization, NodeJob, run_hooks
 from dagwright.materialize.incremental import IncrementalMaterialization, should_full_refresh
 from dagwright.materialize.rename_swap import non_transactional
 from dagwright.materialize.seed import SeedMaterialization
@@ -98,12 +99,12 @@ class NodeRunner:
         package_root = self.manifest.package_roots.get(node.package_name)
         return Path(package_root) if package_root else self.project_root
 
-    def _materialization(self, node: Node, sql: str, compiled: Any, existing: str | None) -> Materialization:
+    def _materialization(self, node: Node, sql: str, hooks: HookSet, existing: str | None) -> Materialization:
         job = NodeJob(
             node=node,
             sql=sql,
-            pre_hooks=compiled.pre_hooks if compiled else (),
-            post_hooks=compiled.post_hooks if compiled else (),
+            pre_hooks=hooks["pre", True],
+            post_hooks=hooks["post", True],
             full_refresh=should_full_refresh(node.config, self.full_refresh),
         )
         if not self.adapter.transactional_ddl:  # Spark: build under a temporary name, publish by rename
@@ -176,8 +177,10 @@ class NodeRunner:
                 finally:
                     timing.append(Timing("execute", execute_start, utcnow()))
                 return result(outcome.status, outcome.message, outcome.adapter_response, failures=outcome.failures)
+            hooks: HookSet = NO_HOOKS
             if node.resource_type == "seed":
                 compiled_code = ""
+                hooks = self.compiler.hooks(node, conn)
             else:
                 if node.materialized == "incremental":
                     submitted = True
@@ -186,18 +189,18 @@ class NodeRunner:
                 compiled = self.compiler.compile(node, is_incremental=lambda: incremental, connection=conn)
                 compiled_code = compiled.sql
                 write_text_if_changed(self.compiled_path(node), compiled_code)
+                hooks = compiled.hooks
             timing.append(Timing("compile", compile_start, utcnow()))
             execute_start = utcnow()
             after_commit: tuple[str, str] | None = None
             try:
-                materialization = self._materialization(node, compiled_code or "", compiled, existing)
+                materialization = self._materialization(node, compiled_code or "", hooks, existing)
                 submitted = True
-                for hook in compiled.pre_hooks_outside if compiled else ():  # transaction: false
-                    conn.execute(hook)
+                run_hooks(conn, hooks["pre", False])  # transaction: false
                 materialization.build(conn)
                 self.stop.check()  # the publish gate
                 outcome = materialization.publish(conn)
-                after_commit = self._after_commit_hooks(conn, compiled, node, relation_name)
+                after_commit = self._after_commit_hooks(conn, hooks["post", False], node, relation_name)
             finally:
                 timing.append(Timing("execute", execute_start, utcnow()))
             if after_commit is not None:
@@ -242,21 +245,24 @@ class NodeRunner:
             return result(Status.ERROR, error_message(node, "Internal", f"{type(exc).__name__}: {exc}"))
 
     def _after_commit_hooks(
-        self, conn: GuardedConnection, compiled: Any, node: Node, relation_name: str | None
+        self, conn: GuardedConnection, hooks: Sequence[Hook], node: Node, relation_name: str | None
     ) -> tuple[str, str] | None:
         """``transaction: false`` post-hooks, after the publish committed. The relation is new
         whatever happens here: a stop leaves the node ``success`` (the hooks not run, said in
         its message); a failing hook makes it ``error``, as in dbt, saying it was published."""
+        if not hooks:
+            return None
         try:
-            for hook in compiled.post_hooks_outside if compiled else ():
-                conn.execute(hook)
+            run_hooks(conn, hooks)
         except Stopped as stopped:
             return Status.SUCCESS, f"post-hooks after commit not run: {stopped.trigger}"
-        except DatabaseError as exc:
+        except (DatabaseError, DagwrightError) as exc:
             if self.on_failure is not None:
                 self.on_failure(node.unique_id)
-            detail = f"post-hook failed after {relation_name} was published: {str(exc).strip()}"
-            return Status.ERROR, error_message(node, "Runtime", detail)
+            kind = "Runtime" if isinstance(exc, DatabaseError) else "Compilation"
+            text = str(exc).strip() if isinstance(exc, DatabaseError) else exc.message
+            detail = f"post-hook failed after {relation_name} was published: {text}"
+            return Status.ERROR, error_message(node, kind, detail)
         return None
 
     def _written(self, node: Node, compiled_code: str | None) -> str | None:

@@ -38,14 +38,29 @@ class Materialization(Protocol):
     def abort(self, conn: GuardedConnection) -> None: ...
 
 
+#: a hook as a materialization gets it: its SQL, or a callable that renders it (dbt renders a
+#: hook right before it runs: its Jinja sees what the build made so far, and statements it
+#: runs go through the same connection, at that moment)
+Hook = str | Callable[[], str]
+
+
+def run_hooks(conn: GuardedConnection, hooks: Sequence[Hook]) -> None:
+    """Render each hook and run it, one after the other; a hook rendered empty is not run."""
+    for hook in hooks:
+        sql = hook if isinstance(hook, str) else hook()
+        if sql.strip():
+            conn.execute(sql)
+
+
 @dataclass
 class NodeJob:
     """A compiled node ready to materialize."""
 
     node: Node
     sql: str
-    pre_hooks: Sequence[str] = ()
-    post_hooks: Sequence[str] = ()
+    #: hooks that run inside the node's transaction (``transaction: false`` ones: the runner)
+    pre_hooks: Sequence[Hook] = ()
+    post_hooks: Sequence[Hook] = ()
     full_refresh: bool = False
 
 
@@ -105,8 +120,7 @@ class TransactionalSwap(NodeRelations):
             return
         conn.execute(self.adapter.begin_sql())
         self._in_transaction = True
-        for hook in self.job.pre_hooks:
-            conn.execute(hook)
+        run_hooks(conn, self.job.pre_hooks)
         for stale in (self.temp, self.backup):
             kind = conn.relation_kind(stale)
             if kind is not None:
@@ -121,16 +135,14 @@ class TransactionalSwap(NodeRelations):
         script = [self.adapter.begin_sql()]
         if self.job.pre_hooks:  # user SQL goes alone, so its error is its own
             conn.execute(script.pop())
-            for hook in self.job.pre_hooks:
-                conn.execute(hook)
+            run_hooks(conn, self.job.pre_hooks)
         script.append(replace_sql(self.target, self.kind, existing, self.job.sql))
         # one submission: BEGIN and the work (the adapter takes a script; see replace_sql)
         self._work = conn.execute(";\n".join(script))
 
     def publish(self, conn: GuardedConnection) -> BuildOutcome:
         if self._replaced_in_place:
-            for hook in self.job.post_hooks:
-                conn.execute(hook)
+            run_hooks(conn, self.job.post_hooks)
             conn.execute(self.adapter.commit_sql())
             self._in_transaction = False
             self.published(self.kind)
@@ -151,8 +163,7 @@ class TransactionalSwap(NodeRelations):
         else:
             for sql in swap:
                 conn.execute(sql)
-            for hook in self.job.post_hooks:
-                conn.execute(hook)
+            run_hooks(conn, self.job.post_hooks)
             for sql in drop:
                 conn.execute(sql)
             if kept:

@@ -27,7 +27,7 @@ from typing import Any
 from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
-from dagwright.materialize.base import TMP_SUFFIX, BuildOutcome, NodeJob, TransactionalSwap
+from dagwright.materialize.base import TMP_SUFFIX, BuildOutcome, NodeJob, TransactionalSwap, run_hooks
 from dagwright.materialize.rename_swap import RenameSwap
 
 ON_SCHEMA_CHANGE = ("sync_all_columns", "append_new_columns", "fail", "ignore")
@@ -474,8 +474,7 @@ class IncrementalMaterialization(TransactionalSwap):
         conn.execute(self.adapter.begin_sql())
         self._in_transaction = True
         self._in_place = True
-        for hook in self.job.pre_hooks:
-            conn.execute(hook)
+        run_hooks(conn, self.job.pre_hooks)
         if self.existing is None:
             conn.execute(self.adapter.create_table_as_sql(self.target, self.job.sql))
         else:
@@ -566,8 +565,7 @@ class IncrementalMaterialization(TransactionalSwap):
         if not self._in_place:
             super().publish(conn)
             return BuildOutcome(ExecResult(), "OK")
-        for hook in self.job.post_hooks:
-            conn.execute(hook)
+        run_hooks(conn, self.job.post_hooks)
         conn.execute(self.adapter.commit_sql())
         self._in_transaction = False
         self.published("table")  # a first build created the target in place
@@ -655,8 +653,7 @@ class NonTransactionalIncremental(RenameSwap):
         if self.rebuild:
             super().build(conn)
             return
-        for hook in self.job.pre_hooks:
-            conn.execute(hook)
+        run_hooks(conn, self.job.pre_hooks)
         self.drop_stale(conn)
         adapter = self.adapter
         self._staged_view = True

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, RelationKind
-from dagwright.errors import CompilationError
+from dagwright.errors import CompilationError, DagwrightError
 from dagwright.guard import GuardedConnection, Stopped
-from dagwright.materialize.base import BuildOutcome, Materialization, NodeJob, NodeRelations
+from dagwright.materialize.base import BuildOutcome, Materialization, NodeJob, NodeRelations, run_hooks
 from dagwright.parse.nodes import Node
 
 
@@ -54,8 +54,7 @@ class RenameSwap(NodeRelations):
 
     # protocol ----------------------------------------------------------------------------------
     def build(self, conn: GuardedConnection) -> None:
-        for hook in self.job.pre_hooks:
-            conn.execute(hook)
+        run_hooks(conn, self.job.pre_hooks)
         self.drop_stale(conn)
         self._temp_kind = self.kind  # from here on, abort drops it
         self._work = self.build_temp(conn)
@@ -112,13 +111,15 @@ class RenameSwap(NodeRelations):
         """Post-hooks, after the relation is public: a stop skips them (the node stays a
         success and says so); a failing one fails the node, saying it was published."""
         try:
-            for hook in self.job.post_hooks:
-                conn.execute(hook)
+            run_hooks(conn, self.job.post_hooks)
         except Stopped as stopped:
             return BuildOutcome(outcome.result, f"{outcome.message}; post-hooks not run: {stopped.trigger}")
         except DatabaseError as exc:
             rendered = self.adapter.render(self.target)
             raise DatabaseError(f"post-hook failed after {rendered} was published: {str(exc).strip()}") from None
+        except DagwrightError as exc:  # the hook's Jinja failed as it was rendered
+            exc.message = f"post-hook failed after {self.adapter.render(self.target)} was published: {exc.message}"
+            raise
         return outcome
 
     def abort(self, conn: GuardedConnection) -> None:

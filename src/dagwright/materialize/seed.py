@@ -26,7 +26,7 @@ from pathlib import Path
 from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
-from dagwright.materialize.base import BuildOutcome, NodeJob, TransactionalSwap
+from dagwright.materialize.base import BuildOutcome, NodeJob, TransactionalSwap, run_hooks
 from dagwright.materialize.rename_swap import RenameSwap
 from dagwright.materialize.seed_types import SeedTable, SeedValueError, read_seed
 
@@ -97,8 +97,7 @@ class SeedMaterialization(TransactionalSwap):
     def build(self, conn: GuardedConnection) -> None:
         conn.execute(self.adapter.begin_sql())
         self._in_transaction = True
-        for hook in self.job.pre_hooks:
-            conn.execute(hook)
+        run_hooks(conn, self.job.pre_hooks)
         existing = conn.relation_kind(self.target)
         if existing == "view":
             raise CompilationError(f"Cannot seed to '{self.adapter.render(self.target)}', it is a view")
@@ -138,8 +137,7 @@ class SeedMaterialization(TransactionalSwap):
     def publish(self, conn: GuardedConnection) -> BuildOutcome:
         if not self._in_place:
             return super().publish(conn)
-        for hook in self.job.post_hooks:
-            conn.execute(hook)
+        run_hooks(conn, self.job.post_hooks)
         conn.execute(self.adapter.commit_sql())
         self._in_transaction = False
         self.published("table")  # a first load created the table in place
@@ -169,8 +167,7 @@ class NonTransactionalSeed(RenameSwap):
         self.table: SeedTable | None = None
 
     def build(self, conn: GuardedConnection) -> None:
-        for hook in self.job.pre_hooks:
-            conn.execute(hook)
+        run_hooks(conn, self.job.pre_hooks)
         existing = conn.relation_kind(self.target)
         if existing == "view":
             raise CompilationError(f"Cannot seed to '{self.adapter.render(self.target)}', it is a view")

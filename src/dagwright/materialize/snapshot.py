@@ -32,7 +32,7 @@ from typing import Any
 from dagwright.adapters.base import Adapter, Column, DatabaseError, ExecResult
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
-from dagwright.materialize.base import BuildOutcome, NodeJob, TransactionalSwap
+from dagwright.materialize.base import BuildOutcome, NodeJob, TransactionalSwap, run_hooks
 
 META_COLUMNS = ("dbt_valid_to", "dbt_valid_from", "dbt_scd_id", "dbt_updated_at", "dbt_is_deleted")
 
@@ -435,8 +435,7 @@ class SnapshotMaterialization(TransactionalSwap):
         for sql in render_merge(target, staging, insert_cols, self.columns, self.current):
             conn.execute(sql)
         conn.execute(self.adapter.drop_sql(self.temp, "table"))
-        for hook in self.job.post_hooks:
-            conn.execute(hook)
+        run_hooks(conn, self.job.post_hooks)
         conn.execute(self.adapter.commit_sql())
         self._in_transaction = False
         published = getattr(self, "published", None)

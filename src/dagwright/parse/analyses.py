@@ -53,9 +53,7 @@ def parse_analysis(loader: ManifestLoader, file: ProjectFile) -> Node:
         checksum=text_checksum(raw),
     )
     refs, sources, in_file, parts, called = loader.template_calls(node, raw, config)
-    node = evolve(
-        node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called
-    )
+    node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called)
     return loader._finish(node, {**config, **in_file})
 
 

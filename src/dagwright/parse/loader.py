@@ -59,7 +59,7 @@ from dagwright.project.properties import (
     TestDefinition,
     load_properties,
 )
-from dagwright.rendering.context import ConfigObject, ParseRecorder, RunContext, parse_context
+from dagwright.rendering.context import ConfigObject, MacroNamespace, ParseRecorder, RunContext, parse_context
 from dagwright.rendering.jinja import (
     LazyContext,
     MacroRegistry,
@@ -87,12 +87,15 @@ class NameGenerator:
         # dbt: a package's own generate_*_name for its nodes, else the root project's, else the default
         self.package = package
         names = run.macros.namespace(package)
-        self._custom = {
-            kind: kind in names for kind in ("generate_schema_name", "generate_alias_name", "generate_database_name")
+        builtin = run.macros.packages.get(BUILTIN_PACKAGE, {})
+        self._custom = {  # a project's (or package's) own macro, not the built-in default
+            kind: names.get(kind) not in (None, builtin.get(kind))
+            for kind in ("generate_schema_name", "generate_alias_name", "generate_database_name")
         }
 
     def _call(self, macro: str, value: Any, node: Node) -> str:
         ctx = LazyContext(self.run.base_values(node.name, self.package), self.run.macros, self.package)
+        ctx.package_namespace = lambda package: MacroNamespace(self.run.macros, package, ctx)  # dbt.<macro>
         ctx["this"] = None
         try:
             result = ctx[macro](value, _NodeView(node))

@@ -13,444 +13,51 @@ At parse time (``execute`` is False) the adapter answers as dbt's parse-time ada
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from decimal import Decimal
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from dagwright.adapters.base import DatabaseError, ExecResult, Relation
+from dagwright.adapters.base import ExecResult, Relation
 from dagwright.errors import CompilationError, DagwrightError
+from dagwright.rendering.query_results import (
+    AdapterResponse,
+    AttrDict,
+    Column,
+    DataType,
+    MappedSequence,
+    Row,
+    Table,
+)
+from dagwright.rendering.relation_api import (
+    Api,
+    DbColumn,
+    PostgresDbColumn,
+    RelationApi,
+    RelationFactory,
+    column_class,
+)
+from dagwright.rendering.relation_lookup import find_relation, require_relation
+from dagwright.rendering.statements import StatementSession
 
 if TYPE_CHECKING:
-    from dagwright.guard import GuardedConnection
     from dagwright.rendering.jinja import LazyContext, MacroRegistry
 
-
-# --------------------------------------------------------------------------------------------
-# query results: agate's Table / Row / Column, as far as templates use them
-
-
-class MappedSequence(Sequence):  # type: ignore[type-arg]
-    """Values reachable by position and (when there are keys) by name, like agate's."""
-
-    __slots__ = ("_keys", "_values")
-
-    def __init__(self, values: Sequence[Any], keys: Sequence[str] | None = None) -> None:
-        self._values = tuple(values)
-        self._keys = tuple(keys) if keys is not None else None
-
-    def values(self) -> tuple[Any, ...]:
-        return self._values
-
-    def keys(self) -> tuple[str, ...] | None:
-        return self._keys
-
-    def items(self) -> tuple[tuple[str, Any], ...]:
-        return tuple(zip(self._keys or (), self._values))
-
-    def dict(self) -> dict[str, Any]:
-        if self._keys is None:
-            raise KeyError("this sequence has no keys")
-        return dict(zip(self._keys, self._values))
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        try:
-            return self.dict()[key]
-        except KeyError:
-            return default
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, slice):
-            return self._values[key]
-        if type(key) is int:
-            return self._values[key]
-        return self.dict()[key]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __contains__(self, value: object) -> bool:
-        return value in self._values
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return False
-        return self._values == tuple(other)
-
-    def __hash__(self) -> int:
-        return hash(self._values)
-
-    def __repr__(self) -> str:
-        sample = ", ".join(repr(v) for v in self._values[:5])
-        return f"<agate.{type(self).__name__}: ({sample}{', ...' if len(self) > 5 else ''})>"
-
-    __str__ = __repr__
-
-
-class Row(MappedSequence):
-    __slots__ = ()
-
-
-class DataType:
-    """The type agate inferred for a column (``column.data_type``)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<agate.{self.name}>"
-
-
-class Column(MappedSequence):
-    __slots__ = ("data_type", "index", "name")
-
-    def __init__(self, index: int, name: str, data_type: DataType, values: Sequence[Any]) -> None:
-        super().__init__(values)
-        self.index = index
-        self.name = name
-        self.data_type = data_type
-
-
-class Table:
-    """A query result as dbt gives it to templates (an agate.Table)."""
-
-    def __init__(self, column_names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        names = tuple(str(n) for n in column_names)
-        columns = [list(col) for col in zip(*rows)] if rows else [[] for _ in names]
-        types = []
-        for i, values in enumerate(columns):
-            kind, converted = _convert_column(values)
-            columns[i] = converted
-            types.append(DataType(kind))
-        self.column_names = names
-        self.column_types = tuple(types)
-        self.rows = MappedSequence([Row(vals, names) for vals in zip(*columns)] if rows else [])
-        self.columns = MappedSequence([Column(i, name, types[i], columns[i]) for i, name in enumerate(names)], names)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self) -> Iterator[Row]:
-        return iter(self.rows)
-
-    def __getitem__(self, key: Any) -> Any:
-        return self.rows[key]
-
-    def print_table(self, max_rows: int = 20, max_columns: int = 6, **kwargs: Any) -> str:
-        print(" | ".join(self.column_names[:max_columns]))
-        for row in list(self.rows)[:max_rows]:
-            print(" | ".join(str(v) for v in list(row)[:max_columns]))
-        return ""
-
-    def __repr__(self) -> str:
-        return f"<agate.Table: {len(self)} rows, columns {', '.join(self.column_names)}>"
-
-
-def _convert_column(values: list[Any]) -> tuple[str, list[Any]]:
-    """agate's type inference as dbt configures it for query results (``table_from_data_flat``):
-    text stays text, integers stay int, other numbers become Decimal, then dates, datetimes,
-    booleans; lists and dicts become JSON text."""
-    out = []
-    text = False
-    for v in values:
-        if isinstance(v, (dict, list, tuple)):
-            out.append(json.dumps(v, default=str))
-            text = True
-        else:
-            out.append(v)
-            text = text or isinstance(v, str)
-    present = [v for v in out if v is not None]
-    if text:
-        return "Text", out
-    if all(type(v) is int for v in present):
-        return "Integer", out
-    if all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in present):
-        return "Number", [
-            None if v is None else (Decimal(repr(v)) if isinstance(v, float) else Decimal(v)) for v in out
-        ]
-    if all(type(v) is _dt.date for v in present):
-        return "Date", out
-    if all(isinstance(v, _dt.date) for v in present):
-        return "DateTime", [
-            v if v is None or isinstance(v, _dt.datetime) else _dt.datetime.combine(v, _dt.time()) for v in out
-        ]
-    if all(isinstance(v, bool) for v in present):
-        return "Boolean", out
-    return "Text", [None if v is None else str(v) for v in out]
-
-
-class AdapterResponse:
-    """dbt's AdapterResponse: prints as its message."""
-
-    def __init__(self, message: str = "OK", code: str | None = None, rows_affected: int | None = None) -> None:
-        self._message = message
-        self.code = code
-        self.rows_affected = rows_affected
-
-    def __str__(self) -> str:
-        return self._message
-
-    def __repr__(self) -> str:
-        return f"AdapterResponse(_message={self._message!r}, code={self.code!r}, rows_affected={self.rows_affected!r})"
-
-
-class AttrDict(dict):  # type: ignore[type-arg]
-    """What ``load_result`` returns: ``result['data']`` and ``result.table`` both work."""
-
-    def __getattr__(self, key: str) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            raise AttributeError(key) from None
-
-
-# --------------------------------------------------------------------------------------------
-# statements
-
-
-class StatementSession:
-    """The connection statements of one rendering scope go to, with dbt's transactions.
-
-    ``transactions=False`` (a model compiling on its worker): every statement commits on
-    its own; the model's own transaction starts later, in the materialization.
-    ``transactions=True`` (on-run-* hooks, run-operation): like dbt, a statement with
-    ``auto_begin`` opens a transaction that lasts until ``adapter.commit()``; whatever is
-    still uncommitted when the scope ends is rolled back (``finish``).
-    """
-
-    def __init__(
-        self,
-        connect: Callable[[], GuardedConnection] | GuardedConnection | None,
-        *,
-        transactions: bool = False,
-        sql: Mapping[str, str] | None = None,
-    ) -> None:
-        self._connect = connect
-        self._conn: GuardedConnection | None = None
-        self.transactions = transactions
-        self.in_transaction = False
-        self._sql = {"begin": "begin transaction", "commit": "commit", "rollback": "rollback", **(sql or {})}
-        self.executed: list[str] = []
-
-    @property
-    def connection(self) -> GuardedConnection:
-        if self._conn is None:
-            connect = self._connect
-            if connect is None:
-                raise DagwrightError("this command has no database connection for statements")
-            self._conn = connect() if callable(connect) else connect
-        return self._conn
-
-    def execute(self, sql: str, *, auto_begin: bool = False, params: Sequence[Any] | None = None) -> ExecResult:
-        conn = self.connection
-        if self.transactions and auto_begin and not self.in_transaction:
-            conn.execute(self._sql["begin"])
-            self.in_transaction = True
-        self.executed.append(sql)
-        return conn.execute(sql, params)
-
-    def commit(self) -> None:
-        if self.in_transaction:
-            self.connection.execute(self._sql["commit"])
-            self.in_transaction = False
-
-    def finish(self) -> None:
-        """End of the scope: an open transaction is rolled back, as dbt's connection release does."""
-        if self.in_transaction and self._conn is not None:
-            self.in_transaction = False
-            try:
-                self._conn.execute_unguarded(self._sql["rollback"])
-            except Exception:
-                pass
-
-
-# --------------------------------------------------------------------------------------------
-# api.Column, api.Relation
-
-
-class DbColumn:
-    """dbt's ``api.Column`` (dbt.adapters.base.Column), as dbt-duckdb uses it."""
-
-    TYPE_LABELS: Mapping[str, str] = {"STRING": "TEXT"}
-
-    def __init__(
-        self,
-        column: str,
-        dtype: str,
-        char_size: int | None = None,
-        numeric_precision: Any = None,
-        numeric_scale: Any = None,
-    ) -> None:
-        self.column = column
-        self.dtype = dtype
-        self.char_size = char_size
-        self.numeric_precision = numeric_precision
-        self.numeric_scale = numeric_scale
-
-    @classmethod
-    def translate_type(cls, dtype: str) -> str:
-        return cls.TYPE_LABELS.get(str(dtype).upper(), dtype)
-
-    @classmethod
-    def create(cls, name: str, label_or_dtype: str) -> DbColumn:
-        return cls(name, cls.translate_type(label_or_dtype))
-
-    @classmethod
-    def string_type(cls, size: int) -> str:
-        return f"character varying({size})"
-
-    @classmethod
-    def numeric_type(cls, dtype: str, precision: Any, scale: Any) -> str:
-        if precision is None or scale is None:
-            return dtype
-        return f"{dtype}({precision},{scale})"
-
-    @classmethod
-    def from_description(cls, name: str, raw_data_type: str) -> DbColumn:
-        match = re.match(r"([^(]+)(\([^)]+\))?", raw_data_type)
-        if match is None:
-            raise CompilationError(f'Could not interpret data type "{raw_data_type}"')
-        data_type, size_info = match.groups()
-        char_size = precision = scale = None
-        if size_info is not None:
-            parts = size_info[1:-1].split(",")
-            if len(parts) == 1:
-                char_size = int(parts[0])
-            elif len(parts) == 2:
-                precision, scale = int(parts[0]), int(parts[1])
-        return cls(name, data_type, char_size, precision, scale)
-
-    @property
-    def name(self) -> str:
-        return self.column
-
-    @property
-    def quoted(self) -> str:
-        return f'"{self.column}"'
-
-    @property
-    def data_type(self) -> str:
-        if self.is_string():
-            return self.string_type(self.string_size())
-        if self.is_numeric():
-            return self.numeric_type(self.dtype, self.numeric_precision, self.numeric_scale)
-        return self.dtype
-
-    @property
-    def expanded_data_type(self) -> str:
-        return self.data_type
-
-    def is_string(self) -> bool:
-        return self.dtype.lower() in ("text", "character varying", "character", "varchar")
-
-    def is_float(self) -> bool:
-        return self.dtype.lower() in ("real", "float", "float4", "float8", "double", "double precision")
-
-    def is_integer(self) -> bool:
-        return self.dtype.lower() in (
-            "tinyint",
-            "smallint",
-            "integer",
-            "bigint",
-            "hugeint",
-            "utinyint",
-            "usmallint",
-            "uinteger",
-            "ubigint",
-            "int1",
-            "int2",
-            "int4",
-            "int8",
-            "short",
-            "int",
-            "signed",
-            "long",
-        )
-
-    def is_numeric(self) -> bool:
-        return self.dtype.lower() in ("numeric", "decimal")
-
-    def is_number(self) -> bool:
-        return self.is_integer() or self.is_numeric() or self.is_float()
-
-    def string_size(self) -> int:
-        if not self.is_string():
-            raise CompilationError("Called string_size() on non-string field!")
-        if self.dtype == "text" or self.char_size is None:
-            return 256
-        return int(self.char_size)
-
-    def can_expand_to(self, other: DbColumn) -> bool:
-        if not self.is_string() or not other.is_string():
-            return False
-        return other.string_size() > self.string_size()
-
-    def literal(self, value: Any) -> str:
-        return f"{value}::{self.data_type}"
-
-    def __repr__(self) -> str:
-        return f"<Column {self.column} ({self.data_type})>"
-
-
-class PostgresDbColumn(DbColumn):
-    """dbt-postgres' ``PostgresColumn``: ``text`` and a ``character varying`` without a size
-    keep their type, where dbt's base column says ``character varying(256)``."""
-
-    @property
-    def data_type(self) -> str:
-        dtype = self.dtype.lower()
-        if dtype == "text" or (dtype == "character varying" and self.char_size is None):
-            return self.dtype
-        return super().data_type
-
-
-def column_class(adapter_type: str | None) -> type[DbColumn]:
-    """``api.Column`` / ``adapter.Column`` of the engine's dbt adapter."""
-    return PostgresDbColumn if adapter_type == "postgres" else DbColumn
-
-
-RelationFactory = Callable[[Relation, "str | None"], Any]
-
-
-class RelationApi:
-    """``api.Relation``: ``api.Relation.create(database=..., schema=..., identifier=...)``."""
-
-    def __init__(self, make: RelationFactory, default_database: str | None) -> None:
-        self._make = make
-        self._default_database = default_database
-
-    def create(
-        self,
-        database: str | None = None,
-        schema: str | None = None,
-        identifier: str | None = None,
-        type: str | None = None,
-        quote_policy: Mapping[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        # a policy given here goes over the project's quoting (dbt's RelationProxy)
-        policy = None
-        if quote_policy:
-            policy = tuple(
-                quote_policy.get(k) if isinstance(quote_policy.get(k), bool) else None
-                for k in ("database", "schema", "identifier")
-            )
-        return self._make(Relation(database, schema or "", identifier or "", policy), type)
-
-
-class Api:
-    def __init__(self, make: RelationFactory, default_database: str | None, adapter_type: str | None = None) -> None:
-        self.Relation = RelationApi(make, default_database)
-        self.Column = column_class(adapter_type)
-
-
-# --------------------------------------------------------------------------------------------
-# adapter
+__all__ = [
+    "AdapterFacade",
+    "AdapterResponse",
+    "Api",
+    "AttrDict",
+    "Column",
+    "DataType",
+    "DbColumn",
+    "MappedSequence",
+    "PostgresDbColumn",
+    "RelationApi",
+    "Row",
+    "StatementSession",
+    "Table",
+    "column_class",
+]
 
 
 class _Behavior:
@@ -606,45 +213,41 @@ class AdapterFacade:
     def get_relation(self, database: str | None, schema: str, identifier: str) -> Any:
         if self._parsing:
             return None
+        if schema is None or identifier is None:
+            missing = "schema" if schema is None else "identifier"
+            raise CompilationError(f"adapter.get_relation() was given no {missing} (None)")
         if self._type == "spark":  # no information_schema: the catalog, through the guarded connection
             kind = self._live().connection.relation_kind(Relation(None, schema, identifier))
             return None if kind is None else self._make(Relation(None, schema, identifier), kind)
-        result = self._query(
-            "select table_catalog, table_schema, table_name, table_type from information_schema.tables "
-            "where table_catalog = ? and table_schema = ? and table_name = ?",
-            [self._database(database), schema, identifier],
-        )
-        if not result.rows:
-            return None
-        catalog, found_schema, name, kind = result.rows[0]
-        return self._make(
-            Relation(str(catalog), str(found_schema), str(name)),
-            "view" if str(kind).upper() == "VIEW" else "table",
-        )
+        if database is None and self._type == "duckdb":
+            return None  # dbt-duckdb looks in a catalog named None: nothing is there
+        return find_relation(self._query, self._make, self._database(database), str(schema), str(identifier))
 
     def already_exists(self, schema: str, name: str) -> bool:
-        return self.get_relation(None, schema, name) is not None
+        return self.get_relation(self._default_database, schema, name) is not None
 
     def get_columns_in_relation(self, relation: Any) -> list[DbColumn]:
         if self._parsing:
             return []
+        require_relation(relation, "get_columns_in_relation")
         database = self._database(getattr(relation, "database", None))
         schema = getattr(relation, "schema", None) or ""
         identifier = getattr(relation, "identifier", None) or ""
         if self._type == "spark":  # DESCRIBE TABLE: the columns end at the first blank or '#' row
             from dagwright.adapters.spark import describe_columns
 
+            if self._live().connection.relation_kind(Relation(None, schema, identifier)) is None:
+                return []  # as dbt: a relation that does not exist has no columns
             described = self._query(f"describe table {self._quote(schema)}.{self._quote(identifier)}", [])
             return [DbColumn(name, dtype) for name, dtype in describe_columns(described.rows)]
         if self._type == "postgres":
             return self._postgres_columns(schema, identifier)
+        # as dbt-duckdb: information_schema's columns, none for a relation that does not exist
         result = self._query(
             "select column_name, data_type from information_schema.columns "
             "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
             [database, schema, identifier],
         )
-        if not result.rows and self.get_relation(database, schema, identifier) is None:
-            raise DatabaseError(f"Catalog Error: Table with name {identifier} does not exist!")
         return [DbColumn(str(name), str(dtype)) for name, dtype in result.rows]
 
     def _postgres_columns(self, schema: str, identifier: str) -> list[DbColumn]:
@@ -678,11 +281,19 @@ class AdapterFacade:
     def get_column_schema_from_query(self, sql: str) -> list[DbColumn]:
         if self._parsing:
             return []
-        result = self._live().execute(f"describe ({sql})")
+        if self._type == "postgres":  # the columns of a temporary view over the query
+            view = f"dagwright_query_columns_{uuid.uuid4().hex[:12]}"
+            self._live().execute(f"create temporary view {self._quote(view)} as (\n{sql}\n)")
+            try:
+                return list(self._postgres_columns("pg_temp", view))
+            finally:
+                self._live().execute(f"drop view if exists {self._quote(view)}")
+        describe = f"describe query {sql}" if self._type == "spark" else f"describe ({sql})"
+        result = self._live().execute(describe)
         return [DbColumn(str(row[0]), str(row[1])) for row in result.rows]
 
     def check_schema_exists(self, database: str | None, schema: str) -> bool:
-        if self._parsing:
+        if self._parsing or (database is None and self._type == "duckdb"):  # dbt-duckdb: no catalog None
             return False
         result = self._query(
             "select 1 from information_schema.schemata where catalog_name = ? and schema_name = ?",
@@ -726,8 +337,15 @@ class AdapterFacade:
     def drop_relation(self, relation: Any) -> str:
         if self._parsing:
             return ""
-        kind = getattr(relation, "type", None) or "table"
-        self._live().execute(f"drop {kind} if exists {relation} cascade", auto_begin=True)
+        require_relation(relation, "drop_relation")
+        kind = getattr(relation, "type", None)
+        if not kind:
+            raise CompilationError(
+                f"Tried to drop relation {relation}, but its type is null.",
+                hint="give it a type (api.Relation.create(..., type='table')) or use adapter.get_relation()",
+            )
+        # dbt's drop_relation does not open a transaction (auto_begin=False)
+        self._live().execute(f"drop {kind} if exists {relation} cascade")
         self._forget(relation)
         return ""
 
@@ -750,22 +368,22 @@ class AdapterFacade:
         quoted = policy.get("identifier") if isinstance(policy, Mapping) else self._policy[2]
         return self._quote(str(relation.identifier)) if quoted else str(relation.identifier)
 
+    def _schema_name(self, relation: Any) -> str:
+        """The schema of ``relation`` as the engine names it: DuckDB with its catalog."""
+        schema = self._part(getattr(relation, "schema", None) or "", 1)
+        if self._type != "duckdb":
+            return schema
+        return f"{self._part(self._database(getattr(relation, 'database', None)), 0)}.{schema}"
+
     def create_schema(self, relation: Any) -> str:
         if not self._parsing:
-            database = self._database(getattr(relation, "database", None))
-            self._live().execute(
-                f"create schema if not exists {self._part(database, 0)}.{self._part(relation.schema, 1)}",
-                auto_begin=True,
-            )
+            # dbt commits after creating or dropping a schema (commit_if_has_connection)
+            self._live().execute_and_commit(f"create schema if not exists {self._schema_name(relation)}")
         return ""
 
     def drop_schema(self, relation: Any) -> str:
         if not self._parsing:
-            database = self._database(getattr(relation, "database", None))
-            self._live().execute(
-                f"drop schema if exists {self._part(database, 0)}.{self._part(relation.schema, 1)} cascade",
-                auto_begin=True,
-            )
+            self._live().execute_and_commit(f"drop schema if exists {self._schema_name(relation)} cascade")
         return ""
 
     def expand_target_column_types(self, from_relation: Any, to_relation: Any) -> str:

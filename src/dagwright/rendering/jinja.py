@@ -23,6 +23,7 @@ from jinja2 import Environment, Template
 
 from dagwright.errors import CompilationError, DagwrightError
 from dagwright.parse.materializations import MATERIALIZATION_MACRO_PREFIX
+from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
 
 
 class MacroReturn(Exception):
@@ -375,7 +376,11 @@ class LazyContext(dict):  # type: ignore[type-arg]
             return True
         if not isinstance(key, str):
             return False
-        return key in self.names or (self.package_namespace is not None and key in self.macros.packages)
+        return (
+            key in self.names
+            or (self.package_namespace is not None and key in self.macros.packages)
+            or key in DBT_GLOBAL_MACROS  # one dagwright lacks: a clear error when called
+        )
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -387,6 +392,10 @@ class LazyContext(dict):  # type: ignore[type-arg]
                 # after the macros, as in dbt's search order; made once per context
                 if self.package_namespace is not None and key in self.macros.packages:
                     value = self.package_namespace(key)
+                    dict.__setitem__(self, key, value)
+                    return value
+                if key in DBT_GLOBAL_MACROS:
+                    value = unsupported_dbt_macro(key)
                     dict.__setitem__(self, key, value)
                     return value
             raise

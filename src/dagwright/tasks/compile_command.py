@@ -49,7 +49,14 @@ def compile_project(flags: Flags, echo: Echo) -> int:
     # Writing a file costs more than compiling a static model, and the file system works
     # while Python does not: files are written by a few threads as the nodes compile.
     writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dagwright-write")
+    hooks: list[RunResult] = []
     try:
+        if not flags.select and manifest.operations:
+            # as dbt's compile: the on-run-* hooks' Jinja runs, their SQL is written, not run
+            from dagwright.execute.project_hooks import compile_run_hooks
+
+            for uid, sql in compile_run_hooks(session.run_context, manifest, statements, session.target_dir).items():
+                hooks.append(RunResult(uid, Status.SUCCESS, None, THREAD, compiled_code=sql))
         for uid in selected:
             node = manifest.nodes[uid]
             start = utcnow()
@@ -80,7 +87,8 @@ def compile_project(flags: Flags, echo: Echo) -> int:
         write.result()  # a failed write fails the command
     session.write_manifest(compiled)
     ordered = [results[uid] for uid in selected]
-    summary = RunSummary(ordered, time.perf_counter() - t0, started_at)
+    summary_results = [*ordered, *hooks]
+    summary = RunSummary(summary_results, time.perf_counter() - t0, started_at)
     data = run_results_dict(summary, invocation_id=session.invocation_id, args=flags.as_args_safe())
     for entry in data["results"]:
         if entry["unique_id"].startswith("seed."):

@@ -2,10 +2,11 @@
 
 The project is parsed as for any command (so the macro sees ``graph`` and every macro), then
 the macro runs with ``execute`` True. Every statement it runs goes through a
-``GuardedConnection``: SIGINT, SIGTERM and a stop cancel the statement in flight. As in
-dbt-duckdb, a ``statement`` with ``auto_begin`` opens a transaction that only
-``adapter.commit()`` commits; at the end of the operation the rest is rolled back, and
-``run_query`` statements commit on their own.
+``GuardedConnection``: SIGINT, SIGTERM and a stop cancel the statement in flight. Transactions
+are the engine's dbt adapter's (``rendering.statements.operation_session``): on DuckDB a
+``statement`` with ``auto_begin`` opens a transaction that ``adapter.commit()`` (or
+``adapter.create_schema``/``drop_schema``) commits, and what is still open at the end is
+rolled back with a warning; ``run_query`` statements commit on their own.
 
 Exit codes are dbt's: 0 when the macro returns, 1 when it fails (run_results.json says
 ``error``), 2 when there is no such macro (no run_results.json is written). A signal ends
@@ -28,9 +29,9 @@ from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
-from dagwright.rendering.adapter_facade import StatementSession
 from dagwright.rendering.context import operation_context
 from dagwright.rendering.jinja import render_error
+from dagwright.rendering.statements import operation_session
 from dagwright.session import Flags, Session
 from dagwright.tasks.project import _write_manifest
 from dagwright.tasks.run import EXIT_CODES, STOP_TEXT, _found_line
@@ -105,9 +106,7 @@ def run_operation(flags: Flags, echo: Echo, *, stop: Stop | None = None) -> int:
             try:
                 raw = session.adapter.open("main")
                 conn = GuardedConnection(raw, registry, "main", f"macro.{package}.{macro_name}", stop)
-                adapter = session.adapter
-                sql = {"begin": adapter.begin_sql(), "commit": adapter.commit_sql(), "rollback": adapter.rollback_sql()}
-                session_sql = StatementSession(conn, transactions=True, sql=sql)
+                session_sql = operation_session(session.adapter, conn, f"run-operation {name}")
                 ctx = operation_context(run, manifest, session_sql)
                 macro = run.macros.lookup(package, macro_name, ctx)
                 assert macro is not None

@@ -1,0 +1,2 @@
+{{ config(schema='raw') }}
+select 1 as id

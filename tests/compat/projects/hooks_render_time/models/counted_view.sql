@@ -1,0 +1,2 @@
+{{ config(materialized='view', post_hook="{{ log_count(this, 'view post') }}") }}
+select * from {{ ref('counted') }}
