@@ -121,20 +121,21 @@ ERRORS = [
         "model-constraints",
         {
             "models/schema.yml": (
-                "version: 2\nmodels:\n  - name: a_model\n  - name: b_model\n    constraints:\n"
+                "version: 2\nmodels:\n  - name: a_model\n  - name: b_model\n"
+                "    config:\n      contract: {enforced: true}\n    constraints:\n"
                 "      - type: primary_key\n        columns: [id]\n"
             )
         },
         ("build",),
-        ("models/schema.yml:6:", "model 'b_model' has constraints"),
+        ("models/schema.yml:8:", "model 'b_model' has constraints"),
         way_out=("run", "-s", "a_model"),
     ),
     Case(
         "column-constraints",
         {
             "models/schema.yml": (
-                "version: 2\nmodels:\n  - name: b_model\n    columns:\n      - name: id\n"
-                "        constraints:\n          - type: not_null\n"
+                "version: 2\nmodels:\n  - name: b_model\n    config:\n      contract: {enforced: true}\n"
+                "    columns:\n      - name: id\n        constraints:\n          - type: not_null\n"
             )
         },
         ("run", "-s", "b_model"),

@@ -92,9 +92,8 @@ def test_python_model_as_dbt_lists_it(both: tuple[dict[str, Any], dict[str, Any]
 @pytest.mark.compat
 def test_nodes_and_materialization_macro_as_dbt(both: tuple[dict[str, Any], dict[str, Any]]) -> None:
     dbt, ours = both
-    # tests/fixtures/ holds no singular test; the Python model is a node; analyses are not
-    # parsed yet (the warning line counts them)
-    assert set(ours["manifest"]["nodes"]) == {n for n in dbt["manifest"]["nodes"] if not n.startswith("analysis.")}
+    # tests/fixtures/ holds no singular test; the Python model and the analysis are nodes
+    assert set(ours["manifest"]["nodes"]) == set(dbt["manifest"]["nodes"])
     assert not any("fixtures" in n["original_file_path"] for n in ours["manifest"]["nodes"].values())
 
     theirs, mine = dbt["manifest"]["macros"][MATERIALIZATION], ours["manifest"]["macros"][MATERIALIZATION]

@@ -229,15 +229,23 @@ def _on_nodes(
     return detect
 
 
-def _parsed_on_nodes(feature: str, what: str) -> Callable[[Scope], list[Finding]]:
-    """A ``selected`` detector for what parsing recorded against a node (constraints, versions)."""
+def _parsed_on_nodes(
+    feature: str, what: str, applies: Callable[[Node], bool] = lambda node: True
+) -> Callable[[Scope], list[Finding]]:
+    """A ``selected`` detector for what parsing recorded against a node (constraints, versions),
+    where it ``applies`` to that node."""
 
     def detect(scope: Scope) -> list[Finding]:
         found = scope.occurrences(feature)
         if not found:
             return []
         chosen = set(scope.selected)
-        return [_yaml_finding(o, f"model '{o['name']}' {what}") for o in found if o.get("node") in chosen]
+        nodes = scope.manifest.nodes
+        return [
+            _yaml_finding(o, f"model '{o['name']}' {what}")
+            for o in found
+            if o.get("node") in chosen and o["node"] in nodes and applies(nodes[o["node"]])
+        ]
 
     return detect
 
@@ -246,11 +254,13 @@ def _count(feature: str) -> Callable[[Scope], int]:
     return lambda scope: len(scope.occurrences(feature))
 
 
-def _contract(node: Node, scope: Scope) -> str | None:
+def _enforced_contract(node: Node) -> bool:
     contract = node.config.get("contract")
-    if contract is None or not isinstance(contract, Mapping) or not truthy(contract.get("enforced")):
-        return None
-    return "has an enforced contract (contract: {enforced: true})"
+    return isinstance(contract, Mapping) and truthy(contract.get("enforced"))
+
+
+def _contract(node: Node, scope: Scope) -> str | None:
+    return "has an enforced contract (contract: {enforced: true})" if _enforced_contract(node) else None
 
 
 def _python(node: Node, scope: Scope) -> str | None:
@@ -445,7 +455,8 @@ FEATURES: dict[str, Feature] = {
         "constraints",
         "dbt would create the table with these constraints; leave the model out (--exclude) or remove its constraints",
         RUNS,
-        _parsed_on_nodes("constraints", "has constraints"),
+        # dbt applies constraints only under an enforced contract: without one they change nothing
+        _parsed_on_nodes("constraints", "has constraints", _enforced_contract),
     ),
     "python_model": Feature(
         "Python model",
