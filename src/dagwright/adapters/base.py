@@ -16,6 +16,11 @@ from typing import Any, ClassVar, Literal, Protocol
 
 RelationKind = Literal["table", "view"]
 
+#: where a relation is built before it takes its name, and where the relation it replaces
+#: waits to be dropped (the names dbt's materializations use)
+TMP_SUFFIX = "__dbt_tmp"
+BACKUP_SUFFIX = "__dbt_backup"
+
 
 #: whether the database, schema and identifier of a relation are quoted; None: as the
 #: project's ``quoting:`` (over the engine's default) says
@@ -107,6 +112,9 @@ class Adapter(Protocol):
     #: the project's ``quoting:`` applied (``configure_quoting``)
     default_quote_policy: ClassVar[tuple[bool, bool, bool]]
     quote_policy: tuple[bool, bool, bool]
+
+    #: seeds: the column type the engine declares for each inferred seed column type
+    seed_types: ClassVar[Mapping[str, str]]
 
     def configure_quoting(self, quoting: Mapping[str, Any] | None) -> None: ...
 

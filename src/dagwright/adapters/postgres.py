@@ -56,7 +56,6 @@ from dagwright.errors import CompilationError, ProfileError
 
 if TYPE_CHECKING:
     from dagwright.guard import GuardedConnection
-    from dagwright.materialize.seed_types import SeedColumn
     from dagwright.project.profile import Target
 
 #: pg_advisory_xact_lock key that serialises swaps of relations with dependent views, so two
@@ -64,7 +63,7 @@ if TYPE_CHECKING:
 _DEPENDENTS_LOCK = 0x64_77_5F_64  # "dw_d"
 
 #: the types dbt-core declares for inferred seed columns (what dbt-postgres creates)
-_SEED_TYPES = {
+SEED_TYPES = {
     "INTEGER": "integer",
     "DOUBLE": "float8",
     "DATE": "date",
@@ -728,12 +727,8 @@ class PostgresAdapter(SQLDialect):
         return [update, insert]
 
     # -- seeds -----------------------------------------------------------------------------------
-    def seed_type(self, column: SeedColumn) -> str:
-        """The column type of a seed table: dbt-core's declared type for an inferred column,
-        the ``column_types`` text for an overridden one."""
-        if column.overridden:
-            return column.sql_type
-        return _SEED_TYPES.get(column.sql_type, column.sql_type)
+    #: dbt-core's declared type for each inferred seed column type
+    seed_types: ClassVar[Mapping[str, str]] = SEED_TYPES
 
     def load_rows(
         self, conn: GuardedConnection, relation: Relation, columns: Sequence[str], rows: Sequence[Sequence[Any]]

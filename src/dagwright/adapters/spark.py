@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from dagwright.adapters.base import (
+    TMP_SUFFIX,
     Column,
     DatabaseError,
     ExecResult,
@@ -45,10 +46,8 @@ from dagwright.adapters.base import (
 from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import ProfileError
-from dagwright.materialize.base import TMP_SUFFIX
 
 if TYPE_CHECKING:
-    from dagwright.materialize.seed_types import SeedColumn
     from dagwright.project.profile import Target
 
 METHODS = ("session", "connect")
@@ -58,7 +57,7 @@ FILE_FORMATS = ("text", "csv", "json", "jdbc", "parquet", "orc", "hive", "delta"
 ACID_FORMATS = ("delta", "iceberg", "hudi")
 
 #: the types dbt-spark declares for inferred seed columns (its convert_*_type)
-_SEED_TYPES = {
+SEED_TYPES = {
     "INTEGER": "bigint",
     "DOUBLE": "double",
     "DATE": "date",
@@ -659,13 +658,8 @@ class SparkAdapter(SQLDialect):
             out["location_root"] = str(self.location_root)
         return out
 
-    # -- seeds -------------------------------------------------------------------------------------
-    def seed_type(self, column: SeedColumn) -> str:
-        """dbt-spark's declared type for an inferred column; the ``column_types`` text or the
-        existing table's type for an overridden one."""
-        if column.overridden:
-            return column.sql_type
-        return _SEED_TYPES.get(column.sql_type, column.sql_type)
+    #: seeds: dbt-spark's declared type for each inferred column type
+    seed_types: ClassVar[Mapping[str, str]] = SEED_TYPES
 
 
 def _is_stopped(spark: Any) -> bool:

@@ -51,6 +51,10 @@ class SQLDialect:
     default_quote_policy: ClassVar[tuple[bool, bool, bool]] = (True, True, True)
     #: the default policy with the project's ``quoting:`` over it (``configure_quoting``)
     quote_policy: tuple[bool, bool, bool] = (True, True, True)
+    #: seeds: the column type the engine's dbt adapter declares for each type a seed column
+    #: is inferred to have (INTEGER, DOUBLE, DATE, TIMESTAMP, BOOLEAN, VARCHAR: DuckDB's
+    #: names, which are used where the map has no entry)
+    seed_types: ClassVar[Mapping[str, str]] = {}
 
     def configure_quoting(self, quoting: Mapping[str, Any] | None) -> None:
         """Apply the project's ``quoting:`` (dbt_project.yml) to every relation name."""

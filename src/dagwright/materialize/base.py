@@ -14,12 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from dagwright.adapters.base import Adapter, ExecResult, Relation, RelationKind
+from dagwright.adapters.base import BACKUP_SUFFIX, TMP_SUFFIX, Adapter, ExecResult, Relation, RelationKind
 from dagwright.guard import GuardedConnection
 from dagwright.parse.nodes import Node
-
-TMP_SUFFIX = "__dbt_tmp"
-BACKUP_SUFFIX = "__dbt_backup"
 
 
 @dataclass

@@ -24,10 +24,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, Relation
+from dagwright.adapters.base import TMP_SUFFIX, Adapter, DatabaseError, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
-from dagwright.materialize.base import TMP_SUFFIX, BuildOutcome, NodeJob, TransactionalSwap, run_hooks
+from dagwright.materialize.base import BuildOutcome, NodeJob, TransactionalSwap, run_hooks
 from dagwright.materialize.rename_swap import RenameSwap
 
 ON_SCHEMA_CHANGE = ("sync_all_columns", "append_new_columns", "fail", "ignore")

@@ -28,10 +28,16 @@ from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob, TransactionalSwap, run_hooks
 from dagwright.materialize.rename_swap import RenameSwap
-from dagwright.materialize.seed_types import SeedTable, SeedValueError, read_seed
+from dagwright.materialize.seed_types import SeedColumn, SeedTable, SeedValueError, read_seed
 
 #: rows per INSERT statement; a bound on parameters per statement
 _BATCH_PARAMETERS = 20_000
+
+
+def declared_type(adapter: Adapter, column: SeedColumn) -> str:
+    """A seed column's type in its table: the type the engine's dbt adapter declares for an
+    inferred column, the ``column_types`` text (or the existing table's type) otherwise."""
+    return column.sql_type if column.overridden else adapter.seed_types.get(column.sql_type, column.sql_type)
 
 
 def seed_error(exc: SeedValueError) -> DatabaseError:
@@ -72,9 +78,7 @@ class SeedMaterialization(TransactionalSwap):
             raise seed_error(exc) from None
 
     def _create(self, conn: GuardedConnection, relation: Relation, table: SeedTable) -> None:
-        # optional adapter capability: its own types for the columns (seed_type; PostgreSQL)
-        seed_type = getattr(self.adapter, "seed_type", None) or (lambda c: c.sql_type)
-        ddl = ", ".join(f"{self._column(c.name)} {seed_type(c)}" for c in table.columns)
+        ddl = ", ".join(f"{self._column(c.name)} {declared_type(self.adapter, c)}" for c in table.columns)
         conn.execute(f"create table {self.adapter.render(relation)} ({ddl})")
 
     def _insert(self, conn: GuardedConnection, relation: Relation, table: SeedTable) -> None:
@@ -183,7 +187,10 @@ class NonTransactionalSeed(RenameSwap):
 
     def build_temp(self, conn: GuardedConnection) -> ExecResult:
         assert self.table is not None
-        seed_type = getattr(self.adapter, "seed_type", None) or (lambda c: c.sql_type)
+
+        def seed_type(column: SeedColumn) -> str:
+            return declared_type(self.adapter, column)
+
         columns = self.table.columns
         ddl = ", ".join(f"{self.seed._column(c.name)} {seed_type(c)}" for c in columns)
         options = getattr(self.adapter, "table_options", None)
