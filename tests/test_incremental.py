@@ -21,10 +21,10 @@ from dagwright.materialize.base import NodeJob
 from dagwright.materialize.incremental import (
     DbtColumn,
     IncrementalMaterialization,
-    merge_sql,
     resolve_strategy,
     should_full_refresh,
 )
+from dagwright.materialize.incremental_sql import merge_sql
 from dagwright.parse.nodes import Node
 from stop_helpers import project_workspace
 

@@ -40,7 +40,8 @@ def test_spark_quotes_nothing_unless_the_project_asks() -> None:
 
 
 def test_postgres_catalog_folds_unquoted_names() -> None:
-    from dagwright.adapters.postgres import PostgresAdapter, fold_name
+    from dagwright.adapters.postgres import PostgresAdapter
+    from dagwright.adapters.postgres_sql import fold_name
 
     assert fold_name("MixedCase_Ä") == "mixedcase_Ä"  # PostgreSQL folds ASCII letters only
     pg = object.__new__(PostgresAdapter)

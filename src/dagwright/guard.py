@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagwright.adapters.base import Connection, ExecResult, Relation, RelationKind, StatementCancelled
+from dagwright.adapters.base import Column, Connection, ExecResult, Relation, RelationKind, StatementCancelled
 
 
 class Stopped(Exception):
@@ -144,6 +144,11 @@ class GuardedConnection:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
+    def check_stop(self) -> None:
+        """Raise ``Stopped`` if the run has stopped: the check every statement gets, made
+        between statements too (the publish gate, materialize/publishing/base.py)."""
+        self._stop.check()
+
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
@@ -174,6 +179,15 @@ class GuardedConnection:
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             return self.raw.relation_kind(relation)
+        except StatementCancelled:
+            raise Stopped(self._stop.trigger_text or "cancelled") from None
+        finally:
+            self._registry.leave(self._worker)
+
+    def columns(self, relation: Relation) -> list[Column]:
+        self._registry.enter(self._worker, self.node_id, self.raw)
+        try:
+            return self.raw.columns(relation)
         except StatementCancelled:
             raise Stopped(self._stop.trigger_text or "cancelled") from None
         finally:

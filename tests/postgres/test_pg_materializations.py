@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from dagwright.adapters.base import Relation
-from dagwright.adapters.postgres import PostgresAdapter, _pyformat
-from dagwright.materialize import incremental as incremental_module
+from dagwright.adapters.postgres import PostgresAdapter
+from dagwright.adapters.postgres_connection import _pyformat
+from dagwright.materialize import incremental_sql as incremental_module
 
 from .conftest import PROJ_YML as PROJECT
 from .conftest import proj_workspace as project

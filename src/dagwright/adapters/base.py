@@ -6,6 +6,30 @@ these two protocols: how a statement runs and is cancelled, how a relation is na
 created under a temporary name, swapped in and dropped. Materializations only ever see a
 ``Connection`` wrapped by ``dagwright.guard.GuardedConnection``, which is where every
 statement is checked against the run's stop and registered for cancellation.
+
+How an engine's relations are published is the adapter's declaration ``publishing``: the
+name of a publishing strategy (``dagwright.materialize.publishing``), chosen by what the
+engine can do atomically. Where the SQL of the engine's dbt adapter differs from
+dbt-duckdb's (the default the materializations write), the adapter provides it through
+optional capabilities, looked up with ``getattr``:
+
+| capability | what it is | engines |
+|---|---|---|
+| ``relations`` / ``cache_schemas`` | the run's relation cache (adapters/cache.py) | all |
+| ``replace_sql`` | a table or view built straight into its name (``transactional replace``) | DuckDB |
+| ``runs_scripts`` | several statements in one submission | DuckDB, PostgreSQL |
+| ``dependents`` / ``recreate_dependents`` | views bound to a swapped relation, kept | PostgreSQL |
+| ``strategy_checked_on_every_build`` | the incremental strategy is resolved on every build | PostgreSQL, Spark |
+| ``incremental_strategy`` | the engine's own validation of ``incremental_strategy`` | Spark |
+| ``incremental_statements`` | the engine's SQL for append, delete+insert, merge, ... | PostgreSQL, Spark |
+| ``inserts_by_position`` | an incremental insert lists the target's columns, read after the schema change | Spark |
+| ``expand_target_column_types`` | the target's ``varchar(n)`` widened before an insert | PostgreSQL |
+| ``unsized_strings_kept`` | ``text`` / unsized ``varchar`` keep their type in column comparisons | PostgreSQL |
+| ``column_names_case_sensitive`` | False: columns are compared by their lower-case names | Spark (False) |
+| ``snapshot_get_time`` / ``snapshot_merge_sql`` | dbt's snapshot SQL of the engine | PostgreSQL |
+| ``snapshot_unsupported`` | why snapshots cannot run (the engine's dbt adapter's message) | Spark |
+| ``load_rows`` | a seed's rows bulk-loaded (``COPY``) | PostgreSQL |
+| ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 
 from __future__ import annotations
@@ -15,6 +39,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
 RelationKind = Literal["table", "view"]
+
+#: the publishing strategies (dagwright.materialize.publishing): inside one transaction whose
+#: COMMIT publishes, the new relation built under a temporary name and swapped in (PostgreSQL)
+#: or, for one-statement builds, straight into its name (DuckDB); built under a temporary
+#: name and renamed into place by catalog operations (Spark: no transactions); one job that
+#: builds and publishes at once (an engine such as BigQuery; no strategy for it yet)
+Publishing = Literal["transactional swap", "transactional replace", "rename swap", "single-job replace"]
 
 #: where a relation is built before it takes its name, and where the relation it replaces
 #: waits to be dropped (the names dbt's materializations use)
@@ -99,8 +130,8 @@ class Connection(Protocol):
 
 class Adapter(Protocol):
     type: ClassVar[str]
-    #: True when DDL is transactional, so build + swap can be one atomic transaction.
-    transactional_ddl: ClassVar[bool]
+    #: how a relation is built and published on this engine (the strategy's name)
+    publishing: ClassVar[Publishing]
 
     def open(self, worker: str) -> Connection:
         """A connection for one worker thread (or for the main thread: worker 'main')."""
@@ -132,7 +163,13 @@ class Adapter(Protocol):
 
     def rename_sql(self, relation: Relation, kind: RelationKind, new_identifier: str) -> str: ...
 
-    def create_table_as_sql(self, relation: Relation, select_sql: str) -> str: ...
+    def create_table_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
+        """CREATE TABLE AS, with the engine's table options from a model's config (Spark)."""
+        ...
+
+    def create_table_sql(self, relation: Relation, column_ddl: str, config: Mapping[str, Any] | None = None) -> str:
+        """CREATE TABLE with these columns (``name type, ...``): a seed's table."""
+        ...
 
     def create_view_as_sql(self, relation: Relation, select_sql: str) -> str: ...
 
@@ -146,9 +183,33 @@ class Adapter(Protocol):
         """CREATE a table at ``temp_relation(...)`` from a query, replacing one left there."""
         ...
 
+    def drop_temp_sql(self, relation: Relation) -> str:
+        """DROP what ``create_temp_table_as_sql`` made."""
+        ...
+
     def columns_sql(self, relation: Relation) -> str:
         """A query returning (column name, type text as dbt's adapter reports it) per column
         of the relation, in the relation's column order."""
+        ...
+
+    def columns_from_rows(self, rows: Sequence[Sequence[Any]]) -> list[tuple[str, str]]:
+        """(name, type) per column from the rows ``columns_sql`` returned."""
+        ...
+
+    def add_columns_sql(self, relation: Relation, columns: Sequence[tuple[str, str]]) -> list[str]:
+        """``on_schema_change``: add these (name, type) columns to the table."""
+        ...
+
+    def sync_columns_sql(
+        self,
+        relation: Relation,
+        removed: Sequence[str],
+        retyped: Sequence[tuple[str, str]],
+        config: Mapping[str, Any],
+    ) -> list[str]:
+        """``on_schema_change: sync_all_columns`` beyond adding: drop the ``removed`` columns,
+        give the ``retyped`` ones (name, new type) their new type; or raise where the engine
+        cannot."""
         ...
 
     def truncate_sql(self, relation: Relation) -> str: ...

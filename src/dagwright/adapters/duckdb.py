@@ -3,7 +3,8 @@
 One ``duckdb.connect`` per run (a database file can be held by one process only) and a
 ``cursor()`` per worker; a cancel is ``interrupt()`` on that worker's cursor (interrupting
 the parent connection does not stop a cursor's query). DDL is transactional, so a table
-or view is replaced in place inside one transaction (``replace_sql``), visible at COMMIT.
+or view is replaced in place inside one transaction (``replace_sql``, the ``transactional
+replace`` strategy), visible at COMMIT.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dagwright.adapters.base import (
     Column,
     DatabaseError,
     ExecResult,
+    Publishing,
     Relation,
     RelationKind,
     StatementCancelled,
@@ -101,7 +103,7 @@ class DuckDBConnection:
 
 class DuckDBAdapter(SQLDialect):
     type: ClassVar[str] = "duckdb"
-    transactional_ddl: ClassVar[bool] = True
+    publishing: ClassVar[Publishing] = "transactional replace"
     #: several statements in one ``execute`` (the last one's result comes back)
     runs_scripts: ClassVar[bool] = True
 

@@ -14,7 +14,7 @@ relation's own ``quote_policy`` where it has one. An unquoted name is folded by 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from dagwright.adapters.base import QuotePolicy, Relation, RelationKind
@@ -87,11 +87,45 @@ class SQLDialect:
     def rename_sql(self, relation: Relation, kind: RelationKind, new_identifier: str) -> str:
         return f"alter {kind} {self.render(relation)} rename to {self.quote_part(new_identifier, 2, relation)}"
 
-    def create_table_as_sql(self, relation: Relation, select_sql: str) -> str:
+    def create_table_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
         return f"create table {self.render(relation)} as (\n{select_sql}\n)"
+
+    def create_table_sql(self, relation: Relation, column_ddl: str, config: Mapping[str, Any] | None = None) -> str:
+        return f"create table {self.render(relation)} ({column_ddl})"
 
     def create_view_as_sql(self, relation: Relation, select_sql: str) -> str:
         return f"create view {self.render(relation)} as (\n{select_sql}\n)"
+
+    def drop_temp_sql(self, relation: Relation) -> str:
+        return self.drop_sql(relation, "table")
+
+    def columns_from_rows(self, rows: Sequence[Sequence[Any]]) -> list[tuple[str, str]]:
+        return [(str(row[0]), str(row[1])) for row in rows]
+
+    def add_columns_sql(self, relation: Relation, columns: Sequence[tuple[str, str]]) -> list[str]:
+        rendered = self.render(relation)
+        return [f"alter table {rendered} add column {self.quote(name)} {data_type}" for name, data_type in columns]
+
+    def sync_columns_sql(
+        self,
+        relation: Relation,
+        removed: Sequence[str],
+        retyped: Sequence[tuple[str, str]],
+        config: Mapping[str, Any],
+    ) -> list[str]:
+        rendered = self.render(relation)
+        quote = self.quote
+        statements = [f"alter table {rendered} drop column {quote(name)}" for name in removed]
+        for name, new_type in retyped:
+            # dbt's alter_column_type: a new column, filled, swapped in (it moves last)
+            scratch = quote(name + "__dbt_alter")
+            statements += [
+                f"alter table {rendered} add column {scratch} {new_type}",
+                f"update {rendered} set {scratch} = {quote(name)}",
+                f"alter table {rendered} drop column {quote(name)} cascade",
+                f"alter table {rendered} rename column {scratch} to {quote(name)}",
+            ]
+        return statements
 
     def truncate_sql(self, relation: Relation) -> str:
         return f"truncate table {self.render(relation)}"

@@ -15,7 +15,6 @@ from dagwright.adapters.base import DatabaseError
 from dagwright.errors import CompilationError, DagwrightError
 from dagwright.execute.node_hooks import HookSet, hook_dict, node_hooks
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
-from dagwright.materialize.base import Hook
 from dagwright.materialize.ephemeral import inject_ctes
 from dagwright.materialize.incremental import should_full_refresh
 from dagwright.parse.nodes import Manifest, Node
@@ -36,36 +35,26 @@ from dagwright.rendering.context import (
 from dagwright.rendering.jinja import LazyContext, compile_template, render_error, render_template
 
 
+def incremental_build(node: Node, existing: str | None, full_refresh: bool) -> bool:
+    """What ``is_incremental()`` answers while ``node`` compiles (dbt's macro): an incremental
+    model whose table exists and that is not fully refreshed (``full_refresh``: the
+    ``--full-refresh`` flag under ``config(full_refresh=...)``, see ``should_full_refresh``)."""
+    return node.materialized == "incremental" and existing == "table" and not full_refresh
+
+
 def renders_incremental(node: Node, existing: str | None, full_refresh_flag: bool) -> bool:
-    """What ``is_incremental()`` answers while ``node`` compiles, for ``run`` and ``compile`` alike
-    (dbt's macro): an incremental model whose table exists and that is not fully refreshed, where
-    ``config(full_refresh=...)`` overrides the ``--full-refresh`` flag."""
-    if node.materialized != "incremental" or existing != "table":
-        return False
-    return not should_full_refresh(node.config, full_refresh_flag)
+    """``incremental_build`` from the ``--full-refresh`` flag itself (``dagwright compile``)."""
+    return incremental_build(node, existing, should_full_refresh(node.config, full_refresh_flag))
 
 
 @dataclass(frozen=True)
 class CompiledNode:
     node: Node
     sql: str
-    #: hooks that run inside the node's transaction (the default); a hook with Jinja is
+    #: the node's pre-/post-hooks by (when, inside the transaction); a hook with Jinja is
     #: rendered when it runs, not here (see execute/node_hooks.py)
-    pre_hooks: tuple[Hook, ...]
-    post_hooks: tuple[Hook, ...]
+    hooks: HookSet
     ephemerals: tuple[str, ...]
-    #: ``transaction: false`` hooks: before the transaction begins / after it commits
-    pre_hooks_outside: tuple[Hook, ...] = ()
-    post_hooks_outside: tuple[Hook, ...] = ()
-
-    @property
-    def hooks(self) -> HookSet:
-        return {
-            ("pre", True): self.pre_hooks,
-            ("post", True): self.post_hooks,
-            ("pre", False): self.pre_hooks_outside,
-            ("post", False): self.post_hooks_outside,
-        }
 
 
 _FUNCTION_LIKE = re.compile(r"^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$", re.S)
@@ -244,15 +233,7 @@ class Compiler:
             raise
         except Exception as exc:
             raise render_error(exc, node.original_file_path, node.unique_id) from None
-        return CompiledNode(
-            node,
-            inject_ctes(sql, ctes),
-            hooks["pre", True],
-            hooks["post", True],
-            tuple(state.ephemerals),
-            hooks["pre", False],
-            hooks["post", False],
-        )
+        return CompiledNode(node, inject_ctes(sql, ctes), hooks, tuple(state.ephemerals))
 
 
 class MainConnection:

@@ -15,21 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagwright.adapters.base import Adapter, Connection, DatabaseError
+from dagwright.adapters.base import Adapter, Connection, DatabaseError, RelationKind
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
-from dagwright.execute.compile import Compiler, renders_incremental
-from dagwright.execute.node_hooks import NO_HOOKS, HookSet
+from dagwright.execute.compile import Compiler, incremental_build
+from dagwright.execute.node_hooks import HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Hook, Materialization, NodeJob, run_hooks
-from dagwright.materialize.incremental import IncrementalMaterialization, should_full_refresh
-from dagwright.materialize.rename_swap import non_transactional
-from dagwright.materialize.seed import SeedMaterialization
-from dagwright.materialize.snapshot import SnapshotMaterialization
-from dagwright.materialize.table import TableMaterialization
+from dagwright.materialize.incremental import should_full_refresh
+from dagwright.materialize.kinds import materialization_for
+from dagwright.materialize.publishing.choose import strategy_for
 from dagwright.materialize.test import run_test
-from dagwright.materialize.view import ViewMaterialization
 from dagwright.parse.nodes import Manifest, Node, written_file_path
 
 
@@ -85,6 +82,17 @@ class NodeRunner:
         self.target_dir = target_dir
         self.full_refresh = full_refresh
         self.on_failure = on_failure
+        #: how relations are built and published on this engine: chosen once per run
+        self.strategy = strategy_for(adapter)
+        self._project_macros: dict[str, str] | None = None
+
+    @property
+    def project_macros(self) -> dict[str, str]:
+        """The project's macro names and their files (incremental strategy macros are looked
+        up there), built once per run."""
+        if self._project_macros is None:
+            self._project_macros = {m.name: m.original_file_path for m in self.manifest.macros.values()}
+        return self._project_macros
 
     def compiled_path(self, node: Node, folder: str = "compiled") -> Path:
         return self.target_dir / folder / node.package_name / written_file_path(node)
@@ -99,41 +107,25 @@ class NodeRunner:
         package_root = self.manifest.package_roots.get(node.package_name)
         return Path(package_root) if package_root else self.project_root
 
-    def _materialization(self, node: Node, sql: str, hooks: HookSet, existing: str | None) -> Materialization:
+    def _materialization(
+        self, node: Node, sql: str, hooks: HookSet, full_refresh: bool, existing: RelationKind | None
+    ) -> Materialization:
         job = NodeJob(
             node=node,
             sql=sql,
             pre_hooks=hooks["pre", True],
             post_hooks=hooks["post", True],
-            full_refresh=should_full_refresh(node.config, self.full_refresh),
+            full_refresh=full_refresh,
         )
-        if not self.adapter.transactional_ddl:  # Spark: build under a temporary name, publish by rename
-            return non_transactional(
-                self.adapter,
-                job,
-                existing,
-                csv_path=self._file_root(node) / node.original_file_path,
-                project_name=self.manifest.project_name,
-                project_macros={m.name: m.original_file_path for m in self.manifest.macros.values()},
-            )
-        if node.resource_type == "seed":
-            return SeedMaterialization(self.adapter, job, self._file_root(node) / node.original_file_path)
-        if node.resource_type == "snapshot":
-            return SnapshotMaterialization(self.adapter, job)
-        kind = node.materialized
-        if kind == "table":
-            return TableMaterialization(self.adapter, job)
-        if kind == "view":
-            return ViewMaterialization(self.adapter, job)
-        if kind == "incremental":
-            return IncrementalMaterialization(
-                self.adapter,
-                job,
-                existing,
-                project_name=self.manifest.project_name,
-                project_macros={m.name: m.original_file_path for m in self.manifest.macros.values()},
-            )
-        raise DagwrightError(f"materialization '{kind}' is not supported yet", node=node.unique_id)
+        return materialization_for(
+            self.adapter,
+            self.strategy,
+            job,
+            existing=existing,
+            seed_file=lambda: self._file_root(node) / node.original_file_path,
+            project_name=self.manifest.project_name,
+            project_macros=self.project_macros,
+        )
 
     def run(self, unique_id: str, worker: Worker) -> RunResult:
         node = self.manifest.nodes[unique_id]
@@ -163,7 +155,7 @@ class NodeRunner:
         try:
             self.stop.check()
             conn = GuardedConnection(worker.connection, self.registry, worker.name, unique_id, self.stop)
-            existing = None
+            existing: RelationKind | None = None
             compiled = None
             if node.resource_type == "test":
                 compiled = self.compiler.compile(node, connection=conn)
@@ -177,7 +169,9 @@ class NodeRunner:
                 finally:
                     timing.append(Timing("execute", execute_start, utcnow()))
                 return result(outcome.status, outcome.message, outcome.adapter_response, failures=outcome.failures)
-            hooks: HookSet = NO_HOOKS
+            # decided once per node: the --full-refresh flag under the model's own config, and
+            # (incremental models) the relation found before compiling, for is_incremental()
+            full_refresh = should_full_refresh(node.config, self.full_refresh)
             if node.resource_type == "seed":
                 compiled_code = ""
                 hooks = self.compiler.hooks(node, conn)
@@ -185,7 +179,7 @@ class NodeRunner:
                 if node.materialized == "incremental":
                     submitted = True
                     existing = conn.relation_kind(node.relation)
-                incremental = renders_incremental(node, existing, self.full_refresh)
+                incremental = incremental_build(node, existing, full_refresh)
                 compiled = self.compiler.compile(node, is_incremental=lambda: incremental, connection=conn)
                 compiled_code = compiled.sql
                 write_text_if_changed(self.compiled_path(node), compiled_code)
@@ -194,12 +188,10 @@ class NodeRunner:
             execute_start = utcnow()
             after_commit: tuple[str, str] | None = None
             try:
-                materialization = self._materialization(node, compiled_code or "", hooks, existing)
+                materialization = self._materialization(node, compiled_code or "", hooks, full_refresh, existing)
                 submitted = True
                 run_hooks(conn, hooks["pre", False])  # transaction: false
-                materialization.build(conn)
-                self.stop.check()  # the publish gate
-                outcome = materialization.publish(conn)
+                outcome = materialization.run(conn)  # build, the publish gate, publish
                 after_commit = self._after_commit_hooks(conn, hooks["post", False], node, relation_name)
             finally:
                 timing.append(Timing("execute", execute_start, utcnow()))

@@ -1,11 +1,11 @@
-"""What every materialization shares: build under a temporary name, then publish.
+"""What every materialization shares: the job it is given, its hooks, what it reports.
 
 A materialization turns a compiled node into statements in two phases. ``build`` does all
 the work without changing what readers of the target relation see; ``publish`` makes the
-result visible (renames inside the transaction that ``build`` opened, then COMMIT; or, on an
-engine that replaces a relation inside a transaction, the COMMIT alone). The runner calls
-``publish`` only if the run has not stopped, and ``abort`` on any stop or error so nothing
-is left behind under a temporary name.
+result visible; ``abort`` undoes what ``build`` left, on any stop or error, so nothing is
+left behind under a temporary name. ``run`` does both with the publish gate between them.
+Where the work is built and how it is published is the engine's publishing strategy
+(materialize/publishing/); a materialization only says what to build or change.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from dagwright.adapters.base import BACKUP_SUFFIX, TMP_SUFFIX, Adapter, ExecResult, Relation, RelationKind
+from dagwright.adapters.base import ExecResult
 from dagwright.guard import GuardedConnection
 from dagwright.parse.nodes import Node
 
@@ -33,6 +33,10 @@ class Materialization(Protocol):
     def publish(self, conn: GuardedConnection) -> BuildOutcome: ...
 
     def abort(self, conn: GuardedConnection) -> None: ...
+
+    def run(self, conn: GuardedConnection) -> BuildOutcome:
+        """``build``, the publish gate, ``publish``."""
+        ...
 
 
 #: a hook as a materialization gets it: its SQL, or a callable that renders it (dbt renders a
@@ -59,130 +63,3 @@ class NodeJob:
     pre_hooks: Sequence[Hook] = ()
     post_hooks: Sequence[Hook] = ()
     full_refresh: bool = False
-
-
-class NodeRelations:
-    """The relations a rebuild touches: the target, ``<name>__dbt_tmp`` where the new one is
-    built and ``<name>__dbt_backup`` where the old one waits to be dropped; and the adapter's
-    relation cache told what publishing made true."""
-
-    def __init__(self, adapter: Adapter, job: NodeJob) -> None:
-        self.adapter = adapter
-        self.job = job
-        self.target = job.node.relation
-        self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
-        self.backup = self.target.with_identifier(self.target.identifier + BACKUP_SUFFIX)
-
-    def published(self, kind: RelationKind) -> None:
-        cache = getattr(self.adapter, "relations", None)
-        if cache is not None:
-            cache.set(self.target, kind)
-            cache.set(self.temp, None)
-            cache.set(self.backup, None)
-
-
-class TransactionalSwap(NodeRelations):
-    """Build into ``<name>__dbt_tmp`` in a transaction; publish swaps it in and commits.
-
-    Subclasses say how the temporary relation is built and which kind it is. A subclass
-    whose work is one ``create <kind> ... as <the node's select>`` (table, view) sets
-    ``one_statement``; on an adapter with ``replace_sql`` (DuckDB) it is then built straight
-    into the target inside the transaction: readers see the old relation until COMMIT, as
-    with the swap, and a ROLLBACK leaves it as it was, for two submissions per node instead
-    of four to six.
-    """
-
-    kind: RelationKind = "table"
-    one_statement: bool = False
-
-    def __init__(self, adapter: Adapter, job: NodeJob) -> None:
-        super().__init__(adapter, job)
-        self._in_transaction = False
-        self._work: ExecResult | None = None
-        #: built in the target itself (no temporary relation to swap in)
-        self._replaced_in_place = False
-
-    # subclasses ------------------------------------------------------------------------
-    def build_temp(self, conn: GuardedConnection) -> ExecResult:
-        raise NotImplementedError
-
-    def success_message(self, result: ExecResult) -> str:
-        return "OK"
-
-    # protocol ------------------------------------------------------------------------------
-    def build(self, conn: GuardedConnection) -> None:
-        replace_sql = getattr(self.adapter, "replace_sql", None)
-        if replace_sql is not None and self.one_statement:
-            self._build_in_place(conn, replace_sql)
-            return
-        conn.execute(self.adapter.begin_sql())
-        self._in_transaction = True
-        run_hooks(conn, self.job.pre_hooks)
-        for stale in (self.temp, self.backup):
-            kind = conn.relation_kind(stale)
-            if kind is not None:
-                conn.execute(self.adapter.drop_sql(stale, kind))
-        self._work = self.build_temp(conn)
-
-    def _build_in_place(self, conn: GuardedConnection, replace_sql: Callable[..., str]) -> None:
-        existing = conn.relation_kind(self.target)
-        # Set before the first submission: whatever part of it ran, ``abort`` rolls it back.
-        self._in_transaction = True
-        self._replaced_in_place = True
-        script = [self.adapter.begin_sql()]
-        if self.job.pre_hooks:  # user SQL goes alone, so its error is its own
-            conn.execute(script.pop())
-            run_hooks(conn, self.job.pre_hooks)
-        script.append(replace_sql(self.target, self.kind, existing, self.job.sql))
-        # one submission: BEGIN and the work (the adapter takes a script; see replace_sql)
-        self._work = conn.execute(";\n".join(script))
-
-    def publish(self, conn: GuardedConnection) -> BuildOutcome:
-        if self._replaced_in_place:
-            run_hooks(conn, self.job.post_hooks)
-            conn.execute(self.adapter.commit_sql())
-            self._in_transaction = False
-            self.published(self.kind)
-            result = self._work or ExecResult()
-            return BuildOutcome(result, self.success_message(result))
-        existing = conn.relation_kind(self.target)
-        # views bound to the old relation (not its name) are captured before the swap and
-        # re-created after it, where the engine needs that (adapter.dependents; PostgreSQL)
-        dependents = getattr(self.adapter, "dependents", None)
-        kept = dependents(conn, self.target) if dependents is not None and existing is not None else ()
-        swap = [self.adapter.rename_sql(self.temp, self.kind, self.target.identifier)]
-        if existing is not None:
-            swap.insert(0, self.adapter.rename_sql(self.target, existing, self.backup.identifier))
-        drop = [self.adapter.drop_sql(self.backup, existing)] if existing is not None else []
-        if getattr(self.adapter, "runs_scripts", False) and not self.job.post_hooks and not kept:
-            # catalog statements of our own, after the publish gate: one round trip, not four
-            conn.execute(";\n".join([*swap, *drop, self.adapter.commit_sql()]))
-        else:
-            for sql in swap:
-                conn.execute(sql)
-            run_hooks(conn, self.job.post_hooks)
-            for sql in drop:
-                conn.execute(sql)
-            if kept:
-                self.adapter.recreate_dependents(conn, kept)  # type: ignore[attr-defined]
-            conn.execute(self.adapter.commit_sql())
-        self._in_transaction = False
-        self.published(self.kind)
-        result = self._work or ExecResult()
-        return BuildOutcome(result, self.success_message(result))
-
-    def abort(self, conn: GuardedConnection) -> None:
-        if self._in_transaction:
-            self._in_transaction = False
-            try:
-                conn.execute_unguarded(self.adapter.rollback_sql())
-            except Exception:
-                pass
-
-
-def run_all(conn: GuardedConnection, statements: Sequence[str]) -> None:
-    for sql in statements:
-        conn.execute(sql)
-
-
-RelationLookup = Callable[[Relation], RelationKind | None]

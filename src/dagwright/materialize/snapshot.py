@@ -16,11 +16,12 @@ optional adapter attributes: ``snapshot_get_time`` (dbt's ``snapshot_get_time()`
   the current version of a row gone from the query) or ``new_record`` (also insert a
   ``dbt_is_deleted = 'True'`` version); ``dbt_valid_to_current``; ``snapshot_meta_column_names``.
 
-Transactions: the first run builds the table under ``<name>__dbt_tmp`` and swaps it in, as a
-table. A later run stages the changes in ``<name>__dbt_tmp`` (build), then adds new columns,
-closes changed versions and inserts new ones (publish), all inside one transaction whose
-COMMIT is gated on the run's stop: a failure or a stop rolls back and leaves the previous
-snapshot table exactly as it was.
+Publishing: the first run creates the table (a new relation, as a table). A later run is a
+change of the table: it stages the changes in ``<name>__dbt_tmp``, adds new columns, closes
+changed versions and inserts new ones, all inside one transaction whose COMMIT is gated on
+the run's stop: a failure or a stop rolls back and leaves the previous snapshot table
+exactly as it was. An engine that cannot make these statements atomic (no transactions:
+Spark) does not run snapshots (``adapter.snapshot_unsupported`` says why).
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagwright.adapters.base import Adapter, Column, DatabaseError, ExecResult
+from dagwright.adapters.base import TMP_SUFFIX, Adapter, Column, DatabaseError, ExecResult
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
-from dagwright.materialize.base import BuildOutcome, NodeJob, TransactionalSwap, run_hooks
+from dagwright.materialize.base import BuildOutcome, NodeJob
+from dagwright.materialize.materialization import StrategyMaterialization
+from dagwright.materialize.publishing.base import NewRelation, PublishingStrategy, TableChange, Work, WorkSource
 
 META_COLUMNS = ("dbt_valid_to", "dbt_valid_from", "dbt_scd_id", "dbt_updated_at", "dbt_is_deleted")
 
@@ -311,27 +314,52 @@ def merge_sql(
     return [update, insert]
 
 
-class SnapshotMaterialization(TransactionalSwap):
-    """First run: a table swap. Later runs: stage, then merge into the table, in one transaction."""
+def _first_version(result: ExecResult) -> BuildOutcome:
+    return BuildOutcome(ExecResult(), "OK")  # dbt-duckdb reports a snapshot as plain "OK"
 
-    kind = "table"
 
-    def __init__(self, adapter: Adapter, job: NodeJob) -> None:
-        super().__init__(adapter, job)
+class SnapshotMaterialization(StrategyMaterialization):
+    """First run: a new table. Later runs: staged, then merged into the table."""
+
+    def __init__(self, adapter: Adapter, job: NodeJob, strategy: PublishingStrategy | None = None) -> None:
+        super().__init__(adapter, job, strategy)
         self.config = job.node.config
+        if not self.strategy.atomic_changes:
+            unsupported = getattr(adapter, "snapshot_unsupported", None)
+            raise CompilationError(
+                unsupported(self.config)
+                if unsupported is not None
+                else f"snapshots on {adapter.type} are not supported by dagwright yet"
+            )
         self.columns = meta_column_names(self.config)
         self.current = self.config.get("dbt_valid_to_current")
         self.get_time = str(getattr(adapter, "snapshot_get_time", DEFAULT_SNAPSHOT_GET_TIME))
-        self.exists = False
-        self.strategy: Strategy | None = None
+        self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
+
+    def work(self) -> WorkSource:
+        return self.decide
+
+    def decide(self, conn: GuardedConnection) -> Work:
+        existing = conn.relation_kind(self.target)
+        if existing == "view":
+            target = self.adapter.render(self.target)
+            raise CompilationError(
+                f"Trying to create table {target}, but it currently exists as a view. Either drop {target} "
+                "manually, or run dbt with `--full-refresh` and dbt will drop it for you."
+            )
+        if existing is None:
+            strategy = self._strategy(conn, exists=False)
+            sql = build_table_sql(strategy, self.job.sql, self.columns, self.current)
+            return NewRelation("table", select_sql=sql, target_absent=True, report=_first_version)
+        return SnapshotMerge(self, self._strategy(conn, exists=True))
 
     # -- what the database says ------------------------------------------------------------
-    def _query_columns(self, conn: GuardedConnection, sql: str) -> list[str]:
+    def query_columns(self, conn: GuardedConnection, sql: str) -> list[str]:
         """dbt's ``get_columns_in_query``."""
         result = conn.execute(f"select * from (\n{sql}\n) as __dbt_sbq\nwhere false\nlimit 0")
         return [str(name) for name in result.column_names]
 
-    def _strategy(self, conn: GuardedConnection) -> Strategy:
+    def _strategy(self, conn: GuardedConnection, *, exists: bool) -> Strategy:
         name = self.config.get("strategy")
         if name == "timestamp":
             return timestamp_strategy(self.config, self.columns)
@@ -339,16 +367,16 @@ class SnapshotMaterialization(TransactionalSwap):
             raise CompilationError(f"The specified strategy macro '{name}' was not found in package 'None'")
         check_cols = self.config.get("check_cols")
         column_added, intersection = False, []
-        if self.exists:
+        if exists:
             if check_cols == "all":
-                query_columns = self._query_columns(conn, self.job.sql)
+                query_columns = self.query_columns(conn, self.job.sql)
             elif _is_list(check_cols) and len(check_cols) > 0:
-                query_columns = self._query_columns(
+                query_columns = self.query_columns(
                     conn, f"select {', '.join(str(c) for c in check_cols)} from (\n{self.job.sql}\n) subq"
                 )
             else:
                 raise CompilationError(f"Invalid value for 'check_cols': {check_cols}")
-            existing = [c.name for c in conn.raw.columns(self.target)]
+            existing = [c.name for c in conn.columns(self.target)]
             for column in query_columns:
                 if column in existing:
                     intersection.append(self.adapter.quote(column))
@@ -356,7 +384,7 @@ class SnapshotMaterialization(TransactionalSwap):
                     column_added = True
         return check_strategy(self.config, self.get_time, column_added, intersection)
 
-    def _check_target(self, target_columns: Sequence[Column], strategy: Strategy) -> None:
+    def check_target(self, target_columns: Sequence[Column], strategy: Strategy) -> None:
         """``assert_valid_snapshot_target_given_strategy``."""
         names = {c.name.lower() for c in target_columns}
         missing = [
@@ -373,72 +401,68 @@ class SnapshotMaterialization(TransactionalSwap):
                 + '"). See https://docs.getdbt.com/docs/build/snapshots#snapshot-meta-fields for more information.'
             )
 
-    # -- build: the rows, staged -------------------------------------------------------------
-    def build_temp(self, conn: GuardedConnection) -> ExecResult:
-        existing = conn.relation_kind(self.target)
-        if existing == "view":
-            target = self.adapter.render(self.target)
-            raise CompilationError(
-                f"Trying to create table {target}, but it currently exists as a view. Either drop {target} "
-                "manually, or run dbt with `--full-refresh` and dbt will drop it for you."
-            )
-        self.exists = existing is not None
-        strategy = self.strategy = self._strategy(conn)
-        if not self.exists:
-            sql = build_table_sql(strategy, self.job.sql, self.columns, self.current)
-            conn.execute(self.adapter.create_table_as_sql(self.temp, sql))
-            return ExecResult()  # dbt-duckdb reports a snapshot as plain "OK"
-        target_columns = conn.raw.columns(self.target)
-        self._check_target(target_columns, strategy)
+
+class SnapshotMerge(TableChange):
+    """A later run: the changes staged in ``<name>__dbt_tmp``, new columns added to the
+    snapshot table, changed versions closed and new ones inserted."""
+
+    def __init__(self, snapshot: SnapshotMaterialization, strategy: Strategy) -> None:
+        self.snapshot = snapshot
+        self.strategy = strategy
+        self.adapter = snapshot.adapter
+        self.target = snapshot.target
+        self.temp = snapshot.temp
+        self.insert_cols: list[str] = []
+
+    def stage(self, conn: GuardedConnection) -> None:
+        snapshot, adapter, strategy = self.snapshot, self.adapter, self.strategy
+        stale = conn.relation_kind(self.temp)  # left by another session
+        if stale is not None:
+            conn.execute(adapter.drop_sql(self.temp, stale))
+        target_columns = conn.columns(self.target)
+        snapshot.check_target(target_columns, strategy)
         snapshotted_cols: list[str] = []
         source_cols: list[str] = []
         if strategy.hard_deletes == "new_record":
             snapshotted_cols = [c.name for c in target_columns]
-            source_cols = self._query_columns(conn, self.job.sql)
+            source_cols = snapshot.query_columns(conn, snapshot.job.sql)
         sql = staging_sql(
             strategy,
-            self.job.sql,
-            self.adapter.render(self.target),
-            self.columns,
-            current=self.current,
-            get_time=self.get_time,
-            quote=self.adapter.quote,
+            snapshot.job.sql,
+            adapter.render(self.target),
+            snapshot.columns,
+            current=snapshot.current,
+            get_time=snapshot.get_time,
+            quote=adapter.quote,
             snapshotted_cols=snapshotted_cols,
             source_cols=source_cols,
         )
-        conn.execute(self.adapter.create_table_as_sql(self.temp, sql))
-        expand = getattr(self.adapter, "expand_target_column_types", None)  # PostgreSQL: widen varchar(n)
+        conn.execute(adapter.create_table_as_sql(self.temp, sql))
+
+    def alter(self, conn: GuardedConnection) -> None:
+        adapter = self.adapter
+        expand = getattr(adapter, "expand_target_column_types", None)  # PostgreSQL: widen varchar(n)
         if expand is not None:
             expand(conn, self.temp, self.target)
-        return ExecResult()
-
-    # -- publish: merge and COMMIT -------------------------------------------------------------
-    def publish(self, conn: GuardedConnection) -> BuildOutcome:
-        if not self.exists:
-            return super().publish(conn)
-        assert self.strategy is not None
         remove = ["dbt_change_type", "DBT_CHANGE_TYPE", "dbt_unique_key", "DBT_UNIQUE_KEY"]
-        if _is_list(self.config.get("unique_key")):
+        if _is_list(self.snapshot.config.get("unique_key")):
             for i in range(1, len(self.strategy.unique_key) + 1):
                 remove += [f"dbt_unique_key_{i}", f"DBT_UNIQUE_KEY_{i}"]
+        staged = [c for c in conn.columns(self.temp) if c.name not in remove]
+        in_target = {c.name for c in conn.columns(self.target)}
+        added = [(c.name, c.data_type) for c in staged if c.name not in in_target]
+        for sql in adapter.add_columns_sql(self.target, added):
+            conn.execute(sql)
+        self.insert_cols = [adapter.quote(c.name) for c in staged]
+
+    def apply(self, conn: GuardedConnection) -> None:
         target = self.adapter.render(self.target)
         staging = self.adapter.render(self.temp)
-        staged = [c for c in conn.raw.columns(self.temp) if c.name not in remove]
-        in_target = {c.name for c in conn.raw.columns(self.target)}
-        for column in staged:
-            if column.name not in in_target:
-                conn.execute(f"alter table {target} add column {self.adapter.quote(column.name)} {column.data_type}")
-        insert_cols = [self.adapter.quote(c.name) for c in staged]
         # optional adapter capability: the engine's dbt adapter's own snapshot merge
         # (dbt-postgres: UPDATE ... FROM without a target alias), else dbt-duckdb's
         render_merge = getattr(self.adapter, "snapshot_merge_sql", None) or merge_sql
-        for sql in render_merge(target, staging, insert_cols, self.columns, self.current):
+        for sql in render_merge(target, staging, self.insert_cols, self.snapshot.columns, self.snapshot.current):
             conn.execute(sql)
-        conn.execute(self.adapter.drop_sql(self.temp, "table"))
-        run_hooks(conn, self.job.post_hooks)
-        conn.execute(self.adapter.commit_sql())
-        self._in_transaction = False
-        published = getattr(self, "published", None)
-        if published is not None:
-            published("table")
-        return BuildOutcome(ExecResult(), "OK")
+
+    def cleanup(self) -> list[str]:
+        return [self.adapter.drop_sql(self.temp, "table")]

@@ -1,16 +1,12 @@
-"""``table``: CREATE TABLE AS under a temporary name, swapped in atomically (on DuckDB:
-``create or replace table`` inside the transaction, visible at COMMIT)."""
+"""``table``: a new table from the model's query, published by the engine's strategy (under a
+temporary name and swapped in, or replaced in place inside the transaction on DuckDB)."""
 
 from __future__ import annotations
 
-from dagwright.adapters.base import ExecResult
-from dagwright.guard import GuardedConnection
-from dagwright.materialize.base import TransactionalSwap
+from dagwright.materialize.materialization import StrategyMaterialization
+from dagwright.materialize.publishing.base import NewRelation, WorkSource
 
 
-class TableMaterialization(TransactionalSwap):
-    kind = "table"
-    one_statement = True
-
-    def build_temp(self, conn: GuardedConnection) -> ExecResult:
-        return conn.execute(self.adapter.create_table_as_sql(self.temp, self.job.sql))
+class TableMaterialization(StrategyMaterialization):
+    def work(self) -> WorkSource:
+        return NewRelation("table", select_sql=self.job.sql)

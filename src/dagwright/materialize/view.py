@@ -1,16 +1,13 @@
-"""``view``: created under a temporary name (which checks the SQL), swapped in atomically (on
-DuckDB: ``create or replace view`` inside the transaction, which binds the SQL too)."""
+"""``view``: a new view from the model's query, published by the engine's strategy (created under
+a temporary name, which checks the SQL, and swapped in; or ``create or replace view`` inside
+the transaction on DuckDB)."""
 
 from __future__ import annotations
 
-from dagwright.adapters.base import ExecResult
-from dagwright.guard import GuardedConnection
-from dagwright.materialize.base import TransactionalSwap
+from dagwright.materialize.materialization import StrategyMaterialization
+from dagwright.materialize.publishing.base import NewRelation, WorkSource
 
 
-class ViewMaterialization(TransactionalSwap):
-    kind = "view"
-    one_statement = True
-
-    def build_temp(self, conn: GuardedConnection) -> ExecResult:
-        return conn.execute(self.adapter.create_view_as_sql(self.temp, self.job.sql))
+class ViewMaterialization(StrategyMaterialization):
+    def work(self) -> WorkSource:
+        return NewRelation("view", select_sql=self.job.sql)

@@ -234,7 +234,7 @@ class AdapterFacade:
         schema = getattr(relation, "schema", None) or ""
         identifier = getattr(relation, "identifier", None) or ""
         if self._type == "spark":  # DESCRIBE TABLE: the columns end at the first blank or '#' row
-            from dagwright.adapters.spark import describe_columns
+            from dagwright.adapters.spark_sql import describe_columns
 
             if self._live().connection.relation_kind(Relation(None, schema, identifier)) is None:
                 return []  # as dbt: a relation that does not exist has no columns

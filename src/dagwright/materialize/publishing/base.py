@@ -1,0 +1,182 @@
+"""The interface between materializations and publishing strategies, and the publish gate.
+
+A materialization says *what* to do, once for every engine:
+
+- ``NewRelation``: a whole relation that takes the target's place (a table, a view, a
+  rebuilt incremental model, a seed loaded anew, a snapshot's first version);
+- ``TableChange``: the existing table changed in place (an incremental run, a seed
+  re-loaded, a snapshot's later runs): what it stages, its schema changes, its row changes.
+
+A ``PublishingStrategy`` decides *where* that work is built and *how* it becomes visible,
+from what the engine declares (``Adapter.publishing``). Per node it makes a ``Publication``:
+``build`` does the work without changing what readers of the target see, ``publish`` makes
+it visible, ``abort`` undoes what ``build`` left (on any error or stop). ``Publication.run``
+is the one place where build and publish meet, and between them sits the **publish gate**:
+the run's stop, checked once more, so nothing is published after a stop. (The guard also
+checks the stop right before every statement, so a strategy whose publish is a single
+statement or job has its gate there too.)
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from dagwright.adapters.base import BACKUP_SUFFIX, TMP_SUFFIX, Adapter, ExecResult, Relation, RelationKind
+from dagwright.guard import GuardedConnection
+from dagwright.materialize.base import BuildOutcome, NodeJob
+
+
+def report_ok(result: ExecResult) -> BuildOutcome:
+    """What most builds report: the response of the statement that did the work, and OK."""
+    return BuildOutcome(result, "OK")
+
+
+@dataclass(frozen=True)
+class NewRelation:
+    """What to build: a relation that takes the target's place."""
+
+    kind: RelationKind
+    #: the relation's query, when building it is one ``create <kind> ... as <select_sql>``
+    select_sql: str | None = None
+    #: otherwise: creates the relation under the name it is given and fills it (a seed)
+    fill: Callable[[GuardedConnection, Relation], ExecResult] | None = None
+    #: the materialization looked (after the pre-hooks) and found nothing in the target's
+    #: place: a strategy may create the relation under its own name, with nothing to swap
+    target_absent: bool = False
+    #: what success reports, from the result of the statement that built the relation
+    report: Callable[[ExecResult], BuildOutcome] = report_ok
+
+    def create(
+        self, conn: GuardedConnection, adapter: Adapter, relation: Relation, config: Mapping[str, Any]
+    ) -> ExecResult:
+        """Build the relation under ``relation`` (the target's name or a temporary one);
+        ``config`` gives the engine's table options (Spark)."""
+        if self.fill is not None:
+            return self.fill(conn, relation)
+        assert self.select_sql is not None
+        if self.kind == "view":
+            return conn.execute(adapter.create_view_as_sql(relation, self.select_sql))
+        return conn.execute(adapter.create_table_as_sql(relation, self.select_sql, config))
+
+
+class TableChange(ABC):
+    """What to change: the existing table, in place.
+
+    A strategy runs ``stage``, ``alter`` and ``apply`` in this order, then the ``cleanup``
+    statements, and reports ``report()``. Where these fall around the publish gate, and
+    inside which transaction, is the strategy's decision: ``stage`` must change nothing a
+    reader of the target sees; ``alter`` changes the target's columns (DDL, which only some
+    engines can roll back); ``apply`` changes its rows (DML)."""
+
+    def stage(self, conn: GuardedConnection) -> None:  # noqa: B027 - most changes stage nothing
+        """Temporary relations, reads and checks."""
+
+    def alter(self, conn: GuardedConnection) -> None:  # noqa: B027 - most changes alter nothing
+        """The target's schema changes."""
+
+    @abstractmethod
+    def apply(self, conn: GuardedConnection) -> None:
+        """The statements that change the target's rows."""
+
+    def cleanup(self) -> list[str]:
+        """Statements dropping what ``stage`` made: run after ``apply``, and on abort where
+        no transaction takes them back."""
+        return []
+
+    def report(self) -> BuildOutcome:
+        # dbt-duckdb reports {"_message": "OK"} for an incremental run or a snapshot
+        return BuildOutcome(ExecResult(), "OK")
+
+
+Work = NewRelation | TableChange
+
+#: what a materialization hands its strategy: the work, when it is known before anything
+#: runs (a table, a view), else a function deciding it from what exists once the node's
+#: transaction (if any) is open and its pre-hooks have run
+WorkSource = NewRelation | Callable[[GuardedConnection], Work]
+
+
+class Publication(ABC):
+    """One node's work under one strategy: build, publish, abort."""
+
+    def __init__(self, adapter: Adapter, job: NodeJob, source: WorkSource) -> None:
+        self.adapter = adapter
+        self.job = job
+        self.source = source
+        self.target = job.node.relation
+        self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
+        self.backup = self.target.with_identifier(self.target.identifier + BACKUP_SUFFIX)
+        self.work: Work | None = None
+        #: the result of the statement that built a new relation
+        self.result: ExecResult | None = None
+
+    @abstractmethod
+    def build(self, conn: GuardedConnection) -> None:
+        """Do the work; readers of the target still see what they saw."""
+
+    @abstractmethod
+    def publish(self, conn: GuardedConnection) -> BuildOutcome:
+        """Make the work visible."""
+
+    @abstractmethod
+    def abort(self, conn: GuardedConnection) -> None:
+        """Undo what ``build`` left; never raises, never blocked by the stop."""
+
+    def run(self, conn: GuardedConnection) -> BuildOutcome:
+        """Build, pass the publish gate, publish. On an error or a stop the caller aborts."""
+        self.build(conn)
+        conn.check_stop()  # the publish gate
+        return self.publish(conn)
+
+    # shared by the strategies ---------------------------------------------------------------
+    def decide(self, conn: GuardedConnection) -> Work:
+        source = self.source
+        self.work = source if isinstance(source, NewRelation) else source(conn)
+        return self.work
+
+    def create(self, conn: GuardedConnection, work: NewRelation, relation: Relation) -> None:
+        self.result = work.create(conn, self.adapter, relation, self.job.node.config)
+
+    def report(self) -> BuildOutcome:
+        work = self.work
+        if isinstance(work, TableChange):
+            return work.report()
+        assert work is not None
+        return work.report(self.result or ExecResult())
+
+    def drop_stale(self, conn: GuardedConnection) -> None:
+        """Relations left under the temporary and backup names (another session's, or a
+        killed run's where DDL is not transactional)."""
+        for stale in (self.temp, self.backup):
+            kind = conn.relation_kind(stale)
+            if kind is not None:
+                conn.execute(self.adapter.drop_sql(stale, kind))
+
+    def published(self, kind: RelationKind) -> None:
+        """Tell the run's relation cache what publishing made true."""
+        cache = getattr(self.adapter, "relations", None)
+        if cache is not None:
+            cache.set(self.target, kind)
+            cache.set(self.temp, None)
+            cache.set(self.backup, None)
+
+
+class PublishingStrategy(ABC):
+    """How relations are built and published on engines with one capability."""
+
+    #: the name an adapter declares in ``publishing``
+    name: ClassVar[str]
+    #: several statements changing a table become visible together (in one transaction);
+    #: without this, a change is one writing statement at most (Spark's insert), and a seed
+    #: re-load or a snapshot's merge cannot be published atomically
+    atomic_changes: ClassVar[bool]
+
+    def __init__(self, adapter: Adapter) -> None:
+        self.adapter = adapter
+
+    @abstractmethod
+    def publication(self, job: NodeJob, source: WorkSource) -> Publication:
+        """The node's build and publish under this strategy."""

@@ -1,0 +1,120 @@
+"""``transactional swap``: one transaction per node, published by its COMMIT (PostgreSQL).
+
+The engine's DDL is transactional, so everything a node does happens between ``begin`` and
+``commit``, and readers see the previous relation until the COMMIT:
+
+- a new relation is built under ``<name>__dbt_tmp`` (leftovers there and under
+  ``<name>__dbt_backup`` dropped first), then swapped in at publish: the old relation is
+  renamed to the backup name, the new one into place, the backup dropped; views bound to
+  the old relation are re-created where the engine binds them by identity
+  (``adapter.dependents``). Where the target does not exist (and the materialization
+  looked), the relation is created under its own name instead;
+- a change stages, alters and applies inside the transaction;
+- in-transaction pre-hooks run after ``begin``, post-hooks before the COMMIT.
+
+The publish gate is right before the swap (and the COMMIT); a failure or a stop rolls the
+whole transaction back, temporary relations included.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from dagwright.adapters.base import Adapter
+from dagwright.guard import GuardedConnection
+from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
+from dagwright.materialize.publishing.base import (
+    NewRelation,
+    Publication,
+    PublishingStrategy,
+    TableChange,
+    Work,
+    WorkSource,
+)
+
+
+class TransactionalPublication(Publication):
+    def __init__(self, adapter: Adapter, job: NodeJob, source: WorkSource) -> None:
+        super().__init__(adapter, job, source)
+        #: a transaction is open: abort rolls it back
+        self.in_transaction = False
+        #: the new relation was built under the temporary name: publish swaps it in
+        self.swap = False
+
+    def begin(self, conn: GuardedConnection) -> None:
+        # set before the statement: whatever part of a submission ran, abort rolls it back
+        self.in_transaction = True
+        conn.execute(self.adapter.begin_sql())
+
+    def build(self, conn: GuardedConnection) -> None:
+        self.begin(conn)
+        run_hooks(conn, self.job.pre_hooks)
+        self.build_work(conn, self.decide(conn))
+
+    def build_work(self, conn: GuardedConnection, work: Work) -> None:
+        if isinstance(work, TableChange):
+            work.stage(conn)
+            work.alter(conn)
+            work.apply(conn)
+            for sql in work.cleanup():
+                conn.execute(sql)
+        elif work.target_absent:
+            self.create(conn, work, self.target)
+        else:
+            self.drop_stale(conn)
+            self.swap = True
+            self.create(conn, work, self.temp)
+
+    def publish(self, conn: GuardedConnection) -> BuildOutcome:
+        if self.swap:
+            self.swap_in(conn)
+        else:
+            run_hooks(conn, self.job.post_hooks)
+            conn.execute(self.adapter.commit_sql())
+        self.in_transaction = False
+        work = self.work
+        self.published(work.kind if isinstance(work, NewRelation) else "table")
+        return self.report()
+
+    def swap_in(self, conn: GuardedConnection) -> None:
+        """Rename the new relation into place, run the post-hooks, drop the old one, COMMIT."""
+        adapter = self.adapter
+        assert isinstance(self.work, NewRelation)
+        kind = self.work.kind
+        existing = conn.relation_kind(self.target)
+        # views bound to the old relation (not its name) are captured before the swap and
+        # re-created after it, where the engine needs that (adapter.dependents; PostgreSQL)
+        dependents = getattr(adapter, "dependents", None)
+        kept = dependents(conn, self.target) if dependents is not None and existing is not None else ()
+        swap = [adapter.rename_sql(self.temp, kind, self.target.identifier)]
+        if existing is not None:
+            swap.insert(0, adapter.rename_sql(self.target, existing, self.backup.identifier))
+        drop = [adapter.drop_sql(self.backup, existing)] if existing is not None else []
+        if getattr(adapter, "runs_scripts", False) and not self.job.post_hooks and not kept:
+            # catalog statements of our own, after the publish gate: one round trip, not four
+            conn.execute(";\n".join([*swap, *drop, adapter.commit_sql()]))
+            return
+        for sql in swap:
+            conn.execute(sql)
+        run_hooks(conn, self.job.post_hooks)
+        for sql in drop:
+            conn.execute(sql)
+        if kept:
+            adapter.recreate_dependents(conn, kept)  # type: ignore[attr-defined]
+        conn.execute(adapter.commit_sql())
+
+    def abort(self, conn: GuardedConnection) -> None:
+        if self.in_transaction:
+            self.in_transaction = False
+            try:
+                conn.execute_unguarded(self.adapter.rollback_sql())
+            except Exception:
+                pass
+
+
+class TransactionalSwap(PublishingStrategy):
+    name: ClassVar[str] = "transactional swap"
+    atomic_changes: ClassVar[bool] = True
+
+    def publication(self, job: NodeJob, source: WorkSource) -> Publication:
+        return TransactionalPublication(self.adapter, job, source)
