@@ -51,7 +51,7 @@ class PostgresRelationCache(RelationCache):
     def __init__(self, catalog: Callable[[Relation], Relation] = lambda relation: relation) -> None:
         super().__init__(case_sensitive=True)
         self._forgotten: set[tuple[str, str, str]] = set()
-        #: a relation as the catalog names it (see PostgresAdapter.catalog_relation)
+        #: a relation as the catalog names it (see PostgresSQL.catalog_relation)
         self._catalog = catalog
 
     def _key(self, relation: Relation) -> tuple[str, str, str]:
