@@ -34,10 +34,8 @@ from dagwright.parse.nodes import Node, evolve
 from dagwright.project.config import merge_config
 from dagwright.project.files import ProjectFile
 from dagwright.project.properties import Patch
-from dagwright.rendering.jinja import (
-    SNAPSHOT_MACRO_PREFIX,
-    environment,
-)
+from dagwright.rendering.block_tags import SNAPSHOT_MACRO_PREFIX
+from dagwright.rendering.environment import environment
 
 if TYPE_CHECKING:
     from dagwright.parse.loader import ManifestLoader

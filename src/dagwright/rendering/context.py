@@ -33,13 +33,13 @@ from dagwright.rendering.adapter_facade import (
 )
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
 from dagwright.rendering.environ import RecordingFlags, getenv
+from dagwright.rendering.environment import environment
 from dagwright.rendering.jinja import (
     LazyContext,
     MacroRegistry,
     compile_template,
     current_template_line,
     do_return,
-    environment,
     record_macro_call,
     render_template,
 )
