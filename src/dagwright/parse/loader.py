@@ -60,6 +60,7 @@ from dagwright.project.properties import (
     load_properties,
 )
 from dagwright.rendering.context import ConfigObject, MacroNamespace, ParseRecorder, RunContext, parse_context
+from dagwright.rendering.generic_test_kwargs import test_kwargs
 from dagwright.rendering.jinja import (
     LazyContext,
     MacroRegistry,
@@ -254,8 +255,6 @@ class ManifestLoader:
                 return {}, own  # dbt does not render these two
             where = self.macro_resolver.resolve("get_where_subquery", None)
             return {}, (*own, *((where,) if where else ()))
-        from dagwright.execute.compile import test_kwargs
-
         recorder = ParseRecorder()
         with recording_macro_calls() as calls:
             try:
