@@ -24,12 +24,12 @@ from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.parse.cache import CACHE_FILE, ParseCache, file_digest, inputs_key
 from dagwright.parse.nodes import Macro, Manifest
+from dagwright.project import environ
 from dagwright.project.config import ProjectConfig, bind_target, load_project
 from dagwright.project.dbt_version import check_required_version
 from dagwright.project.files import ProjectFiles, builtin_macro_files, discover, read_bytes
 from dagwright.project.packages import InstalledPackage, installed_packages, root_flag
 from dagwright.project.profile import Target, load_target
-from dagwright.rendering import environ
 
 if TYPE_CHECKING:
     # the parser, Jinja and the selector are imported when used: a warm parse needs none

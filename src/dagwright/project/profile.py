@@ -16,7 +16,6 @@ import copy
 import json
 import os
 import re
-from ast import literal_eval
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,6 +26,7 @@ from urllib.parse import urlparse
 import yaml
 
 from dagwright.errors import ProfileError, did_you_mean
+from dagwright.project.native_jinja import PLAIN_ENV_VAR, SECRET_ENV_PREFIX, RenderProblem, native_environment
 from dagwright.project.yamlio import error_line
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 MASK = "****"
-SECRET_ENV_PREFIX = "DBT_ENV_SECRET_"
 PROFILES_FILE = "profiles.yml"
 
 #: Keys whose values are always secret, whatever the adapter or auth method.
@@ -376,83 +375,6 @@ def _line(lines: Mapping[_Path, int], path: _Path) -> int | None:
 # --------------------------------------------------------------------------- jinja
 
 
-class _Marker(str):
-    """Output of dbt's conversion filters; tells the renderer what type to produce."""
-
-    kind = "native"
-
-
-class _TextMarker(_Marker):
-    kind = "text"
-
-
-class _NumberMarker(_Marker):
-    kind = "number"
-
-
-class _BoolMarker(_Marker):
-    kind = "bool"
-
-
-class _RenderProblem(Exception):
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-
-def _concat(values: Iterable[Any]) -> Any:
-    parts = list(values)
-    if not parts:
-        return ""
-    if len(parts) > 1:
-        return "".join(str(p) for p in parts)
-    raw = parts[0]
-    import jinja2  # loaded already: this runs inside a Jinja render
-
-    if isinstance(raw, jinja2.Undefined):
-        str(raw)  # raises UndefinedError (the environment uses StrictUndefined)
-    if isinstance(raw, _TextMarker):
-        return str(raw)
-    if not isinstance(raw, _Marker):
-        return raw
-    try:
-        result = literal_eval(str(raw).strip())
-    except (ValueError, SyntaxError, MemoryError, TypeError):
-        result = str(raw)
-    if raw.kind == "bool" and not isinstance(result, bool):
-        text = str(raw).strip().lower()
-        if text in ("true", "false"):
-            return text == "true"
-        raise _RenderProblem("as_bool was given a value that is not a boolean")
-    if raw.kind == "number" and (isinstance(result, bool) or not isinstance(result, (int, float))):
-        raise _RenderProblem("as_number was given a value that is not a number")
-    return result
-
-
-def _profile_environment(**options: Any) -> jinja2.Environment:
-    """A sandboxed Jinja environment that renders native values. Built on first use: the
-    usual profile needs only ``env_var`` (see ``_PLAIN_ENV_VAR``), and importing Jinja would
-    be a tenth of a warm parse."""
-    from jinja2.nativetypes import NativeCodeGenerator, NativeTemplate
-    from jinja2.sandbox import SandboxedEnvironment
-
-    class _ProfileTemplate(NativeTemplate):
-        pass
-
-    class _ProfileEnvironment(SandboxedEnvironment):
-        code_generator_class = NativeCodeGenerator
-        template_class = _ProfileTemplate
-        concat = staticmethod(_concat)
-
-    _ProfileTemplate.environment_class = _ProfileEnvironment
-    return _ProfileEnvironment(**options)
-
-
-#: a value that is exactly ``{{ env_var('NAME') }}`` or ``{{ env_var('NAME', 'default') }}``
-#: with plain string literals (no escapes): Jinja would return env_var's result unchanged
-_PLAIN_ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*(['"])([^'"\\\n]*)\1\s*(?:,\s*(['"])([^'"\\\n]*)\3\s*)?\)\s*\}\}""")
-
 _NOT_SET = object()
 
 
@@ -464,15 +386,8 @@ class _Renderer:
 
     @cached_property
     def env(self) -> jinja2.Environment:
-        import jinja2
 
-        env = _profile_environment(undefined=jinja2.StrictUndefined, autoescape=False)
-        env.filters.update(
-            as_bool=_BoolMarker,
-            as_number=_NumberMarker,
-            as_native=_Marker,
-            as_text=_TextMarker,
-        )
+        env = native_environment(strict=True)
         env.globals.update(env_var=self._env_var, var=self._var)
         return env
 
@@ -487,7 +402,7 @@ class _Renderer:
             return value
         if default is not None:
             return default
-        raise _RenderProblem(
+        raise RenderProblem(
             f"environment variable {name!r} is not set and env_var() has no default",
             hint=f"set {name} in the environment, or give a default: env_var('{name}', '...')",
         )
@@ -498,7 +413,7 @@ class _Renderer:
             return self.cli_vars[name]
         if default is not _NOT_SET:
             return default
-        raise _RenderProblem(
+        raise RenderProblem(
             f"var({name!r}) is not defined (profiles.yml only sees --vars)",
             hint=f"pass it with --vars '{{{name}: ...}}', or give a default: var('{name}', '...')",
         )
@@ -508,22 +423,22 @@ class _Renderer:
         self.touched_secret = False
         if "{{" not in text and "{%" not in text:
             return text, False
-        if plain := _PLAIN_ENV_VAR.fullmatch(text):
+        if plain := PLAIN_ENV_VAR.fullmatch(text):
             return self._env_var(plain.group(2), plain.group(4)), self.touched_secret
         import jinja2
 
         try:
             value = self.env.from_string(text).render()
-        except _RenderProblem:
+        except RenderProblem:
             raise
         except jinja2.TemplateSyntaxError as exc:
-            raise _RenderProblem(f"Jinja syntax error: {exc.message}")
+            raise RenderProblem(f"Jinja syntax error: {exc.message}")
         except jinja2.UndefinedError as exc:
-            raise _RenderProblem(f"Jinja error: {exc.message}", hint="only env_var() and var() exist here")
+            raise RenderProblem(f"Jinja error: {exc.message}", hint="only env_var() and var() exist here")
         except jinja2.TemplateError as exc:
-            raise _RenderProblem(f"Jinja error: {exc.message or type(exc).__name__}")
+            raise RenderProblem(f"Jinja error: {exc.message or type(exc).__name__}")
         except Exception as exc:
-            raise _RenderProblem(f"error while rendering: {type(exc).__name__}")
+            raise RenderProblem(f"error while rendering: {type(exc).__name__}")
         return value, self.touched_secret
 
 
@@ -547,7 +462,7 @@ class _Loader:
         if isinstance(value, str):
             try:
                 rendered, secret = self.renderer.render_string(value)
-            except _RenderProblem as exc:
+            except RenderProblem as exc:
                 where = ".".join(str(p) for p in ypath)
                 raise self.error(f"{exc.message} (in {where})", ypath, exc.hint)
             if rendered is not value:

@@ -23,6 +23,7 @@ import yaml
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.nodes import RefCall, SourceCall
+from dagwright.project.environ import RecordingFlags, getenv
 from dagwright.rendering.adapter_facade import (
     AdapterFacade,
     AdapterResponse,
@@ -32,7 +33,6 @@ from dagwright.rendering.adapter_facade import (
     Table,
 )
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
-from dagwright.rendering.environ import RecordingFlags, getenv
 from dagwright.rendering.environment import environment
 from dagwright.rendering.jinja import (
     LazyContext,
