@@ -37,7 +37,7 @@ def test_a_project_macro_of_a_dbt_name_wins(make_project) -> None:
 
 def test_names_are_computed_without_jinja_unless_the_project_defines_them(make_project, monkeypatch) -> None:
     # the built-in generate_*_name macros exist, but the names stay on the Python path
-    from dagwright.parse.loader import NameGenerator
+    from dagwright.parse.names import NameGenerator
     from dagwright.session import Flags, Session
 
     project = make_project({"models/m.sql": "{{ config(schema='s') }}\nselect 1 as x"})

@@ -281,7 +281,7 @@ def test_builtin_macro_index_changes_nothing_but_speed(monkeypatch: pytest.Monke
     """Without the index (or with a stale one) the built-in macros are analysed at parse time
     to the same macros, arguments and dependency-free set."""
     from dagwright.parse import macro_index
-    from dagwright.parse.loader import load_macros
+    from dagwright.parse.macros import load_macros
     from dagwright.project.config import load_project
 
     (tmp_path / "dbt_project.yml").write_text("name: proj\nversion: '1'\nprofile: p\n", encoding="utf-8")

@@ -24,16 +24,16 @@ from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.parse.cache import CACHE_FILE, ParseCache, file_digest, inputs_key
 from dagwright.parse.nodes import Macro, Manifest
+from dagwright.project import environ
 from dagwright.project.config import ProjectConfig, bind_target, load_project
 from dagwright.project.dbt_version import check_required_version
 from dagwright.project.files import ProjectFiles, builtin_macro_files, discover, read_bytes
 from dagwright.project.packages import InstalledPackage, installed_packages, root_flag
 from dagwright.project.profile import Target, load_target
-from dagwright.rendering import environ
 
 if TYPE_CHECKING:
     # the parser, Jinja and the selector are imported when used: a warm parse needs none
-    from dagwright.parse.loader import ManifestLoader
+    from dagwright.parse.project_parser import ParseState
     from dagwright.rendering.context import RunContext
     from dagwright.rendering.jinja import MacroRegistry
 
@@ -190,7 +190,7 @@ class Session:
         self.target_path = flags.target_path or self.project.target_path
         self.target_dir = (self.project.root / self.target_path).resolve()
         self._manifest: Manifest | None = None
-        self._loader: ManifestLoader | CachedParse | None = None
+        self._loader: ParseState | CachedParse | None = None
         #: macro file digest -> macros it defines, for the parse cache
         self._used_macro_infos: dict[str, Any] = {}
         self.invocation_id = str(uuid.uuid4())
@@ -213,7 +213,7 @@ class Session:
 
     @cached_property
     def _macros(self) -> tuple[dict[str, Macro], MacroRegistry]:
-        from dagwright.parse.loader import load_macros
+        from dagwright.parse.macros import load_macros
 
         return load_macros(
             self.project,
@@ -390,7 +390,7 @@ class Session:
         return inputs_key(pairs, settings)
 
     @property
-    def loader(self) -> ManifestLoader | CachedParse:
+    def loader(self) -> ParseState | CachedParse:
         _ = self.manifest
         assert self._loader is not None
         return self._loader

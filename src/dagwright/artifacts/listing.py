@@ -15,9 +15,9 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from dagwright.artifacts.manifest import exposure_dict, node_dict, source_dict
 from dagwright.errors import DagwrightError
 from dagwright.parse.nodes import Exposure, Manifest, Node, SourceTable
+from dagwright.rendering.node_dicts import exposure_dict, node_dict, source_dict
 
 OUTPUTS = ("selector", "name", "path", "json")
 

@@ -5,7 +5,6 @@ Static models (see ``parse.static``) are compiled by substitution, with no Jinja
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from dagwright.rendering.context import (
     resolve_ref,
     resolve_source,
 )
+from dagwright.rendering.generic_test_kwargs import test_kwargs
 from dagwright.rendering.jinja import LazyContext, compile_template, render_error, render_template
 
 
@@ -55,45 +55,6 @@ class CompiledNode:
     #: rendered when it runs, not here (see execute/node_hooks.py)
     hooks: HookSet
     ephemerals: tuple[str, ...]
-
-
-_FUNCTION_LIKE = re.compile(r"^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$", re.S)
-
-
-def render_native(text: str, ctx: LazyContext, node: Node) -> Any:
-    """A one-expression template's value itself (a relation, a list, ...), else its text."""
-    stripped = text.strip()
-    if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
-        captured: list[Any] = []
-        ctx["__dagwright_capture"] = captured.append
-        template = compile_template(
-            "{% do __dagwright_capture(" + stripped[2:-2] + ") %}", node.original_file_path, node.unique_id
-        )
-        render_template(template, ctx)
-        return captured[0] if captured else None
-    return render_template(compile_template(text, node.original_file_path, node.unique_id), ctx)
-
-
-def test_kwargs(kwargs: Mapping[str, Any], ctx: LazyContext, node: Node) -> dict[str, Any]:
-    """A generic test's arguments, rendered the way dbt renders them: strings that look like
-    ``ref(...)``/``source(...)``/``var(...)`` are evaluated; column_name stays text."""
-
-    def convert(value: Any, key: str | None) -> Any:
-        if isinstance(value, str):
-            if key == "column_name":
-                return value
-            if _FUNCTION_LIKE.match(value):
-                value = "{{ " + value + " }}"
-            if "{{" in value or "{%" in value:
-                return render_native(value, ctx, node)
-            return value
-        if isinstance(value, Mapping):
-            return {k: convert(v, None) for k, v in value.items()}
-        if isinstance(value, list):
-            return [convert(v, None) for v in value]
-        return value
-
-    return {key: convert(value, key) for key, value in kwargs.items()}
 
 
 class Compiler:

@@ -258,7 +258,7 @@ def file_digest(data: bytes) -> str:
 
 def env_digests(names: Iterable[str]) -> dict[str, str | None]:
     """name -> sha256 of its current value (None when unset): the values are not stored."""
-    from dagwright.rendering.environ import getenv
+    from dagwright.project.environ import getenv
 
     out: dict[str, str | None] = {}
     for name in sorted(names):

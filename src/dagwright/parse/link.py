@@ -15,31 +15,29 @@ from dagwright.parse.docs import project_operations
 from dagwright.parse.macro_calls import MacroResolver
 from dagwright.parse.nodes import Macro, Manifest, Node, Operation, evolve
 from dagwright.project.config import ProjectConfig
-from dagwright.project.files import ProjectFiles
 from dagwright.project.packages import InstalledPackage
 
 if TYPE_CHECKING:
-    from dagwright.parse.loader import ManifestLoader
     from dagwright.rendering.context import RunContext
 
 
 def operations_of(
     project: ProjectConfig,
     packages: Sequence[InstalledPackage],
-    root_loader: ManifestLoader,
-    loaders: Sequence[tuple[ManifestLoader, ProjectFiles]],
+    resolvers: Mapping[str, MacroResolver],
+    target_database: str | None,
+    target_schema: str,
 ) -> tuple[Operation, ...]:
     """Every project's on-run-start/on-run-end hooks; dbt runs the packages' first (by name),
-    the root project's last."""
-    resolvers = {each.project.name: each.macro_resolver for each, _ in loaders}
+    the root project's last. ``resolvers``: each project's macro names, by project name."""
     operations = []
     for config in (project, *(p.config for p in packages)):
         for operation in project_operations(config):
             operations.append(
                 evolve(
                     operation,
-                    database=root_loader.target_database,
-                    schema=root_loader.names.target_schema,
+                    database=target_database,
+                    schema=target_schema,
                     depends_on_macros=resolvers[config.name].calls_in([operation.raw_code]),
                     config=project.models.resolve((operation.package_name, "hooks", operation.name)),
                 )

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-#: a ``{% materialization name, adapter %}`` block is the macro ``materialization_<name>_<adapter>``
-MATERIALIZATION_MACRO_PREFIX = "materialization_"
+from dagwright.rendering.block_tags import MATERIALIZATION_MACRO_PREFIX
+
 #: the materializations dagwright implements
 BUILTIN = ("view", "table", "ephemeral", "incremental", "materialized_view", "snapshot", "seed", "test")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dagwright.parse.unsupported import (
+from dagwright.parse.unsupported_scope import (
     EVERY_COMMAND,
     RUNS,
     RUNS_OR_COMPILES,

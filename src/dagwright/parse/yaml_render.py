@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagwright.errors import CompilationError, DagwrightError, ProjectError
+from dagwright.project.native_jinja import SECRET_ENV_PREFIX, native_environment
 
 if TYPE_CHECKING:
     from dagwright.rendering.context import RunContext
 
 Keypath = tuple[str | int, ...]
 
-_SECRET_ENV_PREFIX = "DBT_ENV_SECRET_"
 #: keys of an entry (or of one of its columns) whose values are rendered later, not when read
 _LATER = frozenset({"tests", "data_tests", "description", "loaded_at_query"})
 _LATER_IN_CONFIG = frozenset({"pre_hook", "post_hook", "loaded_at_query"})
@@ -80,19 +80,7 @@ def _environment() -> Any:
     dbt prints an undefined name as nothing here, and fails only when it is called."""
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
-        import jinja2
-
-        from dagwright.project.profile import (
-            _BoolMarker,
-            _Marker,
-            _NumberMarker,
-            _profile_environment,
-            _TextMarker,
-        )
-
-        env = _profile_environment(undefined=jinja2.Undefined, autoescape=False)
-        env.filters.update(as_bool=_BoolMarker, as_number=_NumberMarker, as_native=_Marker, as_text=_TextMarker)
-        _ENVIRONMENT = env
+        _ENVIRONMENT = native_environment(strict=False)
     return _ENVIRONMENT
 
 
@@ -112,11 +100,11 @@ class YamlRenderer:
             base_env_var = values["env_var"]
 
             def env_var(name: str, *default: Any) -> Any:
-                if str(name).startswith(_SECRET_ENV_PREFIX):
+                if str(name).startswith(SECRET_ENV_PREFIX):
                     raise CompilationError(
-                        f"secret environment variables ({_SECRET_ENV_PREFIX}*) are allowed only in "
+                        f"secret environment variables ({SECRET_ENV_PREFIX}*) are allowed only in "
                         f"profiles.yml and packages.yml, and a property file reads {name!r}",
-                        hint=f"use a variable whose name does not start with {_SECRET_ENV_PREFIX}",
+                        hint=f"use a variable whose name does not start with {SECRET_ENV_PREFIX}",
                     )
                 return base_env_var(name, *default)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.errors import ProjectError, did_you_mean
+from dagwright.project.project_renderer import ProjectRenderer
 from dagwright.project.yamlio import load_yaml_file
 
 PROJECT_FILE = "dbt_project.yml"
@@ -284,8 +285,6 @@ def bind_target(project: ProjectConfig, target: Mapping[str, Any]) -> ProjectCon
 def _build(
     root: Path, path: Path, raw: Mapping[str, Any], cli_vars: Mapping[str, Any], target: Mapping[str, Any] | None
 ) -> ProjectConfig:
-    from dagwright.rendering.simple import ProjectRenderer
-
     renderer = ProjectRenderer(path, cli_vars, target)
     data = renderer.render_project(raw)
     for key in data:

@@ -14,6 +14,8 @@ from typing import Any
 import jinja2
 import jinja2.nodes as nodes
 
+from dagwright.rendering.environment import environment
+
 #: objects whose methods are not macros
 _NOT_PACKAGES = frozenset({"this", "api", "exceptions", "modules", "config", "target", "adapter", "builtins"})
 
@@ -23,8 +25,6 @@ def call_names(text: str) -> list[str]:
     reported where it is rendered)."""
     if "{{" not in text and "{%" not in text:
         return []
-    from dagwright.rendering.jinja import environment
-
     try:
         tree = environment().parse(text)
     except jinja2.TemplateSyntaxError:

@@ -9,20 +9,17 @@ parse (record the calls; ``execute`` is False) or compile (resolve them).
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
-import json
 import logging
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.nodes import RefCall, SourceCall
+from dagwright.project.environ import RecordingFlags, getenv
+from dagwright.rendering import dbt_builtins
 from dagwright.rendering.adapter_facade import (
     AdapterFacade,
     AdapterResponse,
@@ -32,14 +29,14 @@ from dagwright.rendering.adapter_facade import (
     Table,
 )
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
-from dagwright.rendering.environ import RecordingFlags, getenv
+from dagwright.rendering.environment import environment
+from dagwright.rendering.graph_variable import LazyGraph
 from dagwright.rendering.jinja import (
     LazyContext,
     MacroRegistry,
     compile_template,
     current_template_line,
     do_return,
-    environment,
     record_macro_call,
     render_template,
 )
@@ -86,92 +83,6 @@ class ConfigObject:
         if key.startswith("_"):
             raise AttributeError(key)
         return self._values.get(key)
-
-
-class _Exceptions:
-    """dbt's ``exceptions`` namespace. Errors carry no line: ``render_error`` finds the line of
-    the model the failing call came from (and the macro file, when raised in a macro)."""
-
-    @staticmethod
-    def raise_compiler_error(message: Any, node: Any = None) -> None:
-        raise CompilationError(str(message))
-
-    @staticmethod
-    def raise_not_implemented(message: Any) -> None:
-        raise CompilationError(str(message))
-
-    @staticmethod
-    def raise_fail_fast_error(message: Any, node: Any = None) -> None:
-        raise CompilationError(str(message))
-
-    @staticmethod
-    def raise_contract_error(yaml_columns: Any, sql_columns: Any) -> None:
-        raise CompilationError(f"contract error: yaml columns {yaml_columns}, sql columns {sql_columns}")
-
-    @staticmethod
-    def column_type_missing(column_names: Any) -> None:
-        raise CompilationError(f"data types are missing for columns: {column_names}")
-
-    @staticmethod
-    def relation_wrong_type(relation: Any, expected_type: str, model: Any = None) -> None:
-        raise CompilationError(
-            f"Trying to create {expected_type} {relation}, "
-            f"but it currently exists as a {getattr(relation, 'type', None)}."
-        )
-
-    @staticmethod
-    def missing_relation(relation: Any, model: Any = None) -> None:
-        raise CompilationError(f"Relation {relation} not found!")
-
-    @staticmethod
-    def warn(message: Any, node: Any = None) -> str:
-        log.warning(str(message))
-        return ""
-
-
-class _Modules:
-    datetime = _dt
-    re = re
-    itertools = itertools
-    json = json
-
-    class pytz:
-        utc = _dt.timezone.utc
-
-
-def _tojson(value: Any, default: Any = None, sort_keys: bool = False) -> Any:
-    try:
-        return json.dumps(value, sort_keys=sort_keys)
-    except (TypeError, ValueError):
-        return default
-
-
-def _fromjson(value: str, default: Any = None) -> Any:
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _fromyaml(value: str, default: Any = None) -> Any:
-    try:
-        return yaml.safe_load(value)
-    except yaml.YAMLError:
-        return default
-
-
-def _toyaml(value: Any, default: Any = None, sort_keys: bool = False) -> Any:
-    try:
-        return yaml.safe_dump(value, sort_keys=sort_keys)
-    except yaml.YAMLError:
-        return default
-
-
-def _try_or_compiler_error(message_if_exception: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    try:
-        return func(*args, **kwargs)
-    except Exception:
-        raise CompilationError(str(message_if_exception)) from None
 
 
 @dataclass
@@ -303,12 +214,12 @@ class RunContext:
             "log": log_fn,
             "print": lambda msg: print(msg) or "",
             "return": do_return,
-            "modules": _Modules,
-            "exceptions": _Exceptions,
-            "tojson": _tojson,
-            "fromjson": _fromjson,
-            "fromyaml": _fromyaml,
-            "toyaml": _toyaml,
+            "modules": dbt_builtins.Modules,
+            "exceptions": dbt_builtins.Exceptions,
+            "tojson": dbt_builtins.tojson,
+            "fromjson": dbt_builtins.fromjson,
+            "fromyaml": dbt_builtins.fromyaml,
+            "toyaml": dbt_builtins.toyaml,
             "zip": zip,
             "set": set,
             "set_strict": set,
@@ -322,57 +233,14 @@ class RunContext:
             "selected_resources": self.selected_resources,
             "database": self.target_database,
             "schema": self.target.get("schema"),
-            "try_or_compiler_error": _try_or_compiler_error,
+            "try_or_compiler_error": dbt_builtins.try_or_compiler_error,
         }
 
     def graph(self, manifest: Manifest) -> Mapping[str, Any]:
         graph = self.cache.get("graph")
         if graph is None or graph.manifest is not manifest:
-            graph = self.cache["graph"] = LazyGraph(self, manifest)
+            graph = self.cache["graph"] = LazyGraph(self.render_relation, self.run_started_at.timestamp(), manifest)
         return graph
-
-
-class LazyGraph(Mapping[str, Any]):
-    """``graph``: dbt's flat graph (nodes and sources as in manifest.json), built on first use."""
-
-    def __init__(self, run: RunContext, manifest: Manifest) -> None:
-        self.run = run
-        self.manifest = manifest
-        self._data: dict[str, Any] | None = None
-
-    def _build(self) -> dict[str, Any]:
-        if self._data is None:
-            from dagwright.artifacts.manifest import graph_members, node_dict, source_dict
-
-            render = self.run.render_relation
-            created = self.run.run_started_at.timestamp()
-            nodes = {
-                uid: node_dict(node, render(node.relation) if node.is_relational else None, None, "", "target", created)
-                for uid, node in self.manifest.nodes.items()
-            }
-            sources = {uid: source_dict(s, render(s.relation), created) for uid, s in self.manifest.sources.items()}
-            members = graph_members(self.manifest, created)
-            nodes.update(members.pop("operations"))
-            self._data = {
-                "nodes": nodes,
-                "sources": sources,
-                **members,
-                "metrics": {},
-                "semantic_models": {},
-                "saved_queries": {},
-                "unit_tests": {},
-                "functions": {},
-            }
-        return self._data
-
-    def __getitem__(self, key: str) -> Any:
-        return self._build()[key]
-
-    def __iter__(self) -> Any:
-        return iter(self._build())
-
-    def __len__(self) -> int:
-        return len(self._build())
 
 
 class _Missing:

@@ -1,4 +1,4 @@
-"""The Jinja environment, macros bound lazily per node, and dbt's ``return()``.
+"""Macros bound lazily per node, rendering with dbt's ``return()``, and errors with lines.
 
 A node's context is a ``LazyContext``: a dict that binds a project macro the first time a
 template looks its name up. So rendering a node costs what its template uses, not what
@@ -16,14 +16,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import jinja2
-import jinja2.ext
 import jinja2.nodes
-import jinja2.parser
-from jinja2 import Environment, Template
+from jinja2 import Template
 
 from dagwright.errors import CompilationError, DagwrightError
-from dagwright.parse.materializations import MATERIALIZATION_MACRO_PREFIX
+from dagwright.rendering.calls import collect_calls
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
+from dagwright.rendering.environment import RENDER_MODE, environment
 
 
 class MacroReturn(Exception):
@@ -40,138 +39,6 @@ def do_return(value: Any) -> Any:
 
 def _raise_undefined(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover - helper
     raise jinja2.UndefinedError("undefined")
-
-
-class TestBlockExtension(jinja2.ext.Extension):
-    """``{% test name(model, column_name) %}...{% endtest %}`` defines the macro ``test_name``,
-    as in dbt (a custom generic test)."""
-
-    tags = {"test"}
-
-    def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.Macro:
-        lineno = next(parser.stream).lineno
-        node = jinja2.nodes.Macro(lineno=lineno)
-        node.name = "test_" + parser.parse_assign_target(name_only=True).name
-        parser.parse_signature(node)
-        node.body = parser.parse_statements(("name:endtest",), drop_needle=True)
-        return node
-
-
-#: ``{% snapshot name %}`` blocks become macros of this prefix + name (never a user's macro name).
-SNAPSHOT_MACRO_PREFIX = "__dbt_snapshot__"
-
-
-class SnapshotBlockExtension(jinja2.ext.Extension):
-    """``{% snapshot name %}...{% endsnapshot %}`` (a file in snapshot-paths) parses as the macro
-    ``__dbt_snapshot__name`` without arguments, so a snapshot file is valid Jinja with its blocks,
-    their names and lines in the syntax tree. The block's body is the snapshot's SQL."""
-
-    tags = {"snapshot"}
-
-    def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.Macro:
-        lineno = next(parser.stream).lineno
-        node = jinja2.nodes.Macro(lineno=lineno)
-        node.name = SNAPSHOT_MACRO_PREFIX + parser.parse_assign_target(name_only=True).name
-        node.args, node.defaults = [], []
-        node.body = parser.parse_statements(("name:endsnapshot",), drop_needle=True)
-        return node
-
-
-class MaterializationBlockExtension(jinja2.ext.Extension):
-    """``{% materialization name, default %}`` (or ``adapter='duckdb'``, with optional
-    ``supported_languages=[...]``) ... ``{% endmaterialization %}`` parses as the macro
-    ``materialization_<name>_<adapter>`` without arguments, the name dbt gives it. dagwright
-    builds with its own materializations: the block is recorded, never run
-    (``parse.unsupported`` reports a model that uses it)."""
-
-    tags = {"materialization"}
-
-    def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.Macro:
-        lineno = next(parser.stream).lineno
-        name = parser.parse_assign_target(name_only=True).name
-        adapter = "default"
-        while parser.stream.skip_if("comma"):
-            key = parser.stream.expect("name")
-            if parser.stream.skip_if("assign"):
-                value = parser.parse_expression()
-                if key.value == "adapter":
-                    if not isinstance(value, jinja2.nodes.Const) or not isinstance(value.value, str):
-                        parser.fail("the adapter of a materialization must be a string", key.lineno)
-                    adapter = value.value
-            elif key.value != "default":
-                parser.fail(f"unexpected '{key.value}' in a materialization block", key.lineno)
-        node = jinja2.nodes.Macro(lineno=lineno)
-        node.name = f"{MATERIALIZATION_MACRO_PREFIX}{name}_{adapter}"
-        node.args, node.defaults = [], []
-        node.body = parser.parse_statements(("name:endmaterialization",), drop_needle=True)
-        return node
-
-
-class _RenderMode(threading.local):
-    lenient = False
-    #: the macros the template being parsed calls itself (see ``recording_macro_calls``)
-    calls: list[str] | None = None
-
-
-_MODE = _RenderMode()
-
-
-class ParseUndefined(jinja2.Undefined):
-    """dbt's parse-time undefined: a name that is not defined yet (a query result, a value
-    only known at execution) can be called, indexed and read from, and renders as nothing;
-    only arithmetic and comparisons on it fail, as in dbt."""
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        if name[:2] == "__":
-            raise AttributeError(name)
-        return type(self)(name=name)
-
-    def __getitem__(self, key: Any) -> Any:
-        return self
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self
-
-
-class DagwrightEnvironment(Environment):
-    """The undefined type follows the thread's render mode: lenient while parsing."""
-
-    @property  # type: ignore[override]
-    def undefined(self) -> type[jinja2.Undefined]:
-        return ParseUndefined if _MODE.lenient else jinja2.Undefined
-
-    @undefined.setter
-    def undefined(self, value: Any) -> None:
-        pass
-
-
-def make_environment() -> Environment:
-    return DagwrightEnvironment(
-        extensions=[
-            "jinja2.ext.do",
-            "jinja2.ext.loopcontrols",
-            TestBlockExtension,
-            SnapshotBlockExtension,
-            MaterializationBlockExtension,
-        ],
-        autoescape=False,
-        keep_trailing_newline=False,
-        cache_size=0,
-    )
-
-
-_ENV_LOCK = threading.Lock()
-_ENV: Environment | None = None
-
-
-def environment() -> Environment:
-    global _ENV
-    with _ENV_LOCK:
-        if _ENV is None:
-            _ENV = make_environment()
-        return _ENV
 
 
 @dataclass(frozen=True)
@@ -213,21 +80,21 @@ def _wrap_macro(macro: Any, unique_id: str) -> Callable[..., Any]:
     def call_macro(*args: Any, **kwargs: Any) -> Any:
         # As in dbt, only the node's own template is lenient at parse time: inside a macro,
         # reading from an undefined value fails.
-        lenient = _MODE.lenient
-        _MODE.lenient = False
-        calls = _MODE.calls
+        lenient = RENDER_MODE.lenient
+        RENDER_MODE.lenient = False
+        calls = RENDER_MODE.calls
         if calls is not None:
             if unique_id not in calls:
                 calls.append(unique_id)
-            _MODE.calls = None  # what the macro calls is not the template's own call (dbt)
+            RENDER_MODE.calls = None  # what the macro calls is not the template's own call (dbt)
         try:
             return macro(*args, **kwargs)
         except MacroReturn as ret:
             return ret.value
         finally:
-            _MODE.lenient = lenient
+            RENDER_MODE.lenient = lenient
             if calls is not None:
-                _MODE.calls = calls
+                RENDER_MODE.calls = calls
 
     call_macro.__name__ = getattr(macro, "name", "macro")
     call_macro.jinja_macro = macro  # type: ignore[attr-defined]
@@ -237,7 +104,7 @@ def _wrap_macro(macro: Any, unique_id: str) -> Callable[..., Any]:
 def record_macro_call(unique_id: str) -> None:
     """Note a call of a macro dagwright implements in Python (``is_incremental``), when the
     template being parsed makes it itself."""
-    calls = _MODE.calls
+    calls = RENDER_MODE.calls
     if calls is not None and unique_id not in calls:
         calls.append(unique_id)
 
@@ -246,13 +113,13 @@ def record_macro_call(unique_id: str) -> None:
 def recording_macro_calls() -> Iterator[list[str]]:
     """The unique_ids of the macros a template rendered inside this block calls itself, in
     call order: dbt's ``depends_on.macros`` of a node (not the macros those macros call)."""
-    previous = _MODE.calls
+    previous = RENDER_MODE.calls
     calls: list[str] = []
-    _MODE.calls = calls
+    RENDER_MODE.calls = calls
     try:
         yield calls
     finally:
-        _MODE.calls = previous
+        RENDER_MODE.calls = previous
 
 
 class MacroRegistry:
@@ -406,15 +273,15 @@ class LazyContext(dict):  # type: ignore[type-arg]
 
 def render_template(template: Template, ctx: LazyContext) -> str:
     context = template.new_context(ctx, shared=True)  # type: ignore[arg-type]
-    lenient = _MODE.lenient
-    _MODE.lenient = bool(getattr(ctx, "lenient", False))
+    lenient = RENDER_MODE.lenient
+    RENDER_MODE.lenient = bool(getattr(ctx, "lenient", False))
     try:
         return template.environment.concat(template.root_render_func(context))  # type: ignore[attr-defined]
     except MacroReturn as ret:
         # return() at the top level of a model behaves like an early end of the text
         return str(ret.value)
     finally:
-        _MODE.lenient = lenient
+        RENDER_MODE.lenient = lenient
 
 
 def template_line(exc: BaseException) -> int | None:
@@ -521,8 +388,6 @@ def macro_infos(
 ) -> list[tuple[str, int, tuple[str, ...], frozenset[str], tuple[str, ...]]]:
     """(name, line, arguments, names it reads, calls it makes (``rendering.calls``)) of the
     top-level macros a file defines."""
-    from dagwright.rendering.calls import collect_calls
-
     env = environment()
     try:
         tree = env.parse(text)

@@ -115,7 +115,7 @@ def read_package_specs(
 ) -> tuple[list[PackageSpec], Path | None]:
     """The entries of packages.yml or dependencies.yml (which may not both list packages).
     ``base``: what local paths are relative to (dbt: the root project, even for a package's own)."""
-    from dagwright.rendering.simple import ProjectRenderer
+    from dagwright.project.project_renderer import ProjectRenderer
 
     found: list[tuple[Path, list[Any]]] = []
     for name in PACKAGE_FILES:
@@ -369,7 +369,7 @@ def _lock_specs(
     project: ProjectConfig, lock: Mapping[str, Any], path: Path, cli_vars: Mapping[str, Any]
 ) -> list[PackageSpec]:
     """package-lock.yml's entries, rendered (it keeps env_var() templates as written)."""
-    from dagwright.rendering.simple import ProjectRenderer
+    from dagwright.project.project_renderer import ProjectRenderer
 
     entries = lock.get("packages")
     if not isinstance(entries, list):

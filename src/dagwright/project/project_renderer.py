@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.errors import ProjectError
-from dagwright.rendering.environ import getenv
+from dagwright.project.environ import getenv
+from dagwright.project.native_jinja import PLAIN_ENV_VAR, SECRET_ENV_PREFIX, RenderProblem, native_environment
+from dagwright.project.yamlio import line_of
 
-_SECRET_ENV_PREFIX = "DBT_ENV_SECRET_"
 #: top-level keys rendered at run time, not when the project loads
 _RENDERED_LATER = frozenset({"on-run-start", "on-run-end", "query-comment", "vars"})
 _NODE_TREES = frozenset({"models", "seeds", "snapshots", "tests", "data_tests"})
@@ -81,8 +82,6 @@ class ProjectRenderer:
         try:
             return self._render(value)
         except _Problem as exc:
-            from dagwright.project.yamlio import line_of
-
             where = ".".join(str(k) for k in keypath)
             raise ProjectError(
                 f"could not render {where} ({value!r}): {exc.message}",
@@ -94,18 +93,7 @@ class ProjectRenderer:
     # -- Jinja ------------------------------------------------------------------------------
     def _environment(self) -> Any:
         if self._env is None:
-            import jinja2
-
-            from dagwright.project.profile import (
-                _BoolMarker,
-                _Marker,
-                _NumberMarker,
-                _profile_environment,
-                _TextMarker,
-            )
-
-            env = _profile_environment(undefined=jinja2.StrictUndefined, autoescape=False)
-            env.filters.update(as_bool=_BoolMarker, as_number=_NumberMarker, as_native=_Marker, as_text=_TextMarker)
+            env = native_environment(strict=True)
             env.globals.update(env_var=self._env_var, var=self._var)
             if self.target is not None:
                 env.globals["target"] = dict(self.target)
@@ -113,10 +101,8 @@ class ProjectRenderer:
         return self._env
 
     def _render(self, text: str) -> Any:
-        from dagwright.project.profile import _PLAIN_ENV_VAR, _RenderProblem
-
         # the usual value, exactly "{{ env_var('NAME') }}", needs no Jinja (a tenth of a warm parse to import)
-        if plain := _PLAIN_ENV_VAR.fullmatch(text):
+        if plain := PLAIN_ENV_VAR.fullmatch(text):
             return self._env_var(plain.group(2), plain.group(4))
         import jinja2
 
@@ -124,7 +110,7 @@ class ProjectRenderer:
             return self._environment().from_string(text).render()
         except _Problem:
             raise
-        except _RenderProblem as exc:
+        except RenderProblem as exc:
             raise _Problem(exc.message, exc.hint) from None
         except jinja2.TemplateSyntaxError as exc:
             raise _Problem(f"Jinja syntax error: {exc.message}") from None
@@ -139,12 +125,12 @@ class ProjectRenderer:
 
     def _env_var(self, name: Any, default: Any = None) -> Any:
         name = str(name)
-        if name.startswith(_SECRET_ENV_PREFIX):
+        if name.startswith(SECRET_ENV_PREFIX):
             # dbt's rule: a secret rendered into the project's config would reach the manifest
             raise _Problem(
-                f"secret environment variables ({_SECRET_ENV_PREFIX}*) are allowed only in profiles.yml "
+                f"secret environment variables ({SECRET_ENV_PREFIX}*) are allowed only in profiles.yml "
                 f"and packages.yml, and dbt_project.yml reads {name!r}",
-                hint=f"use a variable whose name does not start with {_SECRET_ENV_PREFIX}",
+                hint=f"use a variable whose name does not start with {SECRET_ENV_PREFIX}",
             )
         value = getenv(name)
         if value is not None:

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dagwright.errors import ProjectError
 from dagwright.parse.freshness import resolve_source_freshness
+from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind
 from dagwright.parse.nodes import SourceCall, SourceTable
 from dagwright.parse.tests import TestTarget
 from dagwright.project.config import merge_config
-from dagwright.project.properties import SourceDefinition, TestDefinition, _columns, _test_list
-
-if TYPE_CHECKING:
-    from dagwright.parse.loader import ManifestLoader
+from dagwright.project.files import ProjectFiles
+from dagwright.project.properties import Properties, SourceDefinition, TestDefinition, _columns, _test_list
 
 
-def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -> dict[str, SourceTable]:
+def parse_source_tables(
+    scope: ProjectScope, definitions: list[SourceDefinition], disabled: dict[str, SourceTable]
+) -> dict[str, SourceTable]:
     """The source tables of ``definitions``, with their config, freshness and columns; their
-    tests wait in ``loader.source_tests`` until every node is known. A table whose config
-    says ``enabled: false`` goes to ``loader.disabled_sources`` (dbt lists it as disabled)."""
-    project = loader.project
+    tests wait in ``scope.source_tests`` until every node is known. A table whose config
+    says ``enabled: false`` goes to ``disabled`` (dbt lists it as disabled)."""
+    project = scope.project
     out: dict[str, SourceTable] = {}
-    disabled = loader.disabled_sources
     for definition in definitions:
         rel = definition.file.original_file_path
         data = definition.data  # rendered as dbt renders it (parse.yaml_render), descriptions aside
@@ -44,16 +44,16 @@ def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -
             fqn = (project.name, *definition.file.folders, definition.name, tname)
             config = merge_config(project.sources.resolve(fqn), source_config)
             config = merge_config(config, dict(table.get("config") or {}))
-            if loader.root is not None:
-                config = merge_config(config, loader.root.sources.resolve(fqn))
+            if scope.root is not None:
+                config = merge_config(config, scope.root.sources.resolve(fqn))
             where = f"source table '{definition.name}.{tname}'"
             fresh = resolve_source_freshness(
                 definition.data, table, project.sources.resolve(fqn), where=where, path=rel
             )
             columns, column_tests = _columns(table.get("columns"), rel, where)
-            columns = loader.render_columns(columns, rel)
+            columns = scope.render_columns(columns, rel)
             table_tests = [TestDefinition(t, None, rel) for t in _test_list(table, rel, where)]
-            loader.source_tests.append(
+            scope.source_tests.append(
                 (
                     TestTarget(
                         unique_id=unique_id,
@@ -69,7 +69,7 @@ def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -
                     [*table_tests, *column_tests],
                 )
             )
-            database = data.get("database") or data.get("catalog") or loader.target_database
+            database = data.get("database") or data.get("catalog") or scope.target_database
             out[unique_id] = SourceTable(
                 unique_id=unique_id,
                 package_name=project.name,
@@ -81,8 +81,8 @@ def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -
                 path=rel,
                 original_file_path=rel,
                 fqn=fqn,
-                description=loader.render_description(str(table.get("description") or ""), rel),
-                source_description=loader.render_description(str(data.get("description") or ""), rel),
+                description=scope.render_description(str(table.get("description") or ""), rel),
+                source_description=scope.render_description(str(data.get("description") or ""), rel),
                 columns=columns,
                 config={
                     "enabled": True,
@@ -101,6 +101,13 @@ def parse_sources(loader: ManifestLoader, definitions: list[SourceDefinition]) -
             if out[unique_id].config.get("enabled") is False:
                 disabled[unique_id] = out.pop(unique_id)
     return out
+
+
+def parse_sources(scope: ProjectScope, files: ProjectFiles, props: Properties, out: ParsedResources) -> None:
+    out.sources.update(parse_source_tables(scope, props.sources, out.disabled_sources))
+
+
+SOURCES = ResourceKind("source", parse_sources)
 
 
 def _quoting(entry: Mapping[str, Any], path: str) -> dict[str, Any]:

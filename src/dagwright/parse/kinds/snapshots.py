@@ -23,24 +23,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 import jinja2.nodes
 
 from dagwright.errors import CompilationError, ProjectError
 from dagwright.parse.checksums import text_checksum
+from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
 from dagwright.parse.nodes import Node, evolve
 from dagwright.project.config import merge_config
-from dagwright.project.files import ProjectFile
-from dagwright.project.properties import Patch
-from dagwright.rendering.jinja import (
-    SNAPSHOT_MACRO_PREFIX,
-    environment,
-)
-
-if TYPE_CHECKING:
-    from dagwright.parse.loader import ManifestLoader
+from dagwright.project.files import ProjectFile, ProjectFiles
+from dagwright.project.properties import Patch, Properties
+from dagwright.rendering.block_tags import SNAPSHOT_MACRO_PREFIX
+from dagwright.rendering.environment import environment
 
 _BLOCK = re.compile(r"{%-?\s*snapshot\s+(\w+)\s*-?%}(.*?){%-?\s*endsnapshot\s*-?%}", re.S)
 _COMMENT = re.compile(r"{#.*?#}", re.S)
@@ -117,9 +113,9 @@ def validate_config(config: Mapping[str, Any], rel: str, unique_id: str) -> None
 
 
 class SnapshotParser:
-    def __init__(self, loader: ManifestLoader) -> None:
-        self.loader = loader
-        self.project = loader.project
+    def __init__(self, scope: ProjectScope) -> None:
+        self.scope = scope
+        self.project = scope.project
 
     def _node(
         self,
@@ -133,8 +129,7 @@ class SnapshotParser:
         checksum: str,
         patch: Patch | None,
     ) -> Node:
-
-        loader = self.loader
+        scope = self.scope
         unique_id = f"snapshot.{self.project.name}.{name}"
         config = self.project.snapshots.resolve(fqn)
         if patch is not None:
@@ -149,27 +144,27 @@ class SnapshotParser:
             fqn=fqn,
             raw_code=raw,
             config=config,
-            database=loader.target_database,
-            schema=loader.names.target_schema,
+            database=scope.target_database,
+            schema=scope.target_schema,
             alias=name,
             checksum=checksum,
         )
-        node = loader._apply_patch(node, patch)
-        refs, sources, in_file, parts, called = loader.template_calls(
+        node = scope.apply_patch(node, patch)
+        refs, sources, in_file, parts, called = scope.template_calls(
             node, template_text, {**config, "materialized": "snapshot"}
         )
         config = merge_config(config, in_file)
-        if loader.root is not None:  # an installed package's snapshot: the root project's config wins (dbt)
-            config = merge_config(config, loader.root.snapshots.resolve(fqn))
+        if scope.root is not None:  # an installed package's snapshot: the root project's config wins (dbt)
+            config = merge_config(config, scope.root.snapshots.resolve(fqn))
         if config.get("enabled", True):
             validate_config(config, rel, unique_id)
         config["materialized"] = "snapshot"
-        if hook_calls := loader.hook_macros(config):
+        if hook_calls := scope.hook_macros(config):
             called = tuple(dict.fromkeys((*called, *hook_calls)))
         node = evolve(
             node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called
         )
-        node = loader._finish(node, config)
+        node = scope.finish(node, config)
         if config.get("target_database"):
             node = replace(node, database=str(config["target_database"]))
         if config.get("target_schema"):
@@ -178,10 +173,7 @@ class SnapshotParser:
 
     def parse_file(self, file: ProjectFile, patches: Mapping[tuple[str, str], Patch]) -> list[Node]:
         rel = file.original_file_path
-        try:
-            text = file.path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ProjectError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", path=rel) from None
+        text = decode(file.path.read_bytes(), rel)
         checksum = _checksum(text)
         nodes = []
         for block in snapshot_blocks(text, rel):
@@ -234,17 +226,15 @@ class SnapshotParser:
         return nodes
 
 
-def parse_snapshots(
-    loader: ManifestLoader,
-    snapshot_files: list[ProjectFile],
-    snapshot_entries: list[tuple[ProjectFile, list[Any]]],
-    patches: Mapping[tuple[str, str], Patch],
-) -> list[Node]:
+def parse_snapshots(scope: ProjectScope, files: ProjectFiles, props: Properties, out: ParsedResources) -> None:
     """Every snapshot of the project: blocks in snapshot-paths, then YAML-defined ones."""
-    parser = SnapshotParser(loader)
-    nodes: list[Node] = []
-    for file in snapshot_files:
-        nodes += parser.parse_file(file, patches)
-    for file, entries in snapshot_entries:
-        nodes += parser.parse_yaml(file, entries, patches)
-    return nodes
+    parser = SnapshotParser(scope)
+    for file in files.snapshots:
+        for node in parser.parse_file(file, props.patches):
+            out.add(node)
+    for file, entries in props.snapshot_entries:
+        for node in parser.parse_yaml(file, entries, props.patches):
+            out.add(node)
+
+
+SNAPSHOTS = ResourceKind("snapshot", parse_snapshots)

@@ -1,11 +1,8 @@
-"""``exposures:`` and ``groups:`` of property files, and the rules dbt enforces with groups.
+"""``exposures:`` of property files.
 
 An exposure is a downstream use of the project (a dashboard, a notebook...): never run, but
 in the manifest (``exposures``, the parent and child maps, ``graph.exposures``), listed by
-``ls --resource-type exposure`` and selectable (``dagwright run -s +exposure:weekly``). A
-group owns models; dbt rejects a node naming a group that is not defined, and a ref to an
-``access: private`` model from outside its group (exposures have no group: they may not
-depend on a private model at all).
+``ls --resource-type exposure`` and selectable (``dagwright run -s +exposure:weekly``).
 """
 
 from __future__ import annotations
@@ -16,62 +13,17 @@ from dataclasses import replace
 from typing import Any
 
 from dagwright.errors import CompilationError, ProjectError, did_you_mean
-from dagwright.parse.nodes import Exposure, Group, Manifest, Node, RefCall, SourceCall, evolve
+from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, named_entries, owner_of
+from dagwright.parse.nodes import Exposure, Manifest, RefCall, SourceCall, evolve
 from dagwright.parse.static import Expr, _expression, _NotStatic
 from dagwright.project.config import ProjectConfig, merge_config
-from dagwright.project.files import ProjectFile
+from dagwright.project.files import ProjectFile, ProjectFiles
+from dagwright.project.properties import Properties
 
 log = logging.getLogger("dagwright")
 
 EXPOSURE_TYPES = ("dashboard", "notebook", "analysis", "ml", "application")
 MATURITIES = ("low", "medium", "high")
-ACCESS = ("private", "protected", "public")
-
-
-def _owner(entry: Mapping[str, Any], where: str, path: str) -> dict[str, Any]:
-    owner = entry.get("owner")
-    if not isinstance(owner, Mapping) or (owner.get("name") is None and owner.get("email") is None):
-        raise ProjectError(f"{where} needs an 'owner' with at least one of 'name' or 'email'", path=path)
-    return {"email": owner.get("email"), "name": owner.get("name"), **{k: v for k, v in owner.items()}}
-
-
-def _entries(file: ProjectFile, entries: list[Any], kind: str) -> list[Mapping[str, Any]]:
-    for entry in entries:
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-            raise ProjectError(f"each entry of '{kind}' needs a 'name'", path=file.original_file_path)
-    return entries
-
-
-def _fqn_folders(file: ProjectFile) -> tuple[str, ...]:
-    return file.folders
-
-
-def parse_groups(project: ProjectConfig, entries: Sequence[tuple[ProjectFile, list[Any]]]) -> dict[str, Group]:
-    groups: dict[str, Group] = {}
-    for file, items in entries:
-        path = file.original_file_path
-        for entry in _entries(file, items, "groups"):
-            name = entry["name"]
-            unique_id = f"group.{project.name}.{name}"
-            if unique_id in groups:
-                raise ProjectError(f"group '{name}' is defined twice", path=path)
-            config = entry.get("config") or {}
-            if not isinstance(config, Mapping):
-                raise ProjectError(f"'config' of group '{name}' must be a mapping", path=path)
-            fqn = (project.name, *_fqn_folders(file), name)
-            description = entry.get("description")
-            groups[unique_id] = Group(
-                unique_id=unique_id,
-                name=name,
-                package_name=project.name,
-                path=file.relative,
-                original_file_path=path,
-                owner=_owner(entry, f"group '{name}'", path),
-                description=str(description) if description is not None else None,
-                # dbt layers the group's config over the models: config of its fqn
-                config={"meta": {}, **merge_config(project.models.resolve(fqn), config)},
-            )
-    return groups
 
 
 def _depends_on(values: Any, where: str, path: str) -> tuple[list[RefCall], list[SourceCall]]:
@@ -113,7 +65,7 @@ def parse_exposures(
     disabled: dict[str, Exposure] = {}
     for file, items in entries:
         path = file.original_file_path
-        for entry in _entries(file, items, "exposures"):
+        for entry in named_entries(file, items, "exposures"):
             name = entry["name"]
             where = f"exposure '{name}'"
             unique_id = f"exposure.{project.name}.{name}"
@@ -132,7 +84,7 @@ def parse_exposures(
             own_config = entry.get("config") or {}
             if not isinstance(own_config, Mapping):
                 raise ProjectError(f"'config' of {where} must be a mapping", path=path)
-            fqn = (project.name, *_fqn_folders(file), name)
+            fqn = (project.name, *file.folders, name)
             config = merge_config(project.exposures.resolve(fqn), own_config)
             if root is not project:
                 config = merge_config(config, root.exposures.resolve(fqn))
@@ -151,7 +103,7 @@ def parse_exposures(
                 original_file_path=path,
                 fqn=fqn,
                 type=kind,
-                owner=_owner(entry, where, path),
+                owner=owner_of(entry, where, path),
                 description=str(description) if description is not None else "",
                 label=entry.get("label"),
                 maturity=maturity,
@@ -213,61 +165,10 @@ def link_exposures(manifest: Manifest) -> Manifest:
     return replace(manifest, exposures=out, parents=parents, children=children)
 
 
-def check_groups_and_access(manifest: Manifest, restricted: frozenset[str] = frozenset()) -> None:
-    """dbt's parse-time checks: a node's group must be defined; ``access`` is one of dbt's three;
-    a ref to a private model must come from a node of its group (and of its package when
-    that package has ``restrict-access: true``); a protected model of such a package may only
-    be referenced from inside it."""
-    groups = {g.name for g in manifest.groups.values()}
-    private = False
-    for node in manifest.nodes.values():
-        config = node.config
-        if "group" not in config and "access" not in config:
-            continue
-        group = config.get("group")
-        private = private or config.get("access") == "private"
-        if group is not None and group not in groups:
-            raise ProjectError(
-                f"{node.unique_id} is in group '{group}', which no property file defines "
-                f"(groups: {', '.join(sorted(groups)) or 'none'})",
-                path=node.original_file_path,
-                node=node.unique_id,
-                hint=did_you_mean(str(group), groups) or "define it under 'groups:' in a property file",
-            )
-        access = node.config.get("access")
-        if access is not None and node.resource_type == "model" and access not in ACCESS:
-            raise ProjectError(
-                f"'access' must be one of {', '.join(ACCESS)}, got {access!r}",
-                path=node.original_file_path,
-                node=node.unique_id,
-            )
-    if not private and not restricted:
-        return  # nothing to check: every model may be referenced from anywhere
-    members: list[Node | Exposure] = [*manifest.nodes.values(), *manifest.exposures.values()]
-    for member in members:
-        own_group = None
-        if isinstance(member, Node):
-            own_group = member.config.get("group") or member.attached_group
-        for parent_id in manifest.parents.get(member.unique_id, ()):
-            target = manifest.nodes.get(parent_id)
-            if target is None or target.resource_type != "model":
-                continue
-            access = target.config.get("access") or "protected"
-            other_package = member.package_name != target.package_name and target.package_name in restricted
-            if access == "private" and (not own_group or own_group != target.config.get("group") or other_package):
-                scope = target.config.get("group") or ""
-                raise ProjectError(
-                    f"{member.unique_id} refers to {target.unique_id}, which is private to group '{scope}' "
-                    "(only nodes of that group may refer to it)",
-                    path=member.original_file_path,
-                    node=member.unique_id,
-                    hint="give the referencing node the same group, or make the model protected or public",
-                )
-            if access == "protected" and other_package:
-                raise ProjectError(
-                    f"{member.unique_id} refers to {target.unique_id}, which is protected to package "
-                    f"'{target.package_name}' (only its own nodes may refer to it)",
-                    path=member.original_file_path,
-                    node=member.unique_id,
-                    hint="the package sets restrict-access: true; reference only its public models",
-                )
+def parse_project_exposures(scope: ProjectScope, files: ProjectFiles, props: Properties, out: ParsedResources) -> None:
+    enabled, disabled = parse_exposures(scope.project, scope.root_project, props.exposure_entries)
+    out.exposures.update(enabled)
+    out.disabled_exposures.update(disabled)
+
+
+EXPOSURES = ResourceKind("exposure", parse_project_exposures, link=link_exposures)

@@ -10,31 +10,20 @@ relation, so nothing can ``ref`` it and run/build/test never select it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-from dagwright.errors import ProjectError
 from dagwright.parse.checksums import text_checksum
+from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
 from dagwright.parse.nodes import Node, evolve, new_node
-from dagwright.project.files import ProjectFile, read_bytes
-
-if TYPE_CHECKING:
-    from dagwright.parse.loader import ManifestLoader
+from dagwright.project.files import ProjectFile, ProjectFiles
+from dagwright.project.properties import Properties
 
 #: dbt's default config of an analysis (it shows ``materialized: view``, which nothing uses)
 ANALYSIS_CONFIG = {"materialized": "view"}
 
 
-def parse_analysis(loader: ManifestLoader, file: ProjectFile) -> Node:
-    project = loader.project
+def parse_analysis(scope: ProjectScope, file: ProjectFile) -> Node:
+    project = scope.project
     rel = file.original_file_path
-    raw_bytes = loader.contents.pop(file.path, None)
-    if raw_bytes is None:
-        raw_bytes = read_bytes(file.path)
-    try:
-        raw = raw_bytes.decode("utf-8").strip()
-    except UnicodeDecodeError as exc:
-        raise ProjectError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", path=rel) from None
+    raw = decode(scope.read_bytes(file), rel).strip()
     name = file.stem
     config = dict(ANALYSIS_CONFIG)
     node = new_node(
@@ -47,15 +36,18 @@ def parse_analysis(loader: ManifestLoader, file: ProjectFile) -> Node:
         fqn=(project.name, "analysis", *file.folders, name),
         raw_code=raw,
         config=config,
-        database=loader.target_database,
-        schema=loader.names.target_schema,
+        database=scope.target_database,
+        schema=scope.target_schema,
         alias=name,
         checksum=text_checksum(raw),
     )
-    refs, sources, in_file, parts, called = loader.template_calls(node, raw, config)
+    refs, sources, in_file, parts, called = scope.template_calls(node, raw, config)
     node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called)
-    return loader._finish(node, {**config, **in_file})
+    return scope.finish(node, {**config, **in_file})
 
 
-def parse_analyses(loader: ManifestLoader, files: Iterable[ProjectFile]) -> list[Node]:
-    return [parse_analysis(loader, file) for file in files]
+def parse_analyses(scope: ProjectScope, files: ProjectFiles, props: Properties, out: ParsedResources) -> None:
+    out.add_unreferenced([parse_analysis(scope, file) for file in files.analyses])
+
+
+ANALYSES = ResourceKind("analysis", parse_analyses)

@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dagwright.errors import ProjectError
+from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
 from dagwright.parse.nodes import Node, RefCall, SourceCall, evolve, new_node
 from dagwright.project.config import merge_config
-from dagwright.project.files import ProjectFile, read_bytes
-from dagwright.project.properties import Patch
-
-if TYPE_CHECKING:
-    from dagwright.parse.loader import ManifestLoader
+from dagwright.project.files import ProjectFile, ProjectFiles
+from dagwright.project.properties import Patch, Properties
 
 #: the ``dbt.*`` calls read from a Python model (as dotted names)
 _CALLS = frozenset({"dbt.ref", "dbt.source", "dbt.config", "dbt.config.get", "dbt.config.meta_get"})
@@ -133,17 +131,12 @@ def read_calls(text: str, rel: str) -> tuple[list[RefCall], list[SourceCall], di
     return refs, sources, config
 
 
-def parse_python_model(loader: ManifestLoader, file: ProjectFile, patch: Patch | None) -> Node:
+def parse_python_model(scope: ProjectScope, file: ProjectFile, patch: Patch | None) -> Node:
     """The node of one Python model, configured as dbt configures it."""
-    project = loader.project
-    raw_bytes = loader.contents.pop(file.path, None)
-    if raw_bytes is None:
-        raw_bytes = read_bytes(file.path)
+    project = scope.project
+    raw_bytes = scope.read_bytes(file)
     rel = file.original_file_path
-    try:
-        text = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProjectError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", path=rel) from None
+    text = decode(raw_bytes, rel)
     name = file.stem
     fqn = (project.name, *file.folders, name)
     unique_id = f"model.{project.name}.{name}"
@@ -153,8 +146,8 @@ def parse_python_model(loader: ManifestLoader, file: ProjectFile, patch: Patch |
         config = merge_config(config, patch.config)
     refs, sources, in_file = read_calls(text, rel)
     config = merge_config(config, in_file)
-    if loader.root is not None:
-        config = merge_config(config, loader.root.models.resolve(fqn))
+    if scope.root is not None:
+        config = merge_config(config, scope.root.models.resolve(fqn))
     node = new_node(
         unique_id=unique_id,
         resource_type="model",
@@ -165,12 +158,20 @@ def parse_python_model(loader: ManifestLoader, file: ProjectFile, patch: Patch |
         fqn=fqn,
         raw_code=text.strip(),
         config=config,
-        database=loader.target_database,
-        schema=loader.names.target_schema,
+        database=scope.target_database,
+        schema=scope.target_schema,
         alias=name,
         checksum=hashlib.sha256(raw_bytes).hexdigest(),
         language="python",
     )
-    node = loader._apply_patch(node, patch)
+    node = scope.apply_patch(node, patch)
     node = evolve(node, refs=tuple(refs), sources=tuple(sources))
-    return loader._finish(node, config)
+    return scope.finish(node, config)
+
+
+def parse_python_models(scope: ProjectScope, files: ProjectFiles, props: Properties, out: ParsedResources) -> None:
+    for file in files.python_models:
+        out.add(parse_python_model(scope, file, props.patches.get(("model", file.stem))))
+
+
+PYTHON_MODELS = ResourceKind("python model", parse_python_models)

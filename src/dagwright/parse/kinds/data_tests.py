@@ -1,0 +1,77 @@
+"""Data tests: generic tests of the models, seeds, snapshots and source tables property files
+list them under (``parse.tests`` builds them), and singular tests (``.sql`` files in
+test-paths). Parsed once every project's nodes are known, since a test attaches to one.
+
+dbt still parses the tests of a missing or disabled node: they are kept, disabled
+(``inactive_tests``), as dbt lists them in the manifest.
+"""
+
+from __future__ import annotations
+
+from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind
+from dagwright.parse.kinds.models import parse_sql_file
+from dagwright.parse.nodes import RefCall, evolve
+from dagwright.parse.tests import TestTarget
+from dagwright.project.config import ProjectConfig
+from dagwright.project.files import ProjectFiles
+from dagwright.project.properties import Properties
+
+
+def parse_data_tests(scope: ProjectScope, files: ProjectFiles, props: Properties, out: ParsedResources) -> None:
+    """The project's generic tests (of its property files' entries, then of its sources), then
+    its singular tests."""
+    package_name = scope.project.name
+    for patch in props.patches.values():
+        if not patch.tests:
+            continue
+        target_id = out.ref_index.get(patch.name, {}).get(package_name)
+        active = target_id is not None and target_id.startswith(f"{patch.resource_type}.")
+        if not active:
+            # dbt still parses the tests of a missing or disabled node, and keeps them, disabled
+            disabled_id = f"{patch.resource_type}.{package_name}.{patch.name}"
+            target_id = disabled_id if disabled_id in out.disabled else ""
+        target = TestTarget(
+            unique_id=target_id or "",
+            name=patch.name,
+            call=f"ref('{patch.name}')",
+            ref=RefCall(patch.name),
+            source=None,
+            yml_path=patch.file,
+            yml_folders=_yml_folders(scope.project, patch.file),
+            file_key_name=f"{patch.resource_type}s.{patch.name}",
+            quote_columns=patch.quote_columns,
+        )
+        group = out.nodes[target.unique_id].config.get("group") if active else None
+        for definition in patch.tests:
+            test = scope.tests.generic(target, definition)
+            if group:
+                test = evolve(test, attached_group=group)
+            if active or not test.enabled:
+                out.add_test(test)
+            else:
+                out.inactive_tests[test.unique_id] = evolve(test, config={**test.config, "enabled": False})
+    for target, definitions in scope.source_tests:
+        if target.unique_id in out.sources:
+            for definition in definitions:
+                out.add_test(scope.tests.generic(target, definition))
+    for file in files.singular_tests:
+        out.add_test(parse_sql_file(scope, file, props.patches.get(("test", file.stem)), resource_type="test"))
+
+
+def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
+    """Folders of a property file below its resource folder (they go into test fqns)."""
+    for root in (
+        *project.model_paths,
+        *project.seed_paths,
+        *project.snapshot_paths,
+        *project.macro_paths,
+        *project.test_paths,
+        *project.analysis_paths,
+    ):
+        prefix = root.strip("/") + "/"
+        if yml_path.startswith(prefix):
+            return tuple(yml_path[len(prefix) :].split("/")[:-1])
+    return ()
+
+
+DATA_TESTS = ResourceKind("data test", parse_data_tests, phase="attached")

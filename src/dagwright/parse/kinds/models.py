@@ -1,0 +1,83 @@
+"""SQL models (``.sql`` files in model-paths), and the SQL-file parse singular tests share.
+
+A model's config, as dbt layers it: ``models:`` of dbt_project.yml (by fqn), its property
+file, then ``config()`` in the file; for a package's model, the root project's folder config
+over all of these. Its materialization must be one dagwright implements or a project's
+``{% materialization %}`` block (``parse.unsupported`` stops a command that would build with one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagwright.errors import ProjectError, did_you_mean
+from dagwright.parse.checksums import text_checksum
+from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
+from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
+from dagwright.parse.nodes import Node, evolve, new_node
+from dagwright.parse.tests import TEST_CONFIG_DEFAULTS
+from dagwright.project.config import merge_config
+from dagwright.project.files import ProjectFile, ProjectFiles
+from dagwright.project.properties import Patch, Properties
+
+
+def parse_sql_file(scope: ProjectScope, file: ProjectFile, patch: Patch | None, resource_type: str = "model") -> Node:
+    """The node of a model's (or, with ``resource_type`` "test", a singular test's) SQL file."""
+    project = scope.project
+    rel = file.original_file_path
+    raw = decode(scope.read_bytes(file), rel).strip()
+    name = file.stem
+    fqn = (project.name, *file.folders, name)
+    unique_id = f"{resource_type}.{project.name}.{name}"
+    config: dict[str, Any]
+    if resource_type == "test":
+        config = merge_config(TEST_CONFIG_DEFAULTS, project.tests.resolve(fqn))
+    else:
+        config = project.models.resolve(fqn)
+        config.setdefault("materialized", "view")
+    if patch is not None:
+        config = merge_config(config, patch.config)
+    node = new_node(
+        unique_id=unique_id,
+        resource_type=resource_type,
+        package_name=project.name,
+        name=name,
+        path=file.relative,
+        original_file_path=rel,
+        fqn=fqn,
+        raw_code=raw,
+        config=config,
+        database=scope.target_database,
+        schema=scope.target_schema,
+        alias=name,
+        checksum=text_checksum(raw),
+    )
+    node = scope.apply_patch(node, patch)
+    refs, sources, in_file, parts, called = scope.template_calls(node, raw, config)
+    config = merge_config(config, in_file)
+    if scope.root is not None:  # the root project's folder config, over the package's in-file config (dbt)
+        root_tree = scope.root.tests if resource_type == "test" else scope.root.models
+        config = merge_config(config, root_tree.resolve(fqn))
+    if resource_type == "test":
+        config["severity"] = str(config.get("severity") or "ERROR")  # as written, like dbt
+    materialized = config.get("materialized")
+    if materialized not in MATERIALIZATIONS and materialized not in scope.custom_materializations:
+        raise ProjectError(
+            f"unknown materialization '{materialized}'",
+            path=rel,
+            node=unique_id,
+            hint=did_you_mean(str(materialized), MATERIALIZATIONS[:5])
+            or f"use one of: {', '.join(MATERIALIZATIONS[:5])}",
+        )
+    if resource_type != "test" and (hook_calls := scope.hook_macros(config)):
+        called = tuple(dict.fromkeys((*called, *hook_calls)))
+    node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called)
+    return scope.finish(node, config)
+
+
+def parse_models(scope: ProjectScope, files: ProjectFiles, props: Properties, out: ParsedResources) -> None:
+    for file in files.models:
+        out.add(parse_sql_file(scope, file, props.patches.get(("model", file.stem))))
+
+
+MODELS = ResourceKind("model", parse_models)
