@@ -398,7 +398,7 @@ def parse_cmd(**kwargs: Any) -> None:
 @_empty
 def compile_cmd(**kwargs: Any) -> None:
     """Compile the selected models, snapshots, tests and analyses into target/compiled/."""
-    from dagwright.tasks.project import compile_project
+    from dagwright.tasks.compile_command import compile_project
 
     _run(lambda f: compile_project(f, _echo), _flags("compile", kwargs))
 

@@ -7,11 +7,9 @@ fail-fast stop, SIGINT, SIGTERM, ``cancel()``, and an immediate exit on a second
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from types import FrameType
 from typing import Any
 
 from dagwright.artifacts.run_results import (
@@ -28,16 +26,10 @@ from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import StatementRegistry, Stop
 from dagwright.report.progress import choose_terminal
-from dagwright.report.terminal import Terminal, print_summary
+from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import write_timeline_quietly
 from dagwright.session import Flags, Session, found_line
-
-EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
-STOP_TEXT = {
-    "SIGINT": "interrupted by SIGINT (Ctrl-C)",
-    "SIGTERM": "terminated by SIGTERM",
-    "cancel": "cancelled by cancel()",
-}
+from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
 
 RESOURCE_TYPES_BY_COMMAND = {
     "run": ("model",),
@@ -106,6 +98,8 @@ class RunTask:
             fail_fast=self.flags.fail_fast,
             reporter=self.terminal.node_reporter(self._describe),
         )
+        # the output hears of a stop from whichever thread triggers it (after the cancels start)
+        self.stop.add_listener(lambda: self.terminal.run_stopping(self.stop.trigger_text or "stopped"))
         self.started_at = utcnow()
         self._t0 = time.perf_counter()
         self.summary: RunSummary | None = None
@@ -131,6 +125,23 @@ class RunTask:
             self.stop.trigger("fail-fast", f"fail-fast after {unique_id} failed")
 
     # -- the use case ------------------------------------------------------------------------
+    def start_event(self) -> RunStarted:
+        """What the output is told when the run starts."""
+        session = self.session
+        return RunStarted(
+            command=self.flags.command,
+            invocation_id=session.run_context.invocation_id,
+            target_name=session.target.target_name,
+            target_dir=str(session.target_dir),
+            threads=self.threads,
+            fail_fast=bool(self.flags.fail_fast),
+            nodes=self.plan.order,
+        )
+
+    def stop_is_final(self) -> bool:
+        """After a fail-fast stop the on-run-end hooks still run: a first signal stops them."""
+        return self.stop.is_set() and (self.stop.kind != "fail-fast" or self.end_stop.is_set())
+
     def cancel(self, kind: str = "cancel") -> None:
         """Stop the run: nothing new starts, in-flight statements are cancelled."""
         self.stop.trigger(kind, STOP_TEXT.get(kind, kind))
@@ -327,48 +338,6 @@ def kind_of(session: Session, unique_id: str) -> str:
     return f"{node.materialized} model"
 
 
-class _StoppedEarly(BaseException):
-    """A signal before the run started (while the project was parsed)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
-class _SignalHandlers:
-    """SIGINT and SIGTERM go through the run's one stop path.
-
-    Installed before the project is parsed and left in place until the process exits:
-    a signal during parsing ends the command with an empty, truthful run_results.json; a
-    second SIGINT during a stop exits at once; a signal after the summary is ignored.
-    """
-
-    def __init__(self) -> None:
-        self.task: RunTask | None = None
-        self.finished = False
-
-    def install(self) -> _SignalHandlers:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        kind = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
-        task = self.task
-        if self.finished:
-            return  # every outcome is already recorded; the process is exiting
-        if task is None:
-            raise _StoppedEarly(kind)
-        # After a fail-fast stop the on-run-end hooks still run; a first signal stops them.
-        if task.stop.is_set() and (task.stop.kind != "fail-fast" or task.end_stop.is_set()):
-            if kind == "SIGINT":
-                task.emergency_exit(EXIT_CODES["SIGINT"])
-            return
-        task.terminal.line(f"Received {kind}: stopping — no new nodes, cancelling running queries")
-        task.cancel(kind)
-
-
 def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
     """run_results.json for a command stopped before any node started."""
     from dagwright.project.config import load_project
@@ -386,18 +355,18 @@ def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
 
 def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Run a command of the run family from the CLI; returns the exit code."""
-    handlers = _SignalHandlers().install()
+    handlers = SignalHandlers().install()
     started_at = utcnow()
-    terminal = terminal or choose_terminal(flags)
+    terminal = terminal or choose_terminal(flags.extra.get("log_format"))
     try:
         session = Session(flags)
         task = RunTask(session, terminal=terminal, only=only)
-        terminal.line(_found_line(session))
+        terminal.line(found_line(session))
         if task.ignored:
             terminal.line(task.ignored)
         terminal.line()
         handlers.task = task
-    except _StoppedEarly as early:
+    except StoppedEarly as early:
         handlers.finished = True
         terminal.line(f"Received {early.kind} before any node started: {STOP_TEXT[early.kind]}")
         _write_early_stop(flags, early.kind, started_at)
@@ -408,7 +377,7 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         task.write_results(RunSummary([], 0.0, task.started_at))
         return 0
     try:
-        terminal.run_started(task)
+        terminal.run_started(task.start_event())
         task.start()
         summary = task.wait()
     finally:
@@ -430,6 +399,3 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         code = 1 if summary.failed or summary.count(Status.CANCELLED) else 0
     terminal.run_finished(summary, code)
     return code
-
-
-_found_line = found_line  # its home is session.py, which parse/compile/ls import alone
