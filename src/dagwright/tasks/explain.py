@@ -17,7 +17,8 @@ from dagwright.artifacts.run_results import durations_from, read_run_results
 from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.graph.plan import build_plan
 from dagwright.report.simulate import Simulation, simulate, to_run_results
-from dagwright.report.timeline import parse_ts, print_terminal, short_name, shorten_ids, timeline_from_run_results
+from dagwright.report.timeline import parse_ts, short_name, shorten_ids, timeline_from_run_results
+from dagwright.report.timeline_text import print_terminal
 from dagwright.session import Flags, Session
 from dagwright.tasks.run import RESOURCE_TYPES_BY_COMMAND
 

@@ -27,7 +27,7 @@ from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import StatementRegistry, Stop
 from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
-from dagwright.report.timeline import write_timeline_quietly
+from dagwright.report.timeline_html import write_timeline_quietly
 from dagwright.session import Flags, Session, found_line
 from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
 

@@ -8,7 +8,9 @@ from pathlib import Path
 from dagwright.artifacts.files import write_text_atomic
 from dagwright.errors import DagwrightError
 from dagwright.project.config import load_project
-from dagwright.report.timeline import load_timeline, print_terminal, render_html
+from dagwright.report.timeline import load_timeline
+from dagwright.report.timeline_html import render_html
+from dagwright.report.timeline_text import print_terminal
 from dagwright.session import Flags
 
 
