@@ -28,7 +28,7 @@ from dagwright.guard import StatementRegistry, Stop
 from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline_html import write_timeline_quietly
-from dagwright.session import Flags, Session, found_line
+from dagwright.session import Flags, Session, found_line, target_dir_of
 from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
 
 RESOURCE_TYPES_BY_COMMAND = {
@@ -340,13 +340,10 @@ def kind_of(session: Session, unique_id: str) -> str:
 
 def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
     """run_results.json for a command stopped before any node started."""
-    from dagwright.project.config import load_project
-
     try:
-        project = load_project(flags.project_dir)
+        target_dir = target_dir_of(flags)
     except Exception:
         return
-    target_dir = project.root / (flags.target_path or project.target_path)
     summary = RunSummary([], 0.0, started_at, stop_kind=kind, stop_trigger=STOP_TEXT[kind])
     data = run_results_dict(summary, invocation_id="", args=flags.as_args_safe())
     write_run_results(target_dir / "run_results.json", data)
