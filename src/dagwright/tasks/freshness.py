@@ -272,6 +272,7 @@ class FreshnessTask:
 
     # -- the use case --------------------------------------------------------------------------
     def stop_is_final(self) -> bool:
+        """Any stop ends the checks (there are no end hooks to run after one)."""
         return self.stop.is_set()
 
     def cancel(self, kind: str = "cancel") -> None:

@@ -25,6 +25,7 @@ from dagwright.execute.runner import NodeRunner, Worker
 from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import StatementRegistry, Stop
+from dagwright.parse.nodes import Manifest
 from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline_html import write_timeline_quietly
@@ -312,8 +313,8 @@ class _Background:
             raise error
 
 
-def failure_lines(session: Session, result: RunResult) -> list[str]:
-    node = session.manifest.nodes.get(result.unique_id)
+def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
+    node = manifest.nodes.get(result.unique_id)
     if node is None:
         if result.unique_id.startswith("operation."):
             name = result.unique_id.split(".", 2)[-1]
@@ -327,8 +328,8 @@ def failure_lines(session: Session, result: RunResult) -> list[str]:
     return lines
 
 
-def kind_of(session: Session, unique_id: str) -> str:
-    node = session.manifest.nodes[unique_id]
+def kind_of(manifest: Manifest, unique_id: str) -> str:
+    node = manifest.nodes[unique_id]
     if node.resource_type == "seed":
         return "seed"
     if node.resource_type == "test":
@@ -386,9 +387,9 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         summary,
         {
             **{op.unique_id: "project hook" for op in session.manifest.operations},
-            **{uid: kind_of(session, uid) for uid in task.plan.order},
+            **{uid: kind_of(session.manifest, uid) for uid in task.plan.order},
         },
-        lambda r: failure_lines(session, r),
+        lambda r: failure_lines(session.manifest, r),
     )
     if summary.stop_kind in EXIT_CODES:
         code = EXIT_CODES[summary.stop_kind]
