@@ -67,6 +67,10 @@ def main(dagwright: str) -> int:
             results = {r["unique_id"]: outcome(r) for r in json.loads(path.read_text())["results"]}
             if results != EXPECTED:
                 problems.append(f"run_results.json says {results}, expected {EXPECTED}")
+        # the page inlines package data (report/timeline.css and .js): a wheel without them draws none
+        page = project / "target" / "timeline.html"
+        if not page.is_file() or "chart-only" not in (text := page.read_text()) or "data-tip" not in text:
+            problems.append("no target/timeline.html with its style and script")
         if problems:
             print(failed.stdout, failed.stderr, sep="\n")
             for problem in problems:

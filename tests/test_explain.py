@@ -16,7 +16,9 @@ import pytest
 
 from dagwright.graph.plan import Plan
 from dagwright.report.simulate import simulate, to_run_results
-from dagwright.report.timeline import render_html, render_text, timeline_from_run_results
+from dagwright.report.timeline import timeline_from_run_results
+from dagwright.report.timeline_html import render_html
+from dagwright.report.timeline_text import render_text
 from stop_helpers import FAIL_VARS, article_from, article_template, by_uid, outcome, start_order
 
 ROW = re.compile(

@@ -7,13 +7,13 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields
 from typing import Any
 
 import click
 
 from dagwright.errors import DagwrightError
-from dagwright.session import UNSUPPORTED_OPTIONS, Flags
+from dagwright.session import Flags
 
 
 def _echo(text: str) -> None:
@@ -145,7 +145,15 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _flags(command: str, kwargs: dict[str, Any]) -> Flags:
+#: the options Flags has a field for (--resource-type fills resource_types); every other
+#: option a command was given goes to Flags.extra
+_FLAG_OPTIONS = frozenset({f.name for f in fields(Flags)} | {"resource_type", "exclude_resource_type"})
+
+
+def _flags(command: str, kwargs: dict[str, Any], **extra: Any) -> Flags:
+    """The command line as a task sees it. Options of some commands only (--log-format,
+    --run-results...), and the dbt options dagwright accepts only to report them, go to
+    ``extra`` when given, with ``extra``'s values (a command's arguments)."""
     debug = bool(kwargs.get("debug")) or os.environ.get("DAGWRIGHT_DEBUG") == "1"
     if kwargs.get("log_format") in ("default", "debug"):  # dbt's other text formats
         kwargs["log_format"] = "text"
@@ -169,22 +177,11 @@ def _flags(command: str, kwargs: dict[str, Any]) -> Flags:
         profile=kwargs.get("profile"),
         indirect_selection=(kwargs.get("indirect_selection") or "").lower() or None,
         version_check=kwargs.get("version_check"),
-        extra={k: kwargs[k] for k in _EXTRA_KEYS if kwargs.get(k) not in (None, (), False)},
+        extra={
+            **{k: v for k, v in kwargs.items() if k not in _FLAG_OPTIONS and v not in (None, (), False)},
+            **extra,
+        },
     )
-
-
-#: options that only some commands have, passed on in Flags.extra; the last ones are dbt
-#: options dagwright only reports (UNSUPPORTED_OPTIONS)
-_EXTRA_KEYS = (
-    "log_format",
-    "run_results",
-    "output_file",
-    "terminal",
-    "fail",
-    "simulate_command",
-    "output_keys",
-    *UNSUPPORTED_OPTIONS,
-)
 
 
 def _run(task: Callable[[Flags], int], flags: Flags) -> None:
@@ -370,13 +367,9 @@ def _operation_args(ctx: click.Context, param: click.Parameter, value: str | Non
 )
 def run_operation_cmd(macro: str, macro_args: dict[str, Any], **kwargs: Any) -> None:
     """Run a macro (MACRO or package.MACRO) with --args."""
-    from dataclasses import replace
-
     from dagwright.tasks.operation import run_operation
 
-    flags = _flags("run-operation", kwargs)
-    flags = replace(flags, extra={**flags.extra, "macro": macro, "args": macro_args})
-    _run(lambda f: run_operation(f, _echo), flags)
+    _run(lambda f: run_operation(f, _echo), _flags("run-operation", kwargs, macro=macro, args=macro_args))
 
 
 @main.command("parse")
@@ -398,7 +391,7 @@ def parse_cmd(**kwargs: Any) -> None:
 @_empty
 def compile_cmd(**kwargs: Any) -> None:
     """Compile the selected models, snapshots, tests and analyses into target/compiled/."""
-    from dagwright.tasks.project import compile_project
+    from dagwright.tasks.compile_command import compile_project
 
     _run(lambda f: compile_project(f, _echo), _flags("compile", kwargs))
 
@@ -427,11 +420,7 @@ def deps_cmd(**kwargs: Any) -> None:
     """Install the packages of packages.yml into packages-install-path (default dbt_packages/)."""
     from dagwright.tasks.deps import deps
 
-    upgrade = bool(kwargs.pop("upgrade", False))
-    flags = _flags("deps", kwargs)
-    if upgrade:
-        flags = replace(flags, extra={**flags.extra, "upgrade": True})
-    _run(lambda f: deps(f, _echo), flags)
+    _run(lambda f: deps(f, _echo), _flags("deps", kwargs))
 
 
 @main.command("clean")

@@ -169,7 +169,7 @@ def with_project_flags(flags: Flags, project: ProjectConfig) -> Flags:
 
 
 class Session:
-    def __init__(self, flags: Flags, *, need_profile: bool = True) -> None:
+    def __init__(self, flags: Flags) -> None:
         self.started = time.perf_counter()
         self.cli_vars = parse_vars(flags.vars)
         self.project: ProjectConfig = load_project(flags.project_dir, self.cli_vars)
@@ -404,24 +404,18 @@ class Session:
         selected with their model, as dbt selects them (dagwright does not run them:
         ``check_unsupported`` stops a command that would).
         """
-        from dagwright.graph.selector import select
+        from dagwright.graph.manifest_selection import select_nodes
 
-        types = self._resource_types(resource_types)
-        manifest = self.manifest
-        graph = _SelectableView(manifest, with_unit_tests="unit_test" in types)
-        chosen = select(
-            graph,
-            list(self.flags.select) or None,
-            list(self.flags.exclude) or None,
+        return select_nodes(
+            self.manifest,
+            self._resource_types(resource_types),
+            select=list(self.flags.select) or None,
+            exclude=list(self.flags.exclude) or None,
             project_root=str(self.project.root),
             project_name=self.project.name,
             indirect_selection=self.flags.indirect_selection or "eager",
+            include_empty=include_empty,
         )
-        return [
-            uid
-            for uid, node in graph.nodes.items()
-            if uid in chosen and node.resource_type in types and (include_empty or not _is_empty(node))
-        ]
 
     def _resource_types(self, types: Sequence[str]) -> set[str]:
         """``types`` narrowed by --resource-type and --exclude-resource-type."""
@@ -462,6 +456,13 @@ class Session:
 UNSUPPORTED_OPTIONS = ("warn_error", "warn_error_options", "selector", "store_failures", "empty")
 
 
+def target_dir_of(flags: Flags) -> Path:
+    """The project's target folder (--target-path, else dbt_project.yml's ``target-path``),
+    for the commands that only read or write artifacts (no profile, no parse)."""
+    project = load_project(flags.project_dir)
+    return project.root / (flags.target_path or project.target_path)
+
+
 def found_line(session: Session) -> str:
     """dbt's "Found 3 models, 1 seed, ..." line."""
     counts: dict[str, int] = {}
@@ -491,36 +492,3 @@ class CachedParse:
 def docs_lookup(manifest: Manifest) -> dict[tuple[str, str], str]:
     """(package, name) -> text of each {% docs %} block, for doc()."""
     return {(d.package_name, d.name): d.block_contents for d in manifest.docs.values()}
-
-
-def _is_empty(node: Any) -> bool:
-    """dbt's ``node.empty``: a model (not a seed or source) whose SQL is only whitespace."""
-    if node.resource_type in ("seed", "source", "unit_test", "exposure"):
-        return False
-    return not str(getattr(node, "raw_code", "") or "").strip()
-
-
-class _SelectableView:
-    """The manifest as the selector sees it: nodes, sources and exposures in one map, and unit
-    tests (children of their model) when a command can select them."""
-
-    def __init__(self, manifest: Manifest, with_unit_tests: bool = False) -> None:
-        self.nodes: dict[str, Any] = {**manifest.nodes, **manifest.sources, **manifest.exposures}
-        self.parents: Mapping[str, Any] = manifest.parents
-        self.children: Mapping[str, Any] = manifest.children
-        if with_unit_tests and manifest.unsupported:
-            from dagwright.parse.set_aside import unit_tests
-
-            tests = unit_tests(manifest)
-            if tests:
-                self.parents = {**self.parents}
-                self.children = {**self.children}
-                for test in tests:
-                    self.nodes[test.unique_id] = test
-                    self.parents[test.unique_id] = frozenset(test.depends_on)
-                    for parent in test.depends_on:
-                        self.children[parent] = frozenset({*self.children.get(parent, ()), test.unique_id})
-
-
-def project_root_for(path: str | None) -> Path:
-    return Path(path).resolve() if path else Path.cwd()

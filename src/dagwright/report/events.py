@@ -21,16 +21,13 @@ import datetime as dt
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 import orjson
 
 from dagwright.execute.results import RunResult, RunSummary
 from dagwright.execute.scheduler import Reporter
-from dagwright.report.terminal import Terminal
-
-if TYPE_CHECKING:
-    from dagwright.tasks.run import RunTask
+from dagwright.report.terminal import RunStarted, Terminal
 
 STATUSES = ("success", "error", "skipped", "cancelled", "pass", "fail", "warn")
 
@@ -119,19 +116,19 @@ class JsonLog(Terminal):
     def node_reporter(self, describe: Callable[[str], str]) -> Reporter:
         return JsonEvents(self)
 
-    def run_started(self, task: RunTask) -> None:
-        self._target_dir = str(task.session.target_dir)
+    def run_started(self, run: RunStarted) -> None:
+        self._target_dir = run.target_dir
         self.emit(
             {
                 "event": "run_started",
                 "ts": _now(),
-                "command": task.flags.command,
-                "invocation_id": task.session.run_context.invocation_id,
-                "threads": task.threads,
-                "target": task.session.target.target_name,
-                "fail_fast": task.flags.fail_fast,
-                "total": len(task.plan),
-                "nodes": list(task.plan.order),
+                "command": run.command,
+                "invocation_id": run.invocation_id,
+                "threads": run.threads,
+                "target": run.target_name,
+                "fail_fast": run.fail_fast,
+                "total": len(run.nodes),
+                "nodes": list(run.nodes),
             }
         )
 

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -28,12 +28,7 @@ from rich.text import Text
 
 from dagwright.execute.results import RunResult, RunSummary, Status, worker_name
 from dagwright.execute.scheduler import Reporter
-from dagwright.report.terminal import Terminal, _stamp, dotted, finished_line
-
-if TYPE_CHECKING:
-    from dagwright.guard import Stop
-    from dagwright.session import Flags
-    from dagwright.tasks.run import RunTask
+from dagwright.report.terminal import RunStarted, Terminal, _stamp, dotted, finished_line
 
 STYLE = {
     Status.SUCCESS: "green",
@@ -57,9 +52,10 @@ def live_wanted(stream: TextIO | None = None) -> bool:
         return False
 
 
-def choose_terminal(flags: Flags) -> Terminal:
-    """The output of a run-family command: JSON lines, live progress, or plain lines."""
-    if (flags.extra or {}).get("log_format") == "json":
+def choose_terminal(log_format: str | None) -> Terminal:
+    """The output of a run-family command (``log_format``: --log-format): JSON lines, live
+    progress, or plain lines."""
+    if log_format == "json":
         from dagwright.report.events import JsonLog
 
         return JsonLog(sys.stdout)
@@ -102,7 +98,8 @@ class LiveTerminal(Terminal):
         self._workers: list[str] = []
         self._counts: Counter[str] = Counter()
         self._t0 = time.perf_counter()
-        self._stop: Stop | None = None
+        #: what stopped the run, once it has stopped
+        self._stopping: str | None = None
         self._live: Live | None = None
         self._pending: list[Text] = []
         # re-entrant: a signal handler on the main thread prints a line (and so flushes)
@@ -164,11 +161,10 @@ class LiveTerminal(Terminal):
     def node_reporter(self, describe: Callable[[str], str]) -> Reporter:
         return _LiveReporter(self, describe)
 
-    def run_started(self, task: RunTask) -> None:
+    def run_started(self, run: RunStarted) -> None:
         with self._state:
-            self._total = len(task.plan)
-            self._workers = [worker_name(i + 1) for i in range(task.threads)]
-            self._stop = task.stop
+            self._total = len(run.nodes)
+            self._workers = [worker_name(i + 1) for i in range(run.threads)]
             self._t0 = time.perf_counter()
         self._live = Live(
             console=self.console,
@@ -177,6 +173,10 @@ class LiveTerminal(Terminal):
             transient=True,
         )
         self._live.start()
+
+    def run_stopping(self, trigger: str) -> None:
+        # no lock: this may run in a signal handler on a thread that holds one
+        self._stopping = trigger
 
     def run_ended(self) -> None:
         live, self._live = self._live, None
@@ -252,9 +252,9 @@ class LiveTerminal(Terminal):
                 _uid, description, since, spinner = slot
                 rows.add_row(label, spinner, description, Text(f"{now - since:5.1f}s", style="cyan"))
         parts: list[Any] = [head, rows]
-        stop = self._stop
-        if stop is not None and stop.is_set():
-            parts.append(Text(f"stopping: {stop.trigger_text}; cancelling running queries", style="bold yellow"))
+        stopping = self._stopping
+        if stopping is not None:
+            parts.append(Text(f"stopping: {stopping}; cancelling running queries", style="bold yellow"))
         return Group(*parts)
 
 

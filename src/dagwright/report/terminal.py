@@ -7,15 +7,30 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TextIO
+from dataclasses import dataclass
+from typing import Any, TextIO
 
 from dagwright.execute.results import RunResult, RunSummary, Status
 from dagwright.execute.scheduler import Reporter
 
-if TYPE_CHECKING:
-    from dagwright.tasks.run import RunTask
-
 WIDTH = 80
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """What an output is told of a run once its plan is made, before any node starts
+    (values only: an output never reaches back into the task that runs)."""
+
+    command: str
+    invocation_id: str
+    #: the profile's target, by name
+    target_name: str
+    #: where run_results.json and timeline.html are written
+    target_dir: str
+    threads: int
+    fail_fast: bool
+    #: the plan's nodes, in its order
+    nodes: tuple[str, ...]
 
 
 def _stamp() -> str:
@@ -40,8 +55,12 @@ class Terminal:
         """The scheduler's reporter for this output."""
         return NodeLines(self, describe)
 
-    def run_started(self, task: RunTask) -> None:
+    def run_started(self, run: RunStarted) -> None:
         """The plan is made, no node has started yet."""
+
+    def run_stopping(self, trigger: str) -> None:
+        """The run has stopped (fail-fast, a signal, ``cancel()``): nothing new starts.
+        Called on the thread that stopped it, possibly in a signal handler: must not block."""
 
     def run_ended(self) -> None:
         """Every node has an outcome (or the run failed); called on every exit path."""

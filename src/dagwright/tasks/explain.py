@@ -16,8 +16,10 @@ from typing import Any
 from dagwright.artifacts.run_results import durations_from, read_run_results
 from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.graph.plan import build_plan
+from dagwright.parse.nodes import Manifest
 from dagwright.report.simulate import Simulation, simulate, to_run_results
-from dagwright.report.timeline import parse_ts, print_terminal, short_name, shorten_ids, timeline_from_run_results
+from dagwright.report.timeline import parse_ts, short_name, shorten_ids, timeline_from_run_results
+from dagwright.report.timeline_text import print_terminal
 from dagwright.session import Flags, Session
 from dagwright.tasks.run import RESOURCE_TYPES_BY_COMMAND
 
@@ -44,11 +46,11 @@ def _compile_seconds(previous: Mapping[str, Any] | None) -> dict[str, float]:
     return out
 
 
-def _resolve(names: list[str], plan_order: tuple[str, ...], session: Session) -> list[str]:
+def _resolve(names: list[str], plan_order: tuple[str, ...], manifest: Manifest) -> list[str]:
     """--fail arguments (names or unique_ids) -> unique_ids of planned nodes."""
     by_name: dict[str, list[str]] = {}
     for uid in plan_order:
-        node = session.manifest.nodes[uid]
+        node = manifest.nodes[uid]
         by_name.setdefault(node.name, []).append(uid)
     out = []
     for name in names:
@@ -79,7 +81,7 @@ def explain(flags: Flags, echo: Callable[[str], None]) -> int:
     if not plan.order:
         echo("Nothing to do: the selection is empty.")
         return 0
-    failing = _resolve(list(extra.get("fail") or ()), plan.order, session)
+    failing = _resolve(list(extra.get("fail") or ()), plan.order, session.manifest)
     sim = simulate(
         plan,
         threads,

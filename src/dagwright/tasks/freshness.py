@@ -36,8 +36,8 @@ from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.parse.freshness import NEVER, NotATimestamp, as_utc, freshness_status, has_freshness
 from dagwright.parse.nodes import SourceTable
 from dagwright.report.terminal import Terminal
-from dagwright.session import Flags, Session
-from dagwright.tasks.run import EXIT_CODES, STOP_TEXT, _found_line, _SignalHandlers, _StoppedEarly
+from dagwright.session import Flags, Session, found_line
+from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
 
 RUNTIME_ERROR = "runtime error"
 
@@ -271,6 +271,10 @@ class FreshnessTask:
             return failure("Internal", f"{type(exc).__name__}: {exc}")
 
     # -- the use case --------------------------------------------------------------------------
+    def stop_is_final(self) -> bool:
+        """Any stop ends the checks (there are no end hooks to run after one)."""
+        return self.stop.is_set()
+
     def cancel(self, kind: str = "cancel") -> None:
         self.stop.trigger(kind, STOP_TEXT.get(kind, kind))
 
@@ -361,12 +365,12 @@ def exit_code(results: Sequence[RunResult], stop_kind: str | None) -> int:
 
 def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | None = None) -> int:
     """``dagwright source freshness`` from the CLI; returns the exit code."""
-    handlers = _SignalHandlers().install()
+    handlers = SignalHandlers().install()
     terminal = terminal or Terminal()
     try:
         session = Session(flags)
         task = FreshnessTask(session, terminal=terminal, output=output)
-        terminal.line(_found_line(session))
+        terminal.line(found_line(session))
         if task.ignored:
             terminal.line(task.ignored)
         if output:
@@ -375,8 +379,8 @@ def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | N
                 f"Custom output path usage `--output {output}` usage detected in `dbt source freshness` command."
             )
         terminal.line()
-        handlers.task = task  # type: ignore[assignment]  # the same stop protocol as a RunTask
-    except _StoppedEarly as early:
+        handlers.task = task
+    except StoppedEarly as early:
         handlers.finished = True
         terminal.line(f"Received {early.kind} before any check started: {STOP_TEXT[early.kind]}")
         return EXIT_CODES[early.kind]

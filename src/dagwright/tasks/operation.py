@@ -32,9 +32,8 @@ from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.rendering.context import operation_context
 from dagwright.rendering.jinja import render_error
 from dagwright.rendering.statements import operation_session
-from dagwright.session import Flags, Session
-from dagwright.tasks.project import _write_manifest
-from dagwright.tasks.run import EXIT_CODES, STOP_TEXT, _found_line
+from dagwright.session import Flags, Session, found_line
+from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT
 
 Echo = Callable[[str], None]
 
@@ -86,10 +85,10 @@ def run_operation(flags: Flags, echo: Echo, *, stop: Stop | None = None) -> int:
     compile_start = utcnow()
     session = Session(flags)
     manifest = session.manifest
-    _write_manifest(session)
+    session.write_manifest()
     run = session.run_context
     run.on_log = lambda text: echo(f"{_stamp()}  {text}")
-    echo(f"{_stamp()}  {_found_line(session)}")
+    echo(f"{_stamp()}  {found_line(session)}")
     name = str(flags.extra.get("macro") or "")
     kwargs: Mapping[str, Any] = flags.extra.get("args") or {}
     package, macro_name = find_macro(session, name)  # no such macro: exit 2, nothing written

@@ -1,4 +1,4 @@
-"""parse, compile, ls: commands that read the project and touch no table."""
+"""parse and ls: commands that read the project and touch no table (compile: tasks/compile_command.py)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,15 @@ from collections.abc import Callable
 
 from dagwright.parse.set_aside import unit_tests
 from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
-from dagwright.tasks.compile_command import compile_project
 
 Echo = Callable[[str], None]
-
-
-def _write_manifest(session: Session, compiled: dict[str, str] | None = None) -> None:
-    session.write_manifest(compiled)
 
 
 def parse(flags: Flags, echo: Echo) -> int:
     session = Session(flags)
     _ = session.manifest
     ignored = session.check_unsupported()
-    _write_manifest(session)
+    session.write_manifest()
     echo(found_line(session))
     if ignored:
         echo(ignored)
@@ -56,6 +51,3 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     ):
         echo(line)
     return 0
-
-
-__all__ = ["compile_project", "list_nodes", "parse"]

@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 from dagwright.artifacts.run_results import outcome, read_run_results
 from dagwright.errors import DagwrightError
-from dagwright.project.config import load_project
-from dagwright.session import Flags
+from dagwright.session import Flags, target_dir_of
 from dagwright.tasks import run as run_task
 
 RETRYABLE = ("error", "skipped", "cancelled", "fail")
 
 
 def retry(flags: Flags, echo: Callable[[str], None]) -> int:
-    project = load_project(flags.project_dir)
-    path = Path(project.root) / (flags.target_path or project.target_path) / "run_results.json"
+    path = target_dir_of(flags) / "run_results.json"
     previous = read_run_results(path)
     if previous is None:
         raise DagwrightError(f"no previous run to retry: {path} is missing or unreadable")

@@ -7,11 +7,9 @@ fail-fast stop, SIGINT, SIGTERM, ``cancel()``, and an immediate exit on a second
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from types import FrameType
 from typing import Any
 
 from dagwright.artifacts.run_results import (
@@ -27,17 +25,12 @@ from dagwright.execute.runner import NodeRunner, Worker
 from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import StatementRegistry, Stop
+from dagwright.parse.nodes import Manifest
 from dagwright.report.progress import choose_terminal
-from dagwright.report.terminal import Terminal, print_summary
-from dagwright.report.timeline import write_timeline_quietly
-from dagwright.session import Flags, Session, found_line
-
-EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
-STOP_TEXT = {
-    "SIGINT": "interrupted by SIGINT (Ctrl-C)",
-    "SIGTERM": "terminated by SIGTERM",
-    "cancel": "cancelled by cancel()",
-}
+from dagwright.report.terminal import RunStarted, Terminal, print_summary
+from dagwright.report.timeline_html import write_timeline_quietly
+from dagwright.session import Flags, Session, found_line, target_dir_of
+from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
 
 RESOURCE_TYPES_BY_COMMAND = {
     "run": ("model",),
@@ -106,6 +99,8 @@ class RunTask:
             fail_fast=self.flags.fail_fast,
             reporter=self.terminal.node_reporter(self._describe),
         )
+        # the output hears of a stop from whichever thread triggers it (after the cancels start)
+        self.stop.add_listener(lambda: self.terminal.run_stopping(self.stop.trigger_text or "stopped"))
         self.started_at = utcnow()
         self._t0 = time.perf_counter()
         self.summary: RunSummary | None = None
@@ -131,6 +126,23 @@ class RunTask:
             self.stop.trigger("fail-fast", f"fail-fast after {unique_id} failed")
 
     # -- the use case ------------------------------------------------------------------------
+    def start_event(self) -> RunStarted:
+        """What the output is told when the run starts."""
+        session = self.session
+        return RunStarted(
+            command=self.flags.command,
+            invocation_id=session.run_context.invocation_id,
+            target_name=session.target.target_name,
+            target_dir=str(session.target_dir),
+            threads=self.threads,
+            fail_fast=bool(self.flags.fail_fast),
+            nodes=self.plan.order,
+        )
+
+    def stop_is_final(self) -> bool:
+        """After a fail-fast stop the on-run-end hooks still run: a first signal stops them."""
+        return self.stop.is_set() and (self.stop.kind != "fail-fast" or self.end_stop.is_set())
+
     def cancel(self, kind: str = "cancel") -> None:
         """Stop the run: nothing new starts, in-flight statements are cancelled."""
         self.stop.trigger(kind, STOP_TEXT.get(kind, kind))
@@ -301,8 +313,8 @@ class _Background:
             raise error
 
 
-def failure_lines(session: Session, result: RunResult) -> list[str]:
-    node = session.manifest.nodes.get(result.unique_id)
+def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
+    node = manifest.nodes.get(result.unique_id)
     if node is None:
         if result.unique_id.startswith("operation."):
             name = result.unique_id.split(".", 2)[-1]
@@ -316,8 +328,8 @@ def failure_lines(session: Session, result: RunResult) -> list[str]:
     return lines
 
 
-def kind_of(session: Session, unique_id: str) -> str:
-    node = session.manifest.nodes[unique_id]
+def kind_of(manifest: Manifest, unique_id: str) -> str:
+    node = manifest.nodes[unique_id]
     if node.resource_type == "seed":
         return "seed"
     if node.resource_type == "test":
@@ -327,57 +339,12 @@ def kind_of(session: Session, unique_id: str) -> str:
     return f"{node.materialized} model"
 
 
-class _StoppedEarly(BaseException):
-    """A signal before the run started (while the project was parsed)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
-class _SignalHandlers:
-    """SIGINT and SIGTERM go through the run's one stop path.
-
-    Installed before the project is parsed and left in place until the process exits:
-    a signal during parsing ends the command with an empty, truthful run_results.json; a
-    second SIGINT during a stop exits at once; a signal after the summary is ignored.
-    """
-
-    def __init__(self) -> None:
-        self.task: RunTask | None = None
-        self.finished = False
-
-    def install(self) -> _SignalHandlers:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        kind = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
-        task = self.task
-        if self.finished:
-            return  # every outcome is already recorded; the process is exiting
-        if task is None:
-            raise _StoppedEarly(kind)
-        # After a fail-fast stop the on-run-end hooks still run; a first signal stops them.
-        if task.stop.is_set() and (task.stop.kind != "fail-fast" or task.end_stop.is_set()):
-            if kind == "SIGINT":
-                task.emergency_exit(EXIT_CODES["SIGINT"])
-            return
-        task.terminal.line(f"Received {kind}: stopping — no new nodes, cancelling running queries")
-        task.cancel(kind)
-
-
 def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
     """run_results.json for a command stopped before any node started."""
-    from dagwright.project.config import load_project
-
     try:
-        project = load_project(flags.project_dir)
+        target_dir = target_dir_of(flags)
     except Exception:
         return
-    target_dir = project.root / (flags.target_path or project.target_path)
     summary = RunSummary([], 0.0, started_at, stop_kind=kind, stop_trigger=STOP_TEXT[kind])
     data = run_results_dict(summary, invocation_id="", args=flags.as_args_safe())
     write_run_results(target_dir / "run_results.json", data)
@@ -386,18 +353,18 @@ def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
 
 def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Run a command of the run family from the CLI; returns the exit code."""
-    handlers = _SignalHandlers().install()
+    handlers = SignalHandlers().install()
     started_at = utcnow()
-    terminal = terminal or choose_terminal(flags)
+    terminal = terminal or choose_terminal(flags.extra.get("log_format"))
     try:
         session = Session(flags)
         task = RunTask(session, terminal=terminal, only=only)
-        terminal.line(_found_line(session))
+        terminal.line(found_line(session))
         if task.ignored:
             terminal.line(task.ignored)
         terminal.line()
         handlers.task = task
-    except _StoppedEarly as early:
+    except StoppedEarly as early:
         handlers.finished = True
         terminal.line(f"Received {early.kind} before any node started: {STOP_TEXT[early.kind]}")
         _write_early_stop(flags, early.kind, started_at)
@@ -408,7 +375,7 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         task.write_results(RunSummary([], 0.0, task.started_at))
         return 0
     try:
-        terminal.run_started(task)
+        terminal.run_started(task.start_event())
         task.start()
         summary = task.wait()
     finally:
@@ -420,9 +387,9 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         summary,
         {
             **{op.unique_id: "project hook" for op in session.manifest.operations},
-            **{uid: kind_of(session, uid) for uid in task.plan.order},
+            **{uid: kind_of(session.manifest, uid) for uid in task.plan.order},
         },
-        lambda r: failure_lines(session, r),
+        lambda r: failure_lines(session.manifest, r),
     )
     if summary.stop_kind in EXIT_CODES:
         code = EXIT_CODES[summary.stop_kind]
@@ -430,6 +397,3 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         code = 1 if summary.failed or summary.count(Status.CANCELLED) else 0
     terminal.run_finished(summary, code)
     return code
-
-
-_found_line = found_line  # its home is session.py, which parse/compile/ls import alone

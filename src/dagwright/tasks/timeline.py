@@ -7,17 +7,17 @@ from pathlib import Path
 
 from dagwright.artifacts.files import write_text_atomic
 from dagwright.errors import DagwrightError
-from dagwright.project.config import load_project
-from dagwright.report.timeline import load_timeline, print_terminal, render_html
-from dagwright.session import Flags
+from dagwright.report.timeline import load_timeline
+from dagwright.report.timeline_html import render_html
+from dagwright.report.timeline_text import print_terminal
+from dagwright.session import Flags, target_dir_of
 
 
 def _run_results_path(flags: Flags) -> Path:
     given = flags.extra.get("run_results")
     if given:
         return Path(given)
-    project = load_project(flags.project_dir)
-    return Path(project.root) / (flags.target_path or project.target_path) / "run_results.json"
+    return target_dir_of(flags) / "run_results.json"
 
 
 def timeline(flags: Flags, echo: Callable[[str], None]) -> int:
