@@ -16,11 +16,11 @@ SRC_FILES  := $(shell find src -type f -not -path '*/__pycache__/*' -not -path '
 DAGWRIGHT_DEMO := DAGWRIGHT_DEMO_DB="$(DEMO_DB)" $(DEMO_VENV)/bin/dagwright
 
 # ruff only gets folders that exist
-LINT_DIRS := $(wildcard src tests bench)
-FMT_DIRS  := $(wildcard src tests)
+LINT_DIRS := $(wildcard src tests bench .ci)
+FMT_DIRS  := $(wildcard src tests .ci)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo-venv spark-oracle demo test install-check lint format macro-index clean distclean
+.PHONY: help venv demo-venv spark-oracle bigquery-emulator bigquery-oracle demo test install-check lint format macro-index clean distclean
 
 help:
 	@echo "make demo       install dagwright into .venv-demo (pip install .), seed and run examples/article"
@@ -31,8 +31,11 @@ help:
 	@echo "                run --version, --help and the article example (what .ci/run does first)"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make format     ruff format + ruff check --fix"
-	@echo "make venv       create .venv and install -e '.[test,compat,postgres,spark]' (again when pyproject.toml changes)"
+	@echo "make venv       create .venv and install -e '.[test,compat,postgres,spark,bigquery]' (again when pyproject.toml changes)"
 	@echo "make spark-oracle  create .venv-dbtspark with dbt-spark (the oracle of tests/spark/test_spark_compat.py)"
+	@echo "make bigquery-emulator  create .venv-bqemu: the local-bigquery emulator tests/bigquery run against"
+	@echo "                (needs a Python 3.13, e.g. from pyenv; see .ci/bigquery_emulator.py)"
+	@echo "make bigquery-oracle  create .venv-dbtbigquery with dbt-bigquery (the oracle of tests/bigquery)"
 	@echo "make macro-index  rewrite src/dagwright/macros/index.json after editing the built-in macros"
 	@echo "make clean      remove build, cache and demo outputs (keeps .venv)"
 	@echo "make distclean  clean, and remove .venv"
@@ -41,7 +44,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test,compat,postgres,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[test,compat,postgres,spark,bigquery]'
 	touch $@
 
 # dbt-spark, the oracle of tests/spark/test_spark_compat.py, in a venv of its own so that it
@@ -55,6 +58,23 @@ $(ORACLE_STAMP):
 	test -x $(ORACLE_VENV)/bin/python || $(PYTHON) -m venv $(ORACLE_VENV)
 	$(ORACLE_VENV)/bin/python -m pip install --quiet 'dbt-core>=1.11,<1.12' 'dbt-spark[session]>=1.11,<1.12' \
 		'pyspark[connect]>=4.0' 'pandas<3'
+	touch $@
+
+# the local-bigquery emulator in a Python 3.13 venv of its own (.venv-bqemu); the script
+# keeps its own stamp (pins + patch) and does nothing when the venv is current
+bigquery-emulator:
+	$(PYTHON) .ci/bigquery_emulator.py install
+
+# dbt-bigquery, the oracle of tests/bigquery, in a venv of its own (as dbt-spark above);
+# dbt-bigquery 1.9+ has the `api_endpoint` profile key that reaches the emulator
+BQ_ORACLE_VENV  := .venv-dbtbigquery
+BQ_ORACLE_STAMP := $(BQ_ORACLE_VENV)/.installed
+
+bigquery-oracle: $(BQ_ORACLE_STAMP)
+
+$(BQ_ORACLE_STAMP):
+	test -x $(BQ_ORACLE_VENV)/bin/python || $(PYTHON) -m venv $(BQ_ORACLE_VENV)
+	$(BQ_ORACLE_VENV)/bin/python -m pip install --quiet 'dbt-core>=1.11,<1.12' 'dbt-bigquery>=1.11,<1.13'
 	touch $@
 
 demo-venv: $(DEMO_STAMP)
@@ -89,9 +109,10 @@ macro-index: venv
 install-check:
 	PYTHON=$(PYTHON) .ci/install_check.sh
 
-# DAGWRIGHT_COMPAT_REQUIRED: tests/compat fail instead of skipping if the dbt oracle is missing
-test: venv spark-oracle lint
-	DAGWRIGHT_COMPAT_REQUIRED=1 $(BIN)/pytest -q
+# DAGWRIGHT_COMPAT_REQUIRED: tests/compat fail instead of skipping if the dbt oracle is missing;
+# DAGWRIGHT_BIGQUERY_REQUIRED: tests/bigquery fail instead of skipping without the emulator or dbt-bigquery
+test: venv spark-oracle bigquery-emulator bigquery-oracle lint
+	DAGWRIGHT_COMPAT_REQUIRED=1 DAGWRIGHT_BIGQUERY_REQUIRED=1 $(BIN)/pytest -q
 
 clean:
 	rm -rf $(DEMO_DIR)/target $(DEMO_DIR)/logs $(DEMO_DIR)/*.duckdb*
@@ -99,4 +120,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(ORACLE_VENV) $(DEMO_VENV)
+	rm -rf $(VENV) $(ORACLE_VENV) $(BQ_ORACLE_VENV) .venv-bqemu $(DEMO_VENV)

@@ -229,8 +229,9 @@ def install(venv: Path = VENV, *, log=print, smoke: bool = True) -> Path:
     _run([*pip, *PINS], what="pip install " + " ".join(PINS))
     home_dir(venv).mkdir(parents=True, exist_ok=True)
     env = _env(venv)
-    _run([venv / "bin" / "python", "-c", _EXTENSIONS_IMPORT, *EXTENSIONS], env, "putting the DuckDB extensions in place")
-    _run([venv / "bin" / "python", "-c", _EXTENSIONS_CHECK, *EXTENSIONS], env, "loading the DuckDB extensions")
+    python_in_venv = venv / "bin" / "python"
+    _run([python_in_venv, "-c", _EXTENSIONS_IMPORT, *EXTENSIONS], env, "putting the DuckDB extensions in place")
+    _run([python_in_venv, "-c", _EXTENSIONS_CHECK, *EXTENSIONS], env, "loading the DuckDB extensions")
     apply_patch(runner_path(venv))
     _check_patch(venv)
     if smoke:
@@ -249,8 +250,8 @@ def _smoke(venv: Path, log) -> None:
             emulator.request("POST", "datasets", {"datasetReference": {"datasetId": "smoke"}})
             job_id = f"smoke_{os.getpid()}"
             sql = "create or replace table smoke.t as select 1 as x"
-            body = {"jobReference": {"jobId": job_id}, "configuration": {"query": {"query": sql, "useLegacySql": False}}}
-            emulator.request("POST", "jobs", body)
+            query = {"query": sql, "useLegacySql": False}
+            emulator.request("POST", "jobs", {"jobReference": {"jobId": job_id}, "configuration": {"query": query}})
             job = _wait_done(emulator, job_id, 60.0)
             if job["status"].get("errorResult"):
                 raise EmulatorError(f"the check's CTAS failed: {job['status']['errorResult']}")
@@ -395,12 +396,11 @@ def start(
     log_path = state / "server.log"
     began = time.monotonic()
     port, grpc_port = free_port(), free_port()
+    command = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--grpc-port", str(grpc_port)]
+    command += ["--project", project, "--data-dir", str(state / "data")]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [
-                str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--grpc-port", str(grpc_port),
-                "--project", project, "--data-dir", str(state / "data"),
-            ],  # fmt: skip
+            command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -441,15 +441,14 @@ def _wait_ready(emulator: Emulator, process: subprocess.Popen[bytes], timeout: f
                     return
         except urllib.error.HTTPError as exc:
             raise EmulatorError(
-                    f"local-bigquery answered HTTP {exc.code} during start (fatal: a failed first "
-                    f"initialisation wedges it); log tail:\n{emulator.log_tail()}"
-                )
+                f"local-bigquery answered HTTP {exc.code} during start (fatal: a failed first "
+                f"initialisation wedges it); log tail:\n{emulator.log_tail()}"
+            )
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             pass  # not listening yet
         if time.monotonic() > deadline:
             raise EmulatorError(
-                f"local-bigquery not ready within {timeout:.0f} s (GET {url}); "
-                f"log tail:\n{emulator.log_tail()}"
+                f"local-bigquery not ready within {timeout:.0f} s (GET {url}); log tail:\n{emulator.log_tail()}"
             )
         time.sleep(0.1)
 

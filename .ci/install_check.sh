@@ -31,12 +31,18 @@ echo "== bare venv, no extras"
 declare -A imports=(
     [postgres]="import psycopg, dagwright.adapters.postgres"
     [spark]="import pyspark.sql, pyspark.sql.connect.session, dagwright.adapters.spark"
+    # the engine module only once it exists, so the check holds before and after it lands
+    [bigquery]="import importlib.util, google.cloud.bigquery
+if importlib.util.find_spec('dagwright.adapters.bigquery'): import dagwright.adapters.bigquery"
 )
 for extra in "${!imports[@]}"; do
     echo "== bare venv, extra [$extra]"
     "$PYTHON" -m venv "$work/$extra"
     "$work/$extra/bin/pip" install "${quiet[@]}" "$wheel[$extra]"
     "$work/$extra/bin/python" -c "${imports[$extra]}"
-    "$work/$extra/bin/dagwright" --version | grep -E "^  - $extra: " 
+    # --version names an engine's driver once its module exists (bigquery: before its adapter lands)
+    if "$work/$extra/bin/python" -c "import importlib.util, sys; sys.exit(not importlib.util.find_spec('dagwright.adapters.$extra'))"; then
+        "$work/$extra/bin/dagwright" --version | grep -E "^  - $extra: "
+    fi
 done
 echo "install check passed"
