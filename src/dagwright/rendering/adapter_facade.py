@@ -13,12 +13,13 @@ At parse time (``execute`` is False) the adapter answers as dbt's parse-time ada
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from dagwright.adapters.base import ExecResult, Relation
+from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, DagwrightError
+from dagwright.rendering.engines.base import EngineCalls
+from dagwright.rendering.engines.registry import jinja_engine
 from dagwright.rendering.query_results import (
     AdapterResponse,
     AttrDict,
@@ -31,12 +32,10 @@ from dagwright.rendering.query_results import (
 from dagwright.rendering.relation_api import (
     Api,
     DbColumn,
-    PostgresDbColumn,
     RelationApi,
     RelationFactory,
-    column_class,
 )
-from dagwright.rendering.relation_lookup import find_relation, require_relation
+from dagwright.rendering.relation_lookup import require_relation
 from dagwright.rendering.statements import StatementSession
 
 if TYPE_CHECKING:
@@ -51,12 +50,10 @@ __all__ = [
     "DataType",
     "DbColumn",
     "MappedSequence",
-    "PostgresDbColumn",
     "RelationApi",
     "Row",
     "StatementSession",
     "Table",
-    "column_class",
 ]
 
 
@@ -93,6 +90,8 @@ class AdapterFacade:
         quote_policy: tuple[bool, bool, bool] = (True, True, True),
     ) -> None:
         self._type = adapter_type
+        #: what this engine does differently (relations, columns, schemas), chosen once
+        self._engine = jinja_engine(adapter_type)
         #: the project's quoting (over the engine's default): database, schema, identifier
         self._policy = quote_policy
         self._registry = registry
@@ -102,10 +101,11 @@ class AdapterFacade:
         self._default_database = default_database
         self._session = session
         self._parsing = parsing
+        self._calls = EngineCalls(self._live, make_relation, quote, default_database)
         self.ctx: LazyContext | None = None  # set once the context exists
         self.behavior = _Behavior()
         self.Relation = RelationApi(make_relation, default_database)
-        self.Column = column_class(adapter_type)
+        self.Column = self._engine.column
 
     # -- identity ------------------------------------------------------------------------------
     def type(self) -> str:
@@ -203,9 +203,6 @@ class AdapterFacade:
     def add_query(self, sql: str, auto_begin: bool = True, **kwargs: Any) -> tuple[Any, Any]:
         return self.execute(sql, auto_begin=auto_begin)
 
-    def _query(self, sql: str, params: Sequence[Any]) -> ExecResult:
-        return self._live().execute(sql, params=params)
-
     # -- relations -----------------------------------------------------------------------------
     def _database(self, database: str | None) -> str | None:
         return database or self._default_database
@@ -216,12 +213,7 @@ class AdapterFacade:
         if schema is None or identifier is None:
             missing = "schema" if schema is None else "identifier"
             raise CompilationError(f"adapter.get_relation() was given no {missing} (None)")
-        if self._type == "spark":  # no information_schema: the catalog, through the guarded connection
-            kind = self._live().connection.relation_kind(Relation(None, schema, identifier))
-            return None if kind is None else self._make(Relation(None, schema, identifier), kind)
-        if database is None and self._type == "duckdb":
-            return None  # dbt-duckdb looks in a catalog named None: nothing is there
-        return find_relation(self._query, self._make, self._database(database), str(schema), str(identifier))
+        return self._engine.find_relation(self._calls, database, schema, identifier)
 
     def already_exists(self, schema: str, name: str) -> bool:
         return self.get_relation(self._default_database, schema, name) is not None
@@ -233,41 +225,7 @@ class AdapterFacade:
         database = self._database(getattr(relation, "database", None))
         schema = getattr(relation, "schema", None) or ""
         identifier = getattr(relation, "identifier", None) or ""
-        if self._type == "spark":  # DESCRIBE TABLE: the columns end at the first blank or '#' row
-            from dagwright.adapters.spark_sql import describe_columns
-
-            if self._live().connection.relation_kind(Relation(None, schema, identifier)) is None:
-                return []  # as dbt: a relation that does not exist has no columns
-            described = self._query(f"describe table {self._quote(schema)}.{self._quote(identifier)}", [])
-            return [DbColumn(name, dtype) for name, dtype in describe_columns(described.rows)]
-        if self._type == "postgres":
-            return self._postgres_columns(schema, identifier)
-        # as dbt-duckdb: information_schema's columns, none for a relation that does not exist
-        result = self._query(
-            "select column_name, data_type from information_schema.columns "
-            "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
-            [database, schema, identifier],
-        )
-        return [DbColumn(str(name), str(dtype)) for name, dtype in result.rows]
-
-    def _postgres_columns(self, schema: str, identifier: str) -> list[DbColumn]:
-        """What dbt-postgres' get_columns_in_relation reads: type, size, precision and scale
-        from information_schema.columns, each row made an ``api.Column``; a relation that
-        does not exist has no columns (no error)."""
-        where_schema = "table_schema = ?"
-        params: list[Any] = [identifier]
-        if schema in ("", "pg_temp"):  # the session's own temporary schema (pg_temp_N)
-            where_schema = (
-                "table_schema = (select nspname from pg_catalog.pg_namespace where oid = pg_my_temp_schema())"
-            )
-        else:
-            params.append(schema)
-        result = self._query(
-            "select column_name, data_type, character_maximum_length, numeric_precision, numeric_scale "
-            f"from information_schema.columns where table_name = ? and {where_schema} order by ordinal_position",
-            params,
-        )
-        return [PostgresDbColumn(str(row[0]), str(row[1]), *row[2:]) for row in result.rows]
+        return self._engine.columns(self._calls, Relation(database, schema, identifier))
 
     def get_columns_in_table(self, schema: str, identifier: str) -> list[DbColumn]:
         return self.get_columns_in_relation(self._make(Relation(None, schema, identifier), None))
@@ -281,54 +239,28 @@ class AdapterFacade:
     def get_column_schema_from_query(self, sql: str) -> list[DbColumn]:
         if self._parsing:
             return []
-        if self._type == "postgres":  # the columns of a temporary view over the query
-            view = f"dagwright_query_columns_{uuid.uuid4().hex[:12]}"
-            self._live().execute(f"create temporary view {self._quote(view)} as (\n{sql}\n)")
-            try:
-                return list(self._postgres_columns("pg_temp", view))
-            finally:
-                self._live().execute(f"drop view if exists {self._quote(view)}")
-        describe = f"describe query {sql}" if self._type == "spark" else f"describe ({sql})"
-        result = self._live().execute(describe)
-        return [DbColumn(str(row[0]), str(row[1])) for row in result.rows]
+        return self._engine.query_columns(self._calls, sql)
 
     def check_schema_exists(self, database: str | None, schema: str) -> bool:
-        if self._parsing or (database is None and self._type == "duckdb"):  # dbt-duckdb: no catalog None
+        if self._parsing:
             return False
-        result = self._query(
-            "select 1 from information_schema.schemata where catalog_name = ? and schema_name = ?",
-            [self._database(database), schema],
-        )
-        return bool(result.rows)
+        return self._engine.schema_exists(self._calls, database, schema)
 
     def list_schemas(self, database: str | None) -> list[str]:
         if self._parsing:
             return []
-        result = self._query(
-            "select schema_name from information_schema.schemata where catalog_name = ?", [self._database(database)]
-        )
-        return [str(r[0]) for r in result.rows]
+        return self._engine.schemas(self._calls, database)
 
     def list_relations_without_caching(self, schema_relation: Any) -> list[Any]:
         if self._parsing:
             return []
-        database = self._database(getattr(schema_relation, "database", None))
-        result = self._query(
-            "select table_schema, table_name, table_type from information_schema.tables "
-            "where table_catalog = ? and table_schema = ?",
-            [database, getattr(schema_relation, "schema", "")],
-        )
-        return [
-            self._make(
-                Relation(getattr(schema_relation, "database", None), str(s), str(n)),
-                "view" if str(k).upper() == "VIEW" else "table",
-            )
-            for s, n, k in result.rows
-        ]
+        database = getattr(schema_relation, "database", None)
+        return self._engine.relations(self._calls, database, getattr(schema_relation, "schema", ""))
 
     def _forget(self, *relations: Any) -> None:
-        """The run's relation cache (PostgreSQL) asks the server next time about relations a
-        template dropped or renamed: whether that holds depends on a COMMIT it cannot see."""
+        """The run's relation cache (an engine adapter that keeps one) asks the server next
+        time about relations a template dropped or renamed: whether that holds depends on a
+        COMMIT it cannot see."""
         forget = getattr(self._live().connection.raw, "forget", None)
         if forget is not None:
             for relation in relations:
@@ -369,11 +301,10 @@ class AdapterFacade:
         return self._quote(str(relation.identifier)) if quoted else str(relation.identifier)
 
     def _schema_name(self, relation: Any) -> str:
-        """The schema of ``relation`` as the engine names it: DuckDB with its catalog."""
+        """The schema of ``relation`` as the engine names it (some with their catalog)."""
         schema = self._part(getattr(relation, "schema", None) or "", 1)
-        if self._type != "duckdb":
-            return schema
-        return f"{self._part(self._database(getattr(relation, 'database', None)), 0)}.{schema}"
+        database = self._part(self._database(getattr(relation, "database", None)), 0)
+        return self._engine.schema_name(database, schema)
 
     def create_schema(self, relation: Any) -> str:
         if not self._parsing:
@@ -387,14 +318,8 @@ class AdapterFacade:
         return ""
 
     def expand_target_column_types(self, from_relation: Any, to_relation: Any) -> str:
-        # DuckDB types need no widening; PostgreSQL's varchar(n) do (adapters/postgres.py)
-        if self._parsing or self._type != "postgres":
-            return ""
-        conn = self._live().connection
-        adapter = getattr(conn.raw, "adapter", None)
-        expand = getattr(adapter, "expand_target_column_types", None)
-        if expand is not None:
-            expand(conn, _plain_relation(from_relation), _plain_relation(to_relation))
+        if not self._parsing:
+            self._engine.expand_column_types(self._calls, _plain_relation(from_relation), _plain_relation(to_relation))
         return ""
 
     def cache_added(self, relation: Any) -> str:

@@ -29,6 +29,7 @@ from dagwright.rendering.adapter_facade import (
     Table,
 )
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
+from dagwright.rendering.engines.registry import jinja_engine
 from dagwright.rendering.environment import environment
 from dagwright.rendering.graph_variable import LazyGraph
 from dagwright.rendering.jinja import (
@@ -227,7 +228,7 @@ class RunContext:
             "local_md5": lambda s: __import__("hashlib").md5(str(s).encode()).hexdigest(),
             "dbt_version": "1.11.0",
             "doc": self.doc,
-            "api": Api(self.make_relation, self.target_database, self.adapter_type),
+            "api": Api(self.make_relation, self.target_database, jinja_engine(self.adapter_type).column),
             # shared, not copied: a run can select thousands of nodes
             "invocation_args_dict": self.invocation_args,
             "selected_resources": self.selected_resources,

@@ -12,7 +12,8 @@ from dagwright.errors import CompilationError
 
 
 class DbColumn:
-    """dbt's ``api.Column`` (dbt.adapters.base.Column), as dbt-duckdb uses it."""
+    """dbt's ``api.Column`` (dbt.adapters.base.Column); an engine whose dbt adapter has its
+    own subclasses it (``rendering/engines/``)."""
 
     TYPE_LABELS: Mapping[str, str] = {"STRING": "TEXT"}
 
@@ -135,23 +136,6 @@ class DbColumn:
         return f"<Column {self.column} ({self.data_type})>"
 
 
-class PostgresDbColumn(DbColumn):
-    """dbt-postgres' ``PostgresColumn``: ``text`` and a ``character varying`` without a size
-    keep their type, where dbt's base column says ``character varying(256)``."""
-
-    @property
-    def data_type(self) -> str:
-        dtype = self.dtype.lower()
-        if dtype == "text" or (dtype == "character varying" and self.char_size is None):
-            return self.dtype
-        return super().data_type
-
-
-def column_class(adapter_type: str | None) -> type[DbColumn]:
-    """``api.Column`` / ``adapter.Column`` of the engine's dbt adapter."""
-    return PostgresDbColumn if adapter_type == "postgres" else DbColumn
-
-
 RelationFactory = Callable[[Relation, "str | None"], Any]
 
 
@@ -180,6 +164,8 @@ class RelationApi:
 
 
 class Api:
-    def __init__(self, make: RelationFactory, default_database: str | None, adapter_type: str | None = None) -> None:
+    """``api``: ``api.Relation``, and ``api.Column`` of the engine's dbt adapter (its ``JinjaEngine.column``)."""
+
+    def __init__(self, make: RelationFactory, default_database: str | None, column: type[DbColumn] = DbColumn) -> None:
         self.Relation = RelationApi(make, default_database)
-        self.Column = column_class(adapter_type)
+        self.Column = column

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from dagwright.adapters.base import ExecResult
 from dagwright.errors import DagwrightError
+from dagwright.rendering.engines.registry import jinja_engine
 
 if TYPE_CHECKING:
     from dagwright.guard import GuardedConnection
@@ -22,7 +23,8 @@ class StatementSession:
 
     ``transactions=False`` (a model compiling on its worker): every statement commits on
     its own; the model's own transaction starts later, in the materialization.
-    ``transactions=True`` (on-run-* hooks, run-operation on DuckDB): like dbt-duckdb, a
+    ``transactions=True`` (on-run-* hooks, run-operation where the engine's dbt adapter
+    keeps their transactions, ``operation_session``): as that dbt adapter does, a
     statement with ``auto_begin`` opens a transaction that lasts until ``adapter.commit()``
     (or ``adapter.create_schema``/``drop_schema``, which commit as dbt's do); statements
     without it (``run_query``) commit on their own unless such a transaction is open. What
@@ -101,10 +103,10 @@ class StatementSession:
 
 def operation_session(adapter: Any, connection: GuardedConnection, scope: str) -> StatementSession:
     """The session of on-run-* hooks and run-operation, with the transactions of the engine's
-    dbt adapter as dbt 1.11 runs them: dbt-duckdb keeps a ``statement`` (auto_begin) open
-    until a commit and rolls the rest back at the end; with dbt-postgres every statement is
-    kept (its connection ends up committing each one), and Spark has no transactions."""
-    if getattr(adapter, "type", None) != "duckdb":
+    dbt adapter as dbt 1.11 runs them: where ``JinjaEngine.operation_transactions`` says so,
+    a ``statement`` (auto_begin) stays open until a commit and the rest is rolled back at the
+    end; elsewhere every statement is kept (see each engine's module)."""
+    if not jinja_engine(getattr(adapter, "type", None)).operation_transactions:
         return StatementSession(connection, scope=scope)
     sql = {"begin": adapter.begin_sql(), "commit": adapter.commit_sql(), "rollback": adapter.rollback_sql()}
     return StatementSession(connection, transactions=True, sql=sql, scope=scope)

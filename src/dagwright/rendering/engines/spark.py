@@ -1,0 +1,31 @@
+"""Spark's Jinja ``adapter``: no ``information_schema``, so relations come from the catalog
+(through the guarded connection) and columns from ``describe``. No transactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagwright.adapters.base import Relation
+from dagwright.rendering.engines.base import EngineCalls, JinjaEngine
+from dagwright.rendering.relation_api import DbColumn
+
+
+class SparkJinja(JinjaEngine):
+    def find_relation(self, calls: EngineCalls, database: str | None, schema: Any, identifier: Any) -> Any:
+        """The catalog's answer; Spark relations have no database."""
+        kind = calls.live().connection.relation_kind(Relation(None, schema, identifier))
+        return None if kind is None else calls.make(Relation(None, schema, identifier), kind)
+
+    def columns(self, calls: EngineCalls, relation: Relation) -> list[DbColumn]:
+        """DESCRIBE TABLE: the columns end at the first blank or '#' row."""
+        from dagwright.adapters.spark_sql import describe_columns  # the Spark SQL module only where Spark runs
+
+        schema, identifier = relation.schema, relation.identifier
+        if calls.live().connection.relation_kind(Relation(None, schema, identifier)) is None:
+            return []  # as dbt: a relation that does not exist has no columns
+        described = calls.query(f"describe table {calls.quote(schema)}.{calls.quote(identifier)}", [])
+        return [DbColumn(name, dtype) for name, dtype in describe_columns(described.rows)]
+
+    def query_columns(self, calls: EngineCalls, sql: str) -> list[DbColumn]:
+        result = calls.live().execute(f"describe query {sql}")
+        return [DbColumn(str(row[0]), str(row[1])) for row in result.rows]
