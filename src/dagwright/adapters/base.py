@@ -44,7 +44,7 @@ RelationKind = Literal["table", "view"]
 #: COMMIT publishes, the new relation built under a temporary name and swapped in (PostgreSQL)
 #: or, for one-statement builds, straight into its name (DuckDB); built under a temporary
 #: name and renamed into place by catalog operations (Spark: no transactions); one job that
-#: builds and publishes at once (an engine such as BigQuery; no strategy for it yet)
+#: builds and publishes at once (BigQuery)
 Publishing = Literal["transactional swap", "transactional replace", "rename swap", "single-job replace"]
 
 #: where a relation is built before it takes its name, and where the relation it replaces

@@ -173,6 +173,9 @@ class PublishingStrategy(ABC):
     #: without this, a change is one writing statement at most (Spark's insert), and a seed
     #: re-load or a snapshot's merge cannot be published atomically
     atomic_changes: ClassVar[bool]
+    #: a table truncated and loaded again (a seed re-load) is one atomic change; where loads
+    #: cannot join a transaction (BigQuery), the seed becomes a new relation instead
+    atomic_reloads: ClassVar[bool] = True
 
     def __init__(self, adapter: Adapter) -> None:
         self.adapter = adapter
