@@ -44,11 +44,18 @@ class CancelUnconfirmed(DatabaseError):
 
     def __init__(self, job_id: str, location: str | None, waited: float) -> None:
         super().__init__(
-            f"job {job_id} was still running {waited:.0f} s after its cancel: it may still complete "
+            f"cancel unconfirmed: job {job_id} was still running {waited:.0f} s after its cancel: it may still complete "
             f"and change its table (check it with `bq show -j {job_id}`)"
         )
         self.job_id = job_id
         self.location = location
+        #: run_results.json: status error, told apart by dagwright_outcome (docs/execution.md)
+        self.adapter_response = {
+            "_message": f"cancel unconfirmed: job {job_id} still running",
+            "dagwright_outcome": "cancel unconfirmed",
+            "job_id": job_id,
+            "location": location,
+        }
 
 
 def format_bytes(count: int | None) -> str | int | None:
