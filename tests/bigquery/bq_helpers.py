@@ -66,9 +66,7 @@ class BQProject:
 
     def profile(self, **extra: Any) -> None:
         output = profile_output(self.emulator, self.dataset, **extra)
-        (self.root / "profiles.yml").write_text(
-            yaml.safe_dump({"bq": {"target": "dev", "outputs": {"dev": output}}})
-        )
+        (self.root / "profiles.yml").write_text(yaml.safe_dump({"bq": {"target": "dev", "outputs": {"dev": output}}}))
 
     def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         cmd = [DAGWRIGHT, *args, "--project-dir", str(self.root), "--profiles-dir", str(self.root)]

@@ -111,7 +111,7 @@ def test_secrets_masked_in_errors_and_artifacts(tmp_path: Path) -> None:
     code, output = _invoke(root, "run")
     assert code == 2, output
     assert "cannot load the credentials of method service-account" in output
-    code2, debug_output = _invoke(root, "debug")
+    _, debug_output = _invoke(root, "debug")
     for secret in SECRETS:
         assert secret not in output
         assert secret not in debug_output

@@ -28,7 +28,10 @@ optional capabilities, looked up with ``getattr``:
 | ``column_names_case_sensitive`` | False: columns are compared by their lower-case names | Spark (False) |
 | ``snapshot_get_time`` / ``snapshot_merge_sql`` | dbt's snapshot SQL of the engine | PostgreSQL |
 | ``snapshot_unsupported`` | why snapshots cannot run (the engine's dbt adapter's message) | Spark |
-| ``load_rows`` | a seed's rows bulk-loaded (``COPY``) | PostgreSQL |
+| ``load_rows`` | a seed's rows bulk-loaded (``COPY``; a load job) | PostgreSQL, BigQuery |
+| ``copy_table_sql`` | one job replacing a table with another's rows (a seed's publish) | BigQuery |
+| ``needs_drop`` | why a table cannot be replaced in place (partitioning, clustering changed) | BigQuery |
+| ``transaction_script`` | several DML statements as one atomic job | BigQuery |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 

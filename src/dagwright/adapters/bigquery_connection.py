@@ -25,13 +25,36 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from dagwright.adapters.base import Column, DatabaseError, ExecResult, Relation, RelationKind, StatementCancelled
-from dagwright.adapters.cache import UNKNOWN
+from dagwright.adapters.cache import UNKNOWN, RelationCache
 
-if TYPE_CHECKING:
-    from dagwright.adapters.bigquery import BigQueryAdapter
+
+class JobOwner(Protocol):
+    """What a connection needs of the adapter that owns the client (adapters/bigquery.py)."""
+
+    relations: RelationCache
+    location: str | None
+    execution_project: str
+    job_creation_timeout: float | None
+    job_execution_timeout: float | None
+    cancel_wait: float
+
+    @property
+    def client(self) -> Any: ...
+
+    def job_config(self, parameters: list[Any] | None = None) -> Any: ...
+
+    def scrub(self, text: str) -> str: ...
+
+    def render(self, relation: Relation) -> str: ...
+
+    def lookup_kind(self, relation: Relation) -> RelationKind | None: ...
+
+    def table_rows(self, job: Any) -> int | None: ...
+
+    def run_load(self, connection: BigQueryConnection, relation: Relation, payload: str) -> ExecResult: ...
 
 #: how long a cancelled job may keep running before its node is reported unconfirmed
 CANCEL_WAIT = 30.0
@@ -44,8 +67,8 @@ class CancelUnconfirmed(DatabaseError):
 
     def __init__(self, job_id: str, location: str | None, waited: float) -> None:
         super().__init__(
-            f"cancel unconfirmed: job {job_id} was still running {waited:.0f} s after its cancel: it may still complete "
-            f"and change its table (check it with `bq show -j {job_id}`)"
+            f"cancel unconfirmed: job {job_id} was still running {waited:.0f} s after its cancel: "
+            f"it may still complete and change its table (check it with `bq show -j {job_id}`)"
         )
         self.job_id = job_id
         self.location = location
@@ -125,7 +148,7 @@ def _job_message(error: dict[str, Any] | None, errors: Sequence[dict[str, Any]] 
 class BigQueryConnection:
     """One worker's jobs; used by one thread, cancelled from another."""
 
-    def __init__(self, adapter: BigQueryAdapter, worker: str) -> None:
+    def __init__(self, adapter: JobOwner, worker: str) -> None:
         self._adapter = adapter
         self._client = adapter.client
         self._worker = worker

@@ -72,7 +72,14 @@ def parse_partition_by(raw: Any, node: str | None = None) -> Partitioning | None
             node=node,
         )
     values = {str(k): (v.lower() if isinstance(v, str) and k != "field" else v) for k, v in raw.items()}
-    unknown = set(values) - {"field", "data_type", "granularity", "range", "time_ingestion_partitioning", "copy_partitions"}
+    unknown = set(values) - {
+        "field",
+        "data_type",
+        "granularity",
+        "range",
+        "time_ingestion_partitioning",
+        "copy_partitions",
+    }
     if unknown:
         raise CompilationError(f"Could not parse partition config: unknown keys {sorted(unknown)}", node=node)
     if values.get("time_ingestion_partitioning") or values.get("copy_partitions"):
@@ -86,12 +93,16 @@ def parse_partition_by(raw: Any, node: str | None = None) -> Partitioning | None
     granularity = str(values.get("granularity") or "day")
     if data_type == "int64":
         bounds = values.get("range")
-        if not isinstance(bounds, Mapping) or not all(isinstance(bounds.get(k), int) for k in ("start", "end", "interval")):
+        if not isinstance(bounds, Mapping) or not all(
+            isinstance(bounds.get(k), int) for k in ("start", "end", "interval")
+        ):
             raise CompilationError(
                 "partition_by with data_type int64 needs range: {start: <int>, end: <int>, interval: <int>}",
                 node=node,
             )
-        return Partitioning(values["field"], data_type, granularity, (bounds["start"], bounds["end"], bounds["interval"]))
+        return Partitioning(
+            values["field"], data_type, granularity, (bounds["start"], bounds["end"], bounds["interval"])
+        )
     if data_type not in _TIME_TYPES or granularity not in _GRANULARITIES:
         raise CompilationError(
             f"Could not parse partition config: data_type {data_type!r}, granularity {granularity!r}",
