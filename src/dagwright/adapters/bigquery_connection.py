@@ -56,6 +56,7 @@ class JobOwner(Protocol):
 
     def run_load(self, connection: BigQueryConnection, relation: Relation, payload: str) -> ExecResult: ...
 
+
 #: how long a cancelled job may keep running before its node is reported unconfirmed
 CANCEL_WAIT = 30.0
 #: polling interval of a running job: from the first to the last, doubling
