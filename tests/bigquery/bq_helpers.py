@@ -83,6 +83,18 @@ class BQProject:
         job = bq_client(self.emulator).query(sql, location="US", job_retry=None)
         return [tuple(row.values()) for row in job.result()]
 
+    def statements(self) -> list[str]:
+        """The SQL of the query jobs dagwright ran on this project's dataset, oldest first (the
+        emulator's job history)."""
+        client = bq_client(self.emulator)
+        jobs = client.list_jobs(max_results=1000)
+        found = [
+            job.query
+            for job in jobs
+            if job.job_id.startswith("dagwright_") and self.dataset in (getattr(job, "query", None) or "")
+        ]
+        return found[::-1]
+
     def table_names(self) -> set[str]:
         client = bq_client(self.emulator)
         return {t.table_id for t in client.list_tables(f"{self.emulator.project}.{self.dataset}")}

@@ -61,6 +61,27 @@ class Partitioning:
             return f"partition by {self.field}"
         return f"partition by {self.data_type}_trunc({self.field}, {self.granularity})"
 
+    def data_type_for_partition(self) -> str:
+        return self.data_type
+
+    def render(self, alias: str | None = None) -> str:
+        """The partition column (of ``alias``), truncated to its partition's granularity."""
+        column = f"{alias}.{self.field}" if alias else self.field
+        if self.data_type == "int64" or (self.data_type == "date" and self.granularity == "day"):
+            return column
+        return f"{self.data_type}_trunc({column}, {self.granularity})"
+
+    def render_wrapped(self, alias: str | None = None) -> str:
+        """The value naming a row's partition, as dbt-bigquery compares partitions: a range
+        bucket's start, or the time column cast to its type (truncated where needed)."""
+        column = self.render(alias)
+        if self.range is not None:
+            start, _, interval = self.range
+            return f"({column} - MOD({column} - {start}, {interval}))"
+        if self.data_type == "date" and self.granularity == "day":
+            return f"date({column})"
+        return column
+
 
 def parse_partition_by(raw: Any, node: str | None = None) -> Partitioning | None:
     """dbt-bigquery's ``partition_by`` dict as a ``Partitioning`` (None when unset)."""

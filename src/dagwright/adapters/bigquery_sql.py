@@ -26,7 +26,7 @@ from dagwright.adapters.bigquery_ddl import (
     table_clauses,
     view_options,
 )
-from dagwright.adapters.sql import SQLDialect
+from dagwright.adapters.bigquery_incremental import BigQueryIncrementalSQL
 
 #: the types dbt-bigquery declares for inferred seed columns (its convert_*_type)
 SEED_TYPES = {
@@ -41,7 +41,7 @@ SEED_TYPES = {
 }
 
 
-class BigQuerySQL(SQLDialect):
+class BigQuerySQL(BigQueryIncrementalSQL):
     quote_char: ClassVar[str] = "`"
     default_quote_policy: ClassVar[tuple[bool, bool, bool]] = (True, True, True)
     quote_policy: tuple[bool, bool, bool] = (True, True, True)
@@ -115,9 +115,12 @@ class BigQuerySQL(SQLDialect):
         if removed:
             drops = ", ".join(f"drop column {self.quote(name)}" for name in removed)
             statements.append(f"alter table {self.render(relation)} {drops}")
-        for name, new_type in retyped:
+        if retyped:
+            # dbt-bigquery re-types by replacing the table with its rows cast (ALTER COLUMN
+            # only widens); partitioned and clustered as the model says
+            casts = ", ".join(f"cast({self.quote(n)} as {t}) as {self.quote(n)}" for n, t in retyped)
             statements.append(
-                f"alter table {self.render(relation)} alter column {self.quote(name)} set data type {new_type}"
+                self.create_table_as_sql(relation, f"select * replace ({casts})\nfrom {self.render(relation)}", config)
             )
         return statements
 

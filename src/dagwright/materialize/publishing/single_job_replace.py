@@ -98,8 +98,10 @@ class SingleJobPublication(Publication):
             self.drop_staged(conn)
             self.published("table")
             outcome = work.report()
-            if result is not None and not outcome.result.extra:
-                outcome = BuildOutcome(result, outcome.message)
+            if result is not None and not outcome.result.extra:  # dbt-bigquery reports the job's message
+                outcome = BuildOutcome(result, result.message or outcome.message)
+            if work.schema_changes:
+                outcome = BuildOutcome(outcome.result, f"{outcome.message}; {self.columns_changed(work)}")
         else:
             assert work is not None
             outcome = self.replace(conn, work)
@@ -147,9 +149,22 @@ class SingleJobPublication(Publication):
         statements = collector.statements
         if not statements:
             return None
-        if len(statements) == 1:
-            return conn.execute(statements[0])
-        return conn.execute(self.adapter.transaction_script(statements))  # type: ignore[attr-defined]
+        sql = statements[0] if len(statements) == 1 else self.adapter.transaction_script(statements)  # type: ignore[attr-defined]
+        try:
+            return conn.execute(sql)
+        except DatabaseError as exc:
+            if not work.schema_changes:
+                raise
+            raise DatabaseError(f"{str(exc).strip()}\n({self.columns_changed(work, failed=True)})") from None
+
+    def columns_changed(self, work: TableChange, failed: bool = False) -> str:
+        """What success or failure says when ``alter`` changed the target's columns: BigQuery
+        runs DDL as jobs of their own, outside the job that changes the rows."""
+        jobs = f"{len(work.schema_changes)} DDL job{'s' if len(work.schema_changes) > 1 else ''}"
+        target = self.adapter.render(self.target)
+        if failed:
+            return f"the columns of {target} were changed before, by {jobs}, and stay changed: not rolled back"
+        return f"the columns of {target} were changed first, by {jobs}: not atomic with the rows"
 
     def after_publish(self, conn: GuardedConnection, outcome: BuildOutcome) -> BuildOutcome:
         try:
