@@ -96,8 +96,13 @@ class BQProject:
         return found[::-1]
 
     def table_names(self) -> set[str]:
+        from google.api_core.exceptions import NotFound
+
         client = bq_client(self.emulator)
-        return {t.table_id for t in client.list_tables(f"{self.emulator.project}.{self.dataset}")}
+        try:
+            return {t.table_id for t in client.list_tables(f"{self.emulator.project}.{self.dataset}")}
+        except NotFound:  # no dataset: nothing was created
+            return set()
 
 
 def new_project(tmp_path: Path, emulator: Any, name: str = "bq_project", **profile: Any) -> BQProject:

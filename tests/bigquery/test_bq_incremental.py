@@ -224,8 +224,45 @@ def test_invalid_strategy_exits_2(tmp_path: Path, bq_emulator: Any) -> None:
     assert result.returncode == 2, result.stdout + result.stderr
     output = result.stdout + result.stderr
     assert "incremental_strategy 'append'" in output
-    assert "'merge', 'insert_overwrite'" in output
+    assert "dbt-bigquery rejects" in output and "'insert_overwrite'" in output
     assert project.table_names() == set()
+
+
+def test_unsupported_bigquery_configs_exit_2_before_running(tmp_path: Path, bq_emulator: Any) -> None:
+    project = new_project(tmp_path, bq_emulator)
+    project.write(
+        {
+            "models/a.sql": "{{ config(materialized='table', grant_access_to=[{'project': 'p', 'dataset': 'd'}]) }}\n"
+            "select 1 as x",
+            "models/b.sql": "{{ config(materialized='incremental', partition_by={'field': 'd', "
+            "'time_ingestion_partitioning': true}) }}\nselect current_date() as d",
+            "models/ok.sql": "select 1 as x",
+        }
+    )
+    result = project.run("run")
+    assert result.returncode == 2, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "model 'a' sets `grant_access_to`" in output
+    assert "model 'b' sets `partition_by.time_ingestion_partitioning`" in output
+    assert "nothing was run" in output
+    assert project.table_names() == set()
+    # --exclude them and the rest runs
+    assert project.run("run", "--exclude", "a", "b").returncode == 0
+
+
+def test_bigquery_configs_mean_nothing_on_duckdb(tmp_path: Path) -> None:
+    project = BQProject(tmp_path, None, "")
+    project.write(
+        {
+            "dbt_project.yml": "name: p\nversion: '1.0'\nprofile: p\n",
+            "profiles.yml": f"p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+            f"      path: {tmp_path / 'db.duckdb'}\n",
+            "models/a.sql": "{{ config(materialized='table', grant_access_to=[{'project': 'p', 'dataset': 'd'}]) }}\n"
+            "select 1 as x",
+        }
+    )
+    result = project.run("run")
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_generated_sql_has_no_ddl_in_transactions(tmp_path: Path, bq_emulator: Any) -> None:
@@ -246,4 +283,3 @@ def assert_no_ddl_in_transactions(statements: list[str]) -> None:
         if "begin transaction" in lowered:
             body = lowered.split("begin transaction", 1)[1]
             assert not ddl.search(body), sql
-
