@@ -19,14 +19,17 @@ optional capabilities, looked up with ``getattr``:
 | ``replace_sql`` | a table or view built straight into its name (``transactional replace``) | DuckDB |
 | ``runs_scripts`` | several statements in one submission | DuckDB, PostgreSQL |
 | ``dependents`` / ``recreate_dependents`` | views bound to a swapped relation, kept | PostgreSQL |
-| ``strategy_checked_on_every_build`` | the incremental strategy is resolved on every build | PostgreSQL, Spark |
-| ``incremental_strategy`` | the engine's own validation of ``incremental_strategy`` | Spark |
-| ``incremental_statements`` | the engine's SQL for append, delete+insert, merge, ... | PostgreSQL, Spark |
+| ``strategy_checked_on_every_build`` | the incremental strategy is resolved on every build | PostgreSQL, Spark, BigQuery |
+| ``incremental_strategy`` | the engine's own validation of ``incremental_strategy`` | Spark, BigQuery |
+| ``insert_overwrite_replaces_all`` | False: ``insert_overwrite`` without ``partition_by`` is an error, not a rebuild | BigQuery |
+| ``incremental_stage_sql`` | the job staging an incremental run's rows (``_dbt_max_partition``) | BigQuery |
+| ``incremental_statements`` | the engine's SQL for append, delete+insert, merge, ... | PostgreSQL, Spark, BigQuery |
 | ``inserts_by_position`` | an incremental insert lists the target's columns, read after the schema change | Spark |
 | ``expand_target_column_types`` | the target's ``varchar(n)`` widened before an insert | PostgreSQL |
 | ``unsized_strings_kept`` | ``text`` / unsized ``varchar`` keep their type in column comparisons | PostgreSQL |
 | ``column_names_case_sensitive`` | False: columns are compared by their lower-case names | Spark (False) |
-| ``snapshot_get_time`` / ``snapshot_merge_sql`` | dbt's snapshot SQL of the engine | PostgreSQL |
+| ``snapshot_get_time`` / ``snapshot_merge_sql`` | dbt's snapshot SQL of the engine | PostgreSQL, BigQuery |
+| ``snapshot_hash_arguments`` | dbt's ``snapshot_hash_arguments`` of the engine (``dbt_scd_id``) | BigQuery |
 | ``snapshot_unsupported`` | why snapshots cannot run (the engine's dbt adapter's message) | Spark |
 | ``load_rows`` | a seed's rows bulk-loaded (``COPY``; a load job) | PostgreSQL, BigQuery |
 | ``copy_table_sql`` | one job replacing a table with another's rows (a seed's publish) | BigQuery |

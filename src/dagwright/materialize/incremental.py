@@ -16,7 +16,8 @@
 Where that happens and how it is published is the engine's strategy: on DuckDB and
 PostgreSQL all of it inside one transaction committed only if the run has not stopped (a
 failure or a stop rolls back: the table keeps its rows and columns); on Spark the write is
-the one statement after the publish gate.
+the one statement after the publish gate; on BigQuery the one job after it (the schema change
+runs before, as jobs of its own, and the outcome says so).
 """
 
 from __future__ import annotations

@@ -20,8 +20,10 @@ Publishing: the first run creates the table (a new relation, as a table). A late
 change of the table: it stages the changes in ``<name>__dbt_tmp``, adds new columns, closes
 changed versions and inserts new ones, all inside one transaction whose COMMIT is gated on
 the run's stop: a failure or a stop rolls back and leaves the previous snapshot table
-exactly as it was. An engine that cannot make these statements atomic (no transactions:
-Spark) does not run snapshots (``adapter.snapshot_unsupported`` says why).
+exactly as it was (on BigQuery: one MERGE job after the gate; the new columns are DDL jobs
+before it). An engine that cannot make these statements atomic (no transactions: Spark) does
+not run snapshots (``adapter.snapshot_unsupported`` says why). ``snapshot_hash_arguments``
+is the adapter's where its dbt adapter hashes otherwise (BigQuery).
 """
 
 from __future__ import annotations
