@@ -19,9 +19,9 @@ optional capabilities, looked up with ``getattr``:
 | ``replace_sql`` | a table or view built straight into its name (``transactional replace``) | DuckDB |
 | ``runs_scripts`` | several statements in one submission | DuckDB, PostgreSQL |
 | ``dependents`` / ``recreate_dependents`` | views bound to a swapped relation, kept | PostgreSQL |
-| ``strategy_checked_on_every_build`` | the incremental strategy is resolved on every build | PostgreSQL, Spark, BigQuery |
+| ``strategy_checked_on_every_build`` | the incremental strategy resolved on every build | PostgreSQL, Spark, BigQuery |
 | ``incremental_strategy`` | the engine's own validation of ``incremental_strategy`` | Spark, BigQuery |
-| ``insert_overwrite_replaces_all`` | False: ``insert_overwrite`` without ``partition_by`` is an error, not a rebuild | BigQuery |
+| ``insert_overwrite_replaces_all`` | False: ``insert_overwrite`` needs ``partition_by`` (no rebuild) | BigQuery |
 | ``incremental_stage_sql`` | the job staging an incremental run's rows (``_dbt_max_partition``) | BigQuery |
 | ``incremental_statements`` | the engine's SQL for append, delete+insert, merge, ... | PostgreSQL, Spark, BigQuery |
 | ``inserts_by_position`` | an incremental insert lists the target's columns, read after the schema change | Spark |
