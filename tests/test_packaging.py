@@ -18,7 +18,7 @@ tomllib = pytest.importorskip("tomllib")
 REPO = Path(__file__).resolve().parent.parent
 SRC = REPO / "src" / "dagwright"
 #: import name -> distribution name, where they differ
-DISTRIBUTION_OF = {"yaml": "pyyaml"}
+DISTRIBUTION_OF = {"yaml": "pyyaml", "google": "google-cloud-bigquery"}
 
 
 def requirement_name(requirement: str) -> str:
@@ -50,7 +50,7 @@ def test_every_import_is_declared() -> None:
         extra: {requirement_name(r) for r in requirements}
         for extra, requirements in project["optional-dependencies"].items()
     }
-    engine_extras = {"postgres", "spark"}
+    engine_extras = {"postgres", "spark", "bigquery"}
     missing = []
     for module, files in sorted(third_party_imports().items()):
         distribution = DISTRIBUTION_OF.get(module, module).lower()
@@ -75,7 +75,7 @@ def test_version_lists_engine_drivers() -> None:
     assert lines[0].startswith("dagwright ")
     assert lines[1].startswith("Python ")
     engines = [line for line in lines if line.startswith("  - ")]
-    assert [line.split(":")[0] for line in engines] == ["  - duckdb", "  - postgres", "  - spark"]
+    assert [line.split(":")[0] for line in engines] == ["  - duckdb", "  - postgres", "  - spark", "  - bigquery"]
     assert re.match(r"  - duckdb: duckdb \d", engines[0]), engines
 
 

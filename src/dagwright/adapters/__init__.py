@@ -10,13 +10,14 @@ if TYPE_CHECKING:
     from dagwright.adapters.base import Adapter
     from dagwright.project.profile import Target
 
-ADAPTER_TYPES = ("duckdb", "postgres", "spark")
+ADAPTER_TYPES = ("duckdb", "postgres", "spark", "bigquery")
 
 #: engine -> (the distribution of its driver, the extra that installs it; None: always installed)
 ENGINE_DRIVERS: dict[str, tuple[str, str | None]] = {
     "duckdb": ("duckdb", None),
     "postgres": ("psycopg", "postgres"),
     "spark": ("pyspark", "spark"),
+    "bigquery": ("google-cloud-bigquery", "bigquery"),
 }
 
 
@@ -34,6 +35,10 @@ def create_adapter(target: Target) -> Adapter:
         from dagwright.adapters.spark import SparkAdapter
 
         return SparkAdapter(target)
+    if target.type == "bigquery":
+        from dagwright.adapters.bigquery import BigQueryAdapter
+
+        return BigQueryAdapter(target)
     raise ProfileError(
         f"unknown adapter type '{target.type}' in target '{target.target_name}' "
         f"of profile '{target.profile_name}'; dagwright supports: {', '.join(ADAPTER_TYPES)}",

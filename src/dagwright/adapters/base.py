@@ -19,16 +19,22 @@ optional capabilities, looked up with ``getattr``:
 | ``replace_sql`` | a table or view built straight into its name (``transactional replace``) | DuckDB |
 | ``runs_scripts`` | several statements in one submission | DuckDB, PostgreSQL |
 | ``dependents`` / ``recreate_dependents`` | views bound to a swapped relation, kept | PostgreSQL |
-| ``strategy_checked_on_every_build`` | the incremental strategy is resolved on every build | PostgreSQL, Spark |
-| ``incremental_strategy`` | the engine's own validation of ``incremental_strategy`` | Spark |
-| ``incremental_statements`` | the engine's SQL for append, delete+insert, merge, ... | PostgreSQL, Spark |
+| ``strategy_checked_on_every_build`` | the incremental strategy resolved on every build | PostgreSQL, Spark, BigQuery |
+| ``incremental_strategy`` | the engine's own validation of ``incremental_strategy`` | Spark, BigQuery |
+| ``insert_overwrite_replaces_all`` | False: ``insert_overwrite`` needs ``partition_by`` (no rebuild) | BigQuery |
+| ``incremental_stage_sql`` | the job staging an incremental run's rows (``_dbt_max_partition``) | BigQuery |
+| ``incremental_statements`` | the engine's SQL for append, delete+insert, merge, ... | PostgreSQL, Spark, BigQuery |
 | ``inserts_by_position`` | an incremental insert lists the target's columns, read after the schema change | Spark |
 | ``expand_target_column_types`` | the target's ``varchar(n)`` widened before an insert | PostgreSQL |
 | ``unsized_strings_kept`` | ``text`` / unsized ``varchar`` keep their type in column comparisons | PostgreSQL |
 | ``column_names_case_sensitive`` | False: columns are compared by their lower-case names | Spark (False) |
-| ``snapshot_get_time`` / ``snapshot_merge_sql`` | dbt's snapshot SQL of the engine | PostgreSQL |
+| ``snapshot_get_time`` / ``snapshot_merge_sql`` | dbt's snapshot SQL of the engine | PostgreSQL, BigQuery |
+| ``snapshot_hash_arguments`` | dbt's ``snapshot_hash_arguments`` of the engine (``dbt_scd_id``) | BigQuery |
 | ``snapshot_unsupported`` | why snapshots cannot run (the engine's dbt adapter's message) | Spark |
-| ``load_rows`` | a seed's rows bulk-loaded (``COPY``) | PostgreSQL |
+| ``load_rows`` | a seed's rows bulk-loaded (``COPY``; a load job) | PostgreSQL, BigQuery |
+| ``copy_table_sql`` | one job replacing a table with another's rows (a seed's publish) | BigQuery |
+| ``needs_drop`` | why a table cannot be replaced in place (partitioning, clustering changed) | BigQuery |
+| ``transaction_script`` | several DML statements as one atomic job | BigQuery |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 
@@ -44,7 +50,7 @@ RelationKind = Literal["table", "view"]
 #: COMMIT publishes, the new relation built under a temporary name and swapped in (PostgreSQL)
 #: or, for one-statement builds, straight into its name (DuckDB); built under a temporary
 #: name and renamed into place by catalog operations (Spark: no transactions); one job that
-#: builds and publishes at once (an engine such as BigQuery; no strategy for it yet)
+#: builds and publishes at once (BigQuery)
 Publishing = Literal["transactional swap", "transactional replace", "rename swap", "single-job replace"]
 
 #: where a relation is built before it takes its name, and where the relation it replaces

@@ -220,6 +220,8 @@ class NodeRunner:
             return result(
                 Status.ERROR,
                 error_message(node, "Runtime", str(exc).strip()),
+                # an engine may say more than "error" (BigQuery: a cancelled job still running)
+                getattr(exc, "adapter_response", None),
                 compiled_path=self._written(node, compiled_code),
             )
         except DagwrightError as exc:

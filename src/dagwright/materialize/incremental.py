@@ -16,7 +16,8 @@
 Where that happens and how it is published is the engine's strategy: on DuckDB and
 PostgreSQL all of it inside one transaction committed only if the run has not stopped (a
 failure or a stop rolls back: the table keeps its rows and columns); on Spark the write is
-the one statement after the publish gate.
+the one statement after the publish gate; on BigQuery the one job after it (the schema change
+runs before, as jobs of its own, and the outcome says so).
 """
 
 from __future__ import annotations
@@ -76,7 +77,11 @@ class IncrementalMaterialization(StrategyMaterialization):
         self.incremental_strategy: str | None = None
         if getattr(adapter, "strategy_checked_on_every_build", False):
             self.incremental_strategy = self.resolve_strategy()
-        replaces_all = self.incremental_strategy == "insert_overwrite" and not config.get("partition_by")
+        replaces_all = (
+            self.incremental_strategy == "insert_overwrite"
+            and not config.get("partition_by")
+            and getattr(adapter, "insert_overwrite_replaces_all", True)  # dbt-spark's; not dbt-bigquery's
+        )
         self.rebuild = job.full_refresh or existing != "table" or replaces_all
 
     def resolve_strategy(self) -> str:
@@ -104,9 +109,14 @@ class IncrementalRun(TableChange):
         self.target = target
         self.staged = adapter.temp_relation(target.with_identifier(target.identifier + TMP_SUFFIX))
         self.dest_columns: list[DbtColumn] = []
+        self.schema_changes: list[str] = []
 
     def stage(self, conn: GuardedConnection) -> None:
-        conn.execute(self.adapter.create_temp_table_as_sql(self.staged, self.model.job.sql))
+        own = getattr(self.adapter, "incremental_stage_sql", None)  # optional: BigQuery's staging job
+        if own is not None:
+            conn.execute(own(self.staged, self.target, self.model.job.sql, self.model.config))
+        else:
+            conn.execute(self.adapter.create_temp_table_as_sql(self.staged, self.model.job.sql))
 
     def alter(self, conn: GuardedConnection) -> None:
         adapter = self.adapter
@@ -115,7 +125,9 @@ class IncrementalRun(TableChange):
             expand(conn, self.staged, self.target)
         mode = on_schema_change(self.model.config.get("on_schema_change"))
         if mode != "ignore":
-            self.dest_columns = apply_schema_changes(conn, adapter, self.target, self.staged, mode, self.model.config)
+            self.dest_columns = apply_schema_changes(
+                conn, adapter, self.target, self.staged, mode, self.model.config, self.schema_changes
+            )
         if mode == "ignore" or getattr(adapter, "inserts_by_position", False):
             # Spark inserts by position: the target's columns, as they are after the change
             self.dest_columns = relation_columns(conn, adapter, self.target)

@@ -108,11 +108,13 @@ def apply_schema_changes(
     staged: Relation,
     mode: str,
     config: Any,
+    applied: list[str] | None = None,
 ) -> list[DbtColumn]:
     """dbt's ``process_schema_changes`` (``mode`` is not ``ignore``): compares the staged rows'
     columns with the target's, fails or changes the target as ``mode`` says, and returns the
     staged (source) columns. The statements are generated before any runs, so an engine that
-    refuses a change (``sync_columns_sql`` raises) has changed nothing."""
+    refuses a change (``sync_columns_sql`` raises) has changed nothing. The statements that
+    ran are appended to ``applied``."""
     source = relation_columns(conn, adapter, staged)
     existing = relation_columns(conn, adapter, target)
     fold = (lambda name: name) if getattr(adapter, "column_names_case_sensitive", True) else str.lower
@@ -137,4 +139,6 @@ def apply_schema_changes(
         statements += adapter.sync_columns_sql(target, [c.name for c in removed], changed, config)
     for sql in statements:
         conn.execute(sql)
+        if applied is not None:
+            applied.append(sql)
     return source

@@ -74,7 +74,7 @@ class SeedMaterialization(StrategyMaterialization):
             # dbt-duckdb: truncate, then COPY the file into the existing columns by position
             described = conn.execute(adapter.columns_sql(self.target))
             table = self.read(into=adapter.columns_from_rows(described.rows))
-            if self.strategy.atomic_changes:
+            if self.strategy.atomic_changes and self.strategy.atomic_reloads:
                 return SeedReload(self, table)
         else:
             table = self.read()

@@ -20,8 +20,10 @@ Publishing: the first run creates the table (a new relation, as a table). A late
 change of the table: it stages the changes in ``<name>__dbt_tmp``, adds new columns, closes
 changed versions and inserts new ones, all inside one transaction whose COMMIT is gated on
 the run's stop: a failure or a stop rolls back and leaves the previous snapshot table
-exactly as it was. An engine that cannot make these statements atomic (no transactions:
-Spark) does not run snapshots (``adapter.snapshot_unsupported`` says why).
+exactly as it was (on BigQuery: one MERGE job after the gate; the new columns are DDL jobs
+before it). An engine that cannot make these statements atomic (no transactions: Spark) does
+not run snapshots (``adapter.snapshot_unsupported`` says why). ``snapshot_hash_arguments``
+is the adapter's where its dbt adapter hashes otherwise (BigQuery).
 """
 
 from __future__ import annotations
@@ -122,19 +124,25 @@ class Strategy:
     hard_deletes: str
 
 
-def timestamp_strategy(config: Mapping[str, Any], columns: Mapping[str, str]) -> Strategy:
+def timestamp_strategy(config: Mapping[str, Any], columns: Mapping[str, str], hasher: Any = hash_arguments) -> Strategy:
     unique_key = config.get("unique_key")
     updated_at = str(config.get("updated_at"))
     return Strategy(
         unique_key=unique_key,
         updated_at=updated_at,
         row_changed=f"(snapshotted_data.{columns['dbt_valid_from']} < source_data.{updated_at})",
-        scd_id=hash_arguments(scd_args(unique_key, updated_at)),
+        scd_id=hasher(scd_args(unique_key, updated_at)),
         hard_deletes=hard_deletes_behavior(config),
     )
 
 
-def check_strategy(config: Mapping[str, Any], get_time: str, column_added: bool, check_cols: Sequence[str]) -> Strategy:
+def check_strategy(
+    config: Mapping[str, Any],
+    get_time: str,
+    column_added: bool,
+    check_cols: Sequence[str],
+    hasher: Any = hash_arguments,
+) -> Strategy:
     """``check_cols`` are the quoted columns to compare (dbt's intersection of the query's
     and the table's columns); ``column_added`` when the query has a column the table lacks."""
     unique_key = config.get("unique_key")
@@ -156,7 +164,7 @@ def check_strategy(config: Mapping[str, Any], get_time: str, column_added: bool,
         unique_key=unique_key,
         updated_at=updated_at,
         row_changed=changed,
-        scd_id=hash_arguments(scd_args(unique_key, updated_at)),
+        scd_id=hasher(scd_args(unique_key, updated_at)),
         hard_deletes=hard_deletes_behavior(config),
     )
 
@@ -198,6 +206,7 @@ def staging_sql(
     quote: Any,
     snapshotted_cols: Sequence[str] = (),
     source_cols: Sequence[str] = (),
+    hasher: Any = hash_arguments,
 ) -> str:
     """``default__snapshot_staging_table``: the rows to insert, the versions to close."""
     uk = strategy.unique_key
@@ -267,7 +276,7 @@ def staging_sql(
             keys = [f"        snapshotted_data.{key} as dbt_unique_key_{i}," for i, key in enumerate(uk, 1)]
         else:
             keys = ["        snapshotted_data.dbt_unique_key as dbt_unique_key,"]
-        new_scd_id = hash_arguments([c["dbt_scd_id"], get_time])
+        new_scd_id = hasher([c["dbt_scd_id"], get_time])
         parts[-1] += ","
         parts.append(
             "deletion_records as (\n    select\n        'insert' as dbt_change_type,\n"
@@ -334,6 +343,8 @@ class SnapshotMaterialization(StrategyMaterialization):
         self.columns = meta_column_names(self.config)
         self.current = self.config.get("dbt_valid_to_current")
         self.get_time = str(getattr(adapter, "snapshot_get_time", DEFAULT_SNAPSHOT_GET_TIME))
+        #: dbt's snapshot_hash_arguments: the adapter's where its dbt adapter has its own (BigQuery)
+        self.hasher = getattr(adapter, "snapshot_hash_arguments", None) or hash_arguments
         self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
 
     def work(self) -> WorkSource:
@@ -362,7 +373,7 @@ class SnapshotMaterialization(StrategyMaterialization):
     def _strategy(self, conn: GuardedConnection, *, exists: bool) -> Strategy:
         name = self.config.get("strategy")
         if name == "timestamp":
-            return timestamp_strategy(self.config, self.columns)
+            return timestamp_strategy(self.config, self.columns, self.hasher)
         if name != "check":
             raise CompilationError(f"The specified strategy macro '{name}' was not found in package 'None'")
         check_cols = self.config.get("check_cols")
@@ -382,7 +393,7 @@ class SnapshotMaterialization(StrategyMaterialization):
                     intersection.append(self.adapter.quote(column))
                 else:
                     column_added = True
-        return check_strategy(self.config, self.get_time, column_added, intersection)
+        return check_strategy(self.config, self.get_time, column_added, intersection, self.hasher)
 
     def check_target(self, target_columns: Sequence[Column], strategy: Strategy) -> None:
         """``assert_valid_snapshot_target_given_strategy``."""
@@ -413,6 +424,7 @@ class SnapshotMerge(TableChange):
         self.target = snapshot.target
         self.temp = snapshot.temp
         self.insert_cols: list[str] = []
+        self.schema_changes: list[str] = []
 
     def stage(self, conn: GuardedConnection) -> None:
         snapshot, adapter, strategy = self.snapshot, self.adapter, self.strategy
@@ -436,6 +448,7 @@ class SnapshotMerge(TableChange):
             quote=adapter.quote,
             snapshotted_cols=snapshotted_cols,
             source_cols=source_cols,
+            hasher=snapshot.hasher,
         )
         conn.execute(adapter.create_table_as_sql(self.temp, sql))
 
@@ -453,6 +466,7 @@ class SnapshotMerge(TableChange):
         added = [(c.name, c.data_type) for c in staged if c.name not in in_target]
         for sql in adapter.add_columns_sql(self.target, added):
             conn.execute(sql)
+            self.schema_changes.append(sql)
         self.insert_cols = [adapter.quote(c.name) for c in staged]
 
     def apply(self, conn: GuardedConnection) -> None:

@@ -31,6 +31,7 @@ from dagwright.parse.materializations import (
     used_by_dbt,
 )
 from dagwright.parse.nodes import Node
+from dagwright.parse.unsupported_bigquery import rejected_strategies, unsupported_configs
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
@@ -357,6 +358,21 @@ FEATURES: dict[str, Feature] = {
         "dbt would build it batch by batch; leave the model out (--exclude) or use another incremental_strategy",
         RUNS,
         _on_nodes(_microbatch, ("model",), keys=("incremental_strategy",)),
+    ),
+    "bigquery_config": Feature(
+        "BigQuery config",
+        "these BigQuery configs",
+        "dbt-bigquery would build the table with them; remove them from the config, or leave the node out (--exclude)",
+        RUNS,
+        unsupported_configs,
+    ),
+    "bigquery_strategy": Feature(
+        "incremental strategy on BigQuery",
+        "incremental strategies other than merge and insert_overwrite on BigQuery",
+        "dbt-bigquery accepts only 'merge' (the default: without unique_key it inserts every row, as append "
+        "would), 'insert_overwrite' and 'microbatch', and fails the model otherwise",
+        RUNS,
+        rejected_strategies,
     ),
     "model_versions": Feature(
         "model versions",

@@ -20,7 +20,7 @@ statement or job has its gate there too.)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -70,6 +70,10 @@ class TableChange(ABC):
     inside which transaction, is the strategy's decision: ``stage`` must change nothing a
     reader of the target sees; ``alter`` changes the target's columns (DDL, which only some
     engines can roll back); ``apply`` changes its rows (DML)."""
+
+    #: the statements ``alter`` ran that changed the target's columns (where they cannot join
+    #: the rows' transaction, the strategy says so)
+    schema_changes: Sequence[str] = ()
 
     def stage(self, conn: GuardedConnection) -> None:  # noqa: B027 - most changes stage nothing
         """Temporary relations, reads and checks."""
@@ -173,6 +177,9 @@ class PublishingStrategy(ABC):
     #: without this, a change is one writing statement at most (Spark's insert), and a seed
     #: re-load or a snapshot's merge cannot be published atomically
     atomic_changes: ClassVar[bool]
+    #: a table truncated and loaded again (a seed re-load) is one atomic change; where loads
+    #: cannot join a transaction (BigQuery), the seed becomes a new relation instead
+    atomic_reloads: ClassVar[bool] = True
 
     def __init__(self, adapter: Adapter) -> None:
         self.adapter = adapter

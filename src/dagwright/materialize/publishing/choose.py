@@ -6,11 +6,12 @@ from dagwright.adapters.base import Adapter
 from dagwright.errors import DagwrightError
 from dagwright.materialize.publishing.base import PublishingStrategy
 from dagwright.materialize.publishing.rename_swap import RenameSwap
+from dagwright.materialize.publishing.single_job_replace import SingleJobReplace
 from dagwright.materialize.publishing.transactional_replace import TransactionalReplace
 from dagwright.materialize.publishing.transactional_swap import TransactionalSwap
 
 STRATEGIES: dict[str, type[PublishingStrategy]] = {
-    strategy.name: strategy for strategy in (TransactionalSwap, TransactionalReplace, RenameSwap)
+    strategy.name: strategy for strategy in (TransactionalSwap, TransactionalReplace, RenameSwap, SingleJobReplace)
 }
 
 

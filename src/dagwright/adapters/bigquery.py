@@ -1,0 +1,272 @@
+"""Google BigQuery, through google-cloud-bigquery (``pip install 'dagwright[bigquery]'``): the adapter.
+
+Its profile keys are dbt-bigquery's (project_types/bigquery.py checks them, bigquery_client.py
+builds the client). One client per run, shared by the workers; each worker's statements are
+jobs with ids set before submission, polled and cancelled by bigquery_connection.py. The SQL is
+dbt-bigquery's (bigquery_sql.py, bigquery_ddl.py).
+
+BigQuery has no transactions across jobs, but one job is atomic: a table or view is published by
+one ``create or replace`` job (``single-job replace``). The relation cache lists each dataset a
+run builds into once, through the tables API.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from dagwright.adapters.base import DatabaseError, ExecResult, Publishing, Relation, RelationKind
+from dagwright.adapters.bigquery_client import make_client
+from dagwright.adapters.bigquery_connection import CANCEL_WAIT, BigQueryConnection
+from dagwright.adapters.bigquery_ddl import Partitioning
+from dagwright.adapters.bigquery_sql import BigQuerySQL
+from dagwright.adapters.cache import RelationCache
+
+if TYPE_CHECKING:
+    from dagwright.guard import GuardedConnection
+    from dagwright.project.profile import Target
+
+#: the tables API's types, as relation kinds (a materialized view or a snapshot is replaced as a table)
+_KINDS: dict[str, RelationKind] = {
+    "TABLE": "table",
+    "VIEW": "view",
+    "MATERIALIZED_VIEW": "view",
+    "EXTERNAL": "table",
+    "SNAPSHOT": "table",
+}
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _unquoted(name: str) -> str:
+    if len(name) >= 2 and name[0] == name[-1] == "`":
+        return name[1:-1].replace("\\`", "`").replace("\\\\", "\\")
+    return name
+
+
+class BigQueryAdapter(BigQuerySQL):
+    type: ClassVar[str] = "bigquery"
+    publishing: ClassVar[Publishing] = "single-job replace"
+
+    def __init__(self, target: Target) -> None:
+        creds = target.credentials
+        self._target = target
+        self.where = f"target '{target.target_name}' of profile '{target.profile_name}'"
+        self.project = target.database
+        self.dataset = target.schema
+        self.location = str(creds["location"]) if creds.get("location") else None
+        self.execution_project = str(creds.get("execution_project") or target.database)
+        self.priority = str(creds.get("priority") or "interactive").lower()
+        self.maximum_bytes_billed = creds.get("maximum_bytes_billed") or None
+        timeout = creds.get("job_execution_timeout_seconds") or creds.get("timeout_seconds")
+        self.job_execution_timeout = float(timeout) if timeout else None
+        creation = creds.get("job_creation_timeout_seconds")
+        self.job_creation_timeout = float(creation) if creation else None
+        self.job_retries = int(creds.get("job_retries", creds.get("retries", 1)) or 0)
+        self.cancel_wait = CANCEL_WAIT
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._connections: list[BigQueryConnection] = []
+        self.relations = RelationCache(case_sensitive=True)
+
+    # -- secrets -----------------------------------------------------------------------------------
+    def scrub(self, text: str) -> str:
+        for secret in sorted(self._target.secret_values(), key=len, reverse=True):
+            if len(secret) >= 3:
+                text = text.replace(secret, "****")
+        return text
+
+    # -- the client --------------------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                try:
+                    self._client = make_client(self._target.credentials, self.project, self.location, self.where)
+                except Exception as exc:
+                    from dagwright.errors import ProfileError
+
+                    if isinstance(exc, ProfileError):
+                        exc.message = self.scrub(exc.message)
+                        exc.args = (exc.message,)
+                        exc.path = str(self._target.profiles_path)
+                        raise
+                    raise
+            return self._client
+
+    def job_config(self, parameters: list[Any] | None = None) -> Any:
+        from google.cloud import bigquery
+
+        config = bigquery.QueryJobConfig(
+            priority=bigquery.QueryPriority.BATCH if self.priority == "batch" else bigquery.QueryPriority.INTERACTIVE,
+        )
+        if self.maximum_bytes_billed:
+            config.maximum_bytes_billed = int(self.maximum_bytes_billed)
+        if parameters:
+            config.query_parameters = parameters
+        return config
+
+    def open(self, worker: str) -> BigQueryConnection:
+        self.client  # noqa: B018 - build the client in the caller's thread: its errors are the profile's
+        conn = BigQueryConnection(self, worker)
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+            client, self._client = self._client, None
+        for conn in connections:
+            conn.close()
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                pass
+
+    # -- catalog -----------------------------------------------------------------------------------
+    def _table_ref(self, relation: Relation) -> Any:
+        from google.cloud import bigquery
+
+        return bigquery.TableReference(
+            bigquery.DatasetReference(relation.database or self.project, relation.schema), relation.identifier
+        )
+
+    def get_table(self, relation: Relation) -> Any:
+        """The tables API's view of ``relation`` (a metadata call: no job), None if absent."""
+        from google.api_core import exceptions as api_errors
+
+        try:
+            return self.client.get_table(self._table_ref(relation), timeout=60)
+        except api_errors.NotFound:
+            return None
+        except api_errors.GoogleAPICallError as exc:
+            raise DatabaseError(self.scrub(getattr(exc, "message", None) or str(exc))) from None
+
+    def lookup_kind(self, relation: Relation) -> RelationKind | None:
+        table = self.get_table(relation)
+        return None if table is None else _KINDS.get(str(table.table_type), "table")
+
+    def cache_schemas(self, conn: Any, schemas: list[tuple[str | None, str]]) -> None:
+        """List the tables and views of the datasets a run builds into, once each (adapters.cache)."""
+        from google.api_core import exceptions as api_errors
+        from google.cloud import bigquery
+
+        for database, schema in schemas:
+            dataset = bigquery.DatasetReference(database or self.project, schema)
+            try:
+                tables = list(self.client.list_tables(dataset, max_results=100_000, timeout=60))
+            except api_errors.NotFound:
+                tables = []
+            listing = [(str(t.table_id), _KINDS.get(str(t.table_type), "table")) for t in tables]
+            self.relations.add_schema(database, schema, listing)
+
+    def table_rows(self, job: Any) -> int | None:
+        """Rows of the table a CTAS job built (dbt-bigquery reports them)."""
+        destination = job.destination or getattr(job, "ddl_target_table", None)
+        if destination is None:
+            return None
+        try:
+            return self.client.get_table(destination, timeout=60).num_rows
+        except Exception:
+            return None
+
+    def existing_layout(self, relation: Relation) -> tuple[str | None, tuple[str, ...]] | None:
+        """The partitioning clause and clustering columns of the table at ``relation`` (None: no table)."""
+        table = self.get_table(relation)
+        if table is None or table.table_type != "TABLE":
+            return None
+        clause = None
+        if table.range_partitioning is not None:
+            bounds = table.range_partitioning.range_
+            clause = Partitioning(
+                table.range_partitioning.field, "int64", range=(bounds.start, bounds.end, bounds.interval)
+            ).clause()
+        elif table.time_partitioning is not None:
+            field = table.time_partitioning.field
+            types = {f.name: f.field_type.lower() for f in table.schema}
+            data_type = {"timestamp": "timestamp", "datetime": "datetime"}.get(types.get(field or "", ""), "date")
+            granularity = str(table.time_partitioning.type_ or "DAY").lower()
+            clause = Partitioning(field or "_PARTITIONTIME", data_type, granularity).clause()
+        return clause, tuple(c.lower() for c in table.clustering_fields or ())
+
+    def needs_drop(self, relation: Relation, config: Any) -> str | None:
+        """Why replacing the table at ``relation`` with one built from ``config`` needs DROP then
+        CREATE (BigQuery cannot replace a table across a partitioning or clustering change), or None."""
+        existing = self.existing_layout(relation)
+        if existing is None:
+            return None
+        wanted = self.layout(config)
+        if existing[0] != wanted[0]:
+            return f"its partitioning changes ({existing[0] or 'none'} -> {wanted[0] or 'none'})"
+        if existing[1] != wanted[1]:
+            return f"its clustering changes ({', '.join(existing[1]) or 'none'} -> {', '.join(wanted[1]) or 'none'})"
+        return None
+
+    # -- seeds -------------------------------------------------------------------------------------
+    def load_rows(
+        self, conn: GuardedConnection, relation: Relation, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> ExecResult:
+        """A seed's rows into the table ``relation`` (created with the seed's column types) by one
+        load job: the values travel as newline-delimited JSON, never in SQL text."""
+        names = [_unquoted(c) for c in columns]
+        payload = "\n".join(json.dumps({n: _json_value(v) for n, v in zip(names, row)}) for row in rows)
+        # a load job, not a statement: through the guard like one (checked against the stop,
+        # registered for cancellation), the table named in the row (see BigQueryConnection.executemany)
+        target = (relation.database or self.project, relation.schema, relation.identifier)
+        return conn.executemany(f"load into {self.render(relation)}", [(payload, *target)])
+
+    def run_load(self, connection: BigQueryConnection, relation: Relation, payload: str) -> ExecResult:
+        import io
+
+        from google.cloud import bigquery
+
+        config = bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+            write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+        )
+        job_id = f"dagwright_{uuid.uuid4().hex}"
+
+        def submit() -> Any:
+            return self.client.load_table_from_file(
+                io.BytesIO(payload.encode()),
+                self._table_ref(relation),
+                job_id=job_id,
+                job_config=config,
+                location=self.location,
+                project=self.execution_project,
+                timeout=self.job_creation_timeout,
+            )
+
+        job = connection.run_job(job_id, submit)
+        return ExecResult(
+            message="LOAD",
+            code="LOAD",
+            rows_affected=job.output_rows,
+            extra={"job_id": job.job_id, "location": job.location, "project_id": job.project},
+        )
+
+    def describe(self) -> dict[str, Any]:
+        creds = self._target.credentials
+        out: dict[str, Any] = {
+            "type": self.type,
+            "method": creds.get("method"),
+            "project": self.project,
+            "dataset": self.dataset,
+            "execution_project": self.execution_project,
+            "priority": self.priority,
+        }
+        for key in ("location", "api_endpoint", "impersonate_service_account", "maximum_bytes_billed"):
+            if creds.get(key):
+                out[key] = creds.get(key)
+        return out

@@ -1,0 +1,321 @@
+"""One worker's BigQuery jobs: submitted with their id set beforehand, polled, cancelled.
+
+Every statement is a query job whose id dagwright makes before submitting it, so a stop can
+always address it. The worker's thread submits the job (``jobs.insert``) and then polls
+``jobs.get`` until the job is DONE, never ``job.result(timeout=...)``, whose long poll
+overshoots. ``cancel()`` (from the statement registry's canceller thread, re-sent every
+10 ms while the statement is in flight) only marks the running job; the worker's own poll
+loop wakes at once, sends ``jobs.cancel`` (again, if the job was not yet known to the
+server), and keeps polling. The statement's result is the job's **final state** alone:
+
+- ``errorResult.reason == "stopped"`` after a cancel: ``StatementCancelled`` (the job did
+  nothing: BigQuery commits a job's writes only when it completes);
+- DONE without error: the job completed, cancel or not, and its result is returned (the
+  caller sees the stop and reports the node published);
+- another error: ``DatabaseError``;
+- still running ``CANCEL_WAIT`` seconds after the cancel: ``CancelUnconfirmed``, naming the
+  job, whose outcome nobody knows yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from dagwright.adapters.base import Column, DatabaseError, ExecResult, Relation, RelationKind, StatementCancelled
+from dagwright.adapters.cache import UNKNOWN, RelationCache
+
+
+class JobOwner(Protocol):
+    """What a connection needs of the adapter that owns the client (adapters/bigquery.py)."""
+
+    relations: RelationCache
+    location: str | None
+    execution_project: str
+    job_creation_timeout: float | None
+    job_execution_timeout: float | None
+    cancel_wait: float
+
+    @property
+    def client(self) -> Any: ...
+
+    def job_config(self, parameters: list[Any] | None = None) -> Any: ...
+
+    def scrub(self, text: str) -> str: ...
+
+    def render(self, relation: Relation) -> str: ...
+
+    def lookup_kind(self, relation: Relation) -> RelationKind | None: ...
+
+    def table_rows(self, job: Any) -> int | None: ...
+
+    def run_load(self, connection: BigQueryConnection, relation: Relation, payload: str) -> ExecResult: ...
+
+
+#: how long a cancelled job may keep running before its node is reported unconfirmed
+CANCEL_WAIT = 30.0
+#: polling interval of a running job: from the first to the last, doubling
+_POLL_FIRST, _POLL_MAX = 0.01, 0.5
+
+
+class CancelUnconfirmed(DatabaseError):
+    """A job still running when the wait after its cancel ended: its outcome is unknown."""
+
+    def __init__(self, job_id: str, location: str | None, waited: float) -> None:
+        super().__init__(
+            f"cancel unconfirmed: job {job_id} was still running {waited:.0f} s after its cancel: "
+            f"it may still complete and change its table (check it with `bq show -j {job_id}`)"
+        )
+        self.job_id = job_id
+        self.location = location
+        #: run_results.json: status error, told apart by dagwright_outcome (docs/execution.md)
+        self.adapter_response = {
+            "_message": f"cancel unconfirmed: job {job_id} still running",
+            "dagwright_outcome": "cancel unconfirmed",
+            "job_id": job_id,
+            "location": location,
+        }
+
+
+def format_bytes(count: int | None) -> str | int | None:
+    """dbt-bigquery's ``format_bytes`` (``12.0 KiB``; 0 and None as they are)."""
+    if not count:
+        return count
+    value = float(count)
+    for unit in ("Bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(value) < 1024.0:
+            return f"{value:3.1f} {unit}"
+        value /= 1024.0
+    return f"{value * 1024.0:3.1f} PiB"
+
+
+def format_rows(count: int) -> str:
+    """dbt-bigquery's ``format_rows_number`` (``1.5k``)."""
+    value = float(count)
+    for unit in ("", "k", "m", "b", "t"):
+        if abs(value) < 1000.0:
+            return f"{value:3.1f}{unit}".strip()
+        value /= 1000.0
+    return f"{value * 1000.0:3.1f}t"
+
+
+def _param_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "BOOL"
+    if isinstance(value, int):
+        return "INT64"
+    if isinstance(value, float):
+        return "FLOAT64"
+    if isinstance(value, decimal.Decimal):
+        return "BIGNUMERIC"
+    if isinstance(value, dt.datetime):
+        return "TIMESTAMP" if value.tzinfo is not None else "DATETIME"
+    if isinstance(value, dt.date):
+        return "DATE"
+    if isinstance(value, dt.time):
+        return "TIME"
+    if isinstance(value, bytes):
+        return "BYTES"
+    return "STRING"
+
+
+def query_parameters(params: Sequence[Any]) -> list[Any]:
+    """Positional parameters (``?`` in the SQL), typed from their Python values."""
+    from google.cloud import bigquery
+
+    out = []
+    for value in params:
+        kind = _param_type(value)
+        out.append(bigquery.ScalarQueryParameter(None, kind, None if value is None else value))
+    return out
+
+
+def _job_message(error: dict[str, Any] | None, errors: Sequence[dict[str, Any]] | None) -> str:
+    messages = [str(e.get("message") or "").strip() for e in (errors or []) if e.get("message")]
+    if not messages and error:
+        messages = [str(error.get("message") or error.get("reason") or "job failed")]
+    seen: list[str] = []
+    for m in messages:
+        if m not in seen:
+            seen.append(m)
+    return "\n".join(seen) or "job failed"
+
+
+class BigQueryConnection:
+    """One worker's jobs; used by one thread, cancelled from another."""
+
+    def __init__(self, adapter: JobOwner, worker: str) -> None:
+        self._adapter = adapter
+        self._client = adapter.client
+        self._worker = worker
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._job_id: str | None = None
+        self._cancel_requested = False
+        self._closed = False
+        #: the job ids this connection submitted, in order (tests, the timeline)
+        self.job_ids: list[str] = []
+
+    # -- jobs --------------------------------------------------------------------------------------
+    def new_job_id(self) -> str:
+        return f"dagwright_{uuid.uuid4().hex}"
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
+        if not sql.strip():  # begin/commit/rollback: jobs are atomic, transactions live in scripts
+            return ExecResult(message="OK")
+        config = self._adapter.job_config(query_parameters(params) if params else None)
+        job_id = self.new_job_id()
+
+        def submit() -> Any:
+            return self._client.query(
+                sql,
+                job_config=config,
+                job_id=job_id,
+                location=self._adapter.location,
+                project=self._adapter.execution_project,
+                job_retry=None,
+                timeout=self._adapter.job_creation_timeout,
+            )
+
+        job = self.run_job(job_id, submit)
+        return self._result(job)
+
+    def run_job(self, job_id: str, submit: Any) -> Any:
+        """Submit a job (``submit()``, with ``job_id`` already set on it) and wait for its final
+        state; raise as the module docstring says. Load and copy jobs go through here too."""
+        from google.api_core import exceptions as api_errors
+
+        with self._lock:
+            self._job_id = job_id
+            self._cancel_requested = False
+            self._wake.clear()
+        self.job_ids.append(job_id)
+        started = time.monotonic()
+        try:
+            try:
+                job = submit()
+            except api_errors.GoogleAPICallError as exc:
+                raise DatabaseError(self._adapter.scrub(getattr(exc, "message", None) or str(exc))) from None
+            cancel_sent_at: float | None = None
+            delay = _POLL_FIRST
+            limit = self._adapter.job_execution_timeout
+            while job.state != "DONE":
+                if self._cancel_requested and cancel_sent_at is None:
+                    cancel_sent_at = self._send_cancel(job)
+                if cancel_sent_at is not None and time.monotonic() - cancel_sent_at > self._adapter.cancel_wait:
+                    raise CancelUnconfirmed(job_id, job.location, time.monotonic() - cancel_sent_at)
+                if limit and cancel_sent_at is None and time.monotonic() - started > limit:
+                    self._send_cancel(job)
+                    raise DatabaseError(
+                        f"Operation did not complete within the designated timeout of {limit} seconds "
+                        f"(job_execution_timeout_seconds); job {job_id} was cancelled"
+                    )
+                self._wake.wait(delay)
+                delay = min(delay * 2, _POLL_MAX)
+                try:
+                    job.reload(timeout=30)
+                except api_errors.GoogleAPICallError as exc:
+                    raise DatabaseError(f"cannot read the state of job {job_id}: {exc}") from None
+            error = job.error_result
+            if error:
+                if error.get("reason") == "stopped" and self._cancel_requested:
+                    raise StatementCancelled(f"job {job_id} was cancelled")
+                raise DatabaseError(self._adapter.scrub(_job_message(error, job.errors)))
+            return job
+        finally:
+            with self._lock:
+                self._job_id = None
+
+    def _send_cancel(self, job: Any) -> float | None:
+        """``jobs.cancel``; None when the server does not know the job yet (the next poll retries)."""
+        from google.api_core import exceptions as api_errors
+
+        try:
+            self._client.cancel_job(job.job_id, location=job.location, project=job.project, timeout=10)
+        except api_errors.NotFound:
+            return None
+        except api_errors.GoogleAPICallError:
+            return None
+        return time.monotonic()
+
+    def _result(self, job: Any) -> ExecResult:
+        statement = job.statement_type
+        rows: list[tuple[Any, ...]] = []
+        names: list[str] = []
+        num_rows: int | None = None
+        code: str | None = statement
+        if statement in ("SELECT", "SCRIPT", None):
+            iterator = job.result(timeout=60)
+            names = [field.name for field in iterator.schema or []]
+            rows = [tuple(row.values()) for row in iterator]
+            if statement == "SELECT":
+                num_rows = len(rows)
+        elif statement == "CREATE_TABLE_AS_SELECT":
+            code = "CREATE TABLE"
+            num_rows = self._adapter.table_rows(job)
+        elif statement == "CREATE_VIEW":
+            code = "CREATE VIEW"
+        elif statement in ("INSERT", "DELETE", "MERGE", "UPDATE"):
+            num_rows = job.num_dml_affected_rows
+        processed = job.total_bytes_processed
+        shown = format_bytes(processed)
+        if num_rows is not None:
+            message = f"{code} ({format_rows(num_rows)} rows, {shown} processed)"
+        elif processed is not None:
+            message = f"{code} ({shown} processed)"
+        else:
+            message = str(code or "OK")
+        extra = {
+            "bytes_processed": processed,
+            "bytes_billed": job.total_bytes_billed,
+            "location": job.location,
+            "project_id": job.project,
+            "job_id": job.job_id,
+            "slot_ms": job.slot_millis,
+        }
+        return ExecResult(
+            message=message, code=code, rows_affected=num_rows, rows=rows, column_names=names, extra=extra
+        )
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:
+        """``load into ...`` with rows ``(payload, project, dataset, table)``: one load job each
+        (the adapter's ``load_rows``); any other statement runs once per row."""
+        if sql.startswith("load into "):
+            result = ExecResult()
+            for payload, project, dataset, table in rows:
+                result = self._adapter.run_load(self, Relation(project, dataset, table), payload)
+            return result
+        for row in rows:
+            self.execute(sql, row)
+        return ExecResult(message="OK", rows_affected=len(rows))
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._job_id is None or self._closed:
+                return
+            self._cancel_requested = True
+        self._wake.set()
+
+    # -- catalog -----------------------------------------------------------------------------------
+    def relation_kind(self, relation: Relation) -> RelationKind | None:
+        known = self._adapter.relations.lookup(relation)
+        if known is not UNKNOWN:
+            return known  # type: ignore[return-value]
+        return self._adapter.lookup_kind(relation)
+
+    def columns(self, relation: Relation) -> list[Column]:
+        dataset = self._adapter.render(relation.with_identifier(""))
+        result = self.execute(
+            f"select column_name, data_type from {dataset}.INFORMATION_SCHEMA.COLUMNS "
+            "where table_name = ? order by ordinal_position",
+            [relation.identifier],
+        )
+        return [Column(str(r[0]), str(r[1])) for r in result.rows]
+
+    def close(self) -> None:
+        self._closed = True
