@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -69,9 +68,11 @@ class BigQueryAdapter(BigQuerySQL):
         self.maximum_bytes_billed = creds.get("maximum_bytes_billed") or None
         timeout = creds.get("job_execution_timeout_seconds") or creds.get("timeout_seconds")
         self.job_execution_timeout = float(timeout) if timeout else None
-        creation = creds.get("job_creation_timeout_seconds")
-        self.job_creation_timeout = float(creation) if creation else None
+        # dbt-bigquery's defaults: a minute to create a job, one retry of a transient failure
+        self.job_creation_timeout = float(creds.get("job_creation_timeout_seconds") or 60)
         self.job_retries = int(creds.get("job_retries", creds.get("retries", 1)) or 0)
+        deadline = creds.get("job_retry_deadline_seconds")
+        self.job_retry_deadline = float(deadline) if deadline else None
         self.cancel_wait = CANCEL_WAIT
         self._lock = threading.Lock()
         self._client: Any = None
@@ -111,6 +112,8 @@ class BigQueryAdapter(BigQuerySQL):
         )
         if self.maximum_bytes_billed:
             config.maximum_bytes_billed = int(self.maximum_bytes_billed)
+        if self.job_execution_timeout:  # BigQuery ends the job itself too (dagwright cancels it as well)
+            config.job_timeout_ms = int(self.job_execution_timeout * 1000)
         if parameters:
             config.query_parameters = parameters
         return config
@@ -235,9 +238,8 @@ class BigQueryAdapter(BigQuerySQL):
             source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
             write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
         )
-        job_id = f"dagwright_{uuid.uuid4().hex}"
 
-        def submit() -> Any:
+        def submit(job_id: str) -> Any:
             return self.client.load_table_from_file(
                 io.BytesIO(payload.encode()),
                 self._table_ref(relation),
@@ -248,7 +250,7 @@ class BigQueryAdapter(BigQuerySQL):
                 timeout=self.job_creation_timeout,
             )
 
-        job = connection.run_job(job_id, submit)
+        job = connection.run_with_retries(submit)
         return ExecResult(
             message="LOAD",
             code="LOAD",

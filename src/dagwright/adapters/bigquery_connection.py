@@ -15,19 +15,28 @@ server), and keeps polling. The statement's result is the job's **final state** 
 - another error: ``DatabaseError``;
 - still running ``CANCEL_WAIT`` seconds after the cancel: ``CancelUnconfirmed``, naming the
   job, whose outcome nobody knows yet.
+
+``job_retries`` (bigquery_retry.py decides what is transient): a submission or a poll that
+fails transiently is made again with the same job id (a job the server already has is
+attached to, never run twice); a job that ended with a transient error is run again under a
+new id (a failed job changed nothing), unless it is a script, whose earlier statements may
+have committed. Nothing is retried once the statement is cancelled (the run stopped): the
+wait before a retry wakes on the cancel, and the error is the node's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from dagwright.adapters.base import Column, DatabaseError, ExecResult, Relation, RelationKind, StatementCancelled
+from dagwright.adapters.bigquery_retry import is_transient, is_transient_job_error, retry_wait
 from dagwright.adapters.cache import UNKNOWN, RelationCache
 
 
@@ -39,6 +48,8 @@ class JobOwner(Protocol):
     execution_project: str
     job_creation_timeout: float | None
     job_execution_timeout: float | None
+    job_retries: int
+    job_retry_deadline: float | None
     cancel_wait: float
 
     @property
@@ -80,6 +91,25 @@ class CancelUnconfirmed(DatabaseError):
             "job_id": job_id,
             "location": location,
         }
+
+
+class JobFailed(DatabaseError):
+    """A job (or its submission) failed: the message is BigQuery's, ``adapter_response`` names the job."""
+
+    def __init__(self, message: str, job_id: str, location: str | None, project: str | None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        first = message.strip().splitlines()[0] if message.strip() else "job failed"
+        #: run_results.json (status error), the timeline and the JSON log: which job failed
+        self.adapter_response = {"_message": first, "job_id": job_id, "location": location, "project_id": project}
+
+
+class TransientJobFailure(JobFailed):
+    """A failure ``job_retries`` may retry: ``new_job`` when the job itself ended with it."""
+
+    def __init__(self, message: str, job_id: str, location: str | None, project: str | None, *, new_job: bool) -> None:
+        super().__init__(message, job_id, location, project)
+        self.new_job = new_job
 
 
 def format_bytes(count: int | None) -> str | int | None:
@@ -157,6 +187,8 @@ class BigQueryConnection:
         self._wake = threading.Event()
         self._job_id: str | None = None
         self._cancel_requested = False
+        #: inside run_with_retries, between jobs too: a cancel then stops the retries
+        self._in_statement = False
         self._closed = False
         #: the job ids this connection submitted, in order (tests, the timeline)
         self.job_ids: list[str] = []
@@ -169,9 +201,8 @@ class BigQueryConnection:
         if not sql.strip():  # begin/commit/rollback: jobs are atomic, transactions live in scripts
             return ExecResult(message="OK")
         config = self._adapter.job_config(query_parameters(params) if params else None)
-        job_id = self.new_job_id()
 
-        def submit() -> Any:
+        def submit(job_id: str) -> Any:
             return self._client.query(
                 sql,
                 job_config=config,
@@ -182,25 +213,81 @@ class BigQueryConnection:
                 timeout=self._adapter.job_creation_timeout,
             )
 
-        job = self.run_job(job_id, submit)
+        job = self.run_with_retries(submit)
         return self._result(job)
+
+    def run_with_retries(self, submit: Callable[[str], Any]) -> Any:
+        """Run a job (``submit(job_id)`` submits it) as ``run_job`` does, retrying a transient
+        failure up to ``job_retries`` times (the module docstring says how); never after a cancel."""
+        adapter = self._adapter
+        with self._lock:
+            self._in_statement = True
+            self._cancel_requested = False
+            self._wake.clear()
+        started = time.monotonic()
+        failures = 0
+        job_id = self.new_job_id()
+        try:
+            while True:
+                try:
+                    return self._run_job(job_id, functools.partial(submit, job_id))
+                except TransientJobFailure as exc:
+                    failures += 1
+                    deadline = adapter.job_retry_deadline
+                    if failures > adapter.job_retries or (deadline and time.monotonic() - started > deadline):
+                        raise
+                    if not self._wait_to_retry(retry_wait(failures)):
+                        raise JobFailed(
+                            f"{exc}\n(not retried: the run stopped)",
+                            exc.job_id,
+                            exc.adapter_response["location"],
+                            exc.adapter_response["project_id"],
+                        ) from None
+                    if exc.new_job:
+                        job_id = self.new_job_id()
+        finally:
+            with self._lock:
+                self._in_statement = False
+
+    def _wait_to_retry(self, seconds: float) -> bool:
+        """Wait before a retry; False when the statement was cancelled (the run stopped) meanwhile."""
+        if self._cancel_requested:
+            return False
+        self._wake.wait(seconds)
+        return not self._cancel_requested
 
     def run_job(self, job_id: str, submit: Any) -> Any:
         """Submit a job (``submit()``, with ``job_id`` already set on it) and wait for its final
         state; raise as the module docstring says. Load and copy jobs go through here too."""
-        from google.api_core import exceptions as api_errors
-
         with self._lock:
-            self._job_id = job_id
             self._cancel_requested = False
             self._wake.clear()
+        return self._run_job(job_id, submit)
+
+    def _run_job(self, job_id: str, submit: Any) -> Any:
+        from google.api_core import exceptions as api_errors
+
+        location, project = self._adapter.location, self._adapter.execution_project
+        with self._lock:
+            self._job_id = job_id
+        resubmitted = job_id in self.job_ids
         self.job_ids.append(job_id)
         started = time.monotonic()
         try:
             try:
                 job = submit()
-            except api_errors.GoogleAPICallError as exc:
-                raise DatabaseError(self._adapter.scrub(getattr(exc, "message", None) or str(exc))) from None
+            except api_errors.Conflict:
+                if not resubmitted:
+                    raise JobFailed(f"job {job_id} already exists", job_id, location, project) from None
+                # a retried submission the server had received: attach to that job, never run it twice
+                job = self._client.get_job(job_id, location=location, project=project, timeout=30)
+            except Exception as exc:
+                message = self._adapter.scrub(getattr(exc, "message", None) or str(exc))
+                if is_transient(exc):
+                    raise TransientJobFailure(message, job_id, location, project, new_job=False) from None
+                if isinstance(exc, api_errors.GoogleAPICallError):
+                    raise JobFailed(message, job_id, location, project) from None
+                raise
             cancel_sent_at: float | None = None
             delay = _POLL_FIRST
             limit = self._adapter.job_execution_timeout
@@ -211,21 +298,33 @@ class BigQueryConnection:
                     raise CancelUnconfirmed(job_id, job.location, time.monotonic() - cancel_sent_at)
                 if limit and cancel_sent_at is None and time.monotonic() - started > limit:
                     self._send_cancel(job)
-                    raise DatabaseError(
-                        f"Operation did not complete within the designated timeout of {limit} seconds "
-                        f"(job_execution_timeout_seconds); job {job_id} was cancelled"
+                    raise JobFailed(
+                        f"Operation did not complete within the designated timeout of {limit:g} seconds "
+                        f"(job_execution_timeout_seconds); job {job_id} was cancelled",
+                        job_id,
+                        job.location,
+                        job.project,
                     )
                 self._wake.wait(delay)
                 delay = min(delay * 2, _POLL_MAX)
                 try:
                     job.reload(timeout=30)
-                except api_errors.GoogleAPICallError as exc:
-                    raise DatabaseError(f"cannot read the state of job {job_id}: {exc}") from None
+                except Exception as exc:
+                    message = f"cannot read the state of job {job_id}: {self._adapter.scrub(str(exc))}"
+                    if is_transient(exc):
+                        raise TransientJobFailure(message, job_id, job.location, job.project, new_job=False) from None
+                    if isinstance(exc, api_errors.GoogleAPICallError):
+                        raise JobFailed(message, job_id, job.location, job.project) from None
+                    raise
             error = job.error_result
             if error:
                 if error.get("reason") == "stopped" and self._cancel_requested:
                     raise StatementCancelled(f"job {job_id} was cancelled")
-                raise DatabaseError(self._adapter.scrub(_job_message(error, job.errors)))
+                message = self._adapter.scrub(_job_message(error, job.errors))
+                # a script's earlier statements may have committed: it is never run again
+                if is_transient_job_error(error) and getattr(job, "statement_type", None) != "SCRIPT":
+                    raise TransientJobFailure(message, job_id, job.location, job.project, new_job=True)
+                raise JobFailed(message, job_id, job.location, job.project)
             return job
         finally:
             with self._lock:
@@ -296,7 +395,7 @@ class BigQueryConnection:
 
     def cancel(self) -> None:
         with self._lock:
-            if self._job_id is None or self._closed:
+            if (self._job_id is None and not self._in_statement) or self._closed:
                 return
             self._cancel_requested = True
         self._wake.set()

@@ -6,7 +6,8 @@ Events, each with ``event`` and ``ts`` (UTC, ISO 8601):
 - ``node_started``: unique_id, name, resource_type, thread_id, index, total
 - ``node_finished``: unique_id, name, resource_type, status, message, cause, thread_id, index,
   total, execution_time, compile_seconds, execute_seconds, timing, rows_affected, failures,
-  relation_name
+  relation_name, adapter_response (as in run_results.json, where dbt's structured log carries
+  it too: on BigQuery job_id, location, project_id, bytes_processed, bytes_billed, slot_ms)
 - ``run_finished``: elapsed, exit_code, counts per status, stop (kind, trigger, at,
   cancel_seconds) or null, run_results and timeline paths
 - ``log``: message (every text line the plain output would have printed)
@@ -69,6 +70,7 @@ def node_finished_event(result: RunResult, index: int, total: int) -> dict[str, 
         "rows_affected": rows,
         "failures": result.failures,
         "relation_name": result.relation_name,
+        "adapter_response": dict(result.adapter_response),
     }
 
 

@@ -49,6 +49,27 @@ def shorten_ids(text: str) -> str:
     return _UID.sub(lambda m: m[1], text)
 
 
+def bytes_text(count: int) -> str:
+    """``1536`` -> ``1.5 KiB`` (the units dbt-bigquery prints)."""
+    if abs(count) < 1024:
+        return f"{count} bytes"
+    value = count / 1024.0
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024.0 or unit == "TiB":
+            break
+        value /= 1024.0
+    return f"{value:.1f} {unit}"
+
+
+def job_of(response: Mapping[str, Any]) -> str | None:
+    """``project:location.job_id`` of the job an adapter_response names (as ``bq show -j`` takes it)."""
+    job_id = response.get("job_id")
+    if not job_id:
+        return None
+    project, location = response.get("project_id"), response.get("location")
+    return f"{project}:{location}.{job_id}" if project and location else str(job_id)
+
+
 def lane_label(lane: str) -> str:
     """A lane as drawn: "Thread-2", without the " (worker)" every thread name of a run carries."""
     return lane.removesuffix(" (worker)")
@@ -76,6 +97,9 @@ class Bar:
     rows_affected: int | None = None
     failures: int | None = None
     relation_name: str | None = None
+    #: the engine's job of the node and the bytes it read (BigQuery's adapter_response)
+    job: str | None = None
+    bytes_processed: int | None = None
     critical: bool = False
 
     @property
@@ -270,6 +294,10 @@ def timeline_from_run_results(
             failures=r.get("failures") if isinstance(r.get("failures"), int) else None,
             relation_name=r.get("relation_name"),
         )
+        if isinstance(response, Mapping):
+            bar.job = job_of(response)
+            processed = response.get("bytes_processed")
+            bar.bytes_processed = processed if isinstance(processed, int) else None
         spans = [s for s in (compile_span, execute_span) if s]
         if spans:
             bar.start = rel(spans[0][0])

@@ -17,6 +17,7 @@ from dagwright.report.timeline import (
     NOT_RUN,
     Bar,
     Timeline,
+    bytes_text,
     lane_label,
     nice_step,
     short_name,
@@ -73,6 +74,10 @@ def tooltip(bar: Bar) -> str:
         lines.append(f"rows affected: {bar.rows_affected}")
     if bar.failures is not None:
         lines.append(f"failures: {bar.failures}")
+    if bar.bytes_processed is not None:
+        lines.append(f"bytes processed: {bytes_text(bar.bytes_processed)}")
+    if bar.job:
+        lines.append(f"job: {bar.job}")
     if bar.relation_name:
         lines.append(f"relation: {bar.relation_name}")
     if bar.critical:
@@ -272,6 +277,8 @@ def _page(timeline: Timeline, svg: str) -> str:
     if timeline.stop is not None:
         stop_html = f'<p class="stopnote">Stop: {_esc(stop_text(timeline.stop))}</p>'
     crit = " &rarr; ".join(_esc(short_name(u)) for u in timeline.critical_path) or "unknown (no manifest.json)"
+    # an engine whose nodes run as jobs (BigQuery): what each read and which job it was
+    jobs = any(bar.job or bar.bytes_processed is not None for bar in timeline.bars)
     rows = []
     for bar in sorted(
         timeline.bars,
@@ -287,7 +294,13 @@ def _page(timeline: Timeline, svg: str) -> str:
             f'<td class="num">{_esc(seconds(bar.compile_seconds) if bar.ran else "-")}</td>'
             f'<td class="num">{_esc(seconds(bar.execute_seconds) if bar.ran else "-")}</td>'
             f'<td class="num">{_esc("" if bar.rows_affected is None else bar.rows_affected)}</td>'
-            f'<td class="msg">{_esc(bar.summary_line())}</td>'
+            + (
+                f'<td class="num">{_esc("" if bar.bytes_processed is None else bytes_text(bar.bytes_processed))}</td>'
+                f'<td class="job">{_esc(bar.job or "")}</td>'
+                if jobs
+                else ""
+            )
+            + f'<td class="msg">{_esc(bar.summary_line())}</td>'
             "</tr>"
         )
     sim = '<span class="sim">simulated</span>' if timeline.simulated else ""
@@ -312,7 +325,7 @@ def _page(timeline: Timeline, svg: str) -> str:
 <p class="sub">Critical path (longest chain of dependent nodes by measured time): {crit}</p>
 <table id="nodes">
 <thead><tr><th>node</th><th>status</th><th>thread</th><th>start</th><th>compile</th><th>execute</th>
-<th>rows</th><th>message</th></tr></thead>
+<th>rows</th>{"<th>processed</th><th>job</th>" if jobs else ""}<th>message</th></tr></thead>
 <tbody>
 {"".join(rows)}
 </tbody>

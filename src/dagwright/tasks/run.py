@@ -28,6 +28,7 @@ from dagwright.guard import StatementRegistry, Stop
 from dagwright.parse.nodes import Manifest
 from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
+from dagwright.report.timeline import job_of
 from dagwright.report.timeline_html import write_timeline_quietly
 from dagwright.session import Flags, Session, found_line, target_dir_of
 from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
@@ -323,6 +324,9 @@ def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
     head = "Warning" if result.status == Status.WARN else "Failure"
     lines = [f"{head} in {node.resource_type} {node.name} ({node.original_file_path})"]
     lines += ["  " + (result.message or "")]
+    job = job_of(result.adapter_response)
+    if job:  # the engine's job that failed (BigQuery), as `bq show -j` takes it
+        lines += [f"  job {job}"]
     if result.compiled_path:
         lines += ["", f"  compiled code at {result.compiled_path}"]
     return lines
