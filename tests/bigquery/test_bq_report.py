@@ -1,0 +1,96 @@
+"""Issue 16: where the user sees a BigQuery node's job: the terminal line (dbt-bigquery's
+``CREATE TABLE (2.0 rows, 0 processed)``) and the failure lines (the failed job's id),
+target/timeline.html (tooltip and node table: bytes processed, job), the JSON log's
+``node_finished`` (``adapter_response``); and ``job_execution_timeout_seconds`` on a slow job."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from .bq_helpers import new_project
+
+FILES = {
+    "models/a.sql": "{{ config(materialized='table') }}\nselect 1 as x union all select 2",
+    "models/b.sql": "{{ config(materialized='view') }}\nselect * from {{ ref('a') }}",
+    "models/c.sql": "{{ config(materialized='table') }}\nselect 1 / 0 as x",
+}
+SLOW_SELECT = (
+    "select count(*) as n from unnest(generate_array(1, 3000)) a, "
+    "unnest(generate_array(1, 3000)) b, unnest(generate_array(1, 300)) c"
+)
+
+
+def test_terminal_timeline_and_json_log_show_jobs(tmp_path: Path, bq_emulator: Any) -> None:
+    project = new_project(tmp_path, bq_emulator)
+    project.write(FILES)
+    ds = project.dataset
+
+    # the terminal: dbt-bigquery's bracket on success, the failed job named in the summary
+    plain = project.run("run")
+    assert plain.returncode == 1, plain.stdout + plain.stderr
+    results = project.results_by_name()
+    job_a = results["a"]["adapter_response"]["job_id"]
+    assert re.search(
+        rf"OK created sql table model {ds}\.a \.+ \[CREATE TABLE \(2\.0 rows, 0 processed\) in \d+\.\d\ds\]",
+        plain.stdout,
+    ), plain.stdout
+    assert re.search(rf"OK created sql view model {ds}\.b \.+ \[CREATE VIEW \(0 processed\) in ", plain.stdout)
+    failed = results["c"]["adapter_response"]
+    assert failed["job_id"].startswith("dagwright_") and failed["location"] == "US"
+    assert failed["project_id"] == bq_emulator.project and "division by zero" in failed["_message"]
+    assert results["c"]["status"] == "error" and "division by zero" in results["c"]["message"]
+    assert f"  job {bq_emulator.project}:US.{failed['job_id']}" in plain.stdout
+
+    # the timeline: a processed and a job column, the tooltip says both
+    page = (tmp_path / "target" / "timeline.html").read_text()
+    assert "<th>rows</th><th>processed</th><th>job</th><th>message</th>" in page
+    row = re.search(r"<tr><td>(?:&#9733; )?a</td>.*?</tr>", page)
+    assert row and f'<td class="job">{bq_emulator.project}:US.{job_a}</td>' in row[0], page
+    assert '<td class="num">0 bytes</td>' in row[0]
+    tips = html.unescape(page)
+    assert f"job: {bq_emulator.project}:US.{job_a}" in tips
+    assert "bytes processed: 0 bytes" in tips
+    assert f"job: {bq_emulator.project}:US.{failed['job_id']}" in tips
+
+    # the JSON log: every node_finished carries its adapter_response
+    logged = project.run("run", "--log-format", "json")
+    assert logged.returncode == 1
+    events = [json.loads(line) for line in logged.stdout.splitlines() if line.startswith("{")]
+    finished = {e["name"]: e for e in events if e["event"] == "node_finished"}
+    again = project.results_by_name()
+    for name in ("a", "b", "c"):
+        assert finished[name]["adapter_response"] == again[name]["adapter_response"], name
+    response = finished["a"]["adapter_response"]
+    assert response["job_id"].startswith("dagwright_") and response["job_id"] != job_a
+    assert response["bytes_processed"] == 0 and response["code"] == "CREATE TABLE"
+    assert {"bytes_billed", "slot_ms", "location", "project_id", "rows_affected", "_message"} <= set(response)
+    assert finished["c"]["status"] == "error" and finished["c"]["adapter_response"]["job_id"].startswith("dagwright_")
+
+
+def test_job_execution_timeout_ends_a_slow_job(tmp_path: Path, bq_emulator: Any) -> None:
+    project = new_project(tmp_path, bq_emulator, job_execution_timeout_seconds=1)
+    project.write(
+        {
+            "models/slow.sql": "{{ config(materialized='table') }}\n" + SLOW_SELECT,
+            "models/quick.sql": "{{ config(materialized='table') }}\nselect 1 as x",
+        }
+    )
+    started = time.monotonic()
+    result = project.run("run")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stdout + result.stderr
+    slow = project.results_by_name()["slow"]
+    assert slow["status"] == "error"
+    assert "did not complete within the designated timeout of 1 seconds (job_execution_timeout_seconds)" in (
+        slow["message"]
+    )
+    assert slow["adapter_response"]["job_id"] in slow["message"]  # "job ... was cancelled"
+    assert project.results_by_name()["quick"]["status"] == "success"
+    assert "slow" not in project.table_names()
+    assert elapsed < 60
+    assert "did not complete within the designated timeout" in result.stdout
