@@ -86,8 +86,9 @@ def test_job_execution_timeout_ends_a_slow_job(tmp_path: Path, bq_emulator: Any)
     assert result.returncode == 1, result.stdout + result.stderr
     slow = project.results_by_name()["slow"]
     assert slow["status"] == "error"
-    assert "did not complete within the designated timeout of 1 seconds (job_execution_timeout_seconds)" in (
-        slow["message"]
+    assert (
+        "did not complete within the designated timeout of 1 seconds (job_execution_timeout_seconds)"
+        in (slow["message"])
     )
     assert slow["adapter_response"]["job_id"] in slow["message"]  # "job ... was cancelled"
     assert project.results_by_name()["quick"]["status"] == "success"

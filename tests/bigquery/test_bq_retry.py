@@ -8,11 +8,11 @@ import pytest
 
 pytest.importorskip("google.cloud.bigquery")
 
-import requests  # noqa: E402
-from google.api_core import exceptions as api_errors  # noqa: E402
-from google.auth import exceptions as auth_errors  # noqa: E402
+import requests
+from google.api_core import exceptions as api_errors
+from google.auth import exceptions as auth_errors
 
-from dagwright.adapters.bigquery_retry import is_transient, is_transient_job_error, retry_wait  # noqa: E402
+from dagwright.adapters.bigquery_retry import is_transient, is_transient_job_error, retry_wait
 
 
 @pytest.mark.parametrize(
