@@ -29,3 +29,24 @@ class SparkJinja(JinjaEngine):
     def query_columns(self, calls: EngineCalls, sql: str) -> list[DbColumn]:
         result = calls.live().execute(f"describe query {sql}")
         return [DbColumn(str(row[0]), str(row[1])) for row in result.rows]
+
+    def schemas(self, calls: EngineCalls, database: str | None) -> list[str]:
+        """``show databases``, as dbt-spark lists schemas (Spark has no catalogs of schemas)."""
+        return [str(row[0]) for row in calls.query("show databases", []).rows]
+
+    def schema_exists(self, calls: EngineCalls, database: str | None, schema: str) -> bool:
+        """As dbt-spark: the name is among ``show databases``' rows, compared as written."""
+        return schema in self.schemas(calls, database)
+
+    def relations(self, calls: EngineCalls, database: str | None, schema: Any) -> list[Any]:
+        """The schema's tables and views (temporary views left out); none for a schema that
+        does not exist, as dbt-spark answers."""
+        if str(schema) not in self.schemas(calls, database):
+            return []
+        quoted = calls.quote(str(schema))
+        views = {str(row[1]).lower() for row in calls.query(f"show views in {quoted}", []).rows if not row[2]}
+        return [
+            calls.make(Relation(None, str(schema), str(name)), "view" if str(name).lower() in views else "table")
+            for _namespace, name, is_temporary in calls.query(f"show tables in {quoted}", []).rows
+            if not is_temporary
+        ]
