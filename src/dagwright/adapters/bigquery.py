@@ -39,6 +39,11 @@ _KINDS: dict[str, RelationKind] = {
 }
 
 
+def relation_kind(table_type: str) -> RelationKind:
+    """The relation kind of a table type of the tables API."""
+    return _KINDS.get(table_type, "table")
+
+
 def _json_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
