@@ -58,7 +58,8 @@ FILES = {
           {%- do adapter.drop_schema(extra) -%}
           {%- do facts.append(('dropped', adapter.check_schema_exists(db, target.schema ~ '_extra'))) -%}
           {%- set col = api.Column.create('n', 'INTEGER') -%}
-          {%- do facts.append(('api.Column', col.dtype ~ ' ' ~ col.data_type ~ ' ' ~ col.quoted ~ ' ' ~ col.literal(3))) -%}
+          {%- set shown = [col.dtype, col.data_type, col.quoted, col.literal(3)] | join(' ') -%}
+          {%- do facts.append(('api.Column', shown)) -%}
         {%- endif -%}
         {%- for key, value in facts %}
         {{ 'union all ' if not loop.first }}select '{{ key }}' as fact,
