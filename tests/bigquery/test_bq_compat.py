@@ -64,12 +64,50 @@ BQ_CASES = cases_from_env(
         "schemas_aliases",
         "jinja_basics",
         "incremental_merge",
-        "seeds_types",
     ),
 )
 
 #: cases not run on BigQuery, and why
-NOT_ON_BIGQUERY: dict[str, str] = {}
+#: not yet run on the emulator: each case costs 40-60 s on 2 loaded cores; try one with
+#: DAGWRIGHT_BQ_COMPAT_CASES=<case> and move it to BQ_CASES (with an overlay) or give its reason
+UNTRIED = "not yet tried on the emulator"
+NOT_ON_BIGQUERY: dict[str, str] = {
+    "seeds_types": "its column_types are DuckDB types: dbt-bigquery's load job rejects bigint",
+    "article": "examples/article's burn and fail_point macros are DuckDB SQL (range()): needs a BigQuery overlay",
+    "article_build": "examples/article (DuckDB SQL in its macros): needs a BigQuery overlay",
+    "article_failures": "examples/article (DuckDB SQL in its macros): needs a BigQuery overlay",
+    "incremental_basic": "delete+insert, which dbt-bigquery rejects (test_bq_incremental.py)",
+    "incremental_append_strategy": "append, which dbt-bigquery rejects (test_bq_incremental.py)",
+    "dispatch_macros": "written in DuckDB's SQL throughout",
+    "jinja_extras": "written in DuckDB's SQL throughout",
+    "run_operation": "written in DuckDB's SQL throughout",
+    "statement_results": "DuckDB SQL (typeof, DuckDB's result types)",
+    "sources": "DuckDB SQL (its raw tables are built with DuckDB statements)",
+    "builtin_macro_names": UNTRIED,
+    "docs_blocks": UNTRIED,
+    "generic_test_names": UNTRIED,
+    "hooks_render_time": UNTRIED,
+    "incremental_more": UNTRIED,
+    "incremental_schema_change": UNTRIED,
+    "incremental_schema_types": UNTRIED,
+    "manifest_graph": UNTRIED,
+    "model_hooks": UNTRIED,
+    "operation_commits": UNTRIED,
+    "packages": UNTRIED,
+    "project_quoting": UNTRIED,
+    "project_yml_jinja": UNTRIED,
+    "realistic": UNTRIED,
+    "require_dbt_version": UNTRIED,
+    "run_hooks": UNTRIED,
+    "same_relation": UNTRIED,
+    "seeds_errors": UNTRIED,
+    "snapshot_check": UNTRIED,
+    "snapshot_timestamp": UNTRIED,
+    "snapshot_yaml": UNTRIED,
+    "unsupported_present": UNTRIED,
+    "views_and_tables": UNTRIED,
+    "yaml_jinja": UNTRIED,
+}
 
 #: known differences on BigQuery: case -> (reason, regex the difference report must match)
 BQ_XFAIL: dict[str, tuple[str, str]] = {}
