@@ -38,6 +38,11 @@ _KINDS: dict[str, RelationKind] = {
 }
 
 
+def relation_kind(table_type: str) -> RelationKind:
+    """The relation kind of a table type of the tables API."""
+    return _KINDS.get(table_type, "table")
+
+
 def _json_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
@@ -78,6 +83,8 @@ class BigQueryAdapter(BigQuerySQL):
         self._client: Any = None
         self._connections: list[BigQueryConnection] = []
         self.relations = RelationCache(case_sensitive=True)
+        #: materialized views at the names of models (needs_drop): dropped as such
+        self._materialized_views: set[Relation] = set()
 
     # -- secrets -----------------------------------------------------------------------------------
     def scrub(self, text: str) -> str:
@@ -184,9 +191,10 @@ class BigQueryAdapter(BigQuerySQL):
         except Exception:
             return None
 
-    def existing_layout(self, relation: Relation) -> tuple[str | None, tuple[str, ...]] | None:
-        """The partitioning clause and clustering columns of the table at ``relation`` (None: no table)."""
-        table = self.get_table(relation)
+    def existing_layout(self, relation: Relation, table: Any = None) -> tuple[str | None, tuple[str, ...]] | None:
+        """The partitioning clause and clustering columns of the table at ``relation`` (None: no
+        table); ``table``: its tables API answer, when the caller has it."""
+        table = table if table is not None else self.get_table(relation)
         if table is None or table.table_type != "TABLE":
             return None
         clause = None
@@ -206,7 +214,12 @@ class BigQueryAdapter(BigQuerySQL):
     def needs_drop(self, relation: Relation, config: Any) -> str | None:
         """Why replacing the table at ``relation`` with one built from ``config`` needs DROP then
         CREATE (BigQuery cannot replace a table across a partitioning or clustering change), or None."""
-        existing = self.existing_layout(relation)
+        table = self.get_table(relation)
+        if table is not None and table.table_type == "MATERIALIZED_VIEW":
+            with self._lock:
+                self._materialized_views.add(relation)
+            return "a materialized view held its name (BigQuery replaces none)"
+        existing = self.existing_layout(relation, table)
         if existing is None:
             return None
         wanted = self.layout(config)
@@ -215,6 +228,15 @@ class BigQueryAdapter(BigQuerySQL):
         if existing[1] != wanted[1]:
             return f"its clustering changes ({', '.join(existing[1]) or 'none'} -> {', '.join(wanted[1]) or 'none'})"
         return None
+
+    def drop_sql(self, relation: Relation, kind: RelationKind) -> str:
+        """A materialized view found by ``needs_drop`` is dropped as one (DROP VIEW refuses it)."""
+        with self._lock:
+            materialized = relation in self._materialized_views
+            self._materialized_views.discard(relation)
+        if materialized:
+            return f"drop materialized view if exists {self.render(relation)}"
+        return super().drop_sql(relation, kind)
 
     # -- seeds -------------------------------------------------------------------------------------
     def load_rows(

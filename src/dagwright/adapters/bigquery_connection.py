@@ -192,6 +192,13 @@ class BigQueryConnection:
         self._closed = False
         #: the job ids this connection submitted, in order (tests, the timeline)
         self.job_ids: list[str] = []
+        #: the schema fields of the last query's result (the Jinja adapter's query columns)
+        self.last_schema: list[Any] = []
+
+    @property
+    def adapter(self) -> JobOwner:
+        """The adapter that owns the client (its catalog calls: adapters/bigquery_catalog.py)."""
+        return self._adapter
 
     # -- jobs --------------------------------------------------------------------------------------
     def new_job_id(self) -> str:
@@ -350,7 +357,8 @@ class BigQueryConnection:
         code: str | None = statement
         if statement in ("SELECT", "SCRIPT", None):
             iterator = job.result(timeout=60)
-            names = [field.name for field in iterator.schema or []]
+            self.last_schema = list(iterator.schema or [])
+            names = [field.name for field in self.last_schema]
             rows = [tuple(row.values()) for row in iterator]
             if statement == "SELECT":
                 num_rows = len(rows)

@@ -82,11 +82,12 @@ class SingleJobPublication(Publication):
             work.alter(conn)
             return
         self.existing = conn.relation_kind(self.target)
-        if self.existing is not None and self.existing != work.kind:
+        needs_drop = getattr(self.adapter, "needs_drop", None)
+        # a table's layout may change; a "view" may be a materialized view, which no job replaces
+        if needs_drop is not None and (self.existing == "view" or self.existing == work.kind == "table"):
+            self.drop_reason = needs_drop(self.target, self.job.node.config)
+        if self.drop_reason is None and self.existing is not None and self.existing != work.kind:
             self.drop_reason = f"a {self.existing} held its name"
-        elif self.existing == "table" and work.kind == "table":
-            needs_drop = getattr(self.adapter, "needs_drop", None)
-            self.drop_reason = needs_drop(self.target, self.job.node.config) if needs_drop is not None else None
         if work.fill is not None:
             self.temp_kind = "table"  # from here on, abort drops it
             self.create(conn, work, self.temp)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dagwright.rendering.engines.base import JinjaEngine
+from dagwright.rendering.engines.bigquery import BigQueryJinja
 from dagwright.rendering.engines.duckdb import DuckDBJinja
 from dagwright.rendering.engines.postgres import PostgresJinja
 from dagwright.rendering.engines.spark import SparkJinja
 
 JINJA_ENGINES: Mapping[str, JinjaEngine] = {
+    "bigquery": BigQueryJinja(),
     "duckdb": DuckDBJinja(),
     "postgres": PostgresJinja(),
     "spark": SparkJinja(),

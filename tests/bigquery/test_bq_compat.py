@@ -1,0 +1,219 @@
+"""dagwright against dbt-core + dbt-bigquery (the oracle), on the session's BigQuery emulator.
+
+The cases of tests/compat (their compat.yml: commands, vars, expected exits, volatile columns)
+that the emulator can run, each with the files of tests/bigquery/projects/compat_overlays/<case>/
+laid over it where DuckDB's SQL needs a BigQuery spelling. Each tool builds into datasets of
+its own (``dbt<n>_<case>*`` and ``dw<n>_<case>*``, shown as ``main*`` in reports, as values
+that spell them are); after every command the two are compared as tests/compat compares
+DuckDB files: same relations and kinds (the tables API's type), same columns and types (the
+tables API's schema: type, and ARRAY for a repeated field), same rows, same exit code and
+node statuses. Cases run in the background, two at a time, on the one emulator (2 threads
+per tool: at most 8 jobs at once, the emulator's limit).
+
+The cases left out, each with why, are in ``NOT_ON_BIGQUERY``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compat.conftest import (
+    BIN_DIR,
+    PROJECTS_DIR,
+    Case,
+    CaseRun,
+    Relation,
+    Step,
+    cases_from_env,
+    check_case_run,
+    engine_case_params,
+    load_case,
+    prepare_workspace,
+    read_relation,
+    replace,
+    run_commands,
+    tool_env,
+    with_overlay,
+)
+
+from .bq_helpers import bq_client
+from .conftest import profiles_text
+
+pytestmark = pytest.mark.compat
+
+#: files laid over a case's project to run it on BigQuery (same relative paths)
+OVERLAYS_DIR = Path(__file__).resolve().parent / "projects" / "compat_overlays"
+JOBS = max(1, int(os.environ.get("DAGWRIGHT_BQ_COMPAT_JOBS", "") or 2))
+_case_numbers = itertools.count(1)
+
+#: tests/compat cases that run on the emulator, as they are or with their overlay, longest
+#: first (DAGWRIGHT_BQ_COMPAT_CASES=a,b,c picks others, e.g. to try a case on BigQuery)
+BQ_CASES = cases_from_env(
+    "DAGWRIGHT_BQ_COMPAT_CASES",
+    (
+        "ephemeral",
+        "data_tests",
+        "schemas_aliases",
+        "jinja_basics",
+        "incremental_merge",
+    ),
+)
+
+#: cases not run on BigQuery, and why
+#: not yet run on the emulator: each case costs 40-60 s on 2 loaded cores; try one with
+#: DAGWRIGHT_BQ_COMPAT_CASES=<case> and move it to BQ_CASES (with an overlay) or give its reason
+UNTRIED = "not yet tried on the emulator"
+NOT_ON_BIGQUERY: dict[str, str] = {
+    "seeds_types": "its column_types are DuckDB types: dbt-bigquery's load job rejects bigint",
+    "article": "examples/article's burn and fail_point macros are DuckDB SQL (range()): needs a BigQuery overlay",
+    "article_build": "examples/article (DuckDB SQL in its macros): needs a BigQuery overlay",
+    "article_failures": "examples/article (DuckDB SQL in its macros): needs a BigQuery overlay",
+    "incremental_basic": "delete+insert, which dbt-bigquery rejects (test_bq_incremental.py)",
+    "incremental_append_strategy": "append, which dbt-bigquery rejects (test_bq_incremental.py)",
+    "dispatch_macros": "written in DuckDB's SQL throughout",
+    "jinja_extras": "written in DuckDB's SQL throughout",
+    "run_operation": "written in DuckDB's SQL throughout",
+    "statement_results": "DuckDB SQL (typeof, DuckDB's result types)",
+    "sources": "DuckDB SQL (its raw tables are built with DuckDB statements)",
+    "builtin_macro_names": UNTRIED,
+    "docs_blocks": UNTRIED,
+    "generic_test_names": UNTRIED,
+    "hooks_render_time": UNTRIED,
+    "incremental_more": UNTRIED,
+    "incremental_schema_change": UNTRIED,
+    "incremental_schema_types": UNTRIED,
+    "manifest_graph": UNTRIED,
+    "model_hooks": UNTRIED,
+    "operation_commits": UNTRIED,
+    "packages": UNTRIED,
+    "project_quoting": UNTRIED,
+    "project_yml_jinja": UNTRIED,
+    "realistic": UNTRIED,
+    "require_dbt_version": UNTRIED,
+    "run_hooks": UNTRIED,
+    "same_relation": UNTRIED,
+    "seeds_errors": UNTRIED,
+    "snapshot_check": UNTRIED,
+    "snapshot_timestamp": UNTRIED,
+    "snapshot_yaml": UNTRIED,
+    "unsupported_present": UNTRIED,
+    "views_and_tables": UNTRIED,
+    "yaml_jinja": UNTRIED,
+}
+
+#: known differences on BigQuery: case -> (reason, regex the difference report must match)
+BQ_XFAIL: dict[str, tuple[str, str]] = {}
+
+
+def _unprefix(value: Any, prefix: str) -> Any:
+    """A value as it would read with the target dataset ``main``."""
+    return value.replace(prefix, "main") if isinstance(value, str) else value
+
+
+def _column_type(field: Any) -> str:
+    kind = str(field.field_type)
+    return f"ARRAY<{kind}>" if str(field.mode).upper() == "REPEATED" else kind
+
+
+def snapshot(client: Any, project: str, prefix: str, case: Case) -> dict[tuple[str, str], Relation]:
+    """Every relation of the datasets ``<prefix>`` and ``<prefix>_*``, labelled ``main*``."""
+    relations: dict[tuple[str, str], Relation] = {}
+    datasets = sorted(
+        d.dataset_id
+        for d in client.list_datasets(project)
+        if d.dataset_id == prefix or d.dataset_id.startswith(prefix + "_")
+    )
+
+    def query(sql: str) -> list[tuple]:
+        return [tuple(row.values()) for row in client.query(sql, location="US", job_retry=None).result()]
+
+    for dataset in datasets:
+        shown = "main" + dataset[len(prefix) :]
+        for item in client.list_tables(f"{project}.{dataset}"):
+            table = client.get_table(item.reference)
+            name = str(table.table_id)
+            kind = "VIEW" if table.table_type == "VIEW" else "BASE TABLE"
+            columns = [(str(f.name), _column_type(f)) for f in table.schema]
+            relations[(shown, name)] = read_relation(
+                case,
+                shown,
+                name,
+                kind,
+                columns,
+                source=f"`{project}`.`{dataset}`.`{name}`",
+                query=query,
+                quote=lambda column: f"`{column}`",
+                value=lambda v: _unprefix(v, prefix),
+            )
+    return relations
+
+
+def run_tool(tool: str, executable: str, case: Case, root: Path, emulator: Any, prefix: str) -> list[Step]:
+    def profile(name: str) -> str:
+        return profiles_text(name, prefix, threads=2, emulator=emulator, location="US")
+
+    ws = prepare_workspace(case, tool, root, profile)
+    env = tool_env(case, ws.home, drop=("BIGQUERY_", "GOOGLE_"), extra={"PYTHONWARNINGS": "ignore"})
+    client = bq_client(emulator)
+    try:
+        return run_commands(
+            case, ws, executable, env, lambda: snapshot(client, emulator.project, prefix, case), stderr_tail=4000
+        )
+    finally:
+        client.close()
+
+
+def run_case(case: Case, emulator: Any, root: Path, dbt: str, dagwright: str) -> CaseRun:
+    number = next(_case_numbers)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            tool: pool.submit(run_tool, tool, exe, case, root / tool, emulator, f"{tool[:3]}{number}_{case.name}")
+            for tool, exe in (("dbt", dbt), ("dagwright", dagwright))
+        }
+        return CaseRun(case, futures["dbt"].result(), futures["dagwright"].result())
+
+
+def bigquery_case(name: str) -> Case:
+    """tests/compat's case ``name`` with its BigQuery overlay and without DuckDB's xfail."""
+    case = with_overlay(load_case(PROJECTS_DIR / name), OVERLAYS_DIR)
+    return replace(case, xfail_reason=None, xfail_match=None)
+
+
+@pytest.fixture(scope="module")
+def bq_compat_runs(
+    bq_emulator: Any, bq_oracle: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[str, Future[CaseRun]]]:
+    """The selected cases, started in the background JOBS at a time, in collection order."""
+    dagwright = shutil.which("dagwright", path=str(BIN_DIR))
+    assert dagwright, f"no dagwright executable in {BIN_DIR}"
+    executor = ThreadPoolExecutor(max_workers=JOBS, thread_name_prefix="bq-compat")
+    runs: dict[str, Future[CaseRun]] = {}
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        name = callspec.params.get("bq_case") if callspec is not None else None
+        if isinstance(name, str) and name not in runs:
+            root = tmp_path_factory.mktemp(f"bq-compat-{name}", numbered=True)
+            runs[name] = executor.submit(run_case, bigquery_case(name), bq_emulator, root, str(bq_oracle), dagwright)
+    yield runs
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.parametrize("bq_case", engine_case_params(BQ_CASES, BQ_XFAIL))
+def test_builds_the_same_as_dbt_bigquery(bq_compat_runs: dict[str, Future[CaseRun]], bq_case: str) -> None:
+    check_case_run(bq_compat_runs[bq_case].result(), BQ_XFAIL[bq_case][1] if bq_case in BQ_XFAIL else None)
+
+
+def test_every_case_is_run_or_excused() -> None:
+    """A new tests/compat case is either run on BigQuery or listed with the reason it is not."""
+    cases = {d.name for d in PROJECTS_DIR.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))}
+    unlisted = cases - set(BQ_CASES) - set(NOT_ON_BIGQUERY)
+    assert not unlisted, f"add these cases to BQ_CASES or NOT_ON_BIGQUERY (with why): {sorted(unlisted)}"
+    assert not set(BQ_CASES) & set(NOT_ON_BIGQUERY)
