@@ -491,11 +491,10 @@ def check_terminal(stdout: str, run_results: Mapping[str, Any], relations: Mappi
         assert len(lines) == 1, f"{uid}: expected one end line in the terminal, got {[m[0] for m in lines]}"
         status = outcome(by_uid[uid])
         assert lines[0]["word"] == WORD[status], f"{uid}: terminal says {lines[0][0]!r}, run_results {status}"
-        # a success's bracket is "OK in ..." or, as dbt-bigquery prints it, the job's message
+        # a success's bracket is "OK in ..." or, as dbt-bigquery prints it, its message (the job's)
         brackets = [BRACKET[status]]
-        message = (by_uid[uid].get("adapter_response") or {}).get("_message")
-        if status == "success" and message:
-            brackets.append(f"{message} in ")
+        if status == "success" and by_uid[uid].get("message"):
+            brackets.append(f"{by_uid[uid]['message']} in ")
         assert lines[0]["bracket"].startswith(tuple(brackets)), f"{uid}: {lines[0][0]!r}"
         # "i of N": N is the number of nodes, and a node keeps the index of its START line
         assert int(lines[0]["total"]) == total, lines[0][0]

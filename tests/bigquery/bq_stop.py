@@ -222,5 +222,3 @@ def article_bq_from(tmp: Path, emulator: Any, template: BQTemplate) -> BQStopWor
     copy_warehouse(ws.client, template.project, ws.project)
     shutil.copytree(template.target, ws.target, dirs_exist_ok=True)
     return ws
-
-
