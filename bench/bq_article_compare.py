@@ -84,7 +84,7 @@ def one(tool: str, command: list[str], engine: BigQueryEngine, threads: int, leg
         lines = [
             re.sub(r"^\d\d:\d\d:\d\d\s+", "", line).strip()
             for line in proc.stdout.splitlines()
-            if "model_beta_b" in line or "Done. PASS" in line or "CANCEL" in line
+            if "model_beta_b" in line or "Done. PASS" in line or "cancel" in line.lower()
         ]
         return {
             "tool": tool,
@@ -123,7 +123,8 @@ def main() -> None:
     print("\n| tool | threads | exit | model_beta_b: terminal | run_results.json | table |")
     print("|---|---|---|---|---|---|")
     for row in rows:
-        terminal = "<br>".join(f"`{line}`" for line in row["terminal"] if "model_beta_b" in line) or "(no line)"
+        wanted = [line for line in row["terminal"] if "model_beta_b" in line or "not support" in line]
+        terminal = "<br>".join(f"`{line}`" for line in wanted) or "(no line)"
         status = row["status"] if not row["outcome"] else f"{row['status']} ({row['outcome']})"
         print(
             f"| {row['tool']} | {row['threads']} | {row['exit']} | {terminal} | "
