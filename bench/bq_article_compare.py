@@ -82,7 +82,7 @@ def one(tool: str, command: list[str], engine: BigQueryEngine, threads: int, leg
         else:
             table = f"rows of {sorted(ids)}"
         lines = [
-            re.sub(r"^\d\d:\d\d:\d\d\s+", "", line).strip()
+            re.sub(r" \.{3,} ", " ... ", re.sub(r"^\d\d:\d\d:\d\d\s+", "", line)).strip()
             for line in proc.stdout.splitlines()
             if "model_beta_b" in line or "Done. PASS" in line or "cancel" in line.lower()
         ]
