@@ -842,7 +842,8 @@ def signal_while_betas_run(
         stop_process(proc)
     stdout = reader.rest()
     assert exit_code == code, f"exit {exit_code}\n{stdout}\n{(tmp_path / 'stderr.txt').read_text()}"
-    assert took < 2.0, f"exited {took:.2f}s after the signal"
+    bound = getattr(ws, "exit_after_signal", 2.0)  # an engine's workspace may allow more
+    assert took < bound, f"exited {took:.2f}s after the signal"
 
     expected = {
         "stg_orders": ok(),

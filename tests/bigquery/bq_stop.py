@@ -35,6 +35,9 @@ DATASETS = ("main", "main_staging")
 #: beta_a's run-time failure on the emulator (the overlay's cast of 'x<n>' to INT64)
 BQ_CAST_ERROR = ("error", "~Could not convert string")
 
+#: after both burn() jobs are RUNNING: time for the emulator to start their queries
+SETTLE = 0.5
+
 _projects = itertools.count(1)
 _lock = threading.Lock()
 
@@ -79,6 +82,11 @@ class BQStopWorkspace(Workspace):
     # room for a loaded 2-core machine and stay far below beta_b's seconds of work left
     cancel_lag: ClassVar[float] = 1.0
     cancel_seconds: ClassVar[float] = 1.0
+    #: signal -> exit (the shared body's default is 2 s). The emulator loses a cancel that
+    #: reaches a job before its DuckDB query has started (dagwright re-sends it every 0.2 s),
+    #: and its jobs.cancel blocks up to 1 s: on a loaded 2-core machine the betas' jobs were
+    #: seen DONE 2.4 s after the signal
+    exit_after_signal: ClassVar[float] = 5.0
 
     def __init__(self, root: Path, profiles_dir: Path, emulator: Any, project: str) -> None:
         super().__init__(root, profiles_dir, root.parent / "unused.duckdb")
@@ -132,9 +140,12 @@ class BQStopWorkspace(Workspace):
         return jobs
 
     def wait_statements_running(self, count: int, timeout: float) -> bool:
+        """``count`` burn() jobs RUNNING, then a moment for the emulator to start their queries
+        (it marks a job RUNNING before it translates and starts the query)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if len(self.jobs_not_done(burning=True)) >= count:
+            if len([j for j in self.jobs_not_done(burning=True) if j.state == "RUNNING"]) >= count:
+                time.sleep(SETTLE)
                 return True
             time.sleep(0.05)
         return False

@@ -25,7 +25,6 @@ from stop_helpers import (
     FAIL_VARS,
     MATRIX,
     SIGNALS,
-    assert_betas_stopped_early,
     by_uid,
     check_article_run,
     not_started,
@@ -34,6 +33,8 @@ from stop_helpers import (
     signal_while_betas_run,
     skipped_upstream,
     stop_record,
+    stop_time,
+    timing,
 )
 
 from .bq_stop import BQ_CAST_ERROR, BQStopWorkspace, BQTemplate, article_bq_from, build_templates
@@ -70,7 +71,13 @@ def test_signal_while_betas_run_on_bigquery(
         rr = signal_while_betas_run(ws, tmp_path, built.invocation_id, sig, code, trigger)
     finally:
         ws.close()
-    assert_betas_stopped_early(rr)
+    # both betas' jobs were seen DONE soon after the stop, not after their seconds of work
+    stopped_at = stop_time(rr)
+    assert stopped_at is not None, stop_record(rr)
+    results = by_uid(rr)
+    for name in ("model_beta_a", "model_beta_b"):
+        end = timing(results[ARTICLE_UIDS[name]], "execute")[1]
+        assert (end - stopped_at).total_seconds() < BQStopWorkspace.exit_after_signal, results[ARTICLE_UIDS[name]]
 
 
 class LateCancelWorkspace(BQStopWorkspace):
