@@ -20,6 +20,14 @@ Spark Connect server for the benchmark, started from tests/spark/connect_server.
 runs with the Spark overlay (tests/spark/projects/article_overlay: Thread.sleep for the
 durations, raise_error for the failure); dbt-core runs with dbt-spark's session method
 (over Connect through SPARK_REMOTE), from ``--dbt`` or .venv-dbtspark (``make spark-oracle``).
+
+With ``--engine bigquery`` the DAG runs on the local BigQuery emulator (``make
+bigquery-emulator``), which the benchmark starts itself, one BigQuery project per repeat, with
+the BigQuery overlay (tests/bigquery/projects/article_overlay: small cross joins the emulator
+cancels in tens of milliseconds); dbt-core runs with dbt-bigquery from ``--dbt`` or
+.venv-dbtbigquery (``make bigquery-oracle``). There the reaction is also measured as the
+issue states it: from the failing job's error (model_beta_a's end) to every in-flight job
+seen DONE (model_beta_b's end, which comes from its job's final state).
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "article"
@@ -176,6 +185,65 @@ class SparkConnectEngine(SparkEngine):
         shutil.rmtree(self.warehouse, ignore_errors=True)
 
 
+BQ_OVERLAY = ROOT / "tests" / "bigquery" / "projects" / "article_overlay"
+
+
+def load_emulator_tools() -> Any:
+    """.ci/bigquery_emulator.py, the code that installs, starts and stops the emulator."""
+    import importlib.util
+
+    if "bigquery_emulator" in sys.modules:
+        return sys.modules["bigquery_emulator"]
+    spec = importlib.util.spec_from_file_location("bigquery_emulator", ROOT / ".ci" / "bigquery_emulator.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bigquery_emulator"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class BigQueryEngine(Engine):
+    """One emulator for the whole benchmark, a BigQuery project per repeat (and per tool)."""
+
+    name = "bigquery"
+
+    def __init__(self) -> None:
+        tools = load_emulator_tools()
+        if not tools.installed():
+            raise SystemExit("no BigQuery emulator: run `make bigquery-emulator`")
+        self.state = Path(tempfile.mkdtemp(prefix="dagwright-bench-bq-"))
+        self.emulator = tools.start(self.state, "bench")
+        self.count = 0
+
+    def prepare(self, workdir: Path, tool: str = "dagwright", legacy: bool = False) -> dict[str, str]:
+        """``legacy``: a dbt-bigquery older than 1.9, which has no ``api_endpoint`` and reaches
+        the emulator through BIGQUERY_EMULATOR_HOST."""
+        shutil.copytree(EXAMPLE, workdir, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
+        for path in BQ_OVERLAY.rglob("*"):
+            if path.is_file() and path.name != "README.md":
+                target = workdir / path.relative_to(BQ_OVERLAY)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+        self.count += 1
+        self.project = f"bench-{os.getpid()}-{self.count}"
+        endpoint = "" if legacy else f"      api_endpoint: {self.emulator.endpoint}\n"
+        (workdir / "profiles.yml").write_text(
+            "article:\n  target: dev\n  outputs:\n    dev:\n      type: bigquery\n      method: oauth-secrets\n"
+            f"      token: fake-token-for-the-emulator\n      project: {self.project}\n      dataset: main\n"
+            f"      location: US\n{endpoint}      threads: 2\n",
+            encoding="utf-8",
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("BIGQUERY_", "GOOGLE_", "DBT_"))}
+        env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        if legacy:
+            env["BIGQUERY_EMULATOR_HOST"] = self.emulator.endpoint
+        return env
+
+    def close(self) -> None:
+        self.emulator.stop()
+        shutil.rmtree(self.state, ignore_errors=True)
+
+
 def run_once(tool: list[str], workdir: Path, env: dict[str, str]) -> dict[str, float | str | None]:
     base = [*tool, "--project-dir", str(workdir), "--profiles-dir", str(workdir)]
     subprocess.run([base[0], "seed", *base[1:]], env=env, cwd=workdir, capture_output=True, check=True)
@@ -193,9 +261,11 @@ def run_once(tool: list[str], workdir: Path, env: dict[str, str]) -> dict[str, f
     by_id = {r["unique_id"]: r for r in results["results"]}
     beta_a = by_id["model.article.model_beta_a"]
     failed_at = max(_ts(t["completed_at"]) for t in beta_a["timing"])
-    stop = results["metadata"].get("stop") or {}
+    stop = (results.get("args") or {}).get("dagwright", {}).get("stop") or results["metadata"].get("stop") or {}
     beta_b = by_id.get("model.article.model_beta_b", {})
+    beta_b_end = [_ts(t["completed_at"]) for t in beta_b.get("timing") or [] if t["name"] == "execute"]
     return {
+        "error_to_in_flight_done_s": beta_b_end[0] - failed_at if beta_b_end else None,
         "exit_code": proc.returncode,
         "exit_after_failure_s": end - failed_at,
         "cancel_s": stop.get("cancel_seconds"),
@@ -220,6 +290,12 @@ def bench(name: str, tool: list[str], repeats: int, engine: Engine) -> None:
         f"  failure -> process exit: median {statistics.median(exits) * 1000:.0f} ms "
         f"(min {min(exits) * 1000:.0f}, max {max(exits) * 1000:.0f})"
     )
+    reactions = [float(r["error_to_in_flight_done_s"]) for r in rows if r["error_to_in_flight_done_s"] is not None]
+    if reactions and engine.name == "bigquery":
+        print(
+            f"  failing job's error -> in-flight job seen DONE: median {statistics.median(reactions) * 1000:.0f} ms "
+            f"(min {min(reactions) * 1000:.0f}, max {max(reactions) * 1000:.0f})"
+        )
     if cancels:
         print(
             f"  stop -> no statement in flight: median {statistics.median(cancels) * 1000:.1f} ms "
@@ -231,14 +307,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--dbt", default=shutil.which("dbt", path=str(Path(sys.executable).parent)))
-    parser.add_argument("--engine", choices=("duckdb", "postgres", "spark", "spark-connect"), default="duckdb")
+    parser.add_argument(
+        "--engine", choices=("duckdb", "postgres", "spark", "spark-connect", "bigquery"), default="duckdb"
+    )
     args = parser.parse_args()
     if args.engine.startswith("spark"):
         # dbt-spark lives in a venv of its own (make spark-oracle), not beside dagwright
         oracle = os.environ.get("DAGWRIGHT_DBT_SPARK") or str(ROOT / ".venv-dbtspark" / "bin" / "dbt")
         if args.dbt == parser.get_default("dbt"):
             args.dbt = oracle if Path(oracle).is_file() else None
-    engines = {"postgres": PostgresEngine, "spark": SparkEngine, "spark-connect": SparkConnectEngine}
+    if args.engine == "bigquery" and args.dbt == parser.get_default("dbt"):
+        oracle = os.environ.get("DAGWRIGHT_DBT_BIGQUERY") or str(ROOT / ".venv-dbtbigquery" / "bin" / "dbt")
+        args.dbt = oracle if Path(oracle).is_file() else None
+    engines = {
+        "postgres": PostgresEngine,
+        "spark": SparkEngine,
+        "spark-connect": SparkConnectEngine,
+        "bigquery": BigQueryEngine,
+    }
     engine = engines.get(args.engine, Engine)()
     try:
         dagwright = shutil.which("dagwright", path=str(Path(sys.executable).parent)) or "dagwright"

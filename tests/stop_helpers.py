@@ -491,7 +491,11 @@ def check_terminal(stdout: str, run_results: Mapping[str, Any], relations: Mappi
         assert len(lines) == 1, f"{uid}: expected one end line in the terminal, got {[m[0] for m in lines]}"
         status = outcome(by_uid[uid])
         assert lines[0]["word"] == WORD[status], f"{uid}: terminal says {lines[0][0]!r}, run_results {status}"
-        assert lines[0]["bracket"].startswith(BRACKET[status]), f"{uid}: {lines[0][0]!r}"
+        # a success's bracket is "OK in ..." or, as dbt-bigquery prints it, its message (the job's)
+        brackets = [BRACKET[status]]
+        if status == "success" and by_uid[uid].get("message"):
+            brackets.append(f"{by_uid[uid]['message']} in ")
+        assert lines[0]["bracket"].startswith(tuple(brackets)), f"{uid}: {lines[0][0]!r}"
         # "i of N": N is the number of nodes, and a node keeps the index of its START line
         assert int(lines[0]["total"]) == total, lines[0][0]
         starts = start_lines(stdout, schema, name)
@@ -838,7 +842,8 @@ def signal_while_betas_run(
         stop_process(proc)
     stdout = reader.rest()
     assert exit_code == code, f"exit {exit_code}\n{stdout}\n{(tmp_path / 'stderr.txt').read_text()}"
-    assert took < 2.0, f"exited {took:.2f}s after the signal"
+    bound = getattr(ws, "exit_after_signal", 2.0)  # an engine's workspace may allow more
+    assert took < bound, f"exited {took:.2f}s after the signal"
 
     expected = {
         "stg_orders": ok(),

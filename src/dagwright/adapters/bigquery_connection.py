@@ -5,8 +5,10 @@ always address it. The worker's thread submits the job (``jobs.insert``) and the
 ``jobs.get`` until the job is DONE, never ``job.result(timeout=...)``, whose long poll
 overshoots. ``cancel()`` (from the statement registry's canceller thread, re-sent every
 10 ms while the statement is in flight) only marks the running job; the worker's own poll
-loop wakes at once, sends ``jobs.cancel`` (again, if the job was not yet known to the
-server), and keeps polling. The statement's result is the job's **final state** alone:
+loop wakes at once, sends ``jobs.cancel``, and keeps polling, re-sending it every
+``CANCEL_RESEND`` seconds until the job is DONE: a cancel that reaches a job before its query
+has started can be lost (the emulator loses it; BigQuery's cancel is best effort), and a
+repeated cancel is harmless. The statement's result is the job's **final state** alone:
 
 - ``errorResult.reason == "stopped"`` after a cancel: ``StatementCancelled`` (the job did
   nothing: BigQuery commits a job's writes only when it completes);
@@ -72,6 +74,8 @@ class JobOwner(Protocol):
 CANCEL_WAIT = 30.0
 #: polling interval of a running job: from the first to the last, doubling
 _POLL_FIRST, _POLL_MAX = 0.01, 0.5
+#: after a cancel: how often it is re-sent (and the job polled) until the job is DONE
+CANCEL_RESEND = 0.2
 
 
 class CancelUnconfirmed(DatabaseError):
@@ -296,11 +300,16 @@ class BigQueryConnection:
                     raise JobFailed(message, job_id, location, project) from None
                 raise
             cancel_sent_at: float | None = None
+            last_cancel = 0.0
             delay = _POLL_FIRST
             limit = self._adapter.job_execution_timeout
             while job.state != "DONE":
-                if self._cancel_requested and cancel_sent_at is None:
-                    cancel_sent_at = self._send_cancel(job)
+                if self._cancel_requested and time.monotonic() - last_cancel >= CANCEL_RESEND:
+                    sent = self._send_cancel(job)
+                    if sent is not None:
+                        last_cancel = sent
+                        cancel_sent_at = cancel_sent_at or sent
+                    delay = min(delay, CANCEL_RESEND)
                 if cancel_sent_at is not None and time.monotonic() - cancel_sent_at > self._adapter.cancel_wait:
                     raise CancelUnconfirmed(job_id, job.location, time.monotonic() - cancel_sent_at)
                 if limit and cancel_sent_at is None and time.monotonic() - started > limit:
@@ -313,7 +322,7 @@ class BigQueryConnection:
                         job.project,
                     )
                 self._wake.wait(delay)
-                delay = min(delay * 2, _POLL_MAX)
+                delay = min(delay * 2, CANCEL_RESEND if self._cancel_requested else _POLL_MAX)
                 try:
                     job.reload(timeout=30)
                 except Exception as exc:
