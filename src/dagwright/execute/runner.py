@@ -205,9 +205,11 @@ class NodeRunner:
                 timing.append(Timing("compile", compile_start, utcnow()))
             if not submitted and not (conn is not None and conn.statements):
                 return result(Status.SKIPPED, f"not started: {stopped.trigger}", cause=stopped.trigger)
+            # a build of several jobs without a transaction says what its first jobs changed
+            left = materialization.left_behind() if materialization is not None else None
             return result(
                 Status.CANCELLED,
-                f"cancelled: {stopped.trigger}; {relation_name} was not changed",
+                f"cancelled: {stopped.trigger}; {left or f'{relation_name} was not changed'}",
                 cause=stopped.trigger,
             )
         except DatabaseError as exc:
@@ -217,9 +219,13 @@ class NodeRunner:
             self._abort(materialization, conn)
             if not timing or timing[-1].name != "execute":
                 timing.append(Timing("execute", utcnow(), utcnow()))
+            text = str(exc).strip()
+            left = materialization.left_behind() if materialization is not None else None
+            if left and left not in text:
+                text = f"{text}\n({left})"
             return result(
                 Status.ERROR,
-                error_message(node, "Runtime", str(exc).strip()),
+                error_message(node, "Runtime", text),
                 # an engine may say more than "error" (BigQuery: a cancelled job still running)
                 getattr(exc, "adapter_response", None),
                 compiled_path=self._written(node, compiled_code),

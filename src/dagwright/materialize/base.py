@@ -38,6 +38,10 @@ class Materialization(Protocol):
         """``build``, the publish gate, ``publish``."""
         ...
 
+    def left_behind(self) -> str | None:
+        """After a stop or failure: what the build had already changed in the target, or None."""
+        ...
+
 
 #: a hook as a materialization gets it: its SQL, or a callable that renders it (dbt renders a
 #: hook right before it runs: its Jinja sees what the build made so far, and statements it

@@ -46,3 +46,7 @@ class StrategyMaterialization(ABC):
 
     def run(self, conn: GuardedConnection) -> BuildOutcome:
         return self.publication.run(conn)
+
+    def left_behind(self) -> str | None:
+        """See ``Publication.left_behind``."""
+        return None if self._publication is None else self._publication.left_behind()

@@ -158,6 +158,13 @@ def print_summary(
             terminal.line()
             for text in failure_lines(result):
                 terminal.line(text)
+        # a cancelled build of several jobs without a transaction (BigQuery) may have changed
+        # its relation before the stop: the user reads that here, not only in run_results.json
+        for result in summary.results:
+            if result.status == Status.CANCELLED and result.message and not result.message.endswith("was not changed"):
+                terminal.line()
+                terminal.line(f"Cancelled {result.unique_id}, with changes left behind:")
+                terminal.line(f"  {result.message}")
     elif warns:
         terminal.line(f"Completed with {_plural(len(warns), 'warning')}:")
         for result in warns:

@@ -135,6 +135,12 @@ class Publication(ABC):
         conn.check_stop()  # the publish gate
         return self.publish(conn)
 
+    def left_behind(self) -> str | None:
+        """What a build that stopped (or failed) before its publish had already changed in the
+        target, for the node's message; None: the target is as it was (every strategy but one
+        whose build is several jobs of an engine without transactions for them)."""
+        return None
+
     # shared by the strategies ---------------------------------------------------------------
     def decide(self, conn: GuardedConnection) -> Work:
         source = self.source

@@ -72,6 +72,9 @@ class SingleJobPublication(Publication):
         #: why the target is dropped before the publishing job (not atomic), or None
         self.drop_reason: str | None = None
         self.existing: RelationKind | None = None
+        #: DDL jobs that changed the target before its publishing job (left if that never runs)
+        self.altered = False
+        self.dropped = False
 
     def build(self, conn: GuardedConnection) -> None:
         run_hooks(conn, self.job.pre_hooks)
@@ -80,6 +83,7 @@ class SingleJobPublication(Publication):
             self.staged = True
             work.stage(conn)
             work.alter(conn)
+            self.altered = bool(work.schema_changes)
             return
         self.existing = conn.relation_kind(self.target)
         needs_drop = getattr(self.adapter, "needs_drop", None)
@@ -118,6 +122,7 @@ class SingleJobPublication(Publication):
         if self.drop_reason is not None:
             assert self.existing is not None
             conn.execute(adapter.drop_sql(self.target, self.existing))
+            self.dropped = True
             self.published(None)
         if work.fill is not None:
             job = conn.execute(adapter.copy_table_sql(self.temp, self.target, config))  # type: ignore[attr-defined]
@@ -157,6 +162,16 @@ class SingleJobPublication(Publication):
             if not work.schema_changes:
                 raise
             raise DatabaseError(f"{str(exc).strip()}\n({self.columns_changed(work, failed=True)})") from None
+
+    def left_behind(self) -> str | None:
+        if self.dropped:
+            return (
+                f"{self.adapter.render(self.target)} was dropped (DROP then CREATE because "
+                f"{self.drop_reason}) and not created again"
+            )
+        if self.altered and isinstance(self.work, TableChange):
+            return self.columns_changed(self.work, failed=True)
+        return None
 
     def columns_changed(self, work: TableChange, failed: bool = False) -> str:
         """What success or failure says when ``alter`` changed the target's columns: BigQuery
