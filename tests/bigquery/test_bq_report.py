@@ -73,9 +73,11 @@ def test_terminal_timeline_and_json_log_show_jobs(tmp_path: Path, bq_emulator: A
 
 
 def test_job_execution_timeout_ends_a_slow_job(tmp_path: Path, bq_emulator: Any) -> None:
-    # 2 s: the slow job runs for minutes, and a loaded machine's quick jobs still fit
-    project = new_project(tmp_path, bq_emulator, job_execution_timeout_seconds=2)
-    project.write({"models/slow.sql": "{{ config(materialized='table') }}\n" + SLOW_SELECT})
+    # 10 s: the slow job (27 billion rows) runs for minutes; a loaded machine's quick jobs
+    # (the dataset's creation) fit with a wide margin
+    project = new_project(tmp_path, bq_emulator, job_execution_timeout_seconds=10)
+    slow_sql = SLOW_SELECT.replace("generate_array(1, 300)", "generate_array(1, 3000)")
+    project.write({"models/slow.sql": "{{ config(materialized='table') }}\n" + slow_sql})
     started = time.monotonic()
     result = project.run("run")
     elapsed = time.monotonic() - started
@@ -83,7 +85,7 @@ def test_job_execution_timeout_ends_a_slow_job(tmp_path: Path, bq_emulator: Any)
     slow = project.results_by_name()["slow"]
     assert slow["status"] == "error"
     assert (
-        "did not complete within the designated timeout of 2 seconds (job_execution_timeout_seconds)"
+        "did not complete within the designated timeout of 10 seconds (job_execution_timeout_seconds)"
         in (slow["message"])
     )
     assert slow["adapter_response"]["job_id"] in slow["message"]  # "job ... was cancelled"
