@@ -59,18 +59,25 @@ _case_numbers = itertools.count(1)
 BQ_CASES = cases_from_env(
     "DAGWRIGHT_BQ_COMPAT_CASES",
     (
+        "realistic",
+        "snapshot_timestamp",
+        "snapshot_yaml",
         "ephemeral",
         "data_tests",
         "schemas_aliases",
+        "project_yml_jinja",
         "jinja_basics",
         "incremental_merge",
+        "builtin_macro_names",
+        "generic_test_names",
+        "project_quoting",
+        "run_hooks",
     ),
 )
 
+#: dbt-bigquery's incremental materialization knows merge, insert_overwrite and microbatch only
+_BQ_STRATEGIES = "dbt-bigquery rejects it too (merge, insert_overwrite, microbatch only): "
 #: cases not run on BigQuery, and why
-#: not yet run on the emulator: each case costs 40-60 s on 2 loaded cores; try one with
-#: DAGWRIGHT_BQ_COMPAT_CASES=<case> and move it to BQ_CASES (with an overlay) or give its reason
-UNTRIED = "not yet tried on the emulator"
 NOT_ON_BIGQUERY: dict[str, str] = {
     "seeds_types": "its column_types are DuckDB types: dbt-bigquery's load job rejects bigint",
     "article": "examples/article's burn and fail_point macros are DuckDB SQL (range()): needs a BigQuery overlay",
@@ -78,35 +85,42 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "article_failures": "examples/article (DuckDB SQL in its macros): needs a BigQuery overlay",
     "incremental_basic": "delete+insert, which dbt-bigquery rejects (test_bq_incremental.py)",
     "incremental_append_strategy": "append, which dbt-bigquery rejects (test_bq_incremental.py)",
+    "incremental_more": _BQ_STRATEGIES + "strategies 'default', 'delete+insert' and 'upsert' fail its first run",
+    "incremental_schema_types": _BQ_STRATEGIES + "inc_append_strategy_new_columns (append) fails its first run",
+    "incremental_schema_change": (
+        "dbt-bigquery leaves its temp table inc_schema_change_fails__dbt_tmp<time> (12 h expiry) behind when "
+        "on_schema_change=fail stops the model, dagwright none; all else the same (checked 2026-12-07)"
+    ),
+    "operation_commits": "dbt-bigquery fails it too: run-operation query_then_truncate: "
+    "`truncate` is not implemented for this adapter!",
+    "packages": "dbt-bigquery fails it too: step 3 (build): shop_utils' product_totals: "
+    "'Not found: Table <dataset>.raw_orders' (a seed the same build loads; not looked into)",
+    "views_and_tables": (
+        "DAGWRIGHT DIFFERS (open): at step 3 dbt-bigquery refuses to make `switching` a view over its table "
+        "('Trying to create view ..., but it currently exists as a table'), dagwright drops and creates it"
+    ),
+    "hooks_render_time": (
+        "DAGWRIGHT DIFFERS (open): dbt-bigquery's table and incremental materializations never run "
+        "transaction: false hooks (run_hooks inside_transaction only); dagwright runs them"
+    ),
+    "model_hooks": "DAGWRIGHT DIFFERS (open): transaction: false / before_begin / after_commit hooks of table "
+    "models, which dbt-bigquery never runs (as hooks_render_time)",
+    "manifest_graph": "DAGWRIGHT DIFFERS (open): dbt.current_timestamp() has no bigquery__ implementation in "
+    "dagwright (exit 2: 'current_timestamp macro not implemented for adapter bigquery')",
     "dispatch_macros": "written in DuckDB's SQL throughout",
     "jinja_extras": "written in DuckDB's SQL throughout",
     "run_operation": "written in DuckDB's SQL throughout",
     "statement_results": "DuckDB SQL (typeof, DuckDB's result types)",
     "sources": "DuckDB SQL (its raw tables are built with DuckDB statements)",
-    "builtin_macro_names": UNTRIED,
-    "docs_blocks": UNTRIED,
-    "generic_test_names": UNTRIED,
-    "hooks_render_time": UNTRIED,
-    "incremental_more": UNTRIED,
-    "incremental_schema_change": UNTRIED,
-    "incremental_schema_types": UNTRIED,
-    "manifest_graph": UNTRIED,
-    "model_hooks": UNTRIED,
-    "operation_commits": UNTRIED,
-    "packages": UNTRIED,
-    "project_quoting": UNTRIED,
-    "project_yml_jinja": UNTRIED,
-    "realistic": UNTRIED,
-    "require_dbt_version": UNTRIED,
-    "run_hooks": UNTRIED,
-    "same_relation": UNTRIED,
-    "seeds_errors": UNTRIED,
-    "snapshot_check": UNTRIED,
-    "snapshot_timestamp": UNTRIED,
-    "snapshot_yaml": UNTRIED,
-    "unsupported_present": UNTRIED,
-    "views_and_tables": UNTRIED,
-    "yaml_jinja": UNTRIED,
+    # tried, results not read yet when the session ended (each case costs 1-5 min on 2 loaded cores):
+    # overlays exist for the first three
+    "snapshot_check": "not yet classified (overlay written: the third build fails on BigQuery, dbt-bigquery too)",
+    "docs_blocks": "not yet classified (overlay written: BigQuery string literals)",
+    "yaml_jinja": "not yet classified (overlay written; statuses match, rows not checked)",
+    "unsupported_present": "not yet classified",
+    "seeds_errors": "not yet classified",
+    "same_relation": "not yet classified",
+    "require_dbt_version": "not yet classified",
 }
 
 #: known differences on BigQuery: case -> (reason, regex the difference report must match)
