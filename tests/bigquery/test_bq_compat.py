@@ -70,6 +70,8 @@ BQ_CASES = cases_from_env(
         "jinja_basics",
         "incremental_merge",
         "manifest_graph",
+        "hooks_render_time",
+        "model_hooks",
         "builtin_macro_names",
         "generic_test_names",
         "project_quoting",
@@ -101,12 +103,6 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "`truncate` is not implemented for this adapter!",
     "packages": "dbt-bigquery fails it too: step 3 (build): shop_utils' product_totals: "
     "'Not found: Table <dataset>.raw_orders' (a seed the same build loads; not looked into)",
-    "hooks_render_time": (
-        "DAGWRIGHT DIFFERS (open): dbt-bigquery's table and incremental materializations never run "
-        "transaction: false hooks (run_hooks inside_transaction only); dagwright runs them"
-    ),
-    "model_hooks": "DAGWRIGHT DIFFERS (open): transaction: false / before_begin / after_commit hooks of table "
-    "models, which dbt-bigquery never runs (as hooks_render_time)",
     "dispatch_macros": "written in DuckDB's SQL throughout",
     "jinja_extras": "written in DuckDB's SQL throughout",
     "run_operation": "written in DuckDB's SQL throughout",

@@ -61,6 +61,8 @@ def _unquoted(name: str) -> str:
 class BigQueryAdapter(BigQuerySQL):
     type: ClassVar[str] = "bigquery"
     publishing: ClassVar[Publishing] = "single-job replace"
+    #: dbt-bigquery's table, view and incremental materializations run only in-transaction hooks
+    model_hooks_outside_transaction = False
 
     def __init__(self, target: Target) -> None:
         creds = target.credentials
