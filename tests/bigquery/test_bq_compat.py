@@ -72,6 +72,7 @@ BQ_CASES = cases_from_env(
         "manifest_graph",
         "hooks_render_time",
         "model_hooks",
+        "seeds_errors",
         "builtin_macro_names",
         "generic_test_names",
         "project_quoting",
@@ -108,10 +109,6 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "run_operation": "written in DuckDB's SQL throughout",
     "statement_results": "DuckDB SQL (typeof, DuckDB's result types)",
     "sources": "DuckDB SQL (its raw tables are built with DuckDB statements)",
-    "seeds_errors": (
-        "DAGWRIGHT DIFFERS (open): dagwright infers DuckDB's 32-bit INTEGER for big_unpinned and fails on "
-        "9007199254740993, which dbt-bigquery loads as INT64 (comma_number fails in both, leading_zeros loads)"
-    ),
 }
 
 #: known differences on BigQuery: case -> (reason, regex the difference report must match)
