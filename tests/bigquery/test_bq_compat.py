@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -59,18 +60,37 @@ _case_numbers = itertools.count(1)
 BQ_CASES = cases_from_env(
     "DAGWRIGHT_BQ_COMPAT_CASES",
     (
+        "realistic",
+        "snapshot_timestamp",
+        "snapshot_yaml",
         "ephemeral",
         "data_tests",
         "schemas_aliases",
+        "project_yml_jinja",
         "jinja_basics",
         "incremental_merge",
+        "manifest_graph",
+        "hooks_render_time",
+        "model_hooks",
+        "seeds_errors",
+        "builtin_macro_names",
+        "generic_test_names",
+        "project_quoting",
+        "run_hooks",
+        "unsupported_present",
+        "same_relation",
+        "views_and_tables",
+        "incremental_schema_change",
+        "snapshot_check",
+        "yaml_jinja",
+        "docs_blocks",
+        "require_dbt_version",
     ),
 )
 
+#: dbt-bigquery's incremental materialization knows merge, insert_overwrite and microbatch only
+_BQ_STRATEGIES = "dbt-bigquery rejects it too (merge, insert_overwrite, microbatch only): "
 #: cases not run on BigQuery, and why
-#: not yet run on the emulator: each case costs 40-60 s on 2 loaded cores; try one with
-#: DAGWRIGHT_BQ_COMPAT_CASES=<case> and move it to BQ_CASES (with an overlay) or give its reason
-UNTRIED = "not yet tried on the emulator"
 NOT_ON_BIGQUERY: dict[str, str] = {
     "seeds_types": "its column_types are DuckDB types: dbt-bigquery's load job rejects bigint",
     "article": "examples/article's burn and fail_point macros are DuckDB SQL (range()): needs a BigQuery overlay",
@@ -78,35 +98,17 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "article_failures": "examples/article (DuckDB SQL in its macros): needs a BigQuery overlay",
     "incremental_basic": "delete+insert, which dbt-bigquery rejects (test_bq_incremental.py)",
     "incremental_append_strategy": "append, which dbt-bigquery rejects (test_bq_incremental.py)",
+    "incremental_more": _BQ_STRATEGIES + "strategies 'default', 'delete+insert' and 'upsert' fail its first run",
+    "incremental_schema_types": _BQ_STRATEGIES + "inc_append_strategy_new_columns (append) fails its first run",
+    "operation_commits": "dbt-bigquery fails it too: run-operation query_then_truncate: "
+    "`truncate` is not implemented for this adapter!",
+    "packages": "dbt-bigquery fails it too: step 3 (build): shop_utils' product_totals: "
+    "'Not found: Table <dataset>.raw_orders' (a seed the same build loads; not looked into)",
     "dispatch_macros": "written in DuckDB's SQL throughout",
     "jinja_extras": "written in DuckDB's SQL throughout",
     "run_operation": "written in DuckDB's SQL throughout",
     "statement_results": "DuckDB SQL (typeof, DuckDB's result types)",
     "sources": "DuckDB SQL (its raw tables are built with DuckDB statements)",
-    "builtin_macro_names": UNTRIED,
-    "docs_blocks": UNTRIED,
-    "generic_test_names": UNTRIED,
-    "hooks_render_time": UNTRIED,
-    "incremental_more": UNTRIED,
-    "incremental_schema_change": UNTRIED,
-    "incremental_schema_types": UNTRIED,
-    "manifest_graph": UNTRIED,
-    "model_hooks": UNTRIED,
-    "operation_commits": UNTRIED,
-    "packages": UNTRIED,
-    "project_quoting": UNTRIED,
-    "project_yml_jinja": UNTRIED,
-    "realistic": UNTRIED,
-    "require_dbt_version": UNTRIED,
-    "run_hooks": UNTRIED,
-    "same_relation": UNTRIED,
-    "seeds_errors": UNTRIED,
-    "snapshot_check": UNTRIED,
-    "snapshot_timestamp": UNTRIED,
-    "snapshot_yaml": UNTRIED,
-    "unsupported_present": UNTRIED,
-    "views_and_tables": UNTRIED,
-    "yaml_jinja": UNTRIED,
 }
 
 #: known differences on BigQuery: case -> (reason, regex the difference report must match)
@@ -123,8 +125,14 @@ def _column_type(field: Any) -> str:
     return f"ARRAY<{kind}>" if str(field.mode).upper() == "REPEATED" else kind
 
 
+#: dbt-bigquery's temp relations (``<name>__dbt_tmp<time>``, 12 h expiry), which it leaves behind
+#: when a model or snapshot fails after making one; dagwright drops its own: not compared
+DBT_TEMP_TABLE = re.compile(r"__dbt_tmp\d{6,}$")
+
+
 def snapshot(client: Any, project: str, prefix: str, case: Case) -> dict[tuple[str, str], Relation]:
-    """Every relation of the datasets ``<prefix>`` and ``<prefix>_*``, labelled ``main*``."""
+    """Every relation of the datasets ``<prefix>`` and ``<prefix>_*``, labelled ``main*``
+    (but dbt-bigquery's left-behind temp tables)."""
     relations: dict[tuple[str, str], Relation] = {}
     datasets = sorted(
         d.dataset_id
@@ -140,6 +148,8 @@ def snapshot(client: Any, project: str, prefix: str, case: Case) -> dict[tuple[s
         for item in client.list_tables(f"{project}.{dataset}"):
             table = client.get_table(item.reference)
             name = str(table.table_id)
+            if DBT_TEMP_TABLE.search(name):
+                continue
             kind = "VIEW" if table.table_type == "VIEW" else "BASE TABLE"
             columns = [(str(f.name), _column_type(f)) for f in table.schema]
             relations[(shown, name)] = read_relation(

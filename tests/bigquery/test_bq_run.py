@@ -82,7 +82,8 @@ def test_build_small_project(tmp_path: Path, bq_emulator: Any) -> None:
 
 
 def test_hooks_and_kind_change(tmp_path: Path, bq_emulator: Any) -> None:
-    """Pre/post-hooks run around the job; a view where a table was is DROP + CREATE, said so."""
+    """Pre/post-hooks run around the job; a view where a table was: an error, but on a full refresh
+    (DROP + CREATE, said so), as in dbt-bigquery."""
     project = new_project(tmp_path, bq_emulator)
     dataset = f"`{bq_emulator.project}`.`{project.dataset}`"
     project.write(
@@ -97,7 +98,11 @@ def test_hooks_and_kind_change(tmp_path: Path, bq_emulator: Any) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(project.rows(f"select e from {dataset}.hook_log")) == [("post",), ("pre",)]
     project.write({"models/m.sql": "{{ config(materialized='view') }}\nselect 2 as x"})
-    result = project.run("run")
+    result = project.run("run")  # as dbt-bigquery: no view over a table but on a full refresh
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "is a table: a view replaces it only on a full refresh" in project.results_by_name()["m"]["message"]
+    assert project.rows(f"select x from {dataset}.m") == [(1,)]
+    result = project.run("run", "--full-refresh")
     assert result.returncode == 0, result.stdout + result.stderr
     message = project.results_by_name()["m"]["message"]
     assert "replaced by DROP then CREATE because a table held its name: not atomic" in message

@@ -84,8 +84,9 @@ COPY_IGNORE = shutil.ignore_patterns(
 #: the folder, beside the cases (or an engine's overlays), of the files they share
 SHARED_DIR = "_shared"
 CASE_KEYS = frozenset({"project", "include", "commands", "vars", "env", "volatile", "xfail"})
-#: what an engine's overlay compat.yml may set: its own shared files, and commands where its dbt exits otherwise
-OVERLAY_KEYS = frozenset({"include", "commands"})
+#: what an engine's overlay compat.yml may set: its own shared files, commands where its dbt exits
+#: otherwise, and more volatile columns (where the overlay names relations otherwise)
+OVERLAY_KEYS = frozenset({"include", "commands", "volatile"})
 DEFAULT_COMMANDS = (("seed",), ("run",))
 MAX_DIFF_LINES = 60  # per relation
 TOOLS = ("dbt", "dagwright")
@@ -211,7 +212,7 @@ def with_overlay(case: Case, overlays_dir: Path) -> Case:
     """The case with ``overlays_dir/<case>/`` laid over its project copy (an engine's spelling
     of the case's SQL), after the overlay's own ``include:`` folders of ``overlays_dir/_shared/``;
     the overlay's compat.yml may also replace ``commands`` (where that engine's dbt exits
-    otherwise)."""
+    otherwise) and add ``volatile`` columns."""
     folder = overlays_dir / case.name
     if not folder.is_dir():
         return case
@@ -220,6 +221,8 @@ def with_overlay(case: Case, overlays_dir: Path) -> Case:
     if spec.get("commands"):
         commands, exits = parse_commands(spec["commands"])
         case = replace(case, commands=commands, oracle_exits=exits)
+    if spec.get("volatile"):
+        case = replace(case, volatile=case.volatile | {str(c).lower() for c in spec["volatile"]})
     return case
 
 

@@ -60,6 +60,10 @@ def _unquoted(name: str) -> str:
 class BigQueryAdapter(BigQuerySQL):
     type: ClassVar[str] = "bigquery"
     publishing: ClassVar[Publishing] = "single-job replace"
+    #: dbt-bigquery's table, view and incremental materializations run only in-transaction hooks
+    model_hooks_outside_transaction = False
+    #: a seed's inferred integer column is INT64 here: its values are read 64 bits wide
+    seed_integer_read_type = "BIGINT"
 
     def __init__(self, target: Target) -> None:
         creds = target.credentials

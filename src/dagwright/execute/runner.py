@@ -187,18 +187,31 @@ class NodeRunner:
             timing.append(Timing("compile", compile_start, utcnow()))
             execute_start = utcnow()
             after_commit: tuple[str, str] | None = None
+            pre_outside, post_outside = hooks["pre", False], hooks["post", False]  # transaction: false
+            not_run = ""
+            skipped = len(pre_outside) + len(post_outside)
+            if (
+                skipped
+                and node.resource_type == "model"
+                and not getattr(self.adapter, "model_hooks_outside_transaction", True)
+            ):
+                # as the engine's dbt adapter: its model materializations run in-transaction hooks only
+                plural = "s" if skipped > 1 else ""
+                engine = self.adapter.type
+                not_run = f"; {skipped} transaction: false hook{plural} not run (dbt-{engine} runs none for models)"
+                pre_outside = post_outside = ()
             try:
                 materialization = self._materialization(node, compiled_code or "", hooks, full_refresh, existing)
                 submitted = True
-                run_hooks(conn, hooks["pre", False])  # transaction: false
+                run_hooks(conn, pre_outside)
                 outcome = materialization.run(conn)  # build, the publish gate, publish
-                after_commit = self._after_commit_hooks(conn, hooks["post", False], node, relation_name)
+                after_commit = self._after_commit_hooks(conn, post_outside, node, relation_name)
             finally:
                 timing.append(Timing("execute", execute_start, utcnow()))
             if after_commit is not None:
                 status, message = after_commit
                 return result(status, f"{outcome.message}; {message}" if status == Status.SUCCESS else message)
-            return result(Status.SUCCESS, outcome.message, outcome.result.adapter_response())
+            return result(Status.SUCCESS, outcome.message + not_run, outcome.result.adapter_response())
         except Stopped as stopped:
             self._abort(materialization, conn)
             if not timing:

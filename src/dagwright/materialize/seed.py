@@ -87,7 +87,13 @@ class SeedMaterialization(StrategyMaterialization):
 
     def read(self, into: list[tuple[str, str]] | None = None) -> SeedTable:
         try:
-            return read_seed(self.csv_path, delimiter=self.delimiter, column_types=self.column_types, into=into)
+            return read_seed(
+                self.csv_path,
+                delimiter=self.delimiter,
+                column_types=self.column_types,
+                into=into,
+                integer_type=getattr(self.adapter, "seed_integer_read_type", "INTEGER"),
+            )
         except SeedValueError as exc:
             raise seed_error(exc) from None
 

@@ -88,6 +88,7 @@ def read_seed(
     delimiter: str = ",",
     column_types: Mapping[str, str] | None = None,
     into: Sequence[tuple[str, str]] | None = None,
+    integer_type: str = "INTEGER",
 ) -> SeedTable:
     """Read, type and load a seed CSV as dbt-core + dbt-duckdb would.
 
@@ -96,6 +97,10 @@ def read_seed(
     file into it by position, so the table keeps its columns and the values are converted
     to its types; the header's names and the inferred types do not matter (the file is
     still read and typed first, as dbt does, and fails where dbt fails).
+
+    ``integer_type``: the DuckDB type an inferred ``integer`` column's values are read as,
+    the width of the engine's integer (BigQuery's INT64: ``BIGINT``); the column's type
+    stays ``INTEGER``, which the adapter's ``seed_types`` names.
 
     Raises :class:`ProjectError` when dbt cannot read the file (undecodable bytes, no
     header, a record with more fields than the header, a bad delimiter) and
@@ -134,7 +139,13 @@ def read_seed(
         # dbt loads nothing (no COPY) when the file has no rows
         return SeedTable(columns=columns, rows=[])
     try:
-        rows = _copy_rows(path, delimiter, columns)
+        read_as = columns
+        if integer_type != "INTEGER":
+            read_as = tuple(
+                SeedColumn(c.name, integer_type, c.overridden) if c.sql_type == "INTEGER" and not c.overridden else c
+                for c in columns
+            )
+        rows = _copy_rows(path, delimiter, read_as)
     except SeedValueError as exc:
         if short_line is None or exc.line is not None:
             raise

@@ -86,6 +86,12 @@ class SingleJobPublication(Publication):
             self.altered = bool(work.schema_changes)
             return
         self.existing = conn.relation_kind(self.target)
+        if work.kind == "view" and self.existing == "table" and not self.full_refresh():
+            # dbt-bigquery's view materialization drops a table for a view on a full refresh only
+            raise DagwrightError(
+                f"{self.target} is a table: a view replaces it only on a full refresh, as in dbt-bigquery",
+                hint="drop the table, or run with --full-refresh to have it dropped",
+            )
         needs_drop = getattr(self.adapter, "needs_drop", None)
         # a table's layout may change; a "view" may be a materialized view, which no job replaces
         if needs_drop is not None and (self.existing == "view" or self.existing == work.kind == "table"):
@@ -95,6 +101,11 @@ class SingleJobPublication(Publication):
         if work.fill is not None:
             self.temp_kind = "table"  # from here on, abort drops it
             self.create(conn, work, self.temp)
+
+    def full_refresh(self) -> bool:
+        """dbt's should_full_refresh(): the model's ``full_refresh`` config where set, else the flag."""
+        configured = self.job.node.config.get("full_refresh")
+        return self.job.full_refresh if configured is None else bool(configured)
 
     def publish(self, conn: GuardedConnection) -> BuildOutcome:
         work = self.work

@@ -1,0 +1,2 @@
+{#- BigQuery: a triple-quoted literal (descriptions span lines), backslash escapes -#}
+{% macro q(text) -%}'''{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'''{%- endmacro %}

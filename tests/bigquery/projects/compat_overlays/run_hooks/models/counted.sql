@@ -1,0 +1,1 @@
+select n from unnest(generate_array(0, 2)) as n

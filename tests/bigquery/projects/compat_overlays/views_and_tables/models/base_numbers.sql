@@ -1,0 +1,1 @@
+select n, n * n as square from unnest(generate_array(1, 5)) as n
