@@ -114,6 +114,8 @@ class Publication(ABC):
         self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
         self.backup = self.target.with_identifier(self.target.identifier + BACKUP_SUFFIX)
         self.work: Work | None = None
+        #: a ``TableChange`` staged relations that ``abort`` must drop (``drop_staged``)
+        self.staged = False
         #: the result of the statement that built a new relation
         self.result: ExecResult | None = None
 
@@ -134,6 +136,18 @@ class Publication(ABC):
         self.build(conn)
         conn.check_stop()  # the publish gate
         return self.publish(conn)
+
+    def drop_staged(self, conn: GuardedConnection) -> None:
+        """Drop what a ``TableChange`` staged (strategies that stage outside a transaction set
+        ``staged``); best effort and never blocked by the stop: a leftover is replaced by the
+        next build's staging (or expires, on BigQuery)."""
+        if self.staged and isinstance(self.work, TableChange):
+            self.staged = False
+            for sql in self.work.cleanup():
+                try:
+                    conn.execute_unguarded(sql)
+                except Exception:
+                    pass
 
     def left_behind(self) -> str | None:
         """What a build that stopped (or failed) before its publish had already changed in the

@@ -47,8 +47,6 @@ class RenameSwapPublication(Publication):
         super().__init__(adapter, job, source)
         #: what is under the temporary name (abort drops it)
         self.temp_kind: RelationKind | None = None
-        #: a change has staged relations (abort drops them)
-        self.staged = False
 
     def build(self, conn: GuardedConnection) -> None:
         run_hooks(conn, self.job.pre_hooks)
@@ -137,15 +135,6 @@ class RenameSwapPublication(Publication):
             exc.message = f"post-hook failed after {self.adapter.render(self.target)} was published: {exc.message}"
             raise
         return outcome
-
-    def drop_staged(self, conn: GuardedConnection) -> None:
-        if self.staged and isinstance(self.work, TableChange):
-            self.staged = False
-            for sql in self.work.cleanup():
-                try:
-                    conn.execute_unguarded(sql)
-                except DatabaseError:
-                    pass
 
     def abort(self, conn: GuardedConnection) -> None:
         self.drop_staged(conn)

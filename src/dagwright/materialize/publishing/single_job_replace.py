@@ -67,8 +67,6 @@ class SingleJobPublication(Publication):
         super().__init__(adapter, job, source)
         #: what is under the temporary name (abort drops it)
         self.temp_kind: RelationKind | None = None
-        #: a change has staged relations (abort drops them)
-        self.staged = False
         #: why the target is dropped before the publishing job (not atomic), or None
         self.drop_reason: str | None = None
         self.existing: RelationKind | None = None
@@ -219,15 +217,6 @@ class SingleJobPublication(Publication):
                 conn.execute_unguarded(self.adapter.drop_sql(self.temp, kind))
             except Exception:
                 pass  # it expires; the next build replaces it
-
-    def drop_staged(self, conn: GuardedConnection) -> None:
-        if self.staged and isinstance(self.work, TableChange):
-            self.staged = False
-            for sql in self.work.cleanup():
-                try:
-                    conn.execute_unguarded(sql)
-                except Exception:
-                    pass
 
     def abort(self, conn: GuardedConnection) -> None:
         self.drop_staged(conn)
