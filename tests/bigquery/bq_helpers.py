@@ -110,3 +110,12 @@ def new_project(tmp_path: Path, emulator: Any, name: str = "bq_project", **profi
     project.write({"dbt_project.yml": f"name: {name}\nversion: '1.0'\nprofile: bq\n"})
     project.profile(**profile)
     return project
+
+
+#: a query no machine finishes in minutes (27 billion rows, each one computed: DuckDB under
+#: the emulator counts a bare cross join in a second or two, so `count(*)` is not slow
+#: enough), which the emulator cancels within tens of milliseconds
+SLOW_SELECT = (
+    "select sum(mod(a * b + c, 7)) as n from unnest(generate_array(1, 3000)) a, "
+    "unnest(generate_array(1, 3000)) b, unnest(generate_array(1, 3000)) c"
+)

@@ -16,13 +16,7 @@ from dagwright.adapters.base import StatementCancelled
 from dagwright.adapters.bigquery_connection import CancelUnconfirmed
 from dagwright.project.profile import load_target
 
-from .bq_helpers import bq_client, new_project
-
-#: seconds on the emulator, and cancelled within tens of milliseconds
-SLOW_SELECT = (
-    "select count(*) as n from unnest(generate_array(1, 3000)) a, "
-    "unnest(generate_array(1, 3000)) b, unnest(generate_array(1, 300)) c"
-)
+from .bq_helpers import SLOW_SELECT, bq_client, new_project
 
 
 def test_fail_fast_cancels_the_slow_model(tmp_path: Path, bq_emulator: Any) -> None:
@@ -125,6 +119,44 @@ def test_job_still_running_after_the_wait_is_unconfirmed(tmp_path: Path, bq_emul
     assert caught.value.job_id == conn.job_ids[-1]
     assert caught.value.adapter_response["dagwright_outcome"] == "cancel unconfirmed"
     assert caught.value.job_id in str(caught.value)
+    adapter.close()
+
+
+def test_job_finished_past_its_timeout_is_a_success(tmp_path: Path, bq_emulator: Any, monkeypatch: Any) -> None:
+    """job_execution_timeout_seconds cancels the job; when the cancel is lost (best effort on
+    BigQuery) and the job completes, its table is the new one: the statement succeeds rather
+    than report a timeout that did not stop anything."""
+    dataset = _dataset(bq_emulator)
+    adapter, conn = _connection(tmp_path, bq_emulator, dataset)
+    adapter.job_execution_timeout = 0.001
+    sent: list[str] = []
+    monkeypatch.setattr(conn, "_send_cancel", lambda job: sent.append(job.job_id) or time.monotonic())
+    # a second or two: still running when the first poll finds the limit passed
+    medium = SLOW_SELECT.replace("generate_array(1, 3000)) c", "generate_array(1, 10)) c")
+    result = conn.execute(f"create or replace table `{bq_emulator.project}`.`{dataset}`.`late` as {medium}")
+    assert sent and sent[0] == conn.job_ids[-1]  # the timeout did cancel the job
+    assert result.code == "CREATE TABLE"
+    assert adapter.lookup_kind(_rel(bq_emulator, dataset, "late")) is not None
+    adapter.close()
+
+
+def test_job_running_past_its_timeout_and_cancel_is_unconfirmed(
+    tmp_path: Path, bq_emulator: Any, monkeypatch: Any
+) -> None:
+    """A timed-out job that keeps running after the cancel: the node's outcome is unknown,
+    and the message names the timeout and the job."""
+    dataset = _dataset(bq_emulator)
+    adapter, conn = _connection(tmp_path, bq_emulator, dataset)
+    adapter.job_execution_timeout = 0.5
+    adapter.cancel_wait = 0.5
+    real_cancel = conn._send_cancel
+    monkeypatch.setattr(conn, "_send_cancel", lambda job: time.monotonic())  # the cancel is lost
+    with pytest.raises(CancelUnconfirmed) as caught:
+        conn.execute(SLOW_SELECT)
+    assert str(caught.value).startswith("Operation did not complete within the designated timeout of 0.5 seconds")
+    assert caught.value.job_id == conn.job_ids[-1] and caught.value.job_id in str(caught.value)
+    job = adapter.client.get_job(caught.value.job_id, location="US")
+    real_cancel(job)  # no job left running on the shared emulator
     adapter.close()
 
 

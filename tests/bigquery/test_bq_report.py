@@ -12,17 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .bq_helpers import new_project
+from .bq_helpers import SLOW_SELECT, new_project
 
 FILES = {
     "models/a.sql": "{{ config(materialized='table') }}\nselect 1 as x union all select 2",
     "models/b.sql": "{{ config(materialized='view') }}\nselect * from {{ ref('a') }}",
     "models/c.sql": "{{ config(materialized='table') }}\nselect 1 / 0 as x",
 }
-SLOW_SELECT = (
-    "select count(*) as n from unnest(generate_array(1, 3000)) a, "
-    "unnest(generate_array(1, 3000)) b, unnest(generate_array(1, 300)) c"
-)
 
 
 def test_terminal_timeline_and_json_log_show_jobs(tmp_path: Path, bq_emulator: Any) -> None:
@@ -76,8 +72,7 @@ def test_job_execution_timeout_ends_a_slow_job(tmp_path: Path, bq_emulator: Any)
     # 10 s: the slow job (27 billion rows) runs for minutes; a loaded machine's quick jobs
     # (the dataset's creation) fit with a wide margin
     project = new_project(tmp_path, bq_emulator, job_execution_timeout_seconds=10)
-    slow_sql = SLOW_SELECT.replace("generate_array(1, 300)", "generate_array(1, 3000)")
-    project.write({"models/slow.sql": "{{ config(materialized='table') }}\n" + slow_sql})
+    project.write({"models/slow.sql": "{{ config(materialized='table') }}\n" + SLOW_SELECT})
     started = time.monotonic()
     result = project.run("run")
     elapsed = time.monotonic() - started

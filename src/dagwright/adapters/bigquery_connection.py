@@ -18,6 +18,10 @@ repeated cancel is harmless. The statement's result is the job's **final state**
 - still running ``CANCEL_WAIT`` seconds after the cancel: ``CancelUnconfirmed``, naming the
   job, whose outcome nobody knows yet.
 
+``job_execution_timeout_seconds`` ends a job the same way: past the limit the job is
+cancelled, and its final state decides (stopped: the node fails with the timeout; completed
+anyway: the statement succeeded, since its table is the new one).
+
 ``job_retries`` (bigquery_retry.py decides what is transient): a submission or a poll that
 fails transiently is made again with the same job id (a job the server already has is
 attached to, never run twice); a job that ended with a transient error is run again under a
@@ -81,9 +85,9 @@ CANCEL_RESEND = 0.2
 class CancelUnconfirmed(DatabaseError):
     """A job still running when the wait after its cancel ended: its outcome is unknown."""
 
-    def __init__(self, job_id: str, location: str | None, waited: float) -> None:
+    def __init__(self, job_id: str, location: str | None, waited: float, reason: str = "") -> None:
         super().__init__(
-            f"cancel unconfirmed: job {job_id} was still running {waited:.0f} s after its cancel: "
+            f"{reason}cancel unconfirmed: job {job_id} was still running {waited:.0f} s after its cancel: "
             f"it may still complete and change its table (check it with `bq show -j {job_id}`)"
         )
         self.job_id = job_id
@@ -167,6 +171,12 @@ def query_parameters(params: Sequence[Any]) -> list[Any]:
         kind = _param_type(value)
         out.append(bigquery.ScalarQueryParameter(None, kind, None if value is None else value))
     return out
+
+
+def _timeout_message(limit: float | None) -> str:
+    return (
+        f"Operation did not complete within the designated timeout of {limit:g} seconds (job_execution_timeout_seconds)"
+    )
 
 
 def _job_message(error: dict[str, Any] | None, errors: Sequence[dict[str, Any]] | None) -> str:
@@ -303,26 +313,23 @@ class BigQueryConnection:
             last_cancel = 0.0
             delay = _POLL_FIRST
             limit = self._adapter.job_execution_timeout
+            timed_out = False
             while job.state != "DONE":
-                if self._cancel_requested and time.monotonic() - last_cancel >= CANCEL_RESEND:
+                if limit and not timed_out and time.monotonic() - started > limit:
+                    # the job's own timeout: cancelled like a stop, its final state decides
+                    timed_out = True
+                cancelling = self._cancel_requested or timed_out
+                if cancelling and time.monotonic() - last_cancel >= CANCEL_RESEND:
                     sent = self._send_cancel(job)
                     if sent is not None:
                         last_cancel = sent
                         cancel_sent_at = cancel_sent_at or sent
                     delay = min(delay, CANCEL_RESEND)
                 if cancel_sent_at is not None and time.monotonic() - cancel_sent_at > self._adapter.cancel_wait:
-                    raise CancelUnconfirmed(job_id, job.location, time.monotonic() - cancel_sent_at)
-                if limit and cancel_sent_at is None and time.monotonic() - started > limit:
-                    self._send_cancel(job)
-                    raise JobFailed(
-                        f"Operation did not complete within the designated timeout of {limit:g} seconds "
-                        f"(job_execution_timeout_seconds); job {job_id} was cancelled",
-                        job_id,
-                        job.location,
-                        job.project,
-                    )
+                    reason = _timeout_message(limit) + "; " if timed_out and not self._cancel_requested else ""
+                    raise CancelUnconfirmed(job_id, job.location, time.monotonic() - cancel_sent_at, reason)
                 self._wake.wait(delay)
-                delay = min(delay * 2, CANCEL_RESEND if self._cancel_requested else _POLL_MAX)
+                delay = min(delay * 2, CANCEL_RESEND if cancelling else _POLL_MAX)
                 try:
                     job.reload(timeout=30)
                 except Exception as exc:
@@ -336,11 +343,17 @@ class BigQueryConnection:
             if error:
                 if error.get("reason") == "stopped" and self._cancel_requested:
                     raise StatementCancelled(f"job {job_id} was cancelled")
+                if error.get("reason") == "stopped" and timed_out:
+                    raise JobFailed(
+                        f"{_timeout_message(limit)}; job {job_id} was cancelled", job_id, job.location, job.project
+                    )
                 message = self._adapter.scrub(_job_message(error, job.errors))
                 # a script's earlier statements may have committed: it is never run again
                 if is_transient_job_error(error) and getattr(job, "statement_type", None) != "SCRIPT":
                     raise TransientJobFailure(message, job_id, job.location, job.project, new_job=True)
                 raise JobFailed(message, job_id, job.location, job.project)
+            # DONE without error: the job completed, even past its timeout when the cancel
+            # came too late; its table is the new one, and the node says so
             return job
         finally:
             with self._lock:
