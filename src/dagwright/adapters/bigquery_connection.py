@@ -291,16 +291,16 @@ class BigQueryConnection:
         location, project = self._adapter.location, self._adapter.execution_project
         with self._lock:
             self._job_id = job_id
-        resubmitted = job_id in self.job_ids
-        self.job_ids.append(job_id)
+        if job_id not in self.job_ids:
+            self.job_ids.append(job_id)
         started = time.monotonic()
         try:
             try:
                 job = submit()
             except api_errors.Conflict:
-                if not resubmitted:
-                    raise JobFailed(f"job {job_id} already exists", job_id, location, project) from None
-                # a retried submission the server had received: attach to that job, never run it twice
+                # the id is a fresh uuid: a job that has it is this submission's, sent again by
+                # a retry (ours, or the client library's own after a lost response): attach to
+                # it, never run it twice
                 job = self._client.get_job(job_id, location=location, project=project, timeout=30)
             except Exception as exc:
                 message = self._adapter.scrub(getattr(exc, "message", None) or str(exc))
