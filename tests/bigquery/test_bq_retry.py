@@ -1,6 +1,6 @@
 """Issue 16: what ``job_retries`` retries, decided on google.api_core's own exceptions as
 dbt-bigquery decides it; the loop itself runs end to end in test_bq_retry_e2e.py, through a
-proxy that injects the failures)."""
+proxy that injects the failures."""
 
 from __future__ import annotations
 
