@@ -52,5 +52,30 @@
 {% macro bigquery__array_concat(array_1, array_2) -%}array_concat({{ array_1 }}, {{ array_2 }}){%- endmacro %}
 {% macro bigquery__array_append(array, new_element) -%}{{ array_concat(array, array_construct([new_element])) }}{%- endmacro %}
 
-{% macro bigquery__safe_cast(field, type) -%}safe_cast({{ field }} as {{ type }}){%- endmacro %}
+{#- BigQuery casts no value to an array, a struct or a geography from a string: an array is cast
+    element by element and gathered again; a struct or geography literal goes in unquoted;
+    a mapping cast to json becomes a json literal (the values unit test fixtures give) -#}
+{% macro bigquery__safe_cast(field, type) -%}
+    {%- set lowered = type | lower -%}
+    {%- set is_sequence = field is iterable and field is not string and field is not mapping -%}
+    {%- if lowered.startswith('array') and is_sequence and field | length > 0 -%}
+        {%- set element_type = type[6:-1] -%}
+        {%- if _bigquery_literal_only(element_type) -%}
+            (select array_agg(safe_cast(element as {{ element_type }})) from unnest([
+            {%- for item in field %}{{ item | string | trim('"') | trim("'") }}{{ ', ' if not loop.last }}{% endfor -%}
+            ]) as element)
+        {%- else -%}
+            (select array_agg(safe_cast(element as {{ element_type }})) from unnest({{ field }}) as element)
+        {%- endif -%}
+    {%- elif lowered == 'json' and field is mapping -%}
+        safe_cast(json {{ dbt.string_literal(tojson(field)) }} as json)
+    {%- elif _bigquery_literal_only(type) and field is string -%}
+        safe_cast({{ field | trim('"') | trim("'") }} as {{ type }})
+    {%- else -%}
+        safe_cast({{ field }} as {{ type }})
+    {%- endif -%}
+{%- endmacro %}
+{% macro _bigquery_literal_only(type) -%}
+    {{- return((type | lower).startswith('struct') or (type | lower) == 'geography') -}}
+{%- endmacro %}
 {% macro bigquery__cast_bool_to_text(field) -%}cast({{ field }} as {{ api.Column.translate_type('string') }}){%- endmacro %}
