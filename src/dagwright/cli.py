@@ -388,12 +388,29 @@ def parse_cmd(**kwargs: Any) -> None:
 @_selection
 @click.option("--full-refresh", "-f", envvar=_env("FULL_REFRESH"), is_flag=True, default=False)
 @click.option("--threads", type=int, default=None)
+@click.option("--inline", default=None, help="Compile this query instead of the selected nodes, and print it.")
 @_empty
 def compile_cmd(**kwargs: Any) -> None:
     """Compile the selected models, snapshots, tests and analyses into target/compiled/."""
     from dagwright.tasks.compile_command import compile_project
 
     _run(lambda f: compile_project(f, _echo), _flags("compile", kwargs))
+
+
+@main.command("show")
+@_common
+@_warn_error
+@_selection
+@click.option("--inline", default=None, help="A query to run instead of selected nodes (may ref any node).")
+@click.option("--limit", type=int, default=5, show_default=True, help="Rows to show; a negative limit shows all.")
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", help="A table, or dbt's JSON.")
+@click.option("--threads", type=int, default=None)
+@click.option("--full-refresh", "-f", is_flag=True, default=False)
+def show_cmd(**kwargs: Any) -> None:
+    """Run the selected nodes' queries (or --inline) and print their first rows."""
+    from dagwright.tasks.show import show
+
+    _run(lambda f: show(f, _echo), _flags("show", kwargs))
 
 
 @main.command("ls")

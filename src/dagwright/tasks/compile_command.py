@@ -33,6 +33,10 @@ def compile_project(flags: Flags, echo: Echo) -> int:
     from dagwright.execute.compile import Compiler, MainConnection, renders_incremental
     from dagwright.materialize.incremental import should_full_refresh
 
+    if flags.extra.get("inline"):
+        from dagwright.tasks.show import compile_inline
+
+        return compile_inline(flags, echo)
     session = Session(flags)
     manifest = session.manifest
     started_at, t0 = utcnow(), time.perf_counter()
