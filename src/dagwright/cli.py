@@ -430,6 +430,36 @@ def ls_cmd(**kwargs: Any) -> None:
 main.add_command(ls_cmd, "list")
 
 
+@main.command("init")
+@click.argument("project_name", required=False)
+@click.option("--adapter", default=None, help="The profile's engine: duckdb, postgres, spark or bigquery.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="A profile setting (repeatable).")
+@click.option("--skip-profile-setup", "-s", is_flag=True, default=False, help="Write no profile.")
+@click.option("--profiles-dir", envvar=_env("PROFILES_DIR"), default=None, help="Where profiles.yml is (~/.dbt).")
+@click.option("--target", "-t", default="dev", show_default=True, help="The profile's target name.")
+@click.option("--debug", "-d", is_flag=True, default=False, help="Show tracebacks.")
+def init_cmd(project_name: str | None, settings: tuple[str, ...], **kwargs: Any) -> None:
+    """Create a new dbt project and its profile (no prompts when --adapter and --set say all)."""
+    from dagwright.tasks.init import init, parse_settings
+
+    def ask(question: str, default: Any, secret: bool) -> Any:
+        return click.prompt(question, default=default, hide_input=secret)
+
+    def task(flags: Flags) -> int:
+        return init(
+            project_name,
+            adapter=kwargs.get("adapter"),
+            settings=parse_settings(settings),
+            skip_profile=bool(kwargs.get("skip_profile_setup")),
+            profiles_dir=kwargs.get("profiles_dir"),
+            target=str(kwargs.get("target") or "dev"),
+            echo=_echo,
+            ask=ask if sys.stdin.isatty() else None,  # a script never waits on a question
+        )
+
+    _run(task, _flags("init", kwargs))
+
+
 @main.command("deps")
 @_common
 @click.option("--upgrade", is_flag=True, default=False, help="Ignore package-lock.yml: resolve packages.yml again.")
