@@ -61,9 +61,12 @@ BQ_CASES = cases_from_env(
     "DAGWRIGHT_BQ_COMPAT_CASES",
     (
         "realistic",
+        "run_operation",
+        "sources",
         "snapshot_timestamp",
         "snapshot_yaml",
         "ephemeral",
+        "statement_results",
         "data_tests",
         "schemas_aliases",
         "project_yml_jinja",
@@ -85,6 +88,8 @@ BQ_CASES = cases_from_env(
         "yaml_jinja",
         "docs_blocks",
         "require_dbt_version",
+        "dispatch_macros",
+        "jinja_extras",
     ),
 )
 
@@ -104,11 +109,6 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "`truncate` is not implemented for this adapter!",
     "packages": "dbt-bigquery fails it too: step 3 (build): shop_utils' product_totals: "
     "'Not found: Table <dataset>.raw_orders' (a seed the same build loads; not looked into)",
-    "dispatch_macros": "written in DuckDB's SQL throughout",
-    "jinja_extras": "written in DuckDB's SQL throughout",
-    "run_operation": "written in DuckDB's SQL throughout",
-    "statement_results": "DuckDB SQL (typeof, DuckDB's result types)",
-    "sources": "DuckDB SQL (its raw tables are built with DuckDB statements)",
 }
 
 #: known differences on BigQuery: case -> (reason, regex the difference report must match)
