@@ -72,6 +72,7 @@ BQ_CASES = cases_from_env(
         "article",
         "ephemeral",
         "statement_results",
+        "seeds_types",
         "data_tests",
         "schemas_aliases",
         "project_yml_jinja",
@@ -102,7 +103,6 @@ BQ_CASES = cases_from_env(
 _BQ_STRATEGIES = "dbt-bigquery rejects it too (merge, insert_overwrite, microbatch only): "
 #: cases not run on BigQuery, and why
 NOT_ON_BIGQUERY: dict[str, str] = {
-    "seeds_types": "its column_types are DuckDB types: dbt-bigquery's load job rejects bigint",
     "incremental_basic": "delete+insert, which dbt-bigquery rejects (test_bq_incremental.py)",
     "incremental_append_strategy": "append, which dbt-bigquery rejects (test_bq_incremental.py)",
     "incremental_more": _BQ_STRATEGIES + "strategies 'default', 'delete+insert' and 'upsert' fail its first run",
