@@ -61,6 +61,7 @@ _case_numbers = itertools.count(1)
 BQ_CASES = cases_from_env(
     "DAGWRIGHT_BQ_COMPAT_CASES",
     (
+        "operation_commits",
         "article_failures",
         "article_build",
         "realistic",
@@ -107,8 +108,6 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "incremental_append_strategy": "append, which dbt-bigquery rejects (test_bq_incremental.py)",
     "incremental_more": _BQ_STRATEGIES + "strategies 'default', 'delete+insert' and 'upsert' fail its first run",
     "incremental_schema_types": _BQ_STRATEGIES + "inc_append_strategy_new_columns (append) fails its first run",
-    "operation_commits": "dbt-bigquery fails it too: run-operation query_then_truncate: "
-    "`truncate` is not implemented for this adapter!",
 }
 
 #: known differences on BigQuery: case -> (reason, regex the difference report must match)
