@@ -2,12 +2,13 @@
 
 The cases of tests/compat (their compat.yml: commands, vars, expected exits, volatile columns)
 that the emulator can run, each with the files of tests/bigquery/projects/compat_overlays/<case>/
-laid over it where DuckDB's SQL needs a BigQuery spelling. Each tool builds into datasets of
-its own (``dbt<n>_<case>*`` and ``dw<n>_<case>*``, shown as ``main*`` in reports, as values
-that spell them are); after every command the two are compared as tests/compat compares
-DuckDB files: same relations and kinds (the tables API's type), same columns and types (the
-tables API's schema: type, and ARRAY for a repeated field), same rows, same exit code and
-node statuses. Cases run in the background, two at a time, on the one emulator (2 threads
+laid over it where DuckDB's SQL needs a BigQuery spelling (and those of
+tests/bigquery/projects/article_overlay/ where the case runs examples/article). Each tool
+builds into datasets of its own (``dbt<n>_<case>*`` and ``dw<n>_<case>*``, shown as ``main*``
+in reports, as values that spell them are); after every command the two are compared as
+tests/compat compares DuckDB files: same relations and kinds (the tables API's type), same
+columns and types (the tables API's schema: type, and ARRAY for a repeated field), same rows,
+same exit code and node statuses. Cases run in the background, two at a time, on the one emulator (2 threads
 per tool: at most 8 jobs at once, the emulator's limit).
 
 The cases left out, each with why, are in ``NOT_ON_BIGQUERY``.
@@ -35,14 +36,12 @@ from compat.conftest import (
     Step,
     cases_from_env,
     check_case_run,
+    engine_case,
     engine_case_params,
-    load_case,
     prepare_workspace,
     read_relation,
-    replace,
     run_commands,
     tool_env,
-    with_overlay,
 )
 
 from .bq_helpers import bq_client
@@ -52,6 +51,8 @@ pytestmark = pytest.mark.compat
 
 #: files laid over a case's project to run it on BigQuery (same relative paths)
 OVERLAYS_DIR = Path(__file__).resolve().parent / "projects" / "compat_overlays"
+#: examples/article in BigQuery's SQL, laid over the cases that run the article
+ARTICLE_OVERLAY = Path(__file__).resolve().parent / "projects" / "article_overlay"
 JOBS = max(1, int(os.environ.get("DAGWRIGHT_BQ_COMPAT_JOBS", "") or 2))
 _case_numbers = itertools.count(1)
 
@@ -60,10 +61,19 @@ _case_numbers = itertools.count(1)
 BQ_CASES = cases_from_env(
     "DAGWRIGHT_BQ_COMPAT_CASES",
     (
+        "operation_commits",
+        "article_failures",
+        "article_build",
         "realistic",
+        "packages",
+        "run_operation",
+        "sources",
         "snapshot_timestamp",
         "snapshot_yaml",
+        "article",
         "ephemeral",
+        "statement_results",
+        "seeds_types",
         "data_tests",
         "schemas_aliases",
         "project_yml_jinja",
@@ -85,6 +95,8 @@ BQ_CASES = cases_from_env(
         "yaml_jinja",
         "docs_blocks",
         "require_dbt_version",
+        "dispatch_macros",
+        "jinja_extras",
     ),
 )
 
@@ -92,23 +104,10 @@ BQ_CASES = cases_from_env(
 _BQ_STRATEGIES = "dbt-bigquery rejects it too (merge, insert_overwrite, microbatch only): "
 #: cases not run on BigQuery, and why
 NOT_ON_BIGQUERY: dict[str, str] = {
-    "seeds_types": "its column_types are DuckDB types: dbt-bigquery's load job rejects bigint",
-    "article": "examples/article's burn and fail_point macros are DuckDB SQL (range()): needs a BigQuery overlay",
-    "article_build": "examples/article (DuckDB SQL in its macros): needs a BigQuery overlay",
-    "article_failures": "examples/article (DuckDB SQL in its macros): needs a BigQuery overlay",
     "incremental_basic": "delete+insert, which dbt-bigquery rejects (test_bq_incremental.py)",
     "incremental_append_strategy": "append, which dbt-bigquery rejects (test_bq_incremental.py)",
     "incremental_more": _BQ_STRATEGIES + "strategies 'default', 'delete+insert' and 'upsert' fail its first run",
     "incremental_schema_types": _BQ_STRATEGIES + "inc_append_strategy_new_columns (append) fails its first run",
-    "operation_commits": "dbt-bigquery fails it too: run-operation query_then_truncate: "
-    "`truncate` is not implemented for this adapter!",
-    "packages": "dbt-bigquery fails it too: step 3 (build): shop_utils' product_totals: "
-    "'Not found: Table <dataset>.raw_orders' (a seed the same build loads; not looked into)",
-    "dispatch_macros": "written in DuckDB's SQL throughout",
-    "jinja_extras": "written in DuckDB's SQL throughout",
-    "run_operation": "written in DuckDB's SQL throughout",
-    "statement_results": "DuckDB SQL (typeof, DuckDB's result types)",
-    "sources": "DuckDB SQL (its raw tables are built with DuckDB statements)",
 }
 
 #: known differences on BigQuery: case -> (reason, regex the difference report must match)
@@ -192,9 +191,9 @@ def run_case(case: Case, emulator: Any, root: Path, dbt: str, dagwright: str) ->
 
 
 def bigquery_case(name: str) -> Case:
-    """tests/compat's case ``name`` with its BigQuery overlay and without DuckDB's xfail."""
-    case = with_overlay(load_case(PROJECTS_DIR / name), OVERLAYS_DIR)
-    return replace(case, xfail_reason=None, xfail_match=None)
+    """tests/compat's case ``name`` with its BigQuery overlay (and examples/article's, where the
+    case runs the article) and without DuckDB's xfail."""
+    return engine_case(name, OVERLAYS_DIR, ARTICLE_OVERLAY)
 
 
 @pytest.fixture(scope="module")

@@ -92,3 +92,41 @@ def test_adapter_methods_answer_as_dbt_bigquery(tmp_path: Path, bq_emulator: Any
     assert expected["schema exists"] == "True" and expected["schema missing"] == "False"
     assert expected["created"] == "True" and expected["dropped"] == "False"
     assert "base_view:view:True" in expected["list_relations"]
+
+
+OPERATIONS = {
+    "macros/ops.sql": """
+        {% macro rel(name, kind) %}
+          {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier=name, type=kind)) }}
+        {% endmacro %}
+        {% macro make() %}
+          {% do adapter.create_schema(rel('', 'table')) %}
+          {% do run_query('create or replace table ' ~ rel('t', 'table') ~ ' as select 1 as id') %}
+          {% do run_query('create or replace view ' ~ rel('v', 'view') ~ ' as select 1 as id') %}
+          {% do run_query('create or replace table ' ~ rel('kept', 'table') ~ ' as select 1 as id') %}
+        {% endmacro %}
+        {% macro drop_both() %}
+          {% do adapter.drop_relation(rel('t', 'table')) %}
+          {% do adapter.drop_relation(rel('v', 'view')) %}
+          {% do adapter.drop_relation(rel('never_made', 'table')) %}
+        {% endmacro %}
+        {% macro truncate_kept() %}
+          {% do adapter.truncate_relation(rel('kept', 'table')) %}
+        {% endmacro %}
+    """,
+}
+
+
+def test_drop_relation_and_truncate_relation_as_dbt_bigquery(tmp_path: Path, bq_emulator: Any) -> None:
+    """drop_relation drops a table or a view (BigQuery's DROP has no CASCADE); truncate_relation
+    fails as dbt-bigquery's does (it has none), leaving the rows."""
+    project = new_project(tmp_path, bq_emulator)
+    project.write(OPERATIONS)
+    for macro in ("make", "drop_both"):
+        result = project.run("run-operation", macro)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert project.table_names() == {"kept"}
+    result = project.run("run-operation", "truncate_kept")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "`truncate` is not implemented for this adapter!" in result.stdout + result.stderr
+    assert project.rows(f"select id from `{bq_emulator.project}`.`{project.dataset}`.`kept`") == [(1,)]

@@ -36,6 +36,7 @@ optional capabilities, looked up with ``getattr``:
 | ``needs_drop`` | why a table cannot be replaced in place (partitioning, clustering changed) | BigQuery |
 | ``transaction_script`` | several DML statements as one atomic job | BigQuery |
 | ``seed_integer_read_type`` | the width a seed's inferred integers are read with (``BIGINT``) | BigQuery |
+| ``seed_reload_is_new`` | a seed on an existing table is loaded as new (the file's types) | BigQuery |
 | ``model_hooks_outside_transaction`` | False: a model's ``transaction: false`` hooks not run | BigQuery (False) |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """

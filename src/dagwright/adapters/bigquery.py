@@ -64,6 +64,9 @@ class BigQueryAdapter(BigQuerySQL):
     model_hooks_outside_transaction = False
     #: a seed's inferred integer column is INT64 here: its values are read 64 bits wide
     seed_integer_read_type = "BIGINT"
+    #: dbt-bigquery drops a seed's table and loads the file as new: an existing table's types
+    #: are not kept (nor read: they are BigQuery's names)
+    seed_reload_is_new = True
 
     def __init__(self, target: Target) -> None:
         creds = target.credentials

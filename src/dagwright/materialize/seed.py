@@ -70,7 +70,7 @@ class SeedMaterialization(StrategyMaterialization):
         existing = conn.relation_kind(self.target)
         if existing == "view":
             raise CompilationError(f"Cannot seed to '{adapter.render(self.target)}', it is a view")
-        if existing == "table" and not self.job.full_refresh:
+        if existing == "table" and not self.job.full_refresh and not getattr(adapter, "seed_reload_is_new", False):
             # dbt-duckdb: truncate, then COPY the file into the existing columns by position
             described = conn.execute(adapter.columns_sql(self.target))
             table = self.read(into=adapter.columns_from_rows(described.rows))

@@ -277,13 +277,13 @@ class AdapterFacade:
                 hint="give it a type (api.Relation.create(..., type='table')) or use adapter.get_relation()",
             )
         # dbt's drop_relation does not open a transaction (auto_begin=False)
-        self._live().execute(f"drop {kind} if exists {relation} cascade")
+        self._live().execute(self._engine.drop_relation_sql(str(relation), str(kind)))
         self._forget(relation)
         return ""
 
     def truncate_relation(self, relation: Any) -> str:
         if not self._parsing:
-            self._live().execute(f"truncate table {relation}", auto_begin=True)
+            self._live().execute(self._engine.truncate_relation_sql(str(relation)), auto_begin=True)
         return ""
 
     def rename_relation(self, from_relation: Any, to_relation: Any) -> str:

@@ -16,6 +16,7 @@ import jinja2
 import jinja2.ext
 import jinja2.nodes
 import jinja2.parser
+import jinja2.runtime
 from jinja2 import Environment
 
 from dagwright.rendering.block_tags import MATERIALIZATION_MACRO_PREFIX, SNAPSHOT_MACRO_PREFIX, TEST_MACRO_PREFIX
@@ -112,8 +113,33 @@ class ParseUndefined(jinja2.Undefined):
         return self
 
 
+class MacroReturn(Exception):
+    """``{{ return(x) }}`` inside a macro: carries x out to the macro's caller."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__()
+        self.value = value
+
+
+class MacroCallContext(jinja2.runtime.Context):
+    """A macro calling another macro of its own file calls Jinja's macro object directly (a
+    closure of the file's template), not the registry's wrapped one: the call still ends at
+    the callee's ``return()`` and has its value, instead of returning from the caller."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(__obj, jinja2.runtime.Macro):
+            return super().call(__obj, *args, **kwargs)
+        try:
+            return super().call(__obj, *args, **kwargs)
+        except MacroReturn as ret:
+            return ret.value
+
+
 class DagwrightEnvironment(Environment):
-    """The undefined type follows the thread's render mode: lenient while parsing."""
+    """The undefined type follows the thread's render mode: lenient while parsing; macro
+    calls within a file return as calls through the registry do (``MacroCallContext``)."""
+
+    context_class = MacroCallContext
 
     @property  # type: ignore[override]
     def undefined(self) -> type[jinja2.Undefined]:

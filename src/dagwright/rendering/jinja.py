@@ -22,15 +22,7 @@ from jinja2 import Template
 from dagwright.errors import CompilationError, DagwrightError
 from dagwright.rendering.calls import collect_calls
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
-from dagwright.rendering.environment import RENDER_MODE, environment
-
-
-class MacroReturn(Exception):
-    """``{{ return(x) }}`` inside a macro: carries x out to the macro's caller."""
-
-    def __init__(self, value: Any) -> None:
-        super().__init__()
-        self.value = value
+from dagwright.rendering.environment import RENDER_MODE, MacroReturn, environment
 
 
 def do_return(value: Any) -> Any:

@@ -111,6 +111,14 @@ class JinjaEngine:
             for s, n, k in result.rows
         ]
 
+    def drop_relation_sql(self, relation: str, kind: str) -> str:
+        """``adapter.drop_relation``'s statement (``relation`` rendered)."""
+        return f"drop {kind} if exists {relation} cascade"
+
+    def truncate_relation_sql(self, relation: str) -> str:
+        """``adapter.truncate_relation``'s statement (``relation`` rendered)."""
+        return f"truncate table {relation}"
+
     def schema_name(self, database: str, schema: str) -> str:
         """A schema as ``create schema`` / ``drop schema`` name it, from the quoted parts."""
         return schema

@@ -2,13 +2,15 @@
 (a column's type as the API labels it, ``INT64`` for ``INTEGER``, with its mode and nested
 fields), a query's columns from the result schema of the query limited to no rows (struct
 fields flattened to ``a.b``), datasets listed through the datasets API, schemas named
-``project``.``dataset``. No transactions; string columns need no widening."""
+``project``.``dataset``. No transactions; string columns need no widening; no
+``truncate_relation`` (dbt-bigquery raises)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from dagwright.adapters.base import Relation
+from dagwright.errors import CompilationError
 from dagwright.rendering.engines.base import EngineCalls, JinjaEngine
 from dagwright.rendering.relation_api import DbColumn
 
@@ -130,3 +132,13 @@ class BigQueryJinja(JinjaEngine):
 
     def schema_name(self, database: str, schema: str) -> str:
         return f"{database}.{schema}"
+
+    def drop_relation_sql(self, relation: str, kind: str) -> str:
+        # BigQuery's DROP TABLE / DROP VIEW take no CASCADE (dbt-bigquery deletes through the API)
+        return f"drop {kind} if exists {relation}"
+
+    def truncate_relation_sql(self, relation: str) -> str:
+        raise CompilationError(
+            "`truncate` is not implemented for this adapter!",
+            hint="dbt-bigquery has no adapter.truncate_relation: run `truncate table ...` with run_query",
+        )

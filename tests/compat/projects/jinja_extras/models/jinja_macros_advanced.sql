@@ -4,6 +4,7 @@ select
     {% call wrap('b') %}'bold'{% endcall %} as called,
     '{{ count_args(1, 2, 3, x=1, y=2) }}' as args,
     {{ first_positive([-1, 0, 7, 9]) }} as early_return,
+    {{ sibling_outer() }} as sibling_returns,
     {{ answer()['value'] }} as returned_dict,
     '{{ d | tojson }}' as dict_update,
     '{{ modules.datetime.date(2024, 1, 2).isoformat() }}' as modules_datetime,
