@@ -111,7 +111,12 @@ class DatabaseError(Exception):
 
 
 class StatementCancelled(Exception):
-    """The engine reports that the statement was interrupted by a cancel."""
+    """The engine reports that the statement was interrupted by a cancel; ``adapter_response``
+    names what was cancelled where the engine can say it (BigQuery: the job), for run_results.json."""
+
+    def __init__(self, message: str = "", adapter_response: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.adapter_response: dict[str, Any] = adapter_response or {}
 
 
 class Connection(Protocol):

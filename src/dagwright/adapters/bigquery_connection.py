@@ -342,7 +342,8 @@ class BigQueryConnection:
             error = job.error_result
             if error:
                 if error.get("reason") == "stopped" and self._cancel_requested:
-                    raise StatementCancelled(f"job {job_id} was cancelled")
+                    response = {"job_id": job_id, "location": job.location, "project_id": job.project}
+                    raise StatementCancelled(f"job {job_id} was cancelled", response)
                 if error.get("reason") == "stopped" and timed_out:
                     raise JobFailed(
                         f"{_timeout_message(limit)}; job {job_id} was cancelled", job_id, job.location, job.project

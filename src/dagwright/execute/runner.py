@@ -223,6 +223,7 @@ class NodeRunner:
             return result(
                 Status.CANCELLED,
                 f"cancelled: {stopped.trigger}; {left or f'{relation_name} was not changed'}",
+                stopped.adapter_response,  # the engine's cancelled job, where it names one
                 cause=stopped.trigger,
             )
         except DatabaseError as exc:
