@@ -402,6 +402,7 @@ FEATURES: dict[str, Feature] = {
     "metric": Feature("metric", "metrics", "", present=_count("metric")),
     "saved_query": Feature("saved query", "saved queries", "", present=_count("saved_query")),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
+    "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
     "query_comment": Feature("query-comment", "query-comment", "", present=_query_comment),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),
     "freshness_hooks": Feature(
