@@ -31,7 +31,7 @@ from dagwright.parse.materializations import (
     used_by_dbt,
 )
 from dagwright.parse.nodes import Node
-from dagwright.parse.unsupported_bigquery import rejected_strategies, unsupported_configs
+from dagwright.parse.unsupported_bigquery import policy_tags, rejected_strategies, unsupported_configs
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
@@ -373,6 +373,14 @@ FEATURES: dict[str, Feature] = {
         "would), 'insert_overwrite' and 'microbatch', and fails the model otherwise",
         RUNS,
         rejected_strategies,
+    ),
+    "bigquery_policy_tags": Feature(
+        "column policy tags on BigQuery",
+        "column policy tags",
+        "dbt-bigquery would attach the policy tags to the table's columns (their access control); leave "
+        "the model out (--exclude), or drop policy_tags from its YAML and attach the tags yourself",
+        RUNS,
+        policy_tags,
     ),
     "model_versions": Feature(
         "model versions",
