@@ -58,7 +58,8 @@ def test_model_job_settings_replace_the_profile_ones(tmp_path: Path, bq_emulator
 
 def test_bad_model_timeout_fails_the_node(tmp_path: Path, bq_emulator: Any) -> None:
     project = new_project(tmp_path, bq_emulator)
-    project.write({"models/m.sql": "{{ config(materialized='table', job_execution_timeout_seconds='soon') }}\nselect 1"})
+    config = "{{ config(materialized='table', job_execution_timeout_seconds='soon') }}"
+    project.write({"models/m.sql": config + "\nselect 1"})
     result = project.run("run")
     assert result.returncode == 1
     m = project.results_by_name()["m"]
