@@ -37,6 +37,7 @@ optional capabilities, looked up with ``getattr``:
 | ``transaction_script`` | several DML statements as one atomic job | BigQuery |
 | ``seed_integer_read_type`` | the width a seed's inferred integers are read with (``BIGINT``) | BigQuery |
 | ``model_hooks_outside_transaction`` | False: a model's ``transaction: false`` hooks not run | BigQuery (False) |
+| ``use_node_config`` (a connection's) | the node's own job settings, set before it runs | BigQuery |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 
