@@ -30,12 +30,15 @@ def test_model_job_settings_replace_the_profile_ones(tmp_path: Path, bq_emulator
             "models/reserved.sql": f"{{{{ config(materialized='table', reservation='{MODEL_RESERVATION}') }}}}\n"
             "select 1 as x",
             "models/plain.sql": "{{ config(materialized='table') }}\nselect 2 as x",
+            # dbt-bigquery takes a test's job settings from its config too
+            "tests/no_negative.sql": f"{{{{ config(reservation='{MODEL_RESERVATION}') }}}}\n"
+            "select * from {{ ref('plain') }} where x < 0",
             # policy tags without persist_docs: dbt-bigquery attaches none either, nothing to report
             "models/schema.yml": "version: 2\nmodels:\n  - name: plain\n    columns:\n"
             "      - name: x\n        policy_tags: ['projects/p/locations/us/taxonomies/1/policyTags/2']\n",
         }
     )
-    result = project.run("run", "--threads", "2")
+    result = project.run("build", "--threads", "2")
     assert result.returncode == 1, result.stdout + result.stderr
     results = project.results_by_name()
     slow = results["slow"]
@@ -53,6 +56,10 @@ def test_model_job_settings_replace_the_profile_ones(tmp_path: Path, bq_emulator
     assert plain["status"] == "success", plain
     config = _job_configuration(bq_emulator, plain["adapter_response"]["job_id"])
     assert config["reservation"] == RESERVATION and "jobTimeoutMs" not in config
+
+    tested = results["no_negative"]
+    assert tested["status"] == "pass", tested
+    assert _job_configuration(bq_emulator, tested["adapter_response"]["job_id"])["reservation"] == MODEL_RESERVATION
     assert "ignored" not in result.stdout + result.stderr
 
 

@@ -213,9 +213,10 @@ class BigQueryConnection:
         self._node_reservation: str | None = None
 
     def use_node_config(self, config: Mapping[str, Any] | None) -> None:
-        """The job settings dbt-bigquery takes from a model's config, for the node about to run
-        here (None: a node that takes none, as a test): ``job_execution_timeout_seconds`` and
-        ``reservation`` replace the profile's for its jobs, as dbt-bigquery's pre_model_hook."""
+        """The job settings dbt-bigquery takes from a node's config (models, seeds, snapshots and
+        tests alike), for the node about to run here (None: the profile's):
+        ``job_execution_timeout_seconds`` and ``reservation`` replace the profile's for its jobs,
+        as dbt-bigquery's pre_model_hook does."""
         config = config or {}
         timeout = config.get("job_execution_timeout_seconds")
         seconds = None

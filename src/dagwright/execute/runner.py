@@ -156,10 +156,10 @@ class NodeRunner:
             self.stop.check()
             conn = GuardedConnection(worker.connection, self.registry, worker.name, unique_id, self.stop)
             # an engine whose jobs take settings from the node's config (BigQuery: dbt-bigquery's
-            # job_execution_timeout_seconds and reservation of models, seeds and snapshots)
+            # job_execution_timeout_seconds and reservation, which dbt applies to every node it runs)
             node_settings = getattr(worker.connection, "use_node_config", None)
             if node_settings is not None:
-                node_settings(None if node.resource_type == "test" else node.config)
+                node_settings(node.config)
             existing: RelationKind | None = None
             compiled = None
             if node.resource_type == "test":
