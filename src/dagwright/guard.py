@@ -19,11 +19,13 @@ from dagwright.adapters.base import Column, Connection, ExecResult, Relation, Re
 
 
 class Stopped(Exception):
-    """Raised instead of submitting a statement once the run has stopped."""
+    """Raised instead of submitting a statement once the run has stopped, or when the stop
+    cancelled the statement (``adapter_response``: what the engine says it cancelled, if anything)."""
 
-    def __init__(self, trigger: str) -> None:
+    def __init__(self, trigger: str, adapter_response: dict[str, Any] | None = None) -> None:
         super().__init__(trigger)
         self.trigger = trigger
+        self.adapter_response: dict[str, Any] = adapter_response or {}
 
 
 class Stop:
@@ -154,8 +156,8 @@ class GuardedConnection:
         try:
             self.statements.append(sql)
             result = self.raw.execute(sql, params)
-        except StatementCancelled:
-            raise Stopped(self._stop.trigger_text or "cancelled") from None
+        except StatementCancelled as exc:
+            raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
         finally:
             self._registry.leave(self._worker)
         self.last_result = result
@@ -166,8 +168,8 @@ class GuardedConnection:
         try:
             self.statements.append(sql)
             return self.raw.executemany(sql, rows)
-        except StatementCancelled:
-            raise Stopped(self._stop.trigger_text or "cancelled") from None
+        except StatementCancelled as exc:
+            raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
         finally:
             self._registry.leave(self._worker)
 
@@ -179,8 +181,8 @@ class GuardedConnection:
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             return self.raw.relation_kind(relation)
-        except StatementCancelled:
-            raise Stopped(self._stop.trigger_text or "cancelled") from None
+        except StatementCancelled as exc:
+            raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
         finally:
             self._registry.leave(self._worker)
 
@@ -188,7 +190,7 @@ class GuardedConnection:
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             return self.raw.columns(relation)
-        except StatementCancelled:
-            raise Stopped(self._stop.trigger_text or "cancelled") from None
+        except StatementCancelled as exc:
+            raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
         finally:
             self._registry.leave(self._worker)

@@ -448,6 +448,7 @@ class Session:
             adapter_type=self.target.type,
             options={name: extra.get(name) for name in UNSUPPORTED_OPTIONS},
             has_selection=bool(self.flags.select or self.flags.exclude),
+            profile_ignored=self.target.ignored,
         )
         return warning_line(check_command(scope))
 

@@ -42,6 +42,13 @@ def test_fail_fast_cancels_the_slow_model(tmp_path: Path, bq_emulator: Any) -> N
     assert slow["status"] == "error", slow
     assert slow["adapter_response"]["dagwright_outcome"] == "cancelled"
     assert slow["message"].startswith("cancelled: fail-fast after model.bq_project.fails failed")
+    # the cancelled job is named, and it is a real job of the emulator, stopped by the cancel
+    response = slow["adapter_response"]
+    assert response["job_id"].startswith("dagwright_"), response
+    assert response["location"] == "US" and response["project_id"] == bq_emulator.project
+    job = bq_client(bq_emulator).get_job(response["job_id"], location="US")
+    assert job.state == "DONE" and job.error_result["reason"] == "stopped", job.error_result
+    assert "generate_array" in job.query
     assert "CANCELLED" in result.stdout
     dataset = f"`{bq_emulator.project}`.`{project.dataset}`"
     assert project.rows(f"select n from {dataset}.slow") == [(-1,)]  # unchanged

@@ -53,6 +53,10 @@ BASE = {"type": "bigquery", "project": "my-proj", "dataset": "analytics"}
         ({**BASE, "method": "oauth", "maximum_bytes_billed": "lots"}, "`maximum_bytes_billed` must be a whole number"),
         ({**BASE, "method": "oauth", "job_retries": -1}, "`job_retries` must be a whole number of at least 0"),
         ({**BASE, "method": "service-account-json", "keyfile_json": "x"}, "`keyfile_json` must be a mapping"),
+        (
+            {**BASE, "method": "external-oauth-wif", "workload_pool_provider_path": "//iam/x"},
+            "bigquery `method` external-oauth-wif (workload identity federation) is not implemented in dagwright",
+        ),
     ],
 )
 def test_bad_bigquery_profiles_exit_2(tmp_path: Path, outputs: dict[str, object], expected: str) -> None:
@@ -118,3 +122,75 @@ def test_secrets_masked_in_errors_and_artifacts(tmp_path: Path) -> None:
         for path in [*(root / "target").rglob("*"), *(root / "logs").rglob("*")]:
             if path.is_file():
                 assert secret not in path.read_text(errors="replace"), path
+
+
+# -- keys dagwright does not use: named once, in the command's warning line -----------------------
+
+UNUSED = {
+    **BASE,
+    "method": "oauth-secrets",
+    "token": TOKEN,
+    "job_link_info_level_log": True,
+    "compute_region": "us-central1",
+    "gcs_bucket": "my-bucket",
+    "dataproc_batch": {"runtime_config": {"properties": {"x": "y"}}},
+    "keyfile": KEY_PATH,
+    "locaton": "EU",
+}
+IGNORED = (
+    "ignored: profile key job_link_info_level_log (job links are in run_results.json and the timeline), "
+    "profile keys compute_region, gcs_bucket, dataproc_batch (Python models only), "
+    "profile key keyfile (not read by method oauth-secrets; dbt-bigquery ignores them too), "
+    "unknown profile key locaton (dbt-bigquery ignores it too; did you mean 'location'?) "
+    "— not implemented in dagwright"
+)
+
+
+@pytest.mark.parametrize("command", ["parse", "ls", "compile"])
+def test_unused_profile_keys_are_named_once(tmp_path: Path, command: str) -> None:
+    """dbt-bigquery's keys that dagwright does not use, another method's credentials and keys
+    dbt-bigquery does not know (it ignores them silently) are each named in one warning line,
+    without their values; nothing fails for them."""
+    code, output = _invoke(_project(tmp_path, UNUSED), command)
+    assert code == 0, output
+    assert output.count("ignored: ") == 1, output
+    assert IGNORED in output, output
+    for secret in (TOKEN, KEY_PATH, "us-central1", "my-bucket"):
+        assert secret not in output
+
+
+def test_debug_names_unused_profile_keys(tmp_path: Path) -> None:
+    pytest.importorskip("google.cloud.bigquery")
+    # a key file that cannot be read: the connection test fails at once, without a network
+    outputs = {**UNUSED, "method": "service-account", "api_endpoint": "http://127.0.0.1:9"}
+    _, output = _invoke(_project(tmp_path, outputs), "debug")
+    assert output.count("ignored: ") == 1, output
+    assert "profile key token (not read by method service-account; dbt-bigquery ignores them too)" in output
+    assert "unknown profile key locaton" in output
+    assert TOKEN not in output and KEY_PATH not in output
+
+
+def test_used_or_default_profile_keys_are_not_reported(tmp_path: Path) -> None:
+    used = {
+        **BASE,
+        "method": "oauth",
+        "location": "EU",
+        "execution_project": "billing",
+        "quota_project": "quota",
+        "priority": "batch",
+        "maximum_bytes_billed": 10**9,
+        "reservation": "projects/p/locations/EU/reservations/r",
+        "impersonate_service_account": "sa@p.iam.gserviceaccount.com",
+        "job_execution_timeout_seconds": 300,
+        "job_creation_timeout_seconds": 60,
+        "job_retries": 2,
+        "job_retry_deadline_seconds": 600,
+        "timeout_seconds": 300,
+        "retries": 1,
+        "scopes": ["https://www.googleapis.com/auth/bigquery"],
+        "job_link_info_level_log": False,  # dbt-bigquery's default: nothing is lost
+        "threads": 4,
+    }
+    code, output = _invoke(_project(tmp_path, used), "parse")
+    assert code == 0, output
+    assert "ignored" not in output, output

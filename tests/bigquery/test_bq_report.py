@@ -53,6 +53,16 @@ def test_terminal_timeline_and_json_log_show_jobs(tmp_path: Path, bq_emulator: A
     assert "bytes processed: 0 bytes" in tips
     assert f"job: {bq_emulator.project}:US.{failed['job_id']}" in tips
 
+    # the text timeline: bytes processed and the job after each node's time, as the page has them
+    drawn = project.run("timeline", "--terminal")
+    assert drawn.returncode == 0, drawn.stdout + drawn.stderr
+    text = drawn.stdout
+    row_a = next(line for line in text.splitlines() if re.search(r"\ba\s+│", line))
+    assert re.search(rf"success\s+\d+\.\d\ds\s+0 bytes\s+{bq_emulator.project}:US\.{job_a}$", row_a), text
+    row_c = next(line for line in text.splitlines() if re.search(r"\bc\s+│", line))
+    assert f"{bq_emulator.project}:US.{failed['job_id']}" in row_c, text
+    assert "(after the time: bytes processed, job)" in text
+
     # the JSON log: every node_finished carries its adapter_response
     logged = project.run("run", "--log-format", "json")
     assert logged.returncode == 1

@@ -38,6 +38,7 @@ optional capabilities, looked up with ``getattr``:
 | ``seed_integer_read_type`` | the width a seed's inferred integers are read with (``BIGINT``) | BigQuery |
 | ``seed_reload_is_new`` | a seed on an existing table is loaded as new (the file's types) | BigQuery |
 | ``model_hooks_outside_transaction`` | False: a model's ``transaction: false`` hooks not run | BigQuery (False) |
+| ``use_node_config`` (a connection's) | the node's own job settings, set before it runs | BigQuery |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 
@@ -112,7 +113,12 @@ class DatabaseError(Exception):
 
 
 class StatementCancelled(Exception):
-    """The engine reports that the statement was interrupted by a cancel."""
+    """The engine reports that the statement was interrupted by a cancel; ``adapter_response``
+    names what was cancelled where the engine can say it (BigQuery: the job), for run_results.json."""
+
+    def __init__(self, message: str = "", adapter_response: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.adapter_response: dict[str, Any] = adapter_response or {}
 
 
 class Connection(Protocol):

@@ -78,6 +78,7 @@ class BigQueryAdapter(BigQuerySQL):
         self.execution_project = str(creds.get("execution_project") or target.database)
         self.priority = str(creds.get("priority") or "interactive").lower()
         self.maximum_bytes_billed = creds.get("maximum_bytes_billed") or None
+        self.reservation = str(creds["reservation"]) if creds.get("reservation") else None
         timeout = creds.get("job_execution_timeout_seconds") or creds.get("timeout_seconds")
         self.job_execution_timeout = float(timeout) if timeout else None
         # dbt-bigquery's defaults: a minute to create a job, one retry of a transient failure
@@ -128,6 +129,8 @@ class BigQueryAdapter(BigQuerySQL):
             config.maximum_bytes_billed = int(self.maximum_bytes_billed)
         if self.job_execution_timeout:  # BigQuery ends the job itself too (dagwright cancels it as well)
             config.job_timeout_ms = int(self.job_execution_timeout * 1000)
+        if self.reservation:
+            config.reservation = self.reservation
         if parameters:
             config.query_parameters = parameters
         return config
@@ -297,7 +300,7 @@ class BigQueryAdapter(BigQuerySQL):
             "execution_project": self.execution_project,
             "priority": self.priority,
         }
-        for key in ("location", "api_endpoint", "impersonate_service_account", "maximum_bytes_billed"):
+        for key in ("location", "api_endpoint", "impersonate_service_account", "maximum_bytes_billed", "reservation"):
             if creds.get(key):
                 out[key] = creds.get(key)
         return out

@@ -38,7 +38,7 @@ import functools
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from dagwright.adapters.base import Column, DatabaseError, ExecResult, Relation, RelationKind, StatementCancelled
@@ -208,6 +208,37 @@ class BigQueryConnection:
         self.job_ids: list[str] = []
         #: the schema fields of the last query's result (the Jinja adapter's query columns)
         self.last_schema: list[Any] = []
+        #: the running node's own job settings (``use_node_config``); None: the profile's
+        self._node_timeout: float | None = None
+        self._node_reservation: str | None = None
+
+    def use_node_config(self, config: Mapping[str, Any] | None) -> None:
+        """The job settings dbt-bigquery takes from a node's config (models, seeds, snapshots and
+        tests alike), for the node about to run here (None: the profile's):
+        ``job_execution_timeout_seconds`` and ``reservation`` replace the profile's for its jobs,
+        as dbt-bigquery's pre_model_hook does."""
+        config = config or {}
+        timeout = config.get("job_execution_timeout_seconds")
+        seconds = None
+        if timeout is not None:
+            try:  # dbt-bigquery takes what float() takes ("30" too)
+                seconds = None if isinstance(timeout, bool) else float(timeout)
+            except (TypeError, ValueError):
+                pass
+            if seconds is None or not seconds > 0:
+                from dagwright.errors import CompilationError
+
+                raise CompilationError(
+                    f"config job_execution_timeout_seconds must be a number of seconds above 0, not {timeout!r}"
+                )
+        reservation = config.get("reservation")
+        self._node_timeout = seconds
+        self._node_reservation = None if reservation is None else str(reservation)
+
+    @property
+    def job_timeout(self) -> float | None:
+        """The limit of this connection's jobs: the node's, else the profile's."""
+        return self._node_timeout if self._node_timeout is not None else self._adapter.job_execution_timeout
 
     @property
     def adapter(self) -> JobOwner:
@@ -222,6 +253,10 @@ class BigQueryConnection:
         if not sql.strip():  # begin/commit/rollback: jobs are atomic, transactions live in scripts
             return ExecResult(message="OK")
         config = self._adapter.job_config(query_parameters(params) if params else None)
+        if self._node_timeout is not None:
+            config.job_timeout_ms = int(self._node_timeout * 1000)
+        if self._node_reservation is not None:
+            config.reservation = self._node_reservation
 
         def submit(job_id: str) -> Any:
             return self._client.query(
@@ -312,7 +347,7 @@ class BigQueryConnection:
             cancel_sent_at: float | None = None
             last_cancel = 0.0
             delay = _POLL_FIRST
-            limit = self._adapter.job_execution_timeout
+            limit = self.job_timeout
             timed_out = False
             while job.state != "DONE":
                 if limit and not timed_out and time.monotonic() - started > limit:
@@ -342,7 +377,8 @@ class BigQueryConnection:
             error = job.error_result
             if error:
                 if error.get("reason") == "stopped" and self._cancel_requested:
-                    raise StatementCancelled(f"job {job_id} was cancelled")
+                    response = {"job_id": job_id, "location": job.location, "project_id": job.project}
+                    raise StatementCancelled(f"job {job_id} was cancelled", response)
                 if error.get("reason") == "stopped" and timed_out:
                     raise JobFailed(
                         f"{_timeout_message(limit)}; job {job_id} was cancelled", job_id, job.location, job.project

@@ -155,6 +155,11 @@ class NodeRunner:
         try:
             self.stop.check()
             conn = GuardedConnection(worker.connection, self.registry, worker.name, unique_id, self.stop)
+            # an engine whose jobs take settings from the node's config (BigQuery: dbt-bigquery's
+            # job_execution_timeout_seconds and reservation, which dbt applies to every node it runs)
+            node_settings = getattr(worker.connection, "use_node_config", None)
+            if node_settings is not None:
+                node_settings(node.config)
             existing: RelationKind | None = None
             compiled = None
             if node.resource_type == "test":
@@ -223,6 +228,7 @@ class NodeRunner:
             return result(
                 Status.CANCELLED,
                 f"cancelled: {stopped.trigger}; {left or f'{relation_name} was not changed'}",
+                stopped.adapter_response,  # the engine's cancelled job, where it names one
                 cause=stopped.trigger,
             )
         except DatabaseError as exc:

@@ -28,7 +28,7 @@ _SECTIONS = {
     "unit_tests": "unit_test",
     "functions": None,  # UDFs: counted from their files (function-paths)
 }
-_ENTRY_FEATURES = {"constraints": "constraints", "versions": "model_versions"}
+_ENTRY_FEATURES = {"constraints": "constraints", "versions": "model_versions", "policy_tags": "bigquery_policy_tags"}
 
 
 def collect_unsupported(
@@ -61,7 +61,8 @@ def collect_unsupported(
                     "package": package,
                     "file": file.original_file_path,
                     "path": str(file.path),
-                    "keypath": ["models", index, key],
+                    # policy tags are on columns: the line of the model's columns
+                    "keypath": ["models", index, "columns" if key == "policy_tags" else key],
                     "name": name,
                     "node": f"model.{package}.{name}",
                 }

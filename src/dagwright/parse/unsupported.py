@@ -31,7 +31,7 @@ from dagwright.parse.materializations import (
     used_by_dbt,
 )
 from dagwright.parse.nodes import Node
-from dagwright.parse.unsupported_bigquery import rejected_strategies, unsupported_configs
+from dagwright.parse.unsupported_bigquery import policy_tags, rejected_strategies, unsupported_configs
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
@@ -374,6 +374,14 @@ FEATURES: dict[str, Feature] = {
         RUNS,
         rejected_strategies,
     ),
+    "bigquery_policy_tags": Feature(
+        "column policy tags on BigQuery",
+        "column policy tags",
+        "dbt-bigquery would attach the policy tags to the table's columns (their access control); leave "
+        "the model out (--exclude), or drop policy_tags from its YAML and attach the tags yourself",
+        RUNS,
+        policy_tags,
+    ),
     "model_versions": Feature(
         "model versions",
         "versioned models",
@@ -402,6 +410,7 @@ FEATURES: dict[str, Feature] = {
     "metric": Feature("metric", "metrics", "", present=_count("metric")),
     "saved_query": Feature("saved query", "saved queries", "", present=_count("saved_query")),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
+    "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
     "query_comment": Feature("query-comment", "query-comment", "", present=_query_comment),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),
     "freshness_hooks": Feature(

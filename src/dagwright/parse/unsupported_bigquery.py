@@ -8,16 +8,21 @@ rows, only when the target's engine is BigQuery).
   ``insert_overwrite``, ``microbatch``; microbatch has a row of its own): dbt-bigquery fails the
   model on every run, so dagwright says so before running anything.
 
+- column ``policy_tags`` of a model with ``persist_docs: {columns: true}`` (dbt-bigquery attaches
+  them to the table's columns with the column descriptions; without persist_docs it attaches
+  nothing either): ignoring them would leave the columns without their access control.
+
 The materializations check the same again when they build (a config set by Jinja at run time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from dagwright.adapters.bigquery_ddl import UNSUPPORTED_TABLE_CONFIGS
 from dagwright.parse.nodes import Node
-from dagwright.parse.unsupported_scope import NODE_KEYS, Finding, Scope
+from dagwright.parse.unsupported_scope import NODE_KEYS, Finding, Scope, truthy
 
 #: dbt-bigquery's configs that change the table, not implemented
 TABLE_CONFIGS = UNSUPPORTED_TABLE_CONFIGS
@@ -63,4 +68,30 @@ def rejected_strategies(scope: Scope) -> list[Finding]:
         if node.materialized == "incremental" and strategy not in STRATEGIES:
             what = f"has incremental_strategy '{strategy}', which dbt-bigquery rejects"
             out.append(Finding(node.original_file_path, None, f"{_label(node)} {what}"))
+    return out
+
+
+def _persists_column_docs(node: Node) -> bool:
+    docs = node.config.get("persist_docs")
+    return isinstance(docs, Mapping) and truthy(docs.get("columns")) and node.materialized != "ephemeral"
+
+
+def policy_tags(scope: Scope) -> list[Finding]:
+    """Selected models whose columns have policy_tags that dbt-bigquery would attach."""
+    if scope.adapter_type != "bigquery":
+        return []
+    found = scope.occurrences("bigquery_policy_tags")
+    if not found:
+        return []
+    from dagwright.project.yamlio import line_of
+
+    chosen, nodes = set(scope.selected), scope.manifest.nodes
+    out = []
+    for o in found:
+        node = nodes.get(o.get("node")) if o.get("node") in chosen else None
+        if node is None or not _persists_column_docs(node):
+            continue
+        line = line_of(Path(o["path"]), tuple(o["keypath"])) if o.get("path") else None
+        what = f"model '{node.name}' has columns with policy_tags and persist_docs: {{columns: true}}"
+        out.append(Finding(str(o["file"]), line, what))
     return out

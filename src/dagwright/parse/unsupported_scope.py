@@ -47,7 +47,8 @@ class Scope:
     """What a command is about to do, as the checks see it: ``selected`` are the unique_ids
     it selected (nodes, sources, unit tests); ``projects`` the (config, files) of the root
     project and each installed package; ``options`` the dbt options given to it by name
-    (--warn-error, --selector, ...); ``has_selection`` whether --select or --exclude was given."""
+    (--warn-error, --selector, ...); ``has_selection`` whether --select or --exclude was given;
+    ``profile_ignored`` what the target sets that dagwright does not use (``Target.ignored``)."""
 
     def __init__(
         self,
@@ -60,6 +61,7 @@ class Scope:
         options: Mapping[str, Any] | None = None,
         has_selection: bool = False,
         environ: Mapping[str, str] | None = None,
+        profile_ignored: Sequence[str] = (),
     ) -> None:
         self.command = command
         self.manifest = manifest
@@ -70,6 +72,7 @@ class Scope:
         self.options = options or {}
         self.has_selection = has_selection
         self.environ = os.environ if environ is None else environ
+        self.profile_ignored = profile_ignored
         self._nodes: list[Node] | None = None
         self._candidates: list[Node] | None = None
         self._blocks: list[MaterializationBlock] | None = None

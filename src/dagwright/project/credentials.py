@@ -170,6 +170,9 @@ class Target:
     profiles_path: Path
     # common fields whose value came from a DBT_ENV_SECRET_ variable (masked in safe_dict)
     secret_fields: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    #: keys the target sets that dagwright does not use and that change no outcome, as items of
+    #: the command's "ignored: ..." warning line (names only: never a value)
+    ignored: tuple[str, ...] = field(default=(), compare=False)
 
     def safe_dict(self) -> dict[str, Any]:
         """Every field, flattened like dbt's ``target`` context, secrets masked.

@@ -136,6 +136,9 @@ class _TargetProblems:
     def error(self, message: str, key: str | None = None, hint: str | None = None) -> ProfileError:
         return self.loader.error(message, self.tpath if key is None else (*self.tpath, key), hint)
 
+    def ignored(self, item: str) -> None:
+        self.loader.ignored.append(item)
+
     def shown(self, key: str, value: Any) -> str:
         return self.loader.shown((key,), value)
 
@@ -148,6 +151,8 @@ class _Loader:
         self.secret_paths: set[KeyPath] = set()
         self.templated: set[KeyPath] = set()
         self.rendered: dict[str, Any] | None = None
+        #: what the target sets and dagwright does not use (``Target.ignored``)
+        self.ignored: list[str] = []
 
     def error(self, message: str, ypath: KeyPath = (), hint: str | None = None) -> ProfileError:
         return ProfileError(message, path=self.path, line=key_line(self.lines, ypath) if ypath else None, hint=hint)
@@ -437,4 +442,5 @@ def _build(
         credentials=Credentials(values, (loader.secret_paths - {(k,) for k in _COMMON_KEYS}) | url_secrets(values)),
         profiles_path=loader.path,
         secret_fields=frozenset(secret_fields),
+        ignored=tuple(loader.ignored),
     )

@@ -238,10 +238,13 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
 
 
 def _note_entry_features(props: Properties, file: ProjectFile, name: str, index: int, entry: Mapping[str, Any]) -> None:
-    """Keep where a model's entry uses a key of ENTRY_FEATURES (model or column ``constraints``)."""
+    """Keep where a model's entry uses a key of ENTRY_FEATURES (model or column ``constraints``),
+    and where its columns have ``policy_tags`` (dbt-bigquery attaches them)."""
     found = [key for key in ENTRY_FEATURES if entry.get(key)]
     columns = entry.get("columns")
-    on_columns = isinstance(columns, list) and any(isinstance(c, Mapping) and c.get("constraints") for c in columns)
-    if on_columns and "constraints" not in found:
+    columns = [c for c in columns if isinstance(c, Mapping)] if isinstance(columns, list) else []
+    if any(c.get("constraints") for c in columns) and "constraints" not in found:
         found.append("constraints")
+    if any(c.get("policy_tags") for c in columns):
+        found.append("policy_tags")
     props.entry_features.extend((file, "model", name, index, key) for key in found)

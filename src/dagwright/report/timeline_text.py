@@ -6,7 +6,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dagwright.report.timeline import Timeline, lane_label, nice_step, shorten_ids, stop_text, tick_label
+from dagwright.report.timeline import (
+    Timeline,
+    bytes_text,
+    lane_label,
+    nice_step,
+    shorten_ids,
+    stop_text,
+    tick_label,
+)
 
 #: rich styles by outcome, for the terminal
 STYLES = {
@@ -38,6 +46,9 @@ def render_text(timeline: Timeline, width: int = 100) -> list[Any]:
     def col(value: float) -> int:
         return min(bar_w - 1, max(0, int(value * scale)))
 
+    # an engine whose nodes run as jobs (BigQuery): what each read and which job it was, as
+    # the HTML timeline's node table says; nothing for other engines
+    jobs = any(bar.job or bar.bytes_processed is not None for bar in timeline.bars)
     lines: list[Text] = []
     for lane in timeline.lanes:
         for i, bar in enumerate(lanes.get(lane, [])):
@@ -69,6 +80,10 @@ def render_text(timeline: Timeline, width: int = 100) -> list[Any]:
             line.append(f"{bar.status:<{status_w}}", style=style)
             if bar.ran:
                 line.append(f"{(bar.end or 0.0) - (bar.start or 0.0):6.2f}s")
+                if jobs:
+                    processed = "" if bar.bytes_processed is None else bytes_text(bar.bytes_processed)
+                    line.append(f"  {processed:>10}")
+                    line.append(f"  {bar.job}" if bar.job else "", style="dim")
             else:
                 reason = shorten_ids(bar.message.replace("skipped because ", "").split(";")[0])
                 line.append(f" ({reason})" if reason else "")
@@ -93,6 +108,8 @@ def render_text(timeline: Timeline, width: int = 100) -> list[Any]:
     legend.append(" execute  ")
     legend.append("◆", style="bold")
     legend.append(" never started  * critical path")
+    if jobs:
+        legend.append("  (after the time: bytes processed, job)")
     if stop_col is not None:
         legend.append("  ")
         legend.append("┃", style="bold red")

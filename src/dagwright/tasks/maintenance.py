@@ -42,6 +42,10 @@ def debug(flags: Flags, echo: Echo) -> int:
     echo("target:")
     for key, value in session.target.safe_dict().items():
         echo(f"  {key}: {value}")
+    if session.target.ignored:
+        from dagwright.parse.unsupported import warning_line
+
+        echo(str(warning_line(session.target.ignored)))
     adapter = session.adapter
     try:
         conn = adapter.open("debug")

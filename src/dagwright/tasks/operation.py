@@ -29,6 +29,7 @@ from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
+from dagwright.parse.unsupported import warning_line
 from dagwright.rendering.context import operation_context
 from dagwright.rendering.jinja import render_error
 from dagwright.rendering.statements import operation_session
@@ -89,6 +90,8 @@ def run_operation(flags: Flags, echo: Echo, *, stop: Stop | None = None) -> int:
     run = session.run_context
     run.on_log = lambda text: echo(f"{_stamp()}  {text}")
     echo(f"{_stamp()}  {found_line(session)}")
+    if session.target.ignored:  # the run family says it in its warning line (check_unsupported)
+        echo(f"{_stamp()}  {warning_line(session.target.ignored)}")
     name = str(flags.extra.get("macro") or "")
     kwargs: Mapping[str, Any] = flags.extra.get("args") or {}
     package, macro_name = find_macro(session, name)  # no such macro: exit 2, nothing written

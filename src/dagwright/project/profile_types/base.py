@@ -20,11 +20,15 @@ from dagwright.errors import ProfileError
 class TargetProblems(Protocol):
     """How a type reports a problem in the target being loaded: ``where`` names it
     ("target 'dev' of profile 'jaffle'"); ``error`` points at one of its keys (or at the
-    target); ``shown`` is a value as an error may print it (masked when it is a secret)."""
+    target); ``ignored`` notes what the target sets that changes no outcome but is not used
+    (an item of the command's "ignored: ..." warning line: key names, never values);
+    ``shown`` is a value as an error may print it (masked when it is a secret)."""
 
     where: str
 
     def error(self, message: str, key: str | None = None, hint: str | None = None) -> ProfileError: ...
+
+    def ignored(self, item: str) -> None: ...
 
     def shown(self, key: str, value: Any) -> str: ...
 

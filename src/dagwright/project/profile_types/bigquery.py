@@ -15,8 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from dagwright.project.profile_types.base import CommonFields, ProfileType, TargetProblems
+from dagwright.project.profile_types.bigquery_keys import report_unused_keys
 
 METHODS = ("oauth", "service-account", "service-account-json", "oauth-secrets")
+#: dbt-bigquery's methods dagwright cannot authenticate with
+UNSUPPORTED_METHODS = {"external-oauth-wif": "workload identity federation"}
 PRIORITIES = ("interactive", "batch")
 
 #: integer job settings of dbt-bigquery's profile, and the smallest value each takes
@@ -50,6 +53,13 @@ class BigQueryProfile(ProfileType):
             raise problems.error(
                 f"{problems.where} (type bigquery) has no `method`",
                 hint=f"add `method:` with one of: {', '.join(METHODS)}",
+            )
+        if method in UNSUPPORTED_METHODS:
+            raise problems.error(
+                f"{problems.where}: bigquery `method` {method} ({UNSUPPORTED_METHODS[str(method)]}) "
+                "is not implemented in dagwright yet",
+                "method",
+                hint=f"authenticate with one of: {', '.join(METHODS)}",
             )
         if method not in METHODS:
             raise problems.error(
@@ -93,3 +103,4 @@ class BigQueryProfile(ProfileType):
         scopes = values.get("scopes")
         if scopes is not None and not (isinstance(scopes, list) and all(isinstance(s, str) for s in scopes)):
             raise problems.error(f"{problems.where}: `scopes` must be a list of OAuth scope URLs", "scopes")
+        report_unused_keys(values, str(method), problems)
