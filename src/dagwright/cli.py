@@ -131,7 +131,13 @@ def _resource_types(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _store_failures(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--store-failures", is_flag=True, default=False, help="Not implemented: reported.")(func)
+    return click.option(
+        "--store-failures",
+        envvar=_env("STORE_FAILURES"),
+        is_flag=True,
+        default=False,
+        help="Store each test's failing rows in its audit schema.",
+    )(func)
 
 
 def _empty(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -177,6 +183,7 @@ def _flags(command: str, kwargs: dict[str, Any], **extra: Any) -> Flags:
         profile=kwargs.get("profile"),
         indirect_selection=(kwargs.get("indirect_selection") or "").lower() or None,
         version_check=kwargs.get("version_check"),
+        store_failures=bool(kwargs.get("store_failures")),
         extra={
             **{k: v for k, v in kwargs.items() if k not in _FLAG_OPTIONS and v not in (None, (), False)},
             **extra,

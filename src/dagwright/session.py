@@ -65,6 +65,8 @@ class Flags:
     indirect_selection: str | None = None
     #: whether require-dbt-version is checked; None: dbt_project.yml's flags, else yes
     version_check: bool | None = None
+    #: --store-failures (DBT_STORE_FAILURES): tests whose config does not say store their failing rows
+    store_failures: bool = False
 
     def as_args_safe(self) -> dict[str, Any]:
         """as_args, but never failing (for a command stopped while it started)."""
@@ -94,6 +96,8 @@ class Flags:
             out["exclude_resource_types"] = list(self.exclude_resource_types)
         if self.indirect_selection:
             out["indirect_selection"] = self.indirect_selection
+        if self.store_failures:
+            out["store_failures"] = True
         return out
 
 
@@ -266,6 +270,7 @@ class Session:
             "FAIL_FAST": self.flags.fail_fast,
             "WHICH": self.flags.command,
             "DEBUG": self.flags.debug,
+            "STORE_FAILURES": self.flags.store_failures,
         }
 
     @property
@@ -291,6 +296,7 @@ class Session:
             run_started_at=self.run_started_at,
             compiled=compiled,
             quote_policy=self.dialect.quote_policy,
+            store_failures=self.flags.store_failures,
         )
         write_manifest(self.target_dir / "manifest.json", data)
 
@@ -453,7 +459,7 @@ class Session:
 
 
 #: dbt options dagwright accepts on its command line only to report them (``Flags.extra``)
-UNSUPPORTED_OPTIONS = ("warn_error", "warn_error_options", "selector", "store_failures", "empty")
+UNSUPPORTED_OPTIONS = ("warn_error", "warn_error_options", "selector", "empty")
 
 
 def target_dir_of(flags: Flags) -> Path:

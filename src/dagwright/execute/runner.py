@@ -27,6 +27,7 @@ from dagwright.materialize.incremental import should_full_refresh
 from dagwright.materialize.kinds import materialization_for
 from dagwright.materialize.publishing.choose import strategy_for
 from dagwright.materialize.test import run_test
+from dagwright.materialize.test_failures import run_storing_test, stored_failures_kind
 from dagwright.parse.nodes import Manifest, Node, written_file_path
 
 
@@ -71,6 +72,7 @@ class NodeRunner:
         project_root: Path,
         target_dir: Path,
         full_refresh: bool = False,
+        store_failures: bool = False,
         on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self.manifest = manifest
@@ -81,6 +83,8 @@ class NodeRunner:
         self.project_root = project_root
         self.target_dir = target_dir
         self.full_refresh = full_refresh
+        #: --store-failures: tests whose config does not say otherwise store their failing rows
+        self.store_failures = store_failures
         self.on_failure = on_failure
         #: how relations are built and published on this engine: chosen once per run
         self.strategy = strategy_for(adapter)
@@ -129,7 +133,7 @@ class NodeRunner:
 
     def run(self, unique_id: str, worker: Worker) -> RunResult:
         node = self.manifest.nodes[unique_id]
-        relation_name = self.adapter.render(node.relation) if node.is_relational else None
+        relation_name = self.adapter.render(node.relation) if node.has_relation(self.store_failures) else None
         started = time.perf_counter()
         compile_start = utcnow()
         timing: list[Timing] = []
@@ -163,9 +167,14 @@ class NodeRunner:
                 write_text_if_changed(self.compiled_path(node), compiled_code)
                 timing.append(Timing("compile", compile_start, utcnow()))
                 execute_start = utcnow()
+                stored_as = stored_failures_kind(node, self.store_failures)
                 submitted = True
                 try:
-                    outcome = run_test(conn, node, compiled_code)
+                    if stored_as is None:
+                        outcome = run_test(conn, node, compiled_code)
+                    else:
+                        job = NodeJob(node=node, sql=compiled_code)
+                        outcome = run_storing_test(conn, self.adapter, self.strategy, job, stored_as)
                 finally:
                     timing.append(Timing("execute", execute_start, utcnow()))
                 return result(outcome.status, outcome.message, outcome.adapter_response, failures=outcome.failures)

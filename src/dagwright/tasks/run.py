@@ -90,6 +90,7 @@ class RunTask:
             project_root=session.project.root,
             target_dir=session.target_dir,
             full_refresh=self.flags.full_refresh,
+            store_failures=self.flags.store_failures,
             on_failure=self._on_failure,
         )
         self.scheduler = Scheduler(
@@ -196,7 +197,10 @@ class RunTask:
         adapter = self.session.adapter
         schemas = {}
         for uid in self.plan.order:
-            rel = manifest.nodes[uid].relation
+            node = manifest.nodes[uid]
+            if node.resource_type == "test" and not node.has_relation(self.flags.store_failures):
+                continue  # as dbt: a test's (audit) schema only where it stores its failures
+            rel = node.relation
             schemas[(rel.database, rel.schema)] = rel
         if not schemas:
             return []
