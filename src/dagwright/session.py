@@ -30,6 +30,7 @@ from dagwright.project.dbt_version import check_required_version
 from dagwright.project.files import ProjectFiles, builtin_macro_files, discover, read_bytes
 from dagwright.project.packages import InstalledPackage, installed_packages, root_flag
 from dagwright.project.profile import Target, load_target
+from dagwright.project.warn_error import WarnErrorPolicy, resolve_policy
 
 if TYPE_CHECKING:
     # the parser, Jinja and the selector are imported when used: a warm parse needs none
@@ -67,6 +68,10 @@ class Flags:
     version_check: bool | None = None
     #: --store-failures (DBT_STORE_FAILURES): tests whose config does not say store their failing rows
     store_failures: bool = False
+    #: --warn-error (DBT_WARN_ERROR); None: dbt_project.yml's flags decide
+    warn_error: bool | None = None
+    #: --warn-error-options (DBT_WARN_ERROR_OPTIONS), YAML text
+    warn_error_options: str | None = None
 
     def as_args_safe(self) -> dict[str, Any]:
         """as_args, but never failing (for a command stopped while it started)."""
@@ -98,6 +103,10 @@ class Flags:
             out["indirect_selection"] = self.indirect_selection
         if self.store_failures:
             out["store_failures"] = True
+        if self.warn_error is not None:
+            out["warn_error"] = self.warn_error
+        if self.warn_error_options:
+            out["warn_error_options"] = self.warn_error_options
         return out
 
 
@@ -178,6 +187,11 @@ class Session:
         self.cli_vars = parse_vars(flags.vars)
         self.project: ProjectConfig = load_project(flags.project_dir, self.cli_vars)
         self.flags = flags = with_project_flags(flags, self.project)
+        flags_block = self.project.raw.get("flags")
+        #: which warnings stop as errors (--warn-error, --warn-error-options, flags:)
+        self.warn_error: WarnErrorPolicy = resolve_policy(
+            flags.warn_error, flags.warn_error_options, flags_block if isinstance(flags_block, Mapping) else {}
+        )
         if flags.version_check:
             check_required_version(self.project.raw, self.project.name, self.project.path)
         self.target: Target = load_target(
@@ -455,11 +469,13 @@ class Session:
             options={name: extra.get(name) for name in UNSUPPORTED_OPTIONS},
             has_selection=bool(self.flags.select or self.flags.exclude),
         )
-        return warning_line(check_command(scope))
+        items = check_command(scope)
+        undetected = self.warn_error.undetected()
+        return warning_line([*items, undetected] if undetected else items)
 
 
 #: dbt options dagwright accepts on its command line only to report them (``Flags.extra``)
-UNSUPPORTED_OPTIONS = ("warn_error", "warn_error_options", "selector", "empty")
+UNSUPPORTED_OPTIONS = ("selector", "empty")
 
 
 def target_dir_of(flags: Flags) -> Path:

@@ -73,6 +73,7 @@ class NodeRunner:
         target_dir: Path,
         full_refresh: bool = False,
         store_failures: bool = False,
+        test_warn_fails: bool = False,
         on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self.manifest = manifest
@@ -85,6 +86,8 @@ class NodeRunner:
         self.full_refresh = full_refresh
         #: --store-failures: tests whose config does not say otherwise store their failing rows
         self.store_failures = store_failures
+        #: a test that warns fails instead (--warn-error: dbt's event LogTestResult)
+        self.test_warn_fails = test_warn_fails
         self.on_failure = on_failure
         #: how relations are built and published on this engine: chosen once per run
         self.strategy = strategy_for(adapter)
@@ -171,10 +174,12 @@ class NodeRunner:
                 submitted = True
                 try:
                     if stored_as is None:
-                        outcome = run_test(conn, node, compiled_code)
+                        outcome = run_test(conn, node, compiled_code, warn_fails=self.test_warn_fails)
                     else:
                         job = NodeJob(node=node, sql=compiled_code)
-                        outcome = run_storing_test(conn, self.adapter, self.strategy, job, stored_as)
+                        outcome = run_storing_test(
+                            conn, self.adapter, self.strategy, job, stored_as, self.test_warn_fails
+                        )
                 finally:
                     timing.append(Timing("execute", execute_start, utcnow()))
                 return result(outcome.status, outcome.message, outcome.adapter_response, failures=outcome.failures)

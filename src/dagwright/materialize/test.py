@@ -39,7 +39,11 @@ def wrap_test_sql(node: Node, sql: str, limit: bool = True) -> str:
     )
 
 
-def run_test(conn: GuardedConnection, node: Node, sql: str, limit: bool = True) -> TestOutcome:
+def run_test(
+    conn: GuardedConnection, node: Node, sql: str, limit: bool = True, warn_fails: bool = False
+) -> TestOutcome:
+    """``warn_fails``: a warning is a failure (--warn-error, or dbt's event LogTestResult in
+    --warn-error-options' errors), reported against ``warn_if``, as dbt does."""
     result = conn.execute(wrap_test_sql(node, sql, limit))
     row = result.rows[0] if result.rows else (0, False, False)
     failures = int(row[0] or 0)
@@ -50,6 +54,10 @@ def run_test(conn: GuardedConnection, node: Node, sql: str, limit: bool = True) 
     if severity == "ERROR" and should_error:
         return TestOutcome(
             "fail", failures, f"Got {_results(failures)}, configured to fail if {config.get('error_if')}", response
+        )
+    if should_warn and warn_fails:
+        return TestOutcome(
+            "fail", failures, f"Got {_results(failures)}, configured to fail if {config.get('warn_if')}", response
         )
     if should_warn:
         return TestOutcome(

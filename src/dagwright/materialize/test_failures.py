@@ -54,7 +54,12 @@ class StoredFailures(StrategyMaterialization):
 
 
 def run_storing_test(
-    conn: GuardedConnection, adapter: Adapter, strategy: PublishingStrategy, job: NodeJob, kind: RelationKind
+    conn: GuardedConnection,
+    adapter: Adapter,
+    strategy: PublishingStrategy,
+    job: NodeJob,
+    kind: RelationKind,
+    warn_fails: bool = False,
 ) -> TestOutcome:
     """Publish the failing rows, then judge the test by the rows stored (read back, as dbt does)."""
     stored = StoredFailures(adapter, job, kind, strategy)
@@ -64,4 +69,4 @@ def run_storing_test(
         stored.abort(conn)
         raise
     relation = adapter.render(job.node.relation)
-    return run_test(conn, job.node, f"select *\nfrom {relation}", limit=False)
+    return run_test(conn, job.node, f"select *\nfrom {relation}", limit=False, warn_fails=warn_fails)

@@ -91,6 +91,7 @@ class RunTask:
             target_dir=session.target_dir,
             full_refresh=self.flags.full_refresh,
             store_failures=self.flags.store_failures,
+            test_warn_fails=session.warn_error.errors("LogTestResult"),
             on_failure=self._on_failure,
         )
         self.scheduler = Scheduler(
