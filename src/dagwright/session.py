@@ -30,7 +30,7 @@ from dagwright.project.dbt_version import check_required_version
 from dagwright.project.files import ProjectFiles, builtin_macro_files, discover, read_bytes
 from dagwright.project.packages import InstalledPackage, installed_packages, root_flag
 from dagwright.project.profile import Target, load_target
-from dagwright.project.warn_error import WarnErrorPolicy, resolve_policy
+from dagwright.project.warn_error import WarnErrorPolicy, resolve_policy, warn_or_error
 
 if TYPE_CHECKING:
     # the parser, Jinja and the selector are imported when used: a warm parse needs none
@@ -192,6 +192,9 @@ class Session:
         self.warn_error: WarnErrorPolicy = resolve_policy(
             flags.warn_error, flags.warn_error_options, flags_block if isinstance(flags_block, Mapping) else {}
         )
+        #: dbt's warnings met so far (a selection criterion that matches nothing), shown before the
+        #: warning line of what the command ignores
+        self.warnings: list[str] = []
         if flags.version_check:
             check_required_version(self.project.raw, self.project.name, self.project.path)
         self.target: Target = load_target(
@@ -271,6 +274,7 @@ class Session:
             invocation_args={**self.flags.as_args_safe(), **dict(self.flags.extra)},
             invocation_id=self.invocation_id,
             run_started_at=self.run_started_at,
+            warn_error=self.warn_error,
         )
         if self._manifest is not None:
             run.docs = docs_lookup(self._manifest)
@@ -435,7 +439,15 @@ class Session:
             project_name=self.project.name,
             indirect_selection=self.flags.indirect_selection or "eager",
             include_empty=include_empty,
+            on_empty=self._matched_nothing,
         )
+
+    def _matched_nothing(self, criterion: str) -> None:
+        """dbt's warning NoNodesForSelectionCriteria (an error under --warn-error)."""
+        text = f"The selection criterion '{criterion}' does not match any enabled nodes"
+        shown = warn_or_error(self.warn_error, "NoNodesForSelectionCriteria", text)
+        if shown is not None and shown not in self.warnings:
+            self.warnings.append(shown)
 
     def _resource_types(self, types: Sequence[str]) -> set[str]:
         """``types`` narrowed by --resource-type and --exclude-resource-type."""
@@ -453,8 +465,9 @@ class Session:
 
     def check_unsupported(self, selected: Sequence[str] | None = None) -> str | None:
         """Stop (exit 2, before anything runs) when this command would ignore a dbt feature that
-        changes its outcome; else the warning line of what it ignores, if anything
-        (``parse.unsupported``). ``selected``: what the command selected (None: no selection)."""
+        changes its outcome; else the lines to show before it runs, if any: dbt's warnings met
+        while selecting, then the warning line of what it ignores (``parse.unsupported``).
+        ``selected``: what the command selected (None: no selection)."""
         from dagwright.parse.unsupported import Scope, check_command, warning_line
 
         self.check_resource_types(self.flags.resource_types)
@@ -471,7 +484,8 @@ class Session:
         )
         items = check_command(scope)
         undetected = self.warn_error.undetected()
-        return warning_line([*items, undetected] if undetected else items)
+        ignored = warning_line([*items, undetected] if undetected else items)
+        return "\n".join([*self.warnings, *([ignored] if ignored else [])]) or None
 
 
 #: dbt options dagwright accepts on its command line only to report them (``Flags.extra``)

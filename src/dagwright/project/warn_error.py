@@ -30,6 +30,8 @@ EMITTED: dict[str, str] = {
     "NothingToDo": "a command with nothing selected",
     "JinjaLogWarning": "exceptions.warn() in Jinja",
 }
+#: dbt's NothingToDo text
+NOTHING_TO_DO = "Nothing to do. Try checking your model configs and model specification args"
 _ALL = ("all", "*")
 _DEPRECATIONS = "Deprecations"
 
@@ -146,3 +148,15 @@ def resolve_policy(warn_error: bool | None, options: str | None, project_flags: 
     if project_flags.get("warn_error_options") is not None:
         return parse_options(project_flags["warn_error_options"], "flags: warn_error_options in dbt_project.yml")
     return WarnErrorPolicy()
+
+
+class WarningAsError(DagwrightError):
+    """A warning that --warn-error / --warn-error-options turned into an error."""
+
+
+def warn_or_error(policy: WarnErrorPolicy, event: str, text: str, deprecation: bool = False) -> str | None:
+    """A warning as the policy has it: raised (``WarningAsError``), None when silenced, else
+    ``text`` to show."""
+    if policy.errors(event, deprecation):
+        raise WarningAsError(text, hint=f"a warning ({event}) made an error by --warn-error or --warn-error-options")
+    return None if policy.silenced(event, deprecation) else text

@@ -26,6 +26,7 @@ from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import StatementRegistry, Stop
 from dagwright.parse.nodes import Manifest
+from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
@@ -369,8 +370,8 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         session = Session(flags)
         task = RunTask(session, terminal=terminal, only=only)
         terminal.line(found_line(session))
-        if task.ignored:
-            terminal.line(task.ignored)
+        for line in (task.ignored or "").splitlines():
+            terminal.line(line)
         terminal.line()
         handlers.task = task
     except StoppedEarly as early:
@@ -380,7 +381,9 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         return EXIT_CODES[early.kind]
     if not task.plan.order:
         handlers.finished = True
-        terminal.line("Nothing to do. Try checking your model configs and model specification args")
+        nothing = warn_or_error(session.warn_error, "NothingToDo", NOTHING_TO_DO)
+        if nothing is not None:
+            terminal.line(nothing)
         task.write_results(RunSummary([], 0.0, task.started_at))
         return 0
     try:
