@@ -165,29 +165,6 @@ ERRORS = [
         ("model 'a_model' has grants",),
     ),
     Case(
-        "store-failures-config",
-        {
-            "models/schema.yml": "version: 2\nmodels:\n  - name: a_model\n    columns:\n      - name: id\n"
-            "        data_tests:\n          - not_null:\n              config: {store_failures: true}\n"
-        },
-        ("build",),
-        ("models/schema.yml", "stores its failures"),
-        way_out=("run",),
-    ),
-    Case(
-        "store-failures-option",
-        {"tests/t.sql": "select 1 where false"},
-        ("test", "--store-failures"),
-        ("--store-failures",),
-    ),
-    Case(
-        "store-failures-env",
-        {"tests/t.sql": "select 1 where false"},
-        ("test",),
-        ("--store-failures (or DBT_STORE_FAILURES)",),
-        env={"DBT_STORE_FAILURES": "true"},
-    ),
-    Case(
         "microbatch",
         {"models/c_model.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch') }}\n1"},
         ("run",),
@@ -218,20 +195,6 @@ ERRORS = [
         way_out=("run", "-s", "a_model"),
     ),
     Case("selector-option", {}, ("ls", "--selector", "nightly"), ("--selector nightly",)),
-    Case(
-        "warn-error-project-flag",
-        {"dbt_project.yml": PROJECT_YML + "flags:\n  warn_error: true\n"},
-        ("parse",),
-        ("dbt_project.yml", "flags: warn_error: true", "--warn-error"),
-    ),
-    Case("warn-error-option", {}, ("run", "--warn-error"), ("--warn-error",)),
-    Case("warn-error-env", {}, ("ls",), ("--warn-error (or DBT_WARN_ERROR)",), env={"DBT_WARN_ERROR": "true"}),
-    Case(
-        "warn-error-options-promoting",
-        {},
-        ("build", "--warn-error-options", "{include: all}"),
-        ("--warn-error-options",),
-    ),
     Case("empty", {}, ("run", "--empty"), ("--empty",)),
     Case("defer-env", {}, ("run",), ("DBT_DEFER=true",), env={"DBT_ENGINE_DEFER": "true"}),
     Case(
@@ -269,11 +232,11 @@ def test_several_uses_are_listed_together(tmp_path: Path) -> None:
         **MODELS,
         "models/py_model.py": PY_MODEL,
         "models/schema.yml": UNIT_TEST_YML,
-        "dbt_project.yml": PROJECT_YML + "flags:\n  warn_error: true\n",
+        "dbt_project.yml": PROJECT_YML + "flags:\n  skip_nodes_if_on_run_start_fails: true\n",
     }
     result = write_project(tmp_path, files).run("build")
     assert result.code == 2, str(result)
-    for text in ("3 uses of dbt features", "models/py_model.py", "models/schema.yml:5:", "flags: warn_error"):
+    for text in ("3 uses of dbt features", "models/py_model.py", "models/schema.yml:5:", "skip_nodes_if_on_run_start"):
         assert text in result.stderr, str(result)
 
 

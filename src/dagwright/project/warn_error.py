@@ -131,22 +131,24 @@ def parse_options(value: Any, source: str) -> WarnErrorPolicy:
 
 
 def resolve_policy(warn_error: bool | None, options: str | None, project_flags: Mapping[str, Any]) -> WarnErrorPolicy:
-    """The policy of a command: the command line's (or environment's) --warn-error or
-    --warn-error-options, else dbt_project.yml's ``flags:``. dbt refuses both options at once."""
-    if warn_error and options:
+    """The policy of a command: the command line's (or environment's) --warn-error and
+    --warn-error-options, each else dbt_project.yml's ``flags:`` entry. As dbt, the two may
+    not both be set, wherever each comes from (``DBT_WARN_ERROR=false`` counts)."""
+    if warn_error is None and "warn_error" in project_flags:
+        warn_error = project_flags["warn_error"] is True
+    where = "--warn-error-options"
+    if options is None and project_flags.get("warn_error_options") is not None:
+        options, where = project_flags["warn_error_options"], "flags: warn_error_options in dbt_project.yml"
+    if warn_error is not None and options is not None:
         raise WarnErrorOptionsError(
-            "--warn-error and --warn-error-options cannot be used together (nor DBT_WARN_ERROR with "
-            "DBT_WARN_ERROR_OPTIONS)",
-            hint="--warn-error is --warn-error-options '{error: all}'",
+            "warn_error and warn_error_options are both set (--warn-error, DBT_WARN_ERROR or flags: "
+            "warn_error; --warn-error-options, DBT_WARN_ERROR_OPTIONS or flags: warn_error_options)",
+            hint="set one of them: --warn-error is --warn-error-options '{error: all}'",
         )
     if warn_error:
         return WarnErrorPolicy(warn_error=True)
-    if options:
-        return parse_options(options, "--warn-error-options")
-    if warn_error is None and project_flags.get("warn_error") is True:
-        return WarnErrorPolicy(warn_error=True)
-    if project_flags.get("warn_error_options") is not None:
-        return parse_options(project_flags["warn_error_options"], "flags: warn_error_options in dbt_project.yml")
+    if options is not None:
+        return parse_options(options, where)
     return WarnErrorPolicy()
 
 
