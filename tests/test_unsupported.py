@@ -423,6 +423,8 @@ def test_dbt_cloud_key_is_accepted_and_unknown_keys_are_not(tmp_path: Path) -> N
         ('"1.11.0"', True),
         ('"<=1.11.0"', True),
         ('[">1.11.5", "<1.11.2"]', False),
+        ('">=1.10.0,<2.0.0"', True),  # one string, split at commas (dbt)
+        ('">=1.12.0,<2.0.0"', False),
     ],
 )
 def test_require_dbt_version(tmp_path: Path, required: str, ok: bool) -> None:
@@ -438,6 +440,16 @@ def test_require_dbt_version(tmp_path: Path, required: str, ok: bool) -> None:
     assert project.run("run", "--no-version-check").code == 0
     project.env["DBT_VERSION_CHECK"] = "false"
     assert project.run("parse").code == 0
+
+
+@pytest.mark.parametrize("required", ['">=1.0.0, <2.0.0"', '"1.11"', '"~1.11"', '"==1.11.0"', '"v1.11.0"'])
+def test_require_dbt_version_dbt_cannot_read_stops_even_without_the_check(tmp_path: Path, required: str) -> None:
+    project = write_project(tmp_path, {**MODELS, "dbt_project.yml": PROJECT_YML + f"require-dbt-version: {required}\n"})
+    for args in (("run",), ("run", "--no-version-check")):
+        result = project.run(*args)
+        assert result.code == 2, str(result)
+        assert "is not a version constraint dbt reads" in result.stderr and "dbt_project.yml" in result.stderr
+    _assert_nothing_ran(project)
 
 
 def test_require_dbt_version_of_an_installed_package(tmp_path: Path) -> None:

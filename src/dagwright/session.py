@@ -195,8 +195,7 @@ class Session:
         #: dbt's warnings met so far (a selection criterion that matches nothing), shown before the
         #: warning line of what the command ignores
         self.warnings: list[str] = []
-        if flags.version_check:
-            check_required_version(self.project.raw, self.project.name, self.project.path)
+        check_required_version(self.project.raw, self.project.name, self.project.path, bool(flags.version_check))
         self.target: Target = load_target(
             flags.profile or self.project.profile,
             flags.target,
@@ -248,9 +247,9 @@ class Session:
     def packages(self) -> tuple[InstalledPackage, ...]:
         """The installed packages (dbt_packages/*), each a project of its own."""
         packages = installed_packages(self.project, self.cli_vars, self._target_values)
-        if self.flags.version_check:
-            for package in packages:
-                check_required_version(package.config.raw, package.name, package.config.path)
+        verify = bool(self.flags.version_check)
+        for package in packages:
+            check_required_version(package.config.raw, package.name, package.config.path, verify)
         return packages
 
     @cached_property
