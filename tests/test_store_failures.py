@@ -41,6 +41,7 @@ def test_the_environment_variable_stores_failures_and_artifacts_name_the_relatio
     assert project.query("select * from main_dbt_test__audit.unique_orders_id") == [(2, 2)]
     # store_failures_as: ephemeral: nothing stored, though the flag names its relation (as dbt)
     assert ("main_dbt_test__audit", "accepted_values_orders_status__a__b") not in project.tables()
+    assert f'See test failures: select * from {AUDIT}."unique_orders_id"' in result.stdout
     results = {r["unique_id"]: r for r in project.run_results()["results"]}
     assert results[UNIQUE]["relation_name"] == f'{AUDIT}."unique_orders_id"'
     assert project.run_results()["args"]["store_failures"] is True

@@ -4,6 +4,7 @@ not compare (messages, bad options, environment variables, exceptions.warn)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,27 @@ def test_exceptions_warn_fails_the_node_under_warn_error(tmp_path: Path) -> None
     (status,) = project.statuses().values()
     assert status == "error"
     assert "odd data" in project.run_results()["results"][0]["message"]
+
+
+def test_source_freshness_warnings_stay_warnings(tmp_path: Path) -> None:
+    # as dbt: a source past warn_after is 'warn' and the command exits 0, --warn-error or not
+    files = {
+        "models/raw_events.sql": "{{ config(materialized='table') }}select timestamp '2020-01-01' as loaded_at\n",
+        "models/sources.yml": """\
+            version: 2
+            sources:
+              - name: raw
+                schema: main
+                tables:
+                  - name: raw_events
+                    loaded_at_field: loaded_at
+                    freshness:
+                      warn_after: {count: 1, period: day}
+            """,
+    }
+    project = write_project(tmp_path, files)
+    project.ok("run")
+    result = project.run("source", "freshness", "--warn-error")
+    assert result.code == 0, str(result)
+    (source,) = json.loads((project.target / "sources.json").read_text())["results"]
+    assert source["status"] == "warn"

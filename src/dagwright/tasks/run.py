@@ -335,6 +335,8 @@ def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
         lines += [f"  job {job}"]
     if result.compiled_path:
         lines += ["", f"  compiled code at {result.compiled_path}"]
+    if node.resource_type == "test" and result.relation_name:  # it stores its failing rows
+        lines += ["", f"  See test failures: select * from {result.relation_name}"]
     return lines
 
 
