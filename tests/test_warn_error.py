@@ -190,3 +190,13 @@ def test_source_freshness_warnings_stay_warnings(tmp_path: Path) -> None:
     assert result.code == 0, str(result)
     (source,) = json.loads((project.target / "sources.json").read_text())["results"]
     assert source["status"] == "warn"
+
+
+def test_retry_with_warn_error_repeats_what_warned(tmp_path: Path) -> None:
+    project = write_project(tmp_path, FILES)
+    assert project.run("build").code == 0
+    assert _test_result(project)["status"] == "warn"
+    result = project.run("retry", "--warn-error")
+    assert result.code == 1, str(result)
+    (only,) = project.run_results()["results"]
+    assert (only["status"], only["message"]) == ("fail", "Got 1 result, configured to fail if >= 1")
