@@ -155,6 +155,10 @@ def test_selection_warnings(tmp_path: Path) -> None:
     assert "Nothing to do" in result.stdout
     result = project.run("run", "-s", "nothing", "--warn-error-options", "{error: [NothingToDo]}")
     assert result.code == 2 and "Nothing to do" in result.stderr, str(result)
+    result = project.run("ls", "-s", "nothing")
+    assert result.code == 0 and "No nodes selected!" in result.stderr, str(result)
+    result = project.run("ls", "-s", "nothing", "--warn-error-options", "{error: [NoNodesSelected]}")
+    assert result.code == 2 and "No nodes selected!" in result.stderr, str(result)
 
 
 def test_exceptions_warn_fails_the_node_under_warn_error(tmp_path: Path) -> None:

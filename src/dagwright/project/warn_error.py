@@ -28,6 +28,7 @@ EMITTED: dict[str, str] = {
     "LogTestResult": "a test of severity warn that warns",
     "NoNodesForSelectionCriteria": "a selection criterion that matches nothing",
     "NothingToDo": "a command with nothing selected",
+    "NoNodesSelected": "ls with nothing selected",
     "JinjaLogWarning": "exceptions.warn() in Jinja",
 }
 #: dbt's NothingToDo text
