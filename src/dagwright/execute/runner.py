@@ -27,7 +27,7 @@ from dagwright.materialize.incremental import should_full_refresh
 from dagwright.materialize.kinds import materialization_for
 from dagwright.materialize.publishing.choose import strategy_for
 from dagwright.materialize.test import run_test
-from dagwright.materialize.test_failures import run_storing_test, stored_failures_kind
+from dagwright.materialize.test_failures import StoringTest, stored_failures_kind
 from dagwright.parse.nodes import Manifest, Node, written_file_path
 
 
@@ -143,7 +143,7 @@ class NodeRunner:
         compiled_code: str | None = None
         submitted = False
         conn: GuardedConnection | None = None
-        materialization: Materialization | None = None
+        materialization: Materialization | StoringTest | None = None
 
         def result(status: str, message: str | None, response: dict[str, Any] | None = None, **extra: Any) -> RunResult:
             return RunResult(
@@ -177,9 +177,9 @@ class NodeRunner:
                         outcome = run_test(conn, node, compiled_code, warn_fails=self.test_warn_fails)
                     else:
                         job = NodeJob(node=node, sql=compiled_code)
-                        outcome = run_storing_test(
-                            conn, self.adapter, self.strategy, job, stored_as, self.test_warn_fails
-                        )
+                        storing = StoringTest(self.adapter, self.strategy, job, stored_as, self.test_warn_fails)
+                        materialization = storing  # a stop or error aborts it, and says what it left
+                        outcome = storing.run(conn)
                 finally:
                     timing.append(Timing("execute", execute_start, utcnow()))
                 return result(outcome.status, outcome.message, outcome.adapter_response, failures=outcome.failures)
@@ -301,7 +301,7 @@ class NodeRunner:
             return str(self.compiled_path(node))
 
     @staticmethod
-    def _abort(materialization: Materialization | None, conn: GuardedConnection | None) -> None:
+    def _abort(materialization: Materialization | StoringTest | None, conn: GuardedConnection | None) -> None:
         if materialization is not None and conn is not None:
             try:
                 materialization.abort(conn)

@@ -53,20 +53,36 @@ class StoredFailures(StrategyMaterialization):
         return NewRelation(self.kind, select_sql=limited(self.job.node, self.job.sql))
 
 
-def run_storing_test(
-    conn: GuardedConnection,
-    adapter: Adapter,
-    strategy: PublishingStrategy,
-    job: NodeJob,
-    kind: RelationKind,
-    warn_fails: bool = False,
-) -> TestOutcome:
-    """Publish the failing rows, then judge the test by the rows stored (read back, as dbt does)."""
-    stored = StoredFailures(adapter, job, kind, strategy)
-    try:
-        stored.run(conn)
-    except BaseException:
-        stored.abort(conn)
-        raise
-    relation = adapter.render(job.node.relation)
-    return run_test(conn, job.node, f"select *\nfrom {relation}", limit=False, warn_fails=warn_fails)
+class StoringTest:
+    """A test that stores its failing rows: publish them, then judge the test by the rows stored
+    (read back, as dbt does). After a stop or an error, ``left_behind`` says whether the rows
+    were already published; ``abort`` undoes an unpublished build."""
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        strategy: PublishingStrategy,
+        job: NodeJob,
+        kind: RelationKind,
+        warn_fails: bool = False,
+    ) -> None:
+        self.adapter = adapter
+        self.job = job
+        self.stored = StoredFailures(adapter, job, kind, strategy)
+        self.warn_fails = warn_fails
+        self.published = False
+
+    def run(self, conn: GuardedConnection) -> TestOutcome:
+        self.stored.run(conn)
+        self.published = True
+        relation = self.adapter.render(self.job.node.relation)
+        return run_test(conn, self.job.node, f"select *\nfrom {relation}", limit=False, warn_fails=self.warn_fails)
+
+    def abort(self, conn: GuardedConnection) -> None:
+        if not self.published:
+            self.stored.abort(conn)
+
+    def left_behind(self) -> str | None:
+        if not self.published:
+            return self.stored.left_behind()
+        return f"its failing rows were stored in {self.adapter.render(self.job.node.relation)}"
