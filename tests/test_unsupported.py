@@ -165,29 +165,6 @@ ERRORS = [
         ("model 'a_model' has grants",),
     ),
     Case(
-        "store-failures-config",
-        {
-            "models/schema.yml": "version: 2\nmodels:\n  - name: a_model\n    columns:\n      - name: id\n"
-            "        data_tests:\n          - not_null:\n              config: {store_failures: true}\n"
-        },
-        ("build",),
-        ("models/schema.yml", "stores its failures"),
-        way_out=("run",),
-    ),
-    Case(
-        "store-failures-option",
-        {"tests/t.sql": "select 1 where false"},
-        ("test", "--store-failures"),
-        ("--store-failures",),
-    ),
-    Case(
-        "store-failures-env",
-        {"tests/t.sql": "select 1 where false"},
-        ("test",),
-        ("--store-failures (or DBT_STORE_FAILURES)",),
-        env={"DBT_STORE_FAILURES": "true"},
-    ),
-    Case(
         "microbatch",
         {"models/c_model.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch') }}\n1"},
         ("run",),
@@ -218,20 +195,6 @@ ERRORS = [
         way_out=("run", "-s", "a_model"),
     ),
     Case("selector-option", {}, ("ls", "--selector", "nightly"), ("--selector nightly",)),
-    Case(
-        "warn-error-project-flag",
-        {"dbt_project.yml": PROJECT_YML + "flags:\n  warn_error: true\n"},
-        ("parse",),
-        ("dbt_project.yml", "flags: warn_error: true", "--warn-error"),
-    ),
-    Case("warn-error-option", {}, ("run", "--warn-error"), ("--warn-error",)),
-    Case("warn-error-env", {}, ("ls",), ("--warn-error (or DBT_WARN_ERROR)",), env={"DBT_WARN_ERROR": "true"}),
-    Case(
-        "warn-error-options-promoting",
-        {},
-        ("build", "--warn-error-options", "{include: all}"),
-        ("--warn-error-options",),
-    ),
     Case("empty", {}, ("run", "--empty"), ("--empty",)),
     Case("defer-env", {}, ("run",), ("DBT_DEFER=true",), env={"DBT_ENGINE_DEFER": "true"}),
     Case(
@@ -269,11 +232,11 @@ def test_several_uses_are_listed_together(tmp_path: Path) -> None:
         **MODELS,
         "models/py_model.py": PY_MODEL,
         "models/schema.yml": UNIT_TEST_YML,
-        "dbt_project.yml": PROJECT_YML + "flags:\n  warn_error: true\n",
+        "dbt_project.yml": PROJECT_YML + "flags:\n  skip_nodes_if_on_run_start_fails: true\n",
     }
     result = write_project(tmp_path, files).run("build")
     assert result.code == 2, str(result)
-    for text in ("3 uses of dbt features", "models/py_model.py", "models/schema.yml:5:", "flags: warn_error"):
+    for text in ("3 uses of dbt features", "models/py_model.py", "models/schema.yml:5:", "skip_nodes_if_on_run_start"):
         assert text in result.stderr, str(result)
 
 
@@ -460,6 +423,8 @@ def test_dbt_cloud_key_is_accepted_and_unknown_keys_are_not(tmp_path: Path) -> N
         ('"1.11.0"', True),
         ('"<=1.11.0"', True),
         ('[">1.11.5", "<1.11.2"]', False),
+        ('">=1.10.0,<2.0.0"', True),  # one string, split at commas (dbt)
+        ('">=1.12.0,<2.0.0"', False),
     ],
 )
 def test_require_dbt_version(tmp_path: Path, required: str, ok: bool) -> None:
@@ -475,6 +440,16 @@ def test_require_dbt_version(tmp_path: Path, required: str, ok: bool) -> None:
     assert project.run("run", "--no-version-check").code == 0
     project.env["DBT_VERSION_CHECK"] = "false"
     assert project.run("parse").code == 0
+
+
+@pytest.mark.parametrize("required", ['">=1.0.0, <2.0.0"', '"1.11"', '"~1.11"', '"==1.11.0"', '"v1.11.0"'])
+def test_require_dbt_version_dbt_cannot_read_stops_even_without_the_check(tmp_path: Path, required: str) -> None:
+    project = write_project(tmp_path, {**MODELS, "dbt_project.yml": PROJECT_YML + f"require-dbt-version: {required}\n"})
+    for args in (("run",), ("run", "--no-version-check")):
+        result = project.run(*args)
+        assert result.code == 2, str(result)
+        assert "is not a version constraint dbt reads" in result.stderr and "dbt_project.yml" in result.stderr
+    _assert_nothing_ran(project)
 
 
 def test_require_dbt_version_of_an_installed_package(tmp_path: Path) -> None:

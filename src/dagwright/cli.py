@@ -47,11 +47,22 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _warn_error(func: Callable[..., Any]) -> Callable[..., Any]:
-    """dbt's --warn-error options, on the commands that check what they would ignore
-    (parse/unsupported_options.py reports them as not implemented)."""
+    """dbt's --warn-error options (project/warn_error.py): None when not given, so that
+    dbt_project.yml's ``flags:`` decide."""
     options = [
-        click.option("--warn-error", is_flag=True, default=False, help="Not implemented: reported."),
-        click.option("--warn-error-options", default=None, help="Not implemented: reported."),
+        click.option(
+            "--warn-error",
+            envvar=_env("WARN_ERROR"),
+            is_flag=True,
+            default=None,
+            help="Turn warnings into errors.",
+        ),
+        click.option(
+            "--warn-error-options",
+            envvar=_env("WARN_ERROR_OPTIONS"),
+            default=None,
+            help="Which warnings become errors, as YAML: '{error: all|[names], warn: [names], silence: [names]}'.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -131,7 +142,13 @@ def _resource_types(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _store_failures(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--store-failures", is_flag=True, default=False, help="Not implemented: reported.")(func)
+    return click.option(
+        "--store-failures",
+        envvar=_env("STORE_FAILURES"),
+        is_flag=True,
+        default=False,
+        help="Store each test's failing rows in its audit schema.",
+    )(func)
 
 
 def _empty(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -177,6 +194,9 @@ def _flags(command: str, kwargs: dict[str, Any], **extra: Any) -> Flags:
         profile=kwargs.get("profile"),
         indirect_selection=(kwargs.get("indirect_selection") or "").lower() or None,
         version_check=kwargs.get("version_check"),
+        store_failures=bool(kwargs.get("store_failures")),
+        warn_error=kwargs.get("warn_error"),
+        warn_error_options=kwargs.get("warn_error_options") or None,
         extra={
             **{k: v for k, v in kwargs.items() if k not in _FLAG_OPTIONS and v not in (None, (), False)},
             **extra,

@@ -30,6 +30,7 @@ from dagwright.project.dbt_version import check_required_version
 from dagwright.project.files import ProjectFiles, builtin_macro_files, discover, read_bytes
 from dagwright.project.packages import InstalledPackage, installed_packages, root_flag
 from dagwright.project.profile import Target, load_target
+from dagwright.project.warn_error import WarnErrorPolicy, resolve_policy, warn_or_error
 
 if TYPE_CHECKING:
     # the parser, Jinja and the selector are imported when used: a warm parse needs none
@@ -65,6 +66,12 @@ class Flags:
     indirect_selection: str | None = None
     #: whether require-dbt-version is checked; None: dbt_project.yml's flags, else yes
     version_check: bool | None = None
+    #: --store-failures (DBT_STORE_FAILURES): tests whose config does not say store their failing rows
+    store_failures: bool = False
+    #: --warn-error (DBT_WARN_ERROR); None: dbt_project.yml's flags decide
+    warn_error: bool | None = None
+    #: --warn-error-options (DBT_WARN_ERROR_OPTIONS), YAML text
+    warn_error_options: str | None = None
 
     def as_args_safe(self) -> dict[str, Any]:
         """as_args, but never failing (for a command stopped while it started)."""
@@ -94,6 +101,12 @@ class Flags:
             out["exclude_resource_types"] = list(self.exclude_resource_types)
         if self.indirect_selection:
             out["indirect_selection"] = self.indirect_selection
+        if self.store_failures:
+            out["store_failures"] = True
+        if self.warn_error is not None:
+            out["warn_error"] = self.warn_error
+        if self.warn_error_options:
+            out["warn_error_options"] = self.warn_error_options
         return out
 
 
@@ -174,8 +187,15 @@ class Session:
         self.cli_vars = parse_vars(flags.vars)
         self.project: ProjectConfig = load_project(flags.project_dir, self.cli_vars)
         self.flags = flags = with_project_flags(flags, self.project)
-        if flags.version_check:
-            check_required_version(self.project.raw, self.project.name, self.project.path)
+        flags_block = self.project.raw.get("flags")
+        #: which warnings stop as errors (--warn-error, --warn-error-options, flags:)
+        self.warn_error: WarnErrorPolicy = resolve_policy(
+            flags.warn_error, flags.warn_error_options, flags_block if isinstance(flags_block, Mapping) else {}
+        )
+        #: dbt's warnings met so far (a selection criterion that matches nothing), shown before the
+        #: warning line of what the command ignores
+        self.warnings: list[str] = []
+        check_required_version(self.project.raw, self.project.name, self.project.path, bool(flags.version_check))
         self.target: Target = load_target(
             flags.profile or self.project.profile,
             flags.target,
@@ -227,9 +247,9 @@ class Session:
     def packages(self) -> tuple[InstalledPackage, ...]:
         """The installed packages (dbt_packages/*), each a project of its own."""
         packages = installed_packages(self.project, self.cli_vars, self._target_values)
-        if self.flags.version_check:
-            for package in packages:
-                check_required_version(package.config.raw, package.name, package.config.path)
+        verify = bool(self.flags.version_check)
+        for package in packages:
+            check_required_version(package.config.raw, package.name, package.config.path, verify)
         return packages
 
     @cached_property
@@ -253,6 +273,7 @@ class Session:
             invocation_args={**self.flags.as_args_safe(), **dict(self.flags.extra)},
             invocation_id=self.invocation_id,
             run_started_at=self.run_started_at,
+            warn_error=self.warn_error,
         )
         if self._manifest is not None:
             run.docs = docs_lookup(self._manifest)
@@ -266,6 +287,7 @@ class Session:
             "FAIL_FAST": self.flags.fail_fast,
             "WHICH": self.flags.command,
             "DEBUG": self.flags.debug,
+            "STORE_FAILURES": self.flags.store_failures,
         }
 
     @property
@@ -291,6 +313,7 @@ class Session:
             run_started_at=self.run_started_at,
             compiled=compiled,
             quote_policy=self.dialect.quote_policy,
+            store_failures=self.flags.store_failures,
         )
         write_manifest(self.target_dir / "manifest.json", data)
 
@@ -415,7 +438,15 @@ class Session:
             project_name=self.project.name,
             indirect_selection=self.flags.indirect_selection or "eager",
             include_empty=include_empty,
+            on_empty=self._matched_nothing,
         )
+
+    def _matched_nothing(self, criterion: str) -> None:
+        """dbt's warning NoNodesForSelectionCriteria (an error under --warn-error)."""
+        text = f"The selection criterion '{criterion}' does not match any enabled nodes"
+        shown = warn_or_error(self.warn_error, "NoNodesForSelectionCriteria", text)
+        if shown is not None and shown not in self.warnings:
+            self.warnings.append(shown)
 
     def _resource_types(self, types: Sequence[str]) -> set[str]:
         """``types`` narrowed by --resource-type and --exclude-resource-type."""
@@ -433,8 +464,9 @@ class Session:
 
     def check_unsupported(self, selected: Sequence[str] | None = None) -> str | None:
         """Stop (exit 2, before anything runs) when this command would ignore a dbt feature that
-        changes its outcome; else the warning line of what it ignores, if anything
-        (``parse.unsupported``). ``selected``: what the command selected (None: no selection)."""
+        changes its outcome; else the lines to show before it runs, if any: dbt's warnings met
+        while selecting, then the warning line of what it ignores (``parse.unsupported``).
+        ``selected``: what the command selected (None: no selection)."""
         from dagwright.parse.unsupported import Scope, check_command, warning_line
 
         self.check_resource_types(self.flags.resource_types)
@@ -450,11 +482,14 @@ class Session:
             has_selection=bool(self.flags.select or self.flags.exclude),
             profile_ignored=self.target.ignored,
         )
-        return warning_line(check_command(scope))
+        items = check_command(scope)
+        undetected = self.warn_error.undetected()
+        ignored = warning_line([*items, undetected] if undetected else items)
+        return "\n".join([*self.warnings, *([ignored] if ignored else [])]) or None
 
 
 #: dbt options dagwright accepts on its command line only to report them (``Flags.extra``)
-UNSUPPORTED_OPTIONS = ("warn_error", "warn_error_options", "selector", "store_failures", "empty")
+UNSUPPORTED_OPTIONS = ("selector", "empty")
 
 
 def target_dir_of(flags: Flags) -> Path:

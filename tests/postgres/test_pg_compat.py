@@ -77,6 +77,8 @@ PG_CASES = cases_from_env(
         "hooks_render_time",
         "operation_commits",
         "builtin_macro_names",
+        "store_failures",
+        "store_failures_flag",
     ),
 )
 # Also pass on PostgreSQL (about 10-20 s each, left out for CI time; run them with

@@ -79,11 +79,13 @@ def manifest_dict(
     run_started_at: dt.datetime,
     compiled: Mapping[str, str] | None = None,
     quote_policy: tuple[bool, bool, bool] = (True, True, True),
+    store_failures: bool = False,
 ) -> dict[str, Any]:
+    """``store_failures``: the --store-failures flag (a test then names its audit relation)."""
     created_at = run_started_at.timestamp()
     nodes = {}
     for uid, node in manifest.nodes.items():
-        relation = render_relation(node.relation) if node.is_relational else None
+        relation = render_relation(node.relation) if node.has_relation(store_failures) else None
         node_root = manifest.package_roots.get(node.package_name, str(root_path))
         nodes[uid] = node_dict(node, relation, compiled, node_root, target_path, created_at)
     for uid, node in manifest.inactive_tests.items():

@@ -27,6 +27,7 @@ from dagwright.materialize.incremental import should_full_refresh
 from dagwright.materialize.kinds import materialization_for
 from dagwright.materialize.publishing.choose import strategy_for
 from dagwright.materialize.test import run_test
+from dagwright.materialize.test_failures import StoringTest, stored_failures_kind
 from dagwright.parse.nodes import Manifest, Node, written_file_path
 
 
@@ -71,6 +72,8 @@ class NodeRunner:
         project_root: Path,
         target_dir: Path,
         full_refresh: bool = False,
+        store_failures: bool = False,
+        test_warn_fails: bool = False,
         on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self.manifest = manifest
@@ -81,6 +84,10 @@ class NodeRunner:
         self.project_root = project_root
         self.target_dir = target_dir
         self.full_refresh = full_refresh
+        #: --store-failures: tests whose config does not say otherwise store their failing rows
+        self.store_failures = store_failures
+        #: a test that warns fails instead (--warn-error: dbt's event LogTestResult)
+        self.test_warn_fails = test_warn_fails
         self.on_failure = on_failure
         #: how relations are built and published on this engine: chosen once per run
         self.strategy = strategy_for(adapter)
@@ -129,14 +136,14 @@ class NodeRunner:
 
     def run(self, unique_id: str, worker: Worker) -> RunResult:
         node = self.manifest.nodes[unique_id]
-        relation_name = self.adapter.render(node.relation) if node.is_relational else None
+        relation_name = self.adapter.render(node.relation) if node.has_relation(self.store_failures) else None
         started = time.perf_counter()
         compile_start = utcnow()
         timing: list[Timing] = []
         compiled_code: str | None = None
         submitted = False
         conn: GuardedConnection | None = None
-        materialization: Materialization | None = None
+        materialization: Materialization | StoringTest | None = None
 
         def result(status: str, message: str | None, response: dict[str, Any] | None = None, **extra: Any) -> RunResult:
             return RunResult(
@@ -168,9 +175,16 @@ class NodeRunner:
                 write_text_if_changed(self.compiled_path(node), compiled_code)
                 timing.append(Timing("compile", compile_start, utcnow()))
                 execute_start = utcnow()
+                stored_as = stored_failures_kind(node, self.store_failures)
                 submitted = True
                 try:
-                    outcome = run_test(conn, node, compiled_code)
+                    if stored_as is None:
+                        outcome = run_test(conn, node, compiled_code, warn_fails=self.test_warn_fails)
+                    else:
+                        job = NodeJob(node=node, sql=compiled_code)
+                        storing = StoringTest(self.adapter, self.strategy, job, stored_as, self.test_warn_fails)
+                        materialization = storing  # a stop or error aborts it, and says what it left
+                        outcome = storing.run(conn)
                 finally:
                     timing.append(Timing("execute", execute_start, utcnow()))
                 return result(outcome.status, outcome.message, outcome.adapter_response, failures=outcome.failures)
@@ -293,7 +307,7 @@ class NodeRunner:
             return str(self.compiled_path(node))
 
     @staticmethod
-    def _abort(materialization: Materialization | None, conn: GuardedConnection | None) -> None:
+    def _abort(materialization: Materialization | StoringTest | None, conn: GuardedConnection | None) -> None:
         if materialization is not None and conn is not None:
             try:
                 materialization.abort(conn)

@@ -4,7 +4,7 @@ can select them), restricted to the command's resource types, without empty mode
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from dagwright.parse.nodes import Manifest
@@ -20,6 +20,7 @@ def select_nodes(
     project_name: str,
     indirect_selection: str,
     include_empty: bool = False,
+    on_empty: Callable[[str], None] | None = None,
 ) -> list[str]:
     """unique_ids that ``--select``/``--exclude`` pick among ``resource_types``, in the
     manifest's order.
@@ -27,6 +28,7 @@ def select_nodes(
     Like dbt, models whose file is empty (only whitespace) are left out unless
     ``include_empty`` (``ls`` lists them): there is nothing to build. Unit tests are
     selected with their model, as dbt selects them (when ``resource_types`` has them).
+    ``on_empty`` is told each criterion that matches nothing.
     """
     from dagwright.graph.selector import select as select_ids
 
@@ -38,6 +40,7 @@ def select_nodes(
         project_root=project_root,
         project_name=project_name,
         indirect_selection=indirect_selection,
+        on_empty=on_empty,
     )
     return [
         uid

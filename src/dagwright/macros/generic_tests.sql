@@ -19,7 +19,8 @@
 {%- endmacro %}
 
 {% test not_null(model, column_name) %}
-select {{ column_name }}
+{#- dbt: every column when the failing rows are stored -#}
+select {{ '*' if should_store_failures() else column_name }}
 from {{ model }}
 where {{ column_name }} is null
 {% endtest %}

@@ -17,25 +17,34 @@ class TestOutcome:
     adapter_response: dict[str, Any]
 
 
-def wrap_test_sql(node: Node, sql: str) -> str:
-    """The query that turns a test's failing rows into (failures, should_warn, should_error)."""
+def limited(node: Node, sql: str) -> str:
+    """A test's query under its ``limit`` config, if any."""
+    limit = node.config.get("limit")
+    return f"{sql}\n    limit {int(limit)}" if limit is not None else sql
+
+
+def wrap_test_sql(node: Node, sql: str, limit: bool = True) -> str:
+    """The query that turns a test's failing rows into (failures, should_warn, should_error);
+    ``limit``: apply the test's ``limit`` (not to rows stored under it already)."""
     config = node.config
     fail_calc = config.get("fail_calc") or "count(*)"
-    limit = config.get("limit")
-    limit_sql = f"\n    limit {int(limit)}" if limit is not None else ""
     return (
         "select\n"
         f"    {fail_calc} as failures,\n"
         f"    {fail_calc} {config.get('warn_if') or '!= 0'} as should_warn,\n"
         f"    {fail_calc} {config.get('error_if') or '!= 0'} as should_error\n"
         "from (\n"
-        f"{sql}{limit_sql}\n"
+        f"{limited(node, sql) if limit else sql}\n"
         ") dbt_internal_test"
     )
 
 
-def run_test(conn: GuardedConnection, node: Node, sql: str) -> TestOutcome:
-    result = conn.execute(wrap_test_sql(node, sql))
+def run_test(
+    conn: GuardedConnection, node: Node, sql: str, limit: bool = True, warn_fails: bool = False
+) -> TestOutcome:
+    """``warn_fails``: a warning is a failure (--warn-error, or dbt's event LogTestResult in
+    --warn-error-options' errors), reported against ``warn_if``, as dbt does."""
+    result = conn.execute(wrap_test_sql(node, sql, limit))
     row = result.rows[0] if result.rows else (0, False, False)
     failures = int(row[0] or 0)
     should_warn, should_error = bool(row[1]), bool(row[2])
@@ -45,6 +54,10 @@ def run_test(conn: GuardedConnection, node: Node, sql: str) -> TestOutcome:
     if severity == "ERROR" and should_error:
         return TestOutcome(
             "fail", failures, f"Got {_results(failures)}, configured to fail if {config.get('error_if')}", response
+        )
+    if should_warn and warn_fails:
+        return TestOutcome(
+            "fail", failures, f"Got {_results(failures)}, configured to fail if {config.get('warn_if')}", response
         )
     if should_warn:
         return TestOutcome(

@@ -108,7 +108,19 @@ class Node:
 
     @property
     def is_relational(self) -> bool:
+        """Whether the node names a relation (dbt's relation_name): a test only when its config
+        stores its failures (``stores_failures`` adds the --store-failures flag)."""
+        if self.resource_type == "test":
+            return bool(self.config.get("store_failures"))
         return self.resource_type in ("model", "seed", "snapshot") and self.materialized != "ephemeral"
+
+    def has_relation(self, store_failures: bool = False) -> bool:
+        """``is_relational`` under the run's --store-failures flag: a test whose config does not
+        say it stores its failures names its audit relation under the flag, as in dbt (whose
+        ``store_failures_as: ephemeral`` then still stores nothing)."""
+        if store_failures and self.resource_type == "test":
+            return True
+        return self.is_relational
 
 
 _NODE_DEFAULTS = {f.name: f.default for f in fields(Node) if f.default is not MISSING}

@@ -23,7 +23,7 @@ from dagwright.parse.materializations import blocks_of
 from dagwright.parse.names import NameGenerator
 from dagwright.parse.nodes import ColumnInfo, Node, RefCall, SourceCall, evolve
 from dagwright.parse.static import Expr, analyze
-from dagwright.parse.tests import TestBuilder, TestTarget
+from dagwright.parse.tests import TestBuilder, TestTarget, settle_store_failures
 from dagwright.parse.yaml_render import YamlRenderer, check_enabled
 from dagwright.project.config import ProjectConfig, as_list
 from dagwright.project.files import ProjectFile, read_bytes
@@ -189,6 +189,8 @@ class ProjectParser:
     def finish(self, node: Node, config: dict[str, Any]) -> Node:
         if type(config.get("enabled", True)) is not bool:
             check_enabled(config, node.original_file_path, node.unique_id)
+        if node.resource_type == "test":
+            settle_store_failures(config)
         node = evolve(node, config=config)
         database = self.names.database(config.get("database"), node)
         schema = self.names.schema(config.get("schema"), node)

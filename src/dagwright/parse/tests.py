@@ -52,6 +52,22 @@ TEST_CONFIG_DEFAULTS: dict[str, Any] = {
     "schema": "dbt_test__audit",
 }
 
+#: what ``store_failures`` becomes when only ``store_failures_as`` is set (another value: True,
+#: and the test fails when it runs, as in dbt)
+_STORES_AS = {"ephemeral": False, "table": True, "view": True}
+
+
+def settle_store_failures(config: dict[str, Any]) -> None:
+    """dbt's final test config: ``store_failures_as``, where set, decides ``store_failures``;
+    otherwise ``store_failures`` sets it (True: table, False: ephemeral)."""
+    stores, stores_as = config.get("store_failures"), config.get("store_failures_as")
+    if stores_as is None:
+        if stores is not None:
+            config["store_failures_as"] = "table" if stores else "ephemeral"
+    else:
+        config["store_failures"] = _STORES_AS.get(stores_as, True) if isinstance(stores_as, str) else True
+
+
 _FUNCTION_LIKE = re.compile(r"^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$", re.S)
 _NOT_WORD = re.compile(r"[^0-9a-zA-Z_]+")
 

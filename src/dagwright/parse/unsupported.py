@@ -42,7 +42,6 @@ from dagwright.parse.unsupported_scope import (
     Feature,
     Finding,
     Scope,
-    option_value,
     truthy,
 )
 from dagwright.project.yamlio import line_of
@@ -169,24 +168,6 @@ def _unused_materializations(scope: Scope) -> int:
 def _grants(node: Node, scope: Scope) -> str | None:
     grants = node.config.get("grants")
     return "has grants" if grants and isinstance(grants, Mapping) and any(grants.values()) else None
-
-
-def _store_failures(node: Node, scope: Scope) -> str | None:
-    config = node.config
-    if truthy(config.get("store_failures") or False) or config.get("store_failures_as"):
-        return "stores its failures (store_failures / store_failures_as)"
-    return None
-
-
-_stores_failures = _on_nodes(_store_failures, ("test",), keys=("store_failures", "store_failures_as"))
-
-
-def _store_failures_option(scope: Scope) -> list[Finding]:
-    if not truthy(option_value(scope, "store_failures")):
-        return []
-    if not any(n.resource_type == "test" for n in scope.nodes()):
-        return []
-    return [Finding(None, None, "--store-failures (or DBT_STORE_FAILURES) with tests selected")]
 
 
 def _microbatch(node: Node, scope: Scope) -> str | None:
@@ -344,13 +325,6 @@ FEATURES: dict[str, Feature] = {
         "dbt would grant privileges on the relation; leave the node out (--exclude) or grant them yourself",
         RUNS,
         _on_nodes(_grants, ("model", "seed", "snapshot"), keys=("grants",)),
-    ),
-    "store_failures": Feature(
-        "store_failures",
-        "store_failures",
-        "dbt would store the failing rows in a table; leave the test out (--exclude) or drop store_failures",
-        TESTS,
-        lambda scope: _stores_failures(scope) + _store_failures_option(scope),
     ),
     "microbatch": Feature(
         "microbatch model",

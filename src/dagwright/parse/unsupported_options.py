@@ -4,8 +4,8 @@ options, and ``DBT_*`` environment variables (dbt 1.11 reads ``DBT_ENGINE_<NAME>
 
 Every flag is in one of these tables: honoured (the CLI reads its variable, ``Session``
 its ``flags:`` entry), of no effect in dagwright (what it tunes does not exist here), or
-reported: an error where ignoring it changes an outcome (``--warn-error`` turns warnings into
-failures), an item of the warning line otherwise. A flag not in any table is unknown to dbt too
+reported: an error where ignoring it changes an outcome (``--empty`` builds every model
+empty), an item of the warning line otherwise. A flag not in any table is unknown to dbt too
 (dbt accepts any name under ``flags:``): it is reported as such.
 """
 
@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dagwright.parse.unsupported_scope import (
-    EVERY_COMMAND,
     RUNS,
     RUNS_OR_COMPILES,
     Feature,
@@ -35,6 +34,8 @@ HONOURED_FLAGS = frozenset(
         "require_ref_searches_node_package_before_root",
         "require_explicit_package_overrides_for_builtin_materializations",
         "source_freshness_run_project_hooks",  # the warning line says when hooks are not run
+        "warn_error",  # project/warn_error.py
+        "warn_error_options",
     }
 )
 #: ``flags:`` entries that tune what dagwright does not have (dbt's tracking, partial parsing,
@@ -74,18 +75,6 @@ BEHAVIOUR_FLAGS: dict[str, tuple[bool, frozenset[str]]] = {
     "require_unique_project_resource_names": (False, frozenset()),
 }
 
-WARN_ERROR = Feature(
-    "--warn-error",
-    "--warn-error",
-    "dbt would turn warnings into errors; drop warn_error (command line, DBT_WARN_ERROR, or flags: in dbt_project.yml)",
-    EVERY_COMMAND,
-)
-WARN_ERROR_OPTIONS = Feature(
-    "--warn-error-options",
-    "--warn-error-options",
-    "dbt would turn the listed warnings into errors; drop its 'error'/'include' entries",
-    EVERY_COMMAND,
-)
 BEHAVIOUR = Feature("behaviour flag", "behaviour flags", "dagwright follows dbt's default here; remove the flag")
 EMPTY = Feature(
     "--empty", "--empty", "dbt would build every model with zero rows; run without --empty", RUNS_OR_COMPILES
@@ -111,20 +100,6 @@ _ENV_WARNINGS: dict[str, Callable[[str], bool]] = {
 }
 
 
-def _promotes(options: Any) -> bool:
-    """Whether warn_error_options turns some warning into an error (``error``/``include``)."""
-    if isinstance(options, str):
-        import yaml
-
-        try:
-            options = yaml.safe_load(options)
-        except yaml.YAMLError:
-            return True  # dbt would reject it: nothing to run with
-    if not isinstance(options, Mapping):
-        return bool(options)
-    return any(options.get(key) for key in ("error", "include"))
-
-
 def option_findings(scope: Scope) -> list[tuple[Feature, Finding]]:
     """The flags, options and environment variables that stop this command."""
     out: list[tuple[Feature, Finding]] = []
@@ -132,16 +107,6 @@ def option_findings(scope: Scope) -> list[tuple[Feature, Finding]]:
     flags = flags if isinstance(flags, Mapping) else {}
     project = str(scope.project.path.name)
     command = scope.command
-    if command in WARN_ERROR.errors_in:
-        if truthy(option_value(scope, "warn_error")):
-            out.append((WARN_ERROR, Finding(None, None, "--warn-error (or DBT_WARN_ERROR)")))
-        elif truthy(flags.get("warn_error")):
-            out.append((WARN_ERROR, Finding(project, None, "flags: warn_error: true")))
-        options = option_value(scope, "warn_error_options")
-        if options and _promotes(options):
-            out.append((WARN_ERROR_OPTIONS, Finding(None, None, f"--warn-error-options {options}")))
-        elif flags.get("warn_error_options") and _promotes(flags.get("warn_error_options")):
-            out.append((WARN_ERROR_OPTIONS, Finding(project, None, "flags: warn_error_options")))
     for name, (default, errors_in) in BEHAVIOUR_FLAGS.items():
         if name in flags and bool(flags[name]) != default and command in errors_in:
             out.append((BEHAVIOUR, Finding(project, None, f"flags: {name}: {flags[name]}")))
@@ -170,13 +135,8 @@ def option_warnings(scope: Scope) -> list[str]:
             elif name in OUTPUT_FLAGS:
                 if value != OUTPUT_FLAGS[name]:
                     out.append(f"flag {name}")
-            elif name == "warn_error_options" and not _promotes(value):
-                out.append("flag warn_error_options")
-            elif name not in ("warn_error", "warn_error_options"):
+            else:
                 out.append(f"unknown flag {name}")
-    options = option_value(scope, "warn_error_options")
-    if options and not _promotes(options):
-        out.append("--warn-error-options")
     for name, differs in _ENV_WARNINGS.items():
         value = env_value(scope.environ, name)
         if value is not None and differs(value):

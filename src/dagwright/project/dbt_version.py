@@ -6,7 +6,8 @@ would not run with that dbt either, and stops with dbt's way out, ``--no-version
 (or ``DBT_VERSION_CHECK=false``, or ``flags: {version_check: false}``).
 
 Versions and ranges are written as dbt writes them: ``1.11.0``, ``>=1.10.0``, ``<2.0.0``, or a
-list of such constraints, all of which must hold.
+list of such constraints (or one string of them joined by commas), all of which must hold; a
+constraint dbt cannot read stops the command even with ``--no-version-check``, as in dbt.
 """
 
 from __future__ import annotations
@@ -50,8 +51,18 @@ def meets(key: VersionKey, constraint: str) -> bool:
     return {">=": key >= bound, "<=": key <= bound, ">": key > bound, "<": key < bound}[op]
 
 
+#: a constraint of ``require-dbt-version`` as dbt reads one: an optional comparison, then a full
+#: ``major.minor.patch`` (no leading zeros) with an optional prerelease and build
+_REQUIRED = re.compile(
+    r"^(>=|>|<=|<|=)?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-?[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+)
+
+
 def _constraints(value: Any) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    """The constraints of ``require-dbt-version``: one string (several joined by commas, as dbt
+    splits them) or a list of strings."""
+    return [str(v) for v in value] if isinstance(value, list) else str(value).split(",")
 
 
 def admits_followed_line(constraints: list[str]) -> bool:
@@ -73,20 +84,22 @@ def admits_followed_line(constraints: list[str]) -> bool:
     return any(all(meets(c, k) for k in constraints) for c in candidates)
 
 
-def check_required_version(raw: Mapping[str, Any], name: str, path: Path) -> None:
-    """Stop when ``require-dbt-version`` of a dbt_project.yml (``raw``) excludes dbt 1.11."""
+def check_required_version(raw: Mapping[str, Any], name: str, path: Path, verify: bool = True) -> None:
+    """Stop when ``require-dbt-version`` of a dbt_project.yml (``raw``) is not a version
+    constraint dbt reads (even without ``verify``, as dbt), or, when ``verify``, excludes dbt 1.11."""
     required = raw.get("require-dbt-version")
     if required is None or required == []:
         return
     constraints = _constraints(required)
-    bad = [c for c in constraints if _CONSTRAINT.match(c) is None or version_key(_CONSTRAINT.match(c).group(2))[0] < 0]
+    bad = [c for c in constraints if _REQUIRED.match(c) is None]
     if bad:
         raise ProjectError(
-            f"require-dbt-version: {bad[0]!r} is not a version constraint",
+            f"require-dbt-version: {bad[0]!r} is not a version constraint dbt reads",
             path=path,
-            hint="write a version or a range such as '>=1.10.0' (or a list of them)",
+            hint="write a full version with an optional comparison, such as '>=1.10.0' or '<2.0.0' "
+            "(several: a list, or one string joined by commas without spaces)",
         )
-    if admits_followed_line(constraints):
+    if not verify or admits_followed_line(constraints):
         return
     raise ProjectError(
         f"project '{name}' requires dbt {', '.join(constraints)}; dagwright follows dbt-core {DBT_VERSION}",

@@ -19,6 +19,7 @@ from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.nodes import RefCall, SourceCall
 from dagwright.project.environ import RecordingFlags, getenv
+from dagwright.project.warn_error import WarnErrorPolicy
 from dagwright.rendering import dbt_builtins
 from dagwright.rendering.adapter_facade import (
     AdapterFacade,
@@ -117,6 +118,8 @@ class RunContext:
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
     #: each installed package's own ``vars:`` (from its dbt_project.yml)
     package_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: which warnings are errors (exceptions.warn); None: none
+    warn_error: WarnErrorPolicy | None = None
 
     @property
     def adapter_type(self) -> str:
@@ -216,7 +219,7 @@ class RunContext:
             "print": lambda msg: print(msg) or "",
             "return": do_return,
             "modules": dbt_builtins.Modules,
-            "exceptions": dbt_builtins.Exceptions,
+            "exceptions": dbt_builtins.exceptions_for(self.warn_error),
             "tojson": dbt_builtins.tojson,
             "fromjson": dbt_builtins.fromjson,
             "fromyaml": dbt_builtins.fromyaml,

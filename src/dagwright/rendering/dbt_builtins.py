@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from dagwright.errors import CompilationError
+from dagwright.project.warn_error import WarnErrorPolicy
 
 log = logging.getLogger("dagwright")
 
@@ -57,6 +58,27 @@ class Exceptions:
     def warn(message: Any, node: Any = None) -> str:
         log.warning(str(message))
         return ""
+
+
+class _PromotedWarnings(Exceptions):
+    """``exceptions`` where ``warn`` follows --warn-error (dbt's event JinjaLogWarning)."""
+
+    policy: WarnErrorPolicy
+
+    @classmethod
+    def warn(cls, message: Any, node: Any = None) -> str:  # type: ignore[override]
+        if cls.policy.errors("JinjaLogWarning"):
+            raise CompilationError(str(message))
+        if not cls.policy.silenced("JinjaLogWarning"):
+            log.warning(str(message))
+        return ""
+
+
+def exceptions_for(policy: WarnErrorPolicy | None) -> type[Exceptions]:
+    """The ``exceptions`` namespace of a command with this --warn-error policy."""
+    if policy is None or not (policy.errors("JinjaLogWarning") or policy.silenced("JinjaLogWarning")):
+        return Exceptions
+    return type("Exceptions", (_PromotedWarnings,), {"policy": policy})
 
 
 class Modules:

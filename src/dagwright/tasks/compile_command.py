@@ -75,7 +75,8 @@ def compile_project(flags: Flags, echo: Echo) -> int:
             incremental = renders_incremental(node, existing, flags.full_refresh)
             sql = compiler.compile(node, is_incremental=lambda inc=incremental: inc).sql
             compiled[uid] = sql
-            relation = session.render_relation(node.relation) if node.is_relational else None
+            stores = session.flags.store_failures
+            relation = session.render_relation(node.relation) if node.has_relation(stores) else None
             results[uid] = _result(node, Status.SUCCESS, None, start, code=sql, relation=relation)
             if node.resource_type != "snapshot":  # dbt writes no compiled file for a snapshot
                 path = session.target_dir / "compiled" / node.package_name / written_file_path(node)

@@ -35,6 +35,7 @@ from dagwright.graph.plan import Plan
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.parse.freshness import NEVER, NotATimestamp, as_utc, freshness_status, has_freshness
 from dagwright.parse.nodes import SourceTable
+from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.terminal import Terminal
 from dagwright.session import Flags, Session, found_line
 from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
@@ -371,8 +372,8 @@ def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | N
         session = Session(flags)
         task = FreshnessTask(session, terminal=terminal, output=output)
         terminal.line(found_line(session))
-        if task.ignored:
-            terminal.line(task.ignored)
+        for line in (task.ignored or "").splitlines():
+            terminal.line(line)
         if output:
             terminal.line(  # as dbt warns (the option still works)
                 "[WARNING][CustomOutputPathInSourceFreshnessDeprecation]: Deprecated functionality\n"
@@ -386,7 +387,9 @@ def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | N
         return EXIT_CODES[early.kind]
     if not task.plan.order:
         handlers.finished = True
-        terminal.line("Nothing to do. Try checking your model configs and model specification args")
+        nothing = warn_or_error(session.warn_error, "NothingToDo", NOTHING_TO_DO)
+        if nothing is not None:
+            terminal.line(nothing)
         task.write_results([])
         terminal.line("Done.")
         task.session.adapter.close()

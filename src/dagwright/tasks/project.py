@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 
 from dagwright.parse.set_aside import unit_tests
+from dagwright.project.warn_error import warn_or_error
 from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
 
 Echo = Callable[[str], None]
@@ -38,6 +39,10 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     ignored = session.check_unsupported(chosen)
     if ignored:
         print(ignored, file=sys.stderr)  # stdout is the listing
+    if not chosen:  # dbt's warning NoNodesSelected (an error under --warn-error)
+        nothing = warn_or_error(session.warn_error, "NoNodesSelected", "No nodes selected!")
+        if nothing is not None:
+            print(nothing, file=sys.stderr)
     output_keys = tuple(k for value in flags.extra.get("output_keys") or () for k in value.split())
     for line in ls_lines(
         manifest,

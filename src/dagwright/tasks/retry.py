@@ -23,7 +23,9 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
     command = str(args.get("which") or "run")
     if command not in run_task.RESOURCE_TYPES_BY_COMMAND:
         raise DagwrightError(f"the last command was '{command}', which retry cannot repeat")
-    todo = [r["unique_id"] for r in previous.get("results") or [] if outcome(r) in RETRYABLE]
+    # as dbt: retry --warn-error also repeats what warned
+    retryable = {*RETRYABLE, "warn"} if flags.warn_error else RETRYABLE
+    todo = [r["unique_id"] for r in previous.get("results") or [] if outcome(r) in retryable]
     if not todo:
         echo("Nothing to retry: every node of the last run succeeded.")
         return 0
@@ -40,5 +42,8 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
         target_path=flags.target_path or args.get("target_path"),
         select=tuple(args.get("select") or ()),
         exclude=tuple(args.get("exclude") or ()),
+        store_failures=flags.store_failures or bool(args.get("store_failures")),
+        warn_error=flags.warn_error if flags.warn_error is not None else args.get("warn_error"),
+        warn_error_options=flags.warn_error_options or args.get("warn_error_options"),
     )
     return run_task.execute(replay, only=todo)

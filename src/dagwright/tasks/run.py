@@ -26,6 +26,7 @@ from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import StatementRegistry, Stop
 from dagwright.parse.nodes import Manifest
+from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
@@ -90,6 +91,8 @@ class RunTask:
             project_root=session.project.root,
             target_dir=session.target_dir,
             full_refresh=self.flags.full_refresh,
+            store_failures=self.flags.store_failures,
+            test_warn_fails=session.warn_error.errors("LogTestResult"),
             on_failure=self._on_failure,
         )
         self.scheduler = Scheduler(
@@ -196,7 +199,10 @@ class RunTask:
         adapter = self.session.adapter
         schemas = {}
         for uid in self.plan.order:
-            rel = manifest.nodes[uid].relation
+            node = manifest.nodes[uid]
+            if node.resource_type == "test" and not node.has_relation(self.flags.store_failures):
+                continue  # as dbt: a test's (audit) schema only where it stores its failures
+            rel = node.relation
             schemas[(rel.database, rel.schema)] = rel
         if not schemas:
             return []
@@ -329,6 +335,8 @@ def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
         lines += [f"  job {job}"]
     if result.compiled_path:
         lines += ["", f"  compiled code at {result.compiled_path}"]
+    if node.resource_type == "test" and result.relation_name:  # it stores its failing rows
+        lines += ["", f"  See test failures: select * from {result.relation_name}"]
     return lines
 
 
@@ -364,8 +372,8 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         session = Session(flags)
         task = RunTask(session, terminal=terminal, only=only)
         terminal.line(found_line(session))
-        if task.ignored:
-            terminal.line(task.ignored)
+        for line in (task.ignored or "").splitlines():
+            terminal.line(line)
         terminal.line()
         handlers.task = task
     except StoppedEarly as early:
@@ -375,7 +383,9 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         return EXIT_CODES[early.kind]
     if not task.plan.order:
         handlers.finished = True
-        terminal.line("Nothing to do. Try checking your model configs and model specification args")
+        nothing = warn_or_error(session.warn_error, "NothingToDo", NOTHING_TO_DO)
+        if nothing is not None:
+            terminal.line(nothing)
         task.write_results(RunSummary([], 0.0, task.started_at))
         return 0
     try:
