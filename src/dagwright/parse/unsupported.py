@@ -32,6 +32,7 @@ from dagwright.parse.materializations import (
 )
 from dagwright.parse.nodes import Node
 from dagwright.parse.unsupported_bigquery import rejected_strategies, unsupported_configs
+from dagwright.parse.unsupported_catalog import grants_ignored, grants_refused, persist_docs_ignored
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
@@ -166,11 +167,6 @@ def _unused_materializations(scope: Scope) -> int:
     return sum(1 for b in blocks if (b.package, b.macro_name) not in used)
 
 
-def _grants(node: Node, scope: Scope) -> str | None:
-    grants = node.config.get("grants")
-    return "has grants" if grants and isinstance(grants, Mapping) and any(grants.values()) else None
-
-
 def _store_failures(node: Node, scope: Scope) -> str | None:
     config = node.config
     if truthy(config.get("store_failures") or False) or config.get("store_failures_as"):
@@ -202,20 +198,6 @@ def _calls_function(node: Node, scope: Scope) -> str | None:
     if node.static or "function" not in node.raw_code or not _FUNCTION_CALL.search(node.raw_code):
         return None
     return "calls a UDF with function()"
-
-
-def _persist_docs(node: Node, scope: Scope) -> str | None:
-    docs = node.config.get("persist_docs")
-    return "persist_docs" if docs and isinstance(docs, Mapping) and any(truthy(v) for v in docs.values()) else None
-
-
-NODE_KEYS.add("persist_docs")
-
-
-def _persist_docs_count(scope: Scope) -> int:
-    if scope.command not in RUNS:
-        return 0
-    return sum(1 for node in scope.candidates() if "persist_docs" in node.config and _persist_docs(node, scope))
 
 
 def _unit_tests_selected(scope: Scope) -> list[Finding]:
@@ -340,10 +322,11 @@ FEATURES: dict[str, Feature] = {
     ),
     "grants": Feature(
         "grants",
-        "grants",
+        "grants on Spark and BigQuery",
         "dbt would grant privileges on the relation; leave the node out (--exclude) or grant them yourself",
         RUNS,
-        _on_nodes(_grants, ("model", "seed", "snapshot"), keys=("grants",)),
+        grants_refused,
+        grants_ignored,
     ),
     "store_failures": Feature(
         "store_failures",
@@ -397,7 +380,7 @@ FEATURES: dict[str, Feature] = {
         lambda scope: _selector_option(scope) + _default_selector(scope),
     ),
     "selectors_file": Feature("selectors.yml", "selectors.yml", "", present=_selectors_present),
-    "persist_docs": Feature("persist_docs", "nodes with persist_docs", "", present=_persist_docs_count),
+    "persist_docs": Feature("persist_docs", "persist_docs", "", present=persist_docs_ignored),
     "semantic_model": Feature("semantic model", "semantic models", "", present=_count("semantic_model")),
     "metric": Feature("metric", "metrics", "", present=_count("metric")),
     "saved_query": Feature("saved query", "saved queries", "", present=_count("saved_query")),
