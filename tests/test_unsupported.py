@@ -380,7 +380,6 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
         "1 saved query",
         "1 UDF function",
         "selectors.yml",
-        "query-comment",
         "'made_up_key' in models/schema.yml",
         "flag log_level",
         "unknown flag nope",
@@ -394,6 +393,7 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
         "exposure",
         "group",
         "persist_docs",  # applied on DuckDB (tests/test_catalog_effects.py)
+        "query-comment",  # sent with every statement
         "printer_width",
         "send_anonymous_usage_stats",
         "DBT_USE_COLORS",

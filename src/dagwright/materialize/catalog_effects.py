@@ -99,7 +99,7 @@ def _run(conn: GuardedConnection, adapter: Any, statements: Sequence[str]) -> No
     if not statements:
         return
     if getattr(adapter, "runs_scripts", False):
-        conn.execute(";\n".join(statements))
+        conn.execute_script(statements)
     else:
         for sql in statements:
             conn.execute(sql)

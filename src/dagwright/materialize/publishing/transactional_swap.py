@@ -96,7 +96,7 @@ class TransactionalPublication(Publication):
         simple = not self.job.post_hooks and not kept and not self.catalog_effects
         if getattr(adapter, "runs_scripts", False) and simple:
             # catalog statements of our own, after the publish gate: one round trip, not four
-            conn.execute(";\n".join([*swap, *drop, adapter.commit_sql()]))
+            conn.execute_script([*swap, *drop, adapter.commit_sql()])
             return
         for sql in swap:
             conn.execute(sql)
