@@ -35,7 +35,8 @@ def test_the_comment_reaches_the_server(tmp_path: Path, pg_server, pg_db: str) -
             seen.extend(
                 str(r[0])
                 for r in ws.query(
-                    "select query from pg_stat_activity where query like '%from pg_sleep(3)%' and pid != pg_backend_pid()"
+                    "select query from pg_stat_activity "
+                    "where query like '%from pg_sleep(3)%' and pid != pg_backend_pid()"
                 )
             )
             time.sleep(0.1)

@@ -37,7 +37,7 @@ optional capabilities, looked up with ``getattr``:
 | ``transaction_script`` | several DML statements as one atomic job | BigQuery |
 | ``seed_integer_read_type`` | the width a seed's inferred integers are read with (``BIGINT``) | BigQuery |
 | ``model_hooks_outside_transaction`` | False: a model's ``transaction: false`` hooks not run | BigQuery (False) |
-| ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``; catalog_effects_sql.py) | PostgreSQL |
+| ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``) | PostgreSQL |
 | ``comment_sql`` / ``column_comment_sql`` | relation and column comments (``persist_docs``) | PostgreSQL, DuckDB |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
