@@ -32,8 +32,8 @@ def twins_with(tmp: Path, setting: str) -> Twins:
 @pytest.mark.parametrize(
     "setting",
     [
-        "query-comment: \"run {{ node.unique_id if node else connection_name }} "
-        "({{ node.config.materialized if node }}) on {{ target.name }}\"\n",
+        'query-comment: "run {{ node.unique_id if node else connection_name }} '
+        '({{ node.config.materialized if node }}) on {{ target.name }}"\n',
         "query-comment:\n  comment: \"{{ var('who', 'me') }} ran {{ node.name if node }}\"\n  append: true\n",
     ],
     ids=["string", "appended"],
@@ -80,7 +80,7 @@ def test_no_comment(tmp_path: Path, setting: str) -> None:
 
 @needs_dbt
 def test_a_comment_that_would_end_itself_is_an_error(tmp_path: Path) -> None:
-    twins = twins_with(tmp_path, "query-comment: \"bad */ {{ 1 }}\"\n")
+    twins = twins_with(tmp_path, 'query-comment: "bad */ {{ 1 }}"\n')
     theirs, ours = twins.both("run", code=2)
     assert 'query comment contains illegal value "*/": bad */ 1' in theirs.stdout
     assert 'query comment contains illegal value "*/": bad */ 1' in ours.stdout + ours.stderr
