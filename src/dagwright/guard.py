@@ -81,7 +81,7 @@ class QueryComments(Protocol):
 
 def with_comment(sql: str, comment: str, append: bool) -> str:
     """``sql`` with ``/* comment */`` on a line before it, or after it (before a final ``;``)."""
-    if not comment:
+    if not comment or not sql.strip():  # nothing to send (Spark's and BigQuery's ``begin``)
         return sql
     if not append:
         return f"/* {comment} */\n{sql}"
