@@ -32,7 +32,7 @@ def warehouse(tmp_path: Path):
 
 def _materialization(adapter: DuckDBAdapter, cls: type, sql: str):
     # the materializations read only these fields of a node
-    job = NodeJob(node=SimpleNamespace(relation=TARGET, unique_id="model.p.m"), sql=sql)  # type: ignore[arg-type]
+    job = NodeJob(node=SimpleNamespace(relation=TARGET, unique_id="model.p.m", config={}), sql=sql)  # type: ignore[arg-type]
     return cls(adapter, job)
 
 

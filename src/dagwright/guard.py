@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from dagwright.adapters.base import Column, Connection, ExecResult, Relation, RelationKind, StatementCancelled
 
@@ -72,6 +72,27 @@ class _InFlight:
     started: float
 
 
+class QueryComments(Protocol):
+    """The ``query-comment`` of a run (rendering/query_comment.py): the comment of the
+    connection opened for ``node_id``, and whether it goes after the statement."""
+
+    append: bool
+
+    def text_for(self, node_id: str) -> str: ...
+
+
+def with_comment(sql: str, comment: str, append: bool) -> str:
+    """``sql`` with ``/* comment */`` on a line before it, or after it (before a final ``;``)."""
+    if not comment or not sql.strip():  # nothing to send (Spark's and BigQuery's ``begin``)
+        return sql
+    if not append:
+        return f"/* {comment} */\n{sql}"
+    body = sql.rstrip()
+    if body.endswith(";"):
+        return f"{body[:-1]}\n/* {comment} */;"
+    return f"{body}\n/* {comment} */"
+
+
 class StatementRegistry:
     """Which statement is in flight on which worker; cancels them all on a stop."""
 
@@ -83,6 +104,8 @@ class StatementRegistry:
         self._lock = threading.Condition(threading.Lock())
         self._in_flight: dict[str, _InFlight] = {}
         self.cancel_finished_at: float | None = None
+        #: the run's ``query-comment``, put on every statement of its guarded connections
+        self.comments: QueryComments | None = None
         self._canceller: threading.Thread | None = None
         stop.add_listener(self._start_canceller)
 
@@ -141,6 +164,18 @@ class GuardedConnection:
         self._stop = stop
         self.statements: list[str] = []
         self.last_result: ExecResult | None = None
+        #: this connection's query comment, rendered at its first statement
+        self._comment: str | None = None
+
+    def commented(self, sql: str) -> str:
+        """``sql`` as it is sent: with the run's query comment, if any (``statements`` keeps
+        it without, as dbt's target/run files do)."""
+        comments = self._registry.comments
+        if comments is None:
+            return sql
+        if self._comment is None:
+            self._comment = comments.text_for(self.node_id)
+        return with_comment(sql, self._comment, comments.append)
 
     @property
     def stopped(self) -> bool:
@@ -152,10 +187,18 @@ class GuardedConnection:
         self._stop.check()
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
+        return self._submit(sql, params, self.commented)
+
+    def execute_script(self, statements: Sequence[str]) -> ExecResult:
+        """Several statements of dagwright's own in one submission (adapters that
+        ``runs_scripts``), each with the query comment, as if sent one by one."""
+        return self._submit(";\n".join(statements), None, lambda _: ";\n".join(map(self.commented, statements)))
+
+    def _submit(self, sql: str, params: Sequence[Any] | None, sent: Callable[[str], str]) -> ExecResult:
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             self.statements.append(sql)
-            result = self.raw.execute(sql, params)
+            result = self.raw.execute(sent(sql), params)
         except StatementCancelled as exc:
             raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
         finally:
@@ -164,6 +207,8 @@ class GuardedConnection:
         return result
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:
+        """A bulk load (a seed's COPY, load job or batched insert): sent without the query
+        comment, which the adapters' loaders would not recognise the statement under."""
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             self.statements.append(sql)
@@ -175,6 +220,10 @@ class GuardedConnection:
 
     def execute_unguarded(self, sql: str) -> ExecResult:
         """For clean-up after a stop (ROLLBACK, dropping a temporary relation): never blocked."""
+        try:
+            sql = self.commented(sql)
+        except Exception:  # a comment that cannot render never blocks a clean-up
+            pass
         return self.raw.execute(sql)
 
     def relation_kind(self, relation: Relation) -> RelationKind | None:

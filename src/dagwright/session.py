@@ -22,6 +22,7 @@ from dagwright.adapters import ADAPTER_TYPES, check_adapter_type, create_adapter
 from dagwright.adapters.base import Adapter, Relation
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import DagwrightError, did_you_mean
+from dagwright.guard import StatementRegistry, Stop
 from dagwright.parse.cache import CACHE_FILE, ParseCache, file_digest, inputs_key
 from dagwright.parse.nodes import Macro, Manifest
 from dagwright.project import environ
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from dagwright.parse.project_parser import ParseState
     from dagwright.rendering.context import RunContext
     from dagwright.rendering.jinja import MacroRegistry
+    from dagwright.rendering.query_comment import QueryComments
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,19 @@ class Session:
             dialect.configure_quoting(self.project.quoting)
             return dialect
         return self.adapter
+
+    @cached_property
+    def query_comments(self) -> QueryComments:
+        """dbt_project.yml's ``query-comment``, for every guarded connection of a command."""
+        from dagwright.rendering.query_comment import DEFAULT, QueryComments
+
+        return QueryComments(self.project.raw.get("query-comment", DEFAULT), self.run_context, self.manifest)
+
+    def statement_registry(self, stop: Stop) -> StatementRegistry:
+        """A registry of in-flight statements whose connections carry the query comment."""
+        registry = StatementRegistry(stop)
+        registry.comments = self.query_comments
+        return registry
 
     @property
     def manifest(self) -> Manifest:

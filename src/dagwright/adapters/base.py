@@ -39,6 +39,8 @@ optional capabilities, looked up with ``getattr``:
 | ``seed_reload_is_new`` | a seed on an existing table is loaded as new (the file's types) | BigQuery |
 | ``model_hooks_outside_transaction`` | False: a model's ``transaction: false`` hooks not run | BigQuery (False) |
 | ``use_node_config`` (a connection's) | the node's own job settings, set before it runs | BigQuery |
+| ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``) | PostgreSQL |
+| ``comment_sql`` / ``column_comment_sql`` | relation and column comments (``persist_docs``) | PostgreSQL, DuckDB |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 

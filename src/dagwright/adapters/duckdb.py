@@ -26,6 +26,7 @@ from dagwright.adapters.base import (
     StatementCancelled,
 )
 from dagwright.adapters.cache import UNKNOWN, RelationCache
+from dagwright.adapters.catalog_effects_sql import CommentSQL
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import ProfileError
 
@@ -101,7 +102,7 @@ class DuckDBConnection:
             pass
 
 
-class DuckDBAdapter(SQLDialect):
+class DuckDBAdapter(CommentSQL, SQLDialect):
     type: ClassVar[str] = "duckdb"
     publishing: ClassVar[Publishing] = "transactional replace"
     #: several statements in one ``execute`` (the last one's result comes back)

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dagwright.adapters.base import ExecResult, Relation, RelationKind
+from dagwright.adapters.catalog_effects_sql import CommentSQL, PostgresGrantSQL
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import CompilationError
 
@@ -34,7 +35,7 @@ SEED_TYPES = {
 }
 
 
-class PostgresSQL(SQLDialect):
+class PostgresSQL(PostgresGrantSQL, CommentSQL, SQLDialect):
     #: incremental models: dbt-core's default materialization resolves the strategy on every
     #: build, and dbt-postgres' columns keep ``text`` / unsized ``character varying`` as they are
     strategy_checked_on_every_build: ClassVar[bool] = True

@@ -32,6 +32,7 @@ from dagwright.parse.materializations import (
 )
 from dagwright.parse.nodes import Node
 from dagwright.parse.unsupported_bigquery import policy_tags, rejected_strategies, unsupported_configs
+from dagwright.parse.unsupported_catalog import grants_ignored, grants_refused, persist_docs_ignored
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
@@ -165,11 +166,6 @@ def _unused_materializations(scope: Scope) -> int:
     return sum(1 for b in blocks if (b.package, b.macro_name) not in used)
 
 
-def _grants(node: Node, scope: Scope) -> str | None:
-    grants = node.config.get("grants")
-    return "has grants" if grants and isinstance(grants, Mapping) and any(grants.values()) else None
-
-
 def _microbatch(node: Node, scope: Scope) -> str | None:
     return (
         "is an incremental model of strategy 'microbatch'"
@@ -183,20 +179,6 @@ def _calls_function(node: Node, scope: Scope) -> str | None:
     if node.static or "function" not in node.raw_code or not _FUNCTION_CALL.search(node.raw_code):
         return None
     return "calls a UDF with function()"
-
-
-def _persist_docs(node: Node, scope: Scope) -> str | None:
-    docs = node.config.get("persist_docs")
-    return "persist_docs" if docs and isinstance(docs, Mapping) and any(truthy(v) for v in docs.values()) else None
-
-
-NODE_KEYS.add("persist_docs")
-
-
-def _persist_docs_count(scope: Scope) -> int:
-    if scope.command not in RUNS:
-        return 0
-    return sum(1 for node in scope.candidates() if "persist_docs" in node.config and _persist_docs(node, scope))
 
 
 def _unit_tests_selected(scope: Scope) -> list[Finding]:
@@ -261,8 +243,12 @@ def _unknown_keys(scope: Scope) -> str:
     return f"{len(found)} unknown top-level {'key' if len(found) == 1 else 'keys'} of property files ({shown})"
 
 
-def _query_comment(scope: Scope) -> int:
-    return 1 if scope.project.raw.get("query-comment") not in (None, "", False) else 0
+def _query_comment_job_label(scope: Scope) -> int:
+    # the comment itself is sent (rendering/query_comment.py); dbt-bigquery also labels the job
+    comment = scope.project.raw.get("query-comment")
+    if scope.adapter_type != "bigquery" or not isinstance(comment, Mapping):
+        return 0
+    return 1 if comment.get("job-label", comment.get("job_label")) else 0
 
 
 def _restrict_access(scope: Scope) -> int:
@@ -321,10 +307,11 @@ FEATURES: dict[str, Feature] = {
     ),
     "grants": Feature(
         "grants",
-        "grants",
+        "grants on Spark and BigQuery",
         "dbt would grant privileges on the relation; leave the node out (--exclude) or grant them yourself",
         RUNS,
-        _on_nodes(_grants, ("model", "seed", "snapshot"), keys=("grants",)),
+        grants_refused,
+        grants_ignored,
     ),
     "microbatch": Feature(
         "microbatch model",
@@ -379,13 +366,18 @@ FEATURES: dict[str, Feature] = {
         lambda scope: _selector_option(scope) + _default_selector(scope),
     ),
     "selectors_file": Feature("selectors.yml", "selectors.yml", "", present=_selectors_present),
-    "persist_docs": Feature("persist_docs", "nodes with persist_docs", "", present=_persist_docs_count),
+    "persist_docs": Feature("persist_docs", "persist_docs", "", present=persist_docs_ignored),
     "semantic_model": Feature("semantic model", "semantic models", "", present=_count("semantic_model")),
     "metric": Feature("metric", "metrics", "", present=_count("metric")),
     "saved_query": Feature("saved query", "saved queries", "", present=_count("saved_query")),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
-    "query_comment": Feature("query-comment", "query-comment", "", present=_query_comment),
+    "query_comment": Feature(
+        "query-comment job-label (BigQuery job labels)",
+        "query-comment job-label (BigQuery job labels)",
+        "",
+        present=_query_comment_job_label,
+    ),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),
     "freshness_hooks": Feature(
         "project hook (not run by source freshness)",

@@ -88,10 +88,25 @@ def merge_config(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str
         if key in _APPENDED:
             new = value if isinstance(value, list) else [value]
             out[key] = [*as_list(out.get(key)), *new]
+        elif key == "grants" and isinstance(value, Mapping):
+            out[key] = merge_grants(out.get(key), value)
         elif key in _MERGED and isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = {**out[key], **value}
         else:
             out[key] = value
+    return out
+
+
+def merge_grants(base: Any, update: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``grants`` as dbt layers them: each privilege's grantees as a list; a privilege in
+    ``update`` replaces the inherited list, or extends it when written ``+privilege``."""
+    out = {k: as_list(v) for k, v in base.items()} if isinstance(base, Mapping) else {}
+    for raw, grantees in update.items():
+        privilege = str(raw).lstrip("+")
+        if str(raw).startswith("+") and privilege in out:
+            out[privilege] = [*out[privilege], *as_list(grantees)]
+        else:
+            out[privilege] = as_list(grantees)
     return out
 
 

@@ -46,6 +46,7 @@ def compile_project(flags: Flags, echo: Echo) -> int:
     session.run_context.selected_resources = list(selected)
     # the engine is opened only if a template runs a query or an incremental model needs its table
     compiler.connect = statements = MainConnection(lambda: session.adapter.open("main"))
+    statements.registry.comments = session.query_comments
     compiled: dict[str, str] = {}
     results: dict[str, RunResult] = {}
     conn = None

@@ -32,7 +32,7 @@ from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.execute.runner import Worker
 from dagwright.execute.scheduler import Reporter, Scheduler
 from dagwright.graph.plan import Plan
-from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
+from dagwright.guard import GuardedConnection, Stop, Stopped
 from dagwright.parse.freshness import NEVER, NotATimestamp, as_utc, freshness_status, has_freshness
 from dagwright.parse.nodes import SourceTable
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
@@ -133,7 +133,7 @@ class FreshnessTask:
         self.flags: Flags = session.flags
         self.terminal = terminal or Terminal()
         self.stop = Stop()
-        self.registry = StatementRegistry(self.stop)
+        self.registry = session.statement_registry(self.stop)
         manifest = session.manifest
         self.sources = manifest.sources
         selected = [uid for uid in session.select(("source",)) if has_freshness(manifest.sources[uid].freshness)]

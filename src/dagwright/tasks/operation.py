@@ -28,7 +28,7 @@ from dagwright.adapters.base import DatabaseError
 from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow
-from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
+from dagwright.guard import GuardedConnection, Stop, Stopped
 from dagwright.parse.unsupported import warning_line
 from dagwright.rendering.context import operation_context
 from dagwright.rendering.jinja import render_error
@@ -99,7 +99,7 @@ def run_operation(flags: Flags, echo: Echo, *, stop: Stop | None = None) -> int:
     macro_path = found.original_file_path if found is not None else name
     timing = [Timing("compile", compile_start, utcnow())]
     execute_start = utcnow()
-    registry = StatementRegistry(stop)
+    registry = session.statement_registry(stop)
     raw = None
     session_sql = None
     status, message = Status.SUCCESS, None

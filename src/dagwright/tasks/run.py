@@ -24,7 +24,7 @@ from dagwright.execute.results import RunResult, RunSummary, Status, utcnow
 from dagwright.execute.runner import NodeRunner, Worker
 from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
-from dagwright.guard import StatementRegistry, Stop
+from dagwright.guard import Stop, with_comment
 from dagwright.parse.nodes import Manifest
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.progress import choose_terminal
@@ -57,7 +57,7 @@ class RunTask:
         self.flags: Flags = session.flags
         self.terminal = terminal or Terminal()
         self.stop = Stop()
-        self.registry = StatementRegistry(self.stop)
+        self.registry = session.statement_registry(self.stop)
         manifest = session.manifest
         types = RESOURCE_TYPES_BY_COMMAND.get(self.flags.command, ("model",))
         if "test" in types:
@@ -74,7 +74,7 @@ class RunTask:
         # cancelled by a signal or cancel() like everything else.
         self.hooks = ProjectHooks(session.run_context, manifest, session.adapter, reporter=self._hook_line)
         self.end_stop = Stop()
-        self.end_registry = StatementRegistry(self.end_stop)
+        self.end_registry = session.statement_registry(self.end_stop)
         self.start_results: list[RunResult] = []
         previous = read_run_results(session.target_dir / "run_results.json")
         self.plan: Plan = build_plan(manifest, selected, durations_from(previous))
@@ -208,8 +208,11 @@ class RunTask:
             return []
         conn = adapter.open("main")
         try:
+            comments = self.session.query_comments
             for rel in schemas.values():
-                conn.execute(adapter.create_schema_sql(rel))
+                # the query comment of dbt's connection for it, create_<database>_<schema>
+                comment = comments.text_for(f"create_{rel.database or ''}_{rel.schema}")
+                conn.execute(with_comment(adapter.create_schema_sql(rel), comment, comments.append))
             if list_relations:
                 self._list_relations(conn, list(schemas))
         finally:

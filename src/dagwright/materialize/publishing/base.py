@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 from dagwright.adapters.base import BACKUP_SUFFIX, TMP_SUFFIX, Adapter, ExecResult, Relation, RelationKind
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
+from dagwright.materialize.catalog_effects import apply_catalog_effects, has_catalog_effects
 
 
 def report_ok(result: ExecResult) -> BuildOutcome:
@@ -170,6 +171,26 @@ class Publication(ABC):
             return work.report()
         assert work is not None
         return work.report(self.result or ExecResult())
+
+    @property
+    def catalog_effects(self) -> bool:
+        """The node has grants or comments to apply once its relation is built."""
+        return has_catalog_effects(self.job.node)
+
+    @property
+    def catalog_effects_after_post_hooks(self) -> bool:
+        """dbt's table materialization applies them after the in-transaction post-hooks; its
+        view, incremental, seed and snapshot materializations before them."""
+        node = self.job.node
+        return node.resource_type == "model" and node.materialized == "table"
+
+    def apply_catalog_effects(self, conn: GuardedConnection) -> None:
+        """Grants and comments on the target (under its final name), inside the node's
+        transaction before its COMMIT (materialize/catalog_effects.py)."""
+        work = self.work
+        replaced = isinstance(work, NewRelation)
+        kind = work.kind if isinstance(work, NewRelation) else "table"
+        apply_catalog_effects(conn, self.adapter, self.job.node, self.target, kind, replaced=replaced)
 
     def drop_stale(self, conn: GuardedConnection) -> None:
         """Relations left under the temporary and backup names (another session's, or a

@@ -37,7 +37,7 @@ class ReplacePublication(TransactionalPublication):
         replace_sql = self.adapter.replace_sql  # type: ignore[attr-defined]
         script.append(replace_sql(self.target, work.kind, existing, work.select_sql))
         # one submission: BEGIN and the work (the adapter takes a script; see replace_sql)
-        self.result = conn.execute(";\n".join(script))
+        self.result = conn.execute_script(script)
 
 
 class TransactionalReplace(PublishingStrategy):

@@ -10,7 +10,10 @@ The engine's DDL is transactional, so everything a node does happens between ``b
   (``adapter.dependents``). Where the target does not exist (and the materialization
   looked), the relation is created under its own name instead;
 - a change stages, alters and applies inside the transaction;
-- in-transaction pre-hooks run after ``begin``, post-hooks before the COMMIT.
+- in-transaction pre-hooks run after ``begin``, post-hooks before the COMMIT;
+- the node's grants and comments (``grants``, ``persist_docs``) are applied on the target
+  under its final name inside the transaction, next to the post-hooks: a failed grant rolls
+  the node back and the old relation stays, with its old privileges.
 
 The publish gate is right before the swap (and the COMMIT); a failure or a stop rolls the
 whole transaction back, temporary relations included.
@@ -69,7 +72,7 @@ class TransactionalPublication(Publication):
         if self.swap:
             self.swap_in(conn)
         else:
-            run_hooks(conn, self.job.post_hooks)
+            self.post_hooks_and_effects(conn)
             conn.execute(self.adapter.commit_sql())
         self.in_transaction = False
         work = self.work
@@ -90,18 +93,29 @@ class TransactionalPublication(Publication):
         if existing is not None:
             swap.insert(0, adapter.rename_sql(self.target, existing, self.backup.identifier))
         drop = [adapter.drop_sql(self.backup, existing)] if existing is not None else []
-        if getattr(adapter, "runs_scripts", False) and not self.job.post_hooks and not kept:
+        simple = not self.job.post_hooks and not kept and not self.catalog_effects
+        if getattr(adapter, "runs_scripts", False) and simple:
             # catalog statements of our own, after the publish gate: one round trip, not four
-            conn.execute(";\n".join([*swap, *drop, adapter.commit_sql()]))
+            conn.execute_script([*swap, *drop, adapter.commit_sql()])
             return
         for sql in swap:
             conn.execute(sql)
-        run_hooks(conn, self.job.post_hooks)
+        self.post_hooks_and_effects(conn)
         for sql in drop:
             conn.execute(sql)
         if kept:
             adapter.recreate_dependents(conn, kept)  # type: ignore[attr-defined]
         conn.execute(adapter.commit_sql())
+
+    def post_hooks_and_effects(self, conn: GuardedConnection) -> None:
+        """The in-transaction post-hooks and the grants and comments, in dbt's order."""
+        effects = self.catalog_effects
+        after = effects and self.catalog_effects_after_post_hooks
+        if effects and not after:
+            self.apply_catalog_effects(conn)
+        run_hooks(conn, self.job.post_hooks)
+        if after:
+            self.apply_catalog_effects(conn)
 
     def abort(self, conn: GuardedConnection) -> None:
         if self.in_transaction:

@@ -1,0 +1,61 @@
+"""The SQL of a relation's side effects on the catalog, as the engines' dbt adapters write it:
+privileges (``grants``) and comments (``persist_docs``).
+
+Mixins for the adapters whose engine has them; the materializations find them as optional
+capabilities (``show_grants_sql`` / ``grant_sql`` / ``revoke_sql``; ``comment_sql`` /
+``column_comment_sql``). Grantees are written as the project writes them (dbt does the same:
+a role name is an identifier, which a project may quote itself); a comment is a string
+literal, escaped, never concatenated raw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from dagwright.adapters.base import Relation
+
+
+class _Renders(Protocol):
+    def render(self, relation: Relation) -> str: ...
+
+    def quote(self, identifier: str) -> str: ...
+
+
+def string_literal(text: str) -> str:
+    """``text`` as a standard SQL string literal (quotes doubled; PostgreSQL's
+    ``standard_conforming_strings`` and DuckDB take backslashes literally)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+class CommentSQL:
+    """``comment on <kind> <relation> is '...'`` and ``comment on column`` (dbt-postgres and
+    dbt-duckdb write these)."""
+
+    def comment_sql(self: _Renders, relation: Relation, kind: str, text: str) -> str:
+        return f"comment on {kind} {self.render(relation)} is {string_literal(text)}"
+
+    def column_comment_sql(self: _Renders, relation: Relation, column: str, text: str) -> str:
+        """``column`` as it goes into SQL (quoted or not, by the column's ``quote``)."""
+        return f"comment on column {self.render(relation)}.{column} is {string_literal(text)}"
+
+
+class PostgresGrantSQL:
+    """dbt-postgres' grants: the current grants read from ``role_table_grants`` (those the
+    current role gave to others), ``grant`` with several grantees, ``revoke`` quoting them."""
+
+    def show_grants_sql(self: _Renders, relation: Relation) -> str:
+        """Rows of (grantee, privilege_type)."""
+        return (
+            "select grantee, privilege_type from information_schema.role_table_grants "
+            "where grantor = current_role and grantee != current_role "
+            f"and table_schema = {string_literal(relation.schema)} "
+            f"and table_name = {string_literal(relation.identifier)}"
+        )
+
+    def grant_sql(self: _Renders, relation: Relation, privilege: str, grantees: Sequence[str]) -> str:
+        return f"grant {privilege} on {self.render(relation)} to {', '.join(grantees)}"
+
+    def revoke_sql(self: _Renders, relation: Relation, privilege: str, grantees: Sequence[str]) -> str:
+        quoted = ", ".join(self.quote(g) for g in grantees)
+        return f"revoke {privilege} on {self.render(relation)} from {quoted}"

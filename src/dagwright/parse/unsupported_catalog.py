@@ -1,0 +1,68 @@
+"""Grants and ``persist_docs`` where dagwright does not apply them (``parse.unsupported`` rows).
+
+dagwright applies both on PostgreSQL and DuckDB inside the node's transaction
+(materialize/catalog_effects.py). Elsewhere:
+
+- grants on Spark and BigQuery are an error before anything runs: dbt-spark and
+  dbt-bigquery would change the relation's privileges, which dagwright cannot do there;
+- grants on DuckDB are counted in the warning line: DuckDB has no privileges, and dbt-duckdb
+  only warns ("Grants for relations are not supported by DuckDB");
+- ``persist_docs`` on Spark and BigQuery is counted in the warning line (comments only: the
+  relation and its rows are the same without them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dagwright.parse.nodes import Node
+from dagwright.parse.unsupported_scope import NODE_KEYS, RUNS, Finding, Scope
+
+#: engines whose dbt adapter applies grants that dagwright cannot
+GRANTS_REFUSED = ("spark", "bigquery")
+#: engines whose dbt adapter persists docs that dagwright does not
+DOCS_NOT_PERSISTED = ("spark", "bigquery")
+_TYPES = ("model", "seed", "snapshot")
+
+NODE_KEYS.update(("grants", "persist_docs"))
+
+
+def _with_grants(scope: Scope) -> list[Node]:
+    return [
+        n
+        for n in scope.candidates()
+        if n.resource_type in _TYPES and isinstance(grants := n.config.get("grants"), Mapping) and any(grants.values())
+    ]
+
+
+def grants_refused(scope: Scope) -> list[Finding]:
+    if scope.adapter_type not in GRANTS_REFUSED:
+        return []
+    return [
+        Finding(n.original_file_path, None, f"{n.resource_type} '{n.name}' has grants (on {scope.adapter_type})")
+        for n in _with_grants(scope)
+    ]
+
+
+def grants_ignored(scope: Scope) -> str:
+    if scope.adapter_type != "duckdb" or scope.command not in RUNS:
+        return ""
+    count = len(_with_grants(scope))
+    if not count:
+        return ""
+    nodes = "node" if count == 1 else "nodes"
+    return f"grants of {count} {nodes} (DuckDB has no privileges; dbt-duckdb ignores them too, with a warning)"
+
+
+def persist_docs_ignored(scope: Scope) -> str:
+    if scope.adapter_type not in DOCS_NOT_PERSISTED or scope.command not in RUNS:
+        return ""
+    count = sum(
+        1
+        for n in scope.candidates()
+        if isinstance(docs := n.config.get("persist_docs"), Mapping) and any(bool(v) for v in docs.values())
+    )
+    if not count:
+        return ""
+    nodes = "node" if count == 1 else "nodes"
+    return f"persist_docs of {count} {nodes} (not applied on {scope.adapter_type})"
