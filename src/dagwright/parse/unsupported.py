@@ -219,20 +219,22 @@ def _persist_docs_count(scope: Scope) -> int:
 
 
 def _unit_tests_selected(scope: Scope) -> list[Finding]:
-    found = scope.occurrences("unit_test")
-    if not found:
+    """What a selected unit test asks that dagwright does not do: ``versions:`` (which versions
+    of a versioned model it tests), the ``unit_tests:`` config of dbt_project.yml."""
+    tests = scope.manifest.unit_tests
+    if not tests:
         return []
-    chosen = set(scope.selected)
-    return [
-        _yaml_finding(o, f"unit test '{o['name']}' of model '{o.get('model')}'")
-        for o in found
-        if o.get("unique_id") in chosen
+    chosen = [tests[uid] for uid in scope.selected if uid in tests]
+    out = [
+        Finding(t.original_file_path, None, f"unit test '{t.name}' of model '{t.model}' sets 'versions'")
+        for t in chosen
+        if t.versions is not None
     ]
-
-
-def _unit_tests_not_selected(scope: Scope) -> int:
-    chosen = set(scope.selected)
-    return sum(1 for o in scope.occurrences("unit_test") if o.get("unique_id") not in chosen)
+    if chosen and scope.project.raw.get("unit_tests"):
+        out.append(
+            Finding("dbt_project.yml", None, "the 'unit_tests:' config of dbt_project.yml (tags, enabled, meta)")
+        )
+    return out
 
 
 def _project_files(kind: str) -> Callable[[Scope], int]:
@@ -297,12 +299,12 @@ def _freshness_hooks(scope: Scope) -> int:
 #: the table. Keys are stable names (the parse-time collection tags occurrences with them).
 FEATURES: dict[str, Feature] = {
     "unit_test": Feature(
-        "unit test",
-        "unit tests",
-        "leave unit tests out with --exclude-resource-type unit_test, or --exclude 'test_type:unit' (dbt accepts both)",
+        "unit test option",
+        "unit test options",
+        "leave those unit tests out with --exclude-resource-type unit_test, or --exclude 'test_type:unit' "
+        "(dbt accepts both)",
         TESTS,
         _unit_tests_selected,
-        _unit_tests_not_selected,
     ),
     "contract": Feature(
         "enforced contract",

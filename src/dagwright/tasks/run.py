@@ -61,10 +61,12 @@ class RunTask:
         types = RESOURCE_TYPES_BY_COMMAND.get(self.flags.command, ("model",))
         if "test" in types:
             types = (*types, "unit_test")  # selected as dbt selects them, to be reported
-        selected = [u for u in only if u in manifest.nodes] if only is not None else session.select(types)
+        if only is not None:
+            selected = [u for u in only if u in manifest.nodes or u in manifest.unit_tests]
+        else:
+            selected = session.select(types)
         # before anything runs: stop here if the command would ignore what changes its outcome
         self.ignored = session.check_unsupported(selected)
-        selected = [u for u in selected if u in manifest.nodes]  # not the unit tests
         session.run_context.selected_resources = list(selected)
         if session.run_context.on_log is None:  # {{ log('...', info=True) }} prints, as in dbt
             session.run_context.on_log = lambda text: self.terminal.line(text)
@@ -110,7 +112,8 @@ class RunTask:
 
     # -- hooks for the scheduler ---------------------------------------------------------
     def _describe(self, unique_id: str) -> str:
-        return self.runner.describe(self.session.manifest.nodes[unique_id])
+        manifest = self.session.manifest
+        return self.runner.describe(manifest.unit_tests.get(unique_id) or manifest.nodes[unique_id])
 
     def _worker(self, name: str) -> Worker:
         with self._workers_lock:
@@ -196,6 +199,8 @@ class RunTask:
         adapter = self.session.adapter
         schemas = {}
         for uid in self.plan.order:
+            if uid in manifest.unit_tests:
+                continue
             rel = manifest.nodes[uid].relation
             schemas[(rel.database, rel.schema)] = rel
         if not schemas:
@@ -315,7 +320,7 @@ class _Background:
 
 
 def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
-    node = manifest.nodes.get(result.unique_id)
+    node = manifest.nodes.get(result.unique_id) or manifest.unit_tests.get(result.unique_id)
     if node is None:
         if result.unique_id.startswith("operation."):
             name = result.unique_id.split(".", 2)[-1]
@@ -333,6 +338,8 @@ def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
 
 
 def kind_of(manifest: Manifest, unique_id: str) -> str:
+    if unique_id in manifest.unit_tests:
+        return "unit test"
     node = manifest.nodes[unique_id]
     if node.resource_type == "seed":
         return "seed"
