@@ -11,8 +11,6 @@ regard to order (``daff``, the library dbt uses, which also writes the differenc
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ from dagwright.materialize.unit_test_sql import (
     given_rows_sql,
 )
 from dagwright.parse.nodes import Manifest, Node, UnitTest
+from dagwright.project.unit_test_fixtures import fixture_rows
 from dagwright.rendering.context import ephemeral_cte_name
 from dagwright.rendering.relation import JinjaRelation
 
@@ -43,23 +42,6 @@ class UnitTestOutcome:
     message: str | None
     failures: int
     adapter_response: Mapping[str, Any]
-
-
-def _rows_of(spec: Mapping[str, Any], seed_file: Path | None = None) -> list[dict[str, Any]] | str:
-    """A given or expected spec's rows: mappings (dict, csv) or a query (sql)."""
-    fmt = spec.get("format") or "dict"
-    text = spec.get("rows")
-    if spec.get("fixture_path"):
-        text = Path(spec["fixture_path"]).read_text(encoding="utf-8")
-    if fmt == "sql":
-        return str(text)
-    if fmt == "csv":
-        rows = csv.DictReader(io.StringIO(str(text or "").strip()))
-        return [{k: (None if v == "" else v) for k, v in row.items()} for row in rows]
-    if text is None and seed_file is not None:  # a seed's input without rows: the seed's own
-        with seed_file.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
-    return [dict(r) for r in text or ()]
 
 
 class UnitTestRun:
@@ -98,7 +80,7 @@ class UnitTestRun:
         seed = None
         if getattr(target, "resource_type", "") == "seed":
             seed = Path(self.file_root(target)) / target.original_file_path
-        rows = _rows_of(spec, seed)
+        rows = fixture_rows(spec, seed) or []
         if isinstance(rows, str):
             return rows
         relation = target.relation
@@ -149,7 +131,7 @@ class UnitTestRun:
         finally:
             conn.execute(adapter.drop_temp_sql(temp))
         quoted = {name.lower(): adapter.quote(name) for name, _ in columns}
-        expected = _rows_of(unit.expect)
+        expected = fixture_rows(unit.expect) or []
         if isinstance(expected, str):
             names, expected_sql = list(quoted.values()), expected
         else:
