@@ -30,7 +30,7 @@ from dagwright.parse.materializations import (
     PACKAGE_OVERRIDE_FLAG,
     used_by_dbt,
 )
-from dagwright.parse.nodes import Node
+from dagwright.parse.nodes import Node, UnitTest
 from dagwright.parse.unsupported_bigquery import rejected_strategies, unsupported_configs
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
@@ -226,7 +226,7 @@ def _unit_tests_selected(scope: Scope) -> list[Finding]:
         return []
     chosen = [tests[uid] for uid in scope.selected if uid in tests]
     out = [
-        Finding(t.original_file_path, None, f"unit test '{t.name}' of model '{t.model}' sets 'versions'")
+        Finding(t.original_file_path, _unit_test_line(t), f"unit test '{t.name}' of model '{t.model}' sets 'versions'")
         for t in chosen
         if t.versions is not None
     ]
@@ -235,6 +235,19 @@ def _unit_tests_selected(scope: Scope) -> list[Finding]:
             Finding("dbt_project.yml", None, "the 'unit_tests:' config of dbt_project.yml (tags, enabled, meta)")
         )
     return out
+
+
+def _unit_test_line(test: UnitTest) -> int | None:
+    """The line of a unit test's ``versions:`` (its file read again: only for an error)."""
+    from dagwright.project.yamlio import load_yaml_file
+
+    path = Path(test.root) / test.original_file_path
+    data = load_yaml_file(path)
+    entries = data.get("unit_tests") if isinstance(data, Mapping) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+        if isinstance(entry, Mapping) and entry.get("name") == test.name:
+            return line_of(path, ("unit_tests", index, "versions"))
+    return None
 
 
 def _project_files(kind: str) -> Callable[[Scope], int]:
