@@ -320,9 +320,9 @@ class NodeRunner:
                     f"An error occurred during execution of unit test '{unit.name}'. There may be an error in "
                     f"the unit test definition: check the data types.\n {str(exc).strip()}"
                 )
-                return result(Status.ERROR, f"Runtime Error in {where}\n  {detail}")
+                return result(Status.ERROR, f"Runtime Error in {where}\n  " + detail.replace("\n", "\n  "))
             detail = exc.message + (f" (line {exc.line})" if exc.line else "")
-            return result(Status.ERROR, f"Compilation Error in {where}\n  {detail}")
+            return result(Status.ERROR, f"Compilation Error in {where}\n  " + detail.replace("\n", "\n  "))
         except Exception as exc:  # an unexpected failure is still this unit test's outcome
             if self.on_failure is not None:
                 self.on_failure(unit.unique_id)

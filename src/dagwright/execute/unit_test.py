@@ -11,6 +11,7 @@ regard to order (``daff``, the library dbt uses, which also writes the differenc
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -172,7 +173,7 @@ def _sorted(rows: list[list[Any]]) -> list[list[Any]]:
 
 def _difference(header: list[str], expected: list[list[Any]], actual: list[list[Any]]) -> str | None:
     """dbt's comparison: both sides sorted, aligned by daff; None when they agree, else the
-    difference as dbt writes it (colored, as dbt does by default)."""
+    difference as dbt writes it (colored unless ``use_colors`` is off, as in dbt)."""
     import daff  # only when a unit test runs: the import costs
 
     expected_table = daff.PythonTableView([header, *_sorted(expected)])
@@ -186,7 +187,14 @@ def _difference(header: list[str], expected: list[list[Any]], actual: list[list[
     if not diff.hasDifference():
         return None
     rendered = daff.TerminalDiffRender().render(shown)
-    return f"\n\n\x1b[32mactual\x1b[0m differs from \x1b[31mexpected\x1b[0m:\n\n{rendered}\n"
+    message = f"\n\n\x1b[32mactual\x1b[0m differs from \x1b[31mexpected\x1b[0m:\n\n{rendered}\n"
+    return message if _use_colors() else plain(message)
+
+
+def _use_colors() -> bool:
+    """dbt's ``use_colors`` (on unless DBT_USE_COLORS says otherwise): its difference is colored."""
+    value = (os.environ.get("DBT_USE_COLORS") or "").strip().lower()
+    return value not in ("0", "false", "f", "no", "n", "off")
 
 
 def unit_test_path(unit: UnitTest) -> str:

@@ -17,7 +17,7 @@ def fixture_rows(spec: Mapping[str, Any], seed_file: Path | None = None) -> list
     fmt = spec.get("format") or "dict"
     text = spec.get("rows")
     if spec.get("fixture_path"):
-        text = Path(spec["fixture_path"]).read_text(encoding="utf-8")
+        text = Path(spec["fixture_path"]).read_text(encoding="utf-8").strip()
     if fmt == "sql":
         return str(text)
     if fmt == "csv":
