@@ -108,7 +108,7 @@ ERRORS = [
     Case(
         "unit-test-selected-by-name",
         {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
-        ("build", "-s", "unit_test:b_keeps_ids"),
+        ("test", "-s", "unit_test:b_keeps_ids"),
         ("unit test 'b_keeps_ids'",),
     ),
     Case(

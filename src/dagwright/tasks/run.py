@@ -65,6 +65,12 @@ class RunTask:
             selected = [u for u in only if u in manifest.nodes or u in manifest.unit_tests]
         else:
             selected = session.select(types)
+        if self.flags.command == "build" and manifest.unit_tests:
+            # dbt's build runs a model's unit tests right before the model: without it, none
+            chosen = set(selected)
+            selected = [
+                u for u in selected if u not in manifest.unit_tests or manifest.unit_tests[u].model_id in chosen
+            ]
         # before anything runs: stop here if the command would ignore what changes its outcome
         self.ignored = session.check_unsupported(selected)
         session.run_context.selected_resources = list(selected)
