@@ -304,6 +304,8 @@ class UnitTest:
     test_paths: tuple[str, ...] = ("tests",)
     #: ``versions: {include: [...], exclude: [...]}`` as written (not run: reported)
     versions: Any = None
+    #: it tests a versioned model (not run: reported)
+    versioned_model: bool = False
     resource_type: str = "unit_test"
     patch_path: str | None = None
 

@@ -220,7 +220,8 @@ def _persist_docs_count(scope: Scope) -> int:
 
 def _unit_tests_selected(scope: Scope) -> list[Finding]:
     """What a selected unit test asks that dagwright does not do: ``versions:`` (which versions
-    of a versioned model it tests), the ``unit_tests:`` config of dbt_project.yml."""
+    of a versioned model it tests), a versioned model, the ``unit_tests:`` config of
+    dbt_project.yml."""
     tests = scope.manifest.unit_tests
     if not tests:
         return []
@@ -229,6 +230,11 @@ def _unit_tests_selected(scope: Scope) -> list[Finding]:
         Finding(t.original_file_path, _unit_test_line(t), f"unit test '{t.name}' of model '{t.model}' sets 'versions'")
         for t in chosen
         if t.versions is not None
+    ]
+    out += [
+        Finding(t.original_file_path, None, f"unit test '{t.name}' tests the versioned model '{t.model}'")
+        for t in chosen
+        if t.versioned_model and t.versions is None
     ]
     if chosen and scope.project.raw.get("unit_tests"):
         out.append(

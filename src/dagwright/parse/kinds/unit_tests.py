@@ -119,6 +119,9 @@ def _unit_test(scope: ProjectScope, file: ProjectFile, entry: Any, out: ParsedRe
     node = out.nodes.get(model_id)
     if config.get("enabled") is False or (node is None and model_id in out.disabled):
         return None
+    versioned = node is None and sorted(uid for uid in out.nodes if uid.startswith(f"{model_id}.v"))
+    if versioned:  # kept to be listed and selected; parse.unsupported stops a command running it
+        model_id, node = versioned[-1], out.nodes[versioned[-1]]
     if node is None:
         known = [n.name for n in out.nodes.values() if n.resource_type == "model" and n.package_name == package]
         raise ProjectError(
@@ -162,6 +165,7 @@ def _unit_test(scope: ProjectScope, file: ProjectFile, entry: Any, out: ParsedRe
         root=str(scope.project.root),
         test_paths=tuple(scope.project.test_paths),
         versions=_plain(entry.get("versions")),
+        versioned_model=bool(versioned),
     )
 
 
