@@ -49,6 +49,8 @@ unit_tests:
     expect:
       rows: [{id: 1}]
 """
+#: what dagwright does not run of a unit test: which versions of the model it tests
+UNIT_TEST_VERSIONS_YML = UNIT_TEST_YML + "    versions: {include: [1]}\n"
 
 
 @dataclass(frozen=True)
@@ -80,29 +82,33 @@ ERRORS = [
     ),
     Case(
         "unit-test-test",
-        {"models/schema.yml": UNIT_TEST_YML},
+        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
         ("test",),
-        ("models/schema.yml:5:", "unit test 'b_keeps_ids' of model 'b_model'", "--exclude-resource-type unit_test"),
+        (
+            "models/schema.yml:12:",
+            "unit test 'b_keeps_ids' of model 'b_model' sets 'versions'",
+            "--exclude-resource-type unit_test",
+        ),
         way_out=("test", "--exclude-resource-type", "unit_test"),
     ),
     Case(
         "unit-test-build-with-its-model",
-        {"models/schema.yml": UNIT_TEST_YML},
+        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
         ("build", "-s", "b_model"),
-        ("models/schema.yml:5:", "unit test 'b_keeps_ids'"),
+        ("models/schema.yml:12:", "unit test 'b_keeps_ids'"),
         way_out=("build", "-s", "+b_model", "--exclude", "test_type:unit"),
     ),
     Case(
         "unit-test-selected-by-type",
-        {"models/schema.yml": UNIT_TEST_YML},
+        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
         ("test", "-s", "test_type:unit"),
         ("unit test 'b_keeps_ids'",),
         way_out=("build", "--resource-type", "model"),
     ),
     Case(
         "unit-test-selected-by-name",
-        {"models/schema.yml": UNIT_TEST_YML},
-        ("build", "-s", "unit_test:b_keeps_ids"),
+        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
+        ("test", "-s", "unit_test:b_keeps_ids"),
         ("unit test 'b_keeps_ids'",),
     ),
     Case(
@@ -225,12 +231,12 @@ def test_several_uses_are_listed_together(tmp_path: Path) -> None:
     files = {
         **MODELS,
         "models/py_model.py": PY_MODEL,
-        "models/schema.yml": UNIT_TEST_YML,
+        "models/schema.yml": UNIT_TEST_VERSIONS_YML,
         "dbt_project.yml": PROJECT_YML + "flags:\n  skip_nodes_if_on_run_start_fails: true\n",
     }
     result = write_project(tmp_path, files).run("build")
     assert result.code == 2, str(result)
-    for text in ("3 uses of dbt features", "models/py_model.py", "models/schema.yml:5:", "skip_nodes_if_on_run_start"):
+    for text in ("3 uses of dbt features", "models/py_model.py", "models/schema.yml:12:", "skip_nodes_if_on_run_start"):
         assert text in result.stderr, str(result)
 
 
@@ -294,13 +300,13 @@ def test_materialization_for_another_adapter_is_not_used(tmp_path: Path) -> None
     assert "1 unused custom materialization" in result.stdout
 
 
-def test_unit_tests_are_listed_and_counted_when_not_selected(tmp_path: Path) -> None:
+def test_unit_tests_are_listed_and_selected_with_their_model(tmp_path: Path) -> None:
     project = write_project(tmp_path, {**MODELS, "models/schema.yml": UNIT_TEST_YML})
     assert project.ok("ls", "--resource-type", "unit_test").stdout.split() == ["unit_test:proj.b_keeps_ids"]
     assert "unit_test:proj.b_keeps_ids" not in project.ok("ls", "-s", "a_model").stdout
     assert "unit_test:proj.b_keeps_ids" in project.ok("ls", "-s", "b_model").stdout
     run = project.ok("run")
-    assert "ignored: 1 unit test — not implemented in dagwright" in run.stdout, str(run)
+    assert "unit test" not in run.stdout, str(run)  # run does not run them, and ignores nothing
     assert project.tables()[("main", "b_model")] == "VIEW"
     # the way out also works from dbt's environment variable
     project.env["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"

@@ -439,8 +439,7 @@ class Session:
 
         Like dbt, models whose file is empty (only whitespace) are left out unless
         ``include_empty`` (``ls`` lists them): there is nothing to build. Unit tests are
-        selected with their model, as dbt selects them (dagwright does not run them:
-        ``check_unsupported`` stops a command that would).
+        selected with their model, as dbt selects them (where ``resource_types`` has them).
         """
         from dagwright.graph.manifest_selection import select_nodes
 

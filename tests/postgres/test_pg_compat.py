@@ -68,6 +68,7 @@ PG_CASES = cases_from_env(
         "ephemeral",
         "incremental_merge",
         "incremental_schema_change",
+        "unit_tests",
         "model_hooks",
         "data_tests",
         "seeds_types",

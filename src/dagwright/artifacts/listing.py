@@ -88,9 +88,8 @@ def unit_test_line(unit: Any, output: str, output_keys: Sequence[str]) -> str:
         "package_name": unit.package_name,
         "original_file_path": unit.original_file_path,
         "unique_id": unit.unique_id,
-        "config": dict(unit.config),
-        "tags": list(unit.tags),
-        "depends_on": {"nodes": list(unit.depends_on), "macros": []},
+        "depends_on": {"macros": [], "nodes": list(unit.depends_on)},
+        "config": {**unit.config, "static_analysis": unit.config.get("static_analysis")},
     }
     return json_line(data, output_keys)
 
@@ -107,7 +106,7 @@ def ls_lines(
     unit_tests: Mapping[str, Any] | None = None,
 ) -> Iterator[str]:
     """One line per unique_id, in the order given (dbt sorts them by unique_id). ``unit_tests``:
-    the project's unit tests by unique_id (listed, not run: see parse/set_aside.py)."""
+    the project's unit tests by unique_id."""
     if output not in OUTPUTS:
         raise DagwrightError(f"unknown --output '{output}'", hint=f"use one of: {', '.join(OUTPUTS)}")
     for uid in unique_ids:

@@ -13,7 +13,14 @@ from typing import Any
 from dagwright import __version__
 from dagwright.artifacts.files import write_json_atomic
 from dagwright.parse.nodes import Macro, Manifest
-from dagwright.rendering.node_dicts import exposure_dict, group_dict, node_dict, operation_dict, source_dict
+from dagwright.rendering.node_dicts import (
+    exposure_dict,
+    group_dict,
+    node_dict,
+    operation_dict,
+    source_dict,
+    unit_test_dict,
+)
 
 MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 
@@ -109,6 +116,12 @@ def manifest_dict(
     )
     parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in in_maps}
     child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in in_maps}
+    for uid, unit in manifest.unit_tests.items():  # children of their model
+        parent_map[uid] = list(unit.depends_on)
+        child_map[uid] = []
+        for model in unit.depends_on:
+            if model in child_map:
+                child_map[model] = sorted((*child_map[model], uid))
     return {
         "metadata": {
             "dbt_schema_version": MANIFEST_SCHEMA,
@@ -139,7 +152,7 @@ def manifest_dict(
         "group_map": group_map(manifest),
         "saved_queries": {},
         "semantic_models": {},
-        "unit_tests": {},
+        "unit_tests": {uid: unit_test_dict(u, created_at) for uid, u in manifest.unit_tests.items()},
         "functions": {},
     }
 

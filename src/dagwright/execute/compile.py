@@ -196,6 +196,29 @@ class Compiler:
             raise render_error(exc, node.original_file_path, node.unique_id) from None
         return CompiledNode(node, inject_ctes(sql, ctes), hooks, tuple(state.ephemerals))
 
+    def compile_with_fixtures(
+        self,
+        node: Node,
+        fixtures: Mapping[str, str],
+        ctes: list[tuple[str, str]],
+        connection: GuardedConnection,
+        extra: Mapping[str, Any],
+        is_incremental: Callable[[], bool],
+    ) -> str:
+        """A model's SQL as a unit test runs it: every ref/source it reads replaced by the CTE
+        of its given rows (``fixtures``: unique_id -> CTE name; ``ctes``: their SQL), rendered
+        through Jinja with the test's overrides (``extra``: this, var, env_var, macros)."""
+        state = CompileState(session=StatementSession(connection), fixtures=fixtures)
+        template = compile_template(node.raw_code, node.original_file_path, node.unique_id)
+        try:
+            ctx = compile_context(self.run, self.manifest, node, state, is_incremental=is_incremental, extra=extra)
+            sql = render_template(template, ctx)
+        except (Stopped, DatabaseError):
+            raise
+        except Exception as exc:
+            raise render_error(exc, node.original_file_path, node.unique_id) from None
+        return inject_ctes(sql, ctes)
+
 
 class MainConnection:
     """A guarded connection on the main thread, opened on first use: where compile-time

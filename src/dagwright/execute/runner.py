@@ -21,6 +21,7 @@ from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
 from dagwright.execute.node_hooks import HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
+from dagwright.execute.unit_test import UnitTestRun, unit_test_path
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Hook, Materialization, NodeJob, run_hooks
 from dagwright.materialize.incremental import should_full_refresh
@@ -28,7 +29,7 @@ from dagwright.materialize.kinds import materialization_for
 from dagwright.materialize.publishing.choose import strategy_for
 from dagwright.materialize.test import run_test
 from dagwright.materialize.test_failures import StoringTest, stored_failures_kind
-from dagwright.parse.nodes import Manifest, Node, written_file_path
+from dagwright.parse.nodes import Manifest, Node, UnitTest, written_file_path
 
 
 @dataclass
@@ -104,7 +105,9 @@ class NodeRunner:
     def compiled_path(self, node: Node, folder: str = "compiled") -> Path:
         return self.target_dir / folder / node.package_name / written_file_path(node)
 
-    def describe(self, node: Node) -> str:
+    def describe(self, node: Node | UnitTest) -> str:
+        if isinstance(node, UnitTest):
+            return f"unit_test {node.model}::{node.name}"
         if node.resource_type == "test":
             return f"test {node.name}"
         return f"{_kind_label(node)} {node.schema}.{node.alias}"
@@ -135,6 +138,8 @@ class NodeRunner:
         )
 
     def run(self, unique_id: str, worker: Worker) -> RunResult:
+        if unique_id in self.manifest.unit_tests:
+            return self._run_unit_test(self.manifest.unit_tests[unique_id], worker)
         node = self.manifest.nodes[unique_id]
         relation_name = self.adapter.render(node.relation) if node.has_relation(self.store_failures) else None
         started = time.perf_counter()
@@ -276,6 +281,72 @@ class NodeRunner:
                 self.on_failure(unique_id)
             self._abort(materialization, conn)
             return result(Status.ERROR, error_message(node, "Internal", f"{type(exc).__name__}: {exc}"))
+
+    def _run_unit_test(self, unit: UnitTest, worker: Worker) -> RunResult:
+        """A unit test: pass or fail (the difference in its message), error when it cannot
+        run; skipped or cancelled by a stop like any node (it changes nothing)."""
+        started = time.perf_counter()
+        compile_start = utcnow()
+        timing: list[Timing] = []
+        compiled_code: str | None = None
+
+        def result(status: str, message: str | None, **extra: Any) -> RunResult:
+            return RunResult(
+                unique_id=unit.unique_id,
+                status=status,
+                message=message,
+                thread_id=worker.name,
+                timing=tuple(timing),
+                execution_time=time.perf_counter() - started,
+                compiled_code=compiled_code,
+                **extra,
+            )
+
+        conn: GuardedConnection | None = None
+        where = f"unit_test {unit.name} ({unit.original_file_path})"
+        try:
+            self.stop.check()
+            conn = GuardedConnection(worker.connection, self.registry, worker.name, unit.unique_id, self.stop)
+            run = UnitTestRun(self.manifest, self.compiler, self.adapter, self._file_root)
+            compiled_code = run.compile(unit, conn)
+            write_text_if_changed(
+                self.target_dir / "compiled" / unit.package_name / unit_test_path(unit), compiled_code
+            )
+            timing.append(Timing("compile", compile_start, utcnow()))
+            execute_start = utcnow()
+            try:
+                outcome = run.check(unit, compiled_code, conn)
+            finally:
+                timing.append(Timing("execute", execute_start, utcnow()))
+            return result(
+                outcome.status,
+                outcome.message,
+                adapter_response=dict(outcome.adapter_response),
+                failures=outcome.failures,
+            )
+        except Stopped as stopped:
+            if not timing:
+                timing.append(Timing("compile", compile_start, utcnow()))
+            if not (conn is not None and conn.statements):
+                return result(Status.SKIPPED, f"not started: {stopped.trigger}", cause=stopped.trigger)
+            return result(Status.CANCELLED, f"cancelled: {stopped.trigger}", cause=stopped.trigger)
+        except (DatabaseError, DagwrightError) as exc:
+            if self.on_failure is not None:
+                self.on_failure(unit.unique_id)
+            if not timing:
+                timing.append(Timing("compile", compile_start, utcnow()))
+            if isinstance(exc, DatabaseError):
+                detail = (
+                    f"An error occurred during execution of unit test '{unit.name}'. There may be an error in "
+                    f"the unit test definition: check the data types.\n {str(exc).strip()}"
+                )
+                return result(Status.ERROR, f"Runtime Error in {where}\n  " + detail.replace("\n", "\n  "))
+            detail = exc.message + (f" (line {exc.line})" if exc.line else "")
+            return result(Status.ERROR, f"Compilation Error in {where}\n  " + detail.replace("\n", "\n  "))
+        except Exception as exc:  # an unexpected failure is still this unit test's outcome
+            if self.on_failure is not None:
+                self.on_failure(unit.unique_id)
+            return result(Status.ERROR, f"Internal Error in {where}\n  {type(exc).__name__}: {exc}")
 
     def _after_commit_hooks(
         self, conn: GuardedConnection, hooks: Sequence[Hook], node: Node, relation_name: str | None

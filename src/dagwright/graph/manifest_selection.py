@@ -64,10 +64,8 @@ class SelectableManifest:
         self.nodes: dict[str, Any] = {**manifest.nodes, **manifest.sources, **manifest.exposures}
         self.parents: Mapping[str, Any] = manifest.parents
         self.children: Mapping[str, Any] = manifest.children
-        if with_unit_tests and manifest.unsupported:
-            from dagwright.parse.set_aside import unit_tests
-
-            tests = unit_tests(manifest)
+        if with_unit_tests and manifest.unit_tests:
+            tests = manifest.unit_tests.values()
             if tests:
                 self.parents = {**self.parents}
                 self.children = {**self.children}

@@ -55,6 +55,8 @@ def build_plan(
 ) -> Plan:
     durations = durations or {}
     memo: dict[str, frozenset[str]] = {}
+    selected = list(selected)
+    units = [uid for uid in selected if uid in manifest.unit_tests] if manifest.unit_tests else []
     chosen = {
         uid
         for uid in selected
@@ -79,7 +81,24 @@ def build_plan(
         for child in manifest.children.get(tested, ()):
             if child in chosen and manifest.nodes[child].resource_type != "test":
                 parents[child] = parents[child] | {uid}
+    if units:
+        _add_unit_tests(manifest, units, parents, memo)
     return plan_from_parents(parents, durations)
+
+
+def _add_unit_tests(
+    manifest: Manifest, units: Sequence[str], parents: dict[str, frozenset[str]], memo: dict[str, frozenset[str]]
+) -> None:
+    """A unit test runs once its model's inputs are built (it reads their columns) and, as in
+    dbt's build, before its model: a failing one skips the model and what depends on it."""
+    chosen = frozenset(parents)
+    models = {manifest.unit_tests[uid].model_id for uid in units}
+    inputs = {m: parents[m] if m in parents else _executable_parents(manifest, m, memo) & chosen for m in models}
+    for uid in units:
+        model = manifest.unit_tests[uid].model_id
+        parents[uid] = inputs[model]
+        if model in parents:
+            parents[model] = parents[model] | {uid}
 
 
 def plan_from_parents(parents: Mapping[str, Iterable[str]], durations: Mapping[str, float] | None = None) -> Plan:

@@ -47,6 +47,7 @@ from dagwright.parse.nodes import (
     RefCall,
     SourceCall,
     SourceTable,
+    UnitTest,
 )
 from dagwright.parse.static import Expr
 
@@ -69,6 +70,7 @@ _CLASSES: dict[str, type] = {
         Expr,
         Exposure,
         Group,
+        UnitTest,
     )
 }
 

@@ -288,6 +288,49 @@ class Group:
 
 
 @dataclass(frozen=True)
+class UnitTest:
+    """A ``unit_tests:`` entry of a property file (dbt 1.8+): the model's SQL run on given
+    rows in place of its inputs, its output compared with the expected rows
+    (``execute.unit_test``). ``given`` and ``expect`` are kept as written (their ``rows`` read
+    from ``fixture`` files when the test runs)."""
+
+    unique_id: str
+    name: str
+    package_name: str
+    path: str  # the property file, relative to its resource folder
+    original_file_path: str
+    fqn: tuple[str, ...]
+    #: the tested model's name and unique_id
+    model: str
+    model_id: str
+    given: tuple[Mapping[str, Any], ...]
+    expect: Mapping[str, Any]
+    overrides: Mapping[str, Any] | None = None
+    description: str = ""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    checksum: str = ""
+    schema: str = ""
+    #: the folder of the project (or package) it comes from, where ``tests/fixtures`` are
+    root: str = ""
+    #: the project's test-paths, where fixture files are looked up
+    test_paths: tuple[str, ...] = ("tests",)
+    #: ``versions: {include: [...], exclude: [...]}`` as written (not run: reported)
+    versions: Any = None
+    #: it tests a versioned model (not run: reported)
+    versioned_model: bool = False
+    resource_type: str = "unit_test"
+    patch_path: str | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.config.get("tags") or ())
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        return (self.model_id,)
+
+
+@dataclass(frozen=True)
 class Manifest:
     project_name: str
     nodes: Mapping[str, Node]
@@ -321,6 +364,8 @@ class Manifest:
     disabled_exposures: Mapping[str, Exposure] = field(default_factory=dict)
     disabled_sources: Mapping[str, SourceTable] = field(default_factory=dict)
     groups: Mapping[str, Group] = field(default_factory=dict)
+    #: ``unit_tests:`` of the property files, by unique_id (enabled ones)
+    unit_tests: Mapping[str, UnitTest] = field(default_factory=dict)
 
     def get(self, unique_id: str) -> Node | SourceTable | None:
         return self.nodes.get(unique_id) or self.sources.get(unique_id)

@@ -476,6 +476,8 @@ class CompileState:
 
     ephemerals: list[str] = field(default_factory=list)
     session: StatementSession | None = None
+    #: a unit test's given inputs: the unique_id of a node or source -> the CTE of its rows
+    fixtures: Mapping[str, str] | None = None
 
 
 def compile_context(
@@ -490,7 +492,7 @@ def compile_context(
     values = run.base_values(node.name, node.package_name)
     values.update(
         ref=lambda *a, **k: resolve_ref(run, manifest, node, state, _ref_args(a, k)),
-        source=lambda *a: resolve_source(run, manifest, node, _source_args(a)),
+        source=lambda *a: resolve_source(run, manifest, node, _source_args(a), state),
         config=ConfigObject(node.config, None),
         this=run.make_relation(node.relation, node.materialized),
         model=_model_values(node),
@@ -541,6 +543,8 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
             line=call.line,
             hint=f"add a line '-- depends_on: {{{{ ref('{call.name}') }}}}' at the top of the model",
         )
+    if state.fixtures is not None:
+        return _fixture(state.fixtures, target.unique_id, f"ref('{call.name}')", call.line)
     if target.materialized == "ephemeral" and target.resource_type == "model":
         if target.unique_id not in state.ephemerals:
             state.ephemerals.append(target.unique_id)
@@ -549,7 +553,21 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
     return run.make_relation(target.relation, target.materialized)
 
 
-def resolve_source(run: RunContext, manifest: Manifest, node: Node, call: SourceCall) -> JinjaRelation:
+def _fixture(fixtures: Mapping[str, str], unique_id: str, what: str, line: int | None) -> JinjaRelation:
+    """The CTE of a unit test's given rows, in place of a relation the model reads."""
+    name = fixtures.get(unique_id)
+    if name is None:
+        raise CompilationError(
+            f"the model reads {what}, which the unit test does not give",
+            line=line,
+            hint=f"add '- input: {what}' with its rows under 'given:'",
+        )
+    return JinjaRelation(Relation(None, "", name), name, "cte")
+
+
+def resolve_source(
+    run: RunContext, manifest: Manifest, node: Node, call: SourceCall, state: CompileState | None = None
+) -> JinjaRelation:
     unique_id = manifest.find_source(call.source_name, call.table_name, node.package_name)
     source = manifest.sources.get(unique_id) if unique_id else None
     if source is None:
@@ -559,6 +577,9 @@ def resolve_source(run: RunContext, manifest: Manifest, node: Node, call: Source
             line=call.line,
             hint=did_you_mean(f"{call.source_name}.{call.table_name}", known),
         )
+    if state is not None and state.fixtures is not None:
+        what = f"source('{call.source_name}', '{call.table_name}')"
+        return _fixture(state.fixtures, source.unique_id, what, call.line)
     # the source's own quoting over the engine's default: dbt leaves the project's out here
     policy = source.relation.quote_policy or (None, None, None)
     explicit = tuple(d if p is None else p for p, d in zip(policy, run.default_quote_policy))

@@ -18,8 +18,10 @@ from dagwright.parse.nodes import (
     Node,
     Operation,
     SourceTable,
+    UnitTest,
     written_file_path,
 )
+from dagwright.project.unit_test_fixtures import fixture_rows
 
 _MODEL_CONFIG_DEFAULTS: dict[str, Any] = {
     "enabled": True,
@@ -392,4 +394,37 @@ def graph_members(manifest: Manifest, created_at: float) -> dict[str, Any]:
         "operations": {op.unique_id: operation_dict(op, manifest, created_at) for op in manifest.operations},
         "exposures": {uid: exposure_dict(e, created_at) for uid, e in manifest.exposures.items()},
         "groups": {uid: group_dict(g) for uid, g in manifest.groups.items()},
+    }
+
+
+def _fixture_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A given or expect entry as dbt writes it (without dagwright's resolved input and file)."""
+    out = {k: v for k, v in spec.items() if k not in ("call", "fixture_path")}
+    if out.get("fixture") is not None or out.get("format") == "csv":
+        out["rows"] = fixture_rows(spec)  # dbt shows the rows it read
+    return out
+
+
+def unit_test_dict(unit: UnitTest, created_at: float) -> dict[str, Any]:
+    """A unit test's entry in manifest.json ``unit_tests``."""
+    return {
+        "model": unit.model,
+        "given": [_fixture_spec(g) for g in unit.given],
+        "expect": _fixture_spec(unit.expect),
+        "name": unit.name,
+        "resource_type": "unit_test",
+        "package_name": unit.package_name,
+        "path": unit.path,
+        "original_file_path": unit.original_file_path,
+        "unique_id": unit.unique_id,
+        "fqn": list(unit.fqn),
+        "description": unit.description,
+        "overrides": dict(unit.overrides) if unit.overrides is not None else None,
+        "depends_on": {"macros": [], "nodes": list(unit.depends_on)},
+        "config": {**unit.config, "static_analysis": unit.config.get("static_analysis")},
+        "checksum": unit.checksum,
+        "schema": unit.schema,
+        "created_at": created_at,
+        "versions": unit.versions,
+        "version": None,
     }

@@ -92,8 +92,8 @@ def finished_line(result: RunResult, index: int, total: int, what: str) -> tuple
     prefix = f"{index} of {total}"
     seconds = f"{result.execution_time:.2f}s"
     status = result.status
-    if what.startswith("test "):
-        name = what[5:]
+    if what.startswith(("test ", "unit_test ")):
+        name = what.split(" ", 1)[1]
         if status == Status.PASS:
             return f"{prefix} PASS {name}", f"PASS in {seconds}"
         if status in (Status.FAIL, Status.WARN):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from dagwright.parse.set_aside import unit_tests
 from dagwright.project.warn_error import warn_or_error
 from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
 
@@ -52,7 +51,7 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
         render_relation=session.render_relation,
         root_path=str(session.project.root),
         target_path=session.target_path,
-        unit_tests={t.unique_id: t for t in unit_tests(manifest)},
+        unit_tests=manifest.unit_tests,
     ):
         echo(line)
     return 0

@@ -62,10 +62,18 @@ class RunTask:
         types = RESOURCE_TYPES_BY_COMMAND.get(self.flags.command, ("model",))
         if "test" in types:
             types = (*types, "unit_test")  # selected as dbt selects them, to be reported
-        selected = [u for u in only if u in manifest.nodes] if only is not None else session.select(types)
+        if only is not None:
+            selected = [u for u in only if u in manifest.nodes or u in manifest.unit_tests]
+        else:
+            selected = session.select(types)
+        if self.flags.command == "build" and manifest.unit_tests:
+            # dbt's build runs a model's unit tests right before the model: without it, none
+            chosen = set(selected)
+            selected = [
+                u for u in selected if u not in manifest.unit_tests or manifest.unit_tests[u].model_id in chosen
+            ]
         # before anything runs: stop here if the command would ignore what changes its outcome
         self.ignored = session.check_unsupported(selected)
-        selected = [u for u in selected if u in manifest.nodes]  # not the unit tests
         session.run_context.selected_resources = list(selected)
         if session.run_context.on_log is None:  # {{ log('...', info=True) }} prints, as in dbt
             session.run_context.on_log = lambda text: self.terminal.line(text)
@@ -113,7 +121,8 @@ class RunTask:
 
     # -- hooks for the scheduler ---------------------------------------------------------
     def _describe(self, unique_id: str) -> str:
-        return self.runner.describe(self.session.manifest.nodes[unique_id])
+        manifest = self.session.manifest
+        return self.runner.describe(manifest.unit_tests.get(unique_id) or manifest.nodes[unique_id])
 
     def _worker(self, name: str) -> Worker:
         with self._workers_lock:
@@ -199,6 +208,8 @@ class RunTask:
         adapter = self.session.adapter
         schemas = {}
         for uid in self.plan.order:
+            if uid in manifest.unit_tests:
+                continue
             node = manifest.nodes[uid]
             if node.resource_type == "test" and not node.has_relation(self.flags.store_failures):
                 continue  # as dbt: a test's (audit) schema only where it stores its failures
@@ -324,7 +335,7 @@ class _Background:
 
 
 def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
-    node = manifest.nodes.get(result.unique_id)
+    node = manifest.nodes.get(result.unique_id) or manifest.unit_tests.get(result.unique_id)
     if node is None:
         if result.unique_id.startswith("operation."):
             name = result.unique_id.split(".", 2)[-1]
@@ -344,6 +355,8 @@ def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
 
 
 def kind_of(manifest: Manifest, unique_id: str) -> str:
+    if unique_id in manifest.unit_tests:
+        return "unit test"
     node = manifest.nodes[unique_id]
     if node.resource_type == "seed":
         return "seed"

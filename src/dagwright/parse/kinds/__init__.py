@@ -18,6 +18,7 @@ from dagwright.parse.kinds.python_models import PYTHON_MODELS
 from dagwright.parse.kinds.seeds import SEEDS
 from dagwright.parse.kinds.snapshots import SNAPSHOTS
 from dagwright.parse.kinds.sources import SOURCES
+from dagwright.parse.kinds.unit_tests import UNIT_TESTS
 
 RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     GROUPS,
@@ -29,4 +30,5 @@ RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     SOURCES,
     ANALYSES,
     DATA_TESTS,
+    UNIT_TESTS,
 )

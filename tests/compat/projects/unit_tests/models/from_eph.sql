@@ -1,0 +1,1 @@
+select count(*) as n, sum(amount) as total from {{ ref('eph') }}
