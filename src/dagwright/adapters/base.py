@@ -37,6 +37,7 @@ optional capabilities, looked up with ``getattr``:
 | ``transaction_script`` | several DML statements as one atomic job | BigQuery |
 | ``seed_integer_read_type`` | the width a seed's inferred integers are read with (``BIGINT``) | BigQuery |
 | ``model_hooks_outside_transaction`` | False: a model's ``transaction: false`` hooks not run | BigQuery (False) |
+| ``contract_columns`` | a contracted query's (name, type) columns as its dbt adapter names them | PostgreSQL |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 
@@ -94,6 +95,8 @@ class ExecResult:
     rows_affected: int | None = None
     rows: Sequence[tuple[Any, ...]] = ()
     column_names: Sequence[str] = ()
+    #: the driver's type code of each column, where the driver gives one (PostgreSQL: OIDs)
+    column_types: Sequence[Any] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def adapter_response(self) -> dict[str, Any]:
