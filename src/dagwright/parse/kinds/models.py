@@ -12,6 +12,7 @@ from typing import Any
 
 from dagwright.errors import ProjectError, did_you_mean
 from dagwright.parse.checksums import text_checksum
+from dagwright.parse.contracts import check_contracts
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
 from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
 from dagwright.parse.nodes import Node, evolve, new_node
@@ -80,4 +81,4 @@ def parse_models(scope: ProjectScope, files: ProjectFiles, props: Properties, ou
         out.add(parse_sql_file(scope, file, props.patches.get(("model", file.stem))))
 
 
-MODELS = ResourceKind("model", parse_models)
+MODELS = ResourceKind("model", parse_models, check=check_contracts)
