@@ -77,6 +77,7 @@ PG_CASES = cases_from_env(
         "hooks_render_time",
         "operation_commits",
         "builtin_macro_names",
+        "contracts",
     ),
 )
 # Also pass on PostgreSQL (about 10-20 s each, left out for CI time; run them with
