@@ -1,0 +1,102 @@
+"""Model contracts and constraints: dbt-core's parse-time checks and warning, and what a run
+builds (tests/compat/projects/contracts* compare the runs with dbt itself; this file covers
+what the compat harness does not compare: parse errors' text and warnings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_project
+
+from dagwright.adapters.postgres_types import contract_type_name
+
+MODEL = {"models/m.sql": "select 1 as id, 2 as b\n"}
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        (
+            "models:\n  - name: m\n    config: {materialized: incremental, contract: {enforced: true}}\n"
+            "    columns: [{name: id, data_type: int}, {name: b, data_type: int}]\n",
+            "Invalid value for on_schema_change: ignore. Models materialized as incremental with contracts "
+            "enabled must set on_schema_change to 'append_new_columns' or 'fail'",
+        ),
+        (
+            "models:\n  - name: m\n    columns:\n"
+            "      - {name: id, data_type: int, constraints: [{type: primary_key}]}\n"
+            "      - {name: b, data_type: int, constraints: [{type: primary_key}]}\n",
+            "Found 2 columns (['id', 'b']) with primary key constraints defined.",
+        ),
+        (
+            "models:\n  - name: m\n    config: {contract: {enforced: true}}\n",
+            "Contract enforcement failed for: (models/m.sql)\nConstraints must be defined in a `yml` schema",
+        ),
+        (
+            "models:\n  - name: m\n    config: {contract: {enforced: true}}\n    constraints: [{type: nonsense}]\n"
+            "    columns: [{name: id, data_type: int}, {name: b, data_type: int}]\n",
+            "Invalid constraint type on model m: Type must be one of",
+        ),
+    ],
+    ids=["incremental-on-schema-change", "two-primary-keys", "no-columns", "bad-constraint-type"],
+)
+def test_contract_parse_errors_as_dbt(tmp_path: Path, schema: str, expected: str) -> None:
+    project = write_project(tmp_path, {**MODEL, "models/schema.yml": schema})
+    result = project.run("run")
+    assert result.code == 2, str(result)
+    assert expected in result.stderr
+    assert not project.db.exists()  # nothing ran
+
+
+def test_constraints_on_a_view_warn_and_build_the_view(tmp_path: Path) -> None:
+    schema = (
+        "models:\n  - name: m\n    config: {contract: {enforced: true}}\n"
+        "    columns: [{name: id, data_type: int, constraints: [{type: not_null}]}, {name: b, data_type: int}]\n"
+    )
+    project = write_project(tmp_path, {**MODEL, "models/schema.yml": schema})
+    result = project.ok("run")
+    assert "Constraint types are not supported for view materializations and will be ignored" in result.output
+    assert project.query("select id, b from m") == [(1, 2)]
+
+
+def test_contracted_table_keeps_the_yaml_column_order_and_constraints(tmp_path: Path) -> None:
+    schema = (
+        "models:\n  - name: m\n    config: {materialized: table, contract: {enforced: true}}\n"
+        "    constraints: [{type: check, expression: 'id > 0', name: positive}]\n"
+        "    columns:\n      - {name: b, data_type: bigint, constraints: [{type: unique}]}\n"
+        "      - {name: id, data_type: int, constraints: [{type: primary_key}]}\n"
+    )
+    files = {"models/m.sql": "select 1 as id, cast(2 as bigint) as b\n", "models/schema.yml": schema}
+    project = write_project(tmp_path, files)
+    project.ok("run")
+    assert project.query("select * from m") == [(2, 1)]
+    kinds = project.query("select constraint_type from duckdb_constraints() where table_name = 'm' order by 1")
+    assert [k for (k,) in kinds] == ["CHECK", "NOT NULL", "PRIMARY KEY", "UNIQUE"]
+
+
+def test_a_violated_constraint_keeps_the_old_table(tmp_path: Path) -> None:
+    schema = (
+        "models:\n  - name: m\n    config: {materialized: table, contract: {enforced: true}}\n"
+        "    columns: [{name: id, data_type: int, constraints: [{type: check, expression: 'id < 10'}]}]\n"
+    )
+    files = {"models/m.sql": "select {{ var('id', 1) }} as id\n", "models/schema.yml": schema}
+    project = write_project(tmp_path, files)
+    project.ok("run")
+    result = project.run("run", "--vars", "{id: 20}")
+    assert result.code == 1, str(result)
+    assert "CHECK constraint failed" in result.output
+    assert project.query("select id from m") == [(1,)]
+
+
+def test_postgres_type_names_are_dbt_postgres_names() -> None:
+    assert [contract_type_name(oid) for oid in (23, 21, 20, 25, 1043, 1700, 1114, 2950)] == [
+        "INTEGER",
+        "INTEGER",
+        "LONGINTEGER",
+        "STRING",
+        "STRING",
+        "DECIMAL",
+        "DATETIME",
+        "unknown type_code 2950",
+    ]
