@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_project
 
+from conftest import write_project
 from dagwright.adapters.postgres_types import contract_type_name
 
 MODEL = {"models/m.sql": "select 1 as id, 2 as b\n"}
@@ -100,3 +100,32 @@ def test_postgres_type_names_are_dbt_postgres_names() -> None:
         "DATETIME",
         "unknown type_code 2950",
     ]
+
+
+def test_deprecated_models_warn_as_dbt(tmp_path: Path) -> None:
+    files = {
+        "models/old.sql": "select 1 as id\n",
+        "models/soon.sql": "select 1 as id\n",
+        "models/reads_old.sql": "select * from {{ ref('old') }}\n",
+        "models/reads_soon.sql": "select * from {{ ref('soon') }}\n",
+        "models/schema.yml": (
+            "models:\n  - name: old\n    deprecation_date: 2020-01-01\n"
+            "  - name: soon\n    deprecation_date: 2999-01-01 00:00:00\n"
+        ),
+    }
+    project = write_project(tmp_path, files)
+    result = project.ok("parse")
+    assert (
+        "Model old has passed its deprecation date of 2020-01-01T00:00:00+00:00. "
+        "This model should be disabled or removed."
+    ) in result.output
+    assert (
+        "While compiling 'reads_old': Found a reference to old, which was deprecated on '2020-01-01T00:00:00+00:00'."
+        in result.output
+    )
+    assert (
+        "While compiling 'reads_soon': Found a reference to soon, which is slated for deprecation on "
+        "'2999-01-01T00:00:00+00:00'."
+    ) in result.output
+    manifest = (project.target / "manifest.json").read_text(encoding="utf-8")
+    assert '"deprecation_date": "2020-01-01T00:00:00+00:00"' in manifest

@@ -44,4 +44,5 @@ def test_contract_failure_message_as_dbt(compat_tools: Tools, tmp_path: Path) ->
         dbt, ours = futures["dbt"].result(), futures["dagwright"].result()
     assert set(dbt) == {f"model.contracts.{name}" for name in FAILING}
     assert ours == dbt
-    assert "| amount      | DECIMAL(2,1)    | DOUBLE        | data type mismatch |" in dbt["model.contracts.mismatch"][1]
+    row = "| amount      | DECIMAL(2,1)    | DOUBLE        | data type mismatch |"
+    assert row in dbt["model.contracts.mismatch"][1]
