@@ -128,4 +128,4 @@ def test_deprecated_models_warn_as_dbt(tmp_path: Path) -> None:
         "'2999-01-01T00:00:00+00:00'."
     ) in result.output
     manifest = (project.target / "manifest.json").read_text(encoding="utf-8")
-    assert '"deprecation_date": "2020-01-01T00:00:00+00:00"' in manifest
+    assert '"deprecation_date":"2020-01-01T00:00:00+00:00"' in manifest
