@@ -2,7 +2,7 @@
 
 dbt-postgres reads the columns of a contracted model's query from the driver's cursor
 description and names each type code as psycopg2's typecasters do (``INTEGER`` for int2 and
-int4, ``STRING`` for text, varchar and char, ``DECIMAL`` for numeric, ...); a code psycopg2
+int4, ``TEXT`` for text, varchar and char, ``DECIMAL`` for numeric, ...); a code psycopg2
 has no typecaster for is ``unknown type_code <oid>``. Contracts compare these names, so
 ``bigint`` and ``integer`` differ while ``text`` and ``varchar(10)`` do not.
 """
@@ -81,8 +81,11 @@ _NAMES: dict[int, str] = {
 
 
 def contract_type_name(type_code: Any) -> str:
-    """The name dbt-postgres gives a cursor description's type code."""
+    """The name dbt-postgres gives a cursor description's type code (its ``Column.create``
+    then reads the label ``STRING`` as ``TEXT``)."""
     name = _NAMES.get(type_code) if isinstance(type_code, int) else None
+    if name == "STRING":
+        return "TEXT"
     return name if name is not None else f"unknown type_code {type_code}"
 
 

@@ -32,7 +32,7 @@ _TABLE_HEADER = ("column_name", "definition_type", "contract_type", "mismatch_re
 
 
 def contract_enforced(node: Node) -> bool:
-    contract = node.config.get("contract")
+    contract = getattr(node, "config", {}).get("contract")  # a stand-in node may have no config
     return isinstance(contract, Mapping) and contract.get("enforced") in (True, "true", "True")
 
 
@@ -59,7 +59,7 @@ def check_contract(conn: GuardedConnection, adapter: Adapter, node: Node, sql: s
             f"column name and data_type are defined within the YAML configuration for the {untyped!r} column(s)."
         )
     defined = query_columns(conn, adapter, sql)
-    promised = query_columns(conn, adapter, empty_schema_sql(adapter, columns))
+    promised = query_columns(conn, adapter, empty_schema_sql(adapter, node, columns))
     if _equivalent(defined, promised):
         return
     lines = [
@@ -86,9 +86,20 @@ def _column_name(adapter: Adapter, column: ColumnInfo) -> str:
     return adapter.quote(column.name) if column.quote else column.name
 
 
-def empty_schema_sql(adapter: Adapter, columns: Sequence[ColumnInfo]) -> str:
+def data_type(node: Node, column: ColumnInfo) -> str:
+    """A column's YAML ``data_type`` as dbt hands it to the SQL: with the contract's
+    ``alias_types`` (the default), the label ``string`` becomes ``text``, as dbt's ``Column``
+    translates it."""
+    written = str(column.data_type)
+    contract = node.config.get("contract") or {}
+    if written.upper() == "STRING" and contract.get("alias_types", True) is not False:
+        return "TEXT"
+    return written
+
+
+def empty_schema_sql(adapter: Adapter, node: Node, columns: Sequence[ColumnInfo]) -> str:
     """dbt's ``get_empty_schema_sql``: one row of typed nulls named as the YAML's columns."""
-    items = [f"cast(null as {c.data_type}) as {_column_name(adapter, c)}" for c in columns]
+    items = [f"cast(null as {data_type(node, c)}) as {_column_name(adapter, c)}" for c in columns]
     return "select\n    " + ",\n    ".join(items)
 
 
@@ -181,7 +192,7 @@ def table_definition(adapter: Adapter, node: Node) -> str:
     ..., model constraints``."""
     items = []
     for column in node.columns.values():
-        rendered = [f"{_column_name(adapter, column)} {column.data_type}"]
+        rendered = [f"{_column_name(adapter, column)} {data_type(node, column)}"]
         rendered += [c for c in (_column_constraint(adapter, x) for x in column.constraints) if c]
         items.append(" ".join(rendered))
     items += [c for c in (_model_constraint(adapter, x) for x in node.constraints) if c]
