@@ -136,7 +136,7 @@ def _cell(value: str) -> str:
 # -- the contracted table's DDL -------------------------------------------------------------------
 
 
-def _column_constraint(adapter: Adapter, constraint: Mapping[str, Any]) -> str | None:
+def _column_constraint(constraint: Mapping[str, Any]) -> str | None:
     kind = constraint.get("type")
     expression = str(constraint.get("expression") or "")
     if kind == "check":
@@ -144,28 +144,15 @@ def _column_constraint(adapter: Adapter, constraint: Mapping[str, Any]) -> str |
     if kind in ("not_null", "unique", "primary_key"):
         return f"{str(kind).replace('_', ' ')} {expression}".strip()
     if kind == "foreign_key":
-        target = _foreign_key_target(adapter, constraint)
-        return f"references {target}" if target else None
+        # only ``expression`` names the referenced relation here: a foreign key with ``to:``
+        # (a ref, which dbt also makes a dependency) is refused before the run (parse/unsupported.py)
+        return f"references {expression}" if expression else None
     if kind == "custom":
         return expression or None
     return None
 
 
-def _foreign_key_target(adapter: Adapter, constraint: Mapping[str, Any]) -> str | None:
-    to, to_columns = constraint.get("to"), constraint.get("to_columns")
-    if to and to_columns:
-        # ``to`` holds the relation's name, resolved from ref()/source() at parse time
-        return f"{_fk_relation(adapter, str(to))} ({', '.join(str(c) for c in to_columns)})"
-    expression = constraint.get("expression")
-    return str(expression) if expression else None
-
-
-def _fk_relation(adapter: Adapter, to: str) -> str:
-    strip = getattr(adapter, "foreign_key_target", None)  # optional: DuckDB drops the database
-    return str(strip(to)) if strip is not None else to
-
-
-def _model_constraint(adapter: Adapter, constraint: Mapping[str, Any]) -> str | None:
+def _model_constraint(constraint: Mapping[str, Any]) -> str | None:
     kind = constraint.get("type")
     name = constraint.get("name")
     prefix = f"constraint {name} " if name else ""
@@ -176,11 +163,7 @@ def _model_constraint(adapter: Adapter, constraint: Mapping[str, Any]) -> str | 
     if kind in ("unique", "primary_key"):
         spelled = "primary key" if kind == "primary_key" else "unique"
         return f"{prefix}{spelled}{f' {expression}' if expression else ''} ({columns})"
-    if kind == "foreign_key":
-        to, to_columns = constraint.get("to"), constraint.get("to_columns")
-        if to and to_columns:
-            target = f"{_fk_relation(adapter, str(to))} ({', '.join(str(c) for c in to_columns)})"
-            return f"{prefix}foreign key ({columns}) references {target}"
+    if kind == "foreign_key":  # ``to:`` is refused before the run, as above
         return f"{prefix}foreign key ({columns}) references {expression}" if expression else None
     if kind == "custom":
         return f"{prefix}{expression}" if expression else None
@@ -193,9 +176,9 @@ def table_definition(adapter: Adapter, node: Node) -> str:
     items = []
     for column in node.columns.values():
         rendered = [f"{_column_name(adapter, column)} {data_type(node, column)}"]
-        rendered += [c for c in (_column_constraint(adapter, x) for x in column.constraints) if c]
+        rendered += [c for c in (_column_constraint(x) for x in column.constraints) if c]
         items.append(" ".join(rendered))
-    items += [c for c in (_model_constraint(adapter, x) for x in node.constraints) if c]
+    items += [c for c in (_model_constraint(x) for x in node.constraints) if c]
     return "\n    " + ",\n    ".join(items) + "\n"
 
 
