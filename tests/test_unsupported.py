@@ -112,40 +112,19 @@ ERRORS = [
         ("unit test 'b_keeps_ids'",),
     ),
     Case(
-        "enforced-contract",
-        {
-            "models/schema.yml": (
-                "version: 2\nmodels:\n  - name: b_model\n    config:\n      contract: {enforced: true}\n"
-                "    columns:\n      - name: id\n        data_type: integer\n"
-            )
-        },
-        ("run",),
-        ("models/b_model.sql", "model 'b_model' has an enforced contract"),
-        way_out=("run", "--exclude", "b_model"),
-    ),
-    Case(
-        "model-constraints",
+        "foreign-key-to",
         {
             "models/schema.yml": (
                 "version: 2\nmodels:\n  - name: a_model\n  - name: b_model\n"
                 "    config:\n      contract: {enforced: true}\n    constraints:\n"
-                "      - type: primary_key\n        columns: [id]\n"
+                "      - type: foreign_key\n        columns: [id]\n        to: ref('a_model')\n"
+                "        to_columns: [id]\n"
+                "    columns:\n      - name: id\n        data_type: integer\n"
             )
         },
         ("build",),
-        ("models/schema.yml:8:", "model 'b_model' has constraints"),
+        ("models/schema.yml:8:", "model 'b_model' has a foreign key constraint with 'to'"),
         way_out=("run", "-s", "a_model"),
-    ),
-    Case(
-        "column-constraints",
-        {
-            "models/schema.yml": (
-                "version: 2\nmodels:\n  - name: b_model\n    config:\n      contract: {enforced: true}\n"
-                "    columns:\n      - name: id\n        constraints:\n          - type: not_null\n"
-            )
-        },
-        ("run", "-s", "b_model"),
-        ("models/schema.yml:3:", "model 'b_model' has constraints"),
     ),
     Case(
         "custom-materialization-used",

@@ -80,6 +80,7 @@ PG_CASES = cases_from_env(
         "builtin_macro_names",
         "store_failures",
         "store_failures_flag",
+        "contracts",
     ),
 )
 # Also pass on PostgreSQL (about 10-20 s each, left out for CI time; run them with

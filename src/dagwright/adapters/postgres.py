@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from dagwright.adapters.base import DatabaseError, Publishing, StatementCancelled
 from dagwright.adapters.postgres_catalog import PostgresCatalog, PostgresRelationCache
 from dagwright.adapters.postgres_connection import DriverError, PostgresConnection, connect_session, message_of
+from dagwright.adapters.postgres_types import contract_columns_of
 from dagwright.errors import ProfileError
 
 if TYPE_CHECKING:
@@ -78,6 +79,11 @@ class PostgresAdapter(PostgresCatalog):
         if search_path:
             kwargs["options"] = "-c search_path={}".format(str(search_path).replace(" ", "\\ "))
         return kwargs
+
+    def contract_columns(self, conn: Any, sql: str) -> list[tuple[str, str]]:
+        """A contracted model's columns as dbt-postgres reads them: the cursor's type codes."""
+        result = conn.execute(sql)
+        return contract_columns_of(result.column_names, result.column_types)
 
     def where(self) -> str:
         """host:port, user and database, for messages (never the password)."""

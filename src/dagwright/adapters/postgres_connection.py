@@ -115,6 +115,7 @@ class PostgresConnection:
             cur.close()
         names = [d.name for d in description] if description else []
         return ExecResult(
+            column_types=[d.type_code for d in description] if description else [],
             message=status,
             code=" ".join(p for p in status.split() if not p.isdigit()) or None,
             rows_affected=rowcount if rowcount is not None and rowcount >= 0 else None,

@@ -29,6 +29,7 @@ from dagwright.adapters.base import TMP_SUFFIX, Adapter, ExecResult, RelationKin
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
+from dagwright.materialize.contract import check_contract, contract_enforced, new_relation
 from dagwright.materialize.incremental_columns import (
     DbtColumn,
     apply_schema_changes,
@@ -37,7 +38,7 @@ from dagwright.materialize.incremental_columns import (
 )
 from dagwright.materialize.incremental_sql import incremental_statements, resolve_strategy
 from dagwright.materialize.materialization import StrategyMaterialization
-from dagwright.materialize.publishing.base import NewRelation, PublishingStrategy, TableChange, Work, WorkSource
+from dagwright.materialize.publishing.base import PublishingStrategy, TableChange, Work, WorkSource
 
 
 def should_full_refresh(config: Mapping[str, Any], flag: bool) -> bool:
@@ -95,7 +96,9 @@ class IncrementalMaterialization(StrategyMaterialization):
 
     def decide(self, conn: GuardedConnection) -> Work:
         if self.rebuild:
-            return NewRelation("table", select_sql=self.job.sql, target_absent=self.existing is None, report=_rebuilt)
+            return new_relation(
+                self.adapter, self.job.node, self.job.sql, target_absent=self.existing is None, report=_rebuilt
+            )
         return IncrementalRun(self)
 
 
@@ -110,8 +113,11 @@ class IncrementalRun(TableChange):
         self.staged = adapter.temp_relation(target.with_identifier(target.identifier + TMP_SUFFIX))
         self.dest_columns: list[DbtColumn] = []
         self.schema_changes: list[str] = []
+        self.contracted = contract_enforced(model.job.node)
 
     def stage(self, conn: GuardedConnection) -> None:
+        if self.contracted:  # dbt checks the contract when it stages the new rows too
+            check_contract(conn, self.adapter, self.model.job.node, self.model.job.sql)
         own = getattr(self.adapter, "incremental_stage_sql", None)  # optional: BigQuery's staging job
         if own is not None:
             conn.execute(own(self.staged, self.target, self.model.job.sql, self.model.config))
@@ -121,7 +127,7 @@ class IncrementalRun(TableChange):
     def alter(self, conn: GuardedConnection) -> None:
         adapter = self.adapter
         expand = getattr(adapter, "expand_target_column_types", None)  # PostgreSQL: widen varchar(n)
-        if expand is not None:
+        if expand is not None and not self.contracted:  # dbt-core keeps a contract's types
             expand(conn, self.staged, self.target)
         mode = on_schema_change(self.model.config.get("on_schema_change"))
         if mode != "ignore":

@@ -89,6 +89,8 @@ class Node:
     constraints: tuple[Mapping[str, Any], ...] = ()
     #: the group of a test's attached model (dbt shows it on the test; its config has none)
     attached_group: str | None = None
+    #: a model's ``deprecation_date`` from its properties (as written)
+    deprecation_date: str | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:

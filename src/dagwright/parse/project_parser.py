@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.errors import CompilationError
+from dagwright.parse.deprecations import deprecation_moment
 from dagwright.parse.macro_calls import MacroResolver
 from dagwright.parse.macros import BUILTIN_PACKAGE
 from dagwright.parse.materializations import blocks_of
@@ -209,6 +210,9 @@ class ProjectParser:
             patch_path=f"{self.project.name}://{patch.file}",
             meta=patch.meta,
             constraints=patch.constraints,
+            deprecation_date=(
+                deprecation_moment(patch.deprecation_date, node.name, patch.file) if patch.deprecation_date else None
+            ),
         )
 
     def render_description(self, text: str, path: str) -> str:

@@ -128,8 +128,22 @@ def _enforced_contract(node: Node) -> bool:
     return isinstance(contract, Mapping) and truthy(contract.get("enforced"))
 
 
-def _contract(node: Node, scope: Scope) -> str | None:
-    return "has an enforced contract (contract: {enforced: true})" if _enforced_contract(node) else None
+#: the engines whose contracts and constraints dagwright builds (materialize/contract.py)
+_CONTRACT_ENGINES = ("duckdb", "postgres")
+
+
+def _contract_elsewhere(node: Node, scope: Scope) -> str | None:
+    if scope.adapter_type in _CONTRACT_ENGINES or not _enforced_contract(node):
+        return None
+    return f"has an enforced contract (contract: {{enforced: true}}) on {scope.adapter_type}"
+
+
+def _foreign_key_to(node: Node) -> bool:
+    """A foreign key naming its relation with ``to: ref(...)``, under an enforced contract."""
+    if not _enforced_contract(node):
+        return False
+    every = [*node.constraints, *(c for column in node.columns.values() for c in column.constraints)]
+    return any(c.get("type") == "foreign_key" and c.get("to") for c in every)
 
 
 def _python(node: Node, scope: Scope) -> str | None:
@@ -294,19 +308,20 @@ FEATURES: dict[str, Feature] = {
     ),
     "contract": Feature(
         "enforced contract",
-        "enforced contracts",
-        "dbt would check the model's columns and types against its YAML before building it; "
-        "leave the model out (--exclude) or set contract: {enforced: false}",
+        "enforced contracts on this engine",
+        "dagwright checks contracts on DuckDB and PostgreSQL; leave the model out (--exclude) "
+        "or set contract: {enforced: false}",
         RUNS,
-        _on_nodes(_contract, ("model",), keys=("contract",)),
+        _on_nodes(_contract_elsewhere, ("model",), keys=("contract",)),
     ),
     "constraints": Feature(
         "constraints",
-        "constraints",
-        "dbt would create the table with these constraints; leave the model out (--exclude) or remove its constraints",
+        "these constraints",
+        "dbt would create the table with them; leave the model out (--exclude), or name the referenced "
+        "relation in the foreign key's 'expression' instead of 'to'",
         RUNS,
         # dbt applies constraints only under an enforced contract: without one they change nothing
-        _parsed_on_nodes("constraints", "has constraints", _enforced_contract),
+        _parsed_on_nodes("constraints", "has a foreign key constraint with 'to'", _foreign_key_to),
     ),
     "python_model": Feature(
         "Python model",

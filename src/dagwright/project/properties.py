@@ -63,6 +63,8 @@ class Patch:
     constraints: tuple[Mapping[str, Any], ...] = ()
     #: ``quote_columns:``: quote the columns whose ``quote:`` is not set, in their tests
     quote_columns: bool | None = None
+    #: a model's ``deprecation_date:`` (ISO date or date-time, as written)
+    deprecation_date: str | None = None
 
 
 #: keys of a model's entry that dbt reads as config
@@ -229,12 +231,17 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                     tests=tuple(tests),
                     constraints=constraints(entry.get("constraints"), rel, where, model_level=True),
                     quote_columns=entry.get("quote_columns"),
+                    deprecation_date=_text_or_none(entry.get("deprecation_date")),
                 )
                 previous = props.patches.get((resource_type, name))
                 if previous is not None:
                     raise ProjectError(f"{where} is described twice: in {previous.file} and in {rel}", path=rel)
                 props.patches[(resource_type, name)] = patch
     return props
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _note_entry_features(props: Properties, file: ProjectFile, name: str, index: int, entry: Mapping[str, Any]) -> None:

@@ -219,7 +219,7 @@ def node_dict(
             "constraints": [dict(c) for c in node.constraints],
             "version": None,
             "latest_version": None,
-            "deprecation_date": None,
+            "deprecation_date": node.deprecation_date,
             "primary_key": [],
             "time_spine": None,
         }

@@ -8,16 +8,20 @@ over all of these. Its materialization must be one dagwright implements or a pro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from dagwright.errors import ProjectError, did_you_mean
 from dagwright.parse.checksums import text_checksum
+from dagwright.parse.contracts import check_contracts
+from dagwright.parse.deprecations import warn_deprecated_models
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
 from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
-from dagwright.parse.nodes import Node, evolve, new_node
+from dagwright.parse.nodes import Manifest, Node, evolve, new_node
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS
 from dagwright.project.config import merge_config
 from dagwright.project.files import ProjectFile, ProjectFiles
+from dagwright.project.packages import InstalledPackage
 from dagwright.project.properties import Patch, Properties
 
 
@@ -80,4 +84,9 @@ def parse_models(scope: ProjectScope, files: ProjectFiles, props: Properties, ou
         out.add(parse_sql_file(scope, file, props.patches.get(("model", file.stem))))
 
 
-MODELS = ResourceKind("model", parse_models)
+def check_models(manifest: Manifest, packages: Sequence[InstalledPackage]) -> None:
+    check_contracts(manifest, packages)
+    warn_deprecated_models(manifest)
+
+
+MODELS = ResourceKind("model", parse_models, check=check_models)
