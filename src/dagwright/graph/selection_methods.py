@@ -303,6 +303,29 @@ class NodeMatcher:
                 out.add(uid)
         return out
 
+    def _m_version(self, c: Criterion) -> set[str]:
+        """dbt's ``version:`` method over models: latest, prerelease (newer than the latest),
+        old (older than it) or none (unversioned)."""
+        out = set()
+        for uid, node in self.nodes.items():
+            if node.resource_type != "model":
+                continue
+            version = getattr(node, "version", None)
+            latest = getattr(node, "latest_version", None)
+            if c.value == "none":
+                chosen = version is None
+            elif c.value == "latest":
+                chosen = version is not None and version == latest
+            elif not version or not latest:  # as dbt tests them
+                chosen = False
+            elif c.value == "prerelease":
+                chosen = _newer(version, latest)
+            else:
+                chosen = _newer(latest, version)
+            if chosen:
+                out.add(uid)
+        return out
+
     def _m_test_type(self, c: Criterion) -> set[str]:
         wanted = {"generic": {"generic"}, "schema": {"generic"}, "singular": {"singular"}}.get(
             c.value, {"unit"} if c.value == "unit" else {"generic", "singular"}
@@ -320,6 +343,14 @@ class NodeMatcher:
                 if name is not None and fnmatchcase(name, c.value):
                     out.add(uid)
         return out
+
+
+def _newer(version: object, other: object) -> bool:
+    """dbt's order of versions: as numbers where both are numbers, else as strings."""
+    try:
+        return float(version) > float(other)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(version) > str(other)
 
 
 def _fqn_matches(

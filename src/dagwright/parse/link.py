@@ -13,7 +13,7 @@ from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.docs import project_operations
 from dagwright.parse.macro_calls import MacroResolver
-from dagwright.parse.nodes import Macro, Manifest, Node, Operation, evolve
+from dagwright.parse.nodes import Macro, Manifest, Node, Operation, RefCall, evolve
 from dagwright.project.config import ProjectConfig
 from dagwright.project.packages import InstalledPackage
 
@@ -118,7 +118,9 @@ def link(manifest: Manifest) -> Manifest:
             if source_id not in deps:
                 deps.append(source_id)
         for ref in node.refs:
-            target = manifest.find_ref(ref.name, ref.package, node.package_name)
+            target = manifest.find_ref(ref.name, ref.package, node.package_name, ref.version)
+            if target is None and ref.version:
+                raise missing_version(manifest, node, ref)
             if target is None:
                 if ref.package is not None and ref.package not in manifest.package_names:
                     raise CompilationError(
@@ -167,6 +169,20 @@ def link(manifest: Manifest) -> Manifest:
         nodes=nodes,
         parents=parents,
         children={k: frozenset(v) for k, v in children_sets.items()},
+    )
+
+
+def missing_version(manifest: Manifest, node: Node, ref: RefCall) -> CompilationError:
+    """``ref(name, v=N)`` where the model has no version N (or is not versioned)."""
+    prefix = f"{ref.name}.v"
+    known = sorted(key[len(prefix) :] for key in manifest.ref_index if key.startswith(prefix))
+    shown = f"'{ref.package}', '{ref.name}'" if ref.package else f"'{ref.name}'"
+    return CompilationError(
+        f"ref({shown}, v={ref.version!r}): there is no version '{ref.version}' of '{ref.name}'",
+        path=node.original_file_path,
+        line=ref.line,
+        node=node.unique_id,
+        hint=f"its versions are: {', '.join(known)}" if known else f"'{ref.name}' is not a versioned model",
     )
 
 

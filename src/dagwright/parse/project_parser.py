@@ -55,7 +55,6 @@ def _static_calls(parts: tuple[Any, ...]) -> tuple[list[RefCall], list[SourceCal
         if part.kind == "ref":
             kwargs = dict(part.kwargs)
             version = kwargs.get("version", kwargs.get("v"))
-            version = str(version) if version is not None else None
             if len(part.args) == 1:
                 refs.append(RefCall(str(part.args[0]), None, version, part.line))
             elif len(part.args) == 2:

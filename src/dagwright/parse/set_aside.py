@@ -28,7 +28,7 @@ _SECTIONS = {
     "unit_tests": "unit_test",
     "functions": None,  # UDFs: counted from their files (function-paths)
 }
-_ENTRY_FEATURES = {"constraints": "constraints", "versions": "model_versions"}
+_ENTRY_FEATURES = {"constraints": "constraints"}
 
 
 def collect_unsupported(
@@ -55,18 +55,26 @@ def collect_unsupported(
                     continue
                 out.append(found)
         for file, _type, name, index, key in props.entry_features:
-            out.append(
-                {
-                    "feature": _ENTRY_FEATURES[key],
-                    "package": package,
-                    "file": file.original_file_path,
-                    "path": str(file.path),
-                    "keypath": ["models", index, key],
-                    "name": name,
-                    "node": f"model.{package}.{name}",
-                }
-            )
+            for node in _entry_nodes(f"model.{package}.{name}", nodes):
+                out.append(
+                    {
+                        "feature": _ENTRY_FEATURES[key],
+                        "package": package,
+                        "file": file.original_file_path,
+                        "path": str(file.path),
+                        "keypath": ["models", index, key],
+                        "name": name,
+                        "node": node,
+                    }
+                )
     return tuple(out)
+
+
+def _entry_nodes(unique_id: str, nodes: Mapping[str, Node]) -> list[str]:
+    """The nodes of a model's property entry: the model, or each version of a versioned model."""
+    if unique_id in nodes:
+        return [unique_id]
+    return [u for u in nodes if u.startswith(unique_id + ".v")] or [unique_id]
 
 
 def _unit_test(

@@ -263,11 +263,9 @@ class ParseRecorder:
 def _ref_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RefCall:
     version = kwargs.get("version", kwargs.get("v"))
     if len(args) == 1:
-        return RefCall(str(args[0]), None, str(version) if version is not None else None, current_template_line())
+        return RefCall(str(args[0]), None, version, current_template_line())
     if len(args) == 2:
-        return RefCall(
-            str(args[1]), str(args[0]), str(version) if version is not None else None, current_template_line()
-        )
+        return RefCall(str(args[1]), str(args[0]), version, current_template_line())
     raise CompilationError(
         f"ref() takes one or two arguments (a model name, or a package and a model name), got {len(args)}",
         line=current_template_line(),
@@ -523,11 +521,12 @@ def ephemeral_cte_name(name: str) -> str:
 
 
 def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileState, call: RefCall) -> JinjaRelation:
-    unique_id = manifest.find_ref(call.name, call.package, node.package_name)
+    unique_id = manifest.find_ref(call.name, call.package, node.package_name, call.version)
     target = manifest.nodes.get(unique_id) if unique_id else None
     if target is None:
+        shown = f"'{call.name}', v={call.version!r}" if call.version else f"'{call.name}'"
         raise CompilationError(
-            f"ref('{call.name}') does not name a model, seed or snapshot",
+            f"ref({shown}) does not name a model, seed or snapshot",
             line=call.line,
             hint=did_you_mean(call.name, manifest.by_name),
         )
@@ -541,7 +540,7 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
     if target.materialized == "ephemeral" and target.resource_type == "model":
         if target.unique_id not in state.ephemerals:
             state.ephemerals.append(target.unique_id)
-        name = ephemeral_cte_name(target.name)
+        name = ephemeral_cte_name(target.alias)
         return JinjaRelation(Relation(None, "", name), name, "cte")
     return run.make_relation(target.relation, target.materialized)
 

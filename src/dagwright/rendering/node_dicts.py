@@ -215,9 +215,9 @@ def node_dict(
             },
             "access": node.config.get("access") or "protected",
             "constraints": [dict(c) for c in node.constraints],
-            "version": None,
-            "latest_version": None,
-            "deprecation_date": None,
+            "version": node.version,
+            "latest_version": node.latest_version,
+            "deprecation_date": node.deprecation_date,
             "primary_key": [],
             "time_spine": None,
         }
