@@ -317,7 +317,7 @@ class MacroNamespace:
 
 def _model_values(node: Node) -> dict[str, Any]:
     """``model``: the node as dbt's templates read it (the commonly used keys)."""
-    return {
+    values = {
         "name": node.name,
         "unique_id": node.unique_id,
         "resource_type": node.resource_type,
@@ -343,6 +343,9 @@ def _model_values(node: Node) -> dict[str, Any]:
             for name, c in node.columns.items()
         },
     }
+    if node.resource_type == "model":  # a post-hook may build a latest-version view (dbt's docs)
+        values.update(version=node.version, latest_version=node.latest_version, deprecation_date=node.deprecation_date)
+    return values
 
 
 def runtime_context(
