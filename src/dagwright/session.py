@@ -23,8 +23,8 @@ from dagwright.adapters.base import Adapter, Relation
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.parse.cache import CACHE_FILE, ParseCache, file_digest, inputs_key
-from dagwright.parse.versions import warn_deprecations
 from dagwright.parse.nodes import Macro, Manifest
+from dagwright.parse.versions import warn_deprecations
 from dagwright.project import environ
 from dagwright.project.config import ProjectConfig, bind_target, load_project
 from dagwright.project.dbt_version import check_required_version

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind
 from dagwright.parse.kinds.models import parse_sql_file
-from dagwright.parse.nodes import RefCall, evolve, ref_key
+from dagwright.parse.nodes import Node, RefCall, evolve, ref_key
 from dagwright.parse.tests import TestTarget
 from dagwright.parse.versions import ModelVersion, model_versions
 from dagwright.project.config import ProjectConfig
@@ -64,12 +64,21 @@ def _patch_tests(scope: ProjectScope, patch: Patch, out: ParsedResources, versio
     group = out.nodes[target.unique_id].config.get("group") if active else None
     for definition in patch.tests:
         test = scope.tests.generic(target, definition)
+        if version is not None and _rendered_by_dbt(test):
+            # dbt's refs then come from rendering ref('<model>', version='<N>'): a string
+            test = evolve(test, refs=(RefCall(patch.name, None, str(version.version)),))
         if group:
             test = evolve(test, attached_group=group)
         if active or not test.enabled:
             out.add_test(test)
         else:
             out.inactive_tests[test.unique_id] = evolve(test, config={**test.config, "enabled": False})
+
+
+def _rendered_by_dbt(test: Node) -> bool:
+    """Whether dbt renders a generic test at parse time: all but its own not_null and unique."""
+    name = (test.test_metadata or {}).get("name")
+    return not (name in ("not_null", "unique") and test.depends_on_macros == (f"macro.dbt.test_{name}",))
 
 
 def _yml_folders(project: ProjectConfig, yml_path: str) -> tuple[str, ...]:
