@@ -46,6 +46,21 @@ def test_a_ref_to_a_missing_version_stops_before_anything_runs(tmp_path: Path) -
     assert not project.db.exists() or not project.tables()
 
 
+def test_a_ref_to_a_disabled_version_says_so(tmp_path: Path) -> None:
+    schema = SCHEMA.replace("      - v: 1\n", "      - v: 1\n        config: {enabled: false}\n")
+    project = _project(
+        tmp_path, {"models/schema.yml": schema, "models/uses.sql": "select * from {{ ref('dim', v=1) }}"}
+    )
+    result = project.run("parse")
+    assert result.code == 2, result.output
+    assert "ref('dim', v=1) names a disabled version (models/dim_v1.sql)" in result.output
+    (project.root / "models" / "uses.sql").unlink()
+    assert project.ok("ls", "--resource-type", "model").stdout.split() == [
+        "proj.dim.v2",
+        "proj.dim.v3",
+    ]
+
+
 def test_a_version_of_an_unversioned_model_is_an_error(tmp_path: Path) -> None:
     project = _project(
         tmp_path, {"models/plain.sql": "select 1", "models/uses.sql": "select * from {{ ref('plain', v=1) }}"}

@@ -177,6 +177,15 @@ def missing_version(manifest: Manifest, node: Node, ref: RefCall) -> Compilation
     prefix = f"{ref.name}.v"
     known = sorted(key[len(prefix) :] for key in manifest.ref_index if key.startswith(prefix))
     shown = f"'{ref.package}', '{ref.name}'" if ref.package else f"'{ref.name}'"
+    for off in manifest.disabled.values():
+        if off.name == ref.name and off.version is not None and str(off.version) == str(ref.version):
+            return CompilationError(
+                f"ref({shown}, v={ref.version!r}) names a disabled version ({off.original_file_path})",
+                path=node.original_file_path,
+                line=ref.line,
+                node=node.unique_id,
+                hint="enable it, or disable this model too",
+            )
     return CompilationError(
         f"ref({shown}, v={ref.version!r}): there is no version '{ref.version}' of '{ref.name}'",
         path=node.original_file_path,
