@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from dagwright.graph.selection_syntax import Criterion
+from dagwright.parse.versions import is_newer
 
 
 class SelectableNode(Protocol):
@@ -319,9 +320,9 @@ class NodeMatcher:
             elif not version or not latest:  # as dbt tests them
                 chosen = False
             elif c.value == "prerelease":
-                chosen = _newer(version, latest)
+                chosen = is_newer(version, latest)
             else:
-                chosen = _newer(latest, version)
+                chosen = is_newer(latest, version)
             if chosen:
                 out.add(uid)
         return out
@@ -343,14 +344,6 @@ class NodeMatcher:
                 if name is not None and fnmatchcase(name, c.value):
                     out.add(uid)
         return out
-
-
-def _newer(version: object, other: object) -> bool:
-    """dbt's order of versions: as numbers where both are numbers, else as strings."""
-    try:
-        return float(version) > float(other)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(version) > str(other)
 
 
 def _fqn_matches(

@@ -119,8 +119,6 @@ def link(manifest: Manifest) -> Manifest:
                 deps.append(source_id)
         for ref in node.refs:
             target = manifest.find_ref(ref.name, ref.package, node.package_name, ref.version)
-            if target is None and ref.version:
-                raise missing_version(manifest, node, ref)
             if target is None:
                 if ref.package is not None and ref.package not in manifest.package_names:
                     raise CompilationError(
@@ -131,6 +129,8 @@ def link(manifest: Manifest) -> Manifest:
                         hint=did_you_mean(ref.package, manifest.package_names)
                         or "install it with 'dagwright deps' (list it in packages.yml)",
                     )
+                if ref.version:
+                    raise missing_version(manifest, node, ref)
                 if ref.name in disabled_names:
                     raise CompilationError(
                         f"ref('{ref.name}') names a disabled resource ({disabled_names[ref.name].original_file_path})",

@@ -70,7 +70,7 @@ def parse_sql_file(
             latest_version=version.latest_version,
             deprecation_date=version.deprecation_date,
         )
-    elif patch is not None and patch.deprecation_date is not None:
+    elif patch is not None and patch.deprecation_date is not None and resource_type == "model":
         where = f"model '{name}'"
         node.__dict__["deprecation_date"] = normalize_date(patch.deprecation_date, where, patch.file)
     node = scope.apply_patch(node, patch)
