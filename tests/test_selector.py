@@ -243,6 +243,26 @@ def test_versioned_model_matches_by_name() -> None:
     assert select(graph, ["dim.v2"]) == {"model.shop.dim.v2"}
 
 
+def test_version_method() -> None:
+    def model(name: str, version: object = None, latest: object = None) -> Node:
+        uid = f"model.shop.{name}" + (f".v{version}" if version is not None else "")
+        fqn = ("shop", name) + ((f"v{version}",) if version is not None else ())
+        node = Node(uid, name, "model", "shop", fqn, f"models/{name}.sql")
+        object.__setattr__(node, "version", version)
+        object.__setattr__(node, "latest_version", latest)
+        return node
+
+    nodes = [model("dim", 1, 2), model("dim", 2, 2), model("dim", 3, 2), model("dim", "10", 2), model("plain")]
+    graph = make_graph(nodes, {})
+    assert select(graph, ["version:latest"]) == {"model.shop.dim.v2"}
+    # numbers compare as numbers, as in dbt: "10" is newer than 2
+    assert select(graph, ["version:prerelease"]) == {"model.shop.dim.v3", "model.shop.dim.v10"}
+    assert select(graph, ["version:old"]) == {"model.shop.dim.v1"}
+    assert select(graph, ["version:none"]) == {"model.shop.plain"}
+    with pytest.raises(SelectionError, match="invalid version selector 'newest'"):
+        select(graph, ["version:newest"])
+
+
 # ----- other methods ---------------------------------------------------------------------------
 
 

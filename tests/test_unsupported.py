@@ -150,16 +150,6 @@ ERRORS = [
         ("models/c_model.sql", "strategy 'microbatch'"),
     ),
     Case(
-        "model-versions",
-        {
-            "models/schema.yml": "version: 2\nmodels:\n  - name: b_model\n    latest_version: 1\n"
-            "    versions:\n      - v: 1\n"
-        },
-        ("run",),
-        ("models/schema.yml:6:", "model 'b_model' has versions"),
-        way_out=("run", "--exclude", "b_model"),
-    ),
-    Case(
         "udf-call",
         {"models/c_model.sql": "select {{ function('double_it') }}(id) as x from {{ ref('a_model') }}"},
         ("run",),

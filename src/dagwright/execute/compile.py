@@ -169,7 +169,7 @@ class Compiler:
             sql, deps = self._ephemeral(unique_id, session)
             for dep in deps:
                 visit(dep)
-            ordered.append((ephemeral_cte_name(self.manifest.nodes[unique_id].name), sql))
+            ordered.append((ephemeral_cte_name(self.manifest.nodes[unique_id].alias), sql))
 
         for unique_id in direct:
             visit(unique_id)

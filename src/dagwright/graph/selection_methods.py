@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from dagwright.graph.selection_syntax import Criterion
+from dagwright.parse.versions import is_newer
 
 
 class SelectableNode(Protocol):
@@ -300,6 +301,29 @@ class NodeMatcher:
                 continue
             access = getattr(node, "access", None) or _config_get(node, "access") or "protected"
             if access == c.value:
+                out.add(uid)
+        return out
+
+    def _m_version(self, c: Criterion) -> set[str]:
+        """dbt's ``version:`` method over models: latest, prerelease (newer than the latest),
+        old (older than it) or none (unversioned)."""
+        out = set()
+        for uid, node in self.nodes.items():
+            if node.resource_type != "model":
+                continue
+            version = getattr(node, "version", None)
+            latest = getattr(node, "latest_version", None)
+            if c.value == "none":
+                chosen = version is None
+            elif c.value == "latest":
+                chosen = version is not None and version == latest
+            elif not version or not latest:  # as dbt tests them
+                chosen = False
+            elif c.value == "prerelease":
+                chosen = is_newer(version, latest)
+            else:
+                chosen = is_newer(latest, version)
+            if chosen:
                 out.add(uid)
         return out
 

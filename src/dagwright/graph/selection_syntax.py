@@ -34,13 +34,13 @@ SELECTION_METHODS: tuple[str, ...] = (
     "test_name",
     "test_type",
     "unit_test",
+    "version",
 )
 #: dbt methods dagwright knows of but cannot evaluate: why
 UNSUPPORTED_METHODS = {
     "state": "it compares against a previous manifest, which dagwright does not keep",
     "result": "it reads a previous run's results, which dagwright does not keep",
     "source_status": "it compares source freshness results, which dagwright does not keep",
-    "version": "dagwright does not track model versions yet",
 }
 INDIRECT_SELECTION_MODES: tuple[str, ...] = ("eager", "cautious", "buildable", "empty")
 
@@ -66,6 +66,7 @@ _RESOURCE_TYPES = (
     "unit_test",
 )
 _TEST_TYPES = ("generic", "singular", "unit", "data", "schema")
+_VERSION_SELECTORS = ("latest", "prerelease", "old", "none")
 _FILE_SUFFIXES = (".sql", ".py", ".csv", ".yml", ".yaml")
 
 _CRITERION = re.compile(
@@ -175,6 +176,11 @@ def _check_method(raw: str, name: str, args: list[str], value: str) -> None:
         raise SelectionError(
             f"invalid test type {value!r} in {raw!r}; expected generic, singular, unit or data",
             hint=did_you_mean(value, _TEST_TYPES),
+        )
+    if name == "version" and value not in _VERSION_SELECTORS:
+        raise SelectionError(
+            f"invalid version selector {value!r} in {raw!r}; expected one of: " + ", ".join(_VERSION_SELECTORS),
+            hint=did_you_mean(value, _VERSION_SELECTORS),
         )
     if name == "source" and len(value.split(".")) > 3:
         raise SelectionError(

@@ -6,31 +6,11 @@ runs."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from dagwright.errors import ProjectError
 from dagwright.parse.nodes import Manifest
 
 log = logging.getLogger("dagwright")
-
-
-def deprecation_moment(text: str, model: str, path: str) -> str:
-    """A ``deprecation_date:`` as dbt keeps it: an ISO date-time with its zone (UTC where none
-    is written)."""
-    text = text.strip()
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ProjectError(
-            f"deprecation_date of model '{model}' is not a date: {text!r}",
-            path=path,
-            hint="write an ISO 8601 date or date-time, e.g. 2025-06-30",
-        ) from None
-    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def warn_deprecated_models(manifest: Manifest) -> None:
@@ -48,7 +28,7 @@ def warn_deprecated_models(manifest: Manifest) -> None:
         if past:
             log.warning(
                 "Model %s has passed its deprecation date of %s. This model should be disabled or removed.",
-                model.name,
+                _label(model),
                 moment.isoformat(),
             )
         for child_id in children.get(model.unique_id, ()):
@@ -59,7 +39,14 @@ def warn_deprecated_models(manifest: Manifest) -> None:
             log.warning(
                 "While compiling '%s': Found a reference to %s, which %s '%s'.",
                 child.name,
-                model.name,
+                _label(model),
                 when,
                 moment.isoformat(),
             )
+
+
+def _label(model: Manifest | object) -> str:
+    """A model as dbt names it in these warnings: ``name.v2`` for a version."""
+    version = getattr(model, "version", None)
+    name = str(getattr(model, "name", ""))
+    return name if version is None else f"{name}.v{version}"

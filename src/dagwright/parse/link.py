@@ -13,7 +13,7 @@ from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.docs import project_operations
 from dagwright.parse.macro_calls import MacroResolver
-from dagwright.parse.nodes import Macro, Manifest, Node, Operation, evolve
+from dagwright.parse.nodes import Macro, Manifest, Node, Operation, RefCall, evolve
 from dagwright.project.config import ProjectConfig
 from dagwright.project.packages import InstalledPackage
 
@@ -118,7 +118,7 @@ def link(manifest: Manifest) -> Manifest:
             if source_id not in deps:
                 deps.append(source_id)
         for ref in node.refs:
-            target = manifest.find_ref(ref.name, ref.package, node.package_name)
+            target = manifest.find_ref(ref.name, ref.package, node.package_name, ref.version)
             if target is None:
                 if ref.package is not None and ref.package not in manifest.package_names:
                     raise CompilationError(
@@ -129,6 +129,8 @@ def link(manifest: Manifest) -> Manifest:
                         hint=did_you_mean(ref.package, manifest.package_names)
                         or "install it with 'dagwright deps' (list it in packages.yml)",
                     )
+                if ref.version:
+                    raise missing_version(manifest, node, ref)
                 if ref.name in disabled_names:
                     raise CompilationError(
                         f"ref('{ref.name}') names a disabled resource ({disabled_names[ref.name].original_file_path})",
@@ -167,6 +169,29 @@ def link(manifest: Manifest) -> Manifest:
         nodes=nodes,
         parents=parents,
         children={k: frozenset(v) for k, v in children_sets.items()},
+    )
+
+
+def missing_version(manifest: Manifest, node: Node, ref: RefCall) -> CompilationError:
+    """``ref(name, v=N)`` where the model has no version N (or is not versioned)."""
+    prefix = f"{ref.name}.v"
+    known = sorted(key[len(prefix) :] for key in manifest.ref_index if key.startswith(prefix))
+    shown = f"'{ref.package}', '{ref.name}'" if ref.package else f"'{ref.name}'"
+    for off in manifest.disabled.values():
+        if off.name == ref.name and off.version is not None and str(off.version) == str(ref.version):
+            return CompilationError(
+                f"ref({shown}, v={ref.version!r}) names a disabled version ({off.original_file_path})",
+                path=node.original_file_path,
+                line=ref.line,
+                node=node.unique_id,
+                hint="enable it, or disable this model too",
+            )
+    return CompilationError(
+        f"ref({shown}, v={ref.version!r}): there is no version '{ref.version}' of '{ref.name}'",
+        path=node.original_file_path,
+        line=ref.line,
+        node=node.unique_id,
+        hint=f"its versions are: {', '.join(known)}" if known else f"'{ref.name}' is not a versioned model",
     )
 
 

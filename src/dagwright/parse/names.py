@@ -54,7 +54,11 @@ class NameGenerator:
     def alias(self, custom: Any, node: Node) -> str:
         if self._custom["generate_alias_name"]:
             return self._call("generate_alias_name", custom, node)
-        return str(custom).strip() if custom else node.name
+        if custom:
+            return str(custom).strip()
+        if node.version:  # dbt's default: a version's relation is <name>_v<version>
+            return f"{node.name}_v{str(node.version).replace('.', '_')}"
+        return node.name
 
     def database(self, custom: Any, node: Node) -> str | None:
         if self._custom["generate_database_name"]:
@@ -75,6 +79,8 @@ class _NodeView:
         self.package_name = node.package_name
         self.config = ConfigObject(node.config, None)
         self.tags = list(node.tags)
+        self.version = node.version
+        self.latest_version = node.latest_version
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)

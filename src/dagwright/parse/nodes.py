@@ -28,7 +28,8 @@ def evolve(value: _T, **changes: Any) -> _T:
 class RefCall:
     name: str
     package: str | None = None
-    version: str | None = None
+    #: ``v=``/``version=`` as written (an int, a float or a string: dbt's manifest keeps it so)
+    version: Any = None
     line: int | None = None
 
 
@@ -89,7 +90,10 @@ class Node:
     constraints: tuple[Mapping[str, Any], ...] = ()
     #: the group of a test's attached model (dbt shows it on the test; its config has none)
     attached_group: str | None = None
-    #: a model's ``deprecation_date`` from its properties (as written)
+    #: a versioned model's version and its model's latest version (as written in YAML), and
+    #: its ``deprecation_date`` (ISO 8601); None for everything else (``parse.versions``)
+    version: Any = None
+    latest_version: Any = None
     deprecation_date: str | None = None
 
     @property
@@ -123,6 +127,11 @@ class Node:
         if store_failures and self.resource_type == "test":
             return True
         return self.is_relational
+
+
+def ref_key(name: str, version: Any) -> str:
+    """A versioned model's key in ``Manifest.ref_index`` (dbt's ``<name>.v<version>``)."""
+    return f"{name}.v{version}"
 
 
 _NODE_DEFAULTS = {f.name: f.default for f in fields(Node) if f.default is not MISSING}
@@ -351,7 +360,8 @@ class Manifest:
     operations: tuple[Operation, ...] = ()
     #: ``{% docs %}`` blocks by unique_id
     docs: Mapping[str, DocBlock] = field(default_factory=dict)
-    #: model/seed/snapshot name -> {package: unique_id}, over the root project and installed packages
+    #: model/seed/snapshot name -> {package: unique_id}, over the root project and installed
+    #: packages; a versioned model's versions under ``<name>.v<version>``, its latest under ``<name>``
     ref_index: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: "source.table" -> {package: unique_id}
     source_index: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -389,9 +399,12 @@ class Manifest:
                 return found[name]
         return next(iter(found.values()), None)
 
-    def find_ref(self, name: str, package: str | None = None, node_package: str | None = None) -> str | None:
-        """The unique_id ``ref([package,] name)`` names from a node of ``node_package``."""
-        found = self.ref_index.get(name)
+    def find_ref(
+        self, name: str, package: str | None = None, node_package: str | None = None, version: Any = None
+    ) -> str | None:
+        """The unique_id ``ref([package,] name[, v=version])`` names from a node of
+        ``node_package``; without a version, a versioned model's latest version."""
+        found = self.ref_index.get(ref_key(name, version) if version else name)
         if found is None:
             return None
         return self._search(found, package, node_package)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.errors import CompilationError
-from dagwright.parse.deprecations import deprecation_moment
 from dagwright.parse.macro_calls import MacroResolver
 from dagwright.parse.macros import BUILTIN_PACKAGE
 from dagwright.parse.materializations import blocks_of
@@ -25,6 +24,7 @@ from dagwright.parse.names import NameGenerator
 from dagwright.parse.nodes import ColumnInfo, Node, RefCall, SourceCall, evolve
 from dagwright.parse.static import Expr, analyze
 from dagwright.parse.tests import TestBuilder, TestTarget, settle_store_failures
+from dagwright.parse.versions import normalize_date
 from dagwright.parse.yaml_render import YamlRenderer, check_enabled
 from dagwright.project.config import ProjectConfig, as_list
 from dagwright.project.files import ProjectFile, read_bytes
@@ -56,7 +56,6 @@ def _static_calls(parts: tuple[Any, ...]) -> tuple[list[RefCall], list[SourceCal
         if part.kind == "ref":
             kwargs = dict(part.kwargs)
             version = kwargs.get("version", kwargs.get("v"))
-            version = str(version) if version is not None else None
             if len(part.args) == 1:
                 refs.append(RefCall(str(part.args[0]), None, version, part.line))
             elif len(part.args) == 2:
@@ -210,9 +209,10 @@ class ProjectParser:
             patch_path=f"{self.project.name}://{patch.file}",
             meta=patch.meta,
             constraints=patch.constraints,
-            deprecation_date=(
-                deprecation_moment(patch.deprecation_date, node.name, patch.file) if patch.deprecation_date else None
-            ),
+            # a version's own date is set already (parse.versions); dbt reads a naive one as local time
+            deprecation_date=node.deprecation_date
+            if node.deprecation_date is not None or patch.deprecation_date is None
+            else normalize_date(patch.deprecation_date, f"model '{node.name}'", patch.file),
         )
 
     def render_description(self, text: str, path: str) -> str:

@@ -26,7 +26,7 @@ _SECTIONS = {
     "unit_tests": None,  # parsed: parse.kinds.unit_tests
     "functions": None,  # UDFs: counted from their files (function-paths)
 }
-_ENTRY_FEATURES = {"constraints": "constraints", "versions": "model_versions", "policy_tags": "bigquery_policy_tags"}
+_ENTRY_FEATURES = {"constraints": "constraints", "policy_tags": "bigquery_policy_tags"}
 
 
 def collect_unsupported(
@@ -49,16 +49,24 @@ def collect_unsupported(
                 name = str(entry.get("name")) if isinstance(entry, Mapping) else str(entry)
                 out.append({**base, "feature": feature, "name": name, "keypath": [key, index]})
         for file, _type, name, index, key in props.entry_features:
-            out.append(
-                {
-                    "feature": _ENTRY_FEATURES[key],
-                    "package": package,
-                    "file": file.original_file_path,
-                    "path": str(file.path),
-                    # policy tags are on columns: the line of the model's columns
-                    "keypath": ["models", index, "columns" if key == "policy_tags" else key],
-                    "name": name,
-                    "node": f"model.{package}.{name}",
-                }
-            )
+            for node in _entry_nodes(f"model.{package}.{name}", nodes):
+                out.append(
+                    {
+                        "feature": _ENTRY_FEATURES[key],
+                        "package": package,
+                        "file": file.original_file_path,
+                        "path": str(file.path),
+                        # policy tags are on columns: the line of the model's columns
+                        "keypath": ["models", index, "columns" if key == "policy_tags" else key],
+                        "name": name,
+                        "node": node,
+                    }
+                )
     return tuple(out)
+
+
+def _entry_nodes(unique_id: str, nodes: Mapping[str, Node]) -> list[str]:
+    """The nodes of a model's property entry: the model, or each version of a versioned model."""
+    if unique_id in nodes:
+        return [unique_id]
+    return [u for u in nodes if u.startswith(unique_id + ".v")] or [unique_id]

@@ -379,13 +379,6 @@ FEATURES: dict[str, Feature] = {
         RUNS,
         policy_tags,
     ),
-    "model_versions": Feature(
-        "model versions",
-        "versioned models",
-        "dbt names each version's relation (<model>_v<N>) and resolves ref(..., v=N); leave the model out (--exclude)",
-        RUNS_OR_COMPILES,
-        _parsed_on_nodes("model_versions", "has versions"),
-    ),
     "udf_call": Feature(
         "UDF",
         "UDFs",

@@ -28,7 +28,7 @@ SET_ASIDE_KEYS = ("metrics", "semantic_models", "saved_queries", "unit_tests", "
 #: top-level keys with nothing to read: the file format's version, YAML anchors
 _INERT_KEYS = ("version", "anchors")
 #: keys of a model's entry that dagwright does not implement (``parse.unsupported`` reports them)
-ENTRY_FEATURES = ("constraints", "versions")
+ENTRY_FEATURES = ("constraints",)
 _PATCHED = {"models": "model", "seeds": "seed", "snapshots": "snapshot", "data_tests": "test", "tests": "test"}
 
 
@@ -63,8 +63,12 @@ class Patch:
     constraints: tuple[Mapping[str, Any], ...] = ()
     #: ``quote_columns:``: quote the columns whose ``quote:`` is not set, in their tests
     quote_columns: bool | None = None
-    #: a model's ``deprecation_date:`` (ISO date or date-time, as written)
-    deprecation_date: str | None = None
+    #: a model's ``versions:``, ``latest_version:`` and ``deprecation_date:`` as written
+    #: (``parse.versions`` reads them), and where its entry is (``[key, index]`` in the file)
+    versions: tuple[Mapping[str, Any], ...] = ()
+    latest_version: Any = None
+    deprecation_date: Any = None
+    keypath: tuple[str | int, ...] = ()
 
 
 #: keys of a model's entry that dbt reads as config
@@ -213,6 +217,9 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                 if resource_type == "model":
                     _note_entry_features(props, file, name, index, entry)
                 where = f"{resource_type} '{name}'"
+                versions = entry.get("versions") if resource_type == "model" else None
+                if versions is not None and not isinstance(versions, list):
+                    raise ProjectError(f"'versions' of {where} must be a list", path=rel)
                 columns, tests = _columns(entry.get("columns"), rel, where)
                 tests = [TestDefinition(t, None, rel) for t in _test_list(entry, rel, where)] + tests
                 config = entry.get("config") or {}
@@ -231,7 +238,10 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                     tests=tuple(tests),
                     constraints=constraints(entry.get("constraints"), rel, where, model_level=True),
                     quote_columns=entry.get("quote_columns"),
-                    deprecation_date=_text_or_none(entry.get("deprecation_date")),
+                    versions=tuple(versions or ()),
+                    latest_version=entry.get("latest_version"),
+                    deprecation_date=entry.get("deprecation_date"),
+                    keypath=(str(key), index),
                 )
                 previous = props.patches.get((resource_type, name))
                 if previous is not None:

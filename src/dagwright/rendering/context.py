@@ -266,11 +266,9 @@ class ParseRecorder:
 def _ref_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RefCall:
     version = kwargs.get("version", kwargs.get("v"))
     if len(args) == 1:
-        return RefCall(str(args[0]), None, str(version) if version is not None else None, current_template_line())
+        return RefCall(str(args[0]), None, version, current_template_line())
     if len(args) == 2:
-        return RefCall(
-            str(args[1]), str(args[0]), str(version) if version is not None else None, current_template_line()
-        )
+        return RefCall(str(args[1]), str(args[0]), version, current_template_line())
     raise CompilationError(
         f"ref() takes one or two arguments (a model name, or a package and a model name), got {len(args)}",
         line=current_template_line(),
@@ -322,7 +320,7 @@ class MacroNamespace:
 
 def _model_values(node: Node) -> dict[str, Any]:
     """``model``: the node as dbt's templates read it (the commonly used keys)."""
-    return {
+    values = {
         "name": node.name,
         "unique_id": node.unique_id,
         "resource_type": node.resource_type,
@@ -348,6 +346,9 @@ def _model_values(node: Node) -> dict[str, Any]:
             for name, c in node.columns.items()
         },
     }
+    if node.resource_type == "model":  # a post-hook may build a latest-version view (dbt's docs)
+        values.update(version=node.version, latest_version=node.latest_version, deprecation_date=node.deprecation_date)
+    return values
 
 
 def runtime_context(
@@ -528,11 +529,12 @@ def ephemeral_cte_name(name: str) -> str:
 
 
 def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileState, call: RefCall) -> JinjaRelation:
-    unique_id = manifest.find_ref(call.name, call.package, node.package_name)
+    unique_id = manifest.find_ref(call.name, call.package, node.package_name, call.version)
     target = manifest.nodes.get(unique_id) if unique_id else None
     if target is None:
+        shown = f"'{call.name}', v={call.version!r}" if call.version else f"'{call.name}'"
         raise CompilationError(
-            f"ref('{call.name}') does not name a model, seed or snapshot",
+            f"ref({shown}) does not name a model, seed or snapshot",
             line=call.line,
             hint=did_you_mean(call.name, manifest.by_name),
         )
@@ -548,7 +550,7 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
     if target.materialized == "ephemeral" and target.resource_type == "model":
         if target.unique_id not in state.ephemerals:
             state.ephemerals.append(target.unique_id)
-        name = ephemeral_cte_name(target.name)
+        name = ephemeral_cte_name(target.alias)
         return JinjaRelation(Relation(None, "", name), name, "cte")
     return run.make_relation(target.relation, target.materialized)
 

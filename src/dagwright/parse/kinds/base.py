@@ -23,6 +23,7 @@ from dagwright.parse.nodes import (
     SourceCall,
     SourceTable,
     UnitTest,
+    ref_key,
 )
 from dagwright.parse.tests import TestBuilder, TestTarget
 from dagwright.project.config import ProjectConfig
@@ -128,18 +129,22 @@ class ParsedResources:
         if not node.enabled:
             self.disabled[node.unique_id] = node
             return
-        other = self._files.get((node.package_name, node.name))
+        key = node.name if node.version is None else ref_key(node.name, node.version)
+        other = self._files.get((node.package_name, key))
         if other is not None:
             raise ProjectError(
-                f"two resources are named '{node.name}': {other} and {node.original_file_path}",
+                f"two resources are named '{key}': {other} and {node.original_file_path}",
                 path=node.original_file_path,
                 hint="rename one of them (names of models, seeds and snapshots must be unique)",
             )
-        self._files[(node.package_name, node.name)] = node.original_file_path
+        self._files[(node.package_name, key)] = node.original_file_path
         self.nodes[node.unique_id] = node
-        self.ref_index.setdefault(node.name, {})[node.package_name] = node.unique_id
-        if node.package_name == self.root_name or node.name not in self.by_name:
-            self.by_name[node.name] = node.unique_id
+        self.ref_index.setdefault(key, {})[node.package_name] = node.unique_id
+        if node.version is not None and str(node.version) == str(node.latest_version):
+            # an unpinned ref names the latest version (dbt)
+            self.ref_index.setdefault(node.name, {})[node.package_name] = node.unique_id
+        if node.package_name == self.root_name or key not in self.by_name:
+            self.by_name[key] = node.unique_id
 
     def add_test(self, node: Node) -> None:
         if not node.enabled:

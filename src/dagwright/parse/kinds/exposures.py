@@ -45,7 +45,7 @@ def _depends_on(values: Any, where: str, path: str) -> tuple[list[RefCall], list
             kwargs = dict(expr.kwargs)
             version = kwargs.get("version", kwargs.get("v"))
             name, package = (expr.args[-1], expr.args[0] if len(expr.args) == 2 else None)
-            refs.append(RefCall(str(name), package, str(version) if version is not None else None))
+            refs.append(RefCall(str(name), package, version))
         elif expr is not None and expr.kind == "source" and len(expr.args) == 2:
             sources.append(SourceCall(str(expr.args[0]), str(expr.args[1])))
         elif text.startswith("metric("):
@@ -145,10 +145,11 @@ def link_exposures(manifest: Manifest) -> Manifest:
             if target not in deps:
                 deps.append(target)
         for ref in exposure.refs:
-            target = manifest.find_ref(ref.name, ref.package, exposure.package_name)
+            target = manifest.find_ref(ref.name, ref.package, exposure.package_name, ref.version)
             if target is None:
+                shown = f"'{ref.name}', v={ref.version!r}" if ref.version else f"'{ref.name}'"
                 raise CompilationError(
-                    f"exposure '{exposure.name}' depends on ref('{ref.name}'), which names no model, seed or snapshot",
+                    f"exposure '{exposure.name}' depends on ref({shown}), which names no model, seed or snapshot",
                     path=exposure.original_file_path,
                     hint=did_you_mean(ref.name, list(manifest.ref_index)),
                 )

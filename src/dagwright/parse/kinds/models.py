@@ -19,20 +19,32 @@ from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKi
 from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
 from dagwright.parse.nodes import Manifest, Node, evolve, new_node
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS
+from dagwright.parse.versions import ModelVersion, normalize_date, version_files
 from dagwright.project.config import merge_config
 from dagwright.project.files import ProjectFile, ProjectFiles
 from dagwright.project.packages import InstalledPackage
 from dagwright.project.properties import Patch, Properties
 
 
-def parse_sql_file(scope: ProjectScope, file: ProjectFile, patch: Patch | None, resource_type: str = "model") -> Node:
-    """The node of a model's (or, with ``resource_type`` "test", a singular test's) SQL file."""
+def parse_sql_file(
+    scope: ProjectScope,
+    file: ProjectFile,
+    patch: Patch | None,
+    resource_type: str = "model",
+    version: ModelVersion | None = None,
+) -> Node:
+    """The node of a model's (or, with ``resource_type`` "test", a singular test's) SQL file;
+    with ``version``, the node of that version of a versioned model (``parse.versions``)."""
     project = scope.project
     rel = file.original_file_path
     raw = decode(scope.read_bytes(file), rel).strip()
     name = file.stem
     fqn = (project.name, *file.folders, name)
     unique_id = f"{resource_type}.{project.name}.{name}"
+    if version is not None:  # named after its model, whatever its file is called (dbt)
+        name = version.name
+        fqn = (project.name, *file.folders, name, version.suffix)
+        unique_id = f"model.{project.name}.{name}.{version.suffix}"
     config: dict[str, Any]
     if resource_type == "test":
         config = merge_config(TEST_CONFIG_DEFAULTS, project.tests.resolve(fqn))
@@ -56,6 +68,15 @@ def parse_sql_file(scope: ProjectScope, file: ProjectFile, patch: Patch | None, 
         alias=name,
         checksum=text_checksum(raw),
     )
+    if version is not None:
+        node.__dict__.update(
+            version=version.version,
+            latest_version=version.latest_version,
+            deprecation_date=version.deprecation_date,
+        )
+    elif patch is not None and patch.deprecation_date is not None and resource_type == "model":
+        where = f"model '{name}'"
+        node.__dict__["deprecation_date"] = normalize_date(patch.deprecation_date, where, patch.file)
     node = scope.apply_patch(node, patch)
     refs, sources, in_file, parts, called = scope.template_calls(node, raw, config)
     config = merge_config(config, in_file)
@@ -80,7 +101,15 @@ def parse_sql_file(scope: ProjectScope, file: ProjectFile, patch: Patch | None, 
 
 
 def parse_models(scope: ProjectScope, files: ProjectFiles, props: Properties, out: ParsedResources) -> None:
+    versions = version_files(props.patches, files)
     for file in files.models:
+        if versions is not None:
+            version = versions.by_file.get(file.stem)
+            if version is not None:
+                out.add(parse_sql_file(scope, file, version.patch, version=version))
+                continue
+            if file.stem in versions.names:
+                versions.unversioned_file(file)
         out.add(parse_sql_file(scope, file, props.patches.get(("model", file.stem))))
 
 

@@ -110,7 +110,6 @@ def read_calls(text: str, rel: str) -> tuple[list[RefCall], list[SourceCall], di
     for name, args, kwargs, line in visitor.found:
         if name == "dbt.ref":
             version = kwargs.get("v", kwargs.get("version"))
-            version = str(version) if version is not None else None
             if len(args) == 1:
                 refs.append(RefCall(str(args[0]), None, version, line))
             elif len(args) == 2:

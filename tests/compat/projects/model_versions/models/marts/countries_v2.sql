@@ -1,0 +1,1 @@
+select distinct lower(country) as country from {{ ref('stg_customers') }}
