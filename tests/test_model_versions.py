@@ -139,9 +139,9 @@ def test_deprecation_warnings_on_every_parse(tmp_path: Path) -> None:
     )
     for _ in range(2):  # a fresh parse, then one from the parse cache
         result = project.ok("parse")
-        assert "model dim.v1 passed its deprecation date (2020-01-01T00:00:00+00:00)" in result.stderr, result.output
-        assert "model 'uses' refers to dim.v1, which was deprecated on 2020-01-01" in result.stderr
-        assert "ref('proj', 'dim', v='2')" in result.stderr
+        assert "Model dim.v1 has passed its deprecation date of 2020-01-01T00:00:00+00:00" in result.stderr
+        assert "Found a reference to dim.v1, which was deprecated on '2020-01-01T00:00:00+00:00'" in result.stderr
+        assert result.stderr.count("has passed its deprecation date") == 1  # once per parse
     assert (project.target / "dagwright_parse.msgpack").exists()
     node = project.manifest()["nodes"]["model.proj.dim.v1"]
     assert (node["version"], node["latest_version"], node["deprecation_date"]) == (1, 2, "2020-01-01T00:00:00+00:00")

@@ -24,8 +24,8 @@ from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.guard import StatementRegistry, Stop
 from dagwright.parse.cache import CACHE_FILE, ParseCache, file_digest, inputs_key
+from dagwright.parse.deprecations import warn_deprecated_models
 from dagwright.parse.nodes import Macro, Manifest
-from dagwright.parse.versions import warn_deprecations
 from dagwright.project import environ
 from dagwright.project.config import ProjectConfig, bind_target, load_project
 from dagwright.project.dbt_version import check_required_version
@@ -365,7 +365,7 @@ class Session:
         if cached is not None:
             manifest, static_parts = cached
             self._loader = CachedParse(static_parts)
-            warn_deprecations(manifest)  # as after a fresh parse (dbt warns on every parse)
+            warn_deprecated_models(manifest)  # as after a fresh parse (dbt warns on every parse)
             return manifest
         from dagwright.parse.loader import load_manifest
 
