@@ -6,6 +6,7 @@ import atexit
 import datetime as dt
 import functools
 import gc
+import logging
 import sys
 import time
 import uuid
@@ -32,6 +33,8 @@ from dagwright.project.packages import InstalledPackage, installed_packages, roo
 from dagwright.project.profile import Target, load_target
 
 if TYPE_CHECKING:
+    from dagwright.graph.selector_definitions import Spec
+
     # the parser, Jinja and the selector are imported when used: a warm parse needs none
     from dagwright.parse.project_parser import ParseState
     from dagwright.rendering.context import RunContext
@@ -113,6 +116,8 @@ def parse_vars(text: str | None) -> dict[str, Any]:
     return value
 
 
+log = logging.getLogger("dagwright")
+
 #: engines whose adapters quote and name relations as SQLDialect does
 PLAIN_SQL_NAMES = ("duckdb", "postgres")
 
@@ -190,6 +195,8 @@ class Session:
         self.target_path = flags.target_path or self.project.target_path
         self.target_dir = (self.project.root / self.target_path).resolve()
         self._manifest: Manifest | None = None
+        #: the selectors.yml selector used because it is the default (for the "Using" line)
+        self.default_selector: str | None = None
         self._loader: ParseState | CachedParse | None = None
         #: macro file digest -> macros it defines, for the parse cache
         self._used_macro_infos: dict[str, Any] = {}
@@ -415,7 +422,31 @@ class Session:
             project_name=self.project.name,
             indirect_selection=self.flags.indirect_selection or "eager",
             include_empty=include_empty,
+            definition=self.selector_definition,
         )
+
+    @cached_property
+    def selector_definition(self) -> Spec | None:
+        """The selectors.yml definition this command selects with: ``--selector NAME``, else
+        the ``default: true`` selector when neither --select nor --exclude is given (as dbt:
+        ``--selector`` wins over --select/--exclude, which are then ignored, said here).
+        A selectors.yml that is there is checked whole, as dbt checks it."""
+        from dagwright.graph.selector_definitions import parse_selectors, selector_spec
+        from dagwright.project.selectors_yml import read_selectors
+
+        source = read_selectors(self.project.root, self.cli_vars, self._target_values)
+        name = self.flags.extra.get("selector")
+        if name:
+            spec = selector_spec(source, str(name))
+            if self.flags.select or self.flags.exclude:
+                log.warning("--select/--exclude are ignored: --selector %s decides the selection (as in dbt)", name)
+            return spec
+        specs = parse_selectors(source) if source is not None else {}
+        default = source.default if source is not None else None
+        if default is None or self.flags.select or self.flags.exclude:
+            return None
+        self.default_selector = default.name
+        return specs[default.name]
 
     def _resource_types(self, types: Sequence[str]) -> set[str]:
         """``types`` narrowed by --resource-type and --exclude-resource-type."""
@@ -453,7 +484,7 @@ class Session:
 
 
 #: dbt options dagwright accepts on its command line only to report them (``Flags.extra``)
-UNSUPPORTED_OPTIONS = ("warn_error", "warn_error_options", "selector", "store_failures", "empty")
+UNSUPPORTED_OPTIONS = ("warn_error", "warn_error_options", "store_failures", "empty")
 
 
 def target_dir_of(flags: Flags) -> Path:

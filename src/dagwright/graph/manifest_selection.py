@@ -5,9 +5,12 @@ can select them), restricted to the command's resource types, without empty mode
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagwright.parse.nodes import Manifest
+
+if TYPE_CHECKING:
+    from dagwright.graph.selector_definitions import Spec
 
 
 def select_nodes(
@@ -20,6 +23,7 @@ def select_nodes(
     project_name: str,
     indirect_selection: str,
     include_empty: bool = False,
+    definition: Spec | None = None,
 ) -> list[str]:
     """unique_ids that ``--select``/``--exclude`` pick among ``resource_types``, in the
     manifest's order.
@@ -27,18 +31,25 @@ def select_nodes(
     Like dbt, models whose file is empty (only whitespace) are left out unless
     ``include_empty`` (``ls`` lists them): there is nothing to build. Unit tests are
     selected with their model, as dbt selects them (when ``resource_types`` has them).
+    ``definition``: a selectors.yml selector's, used instead of ``select``/``exclude``.
     """
     from dagwright.graph.selector import select as select_ids
+    from dagwright.graph.selector import select_definition
 
     graph = SelectableManifest(manifest, with_unit_tests="unit_test" in resource_types)
-    chosen = select_ids(
-        graph,
-        select,
-        exclude,
-        project_root=project_root,
-        project_name=project_name,
-        indirect_selection=indirect_selection,
-    )
+    if definition is not None:
+        chosen = select_definition(
+            graph, definition, project_root, project_name=project_name, indirect_selection=indirect_selection
+        )
+    else:
+        chosen = select_ids(
+            graph,
+            select,
+            exclude,
+            project_root=project_root,
+            project_name=project_name,
+            indirect_selection=indirect_selection,
+        )
     return [
         uid
         for uid, node in graph.nodes.items()

@@ -37,7 +37,6 @@ from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
     RUNS,
     RUNS_OR_COMPILES,
-    SELECTS,
     TESTS,
     Feature,
     Finding,
@@ -239,37 +238,6 @@ def _project_files(kind: str) -> Callable[[Scope], int]:
     return lambda scope: sum(len(getattr(files, kind)) for _, files in scope.projects)
 
 
-def _selectors_file(scope: Scope) -> Mapping[str, Any] | None:
-    path = scope.project.root / "selectors.yml"
-    if not path.is_file():
-        return None
-    from dagwright.project.yamlio import load_yaml_file
-
-    data = load_yaml_file(path)
-    return data if isinstance(data, Mapping) else {}
-
-
-def _default_selector(scope: Scope) -> list[Finding]:
-    if scope.has_selection or scope.options.get("selector"):
-        return []
-    data = _selectors_file(scope)
-    for index, entry in enumerate((data or {}).get("selectors") or ()):
-        if isinstance(entry, Mapping) and truthy(entry.get("default")):
-            line = line_of(scope.project.root / "selectors.yml", ("selectors", index))
-            what = f"selector '{entry.get('name')}' is the default selection (default: true)"
-            return [Finding("selectors.yml", line, what)]
-    return []
-
-
-def _selector_option(scope: Scope) -> list[Finding]:
-    name = scope.options.get("selector")
-    return [Finding(None, None, f"--selector {name}")] if name else []
-
-
-def _selectors_present(scope: Scope) -> int:
-    return 1 if (scope.project.root / "selectors.yml").is_file() else 0
-
-
 def _unknown_keys(scope: Scope) -> str:
     """Top-level keys of property files that dbt does not know either (it ignores them on
     DuckDB and PostgreSQL; it warns on the adapters it validates YAML for)."""
@@ -389,14 +357,6 @@ FEATURES: dict[str, Feature] = {
         _on_nodes(_calls_function),
     ),
     "function": Feature("UDF function", "UDF functions", "", present=_project_files("functions")),
-    "selector": Feature(
-        "selector",
-        "selectors",
-        "selectors.yml is not read by dagwright: select with --select/--exclude instead (dbt accepts them too)",
-        SELECTS,
-        lambda scope: _selector_option(scope) + _default_selector(scope),
-    ),
-    "selectors_file": Feature("selectors.yml", "selectors.yml", "", present=_selectors_present),
     "persist_docs": Feature("persist_docs", "nodes with persist_docs", "", present=_persist_docs_count),
     "semantic_model": Feature("semantic model", "semantic models", "", present=_count("semantic_model")),
     "metric": Feature("metric", "metrics", "", present=_count("metric")),

@@ -364,6 +364,8 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         session = Session(flags)
         task = RunTask(session, terminal=terminal, only=only)
         terminal.line(found_line(session))
+        if session.default_selector:
+            terminal.line(f"Using default selector {session.default_selector}")
         if task.ignored:
             terminal.line(task.ignored)
         terminal.line()
