@@ -129,6 +129,11 @@ class _DefinitionParser:
     def _dict(self, definition: Mapping[str, Any]) -> Spec:
         if len(definition) == 1:
             ((key, value),) = definition.items()
+            if key in ("method", "value"):
+                raise self.fail(
+                    f"a method definition needs 'method' and 'value' keys, only '{key}' is given",
+                    hint="write {method: tag, value: nightly} or {tag: nightly}",
+                )
             if key == "exclude":
                 raise self.fail("'exclude' must sit inside a union, an intersection or a method definition")
             fields: Mapping[str, Any] = {"method": key, "value": value}
