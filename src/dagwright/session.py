@@ -155,9 +155,21 @@ def _release_frozen() -> None:
         gc.unfreeze()
 
 
-RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "source", "analysis", "exposure", "unit_test")
+RESOURCE_TYPES = (
+    "model",
+    "seed",
+    "snapshot",
+    "test",
+    "source",
+    "analysis",
+    "exposure",
+    "metric",
+    "semantic_model",
+    "saved_query",
+    "unit_test",
+)
 #: what --resource-type/--exclude-resource-type also accept (dagwright has no such nodes)
-_OTHER_RESOURCE_TYPES = ("metric", "semantic_model", "saved_query", "function")
+_OTHER_RESOURCE_TYPES = ("function",)
 
 
 def with_project_flags(flags: Flags, project: ProjectConfig) -> Flags:

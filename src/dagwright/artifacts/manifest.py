@@ -14,6 +14,7 @@ from dagwright import __version__
 from dagwright.artifacts.files import write_json_atomic
 from dagwright.parse.nodes import Macro, Manifest
 from dagwright.rendering.node_dicts import exposure_dict, group_dict, node_dict, operation_dict, source_dict
+from dagwright.rendering.semantic_dicts import semantic_sections
 
 MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 
@@ -104,9 +105,11 @@ def manifest_dict(
         *(op.unique_id for op in manifest.operations),
         *manifest.sources,
         *manifest.exposures,
+        *manifest.semantic_nodes,
     )
     parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in in_maps}
     child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in in_maps}
+    semantic = semantic_sections(manifest, render_relation, created_at)
     return {
         "metadata": {
             "dbt_schema_version": MANIFEST_SCHEMA,
@@ -128,15 +131,15 @@ def manifest_dict(
         "macros": {uid: macro_dict(m, created_at) for uid, m in manifest.macros.items()},
         "docs": docs_dict(manifest),
         "exposures": {uid: exposure_dict(e, created_at) for uid, e in manifest.exposures.items()},
-        "metrics": {},
+        "metrics": semantic["metrics"],
         "groups": {uid: group_dict(g) for uid, g in manifest.groups.items()},
         "selectors": {},
         "disabled": disabled,
         "parent_map": parent_map,
         "child_map": child_map,
         "group_map": group_map(manifest),
-        "saved_queries": {},
-        "semantic_models": {},
+        "saved_queries": semantic["saved_queries"],
+        "semantic_models": semantic["semantic_models"],
         "unit_tests": {},
         "functions": {},
     }

@@ -59,7 +59,7 @@ def select_nodes(
 
 def is_empty(node: Any) -> bool:
     """dbt's ``node.empty``: a model (not a seed or source) whose SQL is only whitespace."""
-    if node.resource_type in ("seed", "source", "unit_test", "exposure"):
+    if node.resource_type in ("seed", "source", "unit_test", "exposure", "metric", "semantic_model", "saved_query"):
         return False
     return not str(getattr(node, "raw_code", "") or "").strip()
 
@@ -69,7 +69,12 @@ class SelectableManifest:
     tests (children of their model) when a command can select them."""
 
     def __init__(self, manifest: Manifest, with_unit_tests: bool = False) -> None:
-        self.nodes: dict[str, Any] = {**manifest.nodes, **manifest.sources, **manifest.exposures}
+        self.nodes: dict[str, Any] = {
+            **manifest.nodes,
+            **manifest.sources,
+            **manifest.exposures,
+            **manifest.semantic_nodes,
+        }
         self.parents: Mapping[str, Any] = manifest.parents
         self.children: Mapping[str, Any] = manifest.children
         if with_unit_tests and manifest.unsupported:

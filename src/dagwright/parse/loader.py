@@ -93,6 +93,7 @@ def load_manifest(
         disabled_exposures=out.disabled_exposures,
         disabled_sources=out.disabled_sources,
         groups=out.groups,
+        semantic_nodes=out.semantic_nodes,
     )
     check_relations_unique(out.nodes.values(), run.render_relation)
     manifest = link(manifest)

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from dagwright.errors import ProjectError
-from dagwright.parse.nodes import ColumnInfo, Exposure, Group, Manifest, Node, RefCall, SourceCall, SourceTable
+from dagwright.parse.nodes import (
+    ColumnInfo,
+    Exposure,
+    Group,
+    Manifest,
+    Node,
+    RefCall,
+    SemanticNode,
+    SourceCall,
+    SourceTable,
+)
 from dagwright.parse.tests import TestBuilder, TestTarget
 from dagwright.project.config import ProjectConfig
 from dagwright.project.files import ProjectFile, ProjectFiles
@@ -110,6 +120,7 @@ class ParsedResources:
         self.exposures: dict[str, Exposure] = {}
         self.disabled_exposures: dict[str, Exposure] = {}
         self.groups: dict[str, Group] = {}
+        self.semantic_nodes: dict[str, SemanticNode] = {}
         self._files: dict[tuple[str, str], str] = {}
 
     def add(self, node: Node) -> None:
