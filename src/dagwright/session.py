@@ -521,7 +521,20 @@ def found_line(session: Session) -> str:
         f"{len(session.manifest.sources)} sources",
         f"{len(session.manifest.macros)} macros",
     ]
+    semantic: dict[str, int] = {}
+    for item in session.manifest.semantic_nodes.values():
+        semantic[item.resource_type] = semantic.get(item.resource_type, 0) + 1
+    for kind, one, many in _SEMANTIC_WORDS:
+        if semantic.get(kind):
+            parts.append(f"{semantic[kind]} {one if semantic[kind] == 1 else many}")
     return "Found " + ", ".join(parts)
+
+
+_SEMANTIC_WORDS = (
+    ("metric", "metric", "metrics"),
+    ("semantic_model", "semantic model", "semantic models"),
+    ("saved_query", "saved query", "saved queries"),
+)
 
 
 class CachedParse:

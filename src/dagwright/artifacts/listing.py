@@ -1,7 +1,8 @@
 """The lines of ``ls``, as dbt-core prints them for each ``--output``.
 
-- ``selector``: the fqn joined with dots; a source is ``source:<package>.<source>.<table>``
-  (no folders: that is how a source is selected).
+- ``selector``: the fqn joined with dots; a source is ``source:<package>.<source>.<table>``,
+  an exposure, metric, semantic model or saved query ``<type>:<package>.<name>`` (no folders:
+  that is how they are selected).
 - ``name``: the name (``<source>.<table>`` for a source).
 - ``path``: the file, relative to the project.
 - ``json``: the node as manifest.json has it, cut to dbt's keys (name, resource_type,
@@ -42,8 +43,8 @@ JSON_KEYS = frozenset(
 def selector(item: Node | SourceTable | Exposure | SemanticNode) -> str:
     if isinstance(item, SourceTable):
         return f"source:{item.package_name}.{item.source_name}.{item.name}"
-    if isinstance(item, (Exposure, SemanticNode)):
-        return f"{item.resource_type}:" + ".".join(item.fqn)
+    if isinstance(item, (Exposure, SemanticNode)):  # by package and name, without folders (as dbt)
+        return f"{item.resource_type}:{item.package_name}.{item.name}"
     return ".".join(item.fqn)
 
 

@@ -140,7 +140,13 @@ def parse_semantic_entry(
     else:
         needs = _saved_query_needs(entry, where, path)
         tags = entry.get("tags") or own_config.get("tags") or []
-        body = {**body, "tags": [tags] if isinstance(tags, str) else list(tags)}
+        params = {"metrics": [], "group_by": [], "where": None, "order_by": [], "limit": None}
+        body = {
+            **body,
+            "query_params": {**params, **(entry.get("query_params") or {})},
+            "exports": list(entry.get("exports") or []),
+            "tags": [tags] if isinstance(tags, str) else list(tags),
+        }
     description = entry.get("description")
     return SemanticNode(
         unique_id=f"{resource_type}.{project.name}.{name}",
