@@ -161,7 +161,8 @@ BAD = [
         3,
     ),
     (
-        "selectors:\n  - name: x\n    default: true\n    definition: a\n  - name: y\n    default: true\n    definition: a\n",
+        "selectors:\n  - name: x\n    default: true\n    definition: a\n"
+        "  - name: y\n    default: true\n    definition: a\n",
         "several selectors have 'default: true': x and y",
         6,
     ),
@@ -187,7 +188,8 @@ def test_bad_selectors_file_is_a_clear_error(tmp_path: Path, text: str, message:
 
 
 def test_unknown_selector_names_the_known_ones(tmp_path: Path) -> None:
-    twins = Twins(tmp_path, {"models/a.sql": "select 1", "selectors.yml": "selectors:\n  - {name: nightly, definition: a}"})
+    selectors = "selectors:\n  - {name: nightly, definition: a}"
+    twins = Twins(tmp_path, {"models/a.sql": "select 1", "selectors.yml": selectors})
     done = twins.dagwright("run", "--selector", "nigthly")
     assert done.returncode == 2
     assert "there is no selector named 'nigthly'; selectors.yml defines: nightly" in done.stderr

@@ -238,6 +238,10 @@ def _project_files(kind: str) -> Callable[[Scope], int]:
     return lambda scope: sum(len(getattr(files, kind)) for _, files in scope.projects)
 
 
+def _saved_queries(scope: Scope) -> int:
+    return sum(1 for n in scope.manifest.semantic_nodes.values() if n.resource_type == "saved_query")
+
+
 def _unknown_keys(scope: Scope) -> str:
     """Top-level keys of property files that dbt does not know either (it ignores them on
     DuckDB and PostgreSQL; it warns on the adapters it validates YAML for)."""
@@ -365,6 +369,13 @@ FEATURES: dict[str, Feature] = {
         "target/semantic_manifest.json",
         "",
         present=lambda scope: 1 if scope.manifest.semantic_nodes else 0,
+    ),
+    # dbt's build lists each saved query as a NO-OP node (exports need dbt Cloud): dagwright leaves them out
+    "saved_query_build": Feature(
+        "saved query (listed as NO-OP by dbt build)",
+        "saved queries (listed as NO-OP by dbt build)",
+        "",
+        present=lambda scope: _saved_queries(scope) if scope.command == "build" else 0,
     ),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "query_comment": Feature("query-comment", "query-comment", "", present=_query_comment),
