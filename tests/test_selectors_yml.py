@@ -197,3 +197,12 @@ def test_unknown_selector_names_the_known_ones(tmp_path: Path) -> None:
     without = Twins(tmp_path / "none", {"models/a.sql": "select 1"}).dagwright("ls", "--selector", "x")
     assert without.returncode == 2
     assert "has no selectors.yml" in without.stderr
+
+
+@needs_dbt
+def test_manifest_selectors_are_dbts(twins: Twins) -> None:
+    twins.both("parse")
+    theirs = twins.artifact("dbt", "manifest.json")["selectors"]
+    ours = twins.artifact("dagwright", "manifest.json")["selectors"]
+    assert set(theirs) == set(SELECTORS)
+    assert ours == theirs

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     # the parser, Jinja and the selector are imported when used: a warm parse needs none
     from dagwright.parse.project_parser import ParseState
+    from dagwright.project.selectors_yml import SelectorsFile
     from dagwright.rendering.context import RunContext
     from dagwright.rendering.jinja import MacroRegistry
 
@@ -299,6 +300,10 @@ class Session:
 
     def _write_manifest(self, compiled: Mapping[str, str] | None) -> None:
         from dagwright.artifacts.manifest import manifest_dict, write_manifest
+        from dagwright.graph.selector_definitions import manifest_selectors, parse_selectors
+
+        if self.selectors_file is not None:
+            parse_selectors(self.selectors_file)  # a bad selectors.yml fails here, as in dbt
 
         data = manifest_dict(
             self.manifest,
@@ -310,6 +315,7 @@ class Session:
             run_started_at=self.run_started_at,
             compiled=compiled,
             quote_policy=self.dialect.quote_policy,
+            selectors=manifest_selectors(self.selectors_file),
         )
         write_manifest(self.target_dir / "manifest.json", data)
 
@@ -438,15 +444,20 @@ class Session:
         )
 
     @cached_property
+    def selectors_file(self) -> SelectorsFile | None:
+        from dagwright.project.selectors_yml import read_selectors
+
+        return read_selectors(self.project.root, self.cli_vars, self._target_values)
+
+    @cached_property
     def selector_definition(self) -> Spec | None:
         """The selectors.yml definition this command selects with: ``--selector NAME``, else
         the ``default: true`` selector when neither --select nor --exclude is given (as dbt:
         ``--selector`` wins over --select/--exclude, which are then ignored, said here).
         A selectors.yml that is there is checked whole, as dbt checks it."""
         from dagwright.graph.selector_definitions import parse_selectors, selector_spec
-        from dagwright.project.selectors_yml import read_selectors
 
-        source = read_selectors(self.project.root, self.cli_vars, self._target_values)
+        source = self.selectors_file
         name = self.flags.extra.get("selector")
         if name:
             spec = selector_spec(source, str(name))

@@ -80,6 +80,7 @@ def manifest_dict(
     run_started_at: dt.datetime,
     compiled: Mapping[str, str] | None = None,
     quote_policy: tuple[bool, bool, bool] = (True, True, True),
+    selectors: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     created_at = run_started_at.timestamp()
     nodes = {}
@@ -133,7 +134,7 @@ def manifest_dict(
         "exposures": {uid: exposure_dict(e, created_at) for uid, e in manifest.exposures.items()},
         "metrics": semantic["metrics"],
         "groups": {uid: group_dict(g) for uid, g in manifest.groups.items()},
-        "selectors": {},
+        "selectors": dict(selectors or {}),
         "disabled": disabled,
         "parent_map": parent_map,
         "child_map": child_map,

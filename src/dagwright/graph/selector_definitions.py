@@ -217,6 +217,56 @@ def parse_selectors(source: SelectorsFile) -> dict[str, Spec]:
     return specs
 
 
+def manifest_selectors(source: SelectorsFile | None) -> dict[str, Any]:
+    """manifest.json's ``selectors``: each entry as written, its definition in dbt's normal
+    form (a string becomes a method/value mapping, ``{tag: x}`` becomes ``{method: tag, value:
+    x}``, a ``selector:`` reference becomes the definition it names)."""
+    out: dict[str, Any] = {}
+    if source is None:
+        return out
+    for entry in source.entries:
+        out[entry.name] = {**entry.raw, "definition": _normal(entry.definition, out)}
+    return out
+
+
+def _normal(definition: Any, earlier: Mapping[str, Any]) -> Any:
+    if isinstance(definition, str):
+        return _normal_text(definition)
+    if not isinstance(definition, Mapping):
+        return definition
+    for op in ("union", "intersection"):
+        if op in definition:
+            return {op: [_normal(item, earlier) for item in definition[op] or ()]}
+    key, value = next(iter(definition.items()))
+    if isinstance(value, list):
+        value = [_normal(item, earlier) for item in value]
+    if key == "exclude":
+        return {key: value}
+    if len(definition) == 1:
+        return {"method": key, "value": value}
+    if key == "method" and value == "selector":
+        return earlier[definition["value"]]["definition"]
+    return dict(definition)
+
+
+def _normal_text(text: str) -> dict[str, Any]:
+    c = parse_criterion(text.strip(), text)
+    out: dict[str, Any] = {}
+    if c.childrens_parents:
+        out["childrens_parents"] = True
+    if c.parents:
+        out["parents"] = True
+        if c.parents_depth is not None:
+            out["parents_depth"] = str(c.parents_depth)
+    out["method"] = ".".join((c.method, *c.args))
+    out["value"] = c.value
+    if c.children:
+        out["children"] = True
+        if c.children_depth is not None:
+            out["children_depth"] = str(c.children_depth)
+    return out
+
+
 def selector_spec(source: SelectorsFile | None, name: str) -> Spec:
     """The spec of the selector ``name`` (``--selector NAME``); an error naming the selectors
     there are when it is not defined."""

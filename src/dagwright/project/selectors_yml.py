@@ -32,6 +32,8 @@ class SelectorEntry:
     description: str
     default: bool
     index: int
+    #: the entry as written (rendered): manifest.json's ``selectors`` start from it
+    raw: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ def read_selectors(root: Path, cli_vars: Mapping[str, Any], target: Mapping[str,
         if any(e.name == name for e in entries):
             raise ProjectError(f"selector '{name}' is defined twice", path=path, line=line)
         entries.append(
-            SelectorEntry(name, item["definition"], "" if description is None else str(description), default, index)
+            SelectorEntry(
+                name, item["definition"], "" if description is None else str(description), default, index, dict(item)
+            )
         )
     defaults = [e for e in entries if e.default]
     if len(defaults) > 1:
