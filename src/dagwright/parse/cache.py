@@ -45,6 +45,7 @@ from dagwright.parse.nodes import (
     Node,
     Operation,
     RefCall,
+    SemanticNode,
     SourceCall,
     SourceTable,
 )
@@ -69,6 +70,7 @@ _CLASSES: dict[str, type] = {
         Expr,
         Exposure,
         Group,
+        SemanticNode,
     )
 }
 
