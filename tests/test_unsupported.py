@@ -156,14 +156,6 @@ ERRORS = [
         ("models/c_model.sql", "calls a UDF with function()"),
         way_out=("run", "--exclude", "c_model"),
     ),
-    Case(
-        "default-selector",
-        {"selectors.yml": "selectors:\n  - name: nightly\n    default: true\n    definition: a_model\n"},
-        ("run",),
-        ("selectors.yml:2", "selector 'nightly' is the default selection", "--select"),
-        way_out=("run", "-s", "a_model"),
-    ),
-    Case("selector-option", {}, ("ls", "--selector", "nightly"), ("--selector nightly",)),
     Case("empty", {}, ("run", "--empty"), ("--empty",)),
     Case("defer-env", {}, ("run",), ("DBT_DEFER=true",), env={"DBT_ENGINE_DEFER": "true"}),
     Case(
@@ -296,11 +288,11 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
               - {name: e1, type: dashboard, owner: {email: a@b.c}}
               - {name: e2, type: dashboard, owner: {email: a@b.c}}
             semantic_models:
-              - {name: s1, model: ref('a_model')}
+              - {name: s1, model: ref('a_model'), measures: [{name: n, agg: count, expr: id}]}
             metrics:
-              - {name: m1, type: simple}
+              - {name: m1, type: simple, type_params: {measure: n}}
             saved_queries:
-              - {name: q1}
+              - {name: q1, query_params: {metrics: [m1]}}
             groups:
               - {name: g1, owner: {email: a@b.c}}
             """,
@@ -313,11 +305,8 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
     result = project.ok("run")
     line = next(x for x in result.stdout.splitlines() if "ignored:" in x)
     for item in (
-        "1 semantic model",
-        "1 metric",
-        "1 saved query",
+        "target/semantic_manifest.json",
         "1 UDF function",
-        "selectors.yml",
         "'made_up_key' in models/schema.yml",
         "flag log_level",
         "unknown flag nope",
@@ -325,8 +314,11 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
         "not implemented in dagwright",
     ):
         assert item in line, f"{item!r} not in {line!r}"
-    # analyses, exposures and groups are parsed: not ignored
+    # analyses, exposures, groups, semantic nodes and selectors.yml are read: not ignored
     for quiet in (
+        "selectors.yml",
+        "1 metric",
+        "saved quer",
         "analys",
         "exposure",
         "group",

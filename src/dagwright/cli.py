@@ -80,7 +80,7 @@ def _selection(func: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="How tests join the selection with the nodes they test (default: eager).",
         ),
-        click.option("--selector", default=None, help="Not implemented (selectors.yml): reported."),
+        click.option("--selector", default=None, help="A selector of selectors.yml (instead of --select/--exclude)."),
     ]
     for option in reversed(options):
         func = option(func)

@@ -6,6 +6,7 @@ import atexit
 import datetime as dt
 import functools
 import gc
+import logging
 import sys
 import time
 import uuid
@@ -35,8 +36,11 @@ from dagwright.project.profile import Target, load_target
 from dagwright.project.warn_error import WarnErrorPolicy, resolve_policy, warn_or_error
 
 if TYPE_CHECKING:
+    from dagwright.graph.selector_definitions import Spec
+
     # the parser, Jinja and the selector are imported when used: a warm parse needs none
     from dagwright.parse.project_parser import ParseState
+    from dagwright.project.selectors_yml import SelectorsFile
     from dagwright.rendering.context import RunContext
     from dagwright.rendering.jinja import MacroRegistry
     from dagwright.rendering.query_comment import QueryComments
@@ -129,6 +133,8 @@ def parse_vars(text: str | None) -> dict[str, Any]:
     return value
 
 
+log = logging.getLogger("dagwright")
+
 #: engines whose adapters quote and name relations as SQLDialect does
 PLAIN_SQL_NAMES = ("duckdb", "postgres")
 
@@ -166,9 +172,21 @@ def _release_frozen() -> None:
         gc.unfreeze()
 
 
-RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "source", "analysis", "exposure", "unit_test")
+RESOURCE_TYPES = (
+    "model",
+    "seed",
+    "snapshot",
+    "test",
+    "source",
+    "analysis",
+    "exposure",
+    "metric",
+    "semantic_model",
+    "saved_query",
+    "unit_test",
+)
 #: what --resource-type/--exclude-resource-type also accept (dagwright has no such nodes)
-_OTHER_RESOURCE_TYPES = ("metric", "semantic_model", "saved_query", "function")
+_OTHER_RESOURCE_TYPES = ("function",)
 
 
 def with_project_flags(flags: Flags, project: ProjectConfig) -> Flags:
@@ -213,6 +231,8 @@ class Session:
         self.target_path = flags.target_path or self.project.target_path
         self.target_dir = (self.project.root / self.target_path).resolve()
         self._manifest: Manifest | None = None
+        #: the selectors.yml selector used because it is the default (for the "Using" line)
+        self.default_selector: str | None = None
         self._loader: ParseState | CachedParse | None = None
         #: macro file digest -> macros it defines, for the parse cache
         self._used_macro_infos: dict[str, Any] = {}
@@ -305,6 +325,10 @@ class Session:
 
     def _write_manifest(self, compiled: Mapping[str, str] | None) -> None:
         from dagwright.artifacts.manifest import manifest_dict, write_manifest
+        from dagwright.graph.selector_definitions import manifest_selectors, parse_selectors
+
+        if self.selectors_file is not None:
+            parse_selectors(self.selectors_file)  # a bad selectors.yml fails here, as in dbt
 
         data = manifest_dict(
             self.manifest,
@@ -317,6 +341,7 @@ class Session:
             compiled=compiled,
             quote_policy=self.dialect.quote_policy,
             store_failures=self.flags.store_failures,
+            selectors=manifest_selectors(self.selectors_file),
         )
         write_manifest(self.target_dir / "manifest.json", data)
 
@@ -455,6 +480,7 @@ class Session:
             indirect_selection=self.flags.indirect_selection or "eager",
             include_empty=include_empty,
             on_empty=self._matched_nothing,
+            definition=self.selector_definition,
         )
 
     def _matched_nothing(self, criterion: str) -> None:
@@ -463,6 +489,34 @@ class Session:
         shown = warn_or_error(self.warn_error, "NoNodesForSelectionCriteria", text)
         if shown is not None and shown not in self.warnings:
             self.warnings.append(shown)
+
+    @cached_property
+    def selectors_file(self) -> SelectorsFile | None:
+        from dagwright.project.selectors_yml import read_selectors
+
+        return read_selectors(self.project.root, self.cli_vars, self._target_values)
+
+    @cached_property
+    def selector_definition(self) -> Spec | None:
+        """The selectors.yml definition this command selects with: ``--selector NAME``, else
+        the ``default: true`` selector when neither --select nor --exclude is given (as dbt:
+        ``--selector`` wins over --select/--exclude, which are then ignored, said here).
+        A selectors.yml that is there is checked whole, as dbt checks it."""
+        from dagwright.graph.selector_definitions import parse_selectors, selector_spec
+
+        source = self.selectors_file
+        name = self.flags.extra.get("selector")
+        if name:
+            spec = selector_spec(source, str(name))
+            if self.flags.select or self.flags.exclude:
+                log.warning("--select/--exclude are ignored: --selector %s decides the selection (as in dbt)", name)
+            return spec
+        specs = parse_selectors(source) if source is not None else {}
+        default = source.default if source is not None else None
+        if default is None or self.flags.select or self.flags.exclude:
+            return None
+        self.default_selector = default.name
+        return specs[default.name]
 
     def _resource_types(self, types: Sequence[str]) -> set[str]:
         """``types`` narrowed by --resource-type and --exclude-resource-type."""
@@ -505,7 +559,7 @@ class Session:
 
 
 #: dbt options dagwright accepts on its command line only to report them (``Flags.extra``)
-UNSUPPORTED_OPTIONS = ("selector", "empty")
+UNSUPPORTED_OPTIONS = ("empty",)
 
 
 def target_dir_of(flags: Flags) -> Path:
@@ -530,7 +584,20 @@ def found_line(session: Session) -> str:
         f"{len(session.manifest.sources)} sources",
         f"{len(session.manifest.macros)} macros",
     ]
+    semantic: dict[str, int] = {}
+    for item in session.manifest.semantic_nodes.values():
+        semantic[item.resource_type] = semantic.get(item.resource_type, 0) + 1
+    for kind, one, many in _SEMANTIC_WORDS:
+        if semantic.get(kind):
+            parts.append(f"{semantic[kind]} {one if semantic[kind] == 1 else many}")
     return "Found " + ", ".join(parts)
+
+
+_SEMANTIC_WORDS = (
+    ("metric", "metric", "metrics"),
+    ("semantic_model", "semantic model", "semantic models"),
+    ("saved_query", "saved query", "saved queries"),
+)
 
 
 class CachedParse:

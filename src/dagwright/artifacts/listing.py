@@ -1,7 +1,8 @@
 """The lines of ``ls``, as dbt-core prints them for each ``--output``.
 
-- ``selector``: the fqn joined with dots; a source is ``source:<package>.<source>.<table>``
-  (no folders: that is how a source is selected).
+- ``selector``: the fqn joined with dots; a source is ``source:<package>.<source>.<table>``,
+  an exposure, metric, semantic model or saved query ``<type>:<package>.<name>`` (no folders:
+  that is how they are selected).
 - ``name``: the name (``<source>.<table>`` for a source).
 - ``path``: the file, relative to the project.
 - ``json``: the node as manifest.json has it, cut to dbt's keys (name, resource_type,
@@ -16,8 +17,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dagwright.errors import DagwrightError
-from dagwright.parse.nodes import Exposure, Manifest, Node, SourceTable
+from dagwright.parse.nodes import Exposure, Manifest, Node, SemanticNode, SourceTable
 from dagwright.rendering.node_dicts import exposure_dict, node_dict, source_dict
+from dagwright.rendering.semantic_dicts import semantic_dict
 
 OUTPUTS = ("selector", "name", "path", "json")
 
@@ -38,15 +40,15 @@ JSON_KEYS = frozenset(
 )
 
 
-def selector(item: Node | SourceTable | Exposure) -> str:
+def selector(item: Node | SourceTable | Exposure | SemanticNode) -> str:
     if isinstance(item, SourceTable):
         return f"source:{item.package_name}.{item.source_name}.{item.name}"
-    if isinstance(item, Exposure):
-        return "exposure:" + ".".join(item.fqn)
+    if isinstance(item, (Exposure, SemanticNode)):  # by package and name, without folders (as dbt)
+        return f"{item.resource_type}:{item.package_name}.{item.name}"
     return ".".join(item.fqn)
 
 
-def search_name(item: Node | SourceTable | Exposure) -> str:
+def search_name(item: Node | SourceTable | Exposure | SemanticNode) -> str:
     return f"{item.source_name}.{item.name}" if isinstance(item, SourceTable) else item.name
 
 
@@ -110,7 +112,7 @@ def ls_lines(
     if output not in OUTPUTS:
         raise DagwrightError(f"unknown --output '{output}'", hint=f"use one of: {', '.join(OUTPUTS)}")
     for uid in unique_ids:
-        item = manifest.get(uid) or manifest.exposures.get(uid)
+        item = manifest.get(uid) or manifest.exposures.get(uid) or manifest.semantic_nodes.get(uid)
         if item is None:
             unit = (unit_tests or {}).get(uid)
             if unit is not None:
@@ -126,6 +128,8 @@ def ls_lines(
             yield json_line(source_dict(item, render_relation(item.relation), 0.0), output_keys)
         elif isinstance(item, Exposure):
             yield json_line(exposure_dict(item, 0.0), output_keys)
+        elif isinstance(item, SemanticNode):
+            yield json_line(semantic_dict(item, manifest, render_relation, 0.0), output_keys)
         else:
             relation = render_relation(item.relation) if item.is_relational else None
             node_root = manifest.package_roots.get(item.package_name, root_path)

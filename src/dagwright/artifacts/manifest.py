@@ -21,6 +21,7 @@ from dagwright.rendering.node_dicts import (
     source_dict,
     unit_test_dict,
 )
+from dagwright.rendering.semantic_dicts import semantic_sections
 
 MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 
@@ -87,6 +88,7 @@ def manifest_dict(
     compiled: Mapping[str, str] | None = None,
     quote_policy: tuple[bool, bool, bool] = (True, True, True),
     store_failures: bool = False,
+    selectors: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``store_failures``: the --store-failures flag (a test then names its audit relation)."""
     created_at = run_started_at.timestamp()
@@ -113,6 +115,7 @@ def manifest_dict(
         *(op.unique_id for op in manifest.operations),
         *manifest.sources,
         *manifest.exposures,
+        *manifest.semantic_nodes,
     )
     parent_map = {uid: sorted(manifest.parents.get(uid, ())) for uid in in_maps}
     child_map = {uid: sorted(manifest.children.get(uid, ())) for uid in in_maps}
@@ -122,6 +125,7 @@ def manifest_dict(
         for model in unit.depends_on:
             if model in child_map:
                 child_map[model] = sorted((*child_map[model], uid))
+    semantic = semantic_sections(manifest, render_relation, created_at)
     return {
         "metadata": {
             "dbt_schema_version": MANIFEST_SCHEMA,
@@ -143,15 +147,15 @@ def manifest_dict(
         "macros": {uid: macro_dict(m, created_at) for uid, m in manifest.macros.items()},
         "docs": docs_dict(manifest),
         "exposures": {uid: exposure_dict(e, created_at) for uid, e in manifest.exposures.items()},
-        "metrics": {},
+        "metrics": semantic["metrics"],
         "groups": {uid: group_dict(g) for uid, g in manifest.groups.items()},
-        "selectors": {},
+        "selectors": dict(selectors or {}),
         "disabled": disabled,
         "parent_map": parent_map,
         "child_map": child_map,
         "group_map": group_map(manifest),
-        "saved_queries": {},
-        "semantic_models": {},
+        "saved_queries": semantic["saved_queries"],
+        "semantic_models": semantic["semantic_models"],
         "unit_tests": {uid: unit_test_dict(u, created_at) for uid, u in manifest.unit_tests.items()},
         "functions": {},
     }

@@ -5,9 +5,12 @@ can select them), restricted to the command's resource types, without empty mode
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagwright.parse.nodes import Manifest
+
+if TYPE_CHECKING:
+    from dagwright.graph.selector_definitions import Spec
 
 
 def select_nodes(
@@ -21,6 +24,7 @@ def select_nodes(
     indirect_selection: str,
     include_empty: bool = False,
     on_empty: Callable[[str], None] | None = None,
+    definition: Spec | None = None,
 ) -> list[str]:
     """unique_ids that ``--select``/``--exclude`` pick among ``resource_types``, in the
     manifest's order.
@@ -29,19 +33,26 @@ def select_nodes(
     ``include_empty`` (``ls`` lists them): there is nothing to build. Unit tests are
     selected with their model, as dbt selects them (when ``resource_types`` has them).
     ``on_empty`` is told each criterion that matches nothing.
+    ``definition``: a selectors.yml selector's, used instead of ``select``/``exclude``.
     """
     from dagwright.graph.selector import select as select_ids
+    from dagwright.graph.selector import select_definition
 
     graph = SelectableManifest(manifest, with_unit_tests="unit_test" in resource_types)
-    chosen = select_ids(
-        graph,
-        select,
-        exclude,
-        project_root=project_root,
-        project_name=project_name,
-        indirect_selection=indirect_selection,
-        on_empty=on_empty,
-    )
+    if definition is not None:
+        chosen = select_definition(
+            graph, definition, project_root, project_name=project_name, indirect_selection=indirect_selection
+        )
+    else:
+        chosen = select_ids(
+            graph,
+            select,
+            exclude,
+            project_root=project_root,
+            project_name=project_name,
+            indirect_selection=indirect_selection,
+            on_empty=on_empty,
+        )
     return [
         uid
         for uid, node in graph.nodes.items()
@@ -51,7 +62,7 @@ def select_nodes(
 
 def is_empty(node: Any) -> bool:
     """dbt's ``node.empty``: a model (not a seed or source) whose SQL is only whitespace."""
-    if node.resource_type in ("seed", "source", "unit_test", "exposure"):
+    if node.resource_type in ("seed", "source", "unit_test", "exposure", "metric", "semantic_model", "saved_query"):
         return False
     return not str(getattr(node, "raw_code", "") or "").strip()
 
@@ -61,7 +72,12 @@ class SelectableManifest:
     tests (children of their model) when a command can select them."""
 
     def __init__(self, manifest: Manifest, with_unit_tests: bool = False) -> None:
-        self.nodes: dict[str, Any] = {**manifest.nodes, **manifest.sources, **manifest.exposures}
+        self.nodes: dict[str, Any] = {
+            **manifest.nodes,
+            **manifest.sources,
+            **manifest.exposures,
+            **manifest.semantic_nodes,
+        }
         self.parents: Mapping[str, Any] = manifest.parents
         self.children: Mapping[str, Any] = manifest.children
         if with_unit_tests and manifest.unit_tests:

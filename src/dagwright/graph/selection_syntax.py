@@ -124,12 +124,37 @@ def parse_criterion(raw: str, context: str) -> Criterion:
             f"invalid selection criterion {raw!r}: the {what} has no value to select",
             hint="write e.g. 'orders', '+orders', 'orders+2' or 'tag:nightly'",
         )
+    if method_text is None and ":" in value:
+        raise SelectionError(
+            f"invalid selection criterion {raw!r}: {value.split(':', 1)[0]!r} is not a method name",
+            hint="methods look like 'tag:nightly' or 'config.materialized:view'",
+        )
+    return criterion_from_parts(
+        raw=raw,
+        method_text=method_text,
+        value=value,
+        childrens_parents=bool(m["at"]),
+        parents=bool(m["parents"]),
+        parents_depth=int(m["parents_depth"]) if m["parents_depth"] else None,
+        children=bool(m["children"]),
+        children_depth=int(m["children_depth"]) if m["children_depth"] else None,
+    )
+
+
+def criterion_from_parts(
+    *,
+    raw: str,
+    method_text: str | None,
+    value: str,
+    childrens_parents: bool = False,
+    parents: bool = False,
+    parents_depth: int | None = None,
+    children: bool = False,
+    children_depth: int | None = None,
+) -> Criterion:
+    """A criterion from its parts (``method_text`` None: the method the value implies), its
+    method and value checked; selectors.yml's method definitions come here too."""
     if method_text is None:
-        if ":" in value:
-            raise SelectionError(
-                f"invalid selection criterion {raw!r}: {value.split(':', 1)[0]!r} is not a method name",
-                hint="methods look like 'tag:nightly' or 'config.materialized:view'",
-            )
         name, args = _default_method(value), []
     else:
         name, *args = method_text.split(".")
@@ -139,11 +164,11 @@ def parse_criterion(raw: str, context: str) -> Criterion:
         method=name,
         args=tuple(args),
         value=value,
-        childrens_parents=bool(m["at"]),
-        parents=bool(m["parents"]),
-        parents_depth=int(m["parents_depth"]) if m["parents_depth"] else None,
-        children=bool(m["children"]),
-        children_depth=int(m["children_depth"]) if m["children_depth"] else None,
+        childrens_parents=childrens_parents,
+        parents=parents,
+        parents_depth=parents_depth,
+        children=children,
+        children_depth=children_depth,
     )
 
 

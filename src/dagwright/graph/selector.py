@@ -30,8 +30,9 @@ from typing import Protocol
 from dagwright.errors import SelectionError, did_you_mean
 from dagwright.graph.selection_methods import NodeMatcher, SelectableNode
 from dagwright.graph.selection_syntax import INDIRECT_SELECTION_MODES, Criterion, parse_union
+from dagwright.graph.selector_definitions import CriterionSpec, Spec
 
-__all__ = ["SelectableGraph", "select"]
+__all__ = ["SelectableGraph", "select", "select_definition"]
 
 
 class SelectableGraph(Protocol):
@@ -89,7 +90,8 @@ class _Selector:
 
     # ----- combining, dbt style: each step yields (direct, indirect) sets -----------------------------
 
-    def criterion(self, c: Criterion) -> tuple[set[str], set[str]]:
+    def criterion(self, c: Criterion, mode: str | None = None) -> tuple[set[str], set[str]]:
+        mode = mode or self.mode
         collected = self.match(c)
         selected = set(collected)
         if c.childrens_parents:
@@ -99,11 +101,11 @@ class _Selector:
             selected |= self.ancestors(collected, c.parents_depth)
         if c.children:
             selected |= self.descendants(collected, c.children_depth)
-        if self.mode == "empty":
+        if mode == "empty":
             return selected, set()
-        return self._expand(selected)
+        return self._expand(selected, mode)
 
-    def _expand(self, selected: set[str]) -> tuple[set[str], set[str]]:
+    def _expand(self, selected: set[str], mode: str) -> tuple[set[str], set[str]]:
         """Add the tests attached to the selection (directly, or as 'indirect' candidates)."""
         direct = set(selected)
         indirect: set[str] = set()
@@ -117,10 +119,10 @@ class _Selector:
                 if node is None or node.resource_type not in _INDIRECT_TYPES:
                     continue
                 deps = parents.get(child, ())
-                if self.mode == "eager" or all(p in selected for p in deps):
+                if mode == "eager" or all(p in selected for p in deps):
                     direct.add(child)
                     continue
-                if self.mode == "buildable":
+                if mode == "buildable":
                     if buildable is None:
                         buildable = self._selected_and_parents(selected)
                     if all(p in buildable for p in deps):
@@ -169,6 +171,39 @@ class _Selector:
         d = set().union(*directs)
         i = set().union(*indirects)
         return self.incorporate(d, i), i
+
+
+def evaluate(self: _Selector, spec: Spec) -> tuple[set[str], set[str]]:
+    """(direct, indirect) of a selectors.yml spec, combined as dbt combines them: a set's
+    tests picked up indirectly are incorporated eagerly, that is not at all beyond what each
+    criterion's own mode brought in."""
+    if isinstance(spec, CriterionSpec):
+        return self.criterion(spec.criterion, spec.indirect_selection)
+    if not spec.components:
+        return set(), set()
+    bundles = [evaluate(self, component) for component in spec.components]
+    combine = _SET_OPERATIONS[spec.op]
+    return combine(*(d for d, _ in bundles)), combine(*(d | i for d, i in bundles))
+
+
+_SET_OPERATIONS: dict[str, Callable[..., set[str]]] = {
+    "union": set.union,
+    "intersection": set.intersection,
+    "difference": set.difference,
+}
+
+
+def select_definition(
+    graph: SelectableGraph,
+    spec: Spec,
+    project_root: str | None = None,
+    *,
+    indirect_selection: str = "eager",
+    project_name: str | None = None,
+) -> set[str]:
+    """The unique_ids a selectors.yml definition picks (``--selector``, or the default
+    selector); ``indirect_selection`` is the mode of the criteria that set none."""
+    return evaluate(_Selector(graph, project_root, project_name, indirect_selection), spec)[0]
 
 
 def select(

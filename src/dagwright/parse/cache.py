@@ -45,6 +45,7 @@ from dagwright.parse.nodes import (
     Node,
     Operation,
     RefCall,
+    SemanticNode,
     SourceCall,
     SourceTable,
     UnitTest,
@@ -70,6 +71,7 @@ _CLASSES: dict[str, type] = {
         Expr,
         Exposure,
         Group,
+        SemanticNode,
         UnitTest,
     )
 }

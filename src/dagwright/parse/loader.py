@@ -94,6 +94,7 @@ def load_manifest(
         disabled_sources=out.disabled_sources,
         groups=out.groups,
         unit_tests=out.unit_tests,
+        semantic_nodes=out.semantic_nodes,
     )
     check_relations_unique(out.nodes.values(), run.render_relation)
     manifest = link(manifest)

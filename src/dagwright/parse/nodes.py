@@ -342,6 +342,35 @@ class UnitTest:
 
 
 @dataclass(frozen=True)
+class SemanticNode:
+    """A semantic model, metric or saved query of a property file: never run, but in the
+    manifest, the parent and child maps and ``ls``, and selectable (``+metric:revenue``).
+    ``body`` holds its kind's own fields as manifest.json has them; ``needs`` what it depends on
+    by name (``("model", name)``, ``("measure", name)``, ``("metric", name)``), resolved into
+    ``depends_on`` when the manifest is linked."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    package_name: str
+    path: str
+    original_file_path: str
+    fqn: tuple[str, ...]
+    description: str | None = None
+    label: str | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    unrendered_config: Mapping[str, Any] = field(default_factory=dict)
+    body: Mapping[str, Any] = field(default_factory=dict)
+    needs: tuple[tuple[str, str], ...] = ()
+    refs: tuple[RefCall, ...] = ()
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.config.get("tags") or ())
+
+
+@dataclass(frozen=True)
 class Manifest:
     project_name: str
     nodes: Mapping[str, Node]
@@ -378,6 +407,8 @@ class Manifest:
     groups: Mapping[str, Group] = field(default_factory=dict)
     #: ``unit_tests:`` of the property files, by unique_id (enabled ones)
     unit_tests: Mapping[str, UnitTest] = field(default_factory=dict)
+    #: semantic models, metrics and saved queries, by unique_id
+    semantic_nodes: Mapping[str, SemanticNode] = field(default_factory=dict)
 
     def get(self, unique_id: str) -> Node | SourceTable | None:
         return self.nodes.get(unique_id) or self.sources.get(unique_id)

@@ -20,9 +20,9 @@ from dagwright.project.properties import Properties
 
 #: top-level keys of property files kept aside by ``project.properties``, as FEATURES keys
 _SECTIONS = {
-    "metrics": "metric",
-    "semantic_models": "semantic_model",
-    "saved_queries": "saved_query",
+    "metrics": None,  # parsed: parse/kinds/semantic.py
+    "semantic_models": None,
+    "saved_queries": None,
     "unit_tests": None,  # parsed: parse.kinds.unit_tests
     "functions": None,  # UDFs: counted from their files (function-paths)
 }

@@ -6,7 +6,7 @@ warehouse, nothing is written but what parsing writes), naming the file, the lin
 the feature and what to do. Everything else that is present and ignored is counted in one
 warning line after parsing::
 
-    ignored: 6 metrics, 2 semantic models, 1 unit test — not implemented
+    ignored: 1 unit test, 2 UDF functions — not implemented
 
 ``FEATURES`` is the table: per feature, how it is found, in which commands it is an error, and
 what to do. When a later change implements a feature, its row is deleted.
@@ -38,7 +38,6 @@ from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
     RUNS,
     RUNS_OR_COMPILES,
-    SELECTS,
     TESTS,
     Feature,
     Finding,
@@ -237,35 +236,8 @@ def _project_files(kind: str) -> Callable[[Scope], int]:
     return lambda scope: sum(len(getattr(files, kind)) for _, files in scope.projects)
 
 
-def _selectors_file(scope: Scope) -> Mapping[str, Any] | None:
-    path = scope.project.root / "selectors.yml"
-    if not path.is_file():
-        return None
-    from dagwright.project.yamlio import load_yaml_file
-
-    data = load_yaml_file(path)
-    return data if isinstance(data, Mapping) else {}
-
-
-def _default_selector(scope: Scope) -> list[Finding]:
-    if scope.has_selection or scope.options.get("selector"):
-        return []
-    data = _selectors_file(scope)
-    for index, entry in enumerate((data or {}).get("selectors") or ()):
-        if isinstance(entry, Mapping) and truthy(entry.get("default")):
-            line = line_of(scope.project.root / "selectors.yml", ("selectors", index))
-            what = f"selector '{entry.get('name')}' is the default selection (default: true)"
-            return [Finding("selectors.yml", line, what)]
-    return []
-
-
-def _selector_option(scope: Scope) -> list[Finding]:
-    name = scope.options.get("selector")
-    return [Finding(None, None, f"--selector {name}")] if name else []
-
-
-def _selectors_present(scope: Scope) -> int:
-    return 1 if (scope.project.root / "selectors.yml").is_file() else 0
+def _saved_queries(scope: Scope) -> int:
+    return sum(1 for n in scope.manifest.semantic_nodes.values() if n.resource_type == "saved_query")
 
 
 def _unknown_keys(scope: Scope) -> str:
@@ -387,18 +359,22 @@ FEATURES: dict[str, Feature] = {
         _on_nodes(_calls_function),
     ),
     "function": Feature("UDF function", "UDF functions", "", present=_project_files("functions")),
-    "selector": Feature(
-        "selector",
-        "selectors",
-        "selectors.yml is not read by dagwright: select with --select/--exclude instead (dbt accepts them too)",
-        SELECTS,
-        lambda scope: _selector_option(scope) + _default_selector(scope),
-    ),
-    "selectors_file": Feature("selectors.yml", "selectors.yml", "", present=_selectors_present),
     "persist_docs": Feature("persist_docs", "persist_docs", "", present=persist_docs_ignored),
-    "semantic_model": Feature("semantic model", "semantic models", "", present=_count("semantic_model")),
-    "metric": Feature("metric", "metrics", "", present=_count("metric")),
-    "saved_query": Feature("saved query", "saved queries", "", present=_count("saved_query")),
+    # semantic models, metrics and saved queries are parsed (parse/kinds/semantic.py); the
+    # MetricFlow artifact dbt writes from them is not
+    "semantic_manifest": Feature(
+        "target/semantic_manifest.json",
+        "target/semantic_manifest.json",
+        "",
+        present=lambda scope: 1 if scope.manifest.semantic_nodes else 0,
+    ),
+    # dbt's build lists each saved query as a NO-OP node (exports need dbt Cloud): dagwright leaves them out
+    "saved_query_build": Feature(
+        "saved query (listed as NO-OP by dbt build)",
+        "saved queries (listed as NO-OP by dbt build)",
+        "",
+        present=lambda scope: _saved_queries(scope) if scope.command == "build" else 0,
+    ),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
     "query_comment": Feature(

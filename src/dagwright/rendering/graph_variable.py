@@ -33,14 +33,15 @@ class LazyGraph(Mapping[str, Any]):
             }
             sources = {uid: source_dict(s, render(s.relation), created) for uid, s in self.manifest.sources.items()}
             members = graph_members(self.manifest, created)
+            from dagwright.rendering.semantic_dicts import semantic_sections
+
+            semantic = semantic_sections(self.manifest, render, created)
             nodes.update(members.pop("operations"))
             self._data = {
                 "nodes": nodes,
                 "sources": sources,
                 **members,
-                "metrics": {},
-                "semantic_models": {},
-                "saved_queries": {},
+                **semantic,
                 "unit_tests": {},
                 "functions": {},
             }

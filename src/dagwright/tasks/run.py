@@ -388,6 +388,8 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         session = Session(flags)
         task = RunTask(session, terminal=terminal, only=only)
         terminal.line(found_line(session))
+        if session.default_selector:
+            terminal.line(f"Using default selector {session.default_selector}")
         for line in (task.ignored or "").splitlines():
             terminal.line(line)
         terminal.line()

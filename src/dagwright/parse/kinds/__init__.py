@@ -2,7 +2,7 @@
 registry of them: ``RESOURCE_KINDS``, in the order dbt parses them (which decides which of
 two clashing resources an error names first).
 
-A new kind (unit tests, semantic models, functions...) is a module with a ``ResourceKind``
+A new kind (unit tests, functions...) is a module with a ``ResourceKind``
 (``parse.kinds.base``), added here.
 """
 
@@ -16,6 +16,7 @@ from dagwright.parse.kinds.groups import GROUPS
 from dagwright.parse.kinds.models import MODELS
 from dagwright.parse.kinds.python_models import PYTHON_MODELS
 from dagwright.parse.kinds.seeds import SEEDS
+from dagwright.parse.kinds.semantic import SEMANTIC
 from dagwright.parse.kinds.snapshots import SNAPSHOTS
 from dagwright.parse.kinds.sources import SOURCES
 from dagwright.parse.kinds.unit_tests import UNIT_TESTS
@@ -30,5 +31,6 @@ RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     SOURCES,
     ANALYSES,
     DATA_TESTS,
+    SEMANTIC,
     UNIT_TESTS,
 )

@@ -20,6 +20,7 @@ from dagwright.parse.nodes import (
     Manifest,
     Node,
     RefCall,
+    SemanticNode,
     SourceCall,
     SourceTable,
     UnitTest,
@@ -122,6 +123,7 @@ class ParsedResources:
         self.disabled_exposures: dict[str, Exposure] = {}
         self.groups: dict[str, Group] = {}
         self.unit_tests: dict[str, UnitTest] = {}
+        self.semantic_nodes: dict[str, SemanticNode] = {}
         self._files: dict[tuple[str, str], str] = {}
 
     def add(self, node: Node) -> None:
