@@ -20,7 +20,8 @@ from dagwright.artifacts.files import write_text_if_changed
 from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
 from dagwright.parse.nodes import Node, written_file_path
-from dagwright.session import Flags, Session, found_line
+from dagwright.session import Flags, Session
+from dagwright.tasks.found import found_line
 
 Echo = Callable[[str], None]
 

@@ -37,7 +37,8 @@ from dagwright.parse.freshness import NEVER, NotATimestamp, as_utc, freshness_st
 from dagwright.parse.nodes import SourceTable
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.terminal import Terminal
-from dagwright.session import Flags, Session, found_line
+from dagwright.session import Flags, Session
+from dagwright.tasks.found import found_line
 from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
 
 RUNTIME_ERROR = "runtime error"

@@ -33,7 +33,8 @@ from dagwright.parse.unsupported import warning_line
 from dagwright.rendering.context import operation_context
 from dagwright.rendering.jinja import render_error
 from dagwright.rendering.statements import operation_session
-from dagwright.session import Flags, Session, found_line
+from dagwright.session import Flags, Session
+from dagwright.tasks.found import found_line
 from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT
 
 Echo = Callable[[str], None]

@@ -6,7 +6,8 @@ import sys
 from collections.abc import Callable
 
 from dagwright.project.warn_error import warn_or_error
-from dagwright.session import RESOURCE_TYPES, Flags, Session, found_line
+from dagwright.session import RESOURCE_TYPES, Flags, Session
+from dagwright.tasks.found import found_line
 
 Echo = Callable[[str], None]
 

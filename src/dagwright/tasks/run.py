@@ -31,7 +31,8 @@ from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
 from dagwright.report.timeline_html import write_timeline_quietly
-from dagwright.session import Flags, Session, found_line, target_dir_of
+from dagwright.session import Flags, Session, target_dir_of
+from dagwright.tasks.found import found_line
 from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
 
 RESOURCE_TYPES_BY_COMMAND = {
