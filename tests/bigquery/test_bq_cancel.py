@@ -139,7 +139,8 @@ def test_job_finished_past_its_timeout_is_a_success(tmp_path: Path, bq_emulator:
     sent: list[str] = []
     monkeypatch.setattr(conn, "_send_cancel", lambda job: sent.append(job.job_id) or time.monotonic())
     # a second or two: still running when the first poll finds the limit passed
-    medium = SLOW_SELECT.replace("generate_array(1, 3000)) c", "generate_array(1, 10)) c")
+    medium = SLOW_SELECT.replace("generate_array(1, 200)) c", "generate_array(1, 10)) c")
+    assert medium != SLOW_SELECT
     result = conn.execute(f"create or replace table `{bq_emulator.project}`.`{dataset}`.`late` as {medium}")
     assert sent and sent[0] == conn.job_ids[-1]  # the timeout did cancel the job
     assert result.code == "CREATE TABLE"

@@ -79,7 +79,7 @@ def test_terminal_timeline_and_json_log_show_jobs(tmp_path: Path, bq_emulator: A
 
 
 def test_job_execution_timeout_ends_a_slow_job(tmp_path: Path, bq_emulator: Any) -> None:
-    # 10 s: the slow job (27 billion rows) runs for minutes; a loaded machine's quick jobs
+    # 10 s: the slow job (1.8 billion rows) runs for tens of seconds; a loaded machine's quick jobs
     # (the dataset's creation) fit with a wide margin
     project = new_project(tmp_path, bq_emulator, job_execution_timeout_seconds=10)
     project.write({"models/slow.sql": "{{ config(materialized='table') }}\n" + SLOW_SELECT})
