@@ -21,6 +21,14 @@ DAGWRIGHT = str(Path(sys.executable).with_name("dagwright"))
 _datasets = itertools.count(1)
 
 
+def without_query_comment(sql: str) -> str:
+    """A statement without the query comment dagwright puts before it (dbt's default one)."""
+    text = sql.lstrip()
+    if text.startswith("/*") and "*/" in text:
+        text = text[text.index("*/") + 2 :].lstrip()
+    return text
+
+
 def new_dataset() -> str:
     return f"dw_{os.getpid()}_{next(_datasets)}_{uuid.uuid4().hex[:6]}"
 
@@ -89,7 +97,7 @@ class BQProject:
         client = bq_client(self.emulator)
         jobs = client.list_jobs(max_results=1000)
         found = [
-            job.query
+            without_query_comment(job.query)
             for job in jobs
             if job.job_id.startswith("dagwright_") and self.dataset in (getattr(job, "query", None) or "")
         ]

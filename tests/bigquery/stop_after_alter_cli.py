@@ -18,6 +18,9 @@ _execute = bigquery_connection.BigQueryConnection.execute
 
 def _execute_then_stop(self: Any, sql: str, params: Any = None) -> Any:
     result = _execute(self, sql, params)
+    # the statement as sent carries the query comment first (dbt's default: /* {...} */)
+    if "*/" in sql.lstrip()[:2000] and sql.lstrip().startswith("/*"):
+        sql = sql[sql.index("*/") + 2 :]
     if sql.lstrip().lower().startswith("alter table"):
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(1.0)  # the main thread's handler records the stop before this worker goes on
