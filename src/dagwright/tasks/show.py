@@ -15,6 +15,7 @@ exits 2 too, as compile.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import textwrap
@@ -179,20 +180,19 @@ def _result(
     node: Node,
     status: str,
     message: str | None,
-    start: object,
+    began: dt.datetime,
     code: str,
     adapter_response: dict[str, object] | None = None,
 ) -> RunResult:
     now = utcnow()
-    began = start if start is not None else now
-    timing = (Timing("compile", began, now), Timing("execute", began, now))  # type: ignore[arg-type]
+    timing = (Timing("compile", began, now), Timing("execute", began, now))
     return RunResult(
         unique_id=node.unique_id,
         status=status,
         message=message,
         thread_id=THREAD,
         timing=timing,
-        execution_time=(now - began).total_seconds(),  # type: ignore[operator]
+        execution_time=(now - began).total_seconds(),
         compiled_code=code,
         adapter_response=adapter_response or {},
     )
