@@ -168,12 +168,14 @@ class Workspace:
         return self.root / "target"
 
     def cli(self, *args: str) -> list[str]:
-        command, rest = args[0], args[1:]
+        # a command of a group (docs generate, source freshness) is two words
+        words = 2 if args[0] in ("docs", "source") and len(args) > 1 and not args[1].startswith("-") else 1
+        command, rest = args[:words], args[words:]
         return [
             sys.executable,
             "-m",
             "dagwright.cli",
-            command,
+            *command,
             "--project-dir",
             str(self.root),
             "--profiles-dir",

@@ -417,6 +417,39 @@ def compile_cmd(**kwargs: Any) -> None:
     _run(lambda f: compile_project(f, _echo), _flags("compile", kwargs))
 
 
+@main.group("docs")
+def docs_group() -> None:
+    """The project's documentation: catalog.json (docs generate)."""
+
+
+@docs_group.command("generate")
+@_common
+@_warn_error
+@_selection
+@_resource_types
+@click.option("--threads", type=int, default=None)
+@click.option("--compile/--no-compile", "compile_nodes", default=True, help="Compile the nodes first (default: yes).")
+@click.option("--empty-catalog", is_flag=True, default=False, help="Write a catalog with no tables (no queries).")
+@click.option("--static", is_flag=True, default=False, help="dbt's one-file site: not available (reported).")
+def docs_generate_cmd(**kwargs: Any) -> None:
+    """Compile the project and write target/catalog.json from the warehouse's catalog."""
+    from dagwright.tasks.docs import generate_docs
+
+    compile_nodes = kwargs.pop("compile_nodes")
+    _run(lambda f: generate_docs(f, _echo), _flags("generate", kwargs, compile=compile_nodes))
+
+
+@docs_group.command("serve", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def docs_serve_cmd() -> None:
+    """dbt's documentation site: not available in dagwright yet (reported, exit 2)."""
+    click.echo(
+        "Error: docs serve is not implemented in dagwright yet: it has no documentation site. "
+        "`dagwright docs generate` writes target/catalog.json and target/manifest.json.",
+        err=True,
+    )
+    sys.exit(2)
+
+
 @main.command("show")
 @_common
 @_warn_error

@@ -6,6 +6,7 @@ A failing grant rolls the node back: the old relation and its privileges stay.""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -146,3 +147,25 @@ def test_a_failing_grant_keeps_the_old_relation(pair) -> None:
     grants = _catalog(ours)["grants"]
     assert ("t", "SELECT", "dw_analyst") in grants and ("t", "SELECT", "dw_reporter") in grants
     assert ours.temp_relations() == []
+
+
+def _docs_catalog(ws: Any) -> dict[str, Any]:
+    data = json.loads((ws.root / "target" / "catalog.json").read_text())
+    text = json.dumps({k: data[k] for k in ("nodes", "sources", "errors")})
+    return json.loads(text.replace(f'"{ws.dbname}"', '"DB"'))
+
+
+def test_docs_generate_catalog_matches_dbt_postgres(pair) -> None:
+    """docs generate on PostgreSQL: catalog.json as dbt-postgres writes it (types as
+    format_type gives them, owners, the comments persist_docs left)."""
+    ours, theirs, dbt = pair
+    ours.ok("build")
+    _dbt(theirs, dbt, "build")
+    ours.ok("docs", "generate")
+    _dbt(theirs, dbt, "docs", "generate")
+    catalog = _docs_catalog(ours)
+    assert catalog == _docs_catalog(theirs)
+    table = catalog["nodes"]["model.proj.t"]
+    assert table["metadata"]["comment"] == "The 't' table; it's documented"
+    assert table["columns"]["Name"]["comment"] == "a quoted column"
+    assert catalog["nodes"]["model.proj.v"]["metadata"]["type"] == "VIEW"

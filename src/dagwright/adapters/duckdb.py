@@ -18,6 +18,7 @@ import duckdb
 
 from dagwright.adapters.base import (
     Column,
+    Connection,
     DatabaseError,
     ExecResult,
     Publishing,
@@ -27,6 +28,7 @@ from dagwright.adapters.base import (
 )
 from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.adapters.catalog_effects_sql import CommentSQL
+from dagwright.adapters.docs_catalog import DUCKDB_CATALOG_SQL, rows_as_dicts, upper_schemas
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import ProfileError
 
@@ -196,6 +198,12 @@ class DuckDBAdapter(CommentSQL, SQLDialect):
 
     def begin_sql(self) -> str:
         return "begin transaction"
+
+    def catalog_rows(self, conn: Connection, database: str | None, schemas: Sequence[str]) -> list[dict[str, Any]]:
+        """``docs generate``: the tables and views of these schemas, a row per column (as
+        dbt-duckdb's catalog reads them from duckdb_tables/views/columns)."""
+        result = conn.execute(DUCKDB_CATALOG_SQL, [database or self._database, upper_schemas(schemas)])
+        return rows_as_dicts(result.rows)
 
     def describe(self) -> dict[str, Any]:
         return {"type": self.type, "path": self._path, "database": self._database}

@@ -10,9 +10,11 @@ dbt-duckdb, the adapter provides it (postgres_sql.py).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dagwright.adapters.base import DatabaseError, Publishing, StatementCancelled
+from dagwright.adapters.docs_catalog import POSTGRES_CATALOG_SQL, rows_as_dicts, upper_schemas
 from dagwright.adapters.postgres_catalog import PostgresCatalog, PostgresRelationCache
 from dagwright.adapters.postgres_connection import DriverError, PostgresConnection, connect_session, message_of
 from dagwright.adapters.postgres_types import contract_columns_of
@@ -124,6 +126,12 @@ class PostgresAdapter(PostgresCatalog):
         with self._lock:
             self._connections.append(conn)
         return conn
+
+    def catalog_rows(self, conn: Any, database: str | None, schemas: Sequence[str]) -> list[dict[str, Any]]:
+        """``docs generate``: the tables and views of these schemas, a row per column, from
+        pg_catalog as dbt-postgres reads them (the profile's database names them)."""
+        result = conn.execute(POSTGRES_CATALOG_SQL, [self._database, upper_schemas(schemas)])
+        return rows_as_dicts(result.rows)
 
     def close(self) -> None:
         with self._lock:

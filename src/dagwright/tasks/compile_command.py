@@ -31,14 +31,23 @@ THREAD = worker_name(1)
 
 
 def compile_project(flags: Flags, echo: Echo) -> int:
-    from dagwright.execute.compile import Compiler, MainConnection, renders_incremental
-    from dagwright.materialize.incremental import should_full_refresh
-
     if flags.extra.get("inline"):
         from dagwright.tasks.show import compile_inline
 
         return compile_inline(flags, echo)
     session = Session(flags)
+    try:
+        return compile_session(session, flags, echo)
+    finally:
+        if "adapter" in session.__dict__:
+            session.adapter.close()
+
+
+def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line: bool = True) -> int:
+    """compile on an open session (``docs generate`` goes on with its adapter afterwards)."""
+    from dagwright.execute.compile import Compiler, MainConnection, renders_incremental
+    from dagwright.materialize.incremental import should_full_refresh
+
     manifest = session.manifest
     started_at, t0 = utcnow(), time.perf_counter()
     selected = session.select(COMPILED_TYPES)
@@ -88,8 +97,6 @@ def compile_project(flags: Flags, echo: Echo) -> int:
         statements.close()
         if conn is not None:
             conn.close()
-        if "adapter" in session.__dict__:
-            session.adapter.close()
     for write in writes:
         write.result()  # a failed write fails the command
     session.write_manifest(compiled)
@@ -112,7 +119,7 @@ def compile_project(flags: Flags, echo: Echo) -> int:
         if first is not None and node.name in first and result.compiled_code is not None:
             echo(f"Compiled node '{node.name}' is:")
             echo(result.compiled_code)
-    if first is None:
+    if first is None and summary_line:
         echo(f"Compiled {len(compiled)} nodes into {session.target_dir / 'compiled'}")
     return 0
 

@@ -1,0 +1,118 @@
+"""docs generate: target/catalog.json, as dbt's command writes it.
+
+As dbt: the selected nodes are compiled first (``--no-compile`` skips it; a node that fails
+to compile stops the command, exit 2, with no catalog written), which writes
+target/compiled, manifest.json and run_results.json (``which: generate``); then one
+read-only query per database asks the engine for the tables and views of the schemas the
+project's relations and sources live in (``catalog_rows`` of the adapter), and each table is
+matched to the node or source whose relation it is. With ``--select``, only the selected
+nodes and sources are kept; ``--empty-catalog`` writes a catalog with none, without asking
+the engine. dbt also copies its documentation site (index.html) into target/; dagwright has
+no site of its own yet, which the command says (``docs serve`` is refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dagwright.artifacts.catalog import catalog_dict, catalog_tables, relation_key, write_catalog
+from dagwright.errors import DagwrightError
+from dagwright.execute.results import utcnow
+from dagwright.session import Flags, Session
+from dagwright.tasks.compile_command import compile_session
+from dagwright.tasks.found import found_line
+
+Echo = Callable[[str], None]
+
+#: what dbt's docs generate selects (its compile's types)
+CATALOGED_TYPES = ("model", "snapshot", "seed", "test", "analysis", "source")
+
+SITE_NOTE = "dagwright writes catalog.json and manifest.json; it has no documentation site (index.html) yet"
+
+
+def generate_docs(flags: Flags, echo: Echo) -> int:
+    if flags.extra.get("static"):
+        raise DagwrightError(
+            "docs generate --static writes dbt's documentation site as one file; dagwright has no site yet",
+            hint="run without --static: catalog.json and manifest.json are written",
+        )
+    session = Session(flags)
+    started_at = utcnow()
+    try:
+        return _generate(session, flags, echo, started_at)
+    finally:
+        if "adapter" in session.__dict__:
+            session.adapter.close()
+
+
+def _generate(session: Session, flags: Flags, echo: Echo, started_at: Any) -> int:
+    manifest = session.manifest
+    if not flags.extra.get("empty_catalog") and not hasattr(session.adapter, "catalog_rows"):
+        # before anything is compiled or written
+        raise DagwrightError(
+            f"docs generate does not read the catalog of {session.target.type} yet",
+            hint="catalog.json is written for DuckDB and PostgreSQL targets; --empty-catalog writes one with no tables",
+        )
+    if flags.extra.get("compile", True):
+        compile_session(session, flags, echo, summary_line=False)
+    else:
+        echo(found_line(session))
+        session.write_manifest()
+    selected: set[str] | None = None
+    if flags.select or flags.exclude or flags.resource_types or flags.exclude_resource_types:
+        selected = set(session.select(CATALOGED_TYPES))
+    node_keys = {
+        uid: relation_key(node.database, node.schema, node.alias)
+        for uid, node in manifest.nodes.items()
+        if node.resource_type not in ("operation", "unit_test")
+    }
+    source_keys = {
+        uid: relation_key(source.database, source.schema, source.identifier) for uid, source in manifest.sources.items()
+    }
+    rows: list[dict[str, Any]] = []
+    if flags.extra.get("empty_catalog"):
+        selected = set()
+    else:
+        echo("Building catalog")
+        rows = _catalog_rows(session, selected)
+    data = catalog_dict(
+        catalog_tables(rows),
+        node_keys,
+        source_keys,
+        selected=selected,
+        invocation_id=session.invocation_id,
+        started_at=started_at,
+    )
+    path = session.target_dir / "catalog.json"
+    write_catalog(path, data)
+    echo(f"Catalog written to {path.resolve()}")
+    echo(SITE_NOTE)
+    return 0
+
+
+def _catalog_rows(session: Session, selected: set[str] | None) -> list[dict[str, Any]]:
+    """The engine's rows for every schema a cataloged relation lives in, by database."""
+    manifest = session.manifest
+    adapter = session.adapter
+    read = adapter.catalog_rows  # type: ignore[attr-defined]
+    by_database: dict[str | None, set[str]] = {}
+    for uid, node in manifest.nodes.items():
+        if node.is_relational and (selected is None or uid in selected):
+            by_database.setdefault(node.database, set()).add(node.schema)
+    for uid, source in manifest.sources.items():
+        if selected is None or uid in selected:
+            by_database.setdefault(source.database, set()).add(source.schema)
+    # databases that differ only in case are one database to the engine
+    merged: dict[str | None, set[str]] = {}
+    for database, schemas in by_database.items():
+        key = next((d for d in merged if (d or "").lower() == (database or "").lower()), database)
+        merged.setdefault(key, set()).update(schemas)
+    rows: list[dict[str, Any]] = []
+    conn = adapter.open("generate_catalog")
+    try:
+        for database, schemas in merged.items():
+            rows.extend(read(conn, database, sorted(schemas)))
+    finally:
+        conn.close()
+    return rows
