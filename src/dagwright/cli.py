@@ -419,7 +419,7 @@ def compile_cmd(**kwargs: Any) -> None:
 
 @main.group("docs")
 def docs_group() -> None:
-    """The project's documentation: catalog.json (docs generate)."""
+    """The project's documentation: catalog.json and a site (generate, serve)."""
 
 
 @docs_group.command("generate")
@@ -430,24 +430,28 @@ def docs_group() -> None:
 @click.option("--threads", type=int, default=None)
 @click.option("--compile/--no-compile", "compile_nodes", default=True, help="Compile the nodes first (default: yes).")
 @click.option("--empty-catalog", is_flag=True, default=False, help="Write a catalog with no tables (no queries).")
-@click.option("--static", is_flag=True, default=False, help="dbt's one-file site: not available (reported).")
+@click.option("--static", is_flag=True, default=False, help="Also write the site as static_index.html.")
 def docs_generate_cmd(**kwargs: Any) -> None:
-    """Compile the project and write target/catalog.json from the warehouse's catalog."""
+    """Compile the project, write target/catalog.json and the documentation site."""
     from dagwright.tasks.docs import generate_docs
 
     compile_nodes = kwargs.pop("compile_nodes")
     _run(lambda f: generate_docs(f, _echo), _flags("generate", kwargs, compile=compile_nodes))
 
 
-@docs_group.command("serve", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def docs_serve_cmd() -> None:
-    """dbt's documentation site: not available in dagwright yet (reported, exit 2)."""
-    click.echo(
-        "Error: docs serve is not implemented in dagwright yet: it has no documentation site. "
-        "`dagwright docs generate` writes target/catalog.json and target/manifest.json.",
-        err=True,
-    )
-    sys.exit(2)
+@docs_group.command("serve")
+@click.option("--project-dir", envvar=_env("PROJECT_DIR"), default=None, help="Folder with dbt_project.yml.")
+@click.option("--target-path", envvar=_env("TARGET_PATH"), default=None, help="Where the artifacts are.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8080, show_default=True, help="0: any free port.")
+@click.option("--browser/--no-browser", default=True, help="Open the site in a browser (default: yes).")
+@click.option("--profiles-dir", envvar=_env("PROFILES_DIR"), default=None, hidden=True)
+def docs_serve_cmd(**kwargs: Any) -> None:
+    """Serve the documentation site from target/ on localhost."""
+    from dagwright.tasks.docs import serve_docs
+
+    browser = kwargs.pop("browser")
+    _run(lambda f: serve_docs(f, _echo), _flags("serve", kwargs, browser=browser))
 
 
 @main.command("show")

@@ -7,19 +7,27 @@ read-only query per database asks the engine for the tables and views of the sch
 project's relations and sources live in (``catalog_rows`` of the adapter), and each table is
 matched to the node or source whose relation it is. With ``--select``, only the selected
 nodes and sources are kept; ``--empty-catalog`` writes a catalog with none, without asking
-the engine. dbt also copies its documentation site (index.html) into target/; dagwright has
-no site of its own yet, which the command says (``docs serve`` is refused).
+the engine. Where dbt copies its documentation site into target/index.html, dagwright writes
+its own (``report/docs_site.py``: one self-contained page from manifest.json, catalog.json and
+run_results.json; ``--static`` also writes it as static_index.html, as dbt's one-file site).
+
+docs serve: that page, rebuilt from the artifacts in target/, served from target/ on
+localhost (``--host``, ``--port``) until Ctrl-C, so the run timeline beside it opens too.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
+import webbrowser
 from collections.abc import Callable
 from typing import Any
 
 from dagwright.artifacts.catalog import catalog_dict, catalog_tables, relation_key, write_catalog
 from dagwright.errors import DagwrightError
 from dagwright.execute.results import utcnow
-from dagwright.session import Flags, Session
+from dagwright.report.docs_site import is_stale, previous_run, write_docs_site
+from dagwright.session import Flags, Session, target_dir_of
 from dagwright.tasks.compile_command import compile_session
 from dagwright.tasks.found import found_line
 
@@ -28,15 +36,8 @@ Echo = Callable[[str], None]
 #: what dbt's docs generate selects (its compile's types)
 CATALOGED_TYPES = ("model", "snapshot", "seed", "test", "analysis", "source")
 
-SITE_NOTE = "dagwright writes catalog.json and manifest.json; it has no documentation site (index.html) yet"
-
 
 def generate_docs(flags: Flags, echo: Echo) -> int:
-    if flags.extra.get("static"):
-        raise DagwrightError(
-            "docs generate --static writes dbt's documentation site as one file; dagwright has no site yet",
-            hint="run without --static: catalog.json and manifest.json are written",
-        )
     session = Session(flags)
     started_at = utcnow()
     try:
@@ -54,6 +55,7 @@ def _generate(session: Session, flags: Flags, echo: Echo, started_at: Any) -> in
             f"docs generate does not read the catalog of {session.target.type} yet",
             hint="catalog.json is written for DuckDB and PostgreSQL targets; --empty-catalog writes one with no tables",
         )
+    last_run = previous_run(session.target_dir)  # before compile's run_results.json replaces it
     if flags.extra.get("compile", True):
         compile_session(session, flags, echo, summary_line=False)
     else:
@@ -87,8 +89,41 @@ def _generate(session: Session, flags: Flags, echo: Echo, started_at: Any) -> in
     path = session.target_dir / "catalog.json"
     write_catalog(path, data)
     echo(f"Catalog written to {path.resolve()}")
-    echo(SITE_NOTE)
+    page = write_docs_site(session.target_dir, static_copy=bool(flags.extra.get("static")), run_results=last_run)
+    echo(f"Documentation site written to {page.resolve()} (open it, or run `dagwright docs serve`)")
     return 0
+
+
+def serve_docs(flags: Flags, echo: Echo) -> int:
+    """Serve target/ (the site rebuilt from its artifacts) until interrupted."""
+    target = target_dir_of(flags)
+    # the page docs generate wrote knows the run before it; rebuilt when an artifact is newer
+    page = write_docs_site(target) if is_stale(target) else target / "index.html"
+    host = str(flags.extra.get("host") or "127.0.0.1")
+    port = int(flags.extra.get("port") or 8080)
+    handler = functools.partial(_QuietHandler, directory=str(target))
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise DagwrightError(
+            f"cannot serve the docs on {host}:{port}: {exc.strerror or exc}", hint="choose another --port"
+        ) from None
+    address = f"http://{host}:{server.server_address[1]}/{page.name}"
+    echo(f"Serving docs at {address} (from {target}); press Ctrl+C to stop")
+    if flags.extra.get("browser", True):
+        webbrowser.open(address)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        echo("Stopped serving the docs.")
+    finally:
+        server.server_close()
+    return 0
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # the requests are not news
+        pass
 
 
 def _catalog_rows(session: Session, selected: set[str] | None) -> list[dict[str, Any]]:
