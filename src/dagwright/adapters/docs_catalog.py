@@ -13,6 +13,7 @@ dbt's adapters. The queries are read-only and pass the run's guard like any stat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -76,3 +77,51 @@ def upper_schemas(schemas: Sequence[str]) -> list[str]:
 
 def rows_as_dicts(rows: Sequence[Sequence[Any]], names: Sequence[str] = CATALOG_COLUMNS) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=False)) for row in rows]
+
+
+# -- Spark: ``show table extended`` -------------------------------------------------------------
+# dbt-spark reads a relation's catalog entry from the ``information`` text of ``show table
+# extended in <schema> like '*'``: the top-level lines of its schema tree (columns, indexed
+# from 0), ``Owner:`` and ``Statistics: <n> bytes, <m> rows``; the table and column comments
+# there are not read (null in dbt's catalog), and the type is ``view`` or ``table``.
+_SPARK_COLUMN = re.compile(r"^ \|-- (.*): (.*) \(nullable = (.*)\b", re.MULTILINE)
+_SPARK_OWNER = re.compile(r"^Owner: (.*)$", re.MULTILINE)
+_SPARK_STATISTICS = re.compile(r"^Statistics: (.*)$", re.MULTILINE)
+
+
+def spark_catalog_rows(schema: str, name: str, information: str) -> list[dict[str, Any]]:
+    """The catalog rows of one relation from its ``show table extended`` information."""
+    owner = next(iter(_SPARK_OWNER.findall(information)), None)
+    stats: dict[str, Any] = {}
+    raw = next(iter(_SPARK_STATISTICS.findall(information)), None)
+    for part in (raw or "").split(", "):
+        value, _, key = part.partition(" ")
+        if key and value.isdigit():
+            stats.update(
+                {
+                    f"stats:{key}:label": key,
+                    f"stats:{key}:value": int(value),
+                    f"stats:{key}:description": "",
+                    f"stats:{key}:include": True,
+                }
+            )
+    kind = "view" if "Type: VIEW" in information else "table"
+    rows = []
+    for index, match in enumerate(_SPARK_COLUMN.finditer(information)):
+        column, column_type, _nullable = match.groups()
+        rows.append(
+            {
+                "table_database": None,
+                "table_schema": schema,
+                "table_name": name,
+                "table_type": kind,
+                "table_comment": None,
+                "column_name": column,
+                "column_index": index,
+                "column_type": column_type,
+                "column_comment": None,
+                "table_owner": owner,
+                **stats,
+            }
+        )
+    return rows

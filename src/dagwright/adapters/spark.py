@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from dagwright.adapters.base import DatabaseError, Publishing, Relation, RelationKind
 from dagwright.adapters.cache import RelationCache
+from dagwright.adapters.docs_catalog import spark_catalog_rows
 from dagwright.adapters.spark_connection import SparkConnection, short_message
 from dagwright.adapters.spark_session import (
     import_pyspark,
@@ -278,6 +279,22 @@ class SparkAdapter(SparkSQL):
                     continue
                 listing.append((str(name), "view" if str(name).lower() in views else "table"))
             self.relations.add_schema(database, schema, listing)
+
+    def catalog_rows(self, conn: Any, database: str | None, schemas: Sequence[str]) -> list[dict[str, Any]]:
+        """``docs generate``: every relation of these schemas, a row per column, from ``show
+        table extended`` as dbt-spark reads it (a schema that does not exist has none)."""
+        rows: list[dict[str, Any]] = []
+        for schema in schemas:
+            try:
+                listed = conn.execute(f"show table extended in {self.quote(schema)} like '*'").rows
+            except DatabaseError as exc:
+                if "not found" in str(exc).lower() or "SCHEMA_NOT_FOUND" in str(exc):
+                    continue
+                raise
+            for namespace, name, is_temporary, information in listed:
+                if not is_temporary:
+                    rows.extend(spark_catalog_rows(str(namespace), str(name), str(information or "")))
+        return rows
 
     def external_location(self, relation: Relation) -> str | None:
         """Where an EXTERNAL table's files are (dropping it leaves them), None for a managed one."""

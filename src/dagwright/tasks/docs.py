@@ -53,7 +53,7 @@ def _generate(session: Session, flags: Flags, echo: Echo, started_at: Any) -> in
         # before anything is compiled or written
         raise DagwrightError(
             f"docs generate does not read the catalog of {session.target.type} yet",
-            hint="catalog.json is written for DuckDB and PostgreSQL targets; --empty-catalog writes one with no tables",
+            hint="catalog.json is read from DuckDB, PostgreSQL and Spark; --empty-catalog writes one with no tables",
         )
     last_run = previous_run(session.target_dir)  # before compile's run_results.json replaces it
     if flags.extra.get("compile", True):
