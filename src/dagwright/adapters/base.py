@@ -41,7 +41,8 @@ optional capabilities, looked up with ``getattr``:
 | ``use_node_config`` (a connection's) | the node's own job settings, set before it runs | BigQuery |
 | ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``) | PostgreSQL |
 | ``comment_sql`` / ``column_comment_sql`` | relation and column comments (``persist_docs``) | PostgreSQL, DuckDB |
-| ``catalog_rows`` | relations and columns of schemas (``docs generate``) | DuckDB, PostgreSQL, Spark |
+| ``catalog_rows`` | relations and columns of schemas (``docs generate``) | all |
+| ``catalog_by_relations``, ``catalog_shard_suffix`` | the catalog read by relation | DuckDB, PostgreSQL, BigQuery |
 | ``contract_columns`` | a contracted query's (name, type) columns as its dbt adapter names them | PostgreSQL |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """

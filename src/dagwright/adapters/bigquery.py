@@ -23,6 +23,7 @@ from dagwright.adapters.bigquery_connection import CANCEL_WAIT, BigQueryConnecti
 from dagwright.adapters.bigquery_ddl import Partitioning
 from dagwright.adapters.bigquery_sql import BigQuerySQL
 from dagwright.adapters.cache import RelationCache
+from dagwright.adapters.docs_catalog import bigquery_catalog_sql, renamed_stats, rows_as_dicts
 
 if TYPE_CHECKING:
     from dagwright.guard import GuardedConnection
@@ -60,6 +61,10 @@ def _unquoted(name: str) -> str:
 class BigQueryAdapter(BigQuerySQL):
     type: ClassVar[str] = "bigquery"
     publishing: ClassVar[Publishing] = "single-job replace"
+    #: docs generate asks for at most 100 selected relations by name, as its dbt adapter does
+    catalog_by_relations: ClassVar[bool] = True
+    #: a date-sharded table's catalog entry ends with this (``events_*``)
+    catalog_shard_suffix: ClassVar[str] = "*"
     #: dbt-bigquery's table, view and incremental materializations run only in-transaction hooks
     model_hooks_outside_transaction = False
     #: a seed's inferred integer column is INT64 here: its values are read 64 bits wide
@@ -190,6 +195,23 @@ class BigQueryAdapter(BigQuerySQL):
                 tables = []
             listing = [(str(t.table_id), _KINDS.get(str(t.table_type), "table")) for t in tables]
             self.relations.add_schema(database, schema, listing)
+
+    def catalog_rows(self, conn: Any, database: str | None, schemas: Sequence[str]) -> list[dict[str, Any]]:
+        """``docs generate``: each dataset's tables, views and columns with the stats
+        dbt-bigquery reads (one query job per dataset; a dataset that does not exist has none)."""
+        from google.api_core import exceptions as api_errors
+        from google.cloud import bigquery
+
+        project = database or self.project
+        rows: list[dict[str, Any]] = []
+        for schema in schemas:
+            try:
+                self.client.get_dataset(bigquery.DatasetReference(project, schema), timeout=60)
+            except api_errors.NotFound:
+                continue
+            result = conn.execute(bigquery_catalog_sql(project, schema))
+            rows.extend(rows_as_dicts(result.rows, renamed_stats(result.column_names)))
+        return rows
 
     def table_rows(self, job: Any) -> int | None:
         """Rows of the table a CTAS job built (dbt-bigquery reports them)."""

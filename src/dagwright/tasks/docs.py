@@ -53,17 +53,18 @@ def _generate(session: Session, flags: Flags, echo: Echo, started_at: Any) -> in
         # before anything is compiled or written
         raise DagwrightError(
             f"docs generate does not read the catalog of {session.target.type} yet",
-            hint="catalog.json is read from DuckDB, PostgreSQL and Spark; --empty-catalog writes one with no tables",
+            hint="--empty-catalog writes a catalog with no tables",
         )
     last_run = previous_run(session.target_dir)  # before compile's run_results.json replaces it
-    if flags.extra.get("compile", True):
+    compiled = bool(flags.extra.get("compile", True))
+    if compiled:
         compile_session(session, flags, echo, summary_line=False)
     else:
         echo(found_line(session))
         session.write_manifest()
-    selected: set[str] | None = None
-    if flags.select or flags.exclude or flags.resource_types or flags.exclude_resource_types:
-        selected = set(session.select(CATALOGED_TYPES))
+    # as dbt: the selection (what compile ran, and the sources it selects) applies only when
+    # compile ran; with --no-compile every node and source is cataloged
+    selected = set(session.select(CATALOGED_TYPES)) if compiled else None
     node_keys = {
         uid: relation_key(node.database, node.schema, node.alias)
         for uid, node in manifest.nodes.items()
@@ -78,6 +79,10 @@ def _generate(session: Session, flags: Flags, echo: Echo, started_at: Any) -> in
     else:
         echo("Building catalog")
         rows = _catalog_rows(session, selected)
+        keys = {**node_keys, **source_keys}
+        relations = {keys[uid] for uid in selected or () if uid in keys}
+        if selected is not None and getattr(session.adapter, "catalog_by_relations", False) and len(relations) <= 100:
+            rows = _on_relations(rows, relations, getattr(session.adapter, "catalog_shard_suffix", None))
     data = catalog_dict(
         catalog_tables(rows),
         node_keys,
@@ -124,6 +129,25 @@ def serve_docs(flags: Flags, echo: Echo) -> int:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # the requests are not news
         pass
+
+
+def _on_relations(
+    rows: list[dict[str, Any]], relations: set[tuple[str | None, str, str]], shard_suffix: str | None
+) -> list[dict[str, Any]]:
+    """The rows of the selected relations only. dbt asks an engine that can (DuckDB,
+    PostgreSQL, BigQuery) for at most 100 selected relations by name instead of whole schemas;
+    on BigQuery that asks for a date-sharded table (listed as ``name*``) by its shards' common
+    name, which no relation has, so dbt's catalog leaves it out: so does this."""
+    kept = []
+    for row in rows:
+        name = str(row["table_name"])
+        if shard_suffix and name.endswith(shard_suffix):
+            name = name[: -len(shard_suffix)]
+        database = row.get("table_database")
+        key = relation_key(None if database is None else str(database), str(row["table_schema"]), name)
+        if key in relations or (key[0] is None and any(r[1:] == key[1:] for r in relations)):
+            kept.append(row)
+    return kept
 
 
 def _catalog_rows(session: Session, selected: set[str] | None) -> list[dict[str, Any]]:
