@@ -254,3 +254,10 @@ def test_fail_fast_cancels_a_running_python_model(tmp_path: Path) -> None:
     assert results["boom"]["status"] == "error"
     assert outcome(results["slow"]) == "cancelled", results["slow"]
     assert project.query("select table_name from information_schema.tables") == []
+
+
+def test_show_of_a_python_model_says_what_to_do(tmp_path: Path) -> None:
+    project = _python_project(tmp_path)
+    result = project.run("show", "-s", "py_table")
+    assert result.code == 2, str(result)
+    assert "'py_table' is a Python model" in result.stderr and "show --inline" in result.stderr
