@@ -137,7 +137,8 @@ def test_view_materialization_is_an_error(tmp_path: Path) -> None:
     code = "def model(dbt, session):\n    dbt.config(materialized='view')\n    return session.sql('select 1')\n"
     project = write_project(tmp_path, {"models/v.py": code})
     assert project.run("run").code == 1
-    assert "materialized as a table or incremental, not 'view'" in _results(project)["v"]["message"]
+    expected = """Materialization "view" only supports languages ['sql']; got "python\""""
+    assert expected in _results(project)["v"]["message"]
 
 
 def test_compile_writes_the_compiled_code(tmp_path: Path) -> None:
@@ -261,3 +262,23 @@ def test_show_of_a_python_model_says_what_to_do(tmp_path: Path) -> None:
     result = project.run("show", "-s", "py_table")
     assert result.code == 2, str(result)
     assert "'py_table' is a Python model" in result.stderr and "show --inline" in result.stderr
+
+
+def test_a_unit_test_of_a_python_model_errors_clearly(tmp_path: Path) -> None:
+    unit = """\
+version: 2
+unit_tests:
+  - name: t1
+    model: py_table
+    given:
+      - input: ref('base')
+        rows: [{id: 1, amount: 20}]
+    expect:
+      rows: [{id: 1, amount: 20}]
+"""
+    project = _python_project(tmp_path, {"models/unit.yml": unit})
+    result = project.run("build")
+    assert result.code == 1, str(result)  # as dbt, whose engine fails to read the Python as SQL
+    results = _results(project)
+    assert "model 'py_table' is a Python model" in results["t1"]["message"]
+    assert results["py_table"]["status"] == "skipped"

@@ -65,6 +65,7 @@ def _python(
         return PythonIncrementalMaterialization(
             adapter, job, existing, project_name=project_name, project_macros=project_macros, strategy=strategy
         )
+    # dbt's message: its other materializations declare supported_languages=['sql']
     raise DagwrightError(
-        f"a Python model is materialized as a table or incremental, not '{kind}'", node=job.node.unique_id
+        f'Materialization "{kind}" only supports languages [\'sql\']; got "python"', node=job.node.unique_id
     )

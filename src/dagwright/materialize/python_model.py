@@ -69,7 +69,7 @@ class PythonModelRun:
         self.job = job
         node = job.node
         if node.config.get("contract", {}).get("enforced") in (True, "true", "True"):
-            raise CompilationError("dagwright does not check contracts of Python models (dbt does not either)")
+            raise CompilationError("an enforced contract needs a SQL model: dagwright checks no Python model's")
         #: the name its frames and tracebacks carry: the model file's
         self.filename = node.original_file_path
 
