@@ -13,9 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from dagwright.adapters.base import Column, Connection, ExecResult, Relation, RelationKind, StatementCancelled
+
+T = TypeVar("T")
 
 
 class Stopped(Exception):
@@ -241,5 +243,24 @@ class GuardedConnection:
             return self.raw.columns(relation)
         except StatementCancelled as exc:
             raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
+        finally:
+            self._registry.leave(self._worker)
+
+    def run_code(self, what: str, code: Callable[[], T]) -> T:
+        """Run user code that uses this connection directly (a Python model), registered as
+        the worker's statement in flight: a stop before it raises ``Stopped`` and runs
+        nothing, a stop during it cancels the queries the code sends through the connection
+        (pure Python runs on until it returns). Whatever the code raises once the run has
+        stopped (the engine's cancel, caught and re-raised or not) is the stop."""
+        self._registry.enter(self._worker, self.node_id, self.raw)
+        try:
+            self.statements.append(what)
+            return code()
+        except StatementCancelled as exc:
+            raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
+        except Exception:
+            if self._stop.is_set():
+                raise Stopped(self._stop.trigger_text or "cancelled") from None
+            raise
         finally:
             self._registry.leave(self._worker)

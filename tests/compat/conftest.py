@@ -83,7 +83,7 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 #: the folder, beside the cases (or an engine's overlays), of the files they share
 SHARED_DIR = "_shared"
-CASE_KEYS = frozenset({"project", "include", "commands", "vars", "env", "volatile", "xfail"})
+CASE_KEYS = frozenset({"project", "include", "commands", "vars", "env", "volatile", "xfail", "dbt_leftovers"})
 #: what an engine's overlay compat.yml may set: its own shared files, commands where its dbt exits
 #: otherwise, and more volatile columns (where the overlay names relations otherwise)
 OVERLAY_KEYS = frozenset({"include", "commands", "volatile"})
@@ -113,6 +113,8 @@ class Case:
     vars: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     volatile: frozenset[str] = frozenset()
+    #: regexes of ``schema.relation`` names dbt leaves behind by mistake: not compared
+    dbt_leftovers: tuple[str, ...] = ()
     xfail_reason: str | None = None
     xfail_match: str | None = None
     includes: tuple[Path, ...] = ()  # shared folders copied before the project
@@ -199,6 +201,7 @@ def load_case(folder: Path) -> Case:
         vars=dict(spec.get("vars") or {}),
         env={str(k): str(v) for k, v in (spec.get("env") or {}).items()},
         volatile=frozenset(str(c).lower() for c in spec.get("volatile") or ()),
+        dbt_leftovers=tuple(str(r) for r in spec.get("dbt_leftovers") or ()),
         xfail_reason=(xfail or {}).get("reason"),
         xfail_match=(xfail or {}).get("match"),
     )
@@ -390,6 +393,8 @@ def snapshot_database(path: Path, case: Case) -> dict[tuple[str, str], Relation]
             [list(SYSTEM_SCHEMAS)],
         ).fetchall()
         for schema, name, kind in tables:
+            if any(re.fullmatch(pattern, f"{schema}.{name}") for pattern in case.dbt_leftovers):
+                continue
             columns = [
                 (c, t)
                 for c, t in con.execute(

@@ -70,6 +70,11 @@ class DuckDBConnection:
             raise DatabaseError(str(exc)) from None
         return ExecResult(message="OK", rows_affected=len(rows))
 
+    def python_session(self) -> duckdb.DuckDBPyConnection:
+        """The session a Python model gets (as dbt-duckdb hands it): this worker's cursor, so
+        what the model reads and the table it makes are in the node's transaction."""
+        return self._cursor
+
     def cancel(self) -> None:
         try:
             self._cursor.interrupt()

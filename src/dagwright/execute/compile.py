@@ -13,6 +13,7 @@ from typing import Any
 from dagwright.adapters.base import DatabaseError
 from dagwright.errors import CompilationError, DagwrightError
 from dagwright.execute.node_hooks import HookSet, hook_dict, node_hooks
+from dagwright.execute.python_compile import compile_python
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.ephemeral import inject_ctes
 from dagwright.materialize.incremental import should_full_refresh
@@ -187,6 +188,10 @@ class Compiler:
         are not rendered here: each renders when it runs, its statements on ``connection``."""
         state = CompileState(session=StatementSession(connection if connection is not None else self.connect))
         try:
+            if node.language == "python":  # no Jinja: the model's code and its `dbt` object
+                code = compile_python(self.run, self.manifest, node, is_incremental=is_incremental())
+                hooks = node_hooks(self.run, self.manifest, node, state.session, is_incremental)
+                return CompiledNode(node, code, hooks, ())
             sql = self._render(node, state, is_incremental)
             ctes = self._cte_list(state.ephemerals, state.session)
             hooks = node_hooks(self.run, self.manifest, node, state.session, is_incremental)

@@ -54,7 +54,7 @@ def _kind_label(node: Node) -> str:
         return "test"
     if node.resource_type == "snapshot":
         return "snapshot"
-    return f"sql {node.materialized} model"
+    return f"{node.language or 'sql'} {node.materialized} model"
 
 
 def error_message(node: Node, kind: str, detail: str) -> str:

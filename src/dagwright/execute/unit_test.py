@@ -98,6 +98,8 @@ class UnitTestRun:
     def compile(self, unit: UnitTest, conn: GuardedConnection) -> str:
         """The model's SQL with its inputs replaced by the given rows."""
         model = self.manifest.nodes[unit.model_id]
+        if model.language == "python":  # dbt sends the Python code to the engine as SQL, and fails there
+            raise CompilationError(f"unit tests test SQL models: model '{model.name}' is a Python model")
         fixtures: dict[str, str] = {}
         ctes: list[tuple[str, str]] = []
         this_cte: str | None = None

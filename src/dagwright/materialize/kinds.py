@@ -11,6 +11,7 @@ from dagwright.errors import DagwrightError
 from dagwright.materialize.base import Materialization, NodeJob
 from dagwright.materialize.incremental import IncrementalMaterialization
 from dagwright.materialize.publishing.base import PublishingStrategy
+from dagwright.materialize.python_model import PythonIncrementalMaterialization, PythonTableMaterialization
 from dagwright.materialize.seed import SeedMaterialization
 from dagwright.materialize.snapshot import SnapshotMaterialization
 from dagwright.materialize.table import TableMaterialization
@@ -35,6 +36,8 @@ def materialization_for(
     if node.resource_type == "snapshot":
         return SnapshotMaterialization(adapter, job, strategy)
     kind = node.materialized
+    if node.language == "python":
+        return _python(adapter, strategy, job, existing, project_name, project_macros)
     if kind == "table":
         return TableMaterialization(adapter, job, strategy)
     if kind == "view":
@@ -44,3 +47,25 @@ def materialization_for(
             adapter, job, existing, project_name=project_name, project_macros=project_macros, strategy=strategy
         )
     raise DagwrightError(f"materialization '{kind}' is not supported on {adapter.type} yet", node=node.unique_id)
+
+
+def _python(
+    adapter: Adapter,
+    strategy: PublishingStrategy,
+    job: NodeJob,
+    existing: RelationKind | None,
+    project_name: str,
+    project_macros: Mapping[str, str],
+) -> Materialization:
+    """A Python model: ``table`` or ``incremental`` (as in dbt-duckdb)."""
+    kind = job.node.materialized
+    if kind == "table":
+        return PythonTableMaterialization(adapter, job, strategy)
+    if kind == "incremental":
+        return PythonIncrementalMaterialization(
+            adapter, job, existing, project_name=project_name, project_macros=project_macros, strategy=strategy
+        )
+    # dbt's message: its other materializations declare supported_languages=['sql']
+    raise DagwrightError(
+        f'Materialization "{kind}" only supports languages [\'sql\']; got "python"', node=job.node.unique_id
+    )

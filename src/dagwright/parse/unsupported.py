@@ -145,8 +145,20 @@ def _foreign_key_to(node: Node) -> bool:
     return any(c.get("type") == "foreign_key" and c.get("to") for c in every)
 
 
+#: why an engine's dbt adapter does not run a Python model where dagwright runs it: DuckDB only
+_PYTHON_ELSEWHERE = {
+    "postgres": "dbt-postgres has no Python models",
+    "bigquery": "dbt-bigquery runs them on Dataproc (a cluster or a serverless batch), which dagwright does not",
+    "spark": "dbt-spark submits them to a Databricks cluster (submission_method all_purpose_cluster or "
+    "job_cluster), not to the profile's Spark session",
+}
+
+
 def _python(node: Node, scope: Scope) -> str | None:
-    return "is a Python model" if node.language == "python" else None
+    if node.language != "python" or scope.adapter_type == "duckdb":
+        return None
+    why = _PYTHON_ELSEWHERE.get(scope.adapter_type, f"dagwright runs Python models on DuckDB, not {scope.adapter_type}")
+    return f"is a Python model: {why}"
 
 
 def _custom_materialization(scope: Scope) -> list[Finding]:
@@ -298,7 +310,8 @@ FEATURES: dict[str, Feature] = {
     "python_model": Feature(
         "Python model",
         "Python models",
-        "dagwright runs SQL only: leave Python models out, e.g. --exclude 'file:*.py' (dbt accepts it too)",
+        "dagwright runs Python models on DuckDB only: leave them out on this engine, e.g. "
+        "--exclude 'file:*.py' (dbt accepts it too)",
         RUNS_OR_COMPILES,
         _on_nodes(_python, ("model",)),
     ),

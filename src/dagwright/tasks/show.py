@@ -89,6 +89,12 @@ def show(flags: Flags, echo: Echo) -> int:
         selected = session.select(SHOWN_TYPES)
         ignored = session.check_unsupported(selected)
         nodes = [manifest.nodes[uid] for uid in selected]
+        python = [n.name for n in nodes if n.language == "python"]
+        if python:  # dbt sends the Python code to the engine as SQL, and fails there
+            raise SelectionError(
+                f"show previews SQL: '{python[0]}' is a Python model",
+                hint=f"build it, then: dagwright show --inline \"select * from {{{{ ref('{python[0]}') }}}}\"",
+            )
     if ignored:
         sys.stderr.write(ignored + "\n")  # stdout carries only the previews (scripts read the JSON)
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)

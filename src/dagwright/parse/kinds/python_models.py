@@ -1,10 +1,12 @@
 """Python models (``models/**/*.py`` with ``def model(dbt, session)``) as nodes.
 
-dagwright does not run Python models (``parse.unsupported`` stops a command that would run or
-compile one), but it parses them as dbt does, so that the project around them is the same:
-a ``ref`` to one resolves, ``ls``/selection/the manifest list it with dbt's unique_id and
-``language: python``, and its own ``dbt.ref``/``dbt.source``/``dbt.config`` calls give its
-dependencies and config.
+Parsed as dbt parses them: a ``ref`` to one resolves, ``ls``/selection/the manifest list it
+with dbt's unique_id and ``language: python``, and its own ``dbt.ref``/``dbt.source``/
+``dbt.config`` calls give its dependencies and config. The keys read with
+``dbt.config.get``/``dbt.config.meta_get`` go into its config as dbt puts them there
+(``config_keys_used``/``config_keys_defaults``, ``meta_keys_used``/``meta_keys_defaults``), for
+the compiled code's ``dbt`` object (execute/python_compile.py). They run on DuckDB
+(materialize/python_model.py); other engines refuse them (parse/unsupported.py).
 
 As in dbt, the file is read with Python's ``ast``, never run: the calls ``dbt.ref(...)``,
 ``dbt.source(...)``, ``dbt.config(...)``, ``dbt.config.get(...)`` and
@@ -15,15 +17,18 @@ A Python model is a table unless its properties or ``dbt.config`` say otherwise.
 from __future__ import annotations
 
 import ast
-import hashlib
 from typing import Any
 
 from dagwright.errors import ProjectError
+from dagwright.parse.checksums import text_checksum
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
 from dagwright.parse.nodes import Node, RefCall, SourceCall, evolve, new_node
 from dagwright.project.config import merge_config
 from dagwright.project.files import ProjectFile, ProjectFiles
 from dagwright.project.properties import Patch, Properties
+
+#: the macro dbt records as every Python model's dependency (it writes the compiled code's tail)
+PY_SCRIPT_MACRO = "macro.dbt.py_script_postfix"
 
 #: the ``dbt.*`` calls read from a Python model (as dotted names)
 _CALLS = frozenset({"dbt.ref", "dbt.source", "dbt.config", "dbt.config.get", "dbt.config.meta_get"})
@@ -107,6 +112,7 @@ def read_calls(text: str, rel: str) -> tuple[list[RefCall], list[SourceCall], di
     refs: list[RefCall] = []
     sources: list[SourceCall] = []
     config: dict[str, Any] = {}
+    read: dict[str, list[Any]] = {}  # config_keys_used, config_keys_defaults, meta_...: as dbt records them
     for name, args, kwargs, line in visitor.found:
         if name == "dbt.ref":
             version = kwargs.get("v", kwargs.get("version"))
@@ -127,6 +133,13 @@ def read_calls(text: str, rel: str) -> tuple[list[RefCall], list[SourceCall], di
             config.update(kwargs)
         elif not 1 <= len(args) <= 2:  # dbt.config.get / meta_get: a key and a default
             raise ProjectError(f"{name}() takes a key and an optional default", path=rel, line=line)
+        else:
+            prefix = "config" if name == "dbt.config.get" else "meta"
+            read.setdefault(f"{prefix}_keys_used", []).append(args[0])
+            read.setdefault(f"{prefix}_keys_defaults", []).append(args[1] if len(args) == 2 else None)
+    if read:  # dbt sets all four once any key is read
+        for key in ("config_keys_used", "config_keys_defaults", "meta_keys_used", "meta_keys_defaults"):
+            config[key] = read.get(key, [])
     return refs, sources, config
 
 
@@ -160,11 +173,11 @@ def parse_python_model(scope: ProjectScope, file: ProjectFile, patch: Patch | No
         database=scope.target_database,
         schema=scope.target_schema,
         alias=name,
-        checksum=hashlib.sha256(raw_bytes).hexdigest(),
+        checksum=text_checksum(text.strip()),
         language="python",
     )
     node = scope.apply_patch(node, patch)
-    node = evolve(node, refs=tuple(refs), sources=tuple(sources))
+    node = evolve(node, refs=tuple(refs), sources=tuple(sources), depends_on_macros=(PY_SCRIPT_MACRO,))
     return scope.finish(node, config)
 
 
