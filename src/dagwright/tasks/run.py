@@ -25,7 +25,9 @@ from dagwright.execute.runner import NodeRunner, Worker
 from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import Stop, with_comment
+from dagwright.parse.materializations import PACKAGE_OVERRIDE_FLAG, MaterializationBlock, custom_builds
 from dagwright.parse.nodes import Manifest
+from dagwright.parse.unsupported_scope import macros_by_package
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
@@ -103,6 +105,7 @@ class RunTask:
             store_failures=self.flags.store_failures,
             test_warn_fails=session.warn_error.errors("LogTestResult"),
             on_failure=self._on_failure,
+            custom_builds=custom_materializations(session),
         )
         self.scheduler = Scheduler(
             self.plan,
@@ -311,6 +314,17 @@ class RunTask:
             self.terminal.run_finished(summary, code)
         finally:
             os._exit(code)
+
+
+def custom_materializations(session: Session) -> dict[str, MaterializationBlock | None]:
+    """The models' ``materialized`` names dbt builds with a project's or package's block (or
+    with nothing: None), resolved once per run (parse/materializations.py)."""
+    manifest = session.manifest
+    names = {n.materialized for n in manifest.nodes.values() if n.resource_type == "model"}
+    flags = session.project.raw.get("flags")
+    overrides = isinstance(flags, dict) and flags.get(PACKAGE_OVERRIDE_FLAG) is False
+    by_package = macros_by_package(manifest)
+    return custom_builds(names, by_package, session.adapter.type, session.project.name, overrides)
 
 
 class _Background:
