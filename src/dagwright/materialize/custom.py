@@ -1,8 +1,8 @@
 """A node built by a project's or package's ``{% materialization %}`` block, as dbt builds it.
 
 The block's body is rendered in the node's context with what dbt's materialization contract
-gives it (``sql``/``compiled_code``, ``pre_hooks``/``post_hooks``, ``run_hooks``, the
-``adapter`` object, ``statement``/``load_result`` ...) and returns ``{'relations': [...]}``.
+gives it (``sql``/``compiled_code``, ``pre_hooks``/``post_hooks``, the functions of
+``custom_contract.py``, the ``adapter`` object, ``statement``/``load_result`` ...) and returns ``{'relations': [...]}``.
 Its SQL is its own: dagwright runs what it says, in the order it says it, with dbt's
 transactions (a ``statement`` with ``auto_begin`` opens one, ``adapter.commit()`` ends it,
 what is left open when the block ends is rolled back, as dbt's connection release does).
@@ -19,10 +19,11 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from dagwright.adapters.base import Adapter, ExecResult, Relation
+from dagwright.adapters.base import Adapter, ExecResult
 from dagwright.errors import CompilationError, DagwrightError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, Hook, NodeJob
+from dagwright.materialize.custom_contract import contract_functions, plain_relation
 from dagwright.parse.materializations import MaterializationBlock, not_found_message
 from dagwright.parse.nodes import Node
 from dagwright.rendering.jinja import LazyContext
@@ -137,24 +138,16 @@ class CustomMaterialization:
         session = self._session = self._new_session(conn)
         node = self.job.node
 
-        def run_hooks(hooks: Any, inside_transaction: bool = True) -> str:
-            chosen = [h for h in hooks or () if bool(_field(h, "transaction", True)) == bool(inside_transaction)]
-            if chosen and not inside_transaction:
-                session.commit()  # dbt commits before the hooks that run outside the transaction
-            for hook in chosen:
-                sql = str(_field(hook, "sql", "") or "").strip()
-                if sql:
-                    session.execute(sql, auto_begin=bool(inside_transaction))
-            return ""
-
         contract = {
             "sql": self.job.sql,
             "compiled_code": self.job.sql,
             "pre_hooks": context_hooks(self.hooks.get(("pre", True), ()), self.hooks.get(("pre", False), ())),
             "post_hooks": context_hooks(self.hooks.get(("post", True), ()), self.hooks.get(("post", False), ())),
-            "run_hooks": run_hooks,
         }
         ctx = self.make_context(node, session, contract)
+        for name, function in contract_functions(self.adapter, node, session, conn).items():
+            if name not in ctx.names:  # a project's or package's macro of that name is dbt's choice
+                dict.__setitem__(ctx, name, function)
         macro = ctx.package_namespace(self.block.package)[self.block.macro_name]
         try:
             try:
@@ -213,7 +206,7 @@ class CustomMaterialization:
             forget(self.job.node.relation)
             for relation in relations if isinstance(relations, list) else ():
                 if isinstance(relation, JinjaRelation):
-                    forget(Relation(relation.database, str(relation.schema or ""), str(relation.identifier or "")))
+                    forget(plain_relation(relation))
 
 
 def custom_materialization(
@@ -229,12 +222,6 @@ def custom_materialization(
         raise CompilationError(not_found_message(job.node.materialized, adapter.type))
     transactions = adapter.publishing in ("transactional swap", "transactional replace")
     return CustomMaterialization(adapter, job, block, hooks, make_context, transactions=transactions)
-
-
-def _field(hook: Any, key: str, default: Any) -> Any:
-    if isinstance(hook, Mapping) or hasattr(hook, "get"):
-        return hook.get(key, default)
-    return getattr(hook, key, default)
 
 
 def _check_returned(returned: Any, materialized: str) -> None:

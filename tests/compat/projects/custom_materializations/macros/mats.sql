@@ -21,6 +21,10 @@
   {% endif %}
   {{ adapter.rename_relation(intermediate_relation, target_relation) }}
 
+  {%- set grant_config = config.get('grants') -%}
+  {%- set should_revoke = should_revoke(existing_relation, full_refresh_mode=True) -%}
+  {% do apply_grants(target_relation, grant_config, should_revoke=should_revoke) %}
+  {% do persist_docs(target_relation, model) %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {{ adapter.commit() }}
   {{ drop_relation_if_exists(backup_relation) }}
