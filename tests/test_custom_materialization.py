@@ -80,6 +80,10 @@ def test_block_runs_with_dbts_contract_and_its_outcome(tmp_path: Path) -> None:
   {% if config.get('keep', true) %}{{ adapter.commit() }}{% endif %}
   {{ return({'relations': [this.incorporate(type='table')]}) }}
 {% endmaterialization %}
+{% materialization python_only, default, supported_languages=['python'] %}
+  {% call statement('main') -%} create table {{ this }} as {{ sql }} {%- endcall %}
+  {{ return({'relations': [this]}) }}
+{% endmaterialization %}
 {% materialization bad_return, default %}
   {% call statement('main') -%} select 1 {%- endcall %}
   {{ return({'relations': ['not a relation']}) }}
@@ -92,11 +96,13 @@ def test_block_runs_with_dbts_contract_and_its_outcome(tmp_path: Path) -> None:
         "models/dropped.sql": "{{ config(materialized='plain', keep=false) }}select 1 as x",
         "models/bad.sql": "{{ config(materialized='bad_return') }}select 1 as x",
         "models/typo.sql": "{{ config(materialized='tabel') }}select 1 as x",
+        "models/sql_model.sql": "{{ config(materialized='python_only') }}select 1 as x",
     }
     project = write_project(tmp_path, files)
     result = project.run("run")
     assert result.code == 1, str(result)
-    assert project.statuses() == {"kept": "success", "dropped": "success", "bad": "error", "typo": "error"}
+    statuses = {"kept": "success", "dropped": "success", "bad": "error", "typo": "error", "sql_model": "error"}
+    assert project.statuses() == statuses
     assert project.query("select x from kept order by x") == [(1,), (2,)]
     # never committed: rolled back as dbt's connection release does; dbt says success too
     assert ("main", "dropped") not in project.tables()
@@ -105,6 +111,8 @@ def test_block_runs_with_dbts_contract_and_its_outcome(tmp_path: Path) -> None:
     assert "never committed, rolled back" in messages["dropped"]
     assert '"relations" contains non-Relation: not a relation' in messages["bad"]
     assert "No materialization 'tabel' was found for adapter duckdb!" in messages["typo"]
+    assert "only supports languages ['python']; got \"sql\"" in messages["sql_model"]
+    assert ("main", "sql_model") not in project.tables()
 
 
 def test_stop_runs_no_further_statement_and_reports_what_was_committed(tmp_path: Path) -> None:

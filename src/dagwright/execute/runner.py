@@ -133,9 +133,10 @@ class NodeRunner:
             full_refresh=full_refresh,
         )
         if node.resource_type == "model" and node.materialized in self.custom_builds:
-            return custom_materialization(
-                self.adapter, job, self.custom_builds[node.materialized], hooks, self.compiler.materialization_context
-            )
+            block = self.custom_builds[node.materialized]
+            macro = self.manifest.macros.get(f"macro.{block.package}.{block.macro_name}") if block else None
+            text = macro.macro_sql if macro is not None else ""
+            return custom_materialization(self.adapter, job, block, hooks, self.compiler.materialization_context, text)
         return materialization_for(
             self.adapter,
             self.strategy,

@@ -24,7 +24,7 @@ from dagwright.errors import CompilationError, DagwrightError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, Hook, NodeJob
 from dagwright.materialize.custom_contract import contract_functions, plain_relation
-from dagwright.parse.materializations import MaterializationBlock, not_found_message
+from dagwright.parse.materializations import MaterializationBlock, not_found_message, supported_languages
 from dagwright.parse.nodes import Node
 from dagwright.rendering.jinja import LazyContext
 from dagwright.rendering.relation import JinjaRelation
@@ -215,11 +215,18 @@ def custom_materialization(
     block: MaterializationBlock | None,
     hooks: Mapping[tuple[str, bool], Sequence[Hook]],
     make_context: ContextFactory,
+    macro_sql: str = "",
 ) -> CustomMaterialization:
-    """The node built with ``block``; None (nothing defines its materialization) is dbt's error.
+    """The node built with ``block`` (whose text is ``macro_sql``); None (nothing defines its
+    materialization) is dbt's error, and so is a node in a language the block does not declare.
     Its ``statement`` blocks get transactions where the engine has them."""
     if block is None:
         raise CompilationError(not_found_message(job.node.materialized, adapter.type))
+    languages = supported_languages(macro_sql)
+    if job.node.language not in languages:
+        raise CompilationError(
+            f'Materialization "{block.macro_name}" only supports languages {languages}; got "{job.node.language}"'
+        )
     transactions = adapter.publishing in ("transactional swap", "transactional replace")
     return CustomMaterialization(adapter, job, block, hooks, make_context, transactions=transactions)
 

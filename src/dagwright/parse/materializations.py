@@ -18,6 +18,7 @@ from dagwright.rendering.block_tags import MATERIALIZATION_MACRO_PREFIX
 BUILTIN = ("view", "table", "ephemeral", "incremental", "materialized_view", "snapshot", "seed", "test")
 
 _ADAPTER = r"""\badapter\s*=\s*['"]([^'"]+)['"]"""
+_LANGUAGES = r"""\bsupported_languages\s*=\s*\[([^\]]*)\]"""
 #: the flag under which dbt lets an installed package replace a built-in materialization
 PACKAGE_OVERRIDE_FLAG = "require_explicit_package_overrides_for_builtin_materializations"
 
@@ -26,6 +27,15 @@ def block_macro_name(name: str, header: str) -> str:
     """The macro name of a ``{% materialization name, ... %}`` block, from its header's text."""
     found = re.search(_ADAPTER, header)  # only parsing needs it: compiled (and cached) by re then
     return f"{MATERIALIZATION_MACRO_PREFIX}{name}_{found.group(1) if found else 'default'}"
+
+
+def supported_languages(macro_sql: str) -> list[str]:
+    """The languages a block's header declares (``supported_languages=[...]``); dbt's default: SQL."""
+    header = macro_sql.split("%}", 1)[0]
+    found = re.search(_LANGUAGES, header)
+    if found is None:
+        return ["sql"]
+    return re.findall(r"""['"]([^'"]+)['"]""", found.group(1))
 
 
 class MaterializationBlock:
