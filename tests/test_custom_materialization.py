@@ -115,10 +115,15 @@ def test_block_runs_with_dbts_contract_and_its_outcome(tmp_path: Path) -> None:
     assert ("main", "sql_model") not in project.tables()
 
 
-def test_stop_runs_no_further_statement_and_reports_what_was_committed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("commits_first", [True, False], ids=["committed-before", "nothing-committed"])
+def test_stop_runs_no_further_statement_and_reports_what_was_committed(tmp_path: Path, commits_first: bool) -> None:
+    block = SLOW_BLOCK
+    if not commits_first:
+        start = block.index("  {% call statement('before'")
+        block = block[:start] + block[block.index("  {% call statement('slow')") :]
     files = {
         "profiles.yml": PROFILES_2_THREADS,
-        "macros/slow.sql": SLOW_BLOCK,
+        "macros/slow.sql": block,
         "models/slow.sql": "{{ config(materialized='slow_table') }}select 1 as x",
         # fails after about half a second, while the block's slow statement runs
         "models/boom.sql": "{{ config(materialized='table') }}select case when burned = 0 then error('boom') end as x "
@@ -130,8 +135,13 @@ def test_stop_runs_no_further_statement_and_reports_what_was_committed(tmp_path:
     slow = next(r for r in project.run_results()["results"] if r["unique_id"].endswith(".slow"))
     assert slow["adapter_response"].get("dagwright_outcome") == "cancelled", str(result)
     tables = project.tables()
-    assert ("main", "committed_before") in tables  # committed before the stop: kept, and said
+    assert (("main", "committed_before") in tables) == commits_first  # committed before the stop: kept
     assert ("main", "never_run") not in tables and ("main", "slow") not in tables
     message = slow["message"]
-    assert message.startswith("cancelled: ") and "had committed 1 statement before that" in message, message
-    assert "CANCELLED" in result.stdout and "had committed 1 statement" in result.stdout
+    assert message.startswith("cancelled: "), message
+    if commits_first:  # ... and said
+        assert "had committed 1 statement before that" in message, message
+        assert "CANCELLED" in result.stdout and "had committed 1 statement" in result.stdout
+    else:
+        assert message.endswith('"warehouse"."main"."slow" was not changed'), message
+    assert "rolled back: a statement() block" not in result.output  # the stop's rollback is no lost work

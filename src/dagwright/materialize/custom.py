@@ -152,9 +152,11 @@ class CustomMaterialization:
         try:
             try:
                 returned = macro()
-            finally:
-                # what the block left open is rolled back, as dbt's connection release does
+            except BaseException:
+                session.scope = ""  # rolled back for the failure or the stop, which the outcome says
                 session.finish()
+                raise
+            session.finish()  # what the block left open is rolled back, as dbt's connection release does
             self._forget(conn, returned.get("relations") if isinstance(returned, Mapping) else None)
             main = ctx["load_result"]("main")
             _check_returned(returned, node.materialized)
