@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dagwright.parse.materializations import MaterializationBlock, resolve
 from conftest import write_project
+from dagwright.parse.materializations import MaterializationBlock, resolve
 
 PROFILES_2_THREADS = """\
 proj:
