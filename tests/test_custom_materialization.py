@@ -145,3 +145,29 @@ def test_stop_runs_no_further_statement_and_reports_what_was_committed(tmp_path:
     else:
         assert message.endswith('"warehouse"."main"."slow" was not changed'), message
     assert "rolled back: a statement() block" not in result.output  # the stop's rollback is no lost work
+
+
+def test_package_override_of_a_builtin_under_the_legacy_flag_is_used_and_warned(tmp_path: Path) -> None:
+    block = """\
+{% materialization view, default %}
+  {% call statement('main') -%} create table {{ this }} as {{ sql }} {%- endcall %}
+  {{ adapter.commit() }}
+  {{ return({'relations': [this.incorporate(type='table')]}) }}
+{% endmaterialization %}
+"""
+    flag = "flags:\n  require_explicit_package_overrides_for_builtin_materializations: {}\n"
+    files = {
+        "dbt_project.yml": "name: proj\nprofile: proj\n" + flag.format("false"),
+        "packages.yml": "packages:\n  - local: pkg\n",
+        "pkg/dbt_project.yml": "name: pkg\n",
+        "pkg/macros/view.sql": block,
+        "models/v.sql": "select 1 as x",
+    }
+    project = write_project(tmp_path, files)
+    project.ok("deps")
+    result = project.ok("run")
+    assert project.tables()[("main", "v")] == "BASE TABLE"  # the package's view block built it
+    assert "package 'pkg' replaces the built-in materialization 'view'" in result.output, str(result)
+    (project.root / "dbt_project.yml").write_text("name: proj\nprofile: proj\n" + flag.format("true"))
+    result = project.ok("run")
+    assert project.tables()[("main", "v")] == "VIEW" and "replaces the built-in" not in result.output

@@ -6,6 +6,7 @@ fail-fast stop, SIGINT, SIGTERM, ``cancel()``, and an immediate exit on a second
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -25,7 +26,7 @@ from dagwright.execute.runner import NodeRunner, Worker
 from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import Stop, with_comment
-from dagwright.parse.materializations import PACKAGE_OVERRIDE_FLAG, MaterializationBlock, custom_builds
+from dagwright.parse.materializations import PACKAGE_OVERRIDE_FLAG, MaterializationBlock, core_block, custom_builds
 from dagwright.parse.nodes import Manifest
 from dagwright.parse.unsupported_scope import macros_by_package
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
@@ -324,7 +325,16 @@ def custom_materializations(session: Session) -> dict[str, MaterializationBlock 
     flags = session.project.raw.get("flags")
     overrides = isinstance(flags, dict) and flags.get(PACKAGE_OVERRIDE_FLAG) is False
     by_package = macros_by_package(manifest)
-    return custom_builds(names, by_package, session.adapter.type, session.project.name, overrides)
+    adapter, root = session.adapter.type, session.project.name
+    builds = custom_builds(names, by_package, adapter, root, overrides)
+    for name, block in sorted(builds.items()):
+        if block is not None and block.package != root and core_block(name, adapter):  # dbt warns too
+            logging.getLogger("dagwright").warning(
+                f"package '{block.package}' replaces the built-in materialization '{name}' because "
+                f"{PACKAGE_OVERRIDE_FLAG} is false: dbt deprecates such overrides; move the block "
+                "into the root project to keep it"
+            )
+    return builds
 
 
 class _Background:
