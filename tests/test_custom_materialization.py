@@ -113,6 +113,9 @@ def test_block_runs_with_dbts_contract_and_its_outcome(tmp_path: Path) -> None:
     assert "No materialization 'tabel' was found for adapter duckdb!" in messages["typo"]
     assert "only supports languages ['python']; got \"sql\"" in messages["sql_model"]
     assert ("main", "sql_model") not in project.tables()
+    macros = project.manifest()["macros"]
+    assert macros["macro.proj.materialization_python_only_default"]["supported_languages"] == ["python"]
+    assert macros["macro.proj.materialization_plain_default"]["supported_languages"] == ["sql"]
 
 
 @pytest.mark.parametrize("commits_first", [True, False], ids=["committed-before", "nothing-committed"])
