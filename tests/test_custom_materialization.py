@@ -174,3 +174,23 @@ def test_package_override_of_a_builtin_under_the_legacy_flag_is_used_and_warned(
     (project.root / "dbt_project.yml").write_text("name: proj\nprofile: proj\n" + flag.format("true"))
     result = project.ok("run")
     assert project.tables()[("main", "v")] == "VIEW" and "replaces the built-in" not in result.output
+
+
+def test_should_full_refresh_and_hooks_as_the_block_sees_them(tmp_path: Path) -> None:
+    block = """\
+{% materialization probe, default %}
+  {{ drop_relation_if_exists(load_cached_relation(this)) }}
+  {% call statement('main') -%}
+    create table {{ this }} as select {{ should_full_refresh() }} as full_refresh,
+      {{ pre_hooks | length }} as pre_hooks, {{ post_hooks | selectattr('transaction') | list | length }} as inside
+  {%- endcall %}
+  {{ adapter.commit() }}
+  {{ return({'relations': [this]}) }}
+{% endmaterialization %}
+"""
+    model = "{{ config(materialized='probe', pre_hook=['select 1', before_begin('select 2')], post_hook='select 3') }}1"
+    project = write_project(tmp_path, {"macros/probe.sql": block, "models/p.sql": model})
+    project.ok("run")
+    assert project.query("select * from p") == [(False, 2, 1)]
+    project.ok("run", "--full-refresh")
+    assert project.query("select * from p") == [(True, 2, 1)]
