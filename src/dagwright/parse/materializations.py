@@ -157,6 +157,6 @@ def custom_builds(
         found = resolve(name, blocks, adapter, root, package_overrides)
         if isinstance(found, MaterializationBlock):
             out[name] = found
-        elif found is None:
+        elif found is None and name not in BUILTIN:  # (ephemeral has no block in dbt either)
             out[name] = None
     return out
