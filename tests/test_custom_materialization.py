@@ -194,3 +194,21 @@ def test_should_full_refresh_and_hooks_as_the_block_sees_them(tmp_path: Path) ->
     assert project.query("select * from p") == [(False, 2, 1)]
     project.ok("run", "--full-refresh")
     assert project.query("select * from p") == [(True, 2, 1)]
+
+
+@pytest.mark.parametrize("engine", ["spark", "bigquery"])
+def test_refused_before_anything_runs_on_engines_not_modelled(tmp_path: Path, engine: str) -> None:
+    profile = {
+        "spark": "type: spark\n      method: session\n      host: localhost\n      schema: main\n",
+        "bigquery": "type: bigquery\n      method: oauth\n      project: p\n      dataset: main\n",
+    }[engine]
+    block = "{% materialization mine, default %}{{ return({'relations': []}) }}{% endmaterialization %}\n"
+    files = {
+        "profiles.yml": f"proj:\n  target: dev\n  outputs:\n    dev:\n      {profile}",
+        "macros/mine.sql": block,
+        "models/a.sql": "{{ config(materialized='mine') }}\nselect 1 as id\n",
+    }
+    result = write_project(tmp_path, files).run("run")
+    assert result.code == 2, str(result)
+    assert "models/a.sql" in result.stderr and "materialized 'mine' with a custom materialization" in result.stderr
+    assert "macros/mine.sql:1" in result.stderr and "nothing was run" in str(result)
