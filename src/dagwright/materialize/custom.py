@@ -155,6 +155,7 @@ class CustomMaterialization:
             except BaseException:
                 session.scope = ""  # rolled back for the failure or the stop, which the outcome says
                 session.finish()
+                self._forget(conn, None)  # what it committed before is known to the engine only
                 raise
             session.finish()  # what the block left open is rolled back, as dbt's connection release does
             self._forget(conn, returned.get("relations") if isinstance(returned, Mapping) else None)
