@@ -82,9 +82,9 @@ CASES = [
         expect=("dup", "models/one/dup.sql", "models/two/dup.sql"),
     ),
     Case(
-        "unknown-materialization",
-        {"models/b_model.sql": "{{ config(materialized='tabel') }}\nselect 1 as id\n"},
-        expect=("models/b_model.sql", "unknown materialization 'tabel'", "did you mean 'table'"),
+        "materialization-dagwright-does-not-build",
+        {"models/b_model.sql": "{{ config(materialized='clone') }}\nselect 1 as id\n"},
+        expect=("models/b_model.sql", "materialization 'clone' is not implemented by dagwright"),
     ),
     Case(
         "missing-profile",

@@ -58,6 +58,7 @@ PG_CASES = cases_from_env(
     # ordered longest first, so that two at a time finish close together
     (
         "snapshot_timestamp",
+        "custom_materializations",
         "incremental_more",
         "snapshot_check",
         "article_failures",

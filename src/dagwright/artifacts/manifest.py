@@ -12,7 +12,9 @@ from typing import Any
 
 from dagwright import __version__
 from dagwright.artifacts.files import write_json_atomic
+from dagwright.parse.materializations import supported_languages
 from dagwright.parse.nodes import Macro, Manifest
+from dagwright.rendering.block_tags import MATERIALIZATION_MACRO_PREFIX
 from dagwright.rendering.node_dicts import (
     exposure_dict,
     group_dict,
@@ -72,7 +74,10 @@ def macro_dict(macro: Macro, created_at: float) -> dict[str, Any]:
         "patch_path": None,
         "arguments": [],
         "created_at": created_at,
-        "supported_languages": None,
+        # a {% materialization %} block's languages (dbt lists them; None for other macros)
+        "supported_languages": supported_languages(macro.macro_sql)
+        if macro.name.startswith(MATERIALIZATION_MACRO_PREFIX)
+        else None,
     }
 
 

@@ -201,6 +201,13 @@ class Compiler:
             raise render_error(exc, node.original_file_path, node.unique_id) from None
         return CompiledNode(node, inject_ctes(sql, ctes), hooks, tuple(state.ephemerals))
 
+    def materialization_context(self, node: Node, session: StatementSession, values: Mapping[str, Any]) -> LazyContext:
+        """The context a ``{% materialization %}`` block renders in for ``node``: the node's,
+        with dbt's materialization values (``values``: sql, hooks, run_hooks), statements on
+        ``session``."""
+        state = CompileState(session=session)
+        return compile_context(self.run, self.manifest, node, state, is_incremental=lambda: False, extra=values)
+
     def compile_with_fixtures(
         self,
         node: Node,

@@ -10,7 +10,7 @@ The outcome says what happened in the warehouse:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,13 @@ from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.execute.unit_test import UnitTestRun, unit_test_path
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Hook, Materialization, NodeJob, run_hooks
+from dagwright.materialize.custom import custom_materialization
 from dagwright.materialize.incremental import should_full_refresh
 from dagwright.materialize.kinds import materialization_for
 from dagwright.materialize.publishing.choose import strategy_for
 from dagwright.materialize.test import run_test
 from dagwright.materialize.test_failures import StoringTest, stored_failures_kind
+from dagwright.parse.materializations import MaterializationBlock
 from dagwright.parse.nodes import Manifest, Node, UnitTest, written_file_path
 
 
@@ -76,6 +78,7 @@ class NodeRunner:
         store_failures: bool = False,
         test_warn_fails: bool = False,
         on_failure: Callable[[str], None] | None = None,
+        custom_builds: Mapping[str, MaterializationBlock | None] | None = None,
     ) -> None:
         self.manifest = manifest
         self.compiler = compiler
@@ -90,6 +93,8 @@ class NodeRunner:
         #: a test that warns fails instead (--warn-error: dbt's event LogTestResult)
         self.test_warn_fails = test_warn_fails
         self.on_failure = on_failure
+        #: the models' materialized names built by a project's block (None: dbt finds none)
+        self.custom_builds = custom_builds or {}
         #: how relations are built and published on this engine: chosen once per run
         self.strategy = strategy_for(adapter)
         self._project_macros: dict[str, str] | None = None
@@ -127,6 +132,11 @@ class NodeRunner:
             post_hooks=hooks["post", True],
             full_refresh=full_refresh,
         )
+        if node.resource_type == "model" and node.materialized in self.custom_builds:
+            block = self.custom_builds[node.materialized]
+            macro = self.manifest.macros.get(f"macro.{block.package}.{block.macro_name}") if block else None
+            text = macro.macro_sql if macro is not None else ""
+            return custom_materialization(self.adapter, job, block, hooks, self.compiler.materialization_context, text)
         return materialization_for(
             self.adapter,
             self.strategy,
@@ -226,6 +236,9 @@ class NodeRunner:
                 pre_outside = post_outside = ()
             try:
                 materialization = self._materialization(node, compiled_code or "", hooks, full_refresh, existing)
+                if getattr(materialization, "runs_own_hooks", False):  # where its run_hooks calls say
+                    pre_outside = post_outside = ()
+                    not_run = ""
                 submitted = True
                 run_hooks(conn, pre_outside)
                 outcome = materialization.run(conn)  # build, the publish gate, publish

@@ -19,8 +19,13 @@
     {%- do return(modules.datetime.datetime.now().strftime("%Y%m%d%H%M%S%f")) -%}
 {%- endmacro %}
 
+{#- beside the relation, under <name><suffix> (PostgreSQL: cut to its 63 characters), as dbt's -#}
 {% macro make_intermediate_relation(base_relation, suffix="__dbt_tmp") -%}
-    {%- do return(make_temp_relation(base_relation, suffix)) -%}
+    {%- set name = base_relation.identifier ~ suffix -%}
+    {%- if adapter.type() == "postgres" and name | length > 63 -%}
+        {%- set name = base_relation.identifier[:63 - (suffix | length)] ~ suffix -%}
+    {%- endif -%}
+    {%- do return(base_relation.incorporate(path={"identifier": name})) -%}
 {%- endmacro %}
 
 {% macro make_backup_relation(base_relation, backup_relation_type, suffix="__dbt_backup") -%}

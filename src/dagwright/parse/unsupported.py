@@ -27,6 +27,7 @@ from typing import Any
 from dagwright.errors import ProjectError
 from dagwright.parse.materializations import (
     BUILTIN,
+    CUSTOM_ENGINES,
     PACKAGE_OVERRIDE_FLAG,
     used_by_dbt,
 )
@@ -162,6 +163,9 @@ def _python(node: Node, scope: Scope) -> str | None:
 
 
 def _custom_materialization(scope: Scope) -> list[Finding]:
+    """A selected node dbt would build with a project's block where dagwright does not run
+    it: materialize/custom.py builds models with one on ``CUSTOM_ENGINES``, not seeds,
+    snapshots or tests (a block replacing ``seed``, ``snapshot`` or ``test``)."""
     blocks = scope.materialization_blocks()
     if not blocks:
         return []
@@ -169,6 +173,8 @@ def _custom_materialization(scope: Scope) -> list[Finding]:
     macros = {(m.package_name, m.name): m for m in scope.manifest.macros.values()}
     out = []
     for node in scope.nodes():
+        if node.resource_type == "model" and scope.adapter_type in CUSTOM_ENGINES:
+            continue
         block = used_by_dbt(node.materialized, blocks, scope.adapter_type, scope.project.name, overrides)
         if block is not None:
             macro = macros.get((block.package, block.macro_name))
@@ -176,19 +182,6 @@ def _custom_materialization(scope: Scope) -> list[Finding]:
             what = f"is materialized '{node.materialized}' with a custom materialization{at}"
             out.append(Finding(node.original_file_path, None, f"{_label(node)} {what}"))
     return out
-
-
-def _unused_materializations(scope: Scope) -> int:
-    blocks = scope.materialization_blocks()
-    if not blocks:
-        return 0
-    overrides = scope.project_flag(PACKAGE_OVERRIDE_FLAG) is False
-    used = set()
-    for node in scope.manifest.nodes.values():
-        block = used_by_dbt(node.materialized, blocks, scope.adapter_type, scope.project.name, overrides)
-        if block is not None:
-            used.add((block.package, block.macro_name))
-    return sum(1 for b in blocks if (b.package, b.macro_name) not in used)
 
 
 def _microbatch(node: Node, scope: Scope) -> str | None:
@@ -318,13 +311,10 @@ FEATURES: dict[str, Feature] = {
     "custom_materialization": Feature(
         "custom materialization",
         "custom materializations",
-        "dagwright builds with its own materializations: leave the node out (--exclude) or use one of "
-        + ", ".join(BUILTIN[:5]),
+        "dagwright runs custom materializations of models on " + " and ".join(sorted(CUSTOM_ENGINES)) + " only: "
+        "leave the node out (--exclude) or use one of " + ", ".join(BUILTIN[:5]),
         RUNS,
         _custom_materialization,
-    ),
-    "unused_materialization": Feature(
-        "unused custom materialization", "unused custom materializations", "", present=_unused_materializations
     ),
     "grants": Feature(
         "grants",

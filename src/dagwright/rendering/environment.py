@@ -56,9 +56,8 @@ class SnapshotBlockExtension(jinja2.ext.Extension):
 class MaterializationBlockExtension(jinja2.ext.Extension):
     """``{% materialization name, default %}`` (or ``adapter='duckdb'``, with optional
     ``supported_languages=[...]``) ... ``{% endmaterialization %}`` parses as the macro
-    ``materialization_<name>_<adapter>`` without arguments, the name dbt gives it. dagwright
-    builds with its own materializations: the block is recorded, never run
-    (``parse.unsupported`` reports a model that uses it)."""
+    ``materialization_<name>_<adapter>`` without arguments, the name dbt gives it; a model
+    that dbt would build with it is built by rendering it (``materialize/custom.py``)."""
 
     tags = {"materialization"}
 

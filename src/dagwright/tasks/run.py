@@ -6,6 +6,7 @@ fail-fast stop, SIGINT, SIGTERM, ``cancel()``, and an immediate exit on a second
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -25,7 +26,9 @@ from dagwright.execute.runner import NodeRunner, Worker
 from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import Stop, with_comment
+from dagwright.parse.materializations import PACKAGE_OVERRIDE_FLAG, MaterializationBlock, core_block, custom_builds
 from dagwright.parse.nodes import Manifest
+from dagwright.parse.unsupported_scope import macros_by_package
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.progress import choose_terminal
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
@@ -103,6 +106,7 @@ class RunTask:
             store_failures=self.flags.store_failures,
             test_warn_fails=session.warn_error.errors("LogTestResult"),
             on_failure=self._on_failure,
+            custom_builds=custom_materializations(session),
         )
         self.scheduler = Scheduler(
             self.plan,
@@ -311,6 +315,26 @@ class RunTask:
             self.terminal.run_finished(summary, code)
         finally:
             os._exit(code)
+
+
+def custom_materializations(session: Session) -> dict[str, MaterializationBlock | None]:
+    """The models' ``materialized`` names dbt builds with a project's or package's block (or
+    with nothing: None), resolved once per run (parse/materializations.py)."""
+    manifest = session.manifest
+    names = {n.materialized for n in manifest.nodes.values() if n.resource_type == "model"}
+    flags = session.project.raw.get("flags")
+    overrides = isinstance(flags, dict) and flags.get(PACKAGE_OVERRIDE_FLAG) is False
+    by_package = macros_by_package(manifest)
+    adapter, root = session.adapter.type, session.project.name
+    builds = custom_builds(names, by_package, adapter, root, overrides)
+    for name, block in sorted(builds.items()):
+        if block is not None and block.package != root and core_block(name, adapter):  # dbt warns too
+            logging.getLogger("dagwright").warning(
+                f"package '{block.package}' replaces the built-in materialization '{name}' because "
+                f"{PACKAGE_OVERRIDE_FLAG} is false: dbt deprecates such overrides; move the block "
+                "into the root project to keep it"
+            )
+    return builds
 
 
 class _Background:

@@ -1,0 +1,1 @@
+{{ config(materialized='table') }} select 4 as t

@@ -1,0 +1,1 @@
+select * from {{ ref('swapped_table') }} where id = 2

@@ -1,0 +1,1 @@
+{{ config(materialized='pkg_mat') }} select 7 as n

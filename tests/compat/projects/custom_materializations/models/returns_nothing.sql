@@ -1,0 +1,1 @@
+{{ config(materialized='returns_nothing') }} select 5 as r

@@ -1,0 +1,1 @@
+{{ config(materialized='table') }} select 2 as t
