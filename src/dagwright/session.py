@@ -79,6 +79,9 @@ class Flags:
     warn_error: bool | None = None
     #: --warn-error-options (DBT_WARN_ERROR_OPTIONS), YAML text
     warn_error_options: str | None = None
+    #: --event-time-start / --event-time-end: the window microbatch models build
+    event_time_start: dt.datetime | None = None
+    event_time_end: dt.datetime | None = None
 
     def as_args_safe(self) -> dict[str, Any]:
         """as_args, but never failing (for a command stopped while it started)."""
@@ -114,6 +117,10 @@ class Flags:
             out["warn_error"] = self.warn_error
         if self.warn_error_options:
             out["warn_error_options"] = self.warn_error_options
+        if self.event_time_start is not None:
+            out["event_time_start"] = self.event_time_start.isoformat()
+        if self.event_time_end is not None:
+            out["event_time_end"] = self.event_time_end.isoformat()
         return out
 
 

@@ -19,6 +19,7 @@ from dagwright.adapters.base import Adapter, Connection, DatabaseError, Relation
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
+from dagwright.execute.microbatch import MicrobatchEnv, MicrobatchRun, MicrobatchSettings
 from dagwright.execute.node_hooks import HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.execute.unit_test import UnitTestRun, unit_test_path
@@ -26,6 +27,7 @@ from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Hook, Materialization, NodeJob, run_hooks
 from dagwright.materialize.incremental import should_full_refresh
 from dagwright.materialize.kinds import materialization_for
+from dagwright.materialize.microbatch import is_microbatch
 from dagwright.materialize.publishing.choose import strategy_for
 from dagwright.materialize.test import run_test
 from dagwright.materialize.test_failures import StoringTest, stored_failures_kind
@@ -54,6 +56,8 @@ def _kind_label(node: Node) -> str:
         return "test"
     if node.resource_type == "snapshot":
         return "snapshot"
+    if is_microbatch(node.config):
+        return "sql microbatch model"
     return f"sql {node.materialized} model"
 
 
@@ -76,6 +80,7 @@ class NodeRunner:
         store_failures: bool = False,
         test_warn_fails: bool = False,
         on_failure: Callable[[str], None] | None = None,
+        microbatch: MicrobatchSettings | None = None,
     ) -> None:
         self.manifest = manifest
         self.compiler = compiler
@@ -90,6 +95,8 @@ class NodeRunner:
         #: a test that warns fails instead (--warn-error: dbt's event LogTestResult)
         self.test_warn_fails = test_warn_fails
         self.on_failure = on_failure
+        #: the event-time window and retried batches of microbatch models
+        self.microbatch = microbatch or MicrobatchSettings()
         #: how relations are built and published on this engine: chosen once per run
         self.strategy = strategy_for(adapter)
         self._project_macros: dict[str, str] | None = None
@@ -141,6 +148,8 @@ class NodeRunner:
         if unique_id in self.manifest.unit_tests:
             return self._run_unit_test(self.manifest.unit_tests[unique_id], worker)
         node = self.manifest.nodes[unique_id]
+        if node.resource_type == "model" and is_microbatch(node.config):
+            return self._run_microbatch(node, worker)
         relation_name = self.adapter.render(node.relation) if node.has_relation(self.store_failures) else None
         started = time.perf_counter()
         compile_start = utcnow()
@@ -281,6 +290,28 @@ class NodeRunner:
                 self.on_failure(unique_id)
             self._abort(materialization, conn)
             return result(Status.ERROR, error_message(node, "Internal", f"{type(exc).__name__}: {exc}"))
+
+    def _run_microbatch(self, node: Node, worker: Worker) -> RunResult:
+        env = MicrobatchEnv(
+            self.compiler,
+            self.adapter,
+            self.strategy,
+            self.stop,
+            self.registry,
+            self.full_refresh,
+            self.microbatch,
+            self.manifest.project_name,
+            self.project_macros,
+            self.batch_compiled_path,
+            self.on_failure,
+        )
+        return MicrobatchRun(env, node, worker.name, worker.connection).run()
+
+    def batch_compiled_path(self, node: Node, label: str) -> Path:
+        """Where a microbatch model's batch is compiled to, as dbt writes it:
+        ``<folder>/<model>/<model>_<batch>.sql`` beside where the model would be."""
+        path = self.compiled_path(node)
+        return path.with_suffix("") / f"{path.stem}_{label}{path.suffix}"
 
     def _run_unit_test(self, unit: UnitTest, worker: Worker) -> RunResult:
         """A unit test: pass or fail (the difference in its message), error when it cannot

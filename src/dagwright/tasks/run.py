@@ -19,6 +19,7 @@ from dagwright.artifacts.run_results import (
     write_run_results,
 )
 from dagwright.execute.compile import Compiler
+from dagwright.execute.microbatch import MicrobatchSettings, RetriedBatches, check_event_time_window
 from dagwright.execute.project_hooks import ProjectHooks, end_hook_values
 from dagwright.execute.results import RunResult, RunSummary, Status, utcnow
 from dagwright.execute.runner import NodeRunner, Worker
@@ -53,6 +54,7 @@ class RunTask:
         *,
         terminal: Terminal | None = None,
         only: Sequence[str] | None = None,
+        retried: RetriedBatches | None = None,
     ) -> None:
         self.session = session
         self.flags: Flags = session.flags
@@ -103,6 +105,12 @@ class RunTask:
             store_failures=self.flags.store_failures,
             test_warn_fails=session.warn_error.errors("LogTestResult"),
             on_failure=self._on_failure,
+            microbatch=MicrobatchSettings(
+                self.flags.event_time_start,
+                self.flags.event_time_end,
+                retried.started_at if retried and retried.started_at else session.run_context.run_started_at,
+                retried.batches if retried else {},
+            ),
         )
         self.scheduler = Scheduler(
             self.plan,
@@ -380,14 +388,22 @@ def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
     write_timeline_quietly(target_dir / "timeline.html", data)
 
 
-def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
-    """Run a command of the run family from the CLI; returns the exit code."""
+def execute(
+    flags: Flags,
+    *,
+    only: Sequence[str] | None = None,
+    terminal: Terminal | None = None,
+    retried: RetriedBatches | None = None,
+) -> int:
+    """Run a command of the run family from the CLI; returns the exit code. ``retried``:
+    for ``retry``, the microbatch batches the last run left failed."""
+    check_event_time_window(flags.event_time_start, flags.event_time_end)
     handlers = SignalHandlers().install()
     started_at = utcnow()
     terminal = terminal or choose_terminal(flags.extra.get("log_format"))
     try:
         session = Session(flags)
-        task = RunTask(session, terminal=terminal, only=only)
+        task = RunTask(session, terminal=terminal, only=only, retried=retried)
         terminal.line(found_line(session))
         if session.default_selector:
             terminal.line(f"Using default selector {session.default_selector}")
