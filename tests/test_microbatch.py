@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+import dagwright.api
 from dagwright.materialize.microbatch import plan_batches
 from oracle import Twins, needs_dbt
 
@@ -245,3 +247,52 @@ def test_compiled_batches_are_written_per_batch(tmp_path: Path) -> None:
     assert "where ts >= '2024-01-02 00:00:00+00:00' and ts < '2024-01-03 00:00:00+00:00')" in text
     results = _results(twins, "dagwright")["model.proj.mb"]
     assert results["compiled"] is False and results["compiled_code"] is None  # as dbt: per batch only
+
+
+# ---- the honest stop: committed batches are real, no batch starts after the stop
+
+BURN = (
+    "select cast(sum((a.i * b.j) % 7) * 0 as integer) as burned "
+    "from range(60000) as a(i), range(60000) as b(j)"  # ~15 s of DuckDB work on one core
+)
+
+
+def test_a_stop_keeps_the_committed_batches_and_starts_no_other(tmp_path: Path) -> None:
+    files = {
+        **FAILING_PROJECT,
+        "seeds/events.csv": "id,ts,amount\n1,2024-03-01 00:00:00,1\n2,2025-03-01 00:00:00,2\n3,2026-03-01 00:00:00,3\n",
+        # yearly batches 2024, 2025, 2026...: the batch of 2025 works for a long time
+        "models/mb.sql": (
+            f"{{{{ config({CONFIG}, event_time='ts', batch_size='year', begin='2024-01-01') }}}}\n"
+            "select id, ts, cast(amount as integer) + work.burned as amount from {{ ref('events') }}\n"
+            "cross join ("
+            + "{% if model.batch.id == '2025' %}"
+            + BURN
+            + "{% else %}select 0 as burned{% endif %}) as work\n"
+        ),
+    }
+    twins = Twins(tmp_path, files)
+    root = twins.roots["dagwright"]
+    assert twins.dagwright("seed").returncode == 0
+    handle = dagwright.api.start("run", project_dir=str(root), profiles_dir=str(root), select=["mb"])
+    folder = root / "target" / "compiled" / "proj" / "models" / "mb"
+    deadline = time.monotonic() + 60
+    while not (folder / "mb_2025.sql").exists():  # the 2025 batch has compiled: its build is under way
+        assert time.monotonic() < deadline, handle.output
+        time.sleep(0.05)
+    time.sleep(0.5)
+    handle.cancel()
+    summary = handle.wait(timeout=60)
+    (result,) = [r for r in summary.results if r.unique_id == "model.proj.mb"]
+    assert result.status == "partial success", result.message
+    assert "cancelled: cancelled by cancel()" in (result.message or "")
+    assert result.batch_results is not None
+    assert result.batch_results["successful"] == [["2024-01-01T00:00:00+00:00", "2025-01-01T00:00:00+00:00"]]
+    failed = result.batch_results["failed"]
+    assert failed[0] == ["2025-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"] and len(failed) >= 2
+    assert not (folder / "mb_2026.sql").exists()  # no batch started after the stop
+    # the committed batch is in the table; the cancelled one was rolled back
+    with duckdb.connect(str(tmp_path / "dagwright.duckdb"), read_only=True) as con:
+        assert con.sql("select id from mb order by id").fetchall() == [(1,)]
+    written = _results(twins, "dagwright")["model.proj.mb"]
+    assert written["status"] == "partial success" and written["batch_results"] == result.batch_results

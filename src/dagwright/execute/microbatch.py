@@ -8,8 +8,8 @@ As dbt-core 1.11 does:
 - each batch compiles the model with ``model.batch`` set and its inputs that have an
   ``event_time`` filtered to the batch's window (target/compiled/.../<model>/<model>_<batch>.sql);
 - the first batch builds the table when there is none (or on a full refresh); the others
-  change it (``is_incremental()`` is true for them); pre-hooks run with the first batch only,
-  post-hooks with the last;
+  change it (``is_incremental()`` is true in their SQL, but for a ``--full-refresh``);
+  pre-hooks run with the first batch only, post-hooks with the last;
 - a batch that fails is recorded and the next batch runs; when the first batch fails, the
   others are not run (recorded as failed);
 - the node is ``success`` (every batch), ``error`` (none), or ``partial success``
@@ -212,9 +212,10 @@ class MicrobatchRun:
         env.stop.check()  # no batch starts after a stop
         first, last = index == 0, index == total - 1
         label = batch_label(batch[0], self.size)
-        # the first batch is what the run is (a first build, a full refresh, or incremental);
-        # every later one changes the table the first built
-        batch_incremental = incremental if first else True
+        # is_incremental() as the model's SQL sees it: the first batch's is what the run is (a
+        # first build, a full refresh, or incremental); the later ones change the table the first
+        # built, but --full-refresh still makes is_incremental() false in their SQL, as in dbt
+        batch_incremental = incremental if first else not full_refresh
         batch_window = window(batch, self.size)
         materialization: IncrementalMaterialization | None = None
         try:
