@@ -16,6 +16,7 @@ import pytest
 import dagwright.api
 from dagwright.materialize.microbatch import plan_batches
 from oracle import Twins, needs_dbt
+from stop_helpers import check_run_results_schema
 
 UTC = dt.timezone.utc
 
@@ -206,6 +207,7 @@ def test_a_failing_batch_is_partial_success_and_retry_runs_only_it(tmp_path: Pat
     assert mine["model.proj.mb"]["message"].startswith("PARTIAL SUCCESS (3/4)")
     assert "batch 2024-01-03" in mine["model.proj.mb"]["message"]  # which batch, and why
     assert "PARTIALLY created sql microbatch model main.mb" in ours.stdout
+    check_run_results_schema(json.loads((twins.roots["dagwright"] / "target" / "run_results.json").read_text()))
     assert _rows(tmp_path, "dagwright") == _rows(tmp_path, "dbt") == [(1, 10), (2, 12), (4, 14)]
 
     # the data is fixed: retry builds the failed batch only, and the skipped child
