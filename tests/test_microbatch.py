@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import duckdb
 import pytest
 
 import dagwright.api
 from dagwright.materialize.microbatch import plan_batches
+from dagwright.parse.microbatch import check_microbatch_models
+from dagwright.parse.nodes import Manifest
 from oracle import Twins, needs_dbt
 from stop_helpers import check_run_results_schema
 
@@ -298,3 +303,28 @@ def test_a_stop_keeps_the_committed_batches_and_starts_no_other(tmp_path: Path) 
         assert con.sql("select id from mb order by id").fetchall() == [(1,)]
     written = _results(twins, "dagwright")["model.proj.mb"]
     assert written["status"] == "partial success" and written["batch_results"] == result.batch_results
+
+
+def _stand_in(concurrent: bool | None) -> SimpleNamespace:
+    config = {
+        "materialized": "incremental",
+        "incremental_strategy": "microbatch",
+        "event_time": "ts",
+        "begin": "2024-01-01",
+        "batch_size": "day",
+        "concurrent_batches": concurrent,
+    }
+    node = SimpleNamespace(
+        name="m", unique_id="model.p.m", resource_type="model", config=config, depends_on=(), original_file_path="m.sql"
+    )
+    return SimpleNamespace(nodes={"model.p.m": node}, sources={})
+
+
+@pytest.mark.parametrize(
+    ("engine", "concurrent", "warned"), [("postgres", True, True), ("duckdb", True, False), ("postgres", None, False)]
+)
+def test_concurrent_batches_the_engine_cannot_run_are_warned_of(caplog, engine, concurrent, warned) -> None:
+    caplog.set_level(logging.WARNING, logger="dagwright")
+    check_microbatch_models(cast(Manifest, _stand_in(concurrent)), engine)
+    text = "the postgres adapter does not support running batches concurrently. Batches will be run sequentially."
+    assert (text in caplog.text) is warned

@@ -26,6 +26,7 @@ from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.guard import StatementRegistry, Stop
 from dagwright.parse.cache import CACHE_FILE, ParseCache, file_digest, inputs_key
 from dagwright.parse.deprecations import warn_deprecated_models
+from dagwright.parse.microbatch import check_microbatch_models
 from dagwright.parse.nodes import Macro, Manifest
 from dagwright.project import environ
 from dagwright.project.config import ProjectConfig, bind_target, load_project
@@ -398,6 +399,7 @@ class Session:
             manifest, static_parts = cached
             self._loader = CachedParse(static_parts)
             warn_deprecated_models(manifest)  # as after a fresh parse (dbt warns on every parse)
+            check_microbatch_models(manifest, self.run_context.adapter_type)  # its warning, likewise
             return manifest
         from dagwright.parse.loader import load_manifest
 

@@ -105,5 +105,5 @@ def load_manifest(
     for kind in RESOURCE_KINDS:
         if kind.check is not None:
             kind.check(manifest, packages)
-    check_microbatch_models(manifest)
+    check_microbatch_models(manifest, run.adapter_type)
     return manifest, state

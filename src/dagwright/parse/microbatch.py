@@ -7,12 +7,18 @@ A failing check is dbt's ``Parsing Error`` (exit 2, before anything runs), with 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from dagwright.errors import ProjectError
 from dagwright.parse.nodes import Manifest, Node
 
 BATCH_SIZES = ["hour", "day", "month", "year"]
+#: the engines whose dbt adapters can run a model's batches at once (``MicrobatchConcurrency``:
+#: dbt-duckdb yes, dbt-postgres no); dagwright runs them one after the other everywhere
+CONCURRENT_BATCH_ENGINES = ("duckdb",)
+
+log = logging.getLogger("dagwright")
 
 
 def _type(value: Any) -> str:
@@ -88,13 +94,35 @@ def microbatch_error(node: Node, manifest: Manifest) -> str | None:
     return None
 
 
-def check_microbatch_models(manifest: Manifest) -> None:
-    for node in manifest.nodes.values():
-        if (
-            node.resource_type == "model"
-            and node.config.get("materialized") == "incremental"
-            and node.config.get("incremental_strategy") == "microbatch"
-        ):
-            error = microbatch_error(node, manifest)
-            if error is not None:
-                raise ProjectError(f"Parsing Error\n  {error}", path=node.original_file_path, node=node.unique_id)
+def _microbatch_models(manifest: Manifest) -> list[Node]:
+    return [
+        node
+        for node in manifest.nodes.values()
+        if node.resource_type == "model"
+        and node.config.get("materialized") == "incremental"
+        and node.config.get("incremental_strategy") == "microbatch"
+    ]
+
+
+def check_microbatch_models(manifest: Manifest, adapter_type: str) -> None:
+    """Raise dbt's parsing error for the first microbatch model whose configs are wrong; warn,
+    as dbt does, when ``concurrent_batches: true`` asks what the engine's dbt adapter cannot do."""
+    models = _microbatch_models(manifest)
+    for node in models:
+        error = microbatch_error(node, manifest)
+        if error is not None:
+            raise ProjectError(f"Parsing Error\n  {error}", path=node.original_file_path, node=node.unique_id)
+    warn_concurrent_batches(models, adapter_type)
+
+
+def warn_concurrent_batches(models: list[Node], adapter_type: str) -> None:
+    forcing = sum(1 for node in models if node.config.get("concurrent_batches") is True)
+    if forcing and adapter_type not in CONCURRENT_BATCH_ENGINES:
+        plural = "microbatch model" if forcing == 1 else "microbatch models"
+        log.warning(
+            "Found %d %s with the `concurrent_batches` config set to true, but the %s adapter does not support "
+            "running batches concurrently. Batches will be run sequentially.",
+            forcing,
+            plural,
+            adapter_type,
+        )
