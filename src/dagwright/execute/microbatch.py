@@ -65,6 +65,19 @@ class MicrobatchSettings:
     previous: Mapping[str, BatchResults] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class BatchProgress:
+    """A batch starting (``status`` None) or ending (``success``, ``error``), for the output:
+    ``index`` of ``total``, its label (``2024-01-02``), the model's ``schema.alias``."""
+
+    index: int
+    total: int
+    label: str
+    relation: str
+    status: str | None = None
+    seconds: float = 0.0
+
+
 @dataclass
 class MicrobatchEnv:
     """What one model's batches are run with, handed down by the node runner."""
@@ -81,6 +94,8 @@ class MicrobatchEnv:
     #: where a batch's compiled SQL is written (the node, the batch's label)
     compiled_path: Callable[[Node, str], Path]
     on_failure: Callable[[str], None] | None = None
+    #: told of each batch's start and end (the run's output prints a line for each)
+    on_batch: Callable[[BatchProgress], None] | None = None
 
 
 def iso_batch(batch: Batch) -> list[str]:
@@ -218,6 +233,9 @@ class MicrobatchRun:
         batch_incremental = incremental if first else not full_refresh
         batch_window = window(batch, self.size)
         materialization: IncrementalMaterialization | None = None
+        shown = f"{node.schema}.{node.alias}"
+        self._tell(BatchProgress(index + 1, total, label, shown))
+        started = time.perf_counter()
         try:
             compiled = env.compiler.compile(
                 node, is_incremental=lambda: batch_incremental, connection=conn, batch=batch_window
@@ -255,9 +273,15 @@ class MicrobatchRun:
             text = exc.message if isinstance(exc, DagwrightError) else str(exc).strip()
             self.errors.append(f"batch {label}: {text}")
             self.failed.append(batch)
+            self._tell(BatchProgress(index + 1, total, label, shown, Status.ERROR, time.perf_counter() - started))
             return False
         self.succeeded.append(batch)
+        self._tell(BatchProgress(index + 1, total, label, shown, Status.SUCCESS, time.perf_counter() - started))
         return True
+
+    def _tell(self, progress: BatchProgress) -> None:
+        if self.env.on_batch is not None:
+            self.env.on_batch(progress)
 
     def _result(
         self,
@@ -354,6 +378,7 @@ def previous_batches(results: Sequence[Mapping[str, Any]]) -> dict[str, BatchRes
 
 
 __all__ = [
+    "BatchProgress",
     "MicrobatchEnv",
     "MicrobatchRun",
     "MicrobatchSettings",

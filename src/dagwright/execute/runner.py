@@ -19,7 +19,7 @@ from dagwright.adapters.base import Adapter, Connection, DatabaseError, Relation
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
-from dagwright.execute.microbatch import MicrobatchEnv, MicrobatchRun, MicrobatchSettings
+from dagwright.execute.microbatch import BatchProgress, MicrobatchEnv, MicrobatchRun, MicrobatchSettings
 from dagwright.execute.node_hooks import HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.execute.unit_test import UnitTestRun, unit_test_path
@@ -81,6 +81,7 @@ class NodeRunner:
         test_warn_fails: bool = False,
         on_failure: Callable[[str], None] | None = None,
         microbatch: MicrobatchSettings | None = None,
+        on_batch: Callable[[BatchProgress], None] | None = None,
     ) -> None:
         self.manifest = manifest
         self.compiler = compiler
@@ -97,6 +98,7 @@ class NodeRunner:
         self.on_failure = on_failure
         #: the event-time window and retried batches of microbatch models
         self.microbatch = microbatch or MicrobatchSettings()
+        self.on_batch = on_batch
         #: how relations are built and published on this engine: chosen once per run
         self.strategy = strategy_for(adapter)
         self._project_macros: dict[str, str] | None = None
@@ -304,6 +306,7 @@ class NodeRunner:
             self.project_macros,
             self.batch_compiled_path,
             self.on_failure,
+            self.on_batch,
         )
         return MicrobatchRun(env, node, worker.name, worker.connection).run()
 

@@ -19,7 +19,12 @@ from dagwright.artifacts.run_results import (
     write_run_results,
 )
 from dagwright.execute.compile import Compiler
-from dagwright.execute.microbatch import MicrobatchSettings, RetriedBatches, check_event_time_window
+from dagwright.execute.microbatch import (
+    BatchProgress,
+    MicrobatchSettings,
+    RetriedBatches,
+    check_event_time_window,
+)
 from dagwright.execute.project_hooks import ProjectHooks, end_hook_values
 from dagwright.execute.results import RunResult, RunSummary, Status, utcnow
 from dagwright.execute.runner import NodeRunner, Worker
@@ -111,6 +116,7 @@ class RunTask:
                 retried.started_at if retried and retried.started_at else session.run_context.run_started_at,
                 retried.batches if retried else {},
             ),
+            on_batch=self._batch_line,
         )
         self.scheduler = Scheduler(
             self.plan,
@@ -169,6 +175,17 @@ class RunTask:
         """Stop the run: nothing new starts, in-flight statements are cancelled."""
         self.stop.trigger(kind, STOP_TEXT.get(kind, kind))
         self.end_stop.trigger(kind, STOP_TEXT.get(kind, kind))
+
+    def _batch_line(self, batch: BatchProgress) -> None:
+        """A microbatch model's batch, as dbt prints it."""
+        head = f"Batch {batch.index} of {batch.total}"
+        what = f"batch {batch.label} of {batch.relation}"
+        if batch.status is None:
+            self.terminal.dotted(f"{head} START {what}", "RUN")
+        elif batch.status == Status.SUCCESS:
+            self.terminal.dotted(f"{head} OK created {what}", f"OK in {batch.seconds:.2f}s")
+        else:
+            self.terminal.dotted(f"{head} ERROR creating {what}", f"ERROR in {batch.seconds:.2f}s")
 
     def _hook_line(self, result: RunResult | None, op: Any, index: int, total: int, started: bool) -> None:
         name = f"hook: {op.label}"
