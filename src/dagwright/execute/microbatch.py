@@ -201,6 +201,9 @@ class MicrobatchRun:
         for index, batch in enumerate(batches):
             if skip_rest:
                 self.failed.append(batch)
+                label = batch_label(batch[0], self.size)
+                shown = f"{self.node.schema}.{self.node.alias}"
+                self._tell(BatchProgress(index + 1, len(batches), label, shown, Status.SKIPPED))
                 continue
             try:
                 ok = self._run_batch(conn, batch, index, len(batches), existing, incremental, full_refresh)

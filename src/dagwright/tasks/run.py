@@ -184,6 +184,8 @@ class RunTask:
             self.terminal.dotted(f"{head} START {what}", "RUN")
         elif batch.status == Status.SUCCESS:
             self.terminal.dotted(f"{head} OK created {what}", f"OK in {batch.seconds:.2f}s")
+        elif batch.status == Status.SKIPPED:  # after a failed first batch
+            self.terminal.dotted(f"{head} SKIP {what}", "SKIPPED in 0.00s")
         else:
             self.terminal.dotted(f"{head} ERROR creating {what}", f"ERROR in {batch.seconds:.2f}s")
 
