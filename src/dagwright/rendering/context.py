@@ -557,8 +557,9 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
         if target.unique_id not in state.ephemerals:
             state.ephemerals.append(target.unique_id)
         name = ephemeral_cte_name(target.alias)
-        return JinjaRelation(Relation(None, "", name), name, "cte")
-    relation = run.make_relation(target.relation, target.materialized)
+        relation = JinjaRelation(Relation(None, "", name), name, "cte")
+    else:
+        relation = run.make_relation(target.relation, target.materialized)
     return filtered(relation, target.config, target.columns, state.batch, engine=run.adapter_type)
 
 
