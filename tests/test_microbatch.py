@@ -332,3 +332,29 @@ def test_concurrent_batches_the_engine_cannot_run_are_warned_of(caplog, engine, 
     check_microbatch_models(cast(Manifest, _stand_in(concurrent)), engine)
     text = "the postgres adapter does not support running batches concurrently. Batches will be run sequentially."
     assert (text in caplog.text) is warned
+
+
+def test_inputs_are_filtered_by_their_own_event_time_only(tmp_path: Path) -> None:
+    files = {
+        **FAILING_PROJECT,
+        "models/plain.sql": "{{ config(materialized='table') }}\nselect 1 as k\n",
+        "models/eph.sql": (
+            "{{ config(materialized='ephemeral', event_time='ts') }}\nselect * from {{ ref('events') }}\n"
+        ),
+        "models/mb.sql": (
+            f"{{{{ config({CONFIG}, event_time='ts', batch_size='day', begin='2024-01-01') }}}}\n"
+            "select id, ts, '{{ ref('plain').render() }}' as name from {{ ref('eph') }} cross join {{ ref('plain') }}\n"
+        ),
+    }
+    files.pop("models/child.sql")
+    twins = Twins(tmp_path, files)
+    assert twins.dagwright("seed").returncode == 0
+    ran = twins.dagwright("run", "--event-time-start", "2024-01-02", "--event-time-end", "2024-01-03")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    folder = twins.roots["dagwright"] / "target" / "compiled" / "proj" / "models" / "mb"
+    text = (folder / "mb_2024-01-02.sql").read_text()
+    window = "ts >= '2024-01-02 00:00:00+00:00' and ts < '2024-01-03 00:00:00+00:00'"
+    assert f"(select * from __dbt__cte__eph where {window})" in text  # an ephemeral with event_time
+    assert 'cross join "dagwright"."main"."plain"' in text  # no event_time: read whole
+    assert 'select * from "dagwright"."main"."events"\n' in text  # the ephemeral's own SQL: not filtered, as in dbt
+    assert '\'"dagwright"."main"."plain"\' as name' in text  # render(): the name
