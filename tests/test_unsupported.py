@@ -160,10 +160,17 @@ ERRORS = [
         way_out=("run",),  # models: custom materializations of models run (materialize/custom.py)
     ),
     Case(
-        "microbatch",
-        {"models/c_model.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch') }}\n1"},
+        "microbatch-with-the-project's-own-macro",
+        {
+            "models/c_model.sql": (
+                "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', "
+                "begin='2024-01-01', batch_size='day') }}\nselect 1 as ts"
+            ),
+            "macros/mb.sql": "{% macro get_incremental_microbatch_sql(arg_dict) %}select 1{% endmacro %}",
+        },
         ("run",),
-        ("models/c_model.sql", "strategy 'microbatch'"),
+        ("models/c_model.sql", "defines its own get_incremental_microbatch_sql (macros/mb.sql)"),
+        way_out=("run", "--exclude", "c_model"),
     ),
     Case(
         "udf-call",

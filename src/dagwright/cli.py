@@ -155,6 +155,23 @@ def _empty(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--empty", is_flag=True, default=False, help="Not implemented: reported.")(func)
 
 
+def _event_time(func: Callable[..., Any]) -> Callable[..., Any]:
+    """dbt's --event-time-start / --event-time-end: the window microbatch models build."""
+    for name, help_text in (
+        ("end", "The end (exclusive) of the window microbatch models build (UTC)."),
+        ("start", "The start (inclusive) of the window microbatch models build (UTC)."),
+    ):
+        option = click.option(
+            f"--event-time-{name}",
+            envvar=_env(f"EVENT_TIME_{name.upper()}"),
+            type=click.DateTime(),
+            default=None,
+            help=help_text,
+        )
+        func = option(func)
+    return func
+
+
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     for value in values:
@@ -197,6 +214,8 @@ def _flags(command: str, kwargs: dict[str, Any], **extra: Any) -> Flags:
         store_failures=bool(kwargs.get("store_failures")),
         warn_error=kwargs.get("warn_error"),
         warn_error_options=kwargs.get("warn_error_options") or None,
+        event_time_start=kwargs.get("event_time_start"),
+        event_time_end=kwargs.get("event_time_end"),
         extra={
             **{k: v for k, v in kwargs.items() if k not in _FLAG_OPTIONS and v not in (None, (), False)},
             **extra,
@@ -262,6 +281,7 @@ def _run_family(flags: Flags) -> int:
 @_warn_error
 @_selection
 @_execution
+@_event_time
 @_empty
 def run_cmd(**kwargs: Any) -> None:
     """Build the selected models."""
@@ -308,6 +328,7 @@ def snapshot_cmd(**kwargs: Any) -> None:
 @_execution
 @_resource_types
 @_store_failures
+@_event_time
 @_empty
 def build_cmd(**kwargs: Any) -> None:
     """Seeds, models, snapshots and tests, in DAG order."""

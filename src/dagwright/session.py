@@ -26,6 +26,7 @@ from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.guard import StatementRegistry, Stop
 from dagwright.parse.cache import CACHE_FILE, ParseCache, file_digest, inputs_key
 from dagwright.parse.deprecations import warn_deprecated_models
+from dagwright.parse.microbatch import check_microbatch_models
 from dagwright.parse.nodes import Macro, Manifest
 from dagwright.project import environ
 from dagwright.project.config import ProjectConfig, bind_target, load_project
@@ -79,6 +80,9 @@ class Flags:
     warn_error: bool | None = None
     #: --warn-error-options (DBT_WARN_ERROR_OPTIONS), YAML text
     warn_error_options: str | None = None
+    #: --event-time-start / --event-time-end: the window microbatch models build
+    event_time_start: dt.datetime | None = None
+    event_time_end: dt.datetime | None = None
 
     def as_args_safe(self) -> dict[str, Any]:
         """as_args, but never failing (for a command stopped while it started)."""
@@ -114,6 +118,10 @@ class Flags:
             out["warn_error"] = self.warn_error
         if self.warn_error_options:
             out["warn_error_options"] = self.warn_error_options
+        if self.event_time_start is not None:
+            out["event_time_start"] = self.event_time_start.isoformat()
+        if self.event_time_end is not None:
+            out["event_time_end"] = self.event_time_end.isoformat()
         return out
 
 
@@ -391,6 +399,7 @@ class Session:
             manifest, static_parts = cached
             self._loader = CachedParse(static_parts)
             warn_deprecated_models(manifest)  # as after a fresh parse (dbt warns on every parse)
+            check_microbatch_models(manifest, self.run_context.adapter_type)  # its warning, likewise
             return manifest
         from dagwright.parse.loader import load_manifest
 

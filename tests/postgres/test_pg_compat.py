@@ -82,6 +82,7 @@ PG_CASES = cases_from_env(
         "store_failures",
         "store_failures_flag",
         "contracts",
+        "microbatch",
     ),
 )
 # Also pass on PostgreSQL (about 10-20 s each, left out for CI time; run them with

@@ -25,6 +25,7 @@ optional capabilities, looked up with ``getattr``:
 | ``insert_overwrite_replaces_all`` | False: ``insert_overwrite`` needs ``partition_by`` (no rebuild) | BigQuery |
 | ``incremental_stage_sql`` | the job staging an incremental run's rows (``_dbt_max_partition``) | BigQuery |
 | ``incremental_statements`` | the engine's SQL for append, delete+insert, merge, ... | PostgreSQL, Spark, BigQuery |
+| ``microbatch_merges`` | a microbatch batch is a ``merge`` on ``unique_key`` (dbt-postgres) | PostgreSQL |
 | ``inserts_by_position`` | an incremental insert lists the target's columns, read after the schema change | Spark |
 | ``expand_target_column_types`` | the target's ``varchar(n)`` widened before an insert | PostgreSQL |
 | ``unsized_strings_kept`` | ``text`` / unsized ``varchar`` keep their type in column comparisons | PostgreSQL |

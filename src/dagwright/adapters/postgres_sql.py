@@ -40,6 +40,8 @@ class PostgresSQL(PostgresGrantSQL, CommentSQL, SQLDialect):
     #: build, and dbt-postgres' columns keep ``text`` / unsized ``character varying`` as they are
     strategy_checked_on_every_build: ClassVar[bool] = True
     unsized_strings_kept: ClassVar[bool] = True
+    #: dbt-postgres builds a microbatch batch as a merge on unique_key
+    microbatch_merges: ClassVar[bool] = True
 
     def catalog_relation(self, relation: Relation) -> Relation:
         """``relation`` as the catalog names it: PostgreSQL folds an unquoted name to lower

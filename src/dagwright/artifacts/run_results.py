@@ -67,7 +67,7 @@ def result_dict(result: RunResult) -> dict[str, Any]:
         "compiled": result.compiled_code is not None,
         "compiled_code": result.compiled_code,
         "relation_name": result.relation_name,
-        "batch_results": None,
+        "batch_results": result.batch_results,
     }
 
 

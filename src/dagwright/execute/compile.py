@@ -32,6 +32,7 @@ from dagwright.rendering.context import (
     resolve_ref,
     resolve_source,
 )
+from dagwright.rendering.event_time import BatchWindow
 from dagwright.rendering.generic_test_kwargs import test_kwargs
 from dagwright.rendering.jinja import LazyContext, compile_template, render_error, render_template
 
@@ -99,7 +100,7 @@ class Compiler:
             elif kind == "source":
                 call = _source_args(part.args)
                 call = type(call)(call.source_name, call.table_name, part.line)
-                out.append(str(resolve_source(self.run, self.manifest, node, call)))
+                out.append(str(resolve_source(self.run, self.manifest, node, call, state)))
             elif kind == "this":
                 out.append(self.run.render_relation(node.relation))
             elif kind == "config":
@@ -181,12 +182,15 @@ class Compiler:
         node: Node,
         is_incremental: Callable[[], bool] = lambda: False,
         connection: GuardedConnection | None = None,
+        batch: BatchWindow | None = None,
     ) -> CompiledNode:
         """The node's SQL and hooks. Statements its Jinja runs (``run_query``, ``statement``,
         ``adapter.*``) go to ``connection`` (the worker's guarded connection), each committing
         on its own; a stop or a database error during compilation propagates as such. Hooks
-        are not rendered here: each renders when it runs, its statements on ``connection``."""
-        state = CompileState(session=StatementSession(connection if connection is not None else self.connect))
+        are not rendered here: each renders when it runs, its statements on ``connection``.
+        ``batch``: the batch of a microbatch model being compiled (its inputs filtered to it)."""
+        session = StatementSession(connection if connection is not None else self.connect)
+        state = CompileState(session=session, batch=batch)
         try:
             if node.language == "python":  # no Jinja: the model's code and its `dbt` object
                 code = compile_python(self.run, self.manifest, node, is_incremental=is_incremental())

@@ -12,6 +12,8 @@ class Status:
     ERROR = "error"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
+    #: a microbatch model some of whose batches failed (dbt's PartialSuccess)
+    PARTIAL_SUCCESS = "partial success"
     # tests
     PASS = "pass"
     FAIL = "fail"
@@ -19,6 +21,8 @@ class Status:
 
     #: outcomes after which the node's children may run
     OK = frozenset({"success", "pass", "warn"})
+    #: outcomes that fail the run (exit code 1, --fail-fast) and skip the node's children
+    FAILED = frozenset({"error", "fail", "partial success"})
 
 
 #: the word the terminal prints for each status
@@ -27,6 +31,7 @@ OUTCOME_WORD = {
     Status.ERROR: "ERROR",
     Status.SKIPPED: "SKIP",
     Status.CANCELLED: "CANCELLED",
+    Status.PARTIAL_SUCCESS: "PARTIAL SUCCESS",
     Status.PASS: "PASS",
     Status.FAIL: "FAIL",
     Status.WARN: "WARN",
@@ -70,6 +75,8 @@ class RunResult:
     cause: str | None = None
     #: for error results: where the compiled SQL was written
     compiled_path: str | None = None
+    #: a microbatch model's batches: {"successful": [[start, end], ...], "failed": [...]} (ISO)
+    batch_results: dict[str, list[list[str]]] | None = None
 
     @property
     def word(self) -> str:
@@ -96,4 +103,4 @@ class RunSummary:
 
     @property
     def failed(self) -> bool:
-        return any(r.status in (Status.ERROR, Status.FAIL) for r in self.results)
+        return any(r.status in Status.FAILED for r in self.results)

@@ -19,6 +19,7 @@ from dagwright.adapters.base import Adapter, Connection, DatabaseError, Relation
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
+from dagwright.execute.microbatch import BatchProgress, MicrobatchEnv, MicrobatchRun, MicrobatchSettings
 from dagwright.execute.node_hooks import HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.execute.unit_test import UnitTestRun, unit_test_path
@@ -27,6 +28,7 @@ from dagwright.materialize.base import Hook, Materialization, NodeJob, run_hooks
 from dagwright.materialize.custom import custom_materialization
 from dagwright.materialize.incremental import should_full_refresh
 from dagwright.materialize.kinds import materialization_for
+from dagwright.materialize.microbatch import is_microbatch
 from dagwright.materialize.publishing.choose import strategy_for
 from dagwright.materialize.test import run_test
 from dagwright.materialize.test_failures import StoringTest, stored_failures_kind
@@ -56,6 +58,8 @@ def _kind_label(node: Node) -> str:
         return "test"
     if node.resource_type == "snapshot":
         return "snapshot"
+    if is_microbatch(node.config):
+        return "sql microbatch model"
     return f"{node.language or 'sql'} {node.materialized} model"
 
 
@@ -79,6 +83,8 @@ class NodeRunner:
         test_warn_fails: bool = False,
         on_failure: Callable[[str], None] | None = None,
         custom_builds: Mapping[str, MaterializationBlock | None] | None = None,
+        microbatch: MicrobatchSettings | None = None,
+        on_batch: Callable[[BatchProgress], None] | None = None,
     ) -> None:
         self.manifest = manifest
         self.compiler = compiler
@@ -95,6 +101,9 @@ class NodeRunner:
         self.on_failure = on_failure
         #: the models' materialized names built by a project's block (None: dbt finds none)
         self.custom_builds = custom_builds or {}
+        #: the event-time window and retried batches of microbatch models
+        self.microbatch = microbatch or MicrobatchSettings()
+        self.on_batch = on_batch
         #: how relations are built and published on this engine: chosen once per run
         self.strategy = strategy_for(adapter)
         self._project_macros: dict[str, str] | None = None
@@ -151,6 +160,8 @@ class NodeRunner:
         if unique_id in self.manifest.unit_tests:
             return self._run_unit_test(self.manifest.unit_tests[unique_id], worker)
         node = self.manifest.nodes[unique_id]
+        if node.resource_type == "model" and is_microbatch(node.config):
+            return self._run_microbatch(node, worker)
         relation_name = self.adapter.render(node.relation) if node.has_relation(self.store_failures) else None
         started = time.perf_counter()
         compile_start = utcnow()
@@ -294,6 +305,29 @@ class NodeRunner:
                 self.on_failure(unique_id)
             self._abort(materialization, conn)
             return result(Status.ERROR, error_message(node, "Internal", f"{type(exc).__name__}: {exc}"))
+
+    def _run_microbatch(self, node: Node, worker: Worker) -> RunResult:
+        env = MicrobatchEnv(
+            self.compiler,
+            self.adapter,
+            self.strategy,
+            self.stop,
+            self.registry,
+            self.full_refresh,
+            self.microbatch,
+            self.manifest.project_name,
+            self.project_macros,
+            self.batch_compiled_path,
+            self.on_failure,
+            self.on_batch,
+        )
+        return MicrobatchRun(env, node, worker.name, worker.connection).run()
+
+    def batch_compiled_path(self, node: Node, label: str) -> Path:
+        """Where a microbatch model's batch is compiled to, as dbt writes it:
+        ``<folder>/<model>/<model>_<batch>.sql`` beside where the model would be."""
+        path = self.compiled_path(node)
+        return path.with_suffix("") / f"{path.stem}_{label}{path.suffix}"
 
     def _run_unit_test(self, unit: UnitTest, worker: Worker) -> RunResult:
         """A unit test: pass or fail (the difference in its message), error when it cannot

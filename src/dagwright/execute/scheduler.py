@@ -100,7 +100,7 @@ class Scheduler:
                 self._waiting[child] -= 1
                 if self._waiting[child] == 0 and child not in self._results:
                     self._push_ready(child)
-        elif result.status in (Status.ERROR, Status.FAIL):
+        elif result.status in Status.FAILED:
             self._skip_descendants(uid, uid)
         elif result.status == Status.SKIPPED and result.cause in self._results:
             self._skip_descendants(uid, result.cause)
@@ -150,7 +150,7 @@ class Scheduler:
                     slot = self._running.pop(uid)
                     self._newly_ready = 0
                     self._record(result, slot.index)
-                    if self.fail_fast and result.status in (Status.ERROR, Status.FAIL):
+                    if self.fail_fast and result.status in Status.FAILED:
                         self.stop.trigger("fail-fast", f"fail-fast after {uid} failed")
                     if self._done():
                         self._cond.notify_all()

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from dagwright.adapters.base import TMP_SUFFIX, Adapter, ExecResult, RelationKind
-from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
 from dagwright.materialize.contract import check_contract, contract_enforced, new_relation
@@ -38,7 +37,9 @@ from dagwright.materialize.incremental_columns import (
 )
 from dagwright.materialize.incremental_sql import incremental_statements, resolve_strategy
 from dagwright.materialize.materialization import StrategyMaterialization
+from dagwright.materialize.microbatch import microbatch_statements
 from dagwright.materialize.publishing.base import PublishingStrategy, TableChange, Work, WorkSource
+from dagwright.rendering.event_time import BatchWindow
 
 
 def should_full_refresh(config: Mapping[str, Any], flag: bool) -> bool:
@@ -63,15 +64,16 @@ class IncrementalMaterialization(StrategyMaterialization):
         project_name: str = "",
         project_macros: Mapping[str, str] | None = None,
         strategy: PublishingStrategy | None = None,
+        batch: BatchWindow | None = None,
     ) -> None:
         super().__init__(adapter, job, strategy)
+        #: the batch this build is, for a microbatch model (execute/microbatch.py)
+        self.batch = batch
         config = job.node.config
         self.config = config
         self.existing = existing
         self.project_name = project_name
         self.project_macros = project_macros or {}
-        if str(config.get("incremental_strategy") or "") == "microbatch":
-            raise CompilationError("incremental_strategy 'microbatch' is not supported by dagwright yet")
         #: the strategy, where it is looked up on every build (dbt-core's default incremental
         #: materialization, which dbt-postgres uses, and dbt-spark's); dbt-duckdb's only when
         #: it changes the table
@@ -143,6 +145,14 @@ class IncrementalRun(TableChange):
         config = model.config
         strategy = model.incremental_strategy or model.resolve_strategy()
         predicates = config.get("predicates") or config.get("incremental_predicates")
+        if strategy == "microbatch":
+            target, staged = self.adapter.render(self.target), self.adapter.render(self.staged)
+            batch = microbatch_statements(
+                self.adapter, config, target, staged, self.dest_columns, predicates, model.batch
+            )
+            for sql in batch:
+                conn.execute(sql)
+            return
         statements = incremental_statements(
             self.adapter,
             strategy,

@@ -50,9 +50,7 @@ def resolve_strategy(name: Any, project_name: str, project_macros: Mapping[str, 
         raise DatabaseError(
             f'dbt could not find an incremental strategy macro with the name "{macro}" in {project_name}'
         )
-    if found == "microbatch":
-        raise CompilationError("incremental_strategy 'microbatch' is not supported by dagwright yet")
-    return found
+    return found  # microbatch: built batch by batch (materialize/microbatch.py)
 
 
 def _is_list(value: Any) -> bool:

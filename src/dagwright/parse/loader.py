@@ -13,6 +13,7 @@ from dagwright.parse.docs import load_docs
 from dagwright.parse.kinds import RESOURCE_KINDS
 from dagwright.parse.kinds.base import ParsedResources
 from dagwright.parse.link import check_relations_unique, link, operations_of, with_macro_dependencies
+from dagwright.parse.microbatch import check_microbatch_models
 from dagwright.parse.nodes import Macro, Manifest
 from dagwright.parse.project_parser import ParseState, ProjectParser
 from dagwright.parse.set_aside import collect_unsupported
@@ -104,4 +105,5 @@ def load_manifest(
     for kind in RESOURCE_KINDS:
         if kind.check is not None:
             kind.check(manifest, packages)
+    check_microbatch_models(manifest, run.adapter_type)
     return manifest, state

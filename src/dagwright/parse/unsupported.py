@@ -184,12 +184,23 @@ def _custom_materialization(scope: Scope) -> list[Finding]:
     return out
 
 
+#: the engines whose dbt adapters' microbatch dagwright runs (dbt-duckdb, dbt-postgres)
+MICROBATCH_ENGINES = ("duckdb", "postgres")
+_MICROBATCH_MACROS = ("get_incremental_microbatch_sql", "default__get_incremental_microbatch_sql")
+
+
 def _microbatch(node: Node, scope: Scope) -> str | None:
-    return (
-        "is an incremental model of strategy 'microbatch'"
-        if node.config.get("incremental_strategy") == "microbatch"
-        else None
-    )
+    if node.config.get("incremental_strategy") != "microbatch" or node.materialized != "incremental":
+        return None
+    if scope.adapter_type not in MICROBATCH_ENGINES:
+        engine = scope.adapter_type
+        return f"is an incremental model of strategy 'microbatch' (built on DuckDB and PostgreSQL, not {engine})"
+    own = (f"{scope.adapter_type}__get_incremental_microbatch_sql", *_MICROBATCH_MACROS)
+    for macro in scope.manifest.macros.values():
+        if macro.name in own and macro.package_name == scope.manifest.project_name:
+            # dbt would not cut the model into batches then: it runs the project's macro once
+            return f"is a microbatch model and the project defines its own {macro.name} ({macro.original_file_path})"
+    return None
 
 
 def _calls_function(node: Node, scope: Scope) -> str | None:
@@ -326,8 +337,9 @@ FEATURES: dict[str, Feature] = {
     ),
     "microbatch": Feature(
         "microbatch model",
-        "microbatch models",
-        "dbt would build it batch by batch; leave the model out (--exclude) or use another incremental_strategy",
+        "microbatch models on Spark and BigQuery, or with the project's own microbatch macro",
+        "dbt would build it with what dagwright does not run; leave the model out (--exclude) or use another "
+        "incremental_strategy",
         RUNS,
         _on_nodes(_microbatch, ("model",), keys=("incremental_strategy",)),
     ),

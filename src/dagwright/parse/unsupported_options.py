@@ -86,7 +86,7 @@ SAMPLE = Feature("sample mode", "sample mode", "dbt would build from sampled ref
 
 #: environment variables (without DBT_/DBT_ENGINE_) that change what dbt does, with no option here
 _ENV_ERRORS = {"DEFER": DEFER, "SAMPLE": SAMPLE}
-#: environment variables about dbt's output or microbatch runs that dagwright does not honour:
+#: environment variables about dbt's output that dagwright does not honour:
 #: reported in the warning line when their value asks for something else than dbt's default
 #: (those about dbt's log file, colours, tracking or parser have no effect and are not)
 _ENV_WARNINGS: dict[str, Callable[[str], bool]] = {
@@ -95,8 +95,6 @@ _ENV_WARNINGS: dict[str, Callable[[str], bool]] = {
     "NO_PRINT": truthy,
     "WRITE_JSON": lambda value: not truthy(value),
     "LOG_LEVEL": lambda value: value.strip().lower() not in ("", "info"),
-    "EVENT_TIME_START": bool,
-    "EVENT_TIME_END": bool,
 }
 
 

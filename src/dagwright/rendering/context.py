@@ -32,6 +32,7 @@ from dagwright.rendering.adapter_facade import (
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
 from dagwright.rendering.engines.registry import jinja_engine
 from dagwright.rendering.environment import environment
+from dagwright.rendering.event_time import BatchWindow, filtered
 from dagwright.rendering.graph_variable import LazyGraph
 from dagwright.rendering.jinja import (
     LazyContext,
@@ -318,8 +319,9 @@ class MacroNamespace:
         return f"<macro namespace {self._package}>"
 
 
-def _model_values(node: Node) -> dict[str, Any]:
-    """``model``: the node as dbt's templates read it (the commonly used keys)."""
+def _model_values(node: Node, batch: BatchWindow | None = None) -> dict[str, Any]:
+    """``model``: the node as dbt's templates read it (the commonly used keys; ``batch`` while
+    a microbatch model's batch compiles)."""
     values = {
         "name": node.name,
         "unique_id": node.unique_id,
@@ -348,6 +350,8 @@ def _model_values(node: Node) -> dict[str, Any]:
     }
     if node.resource_type == "model":  # a post-hook may build a latest-version view (dbt's docs)
         values.update(version=node.version, latest_version=node.latest_version, deprecation_date=node.deprecation_date)
+    if batch is not None:
+        values["batch"] = batch.model_value()
     return values
 
 
@@ -479,6 +483,8 @@ class CompileState:
     session: StatementSession | None = None
     #: a unit test's given inputs: the unique_id of a node or source -> the CTE of its rows
     fixtures: Mapping[str, str] | None = None
+    #: the batch of a microbatch model being compiled: inputs with event_time are filtered to it
+    batch: BatchWindow | None = None
 
 
 def compile_context(
@@ -496,7 +502,7 @@ def compile_context(
         source=lambda *a: resolve_source(run, manifest, node, _source_args(a), state),
         config=ConfigObject(node.config, None),
         this=run.make_relation(node.relation, node.materialized),
-        model=_model_values(node),
+        model=_model_values(node, state.batch),
         is_incremental=is_incremental,
         execute=True,
         database=node.database,
@@ -551,8 +557,10 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
         if target.unique_id not in state.ephemerals:
             state.ephemerals.append(target.unique_id)
         name = ephemeral_cte_name(target.alias)
-        return JinjaRelation(Relation(None, "", name), name, "cte")
-    return run.make_relation(target.relation, target.materialized)
+        relation = JinjaRelation(Relation(None, "", name), name, "cte")
+    else:
+        relation = run.make_relation(target.relation, target.materialized)
+    return filtered(relation, target.config, target.columns, state.batch, engine=run.adapter_type)
 
 
 def _fixture(fixtures: Mapping[str, str], unique_id: str, what: str, line: int | None) -> JinjaRelation:
@@ -585,4 +593,7 @@ def resolve_source(
     # the source's own quoting over the engine's default: dbt leaves the project's out here
     policy = source.relation.quote_policy or (None, None, None)
     explicit = tuple(d if p is None else p for p, d in zip(policy, run.default_quote_policy))
-    return run.make_relation(replace(source.relation, quote_policy=explicit), "table")
+    relation = run.make_relation(replace(source.relation, quote_policy=explicit), "table")
+    batch = state.batch if state is not None else None
+    quoting = source.quoting.get("column")
+    return filtered(relation, source.config, source.columns, batch, engine=run.adapter_type, column_quoting=quoting)

@@ -32,6 +32,14 @@ class JinjaRelation(Mapping[str, Any]):
         self._render = render
         #: the project's quote policy, under the relation's own
         self._policy = policy
+        #: what it prints as, where that is not its name (a microbatch input's filtered subquery)
+        self._text = rendered
+
+    def with_text(self, text: str) -> JinjaRelation:
+        """The same relation printing as ``text`` (``render()`` still gives its name)."""
+        other = JinjaRelation(self._relation, self._rendered, self.type, self._render, self._policy)
+        other._text = text
+        return other
 
     def _derive(self, relation: Relation, kind: str | None) -> JinjaRelation:
         if self._render is None:
@@ -123,10 +131,10 @@ class JinjaRelation(Mapping[str, Any]):
         return self._rendered
 
     def __str__(self) -> str:
-        return self._rendered
+        return self._text
 
     def __html__(self) -> str:
-        return self._rendered
+        return self._text
 
     def __repr__(self) -> str:
         return f"<Relation {self._rendered}>"

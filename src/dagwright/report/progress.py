@@ -36,6 +36,7 @@ STYLE = {
     Status.ERROR: "bold red",
     Status.FAIL: "bold red",
     Status.WARN: "yellow",
+    Status.PARTIAL_SUCCESS: "yellow",
     Status.CANCELLED: "dark_orange",
     Status.SKIPPED: "bright_black",
 }

@@ -113,6 +113,11 @@ def finished_line(result: RunResult, index: int, total: int, what: str) -> tuple
     if status == Status.ERROR:
         verb = "loading" if what.startswith("seed") else "creating"
         return f"{prefix} ERROR {verb} {what}", f"ERROR in {seconds}"
+    if status == Status.PARTIAL_SUCCESS:  # a microbatch model: "PARTIAL SUCCESS (3/4)"
+        return (
+            f"{prefix} PARTIALLY created {what}",
+            f"{result.message.splitlines()[0] if result.message else ''} in {seconds}",
+        )
     if status == Status.CANCELLED:
         return f"{prefix} CANCELLED {what} ({result.cause})", f"CANCELLED in {seconds}"
     if status == Status.SKIPPED:
@@ -143,18 +148,20 @@ def print_summary(
         f"{seconds + secs % 1:.2f} seconds ({secs:.2f}s)."
     )
     errors = [r for r in summary.results if r.status in (Status.ERROR, Status.FAIL)]
+    partial = [r for r in summary.results if r.status == Status.PARTIAL_SUCCESS]
     warns = [r for r in summary.results if r.status == Status.WARN]
     cancelled = summary.count(Status.CANCELLED)
     terminal.line()
     if summary.stop_trigger and summary.stop_kind != "fail-fast":
         terminal.line(f"Run stopped: {summary.stop_trigger}")
         terminal.line()
-    if errors or cancelled:
+    if errors or partial or cancelled:
+        partials = f"{len(partial)} partial success{'es' if len(partial) != 1 else ''}"
         terminal.line(
-            f"Completed with {_plural(len(errors), 'error')}, 0 partial successes, "
+            f"Completed with {_plural(len(errors), 'error')}, {partials}, "
             f"and {_plural(len(warns), 'warning')}" + (f" ({cancelled} cancelled)" if cancelled else "") + ":"
         )
-        for result in errors + warns:
+        for result in errors + partial + warns:
             terminal.line()
             for text in failure_lines(result):
                 terminal.line(text)
@@ -175,7 +182,8 @@ def print_summary(
         terminal.line("Completed successfully")
     terminal.line()
     passed = summary.count(Status.SUCCESS, Status.PASS)
-    done = f"Done. PASS={passed} WARN={len(warns)} ERROR={len(errors)} SKIP={summary.count(Status.SKIPPED)} "
+    failed = len(errors) + len(partial)  # dbt counts a partial success as an error here
+    done = f"Done. PASS={passed} WARN={len(warns)} ERROR={failed} SKIP={summary.count(Status.SKIPPED)} "
     if cancelled:
         done += f"CANCELLED={cancelled} "
     done += f"NO-OP=0 TOTAL={len(summary.results)}"

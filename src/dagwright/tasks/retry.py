@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from dagwright.artifacts.run_results import outcome, read_run_results
 from dagwright.errors import DagwrightError
+from dagwright.execute.microbatch import RetriedBatches, previous_batches
 from dagwright.session import Flags, target_dir_of
 from dagwright.tasks import run as run_task
 
-RETRYABLE = ("error", "skipped", "cancelled", "fail")
+RETRYABLE = ("error", "skipped", "cancelled", "fail", "partial success")
 
 
 def retry(flags: Flags, echo: Callable[[str], None]) -> int:
@@ -45,5 +48,22 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
         store_failures=flags.store_failures or bool(args.get("store_failures")),
         warn_error=flags.warn_error if flags.warn_error is not None else args.get("warn_error"),
         warn_error_options=flags.warn_error_options or args.get("warn_error_options"),
+        event_time_start=_datetime(args.get("event_time_start")),
+        event_time_end=_datetime(args.get("event_time_end")),
     )
-    return run_task.execute(replay, only=todo)
+    # a microbatch model re-runs only the batches that failed, as dbt retry does
+    results = previous.get("results") or []
+    retried = RetriedBatches(
+        previous_batches([r for r in results if r.get("unique_id") in todo]),
+        _datetime((previous.get("metadata") or {}).get("invocation_started_at")),
+    )
+    return run_task.execute(replay, only=todo, retried=retried)
+
+
+def _datetime(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

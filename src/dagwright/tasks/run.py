@@ -20,6 +20,12 @@ from dagwright.artifacts.run_results import (
     write_run_results,
 )
 from dagwright.execute.compile import Compiler
+from dagwright.execute.microbatch import (
+    BatchProgress,
+    MicrobatchSettings,
+    RetriedBatches,
+    check_event_time_window,
+)
 from dagwright.execute.project_hooks import ProjectHooks, end_hook_values
 from dagwright.execute.results import RunResult, RunSummary, Status, utcnow
 from dagwright.execute.runner import NodeRunner, Worker
@@ -56,6 +62,7 @@ class RunTask:
         *,
         terminal: Terminal | None = None,
         only: Sequence[str] | None = None,
+        retried: RetriedBatches | None = None,
     ) -> None:
         self.session = session
         self.flags: Flags = session.flags
@@ -107,6 +114,13 @@ class RunTask:
             test_warn_fails=session.warn_error.errors("LogTestResult"),
             on_failure=self._on_failure,
             custom_builds=custom_materializations(session),
+            microbatch=MicrobatchSettings(
+                self.flags.event_time_start,
+                self.flags.event_time_end,
+                retried.started_at if retried and retried.started_at else session.run_context.run_started_at,
+                retried.batches if retried else {},
+            ),
+            on_batch=self._batch_line,
         )
         self.scheduler = Scheduler(
             self.plan,
@@ -165,6 +179,19 @@ class RunTask:
         """Stop the run: nothing new starts, in-flight statements are cancelled."""
         self.stop.trigger(kind, STOP_TEXT.get(kind, kind))
         self.end_stop.trigger(kind, STOP_TEXT.get(kind, kind))
+
+    def _batch_line(self, batch: BatchProgress) -> None:
+        """A microbatch model's batch, as dbt prints it."""
+        head = f"Batch {batch.index} of {batch.total}"
+        what = f"batch {batch.label} of {batch.relation}"
+        if batch.status is None:
+            self.terminal.dotted(f"{head} START {what}", "RUN")
+        elif batch.status == Status.SUCCESS:
+            self.terminal.dotted(f"{head} OK created {what}", f"OK in {batch.seconds:.2f}s")
+        elif batch.status == Status.SKIPPED:  # after a failed first batch
+            self.terminal.dotted(f"{head} SKIP {what}", "SKIPPED in 0.00s")
+        else:
+            self.terminal.dotted(f"{head} ERROR creating {what}", f"ERROR in {batch.seconds:.2f}s")
 
     def _hook_line(self, result: RunResult | None, op: Any, index: int, total: int, started: bool) -> None:
         name = f"hook: {op.label}"
@@ -404,14 +431,22 @@ def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
     write_timeline_quietly(target_dir / "timeline.html", data)
 
 
-def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
-    """Run a command of the run family from the CLI; returns the exit code."""
+def execute(
+    flags: Flags,
+    *,
+    only: Sequence[str] | None = None,
+    terminal: Terminal | None = None,
+    retried: RetriedBatches | None = None,
+) -> int:
+    """Run a command of the run family from the CLI; returns the exit code. ``retried``:
+    for ``retry``, the microbatch batches the last run left failed."""
+    check_event_time_window(flags.event_time_start, flags.event_time_end)
     handlers = SignalHandlers().install()
     started_at = utcnow()
     terminal = terminal or choose_terminal(flags.extra.get("log_format"))
     try:
         session = Session(flags)
-        task = RunTask(session, terminal=terminal, only=only)
+        task = RunTask(session, terminal=terminal, only=only, retried=retried)
         terminal.line(found_line(session))
         if session.default_selector:
             terminal.line(f"Using default selector {session.default_selector}")

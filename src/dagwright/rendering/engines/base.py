@@ -59,6 +59,8 @@ class JinjaEngine:
     #: on-run-* hooks and run-operation keep a ``statement`` (auto_begin) transaction open
     #: until a commit and roll back the rest at the end; otherwise every statement is kept
     operation_transactions: bool = False
+    #: a subquery in place of a relation (a microbatch input's filter) gets dbt's alias
+    subquery_alias: bool = True
 
     def find_relation(self, calls: EngineCalls, database: str | None, schema: Any, identifier: Any) -> Any:
         """``adapter.get_relation``: the relation named so (a template relation), or None."""

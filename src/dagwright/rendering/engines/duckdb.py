@@ -11,6 +11,7 @@ from dagwright.rendering.engines.base import JinjaEngine
 class DuckDBJinja(JinjaEngine):
     none_database_is_empty = True
     operation_transactions = True
+    subquery_alias = False  # dbt-duckdb's relations do not require one
 
     def schema_name(self, database: str, schema: str) -> str:
         return f"{database}.{schema}"

@@ -1,0 +1,66 @@
+"""A microbatch model's batch as its templates see it (dbt 1.9+): ``model.batch`` and the
+inputs that ``ref()`` / ``source()`` filter to the batch's window.
+
+While a batch of a microbatch model compiles, a ref or source whose own config has an
+``event_time`` prints as a subquery keeping the rows of the window
+(``(select * from <relation> where <event_time> >= '<start>' and <event_time> < '<end>')``,
+with dbt's alias ``_dbt_et_filter_subq_<name>`` where the engine's dbt adapter requires one);
+``.render()`` still gives the relation's plain name. Inputs without ``event_time`` are read
+whole, as in dbt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dagwright.parse.nodes import ColumnInfo
+from dagwright.rendering.engines.registry import jinja_engine
+from dagwright.rendering.relation import JinjaRelation
+
+
+@dataclass(frozen=True)
+class BatchWindow:
+    """One batch: ``[start, end)`` in UTC, and dbt's id of it (its start, e.g. ``20240102``)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    id: str
+
+    def model_value(self) -> dict[str, Any]:
+        """``model.batch``: dbt's ``BatchContext`` (datetimes print as dbt's do)."""
+        return {"id": self.id, "event_time_start": self.start, "event_time_end": self.end}
+
+
+def _field_name(event_time: str, columns: Mapping[str, ColumnInfo], quote: Any) -> str:
+    """The event_time column as the filter names it: quoted where its column says
+    ``quote: true`` (else the input's own ``quoting.column``), as dbt does."""
+    should_quote = False
+    found = next((c for c in columns.values() if c.name == event_time), None)
+    if found is not None and found.quote is not None:
+        should_quote = bool(found.quote)
+    elif quote is not None:
+        should_quote = bool(quote)
+    return f'"{event_time}"' if should_quote else event_time
+
+
+def filtered(
+    relation: JinjaRelation,
+    config: Mapping[str, Any],
+    columns: Mapping[str, ColumnInfo],
+    batch: BatchWindow | None,
+    *,
+    engine: str,
+    column_quoting: Any = None,
+) -> JinjaRelation:
+    """``relation`` as the batch reads it: filtered to the window when the input has an
+    ``event_time`` config, unchanged otherwise."""
+    event_time = config.get("event_time")
+    if batch is None or not event_time:
+        return relation
+    name = _field_name(str(event_time), columns, column_quoting)
+    condition = f"{name} >= '{batch.start}' and {name} < '{batch.end}'"
+    suffix = f" _dbt_et_filter_subq_{relation.identifier}" if jinja_engine(engine).subquery_alias else ""
+    return relation.with_text(f"(select * from {relation.render()} where {condition}){suffix}")
