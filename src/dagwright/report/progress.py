@@ -139,7 +139,7 @@ class LiveTerminal(Terminal):
 
     def finished(self, result: RunResult, index: int, total: int, what: str) -> None:
         text, bracket = finished_line(result, index, total, what)
-        full = dotted(text, bracket)
+        full = dotted(text, bracket, self.width)
         style = STYLE.get(result.status, "")
         out = Text(f"{_stamp()}  ", style="dim")
         body = Text(full)

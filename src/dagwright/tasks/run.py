@@ -27,7 +27,8 @@ from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import Stop, with_comment
 from dagwright.parse.nodes import Manifest
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
-from dagwright.report.progress import choose_terminal
+from dagwright.report.dbt_log import node_info_of
+from dagwright.report.log_output import DbtLog, open_log
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
 from dagwright.report.timeline_html import write_timeline_quietly
@@ -77,7 +78,11 @@ class RunTask:
         self.ignored = session.check_unsupported(selected)
         session.run_context.selected_resources = list(selected)
         if session.run_context.on_log is None:  # {{ log('...', info=True) }} prints, as in dbt
-            session.run_context.on_log = lambda text: self.terminal.line(text)
+            session.run_context.on_log = getattr(self.terminal, "jinja_log", self.terminal.line)
+        if session.run_context.on_print is None and hasattr(self.terminal, "print_output"):
+            session.run_context.on_print = self.terminal.print_output
+        #: --no-write-json: neither run_results.json nor manifest.json is written (as in dbt)
+        self.write_json = bool(getattr(getattr(self.terminal, "settings", None), "write_json", True))
         # on-run-start / on-run-end (see execute/project_hooks.py): on-run-end hooks have a
         # stop of their own, so they still run after a fail-fast stop (as in dbt) and are
         # cancelled by a signal or cancel() like everything else.
@@ -151,7 +156,21 @@ class RunTask:
             threads=self.threads,
             fail_fast=bool(self.flags.fail_fast),
             nodes=self.plan.order,
+            node_info=self._node_info,
         )
+
+    def _node_info(self, unique_id: str) -> dict[str, Any]:
+        manifest = self.session.manifest
+        node = manifest.unit_tests.get(unique_id) or manifest.nodes.get(unique_id)
+        if node is None:
+            return {"unique_id": unique_id}
+        relation = None
+        if getattr(node, "has_relation", None) and node.has_relation(self.flags.store_failures):
+            relation = self.session.adapter.render(node.relation)
+        info = node_info_of(node, relation)
+        if getattr(node, "attached_node", None):  # LogTestResult's, beside node_info
+            info["attached_node"] = node.attached_node
+        return info
 
     def stop_is_final(self) -> bool:
         """After a fail-fast stop the on-run-end hooks still run: a first signal stops them."""
@@ -275,11 +294,14 @@ class RunTask:
         data = run_results_dict(
             summary, invocation_id=self.session.run_context.invocation_id, args=self.flags.as_args()
         )
-        write_run_results(self.session.target_dir / "run_results.json", data)
+        if self.write_json:
+            write_run_results(self.session.target_dir / "run_results.json", data)
         write_timeline_quietly(self.session.target_dir / "timeline.html", data, self.plan.parents, self.threads)
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
         session = self.session
+        if not self.write_json:
+            return
         compiled = None
         if results is not None:
             compiled = {r.unique_id: r.compiled_code for r in results if r.compiled_code}
@@ -384,9 +406,16 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
     """Run a command of the run family from the CLI; returns the exit code."""
     handlers = SignalHandlers().install()
     started_at = utcnow()
-    terminal = terminal or choose_terminal(flags.extra.get("log_format"))
+    given = terminal
     try:
         session = Session(flags)
+        terminal = given or open_log(
+            flags.extra,
+            session.project.raw.get("flags"),
+            session.project.root,
+            session.run_context.invocation_id,
+            flags.command,
+        )
         task = RunTask(session, terminal=terminal, only=only)
         terminal.line(found_line(session))
         if session.default_selector:
@@ -397,6 +426,7 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         handlers.task = task
     except StoppedEarly as early:
         handlers.finished = True
+        terminal = terminal or Terminal()
         terminal.line(f"Received {early.kind} before any node started: {STOP_TEXT[early.kind]}")
         _write_early_stop(flags, early.kind, started_at)
         return EXIT_CODES[early.kind]
@@ -406,6 +436,8 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         if nothing is not None:
             terminal.line(nothing)
         task.write_results(RunSummary([], 0.0, task.started_at))
+        if isinstance(terminal, DbtLog):
+            terminal.finish(0)
         return 0
     try:
         terminal.run_started(task.start_event())
