@@ -86,7 +86,11 @@ class DbtLog(Terminal):
             self.file.write(dbt_log.file_header(invocation_id))
         from dagwright import __version__
 
-        self.emit("MainReportVersion", f"Running with dagwright={__version__}", {"log_version": 3, "version": f"={__version__}"})
+        self.emit(
+            "MainReportVersion",
+            f"Running with dagwright={__version__}",
+            {"log_version": 3, "version": f"={__version__}"},
+        )
 
     # -- writing --------------------------------------------------------------------------------
     def _to_stdout(self, text: str) -> None:
