@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from dagwright.parse.unsupported_options import LOGGING_COMMANDS
 from dagwright.report.log_settings import LOG_FORMATS, LOG_FORMATS_FILE, LOG_LEVELS
 
 #: the options below, by their name in a command's arguments
@@ -26,8 +27,6 @@ OUTPUT_OPTIONS = (
     "log_cache_events",
     "write_json",
 )
-#: the commands that honour them (the run family); others report them
-LOGGING_COMMANDS = frozenset({"run", "seed", "test", "snapshot", "build", "retry"})
 
 
 def _env(name: str) -> list[str]:
