@@ -416,6 +416,9 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
             session.run_context.invocation_id,
             flags.command,
         )
+        if isinstance(terminal, DbtLog):  # print() and log() while parsing go to the log too
+            session.run_context.on_print = terminal.print_output
+            session.run_context.on_log = terminal.jinja_log
         task = RunTask(session, terminal=terminal, only=only)
         terminal.line(found_line(session))
         if session.default_selector:
