@@ -229,3 +229,12 @@ def test_printer_width(tmp_path: Path) -> None:
     project = write_project(tmp_path, {"models/a.sql": "select 1 as id\n"})
     line = next(x for x in log_lines(project.ok("run", "--printer-width", "100").stdout) if " START " in x)
     assert len(line) == 100 + len(" [RUN]")
+
+
+def test_an_error_before_the_run_is_a_json_event(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"models/a.sql": "select * from {{ ref('nope') }}\n"})
+    result = project.run("run", "--log-format", "json")
+    assert result.code == 2 and "ref('nope')" in result.stderr
+    last = events(result.stdout)[-1]
+    assert last["info"]["name"] == "MainEncounteredError" and last["info"]["code"] == "Z002"
+    assert last["info"]["level"] == "error" and "ref('nope')" in last["data"]["exc"]

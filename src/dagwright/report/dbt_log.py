@@ -50,6 +50,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "JinjaLogInfo": ("I062", "info"),
     "PrintEvent": ("Z052", "info"),
     "Note": ("Z050", "info"),
+    "MainEncounteredError": ("Z002", "error"),
 }
 
 LEVELS = {"debug": 10, "info": 20, "warn": 30, "error": 40, "none": 100}

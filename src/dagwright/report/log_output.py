@@ -183,6 +183,11 @@ class DbtLog(Terminal):
             self.text.run_finished(summary, exit_code, **details)
         self.finish(exit_code)
 
+    def failed(self, error: Exception) -> None:
+        """The command stopped on an error before its nodes ran (dbt's MainEncounteredError)."""
+        self.emit("MainEncounteredError", f"Encountered an error:\n{error}", {"exc": str(error)})
+        self.finish(getattr(error, "exit_code", 2))
+
     def finish(self, exit_code: int) -> None:
         """The command is over: ``CommandCompleted``, and the log file closed."""
         finished = dt.datetime.now(dt.timezone.utc)

@@ -18,6 +18,7 @@ from dagwright.artifacts.run_results import (
     run_results_dict,
     write_run_results,
 )
+from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler
 from dagwright.execute.project_hooks import ProjectHooks, end_hook_values
 from dagwright.execute.results import RunResult, RunSummary, Status, utcnow
@@ -433,6 +434,10 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
         terminal.line(f"Received {early.kind} before any node started: {STOP_TEXT[early.kind]}")
         _write_early_stop(flags, early.kind, started_at)
         return EXIT_CODES[early.kind]
+    except DagwrightError as exc:
+        if isinstance(terminal, DbtLog):  # the error in the log too (the CLI prints it on stderr)
+            terminal.failed(exc)
+        raise
     if not task.plan.order:
         handlers.finished = True
         nothing = warn_or_error(session.warn_error, "NothingToDo", NOTHING_TO_DO)
