@@ -3,9 +3,9 @@ streams dagwright's structured log (``--log-format json``) and turns it into the
 materializations per model and seed and the same check results per test as with dbt-core.
 
 dagster-dbt is not a dependency of dagwright: the test runs tests/orchestrators/dagster_build.py
-with ``$DAGWRIGHT_DAGSTER_PYTHON`` (a Python with dagster-dbt, e.g. ``python -m venv
-/tmp/dagster && /tmp/dagster/bin/pip install dagster-dbt 'dbt-core==1.11.*' 'dbt-duckdb==1.11.*'``),
-or with this Python if it has dagster-dbt; it is skipped otherwise.
+with ``$DAGWRIGHT_DAGSTER_PYTHON`` (a Python with dagster-dbt: ``make dagster-dbt`` makes
+.venv-dagster, with ``dagster-dbt 'dbt-core>=1.11,<1.12' 'dbt-duckdb>=1.11,<1.12'``; ``make test``
+sets the variable), or with this Python if it has dagster-dbt; it is skipped otherwise.
 """
 
 from __future__ import annotations
