@@ -31,7 +31,7 @@ DAGWRIGHT = Path(sys.executable).parent / "dagwright"
 def dagster_python() -> str | None:
     given = os.environ.get("DAGWRIGHT_DAGSTER_PYTHON")
     if given:
-        return given
+        return str(Path(given).absolute())  # the test runs it from the project's folder
     return sys.executable if importlib.util.find_spec("dagster_dbt") else None
 
 
