@@ -173,6 +173,17 @@ def test_log_file_appended_per_run(tmp_path: Path) -> None:
     assert not (tmp_path / "from_env").exists()
     project.run("run", "-s", "a")
     assert (tmp_path / "from_env" / "dbt.log").exists()
+    # dbt_project.yml's log-path (deprecated in dbt 1.11, still followed) when neither is given
+    del project.env["DBT_LOG_PATH"]
+    yml = project.root / "dbt_project.yml"
+    yml.write_text(yml.read_text() + "log-path: project_logs\n")
+    project.run("run", "-s", "a")
+    assert (project.root / "project_logs" / "dbt.log").exists()
+
+    # --log-format debug: every event on stdout as the file has it, under the run's banner
+    shown = project.run("run", "-s", "a", "--log-format", "debug").stdout
+    assert re.search(r"^={30} \d\d:\d\d:\d\d\.\d{6} \| [0-9a-f-]{36} ={30}$", shown, re.M)
+    assert re.search(r"^\x1b\[0m\d\d:\d\d:\d\d\.\d{6} \[info \] \[Thread-1 \(\]: 1 of 1 OK created", shown, re.M)
 
 
 def test_options_before_the_command_variables_and_project_flags(tmp_path: Path) -> None:

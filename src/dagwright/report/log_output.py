@@ -54,7 +54,8 @@ class LogFile:
 
 class DbtLog(Terminal):
     """The run's output as dbt's log. ``text`` is the terminal that shows dbt's text lines
-    on stdout (None with ``--log-format json``: JSON lines on ``out``)."""
+    on stdout (None with ``--log-format json`` or ``debug``: every event on ``out``, as a JSON
+    line or as a line with its time, level and thread)."""
 
     def __init__(
         self,
@@ -84,6 +85,8 @@ class DbtLog(Terminal):
                 self._to_stdout(f"Could not write the log file in {settings.path}: {exc}")
         if self.file is not None and not self.file.json_lines:
             self.file.write(dbt_log.file_header(invocation_id))
+        if text is None and settings.format == "debug" and self.stdout_level < LEVELS["none"]:
+            self.out.write(dbt_log.file_header(invocation_id))
         from dagwright import __version__
 
         self.emit(
@@ -117,8 +120,9 @@ class DbtLog(Terminal):
                 self.file.write(line + "\n")
             if value < self.stdout_level:
                 return
-            if self.text is None:
-                self.out.write(orjson.dumps(event, default=str).decode() + "\n")
+            if self.text is None:  # --log-format json, or debug: dbt's lines with time, level, thread
+                json_lines = self.settings.format == "json"
+                self.out.write((orjson.dumps(event, default=str).decode() if json_lines else text_line(event)) + "\n")
                 self.out.flush()
             elif shown is not None:
                 shown()
@@ -145,7 +149,8 @@ class DbtLog(Terminal):
             if not self.settings.print_output:
                 return
             if self.text is None:
-                self.out.write(orjson.dumps(event).decode() + "\n")
+                json_lines = self.settings.format == "json"
+                self.out.write((orjson.dumps(event).decode() if json_lines else text_line(event)) + "\n")
                 self.out.flush()
             else:
                 with self.text._lock:
@@ -285,15 +290,16 @@ def open_log(
     project_root: Path,
     invocation_id: str,
     command: str,
+    project_log_path: str | None = None,
 ) -> DbtLog:
     """The output of a run-family command: dbt's log on stdout as ``--log-format`` says (JSON
     lines, dagwright's own JSON events, live progress or plain lines) and in logs/dbt.log."""
     from dagwright.report.log_settings import resolve
     from dagwright.report.progress import live_wanted
 
-    settings = resolve(cli, project_flags, project_root)
+    settings = resolve(cli, project_flags, project_root, project_log_path)
     text: Terminal | None
-    if settings.format == "json":
+    if settings.format in ("json", "debug"):
         text = None
     elif settings.format == "dagwright-json":
         from dagwright.report.events import JsonLog

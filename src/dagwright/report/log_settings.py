@@ -54,9 +54,15 @@ def _choice(value: Any, allowed: tuple[str, ...], what: str, default: str) -> st
     return text
 
 
-def resolve(cli: Mapping[str, Any], project_flags: Mapping[str, Any] | None, project_root: Path) -> LogSettings:
+def resolve(
+    cli: Mapping[str, Any],
+    project_flags: Mapping[str, Any] | None,
+    project_root: Path,
+    project_log_path: str | None = None,
+) -> LogSettings:
     """The settings of a command: ``cli`` holds the options (None: not given; their variables
-    already read), ``project_flags`` dbt_project.yml's ``flags:``."""
+    already read), ``project_flags`` dbt_project.yml's ``flags:``, ``project_log_path`` its
+    ``log-path:`` (deprecated in dbt 1.11, still followed), relative to the project."""
     flags: Mapping[str, Any] = project_flags if isinstance(project_flags, Mapping) else {}
     fmt = _choice(_pick(cli, flags, "log_format"), LOG_FORMATS, "log format", "default")
     level = _choice(_pick(cli, flags, "log_level"), LOG_LEVELS, "log level", "info")
@@ -65,7 +71,7 @@ def resolve(cli: Mapping[str, Any], project_flags: Mapping[str, Any] | None, pro
     fmt_file = _choice(_pick(cli, flags, "log_format_file"), LOG_FORMATS_FILE, "log file format", file_default)
     level_file = _choice(_pick(cli, flags, "log_level_file"), LOG_LEVELS, "log file level", "debug")
     log_path = cli.get("log_path")
-    path = Path(log_path) if log_path else project_root / "logs"
+    path = Path(log_path) if log_path else project_root / (project_log_path or "logs")
     if not path.is_absolute():
         path = Path.cwd() / path
     width = _pick(cli, flags, "printer_width")

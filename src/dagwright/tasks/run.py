@@ -416,6 +416,7 @@ def execute(flags: Flags, *, only: Sequence[str] | None = None, terminal: Termin
             session.project.root,
             session.run_context.invocation_id,
             flags.command,
+            session.project.raw.get("log-path"),
         )
         if isinstance(terminal, DbtLog):  # print() and log() while parsing go to the log too
             session.run_context.on_print = terminal.print_output
