@@ -99,8 +99,8 @@ def record(
 def text_line(event: Mapping[str, Any]) -> str:
     """An event in dbt's ``debug`` text format (logs/dbt.log's lines): time, level, thread."""
     info = event["info"]
-    ts = dt.datetime.strptime(info["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
-    return f"\x1b[0m{ts.strftime('%H:%M:%S.%f')} [{info['level']:<5}] [{info['thread'][:10]}]: {info['msg']}"
+    clock = info["ts"][11:26]  # HH:MM:SS.ffffff of its ISO time stamp
+    return f"\x1b[0m{clock} [{info['level']:<5}] [{info['thread'][:10]}]: {info['msg']}"
 
 
 def file_header(invocation_id: str) -> str:

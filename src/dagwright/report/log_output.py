@@ -75,6 +75,7 @@ class DbtLog(Terminal):
         self._lines = LineEvents()
         self._node_info: NodeInfo = lambda unique_id: {}
         self._started_at: dict[str, str] = {}
+        self._known: dict[str, Mapping[str, Any]] = {}  # node_info by node, made once
         self._t0 = dt.datetime.now(dt.timezone.utc)
         self.stdout_level = LEVELS["error"] if settings.quiet else LEVELS[settings.level]
         self.file: LogFile | None = None
@@ -171,7 +172,15 @@ class DbtLog(Terminal):
 
     def run_started(self, run: RunStarted) -> None:
         if run.node_info is not None:
-            self._node_info = run.node_info
+            compute, known = run.node_info, self._known
+
+            def node_info(unique_id: str) -> Mapping[str, Any]:
+                info = known.get(unique_id)
+                if info is None:
+                    info = known[unique_id] = compute(unique_id)
+                return info
+
+            self._node_info = node_info
         if self.text is not None:
             self.text.run_started(run)
 
