@@ -276,7 +276,9 @@ def _summary_data(errors: int, partial: int, warnings: int) -> dict[str, Any]:
 def node_info_of(node: Any, relation_name: str | None, started_at: str = "", finished_at: str = "") -> dict[str, Any]:
     """dbt's ``node_info`` of a node (a ``parse.nodes.Node`` or a unit test)."""
     resource_type = getattr(node, "resource_type", "")
-    materialized = "test" if resource_type in ("test", "unit_test") else getattr(node, "materialized", "")
+    # dbt's materialized of a data test is "test", of a unit test "unit"
+    kinds = {"test": "test", "unit_test": "unit"}
+    materialized = kinds.get(resource_type) or getattr(node, "materialized", "")
     return {
         "materialized": materialized,
         "meta": dict(getattr(node, "meta", None) or {}),
