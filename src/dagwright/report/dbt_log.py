@@ -177,9 +177,17 @@ def result_event(
                 "status": status,
             },
         )
+    if resource_type == "snapshot":
+        data = {
+            **common,
+            "cfg": {},
+            "description": description,
+            "result_message": result.message or "",
+            "status": status,
+        }
+        return "LogSnapshotResult", level, data
     shown = (result.message or "OK") if status == Status.SUCCESS else status
-    name = "LogSnapshotResult" if resource_type == "snapshot" else "LogModelResult"
-    return name, level, {**common, "description": description, "status": shown}
+    return "LogModelResult", level, {**common, "description": description, "status": shown}
 
 
 def run_result_dict(result: RunResult) -> dict[str, Any]:
