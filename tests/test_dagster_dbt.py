@@ -64,7 +64,7 @@ def test_dagster_sees_the_same_materializations_and_checks(tmp_path: Path) -> No
         project.ok("parse")  # dagster-dbt reads the manifest before it runs
         seen[tool] = through_dagster(project, executable, "build")
     assert seen["dagwright"] == seen["dbt"]
-    assert seen["dagwright"]["materialized"] == ["a", "s"]  # bad failed, after_bad and b skipped
+    assert seen["dagwright"]["materialized"] == ["a", "s", "snap"]  # bad failed, after_bad and b skipped
     assert seen["dagwright"]["checks"] == {"unique_a_id": True, "accepted_values_a_id__2": False}
     assert seen["dagwright"]["success"] is False
 

@@ -22,6 +22,12 @@ FILES = {
     "models/bad.sql": "{{ config(materialized='table') }} select cast('x' as int) as id\n",
     "models/after_bad.sql": "select * from {{ ref('bad') }}\n",
     "seeds/s.csv": "id,name\n1,x\n",
+    "snapshots/snap.sql": """\
+        {% snapshot snap %}
+        {{ config(target_schema='main', unique_key='id', strategy='check', check_cols='all') }}
+        select * from {{ ref('s') }}
+        {% endsnapshot %}
+        """,
     "models/schema.yml": """\
         version: 2
         models:
@@ -109,7 +115,7 @@ def test_json_log_is_dbts_structured_log(tmp_path: Path) -> None:
     # at the default level, dbt's debug events are left out
     theirs, ours = twins.both("build", "--log-format", "json", code=1)
     assert {e["info"]["level"] for e in events(ours.stdout)} == {"info", "error"}
-    assert {e["info"]["name"] for e in events(ours.stdout)} >= RESULT_EVENTS - {"LogSnapshotResult"}
+    assert {e["info"]["name"] for e in events(ours.stdout)} >= RESULT_EVENTS
 
 
 def test_cancelled_node_is_an_error_with_dagwrights_status(tmp_path: Path) -> None:
@@ -154,7 +160,7 @@ def test_log_file_appended_per_run(tmp_path: Path) -> None:
     first = (project.root / "logs" / "dbt.log").read_text(encoding="utf-8")
     stamp = r"^\x1b\[0m\d\d:\d\d:\d\d\.\d{6} "
     assert re.search(stamp + r"\[debug\] \[Thread-1 \(\]: Began running node model\.proj\.a$", first, re.M)
-    assert re.search(stamp + r"\[error\] \[Thread-1 \(\]: \d of 7 ERROR creating", first, re.M)
+    assert re.search(stamp + r"\[error\] \[Thread-1 \(\]: \d of 8 ERROR creating", first, re.M)
     assert re.search(r"\[debug\] \[MainThread\]: Command `dagwright build` failed at", first)
     project.run("run", "-s", "a")
     both = (project.root / "logs" / "dbt.log").read_text(encoding="utf-8")
