@@ -39,8 +39,9 @@ HONOURED_FLAGS = frozenset(
     }
 )
 #: ``flags:`` entries that tune what dagwright does not have (dbt's tracking, partial parsing,
-#: its parsers and caches, colours), or govern features reported elsewhere (state, semantic
-#: layer, microbatch, deprecation events)
+#: its parsers and caches), govern features reported elsewhere (state, semantic layer,
+#: microbatch, deprecation events), or tune only the look of the output (colours, width, the
+#: log file: followed by the run family, report/log_settings.py)
 NO_EFFECT_FLAGS = frozenset(
     {
         "send_anonymous_usage_stats",
