@@ -36,6 +36,7 @@ help:
 	@echo "make bigquery-emulator  create .venv-bqemu: the local-bigquery emulator tests/bigquery run against"
 	@echo "                (needs a Python 3.13, e.g. from pyenv; see .ci/bigquery_emulator.py)"
 	@echo "make bigquery-oracle  create .venv-dbtbigquery with dbt-bigquery (the oracle of tests/bigquery)"
+	@echo "make dagster-dbt  create .venv-dagster with dagster-dbt (tests/test_dagster_dbt.py runs dagwright under it)"
 	@echo "make macro-index  rewrite src/dagwright/macros/index.json after editing the built-in macros"
 	@echo "make clean      remove build, cache and demo outputs (keeps .venv)"
 	@echo "make distclean  clean, and remove .venv"
@@ -77,6 +78,17 @@ $(BQ_ORACLE_STAMP):
 	$(BQ_ORACLE_VENV)/bin/python -m pip install --quiet 'dbt-core>=1.11,<1.12' 'dbt-bigquery>=1.11,<1.13'
 	touch $@
 
+# dagster-dbt, the orchestrator tests/test_dagster_dbt.py runs dagwright under, in a venv of its own
+DAGSTER_VENV  := .venv-dagster
+DAGSTER_STAMP := $(DAGSTER_VENV)/.installed
+
+dagster-dbt: $(DAGSTER_STAMP)
+
+$(DAGSTER_STAMP):
+	test -x $(DAGSTER_VENV)/bin/python || $(PYTHON) -m venv $(DAGSTER_VENV)
+	$(DAGSTER_VENV)/bin/python -m pip install --quiet dagster-dbt 'dbt-core>=1.11,<1.12' 'dbt-duckdb>=1.11,<1.12'
+	touch $@
+
 demo-venv: $(DEMO_STAMP)
 
 $(DEMO_STAMP): pyproject.toml $(SRC_FILES)
@@ -111,8 +123,8 @@ install-check:
 
 # DAGWRIGHT_COMPAT_REQUIRED: tests/compat fail instead of skipping if the dbt oracle is missing;
 # DAGWRIGHT_BIGQUERY_REQUIRED: tests/bigquery fail instead of skipping without the emulator or dbt-bigquery
-test: venv spark-oracle bigquery-emulator bigquery-oracle lint
-	DAGWRIGHT_COMPAT_REQUIRED=1 DAGWRIGHT_BIGQUERY_REQUIRED=1 $(BIN)/pytest -q
+test: venv spark-oracle bigquery-emulator bigquery-oracle dagster-dbt lint
+	DAGWRIGHT_COMPAT_REQUIRED=1 DAGWRIGHT_BIGQUERY_REQUIRED=1 DAGWRIGHT_DAGSTER_PYTHON=$(DAGSTER_VENV)/bin/python $(BIN)/pytest -q
 
 clean:
 	rm -rf $(DEMO_DIR)/target $(DEMO_DIR)/logs $(DEMO_DIR)/*.duckdb*
@@ -120,4 +132,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(ORACLE_VENV) $(BQ_ORACLE_VENV) .venv-bqemu $(DEMO_VENV)
+	rm -rf $(VENV) $(ORACLE_VENV) $(BQ_ORACLE_VENV) .venv-bqemu $(DAGSTER_VENV) $(DEMO_VENV)

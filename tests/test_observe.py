@@ -1,5 +1,5 @@
 """Issue 7: seeing a run. target/timeline.html after every run (checked in a real headless
-Chromium), `dagwright timeline`, `--log-format json`, and live progress on a terminal
+Chromium), `dagwright timeline`, `--log-format dagwright-json`, and live progress on a terminal
 (plain dbt-style lines when stdout is not a terminal or NO_COLOR is set)."""
 
 from __future__ import annotations
@@ -187,10 +187,10 @@ def test_timeline_command_html_and_terminal(tmp_path: Path, templates) -> None:
     assert missing.code == 2 and "does not exist" in missing.stderr
 
 
-# -- --log-format json ---------------------------------------------------------------------------
+# -- --log-format dagwright-json ------------------------------------------------------------------------
 def test_json_log_one_event_per_line(tmp_path: Path, templates) -> None:
     ws = article_from(tmp_path, templates["built"])
-    result = ws.run("run", "--threads", "2", "--fail-fast", "--log-format", "json", "--vars", FAIL_VARS)
+    result = ws.run("run", "--threads", "2", "--fail-fast", "--log-format", "dagwright-json", "--vars", FAIL_VARS)
     assert result.code == 1, str(result)
     events = [json.loads(line) for line in result.stdout.splitlines()]  # every line is JSON
     kinds = [e["event"] for e in events]

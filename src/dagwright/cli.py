@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from dagwright.cli_logging import OUTPUT_OPTIONS, merged, output_options, remember_global
 from dagwright.errors import DagwrightError
 from dagwright.session import Flags
 
@@ -105,17 +106,10 @@ def _execution(func: Callable[..., Any]) -> Callable[..., Any]:
             default=False,
             help="Rebuild incremental models.",
         ),
-        click.option(
-            "--log-format",
-            envvar=_env("LOG_FORMAT"),
-            type=click.Choice(["text", "json", "default", "debug"]),
-            default=None,
-            help="text: dbt-style lines (live progress on a terminal); json: one event per line on stdout.",
-        ),
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return output_options(func)
 
 
 def _resource_types(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -188,9 +182,8 @@ def _flags(command: str, kwargs: dict[str, Any], **extra: Any) -> Flags:
     """The command line as a task sees it. Options of some commands only (--log-format,
     --run-results...), and the dbt options dagwright accepts only to report them, go to
     ``extra`` when given, with ``extra``'s values (a command's arguments)."""
+    kwargs = merged(kwargs, command)
     debug = bool(kwargs.get("debug")) or os.environ.get("DAGWRIGHT_DEBUG") == "1"
-    if kwargs.get("log_format") in ("default", "debug"):  # dbt's other text formats
-        kwargs["log_format"] = "text"
     fail_fast = kwargs.get("fail_fast")
     return Flags(
         command=command,
@@ -217,7 +210,11 @@ def _flags(command: str, kwargs: dict[str, Any], **extra: Any) -> Flags:
         event_time_start=kwargs.get("event_time_start"),
         event_time_end=kwargs.get("event_time_end"),
         extra={
-            **{k: v for k, v in kwargs.items() if k not in _FLAG_OPTIONS and v not in (None, (), False)},
+            **{
+                k: v
+                for k, v in kwargs.items()
+                if k not in _FLAG_OPTIONS and (v not in (None, (), False) or (k in OUTPUT_OPTIONS and v is False))
+            },
             **extra,
         },
     )
@@ -266,8 +263,11 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     callback=_print_version,
     help="Show dagwright's version, Python's and each engine driver's, and exit.",
 )
-def main() -> None:
+@output_options
+@click.pass_context
+def main(ctx: click.Context, **kwargs: Any) -> None:
     """Run dbt projects as a DAG of warehouse queries."""
+    remember_global(ctx, kwargs)
 
 
 def _run_family(flags: Flags) -> int:

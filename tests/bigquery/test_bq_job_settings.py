@@ -89,7 +89,7 @@ def test_unused_profile_keys_in_the_run_and_json_log(tmp_path: Path, bq_emulator
     assert plain.stdout.count("ignored: ") == 1 and item in plain.stdout, plain.stdout
     assert "profile key gcs_bucket (Python models only)" in plain.stdout
 
-    logged = project.run("run", "--log-format", "json")
+    logged = project.run("run", "--log-format", "dagwright-json")
     assert logged.returncode == 0
     events = [json.loads(line) for line in logged.stdout.splitlines() if line.startswith("{")]
     warnings = [e for e in events if e["event"] == "log" and e["message"].startswith("ignored: ")]

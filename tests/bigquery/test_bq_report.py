@@ -64,7 +64,7 @@ def test_terminal_timeline_and_json_log_show_jobs(tmp_path: Path, bq_emulator: A
     assert "(after the time: bytes processed, job)" in text
 
     # the JSON log: every node_finished carries its adapter_response
-    logged = project.run("run", "--log-format", "json")
+    logged = project.run("run", "--log-format", "dagwright-json")
     assert logged.returncode == 1
     events = [json.loads(line) for line in logged.stdout.splitlines() if line.startswith("{")]
     finished = {e["name"]: e for e in events if e["event"] == "node_finished"}

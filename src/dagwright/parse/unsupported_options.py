@@ -39,8 +39,9 @@ HONOURED_FLAGS = frozenset(
     }
 )
 #: ``flags:`` entries that tune what dagwright does not have (dbt's tracking, partial parsing,
-#: its parsers and caches, colours), or govern features reported elsewhere (state, semantic
-#: layer, microbatch, deprecation events)
+#: its parsers and caches), govern features reported elsewhere (state, semantic layer,
+#: microbatch, deprecation events), or tune only the look of the output (colours, width, the
+#: log file: followed by the run family, report/log_settings.py)
 NO_EFFECT_FLAGS = frozenset(
     {
         "send_anonymous_usage_stats",
@@ -60,13 +61,17 @@ NO_EFFECT_FLAGS = frozenset(
         "require_event_names_in_deprecations",
         "require_all_warnings_handled_by_warn_error",
         "require_resource_names_without_spaces",
-        "log_format_file",  # dagwright writes no log file
+        "log_format_file",  # honoured by the run family (report/log_settings.py)
         "log_level_file",
     }
 )
-#: ``flags:`` entries about dbt's output, with dbt's default: reported in the warning line
-#: when set otherwise (dagwright's output does not change)
+#: the commands that follow dbt's logging flags, options and variables (report/log_output.py)
+LOGGING_COMMANDS = RUNS | {"retry"}
+#: ``flags:`` entries about dbt's output, with dbt's default: honoured by LOGGING_COMMANDS,
+#: reported in the warning line elsewhere when set otherwise (that command's output does not change)
 OUTPUT_FLAGS: dict[str, Any] = {"debug": False, "log_format": "default", "log_level": "info", "write_json": True}
+#: of OUTPUT_FLAGS, those LOGGING_COMMANDS honour (``debug`` is dagwright's --debug: tracebacks)
+LOGGING_FLAGS = frozenset({"log_format", "log_level", "write_json"})
 #: behaviour flags dagwright follows at dbt's default only: (default, error-in commands when set otherwise)
 BEHAVIOUR_FLAGS: dict[str, tuple[bool, frozenset[str]]] = {
     "skip_nodes_if_on_run_start_fails": (False, RUNS),
@@ -88,7 +93,8 @@ SAMPLE = Feature("sample mode", "sample mode", "dbt would build from sampled ref
 _ENV_ERRORS = {"DEFER": DEFER, "SAMPLE": SAMPLE}
 #: environment variables about dbt's output that dagwright does not honour:
 #: reported in the warning line when their value asks for something else than dbt's default
-#: (those about dbt's log file, colours, tracking or parser have no effect and are not)
+#: (those about dbt's log file, colours, tracking or parser have no effect and are not); the
+#: output ones (``_LOGGING_ENV``) are honoured by LOGGING_COMMANDS
 _ENV_WARNINGS: dict[str, Callable[[str], bool]] = {
     "QUIET": truthy,
     "PRINT": lambda value: not truthy(value),
@@ -96,6 +102,7 @@ _ENV_WARNINGS: dict[str, Callable[[str], bool]] = {
     "WRITE_JSON": lambda value: not truthy(value),
     "LOG_LEVEL": lambda value: value.strip().lower() not in ("", "info"),
 }
+_LOGGING_ENV = frozenset({"QUIET", "PRINT", "NO_PRINT", "WRITE_JSON", "LOG_LEVEL"})
 
 
 def option_findings(scope: Scope) -> list[tuple[Feature, Finding]]:
@@ -131,11 +138,15 @@ def option_warnings(scope: Scope) -> list[str]:
                 if bool(value) != default and scope.command not in errors_in:
                     out.append(f"flag {name}: {value}")
             elif name in OUTPUT_FLAGS:
+                if name in LOGGING_FLAGS and scope.command in LOGGING_COMMANDS:
+                    continue
                 if value != OUTPUT_FLAGS[name]:
                     out.append(f"flag {name}")
             else:
                 out.append(f"unknown flag {name}")
     for name, differs in _ENV_WARNINGS.items():
+        if name in _LOGGING_ENV and scope.command in LOGGING_COMMANDS:
+            continue
         value = env_value(scope.environ, name)
         if value is not None and differs(value):
             out.append(f"DBT_{name}")

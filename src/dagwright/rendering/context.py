@@ -107,6 +107,8 @@ class RunContext:
     run_started_at: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc))
     flags: Mapping[str, Any] = field(default_factory=dict)
     on_log: Callable[[str], None] | None = None
+    #: where ``{{ print(msg) }}`` goes (the run's log: -q and --no-print apply); None: stdout
+    on_print: Callable[[str], None] | None = None
     #: the project's ``dispatch:`` entries ({macro_namespace, search_order})
     dispatch: Sequence[Mapping[str, Any]] = ()
     #: ``invocation_args_dict``: the command line as dbt records it
@@ -217,7 +219,7 @@ class RunContext:
             "invocation_id": self.invocation_id,
             "run_started_at": self.run_started_at,
             "log": log_fn,
-            "print": lambda msg: print(msg) or "",
+            "print": lambda msg: (self.on_print or print)(str(msg)) or "",
             "return": do_return,
             "modules": dbt_builtins.Modules,
             "exceptions": dbt_builtins.exceptions_for(self.warn_error),

@@ -1,4 +1,5 @@
-"""``--log-format json``: one JSON object per line on stdout, for orchestrators.
+"""``--log-format dagwright-json``: dagwright's own events, one JSON object per line on stdout
+(``--log-format json`` is dbt's structured log: report/dbt_log.py).
 
 Events, each with ``event`` and ``ts`` (UTC, ISO 8601):
 

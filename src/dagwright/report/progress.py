@@ -5,7 +5,7 @@ lines of finished nodes, a live panel: nodes done out of the total, what failed 
 and a line per worker thread with the node it runs and for how long. Finished nodes are
 printed as they finish, in dbt's words and coloured by outcome, failures with their
 message. Everywhere else the output is the plain lines of ``report/terminal.py``, byte
-for byte; ``--log-format json`` gives JSON lines (``report/events.py``).
+for byte; ``--log-format json`` gives dbt's JSON lines (``report/log_output.py``).
 """
 
 from __future__ import annotations
@@ -51,18 +51,6 @@ def live_wanted(stream: TextIO | None = None) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def choose_terminal(log_format: str | None) -> Terminal:
-    """The output of a run-family command (``log_format``: --log-format): JSON lines, live
-    progress, or plain lines."""
-    if log_format == "json":
-        from dagwright.report.events import JsonLog
-
-        return JsonLog(sys.stdout)
-    if live_wanted(sys.stdout):
-        return LiveTerminal()
-    return Terminal()
 
 
 def _line_style(text: str) -> str:
@@ -140,7 +128,7 @@ class LiveTerminal(Terminal):
 
     def finished(self, result: RunResult, index: int, total: int, what: str) -> None:
         text, bracket = finished_line(result, index, total, what)
-        full = dotted(text, bracket)
+        full = dotted(text, bracket, self.width)
         style = STYLE.get(result.status, "")
         out = Text(f"{_stamp()}  ", style="dim")
         body = Text(full)

@@ -31,6 +31,8 @@ class RunStarted:
     fail_fast: bool
     #: the plan's nodes, in its order
     nodes: tuple[str, ...]
+    #: dbt's ``node_info`` of a node by unique_id (report/dbt_log.py), for the structured log
+    node_info: Callable[[str], Mapping[str, Any]] | None = None
 
 
 def _stamp() -> str:
@@ -41,6 +43,8 @@ class Terminal:
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self._lock = threading.Lock()
+        #: --printer-width: the width of the dotted node lines
+        self.width = WIDTH
 
     def line(self, text: str = "") -> None:
         with self._lock:
@@ -48,7 +52,7 @@ class Terminal:
             self.out.flush()
 
     def dotted(self, text: str, status: str) -> None:
-        self.line(dotted(text, status))
+        self.line(dotted(text, status, self.width))
 
     # -- what a run tells its output besides lines (plain text: nothing more) ----------------
     def node_reporter(self, describe: Callable[[str], str]) -> Reporter:
@@ -69,8 +73,8 @@ class Terminal:
         """The summary is printed; the process exits with ``exit_code``."""
 
 
-def dotted(text: str, status: str) -> str:
-    return f"{text} {'.' * max(3, WIDTH - len(text) - 1)} [{status}]"
+def dotted(text: str, status: str, width: int = WIDTH) -> str:
+    return f"{text} {'.' * max(3, width - len(text) - 1)} [{status}]"
 
 
 class NodeLines(Reporter):

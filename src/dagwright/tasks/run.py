@@ -19,6 +19,7 @@ from dagwright.artifacts.run_results import (
     run_results_dict,
     write_run_results,
 )
+from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler
 from dagwright.execute.microbatch import (
     BatchProgress,
@@ -36,7 +37,8 @@ from dagwright.parse.materializations import PACKAGE_OVERRIDE_FLAG, Materializat
 from dagwright.parse.nodes import Manifest
 from dagwright.parse.unsupported_scope import macros_by_package
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
-from dagwright.report.progress import choose_terminal
+from dagwright.report.dbt_log import node_info_of
+from dagwright.report.log_output import DbtLog, open_log
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
 from dagwright.report.timeline_html import write_timeline_quietly
@@ -87,7 +89,11 @@ class RunTask:
         self.ignored = session.check_unsupported(selected)
         session.run_context.selected_resources = list(selected)
         if session.run_context.on_log is None:  # {{ log('...', info=True) }} prints, as in dbt
-            session.run_context.on_log = lambda text: self.terminal.line(text)
+            session.run_context.on_log = getattr(self.terminal, "jinja_log", self.terminal.line)
+        if session.run_context.on_print is None and hasattr(self.terminal, "print_output"):
+            session.run_context.on_print = self.terminal.print_output
+        #: --no-write-json: neither run_results.json nor manifest.json is written (as in dbt)
+        self.write_json = bool(getattr(getattr(self.terminal, "settings", None), "write_json", True))
         # on-run-start / on-run-end (see execute/project_hooks.py): on-run-end hooks have a
         # stop of their own, so they still run after a fail-fast stop (as in dbt) and are
         # cancelled by a signal or cancel() like everything else.
@@ -169,7 +175,21 @@ class RunTask:
             threads=self.threads,
             fail_fast=bool(self.flags.fail_fast),
             nodes=self.plan.order,
+            node_info=self._node_info,
         )
+
+    def _node_info(self, unique_id: str) -> dict[str, Any]:
+        manifest = self.session.manifest
+        node = manifest.unit_tests.get(unique_id) or manifest.nodes.get(unique_id)
+        if node is None:
+            return {"unique_id": unique_id}
+        relation = None
+        if getattr(node, "has_relation", None) and node.has_relation(self.flags.store_failures):
+            relation = self.session.adapter.render(node.relation)
+        info = node_info_of(node, relation)
+        if getattr(node, "attached_node", None):  # LogTestResult's, beside node_info
+            info["attached_node"] = node.attached_node
+        return info
 
     def stop_is_final(self) -> bool:
         """After a fail-fast stop the on-run-end hooks still run: a first signal stops them."""
@@ -306,11 +326,14 @@ class RunTask:
         data = run_results_dict(
             summary, invocation_id=self.session.run_context.invocation_id, args=self.flags.as_args()
         )
-        write_run_results(self.session.target_dir / "run_results.json", data)
+        if self.write_json:
+            write_run_results(self.session.target_dir / "run_results.json", data)
         write_timeline_quietly(self.session.target_dir / "timeline.html", data, self.plan.parents, self.threads)
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
         session = self.session
+        if not self.write_json:
+            return
         compiled = None
         if results is not None:
             compiled = {r.unique_id: r.compiled_code for r in results if r.compiled_code}
@@ -443,9 +466,20 @@ def execute(
     check_event_time_window(flags.event_time_start, flags.event_time_end)
     handlers = SignalHandlers().install()
     started_at = utcnow()
-    terminal = terminal or choose_terminal(flags.extra.get("log_format"))
+    given = terminal
     try:
         session = Session(flags)
+        terminal = given or open_log(
+            flags.extra,
+            session.project.raw.get("flags"),
+            session.project.root,
+            session.run_context.invocation_id,
+            flags.command,
+            session.project.raw.get("log-path"),
+        )
+        if isinstance(terminal, DbtLog):  # print() and log() while parsing go to the log too
+            session.run_context.on_print = terminal.print_output
+            session.run_context.on_log = terminal.jinja_log
         task = RunTask(session, terminal=terminal, only=only, retried=retried)
         terminal.line(found_line(session))
         if session.default_selector:
@@ -456,15 +490,22 @@ def execute(
         handlers.task = task
     except StoppedEarly as early:
         handlers.finished = True
+        terminal = terminal or Terminal()
         terminal.line(f"Received {early.kind} before any node started: {STOP_TEXT[early.kind]}")
         _write_early_stop(flags, early.kind, started_at)
         return EXIT_CODES[early.kind]
+    except DagwrightError as exc:
+        if isinstance(terminal, DbtLog):  # the error in the log too (the CLI prints it on stderr)
+            terminal.failed(exc)
+        raise
     if not task.plan.order:
         handlers.finished = True
         nothing = warn_or_error(session.warn_error, "NothingToDo", NOTHING_TO_DO)
         if nothing is not None:
             terminal.line(nothing)
         task.write_results(RunSummary([], 0.0, task.started_at))
+        if isinstance(terminal, DbtLog):
+            terminal.finish(0)
         return 0
     try:
         terminal.run_started(task.start_event())
