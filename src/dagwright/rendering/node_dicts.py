@@ -19,6 +19,7 @@ from dagwright.parse.nodes import (
     Operation,
     SourceTable,
     UnitTest,
+    source_config_extras,
     written_file_path,
 )
 from dagwright.project.unit_test_fixtures import fixture_rows
@@ -283,7 +284,7 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
         "description": source.description,
         "columns": _columns(source.columns),
         "meta": dict(source.meta),
-        "source_meta": {},
+        "source_meta": dict(source.source_meta),
         "tags": list(source.tags),
         "config": {
             "enabled": source.config.get("enabled", True) is not False,
@@ -291,9 +292,10 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
             "freshness": freshness,
             "loaded_at_field": source.loaded_at_field,
             "loaded_at_query": loaded_at_query,
-            "meta": {},
+            "meta": dict(source.meta),
             "tags": list(source.tags),
             "static_analysis": None,
+            **source_config_extras(source.config),
         },
         "patch_path": None,
         "unrendered_config": {},
