@@ -56,3 +56,76 @@ def test_bad_external_sources_are_clear_errors(make_project: Any, meta: str, mes
     assert message in result.output
     assert "models/sources.yml" in result.output
     assert "Traceback" not in result.output
+
+
+def _external(config: str, sql: str = "select 1 as id, 'a' as name") -> dict[str, str]:
+    return {"models/x.sql": "{{ config(materialized='external', " + config + ") }}\n" + sql}
+
+
+def test_external_model_writes_its_file_and_reads_it_back(make_project: Any) -> None:
+    project = make_project(_external("location='out.csv', delimiter='|'"))
+    project.ok("run")
+    written = (project.root / "out.csv").read_text()
+    assert written.splitlines() == ["id|name", "1|a"]
+    assert [p.name for p in project.root.iterdir() if p.name.startswith("__dbt_")] == []
+    assert project.manifest()["nodes"]["model.proj.x"]["config"]["materialized"] == "external"
+    assert project.statuses() == {"x": "success"}
+
+
+def test_a_failed_write_keeps_the_last_good_file(make_project: Any) -> None:
+    project = make_project(_external("location='out.parquet'"))
+    project.ok("run")
+    good = (project.root / "out.parquet").read_bytes()
+    # the same location, now with a COPY option DuckDB refuses: the write fails
+    (project.root / "models/x.sql").write_text(
+        "{{ config(materialized='external', location='out.parquet', options={'no_such_option': 1}) }}\nselect 2 as id"
+    )
+    result = project.run("run")
+    assert result.code == 1, result
+    assert (project.root / "out.parquet").read_bytes() == good
+    assert [p.name for p in project.root.iterdir() if p.name.startswith("__dbt_")] == []
+
+
+def test_an_invalid_format_fails_the_model(make_project: Any) -> None:
+    project = make_project(_external("location='out.xml', format='xml'"))
+    result = project.run("run")
+    assert result.code == 1, result
+    assert "invalid format 'xml'" in result.output
+    assert not (project.root / "out.xml").exists()
+
+
+def test_external_root_is_the_default_folder(make_project: Any) -> None:
+    files = _external("format='csv'")
+    files["profiles.yml"] = """\
+        proj:
+          target: dev
+          outputs:
+            dev:
+              type: duckdb
+              path: "{{ env_var('DAGWRIGHT_DEMO_DB') }}"
+              external_root: exports
+    """
+    project = make_project(files)
+    (project.root / "exports").mkdir()
+    project.ok("run")
+    assert (project.root / "exports/x.csv").read_text().splitlines() == ["id,name", "1,a"]
+
+
+def test_register_upstream_external_models_creates_views_over_the_files(make_project: Any) -> None:
+    files = _external("location='out.csv'")
+    files["models/down.sql"] = "{{ config(materialized='table') }}select count(*) as n from {{ ref('x') }}"
+    files["dbt_project.yml"] = """\
+        name: proj
+        profile: proj
+        on-run-start: ["{{ register_upstream_external_models() }}"]
+    """
+    project = make_project(files)
+    project.ok("run", "-s", "x")
+    project.query("select 1")  # the database exists
+    import duckdb
+
+    with duckdb.connect(str(project.db)) as conn:
+        conn.execute("drop view main.x")
+    project.ok("run", "-s", "down")
+    assert project.query("select n from main.down") == [(1,)]
+    assert project.tables()[("main", "x")] == "VIEW"

@@ -113,6 +113,8 @@ class DuckDBAdapter(CommentSQL, SQLDialect):
         self._database = database
         self._extensions = list(credentials.get("extensions") or [])
         self._settings = dict(credentials.get("settings") or {})
+        #: where ``external`` models write their files unless they set ``location`` (dbt-duckdb's default)
+        self.external_root = str(credentials.get("external_root") or ".")
         self._lock = threading.Lock()
         self._db: duckdb.DuckDBPyConnection | None = None
         self._connections: list[DuckDBConnection] = []

@@ -16,6 +16,8 @@ from dagwright.rendering.block_tags import MATERIALIZATION_MACRO_PREFIX
 
 #: the materializations dagwright implements
 BUILTIN = ("view", "table", "ephemeral", "incremental", "materialized_view", "snapshot", "seed", "test")
+#: the materializations an engine's dbt adapter adds, which dagwright builds on that engine
+ADAPTER_BUILTIN: dict[str, tuple[str, ...]] = {"duckdb": ("external",)}
 
 _ADAPTER = r"""\badapter\s*=\s*['"]([^'"]+)['"]"""
 #: the flag under which dbt lets an installed package replace a built-in materialization
@@ -69,7 +71,7 @@ def used_by_dbt(
     the root project's first, then an installed package's. A package's block replaces a
     built-in materialization only under dbt's legacy flag (``package_overrides``)."""
     candidates = [b for b in blocks if b.name == materialized and b.adapter in (adapter, "default")]
-    if materialized in BUILTIN:
+    if materialized in BUILTIN or materialized in ADAPTER_BUILTIN.get(adapter, ()):
         candidates = [b for b in candidates if b.package == root or package_overrides]
     if not candidates:
         return None

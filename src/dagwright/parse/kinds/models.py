@@ -16,6 +16,7 @@ from dagwright.parse.checksums import text_checksum
 from dagwright.parse.contracts import check_contracts
 from dagwright.parse.deprecations import warn_deprecated_models
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
+from dagwright.parse.materializations import ADAPTER_BUILTIN
 from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
 from dagwright.parse.nodes import Manifest, Node, evolve, new_node
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS
@@ -86,7 +87,8 @@ def parse_sql_file(
     if resource_type == "test":
         config["severity"] = str(config.get("severity") or "ERROR")  # as written, like dbt
     materialized = config.get("materialized")
-    if materialized not in MATERIALIZATIONS and materialized not in scope.custom_materializations:
+    known = materialized in MATERIALIZATIONS or materialized in ADAPTER_BUILTIN.get(scope.run.adapter_type, ())
+    if not known and materialized not in scope.custom_materializations:
         raise ProjectError(
             f"unknown materialization '{materialized}'",
             path=rel,
