@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pytest
@@ -129,3 +130,71 @@ def test_register_upstream_external_models_creates_views_over_the_files(make_pro
     project.ok("run", "-s", "down")
     assert project.query("select n from main.down") == [(1,)]
     assert project.tables()[("main", "x")] == "VIEW"
+
+
+def _with_target(keys: str, files: dict[str, str]) -> dict[str, str]:
+    """``files`` with a DuckDB profile whose target also sets ``keys`` (YAML, 6 spaces deep)."""
+    profile = """\
+        proj:
+          target: dev
+          outputs:
+            dev:
+              type: duckdb
+              path: "{{ env_var('DAGWRIGHT_DEMO_DB') }}"
+    """
+    text = textwrap.dedent(profile) + "".join(f"      {line}\n" for line in keys.splitlines())
+    return {**files, "profiles.yml": text}
+
+
+def test_settings_are_set_on_every_connection(make_project: Any) -> None:
+    sql = "{{ config(materialized='table') }}select current_setting('max_expression_depth') as depth"
+    project = make_project(_with_target("settings: {max_expression_depth: 321}", {"models/m.sql": sql}))
+    project.ok("run")
+    assert project.query("select depth::int from main.m") == [(321,)]
+
+
+def test_a_bad_setting_is_a_clear_error_without_its_value(make_project: Any) -> None:
+    project = make_project(_with_target("settings: {threads: not-a-number-s3cret}", {"models/m.sql": "select 1 as x"}))
+    result = project.run("run")
+    assert result.code == 2, result
+    assert "setting `threads`" in result.output
+    assert "s3cret" not in result.output
+
+
+def test_attached_databases_are_readable(make_project: Any, tmp_path: Any) -> None:
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as conn:
+        conn.execute("create table t as select 42 as answer")
+    sql = "{{ config(materialized='table') }}select * from other.main.t"
+    keys = f"attach:\n  - path: '{other}'\n    alias: other\n    read_only: true"
+    project = make_project(_with_target(keys, {"models/m.sql": sql}))
+    project.ok("run")
+    assert project.query("select answer from main.m") == [(42,)]
+
+
+def test_extensions_are_loaded_and_a_missing_one_is_a_clear_error(make_project: Any) -> None:
+    sql = "{{ config(materialized='table') }}select (json_object('a', 1))->>'a' as a"
+    project = make_project(_with_target("extensions: [json]", {"models/m.sql": sql}))
+    project.ok("run")
+    assert project.query("select a from main.m") == [("1",)]
+    project = make_project(_with_target("extensions: [no_such_extension]", {"models/m.sql": sql}))
+    result = project.run("run")
+    assert result.code == 2, result
+    assert "DuckDB extension 'no_such_extension'" in result.output
+
+
+@pytest.mark.parametrize("key", ["plugins: [{module: excel}]", "secrets: [{type: s3}]", "filesystems: [{fs: s3}]"])
+def test_keys_dagwright_does_not_implement_are_refused(make_project: Any, key: str) -> None:
+    project = make_project(_with_target(key, {"models/m.sql": "select 1 as x"}))
+    result = project.run("run")
+    assert result.code == 2, result
+    assert f"does not implement dbt-duckdb's `{key.split(':')[0]}`" in result.output
+    assert not project.db.exists()
+
+
+def test_keys_that_change_no_result_are_named_in_the_warning(make_project: Any) -> None:
+    project = make_project(_with_target("retries: {connect_attempts: 2}", {"models/m.sql": "select 1 as x"}))
+    result = project.ok("run")
+    assert "retries (dbt-duckdb profile keys)" in result.output
