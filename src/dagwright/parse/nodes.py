@@ -49,6 +49,8 @@ class ColumnInfo:
     tags: tuple[str, ...] = ()
     quote: bool | None = None
     constraints: tuple[Mapping[str, Any], ...] = ()
+    #: a time spine column's ``granularity`` (MetricFlow)
+    granularity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class Node:
     version: Any = None
     latest_version: Any = None
     deprecation_date: str | None = None
+    #: a model's ``time_spine:`` as written (MetricFlow's time spine), None when it is not one
+    time_spine: Mapping[str, Any] | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:

@@ -143,6 +143,20 @@ def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
     return config
 
 
+def time_spine_dict(time_spine: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A model's ``time_spine`` as dbt writes it."""
+    if time_spine is None:
+        return None
+    return {
+        "standard_granularity_column": time_spine.get("standard_granularity_column"),
+        "custom_granularities": [
+            {"name": c.get("name"), "column_name": c.get("column_name")}
+            for c in time_spine.get("custom_granularities") or []
+            if isinstance(c, Mapping)
+        ],
+    }
+
+
 def _columns(columns: Mapping[str, ColumnInfo]) -> dict[str, Any]:
     return {
         name: {
@@ -154,7 +168,7 @@ def _columns(columns: Mapping[str, ColumnInfo]) -> dict[str, Any]:
             "quote": c.quote,
             "config": {"meta": dict(c.meta), "tags": list(c.tags)},
             "tags": list(c.tags),
-            "granularity": None,
+            "granularity": c.granularity,
             "doc_blocks": [],
         }
         for name, c in columns.items()
@@ -222,7 +236,7 @@ def node_dict(
             "latest_version": node.latest_version,
             "deprecation_date": node.deprecation_date,
             "primary_key": [],
-            "time_spine": None,
+            "time_spine": time_spine_dict(node.time_spine),
         }
     )
     if node.resource_type == "test":
