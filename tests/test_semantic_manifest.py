@@ -107,3 +107,11 @@ def test_semantic_manifest_is_dbts(tmp_path: Path, case: str) -> None:
         for mine, dbts in zip(ours[section], theirs[section]):
             assert mine == dbts, mine["name"]
     assert ours["project_configuration"] == theirs["project_configuration"]
+
+
+def test_semantic_models_without_a_time_spine_fail_the_parse_as_in_dbt(tmp_path: Path) -> None:
+    files = {k: v for k, v in FILES.items() if k not in ("models/time_spine.yml", "models/metricflow_time_spine.sql")}
+    twins = Twins(tmp_path, files)
+    theirs, ours = twins.both("parse", code=None)
+    assert theirs.returncode == ours.returncode == 2, ours.stdout + ours.stderr
+    assert "needs a time spine model" in ours.stdout + ours.stderr
