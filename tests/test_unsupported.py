@@ -297,6 +297,8 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
               - {name: g1, owner: {email: a@b.c}}
             """,
         "analyses/a.sql": "select 1",
+        # the semantic layer's time spine (dbt's parse fails without one)
+        "models/metricflow_time_spine.sql": "select current_date as date_day",
         "functions/double_it.sql": "x * 2",
         "selectors.yml": "selectors:\n  - name: s\n    definition: a_model\n",
     }

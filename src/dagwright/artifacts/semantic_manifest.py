@@ -18,8 +18,8 @@ from typing import Any
 
 from dagwright.adapters.base import Relation
 from dagwright.artifacts.files import write_json_atomic
-from dagwright.errors import ProjectError
 from dagwright.parse.nodes import Manifest, Node, SemanticNode
+from dagwright.parse.time_spines import TIME_GRAINS
 
 #: the dbt-semantic-interfaces version dbt 1.11 writes
 _DSI_VERSION = {"major_version": "0", "minor_version": "9", "patch_version": "0"}
@@ -50,10 +50,7 @@ def _window(value: Any) -> dict[str, Any] | None:
     return {"count": int(match.group(1)), "granularity": singular}
 
 
-#: MetricFlow's time grains, finest first
-_GRAIN_ORDER = ("nanosecond", "microsecond", "millisecond", "second", "minute", "hour", "day", "week", "month")
-_GRAIN_ORDER += ("quarter", "year")
-_GRAINS = frozenset(_GRAIN_ORDER)
+_GRAINS = frozenset(TIME_GRAINS)
 
 
 def _measure_input(value: Any) -> dict[str, Any] | None:
@@ -352,23 +349,6 @@ def _legacy_time_spine(manifest: Manifest, render: Render) -> list[dict[str, Any
     return [{"location": render(model.relation), "column_name": "date_day", "grain": "day"}]
 
 
-def _check_time_spine(manifest: Manifest, time_spines: list[dict[str, Any]]) -> None:
-    """dbt's parse error: semantic models need a time spine of a day or finer (a model with
-    ``time_spine:``, or the legacy ``metricflow_time_spine`` model, which is daily)."""
-    day = _GRAIN_ORDER.index("day")
-    for spine in time_spines:
-        grain = str(spine["primary_column"]["time_granularity"] or "").lower()
-        if grain in _GRAINS and _GRAIN_ORDER.index(grain) <= day:
-            return
-    if any(n.resource_type == "model" and n.name == _LEGACY_TIME_SPINE for n in manifest.nodes.values()):
-        return
-    raise ProjectError(
-        "the semantic layer needs a time spine model with a granularity of a day or finer, and the project has none",
-        hint="add a model with `time_spine: {standard_granularity_column: ...}` and that column's `granularity: day` "
-        "(https://docs.getdbt.com/docs/build/metricflow-time-spine)",
-    )
-
-
 def semantic_manifest_dict(manifest: Manifest, render: Render) -> dict[str, Any]:
     nodes = list(manifest.semantic_nodes.values())
     models = [n for n in nodes if n.resource_type == "semantic_model"]
@@ -380,8 +360,6 @@ def semantic_manifest_dict(manifest: Manifest, render: Render) -> dict[str, Any]
     _input_measures(metrics)
     time_spines = _time_spines(manifest, render)
     legacy = _legacy_time_spine(manifest, render) if models else []
-    if models:
-        _check_time_spine(manifest, time_spines)
     return {
         "semantic_models": [_semantic_model(n, manifest, render) for n in models],
         "metrics": list(metrics.values()),
