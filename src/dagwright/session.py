@@ -352,6 +352,9 @@ class Session:
             selectors=manifest_selectors(self.selectors_file),
         )
         write_manifest(self.target_dir / "manifest.json", data)
+        from dagwright.artifacts.semantic_manifest import write_semantic_manifest
+
+        write_semantic_manifest(self.target_dir / "semantic_manifest.json", self.manifest, self.render_relation)
 
     def render_relation(self, relation: Relation) -> str:
         return self.dialect.render(relation)

@@ -146,7 +146,7 @@ def _differences(dbt: dict[str, Any], ours: dict[str, Any]) -> list[str]:
         problems.append(f"metadata.quoting: dbt {dbt['metadata']['quoting']}, dagwright {ours['metadata']['quoting']}")
     for uid in sorted(set(dbt["sources"]) | set(ours["sources"])):
         expected, actual = dbt["sources"].get(uid) or {}, ours["sources"].get(uid) or {}
-        for field in ("relation_name", "quoting", "columns"):
+        for field in ("relation_name", "quoting", "columns", "meta", "source_meta"):
             if expected.get(field) != actual.get(field):
                 problems.append(f"{uid} {field}: dbt {expected.get(field)!r}, dagwright {actual.get(field)!r}")
     for section, fields in (("exposures", EXPOSURE_FIELDS), ("groups", GROUP_FIELDS)):
@@ -168,7 +168,9 @@ def _differences(dbt: dict[str, Any], ours: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.compat
-@pytest.mark.parametrize("case_name", ["manifest_graph", "yaml_jinja", "project_quoting"])
+@pytest.mark.parametrize(
+    "case_name", ["manifest_graph", "yaml_jinja", "project_quoting", "duckdb_external_sources", "sources"]
+)
 def test_manifest_fields_as_dbt(compat_tools: Tools, tmp_path: Path, case_name: str) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {t: pool.submit(_parse, compat_tools, t, case_name, tmp_path / t) for t in ("dbt", "dagwright")}

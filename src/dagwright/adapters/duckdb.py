@@ -29,6 +29,7 @@ from dagwright.adapters.base import (
 from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.adapters.catalog_effects_sql import CommentSQL
 from dagwright.adapters.docs_catalog import DUCKDB_CATALOG_SQL, rows_as_dicts, upper_schemas
+from dagwright.adapters.duckdb_setup import attach_statement, load_extensions, setting_statements
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import ProfileError
 
@@ -121,7 +122,15 @@ class DuckDBAdapter(CommentSQL, SQLDialect):
         self._path = str(credentials.get("path") or ":memory:")
         self._database = database
         self._extensions = list(credentials.get("extensions") or [])
-        self._settings = dict(credentials.get("settings") or {})
+        self._config_options = dict(credentials.get("config_options") or {})
+        settings = dict(credentials.get("settings") or {})
+        if credentials.get("motherduck_token"):  # dbt-duckdb sets it as a setting
+            settings.setdefault("motherduck_token", credentials["motherduck_token"])
+        #: (name, statement): the statement holds the value, which may be a secret: never shown
+        self._set_settings = list(zip(settings.items(), setting_statements(settings)))
+        self._attach = [attach_statement(a) for a in credentials.get("attach") or []]
+        #: where ``external`` models write their files unless they set ``location`` (dbt-duckdb's default)
+        self.external_root = str(credentials.get("external_root") or ".")
         self._lock = threading.Lock()
         self._db: duckdb.DuckDBPyConnection | None = None
         self._connections: list[DuckDBConnection] = []
@@ -148,16 +157,34 @@ class DuckDBAdapter(CommentSQL, SQLDialect):
                     if not parent.exists():
                         raise ProfileError(f"cannot open DuckDB database '{path}': folder '{parent}' does not exist")
                 try:
-                    self._db = duckdb.connect(path, config={k: v for k, v in self._settings.items()})
+                    db = duckdb.connect(path, config=dict(self._config_options))
                 except duckdb.Error as exc:
                     raise ProfileError(f"cannot open DuckDB database '{path}': {exc}") from None
-                for ext in self._extensions:
-                    name = ext if isinstance(ext, str) else ext.get("name")
-                    self._db.execute(f"LOAD {name}")
+                try:
+                    load_extensions(db, self._extensions)
+                    for number, sql in enumerate(self._attach, 1):
+                        try:
+                            db.execute(sql)
+                        except duckdb.Error as exc:
+                            raise ProfileError(
+                                f"cannot attach database {number} of the target's `attach`: {exc}"
+                            ) from None
+                except BaseException:
+                    db.close()
+                    raise
+                self._db = db
             return self._db
 
     def open(self, worker: str) -> DuckDBConnection:
-        conn = DuckDBConnection(self._handle().cursor(), self.relations)
+        cursor = self._handle().cursor()
+        for (name, value), sql in self._set_settings:  # per cursor, as dbt-duckdb sets them
+            try:
+                cursor.execute(sql)
+            except duckdb.Error as exc:
+                cursor.close()
+                message = str(exc).replace(str(value), "****") if str(value) else str(exc)
+                raise ProfileError(f"cannot apply the setting `{name}` of the target: {message}") from None
+        conn = DuckDBConnection(cursor, self.relations)
         with self._lock:
             self._connections.append(conn)
         return conn

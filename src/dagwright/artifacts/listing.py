@@ -125,7 +125,7 @@ def ls_lines(
         elif output == "path":
             yield item.original_file_path
         elif isinstance(item, SourceTable):
-            yield json_line(source_dict(item, render_relation(item.relation), 0.0), output_keys)
+            yield json_line(source_dict(item, item.relation_name(render_relation), 0.0), output_keys)
         elif isinstance(item, Exposure):
             yield json_line(exposure_dict(item, 0.0), output_keys)
         elif isinstance(item, SemanticNode):

@@ -111,7 +111,7 @@ def manifest_dict(
         relation = render_relation(node.relation) if node.is_relational else None
         disabled.setdefault(uid, []).append(node_dict(node, relation, None, str(root_path), target_path, created_at))
     for uid, source in manifest.disabled_sources.items():
-        disabled.setdefault(uid, []).append(source_dict(source, render_relation(source.relation), created_at))
+        disabled.setdefault(uid, []).append(source_dict(source, source.relation_name(render_relation), created_at))
     for uid, exposure in manifest.disabled_exposures.items():
         disabled.setdefault(uid, []).append(exposure_dict(exposure, created_at))
     in_maps = (
@@ -147,7 +147,7 @@ def manifest_dict(
         },
         "nodes": nodes,
         "sources": {
-            uid: source_dict(s, render_relation(s.relation), created_at) for uid, s in manifest.sources.items()
+            uid: source_dict(s, s.relation_name(render_relation), created_at) for uid, s in manifest.sources.items()
         },
         "macros": {uid: macro_dict(m, created_at) for uid, m in manifest.macros.items()},
         "docs": docs_dict(manifest),

@@ -9,6 +9,7 @@ from pathlib import Path
 from dagwright.adapters.base import Adapter, RelationKind
 from dagwright.errors import DagwrightError
 from dagwright.materialize.base import Materialization, NodeJob
+from dagwright.materialize.external import ExternalMaterialization
 from dagwright.materialize.incremental import IncrementalMaterialization
 from dagwright.materialize.publishing.base import PublishingStrategy
 from dagwright.materialize.python_model import PythonIncrementalMaterialization, PythonTableMaterialization
@@ -42,6 +43,8 @@ def materialization_for(
         return TableMaterialization(adapter, job, strategy)
     if kind == "view":
         return ViewMaterialization(adapter, job, strategy)
+    if kind == "external" and hasattr(adapter, "external_root"):
+        return ExternalMaterialization(adapter, job, strategy)
     if kind == "incremental":
         return IncrementalMaterialization(
             adapter, job, existing, project_name=project_name, project_macros=project_macros, strategy=strategy

@@ -16,6 +16,8 @@ from dagwright.rendering.block_tags import MATERIALIZATION_MACRO_PREFIX
 
 #: the materializations dagwright implements
 BUILTIN = ("view", "table", "ephemeral", "incremental", "materialized_view", "snapshot", "seed", "test")
+#: the materializations an engine's dbt adapter adds, which dagwright builds on that engine
+ADAPTER_BUILTIN: dict[str, tuple[str, ...]] = {"duckdb": ("external",)}
 
 _ADAPTER = r"""\badapter\s*=\s*['"]([^'"]+)['"]"""
 _LANGUAGES = r"""\bsupported_languages\s*=\s*\[([^\]]*)\]"""

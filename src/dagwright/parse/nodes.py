@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -49,6 +49,8 @@ class ColumnInfo:
     tags: tuple[str, ...] = ()
     quote: bool | None = None
     constraints: tuple[Mapping[str, Any], ...] = ()
+    #: a time spine column's ``granularity`` (MetricFlow)
+    granularity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class Node:
     version: Any = None
     latest_version: Any = None
     deprecation_date: str | None = None
+    #: a model's ``time_spine:`` as written (MetricFlow's time spine), None when it is not one
+    time_spine: Mapping[str, Any] | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -158,6 +162,17 @@ def new_node(**values: Any) -> Node:
     return node
 
 
+#: the config keys dbt knows for a source; it keeps any other as an extra (dbt-duckdb reads them as meta)
+SOURCE_CONFIG_KEYS = frozenset(
+    {"enabled", "tags", "meta", "freshness", "loaded_at_field", "loaded_at_query", "event_time", "docs"}
+)
+
+
+def source_config_extras(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of a source's config that are not one of dbt's own settings."""
+    return {k: v for k, v in config.items() if k not in SOURCE_CONFIG_KEYS}
+
+
 @dataclass(frozen=True)
 class SourceTable:
     unique_id: str
@@ -181,10 +196,19 @@ class SourceTable:
     resource_type: str = "source"
     #: the source's and the table's ``quoting:`` (database, schema, identifier, column), merged
     quoting: Mapping[str, Any] = field(default_factory=dict)
+    #: the source's own meta (its ``meta`` and ``config.meta``), before the table's
+    source_meta: Mapping[str, Any] = field(default_factory=dict)
+    #: on DuckDB, what ``source()`` renders to when the table is read from files
+    #: (``parse.external_sources``); None: the relation
+    external: str | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
         return tuple(self.config.get("tags") or ())
+
+    def relation_name(self, render: Callable[[Relation], str]) -> str:
+        """dbt's ``relation_name``: the relation, rendered; on DuckDB the files it is read from."""
+        return self.external if self.external is not None else render(self.relation)
 
     @property
     def relation(self) -> Relation:

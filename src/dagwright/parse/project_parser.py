@@ -209,6 +209,7 @@ class ProjectParser:
             patch_path=f"{self.project.name}://{patch.file}",
             meta=patch.meta,
             constraints=patch.constraints,
+            time_spine=patch.time_spine,
             # a version's own date is set already (parse.versions); dbt reads a naive one as local time
             deprecation_date=node.deprecation_date
             if node.deprecation_date is not None or patch.deprecation_date is None

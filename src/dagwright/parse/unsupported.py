@@ -375,14 +375,6 @@ FEATURES: dict[str, Feature] = {
     ),
     "function": Feature("UDF function", "UDF functions", "", present=_project_files("functions")),
     "persist_docs": Feature("persist_docs", "persist_docs", "", present=persist_docs_ignored),
-    # semantic models, metrics and saved queries are parsed (parse/kinds/semantic.py); the
-    # MetricFlow artifact dbt writes from them is not
-    "semantic_manifest": Feature(
-        "target/semantic_manifest.json",
-        "target/semantic_manifest.json",
-        "",
-        present=lambda scope: 1 if scope.manifest.semantic_nodes else 0,
-    ),
     # dbt's build lists each saved query as a NO-OP node (exports need dbt Cloud): dagwright leaves them out
     "saved_query_build": Feature(
         "saved query (listed as NO-OP by dbt build)",

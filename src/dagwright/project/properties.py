@@ -69,6 +69,8 @@ class Patch:
     latest_version: Any = None
     deprecation_date: Any = None
     keypath: tuple[str | int, ...] = ()
+    #: a model's ``time_spine:`` (MetricFlow)
+    time_spine: Mapping[str, Any] | None = None
 
 
 #: keys of a model's entry that dbt reads as config
@@ -117,6 +119,7 @@ def _columns(entries: Any, file: str, where: str) -> tuple[dict[str, ColumnInfo]
             tags=tuple(entry.get("tags") or ()),
             quote=entry.get("quote"),
             constraints=constraints(entry.get("constraints"), file, f"column '{name}' of {where}"),
+            granularity=_text_or_none(entry.get("granularity")),
         )
         for test in _test_list(entry, file, f"column '{name}' of {where}"):
             tests.append(TestDefinition(test, name, file, entry.get("quote")))
@@ -242,6 +245,7 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                     latest_version=entry.get("latest_version"),
                     deprecation_date=entry.get("deprecation_date"),
                     keypath=(str(key), index),
+                    time_spine=dict(entry["time_spine"]) if isinstance(entry.get("time_spine"), Mapping) else None,
                 )
                 previous = props.patches.get((resource_type, name))
                 if previous is not None:

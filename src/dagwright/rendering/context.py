@@ -595,7 +595,11 @@ def resolve_source(
     # the source's own quoting over the engine's default: dbt leaves the project's out here
     policy = source.relation.quote_policy or (None, None, None)
     explicit = tuple(d if p is None else p for p, d in zip(policy, run.default_quote_policy))
-    relation = run.make_relation(replace(source.relation, quote_policy=explicit), "table")
+    relation = replace(source.relation, quote_policy=explicit)
+    if source.external is not None:  # read from files (parse.external_sources)
+        jinja = JinjaRelation(relation, source.external, "table", run.render_relation, run.quote_policy)
+    else:
+        jinja = run.make_relation(relation, "table")
     batch = state.batch if state is not None else None
     quoting = source.quoting.get("column")
-    return filtered(relation, source.config, source.columns, batch, engine=run.adapter_type, column_quoting=quoting)
+    return filtered(jinja, source.config, source.columns, batch, engine=run.adapter_type, column_quoting=quoting)

@@ -31,7 +31,9 @@ class LazyGraph(Mapping[str, Any]):
                 uid: node_dict(node, render(node.relation) if node.is_relational else None, None, "", "target", created)
                 for uid, node in self.manifest.nodes.items()
             }
-            sources = {uid: source_dict(s, render(s.relation), created) for uid, s in self.manifest.sources.items()}
+            sources = {
+                uid: source_dict(s, s.relation_name(render), created) for uid, s in self.manifest.sources.items()
+            }
             members = graph_members(self.manifest, created)
             from dagwright.rendering.semantic_dicts import semantic_sections
 

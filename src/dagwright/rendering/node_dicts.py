@@ -19,6 +19,7 @@ from dagwright.parse.nodes import (
     Operation,
     SourceTable,
     UnitTest,
+    source_config_extras,
     written_file_path,
 )
 from dagwright.project.unit_test_fixtures import fixture_rows
@@ -142,6 +143,20 @@ def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
     return config
 
 
+def time_spine_dict(time_spine: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A model's ``time_spine`` as dbt writes it."""
+    if time_spine is None:
+        return None
+    return {
+        "standard_granularity_column": time_spine.get("standard_granularity_column"),
+        "custom_granularities": [
+            {"name": c.get("name"), "column_name": c.get("column_name")}
+            for c in time_spine.get("custom_granularities") or []
+            if isinstance(c, Mapping)
+        ],
+    }
+
+
 def _columns(columns: Mapping[str, ColumnInfo]) -> dict[str, Any]:
     return {
         name: {
@@ -153,7 +168,7 @@ def _columns(columns: Mapping[str, ColumnInfo]) -> dict[str, Any]:
             "quote": c.quote,
             "config": {"meta": dict(c.meta), "tags": list(c.tags)},
             "tags": list(c.tags),
-            "granularity": None,
+            "granularity": c.granularity,
             "doc_blocks": [],
         }
         for name, c in columns.items()
@@ -221,7 +236,7 @@ def node_dict(
             "latest_version": node.latest_version,
             "deprecation_date": node.deprecation_date,
             "primary_key": [],
-            "time_spine": None,
+            "time_spine": time_spine_dict(node.time_spine),
         }
     )
     if node.resource_type == "test":
@@ -283,7 +298,7 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
         "description": source.description,
         "columns": _columns(source.columns),
         "meta": dict(source.meta),
-        "source_meta": {},
+        "source_meta": dict(source.source_meta),
         "tags": list(source.tags),
         "config": {
             "enabled": source.config.get("enabled", True) is not False,
@@ -291,9 +306,10 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
             "freshness": freshness,
             "loaded_at_field": source.loaded_at_field,
             "loaded_at_query": loaded_at_query,
-            "meta": {},
+            "meta": dict(source.meta),
             "tags": list(source.tags),
             "static_analysis": None,
+            **source_config_extras(source.config),
         },
         "patch_path": None,
         "unrendered_config": {},

@@ -164,7 +164,7 @@ class FreshnessTask:
             return worker
 
     def _sql(self, source: SourceTable) -> str:
-        relation = self.session.render_relation(source.relation)
+        relation = source.relation_name(self.session.render_relation)
         query = source.config.get("loaded_at_query")
         if query:
             return freshness_query_sql(self._render_query(source, str(query)))
@@ -190,9 +190,9 @@ class FreshnessTask:
             other = self.sources.get(f"source.{session.manifest.project_name}.{source_name}.{table_name}")
             if other is None:
                 raise DagwrightError(f"source('{source_name}', '{table_name}') is not defined in any YAML file")
-            return JinjaRelation(other.relation, session.render_relation(other.relation), "table")
+            return JinjaRelation(other.relation, other.relation_name(session.render_relation), "table")
 
-        this = JinjaRelation(source.relation, session.render_relation(source.relation), "table")
+        this = JinjaRelation(source.relation, source.relation_name(session.render_relation), "table")
         values = run.base_values(source.name)
         values.update(
             this=this,

@@ -31,6 +31,7 @@ from dagwright.project.config import ProjectConfig
 from dagwright.project.files import ProjectFile, ProjectFiles
 from dagwright.project.packages import InstalledPackage
 from dagwright.project.properties import Patch, Properties, TestDefinition
+from dagwright.rendering.context import RunContext
 
 
 class ProjectScope(Protocol):
@@ -40,6 +41,8 @@ class ProjectScope(Protocol):
     project: ProjectConfig
     #: the root project when ``project`` is an installed package (its folder config wins, as in dbt)
     root: ProjectConfig | None
+    #: the run's context (its target's adapter type, macros, vars)
+    run: RunContext
     #: where nodes are built unless their config says otherwise
     target_database: str | None
     target_schema: str

@@ -16,6 +16,7 @@ from dagwright.parse.checksums import text_checksum
 from dagwright.parse.contracts import check_contracts
 from dagwright.parse.deprecations import warn_deprecated_models
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
+from dagwright.parse.materializations import ADAPTER_BUILTIN
 from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
 from dagwright.parse.materializations import CORE_BLOCKS
 from dagwright.parse.nodes import Manifest, Node, evolve, new_node
@@ -87,8 +88,9 @@ def parse_sql_file(
     if resource_type == "test":
         config["severity"] = str(config.get("severity") or "ERROR")  # as written, like dbt
     materialized = config.get("materialized")
+    known = materialized in MATERIALIZATIONS or materialized in ADAPTER_BUILTIN.get(scope.run.adapter_type, ())
     if (
-        materialized not in MATERIALIZATIONS
+        not known
         and materialized not in scope.custom_materializations
         and any(str(materialized) in names for names in CORE_BLOCKS.values())
     ):

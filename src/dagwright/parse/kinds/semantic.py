@@ -22,6 +22,7 @@ from dagwright.errors import CompilationError, ProjectError, did_you_mean
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind
 from dagwright.parse.nodes import Manifest, RefCall, SemanticNode, evolve
 from dagwright.parse.static import _expression, _NotStatic
+from dagwright.parse.time_spines import check_time_spines
 from dagwright.project.files import ProjectFile, ProjectFiles
 from dagwright.project.properties import Properties
 
@@ -237,4 +238,4 @@ def link_semantic(manifest: Manifest) -> Manifest:
     return replace(manifest, semantic_nodes=out, parents=parents, children=children)
 
 
-SEMANTIC = ResourceKind("semantic", parse_project_semantic, link=link_semantic)
+SEMANTIC = ResourceKind("semantic", parse_project_semantic, link=link_semantic, check=check_time_spines)

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from dagwright.errors import ProjectError
+from dagwright.parse.external_sources import external_location
 from dagwright.parse.freshness import resolve_source_freshness
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind
-from dagwright.parse.nodes import SourceCall, SourceTable
+from dagwright.parse.nodes import SourceCall, SourceTable, source_config_extras
 from dagwright.parse.tests import TestTarget
 from dagwright.project.config import merge_config
 from dagwright.project.files import ProjectFiles
@@ -70,14 +71,30 @@ def parse_source_tables(
                 )
             )
             database = data.get("database") or data.get("catalog") or scope.target_database
+            database = str(database) if database is not None else None
+            identifier = str(table.get("identifier") or tname)
+            schema = str(data.get("schema") or definition.name)
+            # dbt's precedence: the project's, the source's, then the table's (each meta, then config.meta)
+            source_meta = {**_mapping(data.get("meta")), **_mapping(source_config.get("meta"))}
+            meta = {
+                **_mapping(project.sources.resolve(fqn).get("meta")),
+                **source_meta,
+                **_mapping(table.get("meta")),
+                **_mapping((table.get("config") or {}).get("meta")),
+            }
+            external = None
+            if scope.run.adapter_type == "duckdb":
+                fields = {"name": tname, "identifier": identifier, "schema": schema, "database": database}
+                fields["tags"] = list(config.get("tags") or [])
+                external = external_location(fields, meta, source_config_extras(config), where=where, path=rel)
             out[unique_id] = SourceTable(
                 unique_id=unique_id,
                 package_name=project.name,
                 source_name=definition.name,
                 name=tname,
-                identifier=str(table.get("identifier") or tname),
-                database=str(database) if database is not None else None,
-                schema=str(data.get("schema") or definition.name),
+                identifier=identifier,
+                database=database,
+                schema=schema,
                 path=rel,
                 original_file_path=rel,
                 fqn=fqn,
@@ -88,6 +105,7 @@ def parse_source_tables(
                     "enabled": True,
                     "tags": [],
                     **config,
+                    "meta": meta,
                     "freshness": fresh.freshness,
                     "loaded_at_field": fresh.loaded_at_field,
                     "loaded_at_query": fresh.loaded_at_query,
@@ -95,8 +113,10 @@ def parse_source_tables(
                 loader=str(data.get("loader") or ""),
                 loaded_at_field=fresh.loaded_at_field,
                 freshness=fresh.freshness,
-                meta=dict(table.get("meta") or {}),
+                meta=meta,
                 quoting={**_quoting(data, rel), **_quoting(table, rel)},
+                source_meta=source_meta,
+                external=external,
             )
             if out[unique_id].config.get("enabled") is False:
                 disabled[unique_id] = out.pop(unique_id)
@@ -108,6 +128,10 @@ def parse_sources(scope: ProjectScope, files: ProjectFiles, props: Properties, o
 
 
 SOURCES = ResourceKind("source", parse_sources)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
 
 
 def _quoting(entry: Mapping[str, Any], path: str) -> dict[str, Any]:

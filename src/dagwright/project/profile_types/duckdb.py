@@ -3,6 +3,15 @@
 ``path`` defaults to ``:memory:`` and ``schema`` to ``main``; ``database`` is the name DuckDB
 gives the file in ``path``, and may only be set to that name, to an ``attach``-ed database's
 alias, or anything for a ``remote`` one.
+
+dbt-duckdb's keys that change what a run reads or builds are used when the database is opened
+(``adapters/duckdb_setup.py``): ``extensions`` (installed and loaded), ``settings`` (``SET`` on
+every connection), ``config_options`` (given to ``duckdb.connect``), ``attach`` (``ATTACH``),
+``external_root`` (where ``external`` models write). Those that make dbt-duckdb run Python of
+its own or reach other storage (``plugins``, ``filesystems``, ``secrets``, ``module_paths``,
+``use_credential_provider``, ``remote``) are errors: ignoring them would change what a run
+reads; the rest (``retries``, ``keep_open``, ``disable_transactions``...) are named in the
+command's "ignored" line.
 """
 
 from __future__ import annotations
@@ -18,8 +27,31 @@ from dagwright.project.profile_types.base import CommonFields, ProfileType, Targ
 _MOTHERDUCK_SCHEMES = frozenset({"md", "motherduck"})
 
 
+#: keys dagwright does not implement whose absence changes what a run reads: key -> why
+_REFUSED = {
+    "plugins": "dbt-duckdb plugins run Python of their own to read and write data",
+    "filesystems": "fsspec filesystems change where paths are read from",
+    "secrets": "DuckDB secrets give access to cloud storage",
+    "use_credential_provider": "the credential provider gives access to cloud storage",
+    "module_paths": "module paths are for dbt-duckdb plugins and Python models",
+    "remote": "a remote DuckDB server would run the SQL elsewhere",
+}
+#: keys that change no result: named in the warning line
+_IGNORED = ("retries", "keep_open", "disable_transactions", "flights", "is_ducklake")
+
+
 class DuckDBProfile(ProfileType):
     def complete(self, values: dict[str, Any], fields: CommonFields, problems: TargetProblems) -> None:
+        for key, why in _REFUSED.items():
+            if values.get(key):
+                raise problems.error(
+                    f"{problems.where}: dagwright does not implement dbt-duckdb's `{key}` ({why})",
+                    key,
+                    hint=f"remove `{key}` from the target (and read the data another way) or use dbt",
+                )
+        ignored = [key for key in _IGNORED if values.get(key) not in (None, False)]
+        if ignored:
+            problems.ignored(f"{', '.join(ignored)} (dbt-duckdb profile keys)")
         if values.get("path") is None:
             values["path"] = ":memory:"
         if fields.schema is None:
