@@ -16,9 +16,8 @@ from dagwright.parse.checksums import text_checksum
 from dagwright.parse.contracts import check_contracts
 from dagwright.parse.deprecations import warn_deprecated_models
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
-from dagwright.parse.materializations import ADAPTER_BUILTIN
+from dagwright.parse.materializations import ADAPTER_BUILTIN, CORE_BLOCKS
 from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
-from dagwright.parse.materializations import CORE_BLOCKS
 from dagwright.parse.nodes import Manifest, Node, evolve, new_node
 from dagwright.parse.tests import TEST_CONFIG_DEFAULTS
 from dagwright.parse.versions import ModelVersion, normalize_date, version_files
