@@ -443,8 +443,15 @@ class BigQueryConnection:
             "job_id": job.job_id,
             "slot_ms": job.slot_millis,
         }
+        types = list(self.last_schema) if names else []  # the schema fields (a contract's column types)
         return ExecResult(
-            message=message, code=code, rows_affected=num_rows, rows=rows, column_names=names, extra=extra
+            message=message,
+            code=code,
+            rows_affected=num_rows,
+            rows=rows,
+            column_names=names,
+            column_types=types,
+            extra=extra,
         )
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:

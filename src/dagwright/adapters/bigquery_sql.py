@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from dagwright.adapters.base import TMP_SUFFIX, Relation, RelationKind
+from dagwright.adapters.bigquery_contract import CONSTRAINT_SUPPORT, TYPE_LABELS, contract_columns_of
 from dagwright.adapters.bigquery_ddl import (
     check_supported,
     cluster_columns,
@@ -48,6 +49,10 @@ class BigQuerySQL(BigQueryIncrementalSQL):
     seed_types: ClassVar[Mapping[str, str]] = SEED_TYPES
     #: the dataset location from the profile (set by the adapter)
     location: str | None = None
+    #: contracts (bigquery_contract.py): the type labels, each constraint type's support
+    contract_type_labels: ClassVar[Mapping[str, str]] = TYPE_LABELS
+    constraint_support: ClassVar[Mapping[str, str]] = CONSTRAINT_SUPPORT
+    not_enforced_clause: ClassVar[str] = "not enforced"
 
     def quote(self, identifier: str) -> str:
         return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`"
@@ -71,6 +76,18 @@ class BigQuerySQL(BigQueryIncrementalSQL):
     def create_table_sql(self, relation: Relation, column_ddl: str, config: Mapping[str, Any] | None = None) -> str:
         clauses = table_clauses(config, temporary=relation.identifier.endswith(TMP_SUFFIX))
         return "\n".join([f"create or replace table {self.render(relation)} ({column_ddl})", *clauses])
+
+    def contracted_table_as_sql(
+        self, relation: Relation, column_ddl: str, select_sql: str, config: Mapping[str, Any] | None = None
+    ) -> str:
+        """A contracted table in one job: its columns and constraints, then its rows."""
+        clauses = table_clauses(config, temporary=relation.identifier.endswith(TMP_SUFFIX))
+        head = "\n".join([f"create or replace table {self.render(relation)} ({column_ddl})", *clauses])
+        return f"{head}\nas (\n{select_sql}\n);"
+
+    def contract_columns(self, conn: Any, sql: str) -> list[tuple[str, str]]:
+        """A contracted query's columns as dbt-bigquery reads them: its result's schema."""
+        return contract_columns_of(conn.execute(sql).column_types)
 
     def create_view_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
         options = options_clause(view_options(config or {}))

@@ -128,7 +128,7 @@ def _enforced_contract(node: Node) -> bool:
 
 
 #: the engines whose contracts and constraints dagwright builds (materialize/contract.py)
-_CONTRACT_ENGINES = ("duckdb", "postgres")
+_CONTRACT_ENGINES = ("duckdb", "postgres", "bigquery")
 
 
 def _contract_elsewhere(node: Node, scope: Scope) -> str | None:
@@ -281,7 +281,7 @@ FEATURES: dict[str, Feature] = {
     "contract": Feature(
         "enforced contract",
         "enforced contracts on this engine",
-        "dagwright checks contracts on DuckDB and PostgreSQL; leave the model out (--exclude) "
+        "dagwright checks contracts on DuckDB, PostgreSQL and BigQuery; leave the model out (--exclude) "
         "or set contract: {enforced: false}",
         RUNS,
         _on_nodes(_contract_elsewhere, ("model",), keys=("contract",)),

@@ -49,6 +49,11 @@ class NewRelation:
     target_absent: bool = False
     #: what success reports, from the result of the statement that built the relation
     report: Callable[[ExecResult], BuildOutcome] = report_ok
+    #: checks run once the work is decided, before anything is built (an enforced contract)
+    check: Callable[[GuardedConnection], None] | None = None
+    #: a table's columns and constraints, created with its rows in one statement (the
+    #: adapter's ``contracted_table_as_sql``: a contracted table on BigQuery)
+    column_ddl: Callable[[], str] | None = None
 
     def create(
         self, conn: GuardedConnection, adapter: Adapter, relation: Relation, config: Mapping[str, Any]
@@ -58,6 +63,9 @@ class NewRelation:
         if self.fill is not None:
             return self.fill(conn, relation)
         assert self.select_sql is not None
+        if self.column_ddl is not None:
+            sql = adapter.contracted_table_as_sql(relation, self.column_ddl(), self.select_sql, config)  # type: ignore[attr-defined]
+            return conn.execute(sql)
         if self.kind == "view":
             return conn.execute(adapter.create_view_as_sql(relation, self.select_sql))
         return conn.execute(adapter.create_table_as_sql(relation, self.select_sql, config))
@@ -160,6 +168,8 @@ class Publication(ABC):
     def decide(self, conn: GuardedConnection) -> Work:
         source = self.source
         self.work = source if isinstance(source, NewRelation) else source(conn)
+        if isinstance(self.work, NewRelation) and self.work.check is not None:
+            self.work.check(conn)
         return self.work
 
     def create(self, conn: GuardedConnection, work: NewRelation, relation: Relation) -> None:
