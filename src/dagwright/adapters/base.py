@@ -64,6 +64,9 @@ Publishing = Literal["transactional swap", "transactional replace", "rename swap
 #: waits to be dropped (the names dbt's materializations use)
 TMP_SUFFIX = "__dbt_tmp"
 BACKUP_SUFFIX = "__dbt_backup"
+#: the key under which a publication hands the DDL its node's description (not a dbt config):
+#: BigQuery writes it into the relation's OPTIONS under ``persist_docs``
+NODE_DESCRIPTION = "node_description"
 
 
 #: whether the database, schema and identifier of a relation are quoted; None: as the

@@ -6,17 +6,22 @@ comment that fails rolls the whole node back and readers keep the old relation w
 privileges. The SQL is the adapter's (``adapters/catalog_effects_sql.py``); an engine without
 it never gets here with a node that needs it (``parse/unsupported.py`` refuses grants on
 Spark and BigQuery before anything runs, warns that DuckDB has none, and warns that
-``persist_docs`` is not applied on Spark and BigQuery).
+``persist_docs`` is not applied on Spark). On BigQuery, which has no transaction, the
+relation's description is written into the job that builds it, and the descriptions are
+then set through the tables API right after that job (``describe``), as dbt-bigquery does.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dagwright.adapters.base import Adapter, Relation
 from dagwright.guard import GuardedConnection
 from dagwright.parse.nodes import Node
+
+log = logging.getLogger("dagwright")
 
 
 def has_catalog_effects(node: Node) -> bool:
@@ -37,8 +42,31 @@ def apply_catalog_effects(
     if grants and isinstance(grants, Mapping) and hasattr(adapter, "grant_sql"):
         apply_grants(conn, adapter, relation, grants, revoke=not replaced)
     persist = node.config.get("persist_docs")
-    if persist and isinstance(persist, Mapping) and hasattr(adapter, "comment_sql"):
+    if not persist or not isinstance(persist, Mapping):
+        return
+    if hasattr(adapter, "set_descriptions"):
+        describe(adapter, node, relation, persist)
+    elif hasattr(adapter, "comment_sql"):
         persist_docs(conn, adapter, node, relation, kind, persist)
+
+
+def describe(adapter: Any, node: Node, relation: Relation, persist: Mapping[str, Any]) -> None:
+    """``persist_docs`` where the engine's dbt adapter sets descriptions through an API
+    (BigQuery, after the job that published the relation): the node's description when
+    ``relation`` is set and it is not empty; with ``columns``, each documented column's. A
+    documented column the relation does not have is warned about, as dbt does."""
+    description = node.description if persist.get("relation") and node.description else None
+    columns: dict[str, tuple[str, bool]] = {}
+    if persist.get("columns"):
+        columns = {name: (column.description, bool(column.quote)) for name, column in node.columns.items()}
+    if description is None and not columns:
+        return
+    missing = adapter.set_descriptions(relation, description, columns)
+    if missing:
+        log.warning(
+            f"In relation {adapter.render(relation)}: columns documented in the YAML but not in the relation "
+            f"were not described: {', '.join(missing)}"
+        )
 
 
 def _grantees(value: Any) -> list[str]:

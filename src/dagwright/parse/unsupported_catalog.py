@@ -7,8 +7,8 @@ dagwright applies both on PostgreSQL and DuckDB inside the node's transaction
   dbt-bigquery would change the relation's privileges, which dagwright cannot do there;
 - grants on DuckDB are counted in the warning line: DuckDB has no privileges, and dbt-duckdb
   only warns ("Grants for relations are not supported by DuckDB");
-- ``persist_docs`` on Spark and BigQuery is counted in the warning line (comments only: the
-  relation and its rows are the same without them).
+- ``persist_docs`` on Spark is counted in the warning line (comments only: the relation and
+  its rows are the same without them). On BigQuery it is applied (adapters/bigquery_docs.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dagwright.parse.unsupported_scope import NODE_KEYS, RUNS, Finding, Scope
 #: engines whose dbt adapter applies grants that dagwright cannot
 GRANTS_REFUSED = ("spark", "bigquery")
 #: engines whose dbt adapter persists docs that dagwright does not
-DOCS_NOT_PERSISTED = ("spark", "bigquery")
+DOCS_NOT_PERSISTED = ("spark",)
 _TYPES = ("model", "seed", "snapshot")
 
 NODE_KEYS.update(("grants", "persist_docs"))

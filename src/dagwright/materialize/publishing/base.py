@@ -24,7 +24,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from dagwright.adapters.base import BACKUP_SUFFIX, TMP_SUFFIX, Adapter, ExecResult, Relation, RelationKind
+from dagwright.adapters.base import (
+    BACKUP_SUFFIX,
+    NODE_DESCRIPTION,
+    TMP_SUFFIX,
+    Adapter,
+    ExecResult,
+    Relation,
+    RelationKind,
+)
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
 from dagwright.materialize.catalog_effects import apply_catalog_effects, has_catalog_effects
@@ -173,7 +181,16 @@ class Publication(ABC):
         return self.work
 
     def create(self, conn: GuardedConnection, work: NewRelation, relation: Relation) -> None:
-        self.result = work.create(conn, self.adapter, relation, self.job.node.config)
+        self.result = work.create(conn, self.adapter, relation, self.table_config())
+
+    def table_config(self) -> Mapping[str, Any]:
+        """The node's config as the adapter's DDL reads it: under ``persist_docs``, with the
+        node's description (BigQuery writes it into the relation's OPTIONS, in the job that
+        builds it)."""
+        config = self.job.node.config
+        if not config.get("persist_docs"):
+            return config
+        return {**config, NODE_DESCRIPTION: self.job.node.description}
 
     def report(self) -> BuildOutcome:
         work = self.work

@@ -19,6 +19,10 @@ after the publish gate (the guard's stop check right before each submission is t
 
 Pre-hooks run at build, post-hooks after the publishing job: a stop skips them (the node stays
 a success and says so), a failing one fails the node, saying the relation was published.
+``persist_docs`` as dbt-bigquery applies it: the relation's description in the OPTIONS of the
+publishing job itself, then the descriptions set through the tables API right after it (before
+the post-hooks, or after them for a table model, in dbt's order); a failure there fails the
+node the same way, saying the relation was published.
 
 A cancelled job may still complete (BigQuery's cancel is best effort): the adapter's connection
 waits for each job's final state, and raises ``StatementCancelled`` only when the job did not
@@ -127,7 +131,7 @@ class SingleJobPublication(Publication):
 
     def replace(self, conn: GuardedConnection, work: NewRelation) -> BuildOutcome:
         adapter = self.adapter
-        config = self.job.node.config
+        config = self.table_config()
         if self.drop_reason is not None:
             assert self.existing is not None
             conn.execute(adapter.drop_sql(self.target, self.existing))
@@ -192,15 +196,25 @@ class SingleJobPublication(Publication):
         return f"the columns of {target} were changed first, by {jobs}: not atomic with the rows"
 
     def after_publish(self, conn: GuardedConnection, outcome: BuildOutcome) -> BuildOutcome:
+        effects = self.catalog_effects
+        after = effects and self.catalog_effects_after_post_hooks
+        step = "persist_docs"
         try:
+            if effects and not after:
+                self.apply_catalog_effects(conn)
+            step = "post-hook"
             run_hooks(conn, self.job.post_hooks)
+            if after:
+                step = "persist_docs"
+                self.apply_catalog_effects(conn)
         except Stopped as stopped:
-            return BuildOutcome(outcome.result, f"{outcome.message}; post-hooks not run: {stopped.trigger}")
+            skipped = "post-hooks not run" if step == "post-hook" else "persist_docs not applied"
+            return BuildOutcome(outcome.result, f"{outcome.message}; {skipped}: {stopped.trigger}")
         except DatabaseError as exc:
             rendered = self.adapter.render(self.target)
-            raise DatabaseError(f"post-hook failed after {rendered} was published: {str(exc).strip()}") from None
+            raise DatabaseError(f"{step} failed after {rendered} was published: {str(exc).strip()}") from None
         except DagwrightError as exc:
-            exc.message = f"post-hook failed after {self.adapter.render(self.target)} was published: {exc.message}"
+            exc.message = f"{step} failed after {self.adapter.render(self.target)} was published: {exc.message}"
             raise
         return outcome
 
