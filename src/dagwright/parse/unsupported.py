@@ -250,14 +250,6 @@ def _unknown_keys(scope: Scope) -> str:
     return f"{len(found)} unknown top-level {'key' if len(found) == 1 else 'keys'} of property files ({shown})"
 
 
-def _query_comment_job_label(scope: Scope) -> int:
-    # the comment itself is sent (rendering/query_comment.py); dbt-bigquery also labels the job
-    comment = scope.project.raw.get("query-comment")
-    if scope.adapter_type != "bigquery" or not isinstance(comment, Mapping):
-        return 0
-    return 1 if comment.get("job-label", comment.get("job_label")) else 0
-
-
 def _restrict_access(scope: Scope) -> int:
     return 1 if truthy(scope.project.raw.get("restrict-access")) else 0
 
@@ -377,12 +369,6 @@ FEATURES: dict[str, Feature] = {
     ),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
-    "query_comment": Feature(
-        "query-comment job-label (BigQuery job labels)",
-        "query-comment job-label (BigQuery job labels)",
-        "",
-        present=_query_comment_job_label,
-    ),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),
     "freshness_hooks": Feature(
         "project hook (not run by source freshness)",
