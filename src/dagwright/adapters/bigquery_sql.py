@@ -28,6 +28,7 @@ from dagwright.adapters.bigquery_ddl import (
     view_options,
 )
 from dagwright.adapters.bigquery_incremental import BigQueryIncrementalSQL
+from dagwright.adapters.catalog_effects_sql import BigQueryGrantSQL
 
 #: the types dbt-bigquery declares for inferred seed columns (its convert_*_type)
 SEED_TYPES = {
@@ -42,7 +43,7 @@ SEED_TYPES = {
 }
 
 
-class BigQuerySQL(BigQueryIncrementalSQL):
+class BigQuerySQL(BigQueryGrantSQL, BigQueryIncrementalSQL):
     quote_char: ClassVar[str] = "`"
     default_quote_policy: ClassVar[tuple[bool, bool, bool]] = (True, True, True)
     quote_policy: tuple[bool, bool, bool] = (True, True, True)
@@ -53,6 +54,9 @@ class BigQuerySQL(BigQueryIncrementalSQL):
     contract_type_labels: ClassVar[Mapping[str, str]] = TYPE_LABELS
     constraint_support: ClassVar[Mapping[str, str]] = CONSTRAINT_SUPPORT
     not_enforced_clause: ClassVar[str] = "not enforced"
+    #: a replaced table keeps its grants (dbt-bigquery's copy_grants): they are compared with
+    #: the config and the others revoked, as for a table changed in place
+    replacement_keeps_grants: ClassVar[bool] = True
 
     def quote(self, identifier: str) -> str:
         return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`"

@@ -5,10 +5,11 @@ They run inside the node's transaction, right before its publish (its COMMIT), s
 comment that fails rolls the whole node back and readers keep the old relation with its old
 privileges. The SQL is the adapter's (``adapters/catalog_effects_sql.py``); an engine without
 it never gets here with a node that needs it (``parse/unsupported.py`` refuses grants on
-Spark and BigQuery before anything runs, warns that DuckDB has none, and warns that
-``persist_docs`` is not applied on Spark). On BigQuery, which has no transaction, the
-relation's description is written into the job that builds it, and the descriptions are
-then set through the tables API right after that job (``describe``), as dbt-bigquery does.
+Spark before anything runs, warns that DuckDB has none, and warns that ``persist_docs`` is
+not applied on Spark). On BigQuery, which has no transaction, they come right after the job
+that published the relation, as in dbt-bigquery: the grants as DCL jobs, the descriptions
+through the tables API (``describe``; the relation's description is also written into the
+publishing job itself).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def apply_catalog_effects(
     config: the missing granted, the others revoked."""
     grants = node.config.get("grants")
     if grants and isinstance(grants, Mapping) and hasattr(adapter, "grant_sql"):
-        apply_grants(conn, adapter, relation, grants, revoke=not replaced)
+        apply_grants(conn, adapter, relation, grants, revoke=not replaced, kind=kind)
     persist = node.config.get("persist_docs")
     if not persist or not isinstance(persist, Mapping):
         return
@@ -89,7 +90,13 @@ def _missing(a: Mapping[str, list[str]], b: Mapping[str, list[str]]) -> dict[str
 
 
 def apply_grants(
-    conn: GuardedConnection, adapter: Any, relation: Relation, config: Mapping[str, Any], *, revoke: bool
+    conn: GuardedConnection,
+    adapter: Any,
+    relation: Relation,
+    config: Mapping[str, Any],
+    *,
+    revoke: bool,
+    kind: str = "table",
 ) -> None:
     wanted = {str(privilege): _grantees(grantees) for privilege, grantees in config.items()}
     to_revoke: dict[str, list[str]] = {}
@@ -100,8 +107,8 @@ def apply_grants(
             current.setdefault(str(privilege), []).append(str(grantee))
         to_grant = _missing(wanted, current)
         to_revoke = _missing(current, wanted)
-    statements = [adapter.revoke_sql(relation, p, g) for p, g in to_revoke.items() if g]
-    statements += [adapter.grant_sql(relation, p, g) for p, g in to_grant.items() if g]
+    statements = [adapter.revoke_sql(relation, p, g, kind=kind) for p, g in to_revoke.items() if g]
+    statements += [adapter.grant_sql(relation, p, g, kind=kind) for p, g in to_grant.items() if g]
     _run(conn, adapter, statements)
 
 

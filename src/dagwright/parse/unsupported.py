@@ -307,7 +307,7 @@ FEATURES: dict[str, Feature] = {
     ),
     "grants": Feature(
         "grants",
-        "grants on Spark and BigQuery",
+        "grants on Spark",
         "dbt would grant privileges on the relation; leave the node out (--exclude) or grant them yourself",
         RUNS,
         grants_refused,

@@ -3,8 +3,9 @@
 dagwright applies both on PostgreSQL and DuckDB inside the node's transaction
 (materialize/catalog_effects.py). Elsewhere:
 
-- grants on Spark and BigQuery are an error before anything runs: dbt-spark and
-  dbt-bigquery would change the relation's privileges, which dagwright cannot do there;
+- grants on Spark are an error before anything runs: dbt-spark would change the relation's
+  privileges, which dagwright cannot do there (on BigQuery they are applied as dbt-bigquery
+  applies them);
 - grants on DuckDB are counted in the warning line: DuckDB has no privileges, and dbt-duckdb
   only warns ("Grants for relations are not supported by DuckDB");
 - ``persist_docs`` on Spark is counted in the warning line (comments only: the relation and
@@ -19,7 +20,7 @@ from dagwright.parse.nodes import Node
 from dagwright.parse.unsupported_scope import NODE_KEYS, RUNS, Finding, Scope
 
 #: engines whose dbt adapter applies grants that dagwright cannot
-GRANTS_REFUSED = ("spark", "bigquery")
+GRANTS_REFUSED = ("spark",)
 #: engines whose dbt adapter persists docs that dagwright does not
 DOCS_NOT_PERSISTED = ("spark",)
 _TYPES = ("model", "seed", "snapshot")

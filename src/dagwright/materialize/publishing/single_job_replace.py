@@ -19,10 +19,11 @@ after the publish gate (the guard's stop check right before each submission is t
 
 Pre-hooks run at build, post-hooks after the publishing job: a stop skips them (the node stays
 a success and says so), a failing one fails the node, saying the relation was published.
-``persist_docs`` as dbt-bigquery applies it: the relation's description in the OPTIONS of the
-publishing job itself, then the descriptions set through the tables API right after it (before
-the post-hooks, or after them for a table model, in dbt's order); a failure there fails the
-node the same way, saying the relation was published.
+``grants`` and ``persist_docs`` as dbt-bigquery applies them: the relation's description in the
+OPTIONS of the publishing job itself; then, right after that job (before the post-hooks, or
+after them for a table model, in dbt's order), the grants as DCL jobs and the descriptions
+through the tables API. A failure there fails the node the same way, saying the relation was
+published (not atomic: BigQuery cannot join DCL to the job that builds the relation).
 
 A cancelled job may still complete (BigQuery's cancel is best effort): the adapter's connection
 waits for each job's final state, and raises ``StatementCancelled`` only when the job did not
@@ -39,6 +40,7 @@ from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, Relation
 from dagwright.errors import DagwrightError
 from dagwright.guard import GuardedConnection, Stopped
 from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
+from dagwright.materialize.catalog_effects import apply_catalog_effects
 from dagwright.materialize.publishing.base import (
     NewRelation,
     Publication,
@@ -198,17 +200,18 @@ class SingleJobPublication(Publication):
     def after_publish(self, conn: GuardedConnection, outcome: BuildOutcome) -> BuildOutcome:
         effects = self.catalog_effects
         after = effects and self.catalog_effects_after_post_hooks
-        step = "persist_docs"
+        config = self.job.node.config
+        step = effects_step = " and ".join(key for key in ("grants", "persist_docs") if config.get(key))
         try:
             if effects and not after:
                 self.apply_catalog_effects(conn)
             step = "post-hook"
             run_hooks(conn, self.job.post_hooks)
             if after:
-                step = "persist_docs"
+                step = effects_step
                 self.apply_catalog_effects(conn)
         except Stopped as stopped:
-            skipped = "post-hooks not run" if step == "post-hook" else "persist_docs not applied"
+            skipped = "post-hooks not run" if step == "post-hook" else f"{step} not applied"
             return BuildOutcome(outcome.result, f"{outcome.message}; {skipped}: {stopped.trigger}")
         except DatabaseError as exc:
             rendered = self.adapter.render(self.target)
@@ -217,6 +220,18 @@ class SingleJobPublication(Publication):
             exc.message = f"{step} failed after {self.adapter.render(self.target)} was published: {exc.message}"
             raise
         return outcome
+
+    def apply_catalog_effects(self, conn: GuardedConnection) -> None:
+        """Grants and descriptions on the published target, right after its job. Where a
+        replaced relation keeps its grants (the adapter's ``replacement_keeps_grants``:
+        dbt-bigquery's copy_grants), one that was there before has them compared with the
+        config, as a table changed in place does."""
+        work = self.work
+        kind = work.kind if isinstance(work, NewRelation) else "table"
+        new = isinstance(work, NewRelation)
+        if new and getattr(self.adapter, "replacement_keeps_grants", False):
+            new = self.existing is None or self.dropped
+        apply_catalog_effects(conn, self.adapter, self.job.node, self.target, kind, replaced=new)
 
     def published(self, kind: RelationKind | None) -> None:  # type: ignore[override]
         cache = getattr(self.adapter, "relations", None)
