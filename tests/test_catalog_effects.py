@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
 from conftest import write_project
 from oracle import Twins, needs_dbt

@@ -67,7 +67,8 @@ def test_contracted_table_is_one_job_with_its_constraints(tmp_path: Path, bq_emu
     ddl = creates[0]
     assert "id int not null,\n" in ddl and "parent_id INT64,\n" in ddl  # dbt-bigquery's type labels
     assert "label string primary key not enforced" in ddl
-    assert f"foreign key (parent_id) references `{bq_emulator.project}`.`{project.dataset}`.`parent` (id) not enforced" in ddl
+    parent = f"`{bq_emulator.project}`.`{project.dataset}`.`parent`"
+    assert f"foreign key (parent_id) references {parent} (id) not enforced" in ddl
     assert "check" not in ddl and "unique" not in ddl  # not supported: left out
     assert "as (\nselect id, parent_id, label\nfrom (\n" in ddl and ") as model_subq\n);" in ddl
 

@@ -42,8 +42,10 @@ def test_grants_as_dbt_bigquery_on_the_emulator(tmp_path: Path, bq_emulator: Any
 
     sent = ours.statements()
     grants = [s for s in sent if s.startswith("grant ")]
-    assert f'grant `roles/bigquery.dataViewer` on table `{bq_emulator.project}`.`{ours.dataset}`.`g` to ' \
+    assert (
+        f"grant `roles/bigquery.dataViewer` on table `{bq_emulator.project}`.`{ours.dataset}`.`g` to "
         '"user:a@example.com", "group:g@example.com"' in grants
+    )
     assert any(s.startswith("grant `roles/bigquery.dataViewer` on view ") for s in grants)
     reads = [s for s in sent if "OBJECT_PRIVILEGES" in s]
     assert len(reads) == 2  # the second run only: the relations existed

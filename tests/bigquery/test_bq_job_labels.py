@@ -36,7 +36,7 @@ def test_job_labels_as_dbt_bigquery(tmp_path: Path, bq_emulator: Any, bq_oracle:
     ours = new_project(tmp_path / "dagwright", bq_emulator, name="labels_project")
     theirs = new_project(tmp_path / "dbt", bq_emulator, name="labels_project")
     for project in (ours, theirs):
-        project.write({"dbt_project.yml": PROJECT, "models/m.sql": "{{ config(materialized='table') }}\nselect 1 as id"})
+        project.write({"dbt_project.yml": PROJECT, "models/m.sql": "select 1 as id"})
     dbt = run_dbt_bigquery(bq_oracle, theirs.root, theirs.root, "run")
     assert dbt.returncode == 0, dbt.stdout + dbt.stderr
     run = ours.run("run")

@@ -19,7 +19,8 @@ FILES = {
     "models/v.sql": "{{ config(materialized='view') }}\nselect 1 as id, 'a' as name",
     "models/inc.sql": "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id, 'x' as label",
     "models/undocumented.sql": "{{ config(materialized='table') }}\nselect 1 as id",
-    "models/unpersisted.sql": "{{ config(materialized='table', persist_docs={'relation': false, 'columns': false}) }}\nselect 1 as id",
+    "models/unpersisted.sql": "{{ config(materialized='table', persist_docs={'relation': false, 'columns': false}) }}"
+    "\nselect 1 as id",
     "seeds/s.csv": "id,code\n1,a\n",
     "models/schema.yml": """
 version: 2

@@ -39,9 +39,15 @@ optional capabilities, looked up with ``getattr``:
 | ``seed_reload_is_new`` | a seed on an existing table is loaded as new (the file's types) | BigQuery |
 | ``model_hooks_outside_transaction`` | False: a model's ``transaction: false`` hooks not run | BigQuery (False) |
 | ``use_node_config`` (a connection's) | the node's own job settings, set before it runs | BigQuery |
-| ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``) | PostgreSQL |
+| ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``) | PostgreSQL, BigQuery |
+| ``replacement_keeps_grants`` | a replaced relation keeps its grants: compared, others revoked | BigQuery |
 | ``comment_sql`` / ``column_comment_sql`` | relation and column comments (``persist_docs``) | PostgreSQL, DuckDB |
-| ``contract_columns`` | a contracted query's (name, type) columns as its dbt adapter names them | PostgreSQL |
+| ``set_descriptions`` | relation and column descriptions through an API (``persist_docs``) | BigQuery |
+| ``contract_columns`` | a contracted query's columns as its dbt adapter names them | PostgreSQL, BigQuery |
+| ``contract_type_labels`` | the YAML type labels its dbt adapter's ``Column`` translates | BigQuery |
+| ``constraint_support`` / ``not_enforced_clause`` | how each constraint type is supported | BigQuery |
+| ``contracted_table_as_sql`` | a contracted table created with its rows in one statement | BigQuery |
+| ``use_query_comment`` (a connection's) | the query comment as job labels (``job-label``) | BigQuery |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 
