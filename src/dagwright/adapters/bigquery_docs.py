@@ -13,12 +13,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dagwright.adapters.base import DatabaseError, Relation
-
-if TYPE_CHECKING:
-    from dagwright.adapters.bigquery import BigQueryAdapter
 
 #: seconds a metadata call may take
 _TIMEOUT = 60
@@ -43,7 +40,7 @@ def _described(field: dict[str, Any], descriptions: Mapping[str, str], parent: s
 
 
 def set_descriptions(
-    adapter: BigQueryAdapter,
+    adapter: Any,  # the BigQueryAdapter (its client, get_table, render, scrub)
     relation: Relation,
     description: str | None,
     columns: Mapping[str, tuple[str, bool]],
