@@ -8,8 +8,9 @@ dagwright applies both on PostgreSQL and DuckDB inside the node's transaction
   applies them);
 - grants on DuckDB are counted in the warning line: DuckDB has no privileges, and dbt-duckdb
   only warns ("Grants for relations are not supported by DuckDB");
-- ``persist_docs`` on Spark is counted in the warning line (comments only: the relation and
-  its rows are the same without them). On BigQuery it is applied (adapters/bigquery_docs.py).
+- ``persist_docs`` ``columns`` on Spark is counted in the warning line (comments only: the
+  relation and its rows are the same without them); the relation's comment is applied there,
+  and all of it on BigQuery (adapters/bigquery_docs.py).
 """
 
 from __future__ import annotations
@@ -56,14 +57,16 @@ def grants_ignored(scope: Scope) -> str:
 
 
 def persist_docs_ignored(scope: Scope) -> str:
+    """Spark: the relation's comment is applied (in the statement that builds it, as dbt-spark
+    writes it); column comments are not."""
     if scope.adapter_type not in DOCS_NOT_PERSISTED or scope.command not in RUNS:
         return ""
     count = sum(
         1
         for n in scope.candidates()
-        if isinstance(docs := n.config.get("persist_docs"), Mapping) and any(bool(v) for v in docs.values())
+        if isinstance(docs := n.config.get("persist_docs"), Mapping) and docs.get("columns") and n.columns
     )
     if not count:
         return ""
     nodes = "node" if count == 1 else "nodes"
-    return f"persist_docs of {count} {nodes} (not applied on {scope.adapter_type})"
+    return f"persist_docs columns of {count} {nodes} (column comments not applied on {scope.adapter_type})"

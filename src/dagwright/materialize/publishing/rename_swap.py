@@ -77,7 +77,12 @@ class RenameSwapPublication(Publication):
 
     def replace_view(self, conn: GuardedConnection, work: NewRelation) -> None:
         assert work.select_sql is not None
-        self.result = conn.execute(self.adapter.create_view_as_sql(self.target, work.select_sql))
+        adapter = self.adapter
+        if getattr(adapter, "views_take_config", False):  # its comment
+            sql = adapter.create_view_as_sql(self.target, work.select_sql, self.table_config())  # type: ignore[call-arg]
+        else:
+            sql = adapter.create_view_as_sql(self.target, work.select_sql)
+        self.result = conn.execute(sql)
         self.published("view")
         try:
             conn.execute_unguarded(self.adapter.drop_sql(self.temp, "view"))
