@@ -11,7 +11,6 @@ from typing import Any
 
 import duckdb
 
-from conftest import write_project
 from oracle import Twins, needs_dbt
 
 PROJECT = """\
@@ -99,17 +98,3 @@ def test_persist_docs_and_grants_as_dbt_duckdb(tmp_path: Path) -> None:
     # a second run: the incremental model changed in place, the table replaced, comments kept
     twins.both("build")
     assert comments(tmp_path / "dagwright.duckdb") == comments(tmp_path / "dbt.duckdb") == got
-
-
-def test_grants_are_refused_where_the_engine_would_need_them(tmp_path: Path) -> None:
-    """On Spark (BigQuery applies them: tests/bigquery/test_bq_grants.py)."""
-    files = {
-        "dbt_project.yml": "name: proj\nversion: '1.0'\nconfig-version: 2\nprofile: proj\n",
-        "profiles.yml": "proj:\n  target: dev\n  outputs:\n    dev:\n      type: spark\n      method: session\n"
-        "      host: localhost\n      schema: main\n",
-        "models/a.sql": "{{ config(grants={'select': ['reporter']}) }}\nselect 1 as id\n",
-    }
-    result = write_project(tmp_path, files).run("run")
-    assert result.code == 2, str(result)
-    assert "models/a.sql: model 'a' has grants (on spark)" in str(result)
-    assert "nothing was run" in str(result)

@@ -97,3 +97,25 @@ def bq_string(text: str, quote: str = "'") -> str:
     """A BigQuery string literal (backslash escapes)."""
     escaped = text.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("\n", "\\n")
     return f"{quote}{escaped}{quote}"
+
+
+class SparkGrantSQL:
+    """dbt-spark's grants: ``show grants on <relation>`` (rows: principal, action type, ...),
+    ``grant <privilege> on <relation> to `<grantee>``` with one grantee per statement."""
+
+    def show_grants_sql(self: Any, relation: Relation) -> str:
+        return f"show grants on {self.render(relation)}"
+
+    def current_grants(self, rows: Sequence[Sequence[Any]]) -> list[tuple[str, str]]:
+        """(grantee, privilege) of ``show grants``' rows (principal, action type, ...)."""
+        return [(str(row[0]), str(row[1])) for row in rows]
+
+    def grant_sql(
+        self: Any, relation: Relation, privilege: str, grantees: Sequence[str], kind: str = "table"
+    ) -> list[str]:
+        return [f"grant {privilege} on {self.render(relation)} to {self.quote(g)}" for g in grantees]
+
+    def revoke_sql(
+        self: Any, relation: Relation, privilege: str, grantees: Sequence[str], kind: str = "table"
+    ) -> list[str]:
+        return [f"revoke {privilege} on {self.render(relation)} from {self.quote(g)}" for g in grantees]

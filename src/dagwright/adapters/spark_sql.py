@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from dagwright.adapters.base import NODE_DESCRIPTION, TMP_SUFFIX, Relation, RelationKind
+from dagwright.adapters.catalog_effects_sql import SparkGrantSQL
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import CompilationError
 
@@ -68,7 +69,7 @@ def comment_clause(config: Mapping[str, Any]) -> str:
     return "comment '" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class SparkSQL(SQLDialect):
+class SparkSQL(SparkGrantSQL, SQLDialect):
     quote_char: ClassVar[str] = "`"
     default_quote_policy: ClassVar[tuple[bool, bool, bool]] = (False, False, False)
     quote_policy: tuple[bool, bool, bool] = (False, False, False)

@@ -4,12 +4,12 @@ them: its privileges (``grants``) and its comments (``persist_docs``).
 They run inside the node's transaction, right before its publish (its COMMIT), so a grant or
 comment that fails rolls the whole node back and readers keep the old relation with its old
 privileges. The SQL is the adapter's (``adapters/catalog_effects_sql.py``); an engine without
-it never gets here with a node that needs it (``parse/unsupported.py`` refuses grants on
-Spark before anything runs, warns that DuckDB has none, and warns that ``persist_docs`` is
-not applied on Spark). On BigQuery, which has no transaction, they come right after the job
-that published the relation, as in dbt-bigquery: the grants as DCL jobs, the descriptions
-through the tables API (``describe``; the relation's description is also written into the
-publishing job itself).
+it never gets here with a node that needs it (``parse/unsupported.py`` warns that DuckDB has
+no grants, and that ``persist_docs``' column comments are not applied on Spark). Spark and
+BigQuery have no transaction: the grants come right after the relation is published (renamed
+into place; the job that built it), as in their dbt adapters, and on BigQuery the
+descriptions too, through the tables API (``describe``; the relation's description is also
+written into the publishing job itself).
 """
 
 from __future__ import annotations
@@ -103,12 +103,16 @@ def apply_grants(
     to_grant = wanted
     if revoke:
         current: dict[str, list[str]] = {}
-        for grantee, privilege in conn.execute(adapter.show_grants_sql(relation)).rows:
+        rows = conn.execute(adapter.show_grants_sql(relation)).rows
+        read = getattr(adapter, "current_grants", None)  # Spark's show grants has rows of its own
+        for grantee, privilege in read(rows) if read is not None else rows:
             current.setdefault(str(privilege), []).append(str(grantee))
         to_grant = _missing(wanted, current)
         to_revoke = _missing(current, wanted)
     statements = [adapter.revoke_sql(relation, p, g, kind=kind) for p, g in to_revoke.items() if g]
     statements += [adapter.grant_sql(relation, p, g, kind=kind) for p, g in to_grant.items() if g]
+    # an engine that takes one grantee per statement (Spark) gives a list for each
+    statements = [sql for item in statements for sql in ([item] if isinstance(item, str) else item)]
     _run(conn, adapter, statements)
 
 

@@ -32,7 +32,7 @@ from dagwright.parse.materializations import (
 )
 from dagwright.parse.nodes import Node, UnitTest
 from dagwright.parse.unsupported_bigquery import policy_tags, rejected_strategies, unsupported_configs
-from dagwright.parse.unsupported_catalog import grants_ignored, grants_refused, persist_docs_ignored
+from dagwright.parse.unsupported_catalog import grants_ignored, persist_docs_ignored
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
@@ -305,14 +305,8 @@ FEATURES: dict[str, Feature] = {
     "unused_materialization": Feature(
         "unused custom materialization", "unused custom materializations", "", present=_unused_materializations
     ),
-    "grants": Feature(
-        "grants",
-        "grants on Spark",
-        "dbt would grant privileges on the relation; leave the node out (--exclude) or grant them yourself",
-        RUNS,
-        grants_refused,
-        grants_ignored,
-    ),
+    # applied on PostgreSQL, Spark and BigQuery (materialize/catalog_effects.py); DuckDB has none
+    "grants": Feature("grants", "grants", "", present=grants_ignored),
     "microbatch": Feature(
         "microbatch model",
         "microbatch models",

@@ -1,11 +1,9 @@
 """Grants and ``persist_docs`` where dagwright does not apply them (``parse.unsupported`` rows).
 
-dagwright applies both on PostgreSQL and DuckDB inside the node's transaction
-(materialize/catalog_effects.py). Elsewhere:
+dagwright applies both on PostgreSQL and DuckDB inside the node's transaction, and on Spark
+and BigQuery right after the publish, as their dbt adapters do (materialize/catalog_effects.py).
+What is left:
 
-- grants on Spark are an error before anything runs: dbt-spark would change the relation's
-  privileges, which dagwright cannot do there (on BigQuery they are applied as dbt-bigquery
-  applies them);
 - grants on DuckDB are counted in the warning line: DuckDB has no privileges, and dbt-duckdb
   only warns ("Grants for relations are not supported by DuckDB");
 - ``persist_docs`` ``columns`` on Spark is counted in the warning line (comments only: the
@@ -18,10 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dagwright.parse.nodes import Node
-from dagwright.parse.unsupported_scope import NODE_KEYS, RUNS, Finding, Scope
+from dagwright.parse.unsupported_scope import NODE_KEYS, RUNS, Scope
 
-#: engines whose dbt adapter applies grants that dagwright cannot
-GRANTS_REFUSED = ("spark",)
 #: engines whose dbt adapter persists docs that dagwright does not
 DOCS_NOT_PERSISTED = ("spark",)
 _TYPES = ("model", "seed", "snapshot")
@@ -34,15 +30,6 @@ def _with_grants(scope: Scope) -> list[Node]:
         n
         for n in scope.candidates()
         if n.resource_type in _TYPES and isinstance(grants := n.config.get("grants"), Mapping) and any(grants.values())
-    ]
-
-
-def grants_refused(scope: Scope) -> list[Finding]:
-    if scope.adapter_type not in GRANTS_REFUSED:
-        return []
-    return [
-        Finding(n.original_file_path, None, f"{n.resource_type} '{n.name}' has grants (on {scope.adapter_type})")
-        for n in _with_grants(scope)
     ]
 
 

@@ -29,12 +29,14 @@ from dagwright.adapters.base import (
     NODE_DESCRIPTION,
     TMP_SUFFIX,
     Adapter,
+    DatabaseError,
     ExecResult,
     Relation,
     RelationKind,
 )
-from dagwright.guard import GuardedConnection
-from dagwright.materialize.base import BuildOutcome, NodeJob
+from dagwright.errors import DagwrightError
+from dagwright.guard import GuardedConnection, Stopped
+from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
 from dagwright.materialize.catalog_effects import apply_catalog_effects, has_catalog_effects
 
 
@@ -220,6 +222,34 @@ class Publication(ABC):
         replaced = isinstance(work, NewRelation)
         kind = work.kind if isinstance(work, NewRelation) else "table"
         apply_catalog_effects(conn, self.adapter, self.job.node, self.target, kind, replaced=replaced)
+
+    def after_publish(self, conn: GuardedConnection, outcome: BuildOutcome) -> BuildOutcome:
+        """For strategies whose publish is not a COMMIT (Spark, BigQuery): what follows once the
+        relation is public, in dbt's order — grants and comments (before the post-hooks, after
+        them for a table model) and the post-hooks. A stop skips what is left (the node stays a
+        success and says so); a failure fails the node, saying the relation was published."""
+        effects = self.catalog_effects
+        after = effects and self.catalog_effects_after_post_hooks
+        config = self.job.node.config
+        step = effects_step = " and ".join(key for key in ("grants", "persist_docs") if config.get(key))
+        try:
+            if effects and not after:
+                self.apply_catalog_effects(conn)
+            step = "post-hook"
+            run_hooks(conn, self.job.post_hooks)
+            if after:
+                step = effects_step
+                self.apply_catalog_effects(conn)
+        except Stopped as stopped:
+            skipped = "post-hooks not run" if step == "post-hook" else f"{step} not applied"
+            return BuildOutcome(outcome.result, f"{outcome.message}; {skipped}: {stopped.trigger}")
+        except DatabaseError as exc:
+            rendered = self.adapter.render(self.target)
+            raise DatabaseError(f"{step} failed after {rendered} was published: {str(exc).strip()}") from None
+        except DagwrightError as exc:
+            exc.message = f"{step} failed after {self.adapter.render(self.target)} was published: {exc.message}"
+            raise
+        return outcome
 
     def drop_stale(self, conn: GuardedConnection) -> None:
         """Relations left under the temporary and backup names (another session's, or a

@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 
 from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, RelationKind
 from dagwright.errors import DagwrightError
-from dagwright.guard import GuardedConnection, Stopped
+from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
 from dagwright.materialize.catalog_effects import apply_catalog_effects
 from dagwright.materialize.publishing.base import (
@@ -196,30 +196,6 @@ class SingleJobPublication(Publication):
         if failed:
             return f"the columns of {target} were changed before, by {jobs}, and stay changed: not rolled back"
         return f"the columns of {target} were changed first, by {jobs}: not atomic with the rows"
-
-    def after_publish(self, conn: GuardedConnection, outcome: BuildOutcome) -> BuildOutcome:
-        effects = self.catalog_effects
-        after = effects and self.catalog_effects_after_post_hooks
-        config = self.job.node.config
-        step = effects_step = " and ".join(key for key in ("grants", "persist_docs") if config.get(key))
-        try:
-            if effects and not after:
-                self.apply_catalog_effects(conn)
-            step = "post-hook"
-            run_hooks(conn, self.job.post_hooks)
-            if after:
-                step = effects_step
-                self.apply_catalog_effects(conn)
-        except Stopped as stopped:
-            skipped = "post-hooks not run" if step == "post-hook" else f"{step} not applied"
-            return BuildOutcome(outcome.result, f"{outcome.message}; {skipped}: {stopped.trigger}")
-        except DatabaseError as exc:
-            rendered = self.adapter.render(self.target)
-            raise DatabaseError(f"{step} failed after {rendered} was published: {str(exc).strip()}") from None
-        except DagwrightError as exc:
-            exc.message = f"{step} failed after {self.adapter.render(self.target)} was published: {exc.message}"
-            raise
-        return outcome
 
     def apply_catalog_effects(self, conn: GuardedConnection) -> None:
         """Grants and descriptions on the published target, right after its job. Where a
