@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
-from conftest import write_project
 from oracle import Twins, needs_dbt
 
 PROJECT = """\
@@ -100,20 +98,3 @@ def test_persist_docs_and_grants_as_dbt_duckdb(tmp_path: Path) -> None:
     # a second run: the incremental model changed in place, the table replaced, comments kept
     twins.both("build")
     assert comments(tmp_path / "dagwright.duckdb") == comments(tmp_path / "dbt.duckdb") == got
-
-
-@pytest.mark.parametrize("engine", ["spark", "bigquery"])
-def test_grants_are_refused_where_the_engine_would_need_them(tmp_path: Path, engine: str) -> None:
-    profile = {
-        "spark": "type: spark\n      method: session\n      host: localhost\n      schema: main\n",
-        "bigquery": "type: bigquery\n      method: oauth\n      project: p\n      dataset: main\n",
-    }[engine]
-    files = {
-        "dbt_project.yml": "name: proj\nversion: '1.0'\nconfig-version: 2\nprofile: proj\n",
-        "profiles.yml": f"proj:\n  target: dev\n  outputs:\n    dev:\n      {profile}",
-        "models/a.sql": "{{ config(grants={'select': ['reporter']}) }}\nselect 1 as id\n",
-    }
-    result = write_project(tmp_path, files).run("run")
-    assert result.code == 2, str(result)
-    assert f"models/a.sql: model 'a' has grants (on {engine})" in str(result)
-    assert "nothing was run" in str(result)

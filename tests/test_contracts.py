@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_project
+from dagwright.adapters.bigquery_contract import contract_columns_of
 from dagwright.adapters.postgres_types import contract_type_name
 
 MODEL = {"models/m.sql": "select 1 as id, 2 as b\n"}
@@ -99,6 +100,30 @@ def test_postgres_type_names_are_dbt_postgres_names() -> None:
         "DECIMAL",
         "DATETIME",
         "unknown type_code 2950",
+    ]
+
+
+def test_bigquery_type_names_are_dbt_bigquery_names() -> None:
+    """dbt-bigquery's BigQueryColumn: legacy names translated, repeated fields ARRAY<...>,
+    records flattened into their leaves (a repeated record kept whole)."""
+    from google.cloud.bigquery import SchemaField
+
+    fields = [
+        SchemaField("i", "INTEGER"),
+        SchemaField("f", "FLOAT"),
+        SchemaField("s", "STRING", mode="REQUIRED"),
+        SchemaField("a", "INTEGER", mode="REPEATED"),
+        SchemaField("r", "RECORD", fields=[SchemaField("x", "BOOLEAN"), SchemaField("y", "NUMERIC")]),
+        SchemaField("rr", "RECORD", mode="REPEATED", fields=[SchemaField("x", "INTEGER")]),
+    ]
+    assert contract_columns_of(fields) == [
+        ("i", "INT64"),
+        ("f", "FLOAT64"),
+        ("s", "STRING"),
+        ("a", "ARRAY<INT64>"),
+        ("r.x", "BOOLEAN"),
+        ("r.y", "NUMERIC"),
+        ("rr", "ARRAY<STRUCT<`x` INT64>>"),
     ]
 
 

@@ -76,9 +76,11 @@ class _InFlight:
 
 class QueryComments(Protocol):
     """The ``query-comment`` of a run (rendering/query_comment.py): the comment of the
-    connection opened for ``node_id``, and whether it goes after the statement."""
+    connection opened for ``node_id``, whether it goes after the statement, and whether it
+    labels the jobs too (BigQuery's ``job-label``)."""
 
     append: bool
+    job_label: bool
 
     def text_for(self, node_id: str) -> str: ...
 
@@ -177,6 +179,10 @@ class GuardedConnection:
             return sql
         if self._comment is None:
             self._comment = comments.text_for(self.node_id)
+        if comments.job_label:  # BigQuery's job labels from the comment (a connection's capability)
+            label = getattr(self.raw, "use_query_comment", None)
+            if label is not None:
+                label(self._comment)
         return with_comment(sql, self._comment, comments.append)
 
     @property

@@ -98,6 +98,7 @@ BQ_CASES = cases_from_env(
         "require_dbt_version",
         "dispatch_macros",
         "jinja_extras",
+        "contracts",
     ),
 )
 
@@ -117,8 +118,6 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "warn_error_flags": _SAME_EVERYWHERE,
     "contracts_access": _SAME_EVERYWHERE,
     # issue 17/18 features added on DuckDB and PostgreSQL first; not yet run against dbt-bigquery
-    "contracts": "enforced contracts stop the command on BigQuery (exit 2 before anything runs); "
-    "dbt-bigquery builds them: not implemented on BigQuery yet",
     "store_failures": _NOT_YET,
     "store_failures_flag": _NOT_YET,
     "unit_tests": _NOT_YET,

@@ -41,11 +41,17 @@ optional capabilities, looked up with ``getattr``:
 | ``seed_reload_is_new`` | a seed on an existing table is loaded as new (the file's types) | BigQuery |
 | ``model_hooks_outside_transaction`` | False: a model's ``transaction: false`` hooks not run | BigQuery (False) |
 | ``use_node_config`` (a connection's) | the node's own job settings, set before it runs | BigQuery |
-| ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``) | PostgreSQL |
+| ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``) | PostgreSQL, BigQuery |
+| ``replacement_keeps_grants`` | a replaced relation keeps its grants: compared, others revoked | BigQuery |
 | ``comment_sql`` / ``column_comment_sql`` | relation and column comments (``persist_docs``) | PostgreSQL, DuckDB |
 | ``catalog_rows`` | relations and columns of schemas (``docs generate``) | all |
 | ``catalog_by_relations``, ``catalog_shard_suffix`` | the catalog read by relation | DuckDB, PostgreSQL, BigQuery |
-| ``contract_columns`` | a contracted query's (name, type) columns as its dbt adapter names them | PostgreSQL |
+| ``set_descriptions`` | relation and column descriptions through an API (``persist_docs``) | BigQuery |
+| ``contract_columns`` | a contracted query's columns as its dbt adapter names them | PostgreSQL, BigQuery |
+| ``contract_type_labels`` | the YAML type labels its dbt adapter's ``Column`` translates | BigQuery |
+| ``constraint_support`` / ``not_enforced_clause`` | how each constraint type is supported | BigQuery |
+| ``contracted_table_as_sql`` | a contracted table created with its rows in one statement | BigQuery |
+| ``use_query_comment`` (a connection's) | the query comment as job labels (``job-label``) | BigQuery |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 
@@ -68,6 +74,9 @@ Publishing = Literal["transactional swap", "transactional replace", "rename swap
 #: waits to be dropped (the names dbt's materializations use)
 TMP_SUFFIX = "__dbt_tmp"
 BACKUP_SUFFIX = "__dbt_backup"
+#: the key under which a publication hands the DDL its node's description (not a dbt config):
+#: BigQuery writes it into the relation's OPTIONS under ``persist_docs``
+NODE_DESCRIPTION = "node_description"
 
 
 #: whether the database, schema and identifier of a relation are quoted; None: as the

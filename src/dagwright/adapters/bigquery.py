@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dagwright.adapters.base import DatabaseError, ExecResult, Publishing, Relation, RelationKind
 from dagwright.adapters.bigquery_client import make_client
 from dagwright.adapters.bigquery_connection import CANCEL_WAIT, BigQueryConnection
 from dagwright.adapters.bigquery_ddl import Partitioning
+from dagwright.adapters.bigquery_docs import set_descriptions
 from dagwright.adapters.bigquery_sql import BigQuerySQL
 from dagwright.adapters.cache import RelationCache
 from dagwright.adapters.docs_catalog import bigquery_catalog_sql, renamed_stats, rows_as_dicts
@@ -177,6 +178,12 @@ class BigQueryAdapter(BigQuerySQL):
             return None
         except api_errors.GoogleAPICallError as exc:
             raise DatabaseError(self.scrub(getattr(exc, "message", None) or str(exc))) from None
+
+    def set_descriptions(
+        self, relation: Relation, description: str | None, columns: Mapping[str, tuple[str, bool]]
+    ) -> list[str]:
+        """``persist_docs`` through the tables API (bigquery_docs.py); the missing columns."""
+        return set_descriptions(self, relation, description, columns)
 
     def lookup_kind(self, relation: Relation) -> RelationKind | None:
         table = self.get_table(relation)

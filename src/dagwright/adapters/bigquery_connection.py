@@ -42,6 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from dagwright.adapters.base import Column, DatabaseError, ExecResult, Relation, RelationKind, StatementCancelled
+from dagwright.adapters.bigquery_labels import labels_from_comment
 from dagwright.adapters.bigquery_retry import is_transient, is_transient_job_error, retry_wait
 from dagwright.adapters.cache import UNKNOWN, RelationCache
 
@@ -211,6 +212,16 @@ class BigQueryConnection:
         #: the running node's own job settings (``use_node_config``); None: the profile's
         self._node_timeout: float | None = None
         self._node_reservation: str | None = None
+        #: the job labels of the query comment (``use_query_comment``), and that comment
+        self._labels: dict[str, str] = {}
+        self._labelled: str | None = None
+
+    def use_query_comment(self, comment: str) -> None:
+        """``query-comment: {job-label: true}``: the jobs sent next carry the comment's labels
+        (bigquery_labels.py); the guard calls this with each statement's comment."""
+        if comment != self._labelled:
+            self._labels = labels_from_comment(comment) if comment else {}
+            self._labelled = comment
 
     def use_node_config(self, config: Mapping[str, Any] | None) -> None:
         """The job settings dbt-bigquery takes from a node's config (models, seeds, snapshots and
@@ -257,6 +268,8 @@ class BigQueryConnection:
             config.job_timeout_ms = int(self._node_timeout * 1000)
         if self._node_reservation is not None:
             config.reservation = self._node_reservation
+        if self._labels:
+            config.labels = dict(self._labels)
 
         def submit(job_id: str) -> Any:
             return self._client.query(
@@ -443,8 +456,15 @@ class BigQueryConnection:
             "job_id": job.job_id,
             "slot_ms": job.slot_millis,
         }
+        types = list(self.last_schema) if names else []  # the schema fields (a contract's column types)
         return ExecResult(
-            message=message, code=code, rows_affected=num_rows, rows=rows, column_names=names, extra=extra
+            message=message,
+            code=code,
+            rows_affected=num_rows,
+            rows=rows,
+            column_names=names,
+            column_types=types,
+            extra=extra,
         )
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:

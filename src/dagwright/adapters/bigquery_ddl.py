@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dagwright.adapters.base import NODE_DESCRIPTION
 from dagwright.errors import CompilationError
 
 #: dbt-bigquery's configs that change what a table is, not implemented by dagwright yet
@@ -150,12 +151,24 @@ def check_supported(config: Mapping[str, Any], node: str | None = None) -> None:
         )
 
 
+def relation_description(config: Mapping[str, Any]) -> str | None:
+    """The table's or view's description option under ``persist_docs: {relation: true}``, as
+    dbt-bigquery writes it (an empty description too)."""
+    persist = config.get("persist_docs")
+    if not isinstance(persist, Mapping) or not persist.get("relation") or NODE_DESCRIPTION not in config:
+        return None
+    return str(config[NODE_DESCRIPTION] or "")
+
+
 def table_options(config: Mapping[str, Any], temporary: bool = False) -> list[tuple[str, str]]:
     """The (name, SQL value) pairs of a table's OPTIONS, in dbt-bigquery's order."""
     opts: list[tuple[str, str]] = []
     hours = config.get("hours_to_expiration")
     if hours is not None and not temporary:
         opts.append(("expiration_timestamp", f"TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL {int(hours)} hour)"))
+    description = relation_description(config)
+    if description is not None:
+        opts.append(("description", string_literal(description)))
     labels = config.get("labels") or {}
     if not isinstance(labels, Mapping):
         raise CompilationError(f"`labels` must be a mapping of label names to values, not {labels!r}")
@@ -177,7 +190,7 @@ def table_options(config: Mapping[str, Any], temporary: bool = False) -> list[tu
 
 def view_options(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     """A view's OPTIONS: dbt-bigquery's common options (expiration, labels)."""
-    return [o for o in table_options(config) if o[0] in ("expiration_timestamp", "labels")]
+    return [o for o in table_options(config) if o[0] in ("expiration_timestamp", "description", "labels")]
 
 
 def options_clause(opts: list[tuple[str, str]]) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from dagwright.adapters.base import TMP_SUFFIX, Relation, RelationKind
+from dagwright.adapters.bigquery_contract import CONSTRAINT_SUPPORT, TYPE_LABELS, contract_columns_of
 from dagwright.adapters.bigquery_ddl import (
     check_supported,
     cluster_columns,
@@ -27,6 +28,7 @@ from dagwright.adapters.bigquery_ddl import (
     view_options,
 )
 from dagwright.adapters.bigquery_incremental import BigQueryIncrementalSQL
+from dagwright.adapters.catalog_effects_sql import BigQueryGrantSQL
 
 #: the types dbt-bigquery declares for inferred seed columns (its convert_*_type)
 SEED_TYPES = {
@@ -41,13 +43,20 @@ SEED_TYPES = {
 }
 
 
-class BigQuerySQL(BigQueryIncrementalSQL):
+class BigQuerySQL(BigQueryGrantSQL, BigQueryIncrementalSQL):
     quote_char: ClassVar[str] = "`"
     default_quote_policy: ClassVar[tuple[bool, bool, bool]] = (True, True, True)
     quote_policy: tuple[bool, bool, bool] = (True, True, True)
     seed_types: ClassVar[Mapping[str, str]] = SEED_TYPES
     #: the dataset location from the profile (set by the adapter)
     location: str | None = None
+    #: contracts (bigquery_contract.py): the type labels, each constraint type's support
+    contract_type_labels: ClassVar[Mapping[str, str]] = TYPE_LABELS
+    constraint_support: ClassVar[Mapping[str, str]] = CONSTRAINT_SUPPORT
+    not_enforced_clause: ClassVar[str] = "not enforced"
+    #: a replaced table keeps its grants (dbt-bigquery's copy_grants): they are compared with
+    #: the config and the others revoked, as for a table changed in place
+    replacement_keeps_grants: ClassVar[bool] = True
 
     def quote(self, identifier: str) -> str:
         return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`"
@@ -71,6 +80,18 @@ class BigQuerySQL(BigQueryIncrementalSQL):
     def create_table_sql(self, relation: Relation, column_ddl: str, config: Mapping[str, Any] | None = None) -> str:
         clauses = table_clauses(config, temporary=relation.identifier.endswith(TMP_SUFFIX))
         return "\n".join([f"create or replace table {self.render(relation)} ({column_ddl})", *clauses])
+
+    def contracted_table_as_sql(
+        self, relation: Relation, column_ddl: str, select_sql: str, config: Mapping[str, Any] | None = None
+    ) -> str:
+        """A contracted table in one job: its columns and constraints, then its rows."""
+        clauses = table_clauses(config, temporary=relation.identifier.endswith(TMP_SUFFIX))
+        head = "\n".join([f"create or replace table {self.render(relation)} ({column_ddl})", *clauses])
+        return f"{head}\nas (\n{select_sql}\n);"
+
+    def contract_columns(self, conn: Any, sql: str) -> list[tuple[str, str]]:
+        """A contracted query's columns as dbt-bigquery reads them: its result's schema."""
+        return contract_columns_of(conn.execute(sql).column_types)
 
     def create_view_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
         options = options_clause(view_options(config or {}))

@@ -21,7 +21,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from dagwright.adapters.base import TMP_SUFFIX, Relation, RelationKind
+from dagwright.adapters.base import NODE_DESCRIPTION, TMP_SUFFIX, Relation, RelationKind
+from dagwright.adapters.catalog_effects_sql import SparkGrantSQL
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import CompilationError
 
@@ -57,13 +58,26 @@ def _is_list(value: Any) -> bool:
     return isinstance(value, (list, tuple))
 
 
-class SparkSQL(SQLDialect):
+def comment_clause(config: Mapping[str, Any]) -> str:
+    """dbt-spark's ``comment '...'`` of a table or view under ``persist_docs: {relation: true}``
+    (the node's description, even empty; handed over by the publication under
+    ``NODE_DESCRIPTION``)."""
+    persist = config.get("persist_docs")
+    if not isinstance(persist, Mapping) or not persist.get("relation") or NODE_DESCRIPTION not in config:
+        return ""
+    text = str(config[NODE_DESCRIPTION] or "")
+    return "comment '" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class SparkSQL(SparkGrantSQL, SQLDialect):
     quote_char: ClassVar[str] = "`"
     default_quote_policy: ClassVar[tuple[bool, bool, bool]] = (False, False, False)
     quote_policy: tuple[bool, bool, bool] = (False, False, False)
     #: the profile's defaults for a model's table (set by the adapter)
     file_format: str = "parquet"
     location_root: Any = None
+    #: a view's DDL reads the node's config (its ``persist_docs`` comment)
+    views_take_config: ClassVar[bool] = True
     #: seeds: dbt-spark's declared type for each inferred column type
     seed_types: ClassVar[Mapping[str, str]] = SEED_TYPES
     #: incremental models: dbt-spark validates the strategy on every build, its inserts are by
@@ -113,6 +127,9 @@ class SparkSQL(SQLDialect):
                 # so it never meets the files of the table it replaces
                 location = f"{str(root).rstrip('/')}/{identifier[: -len(TMP_SUFFIX)]}/build-{uuid.uuid4().hex[:12]}"
             parts.append("location '" + location.replace("\\", "\\\\").replace("'", "\\'") + "'")
+        comment = comment_clause(config)
+        if comment:
+            parts.append(comment)
         return "\n".join(parts)
 
     def create_table_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
@@ -126,8 +143,9 @@ class SparkSQL(SQLDialect):
     def recover_partitions_sql(self, relation: Relation) -> str:
         return f"alter table {self.render(relation)} recover partitions"
 
-    def create_view_as_sql(self, relation: Relation, select_sql: str) -> str:
-        return f"create or replace view {self.render(relation)} as\n{select_sql}"
+    def create_view_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
+        comment = comment_clause(config or {})
+        return f"create or replace view {self.render(relation)}{f' {comment}' if comment else ''} as\n{select_sql}"
 
     def temp_relation(self, relation: Relation) -> Relation:
         # a temporary view: session-scoped, named without a schema (as dbt-spark stages rows)

@@ -4,19 +4,25 @@ them: its privileges (``grants``) and its comments (``persist_docs``).
 They run inside the node's transaction, right before its publish (its COMMIT), so a grant or
 comment that fails rolls the whole node back and readers keep the old relation with its old
 privileges. The SQL is the adapter's (``adapters/catalog_effects_sql.py``); an engine without
-it never gets here with a node that needs it (``parse/unsupported.py`` refuses grants on
-Spark and BigQuery before anything runs, warns that DuckDB has none, and warns that
-``persist_docs`` is not applied on Spark and BigQuery).
+it never gets here with a node that needs it (``parse/unsupported.py`` warns that DuckDB has
+no grants, and that ``persist_docs``' column comments are not applied on Spark). Spark and
+BigQuery have no transaction: the grants come right after the relation is published (renamed
+into place; the job that built it), as in their dbt adapters, and on BigQuery the
+descriptions too, through the tables API (``describe``; the relation's description is also
+written into the publishing job itself).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dagwright.adapters.base import Adapter, Relation
 from dagwright.guard import GuardedConnection
 from dagwright.parse.nodes import Node
+
+log = logging.getLogger("dagwright")
 
 
 def has_catalog_effects(node: Node) -> bool:
@@ -35,10 +41,33 @@ def apply_catalog_effects(
     config: the missing granted, the others revoked."""
     grants = node.config.get("grants")
     if grants and isinstance(grants, Mapping) and hasattr(adapter, "grant_sql"):
-        apply_grants(conn, adapter, relation, grants, revoke=not replaced)
+        apply_grants(conn, adapter, relation, grants, revoke=not replaced, kind=kind)
     persist = node.config.get("persist_docs")
-    if persist and isinstance(persist, Mapping) and hasattr(adapter, "comment_sql"):
+    if not persist or not isinstance(persist, Mapping):
+        return
+    if hasattr(adapter, "set_descriptions"):
+        describe(adapter, node, relation, persist)
+    elif hasattr(adapter, "comment_sql"):
         persist_docs(conn, adapter, node, relation, kind, persist)
+
+
+def describe(adapter: Any, node: Node, relation: Relation, persist: Mapping[str, Any]) -> None:
+    """``persist_docs`` where the engine's dbt adapter sets descriptions through an API
+    (BigQuery, after the job that published the relation): the node's description when
+    ``relation`` is set and it is not empty; with ``columns``, each documented column's. A
+    documented column the relation does not have is warned about, as dbt does."""
+    description = node.description if persist.get("relation") and node.description else None
+    columns: dict[str, tuple[str, bool]] = {}
+    if persist.get("columns"):
+        columns = {name: (column.description, bool(column.quote)) for name, column in node.columns.items()}
+    if description is None and not columns:
+        return
+    missing = adapter.set_descriptions(relation, description, columns)
+    if missing:
+        log.warning(
+            f"In relation {adapter.render(relation)}: columns documented in the YAML but not in the relation "
+            f"were not described: {', '.join(missing)}"
+        )
 
 
 def _grantees(value: Any) -> list[str]:
@@ -61,19 +90,29 @@ def _missing(a: Mapping[str, list[str]], b: Mapping[str, list[str]]) -> dict[str
 
 
 def apply_grants(
-    conn: GuardedConnection, adapter: Any, relation: Relation, config: Mapping[str, Any], *, revoke: bool
+    conn: GuardedConnection,
+    adapter: Any,
+    relation: Relation,
+    config: Mapping[str, Any],
+    *,
+    revoke: bool,
+    kind: str = "table",
 ) -> None:
     wanted = {str(privilege): _grantees(grantees) for privilege, grantees in config.items()}
     to_revoke: dict[str, list[str]] = {}
     to_grant = wanted
     if revoke:
         current: dict[str, list[str]] = {}
-        for grantee, privilege in conn.execute(adapter.show_grants_sql(relation)).rows:
+        rows = conn.execute(adapter.show_grants_sql(relation)).rows
+        read = getattr(adapter, "current_grants", None)  # Spark's show grants has rows of its own
+        for grantee, privilege in read(rows) if read is not None else rows:
             current.setdefault(str(privilege), []).append(str(grantee))
         to_grant = _missing(wanted, current)
         to_revoke = _missing(current, wanted)
-    statements = [adapter.revoke_sql(relation, p, g) for p, g in to_revoke.items() if g]
-    statements += [adapter.grant_sql(relation, p, g) for p, g in to_grant.items() if g]
+    statements = [adapter.revoke_sql(relation, p, g, kind=kind) for p, g in to_revoke.items() if g]
+    statements += [adapter.grant_sql(relation, p, g, kind=kind) for p, g in to_grant.items() if g]
+    # an engine that takes one grantee per statement (Spark) gives a list for each
+    statements = [sql for item in statements for sql in ([item] if isinstance(item, str) else item)]
     _run(conn, adapter, statements)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from dagwright.adapters.base import Adapter, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
+from dagwright.materialize.constraints import column_list, column_name, data_type, table_definition
 from dagwright.materialize.publishing.base import NewRelation
 from dagwright.parse.nodes import ColumnInfo, Node
 
@@ -82,24 +83,9 @@ def query_columns(conn: GuardedConnection, adapter: Adapter, sql: str) -> list[t
     return [(str(row[0]), str(row[1])) for row in conn.execute(f"describe ({empty})").rows]
 
 
-def _column_name(adapter: Adapter, column: ColumnInfo) -> str:
-    return adapter.quote(column.name) if column.quote else column.name
-
-
-def data_type(node: Node, column: ColumnInfo) -> str:
-    """A column's YAML ``data_type`` as dbt hands it to the SQL: with the contract's
-    ``alias_types`` (the default), the label ``string`` becomes ``text``, as dbt's ``Column``
-    translates it."""
-    written = str(column.data_type)
-    contract = node.config.get("contract") or {}
-    if written.upper() == "STRING" and contract.get("alias_types", True) is not False:
-        return "TEXT"
-    return written
-
-
 def empty_schema_sql(adapter: Adapter, node: Node, columns: Sequence[ColumnInfo]) -> str:
     """dbt's ``get_empty_schema_sql``: one row of typed nulls named as the YAML's columns."""
-    items = [f"cast(null as {data_type(node, c)}) as {_column_name(adapter, c)}" for c in columns]
+    items = [f"cast(null as {data_type(adapter, node, c)}) as {column_name(adapter, c)}" for c in columns]
     return "select\n    " + ",\n    ".join(items)
 
 
@@ -133,65 +119,21 @@ def _cell(value: str) -> str:
     return value if len(value) <= _MAX_WIDTH else value[: _MAX_WIDTH - 3] + "..."
 
 
-# -- the contracted table's DDL -------------------------------------------------------------------
-
-
-def _column_constraint(constraint: Mapping[str, Any]) -> str | None:
-    kind = constraint.get("type")
-    expression = str(constraint.get("expression") or "")
-    if kind == "check":
-        return f"check ({expression})" if expression else None
-    if kind in ("not_null", "unique", "primary_key"):
-        return f"{str(kind).replace('_', ' ')} {expression}".strip()
-    if kind == "foreign_key":
-        # only ``expression`` names the referenced relation here: a foreign key with ``to:``
-        # (a ref, which dbt also makes a dependency) is refused before the run (parse/unsupported.py)
-        return f"references {expression}" if expression else None
-    if kind == "custom":
-        return expression or None
-    return None
-
-
-def _model_constraint(constraint: Mapping[str, Any]) -> str | None:
-    kind = constraint.get("type")
-    name = constraint.get("name")
-    prefix = f"constraint {name} " if name else ""
-    columns = ", ".join(str(c) for c in constraint.get("columns") or ())
-    expression = constraint.get("expression")
-    if kind == "check":
-        return f"{prefix}check ({expression})" if expression else None
-    if kind in ("unique", "primary_key"):
-        spelled = "primary key" if kind == "primary_key" else "unique"
-        return f"{prefix}{spelled}{f' {expression}' if expression else ''} ({columns})"
-    if kind == "foreign_key":  # ``to:`` is refused before the run, as above
-        return f"{prefix}foreign key ({columns}) references {expression}" if expression else None
-    if kind == "custom":
-        return f"{prefix}{expression}" if expression else None
-    return None
-
-
-def table_definition(adapter: Adapter, node: Node) -> str:
-    """dbt's ``table_columns_and_constraints`` without its parentheses: ``col type constraints,
-    ..., model constraints``."""
-    items = []
-    for column in node.columns.values():
-        rendered = [f"{_column_name(adapter, column)} {data_type(node, column)}"]
-        rendered += [c for c in (_column_constraint(x) for x in column.constraints) if c]
-        items.append(" ".join(rendered))
-    items += [c for c in (_model_constraint(x) for x in node.constraints) if c]
-    return "\n    " + ",\n    ".join(items) + "\n"
-
-
-def column_list(adapter: Adapter, node: Node) -> str:
-    return ", ".join(_column_name(adapter, c) for c in node.columns.values())
-
-
 def new_relation(adapter: Adapter, node: Node, sql: str, **fields: Any) -> NewRelation:
     """A model's new table: built from its query, or, under an enforced contract, checked and
     created with its columns and constraints (``contracted_table``)."""
-    if contract_enforced(node):
-        return NewRelation("table", fill=contracted_table(adapter, node, sql), **fields)
-    return NewRelation("table", select_sql=sql, **fields)
+    if not contract_enforced(node):
+        return NewRelation("table", select_sql=sql, **fields)
+    if getattr(adapter, "contracted_table_as_sql", None) is not None:  # one statement (BigQuery)
+        names = column_list(adapter, node)
+        return NewRelation(
+            "table",
+            select_sql=f"select {names}\nfrom (\n{sql}\n) as model_subq",
+            check=lambda conn: check_contract(conn, adapter, node, sql),
+            column_ddl=lambda: table_definition(adapter, node),
+            **fields,
+        )
+    return NewRelation("table", fill=contracted_table(adapter, node, sql), **fields)
 
 
 def contracted_table(adapter: Adapter, node: Node, sql: str) -> Callable[[GuardedConnection, Relation], ExecResult]:

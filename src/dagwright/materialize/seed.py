@@ -20,7 +20,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, Relation
+from dagwright.adapters.base import NODE_DESCRIPTION, Adapter, DatabaseError, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
@@ -104,7 +104,10 @@ class SeedMaterialization(StrategyMaterialization):
     def fill(self, table: SeedTable, conn: GuardedConnection, relation: Relation) -> ExecResult:
         """Create the seed's table under ``relation`` and load the rows."""
         ddl = ", ".join(f"{self.column(c.name)} {declared_type(self.adapter, c)}" for c in table.columns)
-        conn.execute(self.adapter.create_table_sql(relation, ddl, self.job.node.config))
+        config = self.job.node.config
+        if config.get("persist_docs"):  # the table's comment (dbt-spark writes it into the DDL)
+            config = {**config, NODE_DESCRIPTION: self.job.node.description}
+        conn.execute(self.adapter.create_table_sql(relation, ddl, config))
         self.insert(conn, relation, table)
         return self.result(table)
 

@@ -33,7 +33,7 @@ from dagwright.parse.materializations import (
 )
 from dagwright.parse.nodes import Node, UnitTest
 from dagwright.parse.unsupported_bigquery import policy_tags, rejected_strategies, unsupported_configs
-from dagwright.parse.unsupported_catalog import grants_ignored, grants_refused, persist_docs_ignored
+from dagwright.parse.unsupported_catalog import grants_ignored, persist_docs_ignored
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
@@ -129,7 +129,7 @@ def _enforced_contract(node: Node) -> bool:
 
 
 #: the engines whose contracts and constraints dagwright builds (materialize/contract.py)
-_CONTRACT_ENGINES = ("duckdb", "postgres")
+_CONTRACT_ENGINES = ("duckdb", "postgres", "bigquery")
 
 
 def _contract_elsewhere(node: Node, scope: Scope) -> str | None:
@@ -266,14 +266,6 @@ def _unknown_keys(scope: Scope) -> str:
     return f"{len(found)} unknown top-level {'key' if len(found) == 1 else 'keys'} of property files ({shown})"
 
 
-def _query_comment_job_label(scope: Scope) -> int:
-    # the comment itself is sent (rendering/query_comment.py); dbt-bigquery also labels the job
-    comment = scope.project.raw.get("query-comment")
-    if scope.adapter_type != "bigquery" or not isinstance(comment, Mapping):
-        return 0
-    return 1 if comment.get("job-label", comment.get("job_label")) else 0
-
-
 def _restrict_access(scope: Scope) -> int:
     return 1 if truthy(scope.project.raw.get("restrict-access")) else 0
 
@@ -297,7 +289,7 @@ FEATURES: dict[str, Feature] = {
     "contract": Feature(
         "enforced contract",
         "enforced contracts on this engine",
-        "dagwright checks contracts on DuckDB and PostgreSQL; leave the model out (--exclude) "
+        "dagwright checks contracts on DuckDB, PostgreSQL and BigQuery; leave the model out (--exclude) "
         "or set contract: {enforced: false}",
         RUNS,
         _on_nodes(_contract_elsewhere, ("model",), keys=("contract",)),
@@ -327,14 +319,8 @@ FEATURES: dict[str, Feature] = {
         RUNS,
         _custom_materialization,
     ),
-    "grants": Feature(
-        "grants",
-        "grants on Spark and BigQuery",
-        "dbt would grant privileges on the relation; leave the node out (--exclude) or grant them yourself",
-        RUNS,
-        grants_refused,
-        grants_ignored,
-    ),
+    # applied on PostgreSQL, Spark and BigQuery (materialize/catalog_effects.py); DuckDB has none
+    "grants": Feature("grants", "grants", "", present=grants_ignored),
     "microbatch": Feature(
         "microbatch model",
         "microbatch models on Spark and BigQuery, or with the project's own microbatch macro",
@@ -384,12 +370,6 @@ FEATURES: dict[str, Feature] = {
     ),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
-    "query_comment": Feature(
-        "query-comment job-label (BigQuery job labels)",
-        "query-comment job-label (BigQuery job labels)",
-        "",
-        present=_query_comment_job_label,
-    ),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),
     "freshness_hooks": Feature(
         "project hook (not run by source freshness)",

@@ -1,14 +1,14 @@
 """Grants and ``persist_docs`` where dagwright does not apply them (``parse.unsupported`` rows).
 
-dagwright applies both on PostgreSQL and DuckDB inside the node's transaction
-(materialize/catalog_effects.py). Elsewhere:
+dagwright applies both on PostgreSQL and DuckDB inside the node's transaction, and on Spark
+and BigQuery right after the publish, as their dbt adapters do (materialize/catalog_effects.py).
+What is left:
 
-- grants on Spark and BigQuery are an error before anything runs: dbt-spark and
-  dbt-bigquery would change the relation's privileges, which dagwright cannot do there;
 - grants on DuckDB are counted in the warning line: DuckDB has no privileges, and dbt-duckdb
   only warns ("Grants for relations are not supported by DuckDB");
-- ``persist_docs`` on Spark and BigQuery is counted in the warning line (comments only: the
-  relation and its rows are the same without them).
+- ``persist_docs`` ``columns`` on Spark is counted in the warning line (comments only: the
+  relation and its rows are the same without them); the relation's comment is applied there,
+  and all of it on BigQuery (adapters/bigquery_docs.py).
 """
 
 from __future__ import annotations
@@ -16,12 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dagwright.parse.nodes import Node
-from dagwright.parse.unsupported_scope import NODE_KEYS, RUNS, Finding, Scope
+from dagwright.parse.unsupported_scope import NODE_KEYS, RUNS, Scope
 
-#: engines whose dbt adapter applies grants that dagwright cannot
-GRANTS_REFUSED = ("spark", "bigquery")
 #: engines whose dbt adapter persists docs that dagwright does not
-DOCS_NOT_PERSISTED = ("spark", "bigquery")
+DOCS_NOT_PERSISTED = ("spark",)
 _TYPES = ("model", "seed", "snapshot")
 
 NODE_KEYS.update(("grants", "persist_docs"))
@@ -32,15 +30,6 @@ def _with_grants(scope: Scope) -> list[Node]:
         n
         for n in scope.candidates()
         if n.resource_type in _TYPES and isinstance(grants := n.config.get("grants"), Mapping) and any(grants.values())
-    ]
-
-
-def grants_refused(scope: Scope) -> list[Finding]:
-    if scope.adapter_type not in GRANTS_REFUSED:
-        return []
-    return [
-        Finding(n.original_file_path, None, f"{n.resource_type} '{n.name}' has grants (on {scope.adapter_type})")
-        for n in _with_grants(scope)
     ]
 
 
@@ -55,14 +44,16 @@ def grants_ignored(scope: Scope) -> str:
 
 
 def persist_docs_ignored(scope: Scope) -> str:
+    """Spark: the relation's comment is applied (in the statement that builds it, as dbt-spark
+    writes it); column comments are not."""
     if scope.adapter_type not in DOCS_NOT_PERSISTED or scope.command not in RUNS:
         return ""
     count = sum(
         1
         for n in scope.candidates()
-        if isinstance(docs := n.config.get("persist_docs"), Mapping) and any(bool(v) for v in docs.values())
+        if isinstance(docs := n.config.get("persist_docs"), Mapping) and docs.get("columns") and n.columns
     )
     if not count:
         return ""
     nodes = "node" if count == 1 else "nodes"
-    return f"persist_docs of {count} {nodes} (not applied on {scope.adapter_type})"
+    return f"persist_docs columns of {count} {nodes} (column comments not applied on {scope.adapter_type})"

@@ -10,8 +10,8 @@ As in dbt-core 1.11:
 - ``null``, ``""`` or ``false``: no comment;
 - a string, or a mapping with ``comment``: a Jinja template rendered with the run's context,
   ``connection_name`` and ``node`` (the node's entry in ``graph``, None outside a node);
-  ``append: true`` puts it after the statement instead of before; ``job-label`` (BigQuery job
-  labels) is reported as not applied by ``parse/unsupported.py``.
+  ``append: true`` puts it after the statement instead of before; with ``job-label: true`` a
+  BigQuery connection also labels its jobs with it (``adapters/bigquery_labels.py``).
 
 A comment holding ``*/`` is an error (it would end the comment early), as in dbt.
 """

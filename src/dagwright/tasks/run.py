@@ -275,6 +275,9 @@ class RunTask:
             for rel in schemas.values():
                 # the query comment of dbt's connection for it, create_<database>_<schema>
                 comment = comments.text_for(f"create_{rel.database or ''}_{rel.schema}")
+                label = getattr(conn, "use_query_comment", None) if comments.job_label else None
+                if label is not None:  # BigQuery's job labels from the comment
+                    label(comment)
                 conn.execute(with_comment(adapter.create_schema_sql(rel), comment, comments.append))
             if list_relations:
                 self._list_relations(conn, list(schemas))

@@ -24,9 +24,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from dagwright.adapters.base import BACKUP_SUFFIX, TMP_SUFFIX, Adapter, ExecResult, Relation, RelationKind
-from dagwright.guard import GuardedConnection
-from dagwright.materialize.base import BuildOutcome, NodeJob
+from dagwright.adapters.base import (
+    BACKUP_SUFFIX,
+    NODE_DESCRIPTION,
+    TMP_SUFFIX,
+    Adapter,
+    DatabaseError,
+    ExecResult,
+    Relation,
+    RelationKind,
+)
+from dagwright.errors import DagwrightError
+from dagwright.guard import GuardedConnection, Stopped
+from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
 from dagwright.materialize.catalog_effects import apply_catalog_effects, has_catalog_effects
 
 
@@ -49,6 +59,11 @@ class NewRelation:
     target_absent: bool = False
     #: what success reports, from the result of the statement that built the relation
     report: Callable[[ExecResult], BuildOutcome] = report_ok
+    #: checks run once the work is decided, before anything is built (an enforced contract)
+    check: Callable[[GuardedConnection], None] | None = None
+    #: a table's columns and constraints, created with its rows in one statement (the
+    #: adapter's ``contracted_table_as_sql``: a contracted table on BigQuery)
+    column_ddl: Callable[[], str] | None = None
 
     def create(
         self, conn: GuardedConnection, adapter: Adapter, relation: Relation, config: Mapping[str, Any]
@@ -58,7 +73,12 @@ class NewRelation:
         if self.fill is not None:
             return self.fill(conn, relation)
         assert self.select_sql is not None
+        if self.column_ddl is not None:
+            sql = adapter.contracted_table_as_sql(relation, self.column_ddl(), self.select_sql, config)  # type: ignore[attr-defined]
+            return conn.execute(sql)
         if self.kind == "view":
+            if getattr(adapter, "views_take_config", False):  # its comment (Spark)
+                return conn.execute(adapter.create_view_as_sql(relation, self.select_sql, config))  # type: ignore[call-arg]
             return conn.execute(adapter.create_view_as_sql(relation, self.select_sql))
         return conn.execute(adapter.create_table_as_sql(relation, self.select_sql, config))
 
@@ -160,10 +180,21 @@ class Publication(ABC):
     def decide(self, conn: GuardedConnection) -> Work:
         source = self.source
         self.work = source if isinstance(source, NewRelation) else source(conn)
+        if isinstance(self.work, NewRelation) and self.work.check is not None:
+            self.work.check(conn)
         return self.work
 
     def create(self, conn: GuardedConnection, work: NewRelation, relation: Relation) -> None:
-        self.result = work.create(conn, self.adapter, relation, self.job.node.config)
+        self.result = work.create(conn, self.adapter, relation, self.table_config())
+
+    def table_config(self) -> Mapping[str, Any]:
+        """The node's config as the adapter's DDL reads it: under ``persist_docs``, with the
+        node's description (BigQuery writes it into the relation's OPTIONS, in the job that
+        builds it)."""
+        config = self.job.node.config
+        if not config.get("persist_docs"):
+            return config
+        return {**config, NODE_DESCRIPTION: self.job.node.description}
 
     def report(self) -> BuildOutcome:
         work = self.work
@@ -191,6 +222,34 @@ class Publication(ABC):
         replaced = isinstance(work, NewRelation)
         kind = work.kind if isinstance(work, NewRelation) else "table"
         apply_catalog_effects(conn, self.adapter, self.job.node, self.target, kind, replaced=replaced)
+
+    def after_publish(self, conn: GuardedConnection, outcome: BuildOutcome) -> BuildOutcome:
+        """For strategies whose publish is not a COMMIT (Spark, BigQuery): what follows once the
+        relation is public, in dbt's order — grants and comments (before the post-hooks, after
+        them for a table model) and the post-hooks. A stop skips what is left (the node stays a
+        success and says so); a failure fails the node, saying the relation was published."""
+        effects = self.catalog_effects
+        after = effects and self.catalog_effects_after_post_hooks
+        config = self.job.node.config
+        step = effects_step = " and ".join(key for key in ("grants", "persist_docs") if config.get(key))
+        try:
+            if effects and not after:
+                self.apply_catalog_effects(conn)
+            step = "post-hook"
+            run_hooks(conn, self.job.post_hooks)
+            if after:
+                step = effects_step
+                self.apply_catalog_effects(conn)
+        except Stopped as stopped:
+            skipped = "post-hooks not run" if step == "post-hook" else f"{step} not applied"
+            return BuildOutcome(outcome.result, f"{outcome.message}; {skipped}: {stopped.trigger}")
+        except DatabaseError as exc:
+            rendered = self.adapter.render(self.target)
+            raise DatabaseError(f"{step} failed after {rendered} was published: {str(exc).strip()}") from None
+        except DagwrightError as exc:
+            exc.message = f"{step} failed after {self.adapter.render(self.target)} was published: {exc.message}"
+            raise
+        return outcome
 
     def drop_stale(self, conn: GuardedConnection) -> None:
         """Relations left under the temporary and backup names (another session's, or a

@@ -30,8 +30,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from dagwright.adapters.base import Adapter, DatabaseError, RelationKind
-from dagwright.errors import DagwrightError
-from dagwright.guard import GuardedConnection, Stopped
+from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
 from dagwright.materialize.publishing.base import (
     NewRelation,
@@ -77,7 +76,12 @@ class RenameSwapPublication(Publication):
 
     def replace_view(self, conn: GuardedConnection, work: NewRelation) -> None:
         assert work.select_sql is not None
-        self.result = conn.execute(self.adapter.create_view_as_sql(self.target, work.select_sql))
+        adapter = self.adapter
+        if getattr(adapter, "views_take_config", False):  # its comment
+            sql = adapter.create_view_as_sql(self.target, work.select_sql, self.table_config())  # type: ignore[call-arg]
+        else:
+            sql = adapter.create_view_as_sql(self.target, work.select_sql)
+        self.result = conn.execute(sql)
         self.published("view")
         try:
             conn.execute_unguarded(self.adapter.drop_sql(self.temp, "view"))
@@ -120,21 +124,6 @@ class RenameSwapPublication(Publication):
         recover = getattr(self.adapter, "recover_partitions_sql", None)
         if recover is not None and kind == "table" and self.job.node.config.get("partition_by"):
             conn.execute_unguarded(recover(self.target))
-
-    def after_publish(self, conn: GuardedConnection, outcome: BuildOutcome) -> BuildOutcome:
-        """Post-hooks, after the relation is public: a stop skips them (the node stays a
-        success and says so); a failing one fails the node, saying it was published."""
-        try:
-            run_hooks(conn, self.job.post_hooks)
-        except Stopped as stopped:
-            return BuildOutcome(outcome.result, f"{outcome.message}; post-hooks not run: {stopped.trigger}")
-        except DatabaseError as exc:
-            rendered = self.adapter.render(self.target)
-            raise DatabaseError(f"post-hook failed after {rendered} was published: {str(exc).strip()}") from None
-        except DagwrightError as exc:  # the hook's Jinja failed as it was rendered
-            exc.message = f"post-hook failed after {self.adapter.render(self.target)} was published: {exc.message}"
-            raise
-        return outcome
 
     def abort(self, conn: GuardedConnection) -> None:
         self.drop_staged(conn)

@@ -19,6 +19,11 @@ after the publish gate (the guard's stop check right before each submission is t
 
 Pre-hooks run at build, post-hooks after the publishing job: a stop skips them (the node stays
 a success and says so), a failing one fails the node, saying the relation was published.
+``grants`` and ``persist_docs`` as dbt-bigquery applies them: the relation's description in the
+OPTIONS of the publishing job itself; then, right after that job (before the post-hooks, or
+after them for a table model, in dbt's order), the grants as DCL jobs and the descriptions
+through the tables API. A failure there fails the node the same way, saying the relation was
+published (not atomic: BigQuery cannot join DCL to the job that builds the relation).
 
 A cancelled job may still complete (BigQuery's cancel is best effort): the adapter's connection
 waits for each job's final state, and raises ``StatementCancelled`` only when the job did not
@@ -33,8 +38,9 @@ from typing import Any, ClassVar
 
 from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, RelationKind
 from dagwright.errors import DagwrightError
-from dagwright.guard import GuardedConnection, Stopped
+from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
+from dagwright.materialize.catalog_effects import apply_catalog_effects
 from dagwright.materialize.publishing.base import (
     NewRelation,
     Publication,
@@ -127,7 +133,7 @@ class SingleJobPublication(Publication):
 
     def replace(self, conn: GuardedConnection, work: NewRelation) -> BuildOutcome:
         adapter = self.adapter
-        config = self.job.node.config
+        config = self.table_config()
         if self.drop_reason is not None:
             assert self.existing is not None
             conn.execute(adapter.drop_sql(self.target, self.existing))
@@ -191,18 +197,17 @@ class SingleJobPublication(Publication):
             return f"the columns of {target} were changed before, by {jobs}, and stay changed: not rolled back"
         return f"the columns of {target} were changed first, by {jobs}: not atomic with the rows"
 
-    def after_publish(self, conn: GuardedConnection, outcome: BuildOutcome) -> BuildOutcome:
-        try:
-            run_hooks(conn, self.job.post_hooks)
-        except Stopped as stopped:
-            return BuildOutcome(outcome.result, f"{outcome.message}; post-hooks not run: {stopped.trigger}")
-        except DatabaseError as exc:
-            rendered = self.adapter.render(self.target)
-            raise DatabaseError(f"post-hook failed after {rendered} was published: {str(exc).strip()}") from None
-        except DagwrightError as exc:
-            exc.message = f"post-hook failed after {self.adapter.render(self.target)} was published: {exc.message}"
-            raise
-        return outcome
+    def apply_catalog_effects(self, conn: GuardedConnection) -> None:
+        """Grants and descriptions on the published target, right after its job. Where a
+        replaced relation keeps its grants (the adapter's ``replacement_keeps_grants``:
+        dbt-bigquery's copy_grants), one that was there before has them compared with the
+        config, as a table changed in place does."""
+        work = self.work
+        kind = work.kind if isinstance(work, NewRelation) else "table"
+        new = isinstance(work, NewRelation)
+        if new and getattr(self.adapter, "replacement_keeps_grants", False):
+            new = self.existing is None or self.dropped
+        apply_catalog_effects(conn, self.adapter, self.job.node, self.target, kind, replaced=new)
 
     def published(self, kind: RelationKind | None) -> None:  # type: ignore[override]
         cache = getattr(self.adapter, "relations", None)

@@ -1,0 +1,129 @@
+"""A contracted table's columns and constraints, as its engine's dbt adapter writes them.
+
+Each engine's dbt adapter says how it supports each constraint type (``constraint_support`` on
+the adapter; every type is enforced where it says nothing, as on DuckDB and PostgreSQL):
+
+- ``enforced``: written into the DDL;
+- ``not_enforced``: written, followed by the adapter's ``not_enforced_clause`` where it has one
+  (BigQuery's ``not enforced``), with a warning that it guarantees nothing about the rows;
+- ``not_supported``: left out, with a warning.
+
+The warnings are dbt's ConstraintNotEnforced and ConstraintNotSupported; a constraint's
+``warn_unenforced: false`` / ``warn_unsupported: false`` silences its own. A ``custom``
+constraint is always written as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from dagwright.adapters.base import Adapter
+from dagwright.parse.nodes import ColumnInfo, Node
+
+log = logging.getLogger("dagwright")
+
+
+def column_name(adapter: Adapter, column: ColumnInfo) -> str:
+    return adapter.quote(column.name) if column.quote else column.name
+
+
+def data_type(adapter: Adapter, node: Node, column: ColumnInfo) -> str:
+    """A column's YAML ``data_type`` as dbt hands it to the SQL: with the contract's
+    ``alias_types`` (the default), a type label becomes the engine's name for it, as its dbt
+    adapter's ``Column`` translates it (dbt-core's ``string`` is ``text``; dbt-bigquery's
+    ``integer`` is ``INT64``)."""
+    written = str(column.data_type)
+    contract = node.config.get("contract") or {}
+    if contract.get("alias_types", True) is False:
+        return written
+    labels: Mapping[str, str] = getattr(adapter, "contract_type_labels", {"STRING": "TEXT"})
+    return labels.get(written.upper(), written)
+
+
+def _supported(adapter: Adapter, node: Node, constraint: Mapping[str, Any]) -> tuple[bool, str]:
+    """Whether the constraint is written, and the clause that follows it; warns as dbt does."""
+    kind = str(constraint.get("type"))
+    if kind == "custom":
+        return True, ""
+    support = getattr(adapter, "constraint_support", {}).get(kind, "enforced")
+    engine = getattr(adapter, "type", "this engine")
+    if support == "not_supported":
+        if constraint.get("warn_unsupported", True) is not False:
+            log.warning(
+                f"model '{node.name}': constraint '{kind}' is not supported on {engine}; it is left out of "
+                "the table's DDL (set warn_unsupported: false on the constraint to silence this)"
+            )
+        return False, ""
+    if support == "not_enforced":
+        if constraint.get("warn_unenforced", True) is not False:
+            log.warning(
+                f"model '{node.name}': constraint '{kind}' is not enforced on {engine}; it is written into the "
+                "table's DDL but guarantees nothing about its rows (set warn_unenforced: false on the "
+                "constraint to silence this)"
+            )
+        return True, str(getattr(adapter, "not_enforced_clause", ""))
+    return True, ""
+
+
+def _suffixed(rendered: str | None, clause: str) -> str | None:
+    return f"{rendered} {clause}" if rendered and clause else rendered
+
+
+def column_constraint(adapter: Adapter, node: Node, constraint: Mapping[str, Any]) -> str | None:
+    written, clause = _supported(adapter, node, constraint)
+    if not written:
+        return None
+    kind = constraint.get("type")
+    expression = str(constraint.get("expression") or "")
+    rendered: str | None = None
+    if kind == "check":
+        rendered = f"check ({expression})" if expression else None
+    elif kind in ("not_null", "unique", "primary_key"):
+        rendered = f"{str(kind).replace('_', ' ')} {expression}".strip()
+    elif kind == "foreign_key":
+        # only ``expression`` names the referenced relation here: a foreign key with ``to:``
+        # (a ref, which dbt also makes a dependency) is refused before the run (parse/unsupported.py)
+        rendered = f"references {expression}" if expression else None
+    elif kind == "custom":
+        rendered = expression or None
+    return _suffixed(rendered, clause)
+
+
+def model_constraint(adapter: Adapter, node: Node, constraint: Mapping[str, Any]) -> str | None:
+    written, clause = _supported(adapter, node, constraint)
+    if not written:
+        return None
+    kind = constraint.get("type")
+    name = constraint.get("name")
+    prefix = f"constraint {name} " if name else ""
+    columns = ", ".join(str(c) for c in constraint.get("columns") or ())
+    expression = constraint.get("expression")
+    rendered: str | None = None
+    if kind == "check":
+        rendered = f"{prefix}check ({expression})" if expression else None
+    elif kind in ("unique", "primary_key"):
+        spelled = "primary key" if kind == "primary_key" else "unique"
+        rendered = f"{prefix}{spelled}{f' {expression}' if expression else ''} ({columns})"
+    elif kind == "foreign_key":  # ``to:`` is refused before the run, as above
+        rendered = f"{prefix}foreign key ({columns}) references {expression}" if expression else None
+    elif kind == "custom":
+        rendered = f"{prefix}{expression}" if expression else None
+    return _suffixed(rendered, clause)
+
+
+def table_definition(adapter: Adapter, node: Node) -> str:
+    """dbt's ``table_columns_and_constraints`` without its parentheses: ``col type constraints,
+    ..., model constraints``."""
+    items = []
+    for column in node.columns.values():
+        rendered = [f"{column_name(adapter, column)} {data_type(adapter, node, column)}"]
+        rendered += [c for c in (column_constraint(adapter, node, x) for x in column.constraints) if c]
+        items.append(" ".join(rendered))
+    items += [c for c in (model_constraint(adapter, node, x) for x in node.constraints) if c]
+    return "\n    " + ",\n    ".join(items) + "\n"
+
+
+def column_list(adapter: Adapter, node: Node) -> str:
+    return ", ".join(column_name(adapter, c) for c in node.columns.values())

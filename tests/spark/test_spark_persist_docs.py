@@ -1,0 +1,48 @@
+"""``persist_docs`` on Spark, as dbt-spark applies it: with ``relation: true`` the node's
+description is the ``comment`` of the statement that builds the table, view or seed (so it is
+renamed into place with it); ``columns: true`` is not applied and is counted in the warning
+line (dbt-spark comments a table's columns only on delta, hudi and iceberg)."""
+
+from __future__ import annotations
+
+from .conftest import PROJECT_YML, SparkProject
+
+FILES = {
+    "dbt_project.yml": PROJECT_YML
+    + "models:\n  sparkproj:\n    +persist_docs: {relation: true, columns: true}\n"
+    + "seeds:\n  sparkproj:\n    +persist_docs: {relation: true}\n",
+    "models/t.sql": "{{ config(materialized='table') }}\nselect 1 as id",
+    "models/v.sql": "{{ config(materialized='view') }}\nselect 1 as id",
+    "models/plain.sql": "{{ config(materialized='table', persist_docs={'relation': false}) }}\nselect 1 as id",
+    "seeds/s.csv": "id\n1\n",
+    "models/schema.yml": """
+version: 2
+models:
+  - name: t
+    description: "It's the \\\\ table"
+    columns: [{name: id, description: the id}]
+  - name: v
+    description: a view
+  - name: plain
+    description: not persisted
+seeds:
+  - name: s
+    description: a seed
+""",
+}
+
+
+def _comment(project: SparkProject, name: str) -> str | None:
+    return project.spark.newSession().catalog.getTable(f"`{project.schema}`.`{name}`").description
+
+
+def test_relation_comments_as_dbt_spark(spark_project: SparkProject) -> None:
+    spark_project.write(FILES)
+    for _ in range(2):  # built, then rebuilt and renamed into place again
+        result = spark_project.run("build")
+        assert result.code == 0, result.output
+        assert _comment(spark_project, "t") == "It's the \\ table"
+        assert _comment(spark_project, "v") == "a view"
+        assert _comment(spark_project, "s") == "a seed"
+        assert _comment(spark_project, "plain") is None
+    assert "persist_docs columns of 1 node (column comments not applied on spark)" in result.output
