@@ -33,9 +33,11 @@ from dagwright.project.dbt_version import check_required_version
 from dagwright.project.files import ProjectFiles, builtin_macro_files, discover, read_bytes
 from dagwright.project.packages import InstalledPackage, installed_packages, root_flag
 from dagwright.project.profile import Target, load_target
+from dagwright.project.state import load_state
 from dagwright.project.warn_error import WarnErrorPolicy, resolve_policy, warn_or_error
 
 if TYPE_CHECKING:
+    from dagwright.graph.selector import ExtraMethods
     from dagwright.graph.selector_definitions import Spec
 
     # the parser, Jinja and the selector are imported when used: a warm parse needs none
@@ -324,13 +326,18 @@ class Session:
             self._write_manifest(compiled)
 
     def _write_manifest(self, compiled: Mapping[str, str] | None) -> None:
-        from dagwright.artifacts.manifest import manifest_dict, write_manifest
+        from dagwright.artifacts.manifest import write_manifest
+
+        write_manifest(self.target_dir / "manifest.json", self.manifest_data(compiled))
+
+    def manifest_data(self, compiled: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The manifest as manifest.json holds it."""
+        from dagwright.artifacts.manifest import manifest_dict
         from dagwright.graph.selector_definitions import manifest_selectors, parse_selectors
 
         if self.selectors_file is not None:
             parse_selectors(self.selectors_file)  # a bad selectors.yml fails here, as in dbt
-
-        data = manifest_dict(
+        return manifest_dict(
             self.manifest,
             render_relation=self.render_relation,
             invocation_id=self.invocation_id,
@@ -343,7 +350,6 @@ class Session:
             store_failures=self.flags.store_failures,
             selectors=manifest_selectors(self.selectors_file),
         )
-        write_manifest(self.target_dir / "manifest.json", data)
 
     def render_relation(self, relation: Relation) -> str:
         return self.dialect.render(relation)
@@ -481,7 +487,15 @@ class Session:
             include_empty=include_empty,
             on_empty=self._matched_nothing,
             definition=self.selector_definition,
+            extra_methods=self._state_methods(),
         )
+
+    def _state_methods(self) -> ExtraMethods:
+        """``state:``, ``result:`` and ``source_status:``: against --state's artifacts (DBT_STATE)."""
+        from dagwright.graph.state_methods import StateMethods
+
+        state = load_state(self.flags.extra["state"], self.project.root) if self.flags.extra.get("state") else None
+        return StateMethods(state, self.manifest_data, self.target_dir, self.warnings.append).methods()
 
     def _matched_nothing(self, criterion: str) -> None:
         """dbt's warning NoNodesForSelectionCriteria (an error under --warn-error)."""

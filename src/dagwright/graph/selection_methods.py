@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Protocol
@@ -107,8 +107,11 @@ class NodeMatcher:
         nodes: Mapping[str, SelectableNode],
         project_root: str | None,
         project_name: str | None,
+        extra_methods: Mapping[str, Callable[[Criterion], set[str]]] | None = None,
     ) -> None:
         self.nodes = nodes
+        #: methods that need more than the graph (``state:`` and the like, graph/state_methods.py)
+        self.extra_methods = extra_methods or {}
         self.project_root = project_root
         self.project_name = project_name
         self._fqn_cache: dict[str, _FqnInfo] | None = None
@@ -116,6 +119,9 @@ class NodeMatcher:
 
     def match(self, c: Criterion) -> set[str]:
         """The unique_ids ``c``'s method and value pick (``_m_<method>``)."""
+        extra = self.extra_methods.get(c.method)
+        if extra is not None:
+            return extra(c) & set(self.nodes)
         return getattr(self, "_m_" + c.method)(c)
 
     def _fqn_info(self) -> dict[str, _FqnInfo]:
