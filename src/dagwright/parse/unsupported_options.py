@@ -79,13 +79,10 @@ BEHAVIOUR = Feature("behaviour flag", "behaviour flags", "dagwright follows dbt'
 EMPTY = Feature(
     "--empty", "--empty", "dbt would build every model with zero rows; run without --empty", RUNS_OR_COMPILES
 )
-DEFER = Feature(
-    "defer", "defer", "dbt would resolve refs to another environment's relations; unset DBT_DEFER", RUNS_OR_COMPILES
-)
 SAMPLE = Feature("sample mode", "sample mode", "dbt would build from sampled refs; unset DBT_SAMPLE", RUNS_OR_COMPILES)
 
 #: environment variables (without DBT_/DBT_ENGINE_) that change what dbt does, with no option here
-_ENV_ERRORS = {"DEFER": DEFER, "SAMPLE": SAMPLE}
+_ENV_ERRORS = {"SAMPLE": SAMPLE}
 #: environment variables about dbt's output or microbatch runs that dagwright does not honour:
 #: reported in the warning line when their value asks for something else than dbt's default
 #: (those about dbt's log file, colours, tracking or parser have no effect and are not)

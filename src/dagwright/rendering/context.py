@@ -120,6 +120,8 @@ class RunContext:
     package_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: which warnings are errors (exceptions.warn); None: none
     warn_error: WarnErrorPolicy | None = None
+    #: --defer: unique_id -> the other environment's relation its refs read (execute/defer.py)
+    deferred: Mapping[str, Relation] = field(default_factory=dict)
 
     @property
     def adapter_type(self) -> str:
@@ -552,7 +554,7 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
             state.ephemerals.append(target.unique_id)
         name = ephemeral_cte_name(target.alias)
         return JinjaRelation(Relation(None, "", name), name, "cte")
-    return run.make_relation(target.relation, target.materialized)
+    return run.make_relation(run.deferred.get(target.unique_id, target.relation), target.materialized)
 
 
 def _fixture(fixtures: Mapping[str, str], unique_id: str, what: str, line: int | None) -> JinjaRelation:
