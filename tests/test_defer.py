@@ -1,0 +1,97 @@
+"""``--defer``: dbt and dagwright each build a prod schema, then run part of the project in a
+dev schema of the same DuckDB file, deferring what dev lacks to prod's manifest; the rows
+they build and the SQL they compile must agree."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from oracle import Twins, needs_dbt
+
+pytestmark = needs_dbt
+
+PROFILES = """\
+proj:
+  target: dev
+  outputs:
+    dev: {{type: duckdb, path: "{db}", schema: dev, threads: 1}}
+    prod: {{type: duckdb, path: "{db}", schema: prod, threads: 1}}
+"""
+FILES = {
+    "seeds/people.csv": "id,name\n1,a\n2,b\n",
+    "models/a.sql": "select id, name, '{{ target.name }}' as env from {{ ref('people') }}\n",
+    "models/eph.sql": "{{ config(materialized='ephemeral') }}\nselect * from {{ ref('a') }}\n",
+    "models/b.sql": "select id, env, 'b1' as version from {{ ref('eph') }}\n",
+    "models/c.sql": "{{ config(materialized='table') }}\nselect * from {{ ref('b') }}\n",
+    "models/schema.yml": "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [not_null]\n",
+}
+
+
+@pytest.fixture
+def twins(tmp_path):  # type: ignore[no-untyped-def]
+    twins = Twins(tmp_path, FILES)
+    for tool, root in twins.roots.items():
+        # the same file name for both tools: the database's name is in the compiled SQL
+        (root / "profiles.yml").write_text(PROFILES.format(db=root / "w.duckdb"), encoding="utf-8")
+    twins.both("build", "--target", "prod", "--target-path", "prod_target")
+    for root in twins.roots.values():
+        (root / "models" / "b.sql").write_text("select id, env, 'b2' as version from {{ ref('eph') }}\n")
+    twins.db = {tool: root / "w.duckdb" for tool, root in twins.roots.items()}  # type: ignore[attr-defined]
+    return twins
+
+
+def _rows(twins: Twins, tool: str, sql: str) -> list[tuple[object, ...]]:
+    conn = duckdb.connect(str(twins.db[tool]), read_only=True)  # type: ignore[attr-defined]
+    try:
+        return sorted(conn.execute(sql).fetchall())
+    finally:
+        conn.close()
+
+
+def _tables(twins: Twins, tool: str) -> list[tuple[object, ...]]:
+    return _rows(twins, tool, "select table_schema, table_name from information_schema.tables")
+
+
+def _compiled(twins: Twins, tool: str, name: str) -> str:
+    text = (twins.roots[tool] / "target" / "compiled" / "proj" / "models" / f"{name}.sql").read_text()
+    return " ".join(text.split())  # where the tools' ephemeral CTEs break lines differs
+
+
+def test_run_defers_what_dev_lacks_to_prod(twins: Twins) -> None:
+    twins.both("run", "-s", "b+", "--defer", "--state", "prod_target")
+    for tool in ("dbt", "dagwright"):
+        assert _rows(twins, tool, "select * from dev.c") == [(1, "prod", "b2"), (2, "prod", "b2")], tool
+    assert _tables(twins, "dbt") == _tables(twins, "dagwright")
+    assert _compiled(twins, "dbt", "b") == _compiled(twins, "dagwright", "b")
+    assert '"prod"."a"' in _compiled(twins, "dagwright", "b")
+
+
+def test_existing_dev_relation_wins_unless_favor_state(twins: Twins) -> None:
+    # dev gets its own a (reading prod's seed through the deferral)
+    twins.both("run", "-s", "a", "--defer", "--state", "prod_target")
+    twins.both("run", "-s", "b", "--defer", "--state", "prod_target")
+    for tool in ("dbt", "dagwright"):
+        assert _rows(twins, tool, "select env from dev.b") == [("dev",), ("dev",)], tool
+    twins.both("run", "-s", "b", "--defer", "--favor-state", "--state", "prod_target")
+    for tool in ("dbt", "dagwright"):
+        assert _rows(twins, tool, "select env from dev.b") == [("prod",), ("prod",)], tool
+    assert _tables(twins, "dbt") == _tables(twins, "dagwright")
+
+
+def test_defer_state_and_environment_variables(twins: Twins) -> None:
+    twins.both("compile", "-s", "c", "--defer", "--defer-state", "prod_target")
+    assert _compiled(twins, "dbt", "c") == _compiled(twins, "dagwright", "c")
+    assert '"prod"."b"' in _compiled(twins, "dagwright", "c")
+    ours = twins.dagwright("compile", "-s", "c")  # no --defer: dev's own relation, built or not
+    assert ours.returncode == 0 and '"dev"."b"' in _compiled(twins, "dagwright", "c")
+
+
+def test_test_command_defers_the_tested_model(twins: Twins) -> None:
+    theirs, ours = twins.both("test", "--defer", "--state", "prod_target")
+    assert twins.results("dbt").keys() == twins.results("dagwright").keys()
+    assert {r["status"] for r in twins.results("dagwright").values()} == {"pass"}
+
+
+def test_defer_without_state_is_an_error(twins: Twins) -> None:
+    theirs, ours = twins.both("run", "-s", "b", "--defer", code=2)
+    assert "--defer-state" in ours.stderr and "Traceback" not in ours.stderr
