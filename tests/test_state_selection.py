@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle import DBT, needs_dbt
+from oracle import DBT, Twins, needs_dbt
 
 pytestmark = needs_dbt
 
@@ -259,3 +259,90 @@ def test_state_from_environment_variable(matrix: dict[str, Path]) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert sorted(proc.stdout.split()) == ["proj.new_m", "source:proj.raw.added"]
+
+
+RESULT_FILES = {
+    "models/ok_m.sql": "select 1 as id",
+    "models/bad_m.sql": "select * from missing_table",
+    "models/after_bad.sql": "select * from {{ ref('bad_m') }}",
+    "models/after_ok.sql": "select * from {{ ref('ok_m') }}",
+    "models/schema.yml": """\
+version: 2
+models:
+  - name: ok_m
+    columns:
+      - name: id
+        data_tests:
+          - accepted_values: {arguments: {values: [2]}}
+          - accepted_values: {arguments: {values: [3]}, config: {severity: warn}}
+          - not_null
+""",
+}
+RESULT_SELECTORS = [
+    "result:success",
+    "result:error",
+    "result:skipped",
+    "result:fail",
+    "result:warn",
+    "result:pass",
+    "result:error+",
+    "result:fail+ result:skipped",
+]
+
+
+def _copy_target(twins: Twins, name: str) -> None:
+    for root in twins.roots.values():
+        shutil.copytree(root / "target", root / name)
+
+
+def test_result_selectors_match_dbt(tmp_path: Path) -> None:
+    twins = Twins(tmp_path, RESULT_FILES)
+    twins.both("build", code=1)
+    _copy_target(twins, "prev")
+    dbt_root = twins.roots["dbt"]
+    cases = [(s, str(dbt_root / "prev")) for s in RESULT_SELECTORS]
+    oracle = dict(zip(RESULT_SELECTORS, _dbt_ls(dbt_root, cases)))
+    for selector in RESULT_SELECTORS:
+        ours = _ls(twins.roots["dagwright"], selector, twins.roots["dagwright"] / "prev")
+        with_dbt_state = _ls(twins.roots["dagwright"], selector, dbt_root / "prev")
+        assert ours == oracle[selector] == with_dbt_state, selector
+    assert oracle["result:error"] == ["proj.bad_m"]
+
+
+FRESHNESS_FILES = {
+    "seeds/raw_events.csv": "id,loaded_at\n1,2024-01-01 00:00:00\n",
+    "seeds/raw_other.csv": "id,loaded_at\n1,2024-01-01 00:00:00\n",
+    "models/from_events.sql": "select * from {{ source('raw', 'events') }}",
+    "models/from_other.sql": "select * from {{ source('raw', 'other') }}",
+    "models/schema.yml": """\
+version: 2
+sources:
+  - name: raw
+    schema: main
+    config:
+      loaded_at_field: loaded_at
+      freshness: {warn_after: {count: 100000, period: day}}
+    tables:
+      - name: events
+        identifier: raw_events
+      - name: other
+        identifier: raw_other
+""",
+}
+
+
+def test_source_status_fresher_matches_dbt(tmp_path: Path) -> None:
+    twins = Twins(tmp_path, FRESHNESS_FILES)
+    twins.both("seed")
+    twins.both("source", "freshness")
+    _copy_target(twins, "prev")
+    for root in twins.roots.values():
+        (root / "seeds" / "raw_events.csv").write_text("id,loaded_at\n1,2024-01-01 00:00:00\n2,2024-02-01 00:00:00\n")
+    twins.both("seed")
+    twins.both("source", "freshness")
+    selectors = ["source_status:fresher", "source_status:fresher+", "source_status:stale"]
+    dbt_root = twins.roots["dbt"]
+    oracle = _dbt_ls(dbt_root, [(s, str(dbt_root / "prev")) for s in selectors])
+    ours = [_ls(twins.roots["dagwright"], s, twins.roots["dagwright"] / "prev") for s in selectors]
+    assert ours == oracle
+    assert oracle[1] == ["proj.from_events", "source:proj.raw.events"]

@@ -11,6 +11,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Protocol
 
+from dagwright.errors import SelectionError
 from dagwright.graph.selection_syntax import Criterion
 from dagwright.parse.versions import is_newer
 
@@ -122,7 +123,13 @@ class NodeMatcher:
         extra = self.extra_methods.get(c.method)
         if extra is not None:
             return extra(c) & set(self.nodes)
-        return getattr(self, "_m_" + c.method)(c)
+        method = getattr(self, "_m_" + c.method, None)
+        if method is None:  # state:, result:, source_status: without a previous run to compare with
+            raise SelectionError(
+                f"{c.raw!r} compares with a previous run's artifacts, which this command was not given",
+                hint="give --state the target/ folder of that run",
+            )
+        return method(c)
 
     def _fqn_info(self) -> dict[str, _FqnInfo]:
         if self._fqn_cache is None:
