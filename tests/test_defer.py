@@ -96,3 +96,31 @@ def test_test_command_defers_the_tested_model(twins: Twins) -> None:
 def test_defer_without_state_is_an_error(twins: Twins) -> None:
     ours = twins.both("run", "-s", "b", "--defer", code=2)[1]
     assert "--defer-state" in ours.stderr and "Traceback" not in ours.stderr
+
+
+def _statuses(twins: Twins, tool: str) -> dict[str, tuple[str, str]]:
+    return {uid: (r["status"], r["message"]) for uid, r in twins.results(tool).items()}
+
+
+def test_clone_makes_views_of_the_state_relations(twins: Twins) -> None:
+    twins.both("seed")  # dev has its own people: left as it is
+    for root in twins.roots.values():  # a model prod's manifest does not have: nothing to clone
+        (root / "models" / "fresh.sql").write_text("select 5 as z\n")
+    twins.both("clone", "--state", "prod_target")
+    assert _statuses(twins, "dbt") == _statuses(twins, "dagwright")
+    assert _statuses(twins, "dagwright")["seed.proj.people"] == ("success", "No-op")
+    assert _tables(twins, "dbt") == _tables(twins, "dagwright")
+    views = "select table_name, table_type from information_schema.tables where table_schema = 'dev'"
+    assert _rows(twins, "dbt", views) == _rows(twins, "dagwright", views)
+    for tool in ("dbt", "dagwright"):
+        assert _rows(twins, tool, "select env, version from dev.c") == [("prod", "b1"), ("prod", "b1")], tool
+    # --full-refresh replaces what exists (dev's people table) with a view of prod's
+    twins.both("clone", "--state", "prod_target", "--full-refresh")
+    assert _statuses(twins, "dbt") == _statuses(twins, "dagwright")
+    assert _rows(twins, "dbt", views) == _rows(twins, "dagwright", views)
+    assert ("people", "VIEW") in _rows(twins, "dagwright", views)
+
+
+def test_clone_without_state_is_an_error(twins: Twins) -> None:
+    ours = twins.both("clone", code=2)[1]
+    assert "--state" in ours.stderr and "Traceback" not in ours.stderr

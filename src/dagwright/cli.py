@@ -334,6 +334,20 @@ def build_cmd(**kwargs: Any) -> None:
     _run(_run_family, _flags("build", kwargs))
 
 
+@main.command("clone")
+@_common
+@_warn_error
+@_selection
+@_state
+@click.option("--full-refresh", "-f", envvar=_env("FULL_REFRESH"), is_flag=True, default=False)
+@click.option("--threads", type=int, default=None, help="Accepted as dbt's; dagwright clones one node at a time.")
+def clone_cmd(**kwargs: Any) -> None:
+    """Make --state's relations of the selected nodes available here (a view each on DuckDB, PostgreSQL)."""
+    from dagwright.tasks.clone import clone
+
+    _run(lambda f: clone(f, _echo), _flags("clone", kwargs))
+
+
 @main.command("retry")
 @_common
 @_warn_error
