@@ -116,6 +116,8 @@ class Flags:
             out["warn_error"] = self.warn_error
         if self.warn_error_options:
             out["warn_error_options"] = self.warn_error_options
+        # --state, --defer, --defer-state, --favor-state: retry repeats them
+        out.update({k: self.extra[k] for k in ("state", "defer", "defer_state", "favor_state") if k in self.extra})
         return out
 
 

@@ -45,5 +45,7 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
         store_failures=flags.store_failures or bool(args.get("store_failures")),
         warn_error=flags.warn_error if flags.warn_error is not None else args.get("warn_error"),
         warn_error_options=flags.warn_error_options or args.get("warn_error_options"),
+        # the last run's --state, --defer, --defer-state, --favor-state (relative paths: to where it ran)
+        extra={**{k: args[k] for k in ("state", "defer", "defer_state", "favor_state") if k in args}, **flags.extra},
     )
     return run_task.execute(replay, only=todo)
