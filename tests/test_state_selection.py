@@ -346,3 +346,38 @@ def test_source_status_fresher_matches_dbt(tmp_path: Path) -> None:
     ours = [_ls(twins.roots["dagwright"], s, twins.roots["dagwright"] / "prev") for s in selectors]
     assert ours == oracle
     assert oracle[1] == ["proj.from_events", "source:proj.raw.events"]
+
+
+CONTRACT_YML = """\
+version: 2
+models:
+  - name: plain
+    config: {materialized: table, contract: {enforced: true}}
+    columns: [{name: x, data_type: integer}]
+  - name: versioned
+    latest_version: 1
+    config: {materialized: table, contract: {enforced: true}}
+    columns: [{name: x, data_type: integer}]
+    versions: [{v: 1}]
+"""
+
+
+@pytest.mark.parametrize(("model", "code"), [("plain", 0), ("versioned", 2)])
+def test_breaking_contract_change_as_dbt(tmp_path: Path, model: str, code: int) -> None:
+    files = {
+        "models/plain.sql": "select 1 as x",
+        "models/versioned_v1.sql": "select 1 as x",
+        "models/schema.yml": CONTRACT_YML,
+    }
+    twins = Twins(tmp_path, files)
+    twins.both("parse")
+    _copy_target(twins, "prev")
+    changed = CONTRACT_YML.replace(f"name: {model}\n", f"name: {model}\n    description: changed\n")
+    start = changed.index(f"name: {model}\n")
+    changed = changed[:start] + changed[start:].replace("data_type: integer", "data_type: varchar", 1)
+    for root in twins.roots.values():
+        (root / "models" / "schema.yml").write_text(changed)
+    theirs, ours = twins.both("ls", "-s", "state:modified", "--state", "prev", code=code)
+    assert "breaking change" in ours.stderr and "x changed type" in ours.stderr
+    if code == 0:
+        assert sorted(ours.stdout.split()) == sorted(line for line in theirs.stdout.split() if line.startswith("proj."))

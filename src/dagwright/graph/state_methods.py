@@ -125,7 +125,40 @@ class StateMethods:
             )
         previous = self._previous().entries
         check = self._checks()[c.value]
-        return {uid for uid, entry in self.current().items() if check(previous.get(uid), entry)}
+        chosen = {uid for uid, entry in self.current().items() if check(previous.get(uid), entry)}
+        if c.value in ("modified", "unmodified", "modified.contract"):
+            self._removed_contracts(previous)
+        return chosen
+
+    def same_contract(self, old: Entry, new: Entry) -> bool:
+        """same_contract, and dbt's verdict on a breaking change of an enforced contract: an
+        error for a versioned model, a warning otherwise."""
+        same = same_contract(old, new)
+        if not same:
+            breaking = contract_breaking_changes(old, new)
+            if breaking:
+                self._breaking(new, breaking)
+        return same
+
+    def _removed_contracts(self, previous: Mapping[str, Entry]) -> None:
+        """A model with an enforced contract in the state that is gone (deleted, renamed or
+        disabled) here: a breaking change, unless past its deprecation date."""
+        current = self.current()
+        for uid, old in previous.items():
+            if uid in current or old.get("resource_type") != "model" or not _contract(old).get("enforced"):
+                continue
+            deprecated = old.get("deprecation_date")
+            if deprecated and str(deprecated) < dt.datetime.now(dt.timezone.utc).isoformat():
+                continue
+            self._breaking(old, [f"Contracted model '{uid}' was deleted, renamed or disabled."])
+
+    def _breaking(self, node: Entry, changes: list[str]) -> None:
+        text = f"breaking change to the contract of {node.get('unique_id')}: " + " ".join(changes)
+        if node.get("version") is not None:
+            raise SelectionError(
+                text, hint="a versioned model's contract may not break: add a new version of the model instead"
+            )
+        self._warn(text + " (a warning, since the model is not versioned)")
 
     def _checks(self) -> dict[str, Callable[[Entry | None, Entry], bool]]:
         return {
@@ -138,7 +171,7 @@ class StateMethods:
             "modified.persisted_descriptions": _when_parsed(same_persisted_description),
             "modified.relation": _when(same_relation, _PARSED | {"source"}),
             "modified.macros": lambda old, new: self.calls_modified_macro(new),
-            "modified.contract": _when_parsed(same_contract),
+            "modified.contract": _when_parsed(self.same_contract),
         }
 
     def modified(self, old: Entry | None, new: Entry) -> bool:
@@ -149,7 +182,7 @@ class StateMethods:
             different = kind == "unit_test"
         else:
             different = not _same_other(old, new)
-        return different or self.calls_modified_macro(new) or (old is not None and not same_contract(old, new))
+        return different or self.calls_modified_macro(new) or (old is not None and not self.same_contract(old, new))
 
     def same_contents(self, old: Entry | None, new: Entry) -> bool:
         if old is None:
@@ -162,7 +195,7 @@ class StateMethods:
             and same_persisted_description(old, new)
             and old.get("fqn") == new.get("fqn")
             and same_relation(old, new)
-            and same_contract(old, new)
+            and self.same_contract(old, new)
         )
         if same and new.get("resource_type") == "model":
             return all(old.get(k) == new.get(k) for k in ("latest_version", "access", "deprecation_date"))
@@ -370,6 +403,47 @@ def same_contract(old: Entry, new: Entry) -> bool:
     if was != now:
         return False
     return _contract_shape(old) == _contract_shape(new)
+
+
+def contract_breaking_changes(old: Entry, new: Entry) -> list[str]:
+    """What in an enforced contract's change breaks its consumers, as dbt tells it: the
+    enforcement removed, columns removed, a column's base type changed, constraints removed
+    where the old materialization built them, or a materialization that no longer builds them."""
+    if not _contract(old).get("enforced"):
+        return []
+    if not _contract(new).get("enforced"):
+        return ["Contract enforcement was removed."]
+    out = []
+    old_columns, new_columns = old.get("columns") or {}, new.get("columns") or {}
+    removed = [name for name in old_columns if name not in new_columns]
+    if removed:
+        out.append("Columns were removed: " + ", ".join(removed) + ".")
+    enforcing = _config(old).get("materialized") in _ENFORCING
+    for name, column in old_columns.items():
+        if name not in new_columns:
+            continue
+        before, after = (column or {}).get("data_type"), (new_columns[name] or {}).get("data_type")
+        if _base_type(before) != _base_type(after):
+            out.append(f"Column {name} changed type from {before} to {after}.")
+        kept = [_canonical(x) for x in (new_columns[name] or {}).get("constraints") or ()]
+        lost = [x for x in (column or {}).get("constraints") or () if _canonical(x) not in kept]
+        if enforcing and lost:
+            out.append(
+                f"Constraints were removed from column {name}: " + ", ".join(str(x.get("type")) for x in lost) + "."
+            )
+    kept = [_canonical(x) for x in new.get("constraints") or ()]
+    lost = [x for x in old.get("constraints") or () if _canonical(x) not in kept]
+    if enforcing and lost:
+        out.append("Model constraints were removed: " + ", ".join(str(x.get("type")) for x in lost) + ".")
+    has_constraints = bool(old.get("constraints")) or any((c or {}).get("constraints") for c in old_columns.values())
+    if enforcing and _config(new).get("materialized") not in _ENFORCING and has_constraints:
+        out.append(f"Materialization changed to {_config(new).get('materialized')}, which does not build constraints.")
+    return out
+
+
+def _base_type(data_type: Any) -> Any:
+    """A type without its size, precision and scale (their changes do not break a contract)."""
+    return str(data_type).partition("(")[0].strip().lower() if data_type else data_type
 
 
 def _same_other(old: Entry, new: Entry) -> bool:
