@@ -4,6 +4,10 @@ they build and the SQL they compile must agree."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import duckdb
 import pytest
 
@@ -85,6 +89,13 @@ def test_defer_state_and_environment_variables(twins: Twins) -> None:
     assert '"prod"."b"' in _compiled(twins, "dagwright", "c")
     ours = twins.dagwright("compile", "-s", "c")  # no --defer: dev's own relation, built or not
     assert ours.returncode == 0 and '"dev"."b"' in _compiled(twins, "dagwright", "c")
+    root = twins.roots["dagwright"]
+    env = {**os.environ, "DBT_DEFER": "true", "DBT_STATE": "prod_target", "DBT_PROFILES_DIR": str(root)}
+    subprocess.run([sys.executable, "-m", "dagwright.cli", "compile", "-s", "c"], cwd=root, env=env, check=True)
+    assert '"prod"."b"' in _compiled(twins, "dagwright", "c")
+    inline = ("compile", "--inline", "select * from {{ ref('a') }}", "--defer", "--state", "prod_target")
+    theirs, ours = twins.both(*inline)
+    assert '"prod"."a"' in theirs.stdout and '"prod"."a"' in ours.stdout
 
 
 def test_test_command_defers_the_tested_model(twins: Twins) -> None:

@@ -158,6 +158,7 @@ def compile_inline(flags: Flags, echo: Echo) -> int:
     started_at, t0 = utcnow(), time.perf_counter()
     node = inline_node(session, str(flags.extra["inline"]))
     ignored = session.check_unsupported([])
+    apply_defer(session, [node.unique_id], builds_selected=False, reads=node.depends_on)
     compiler = Compiler(session.run_context, session.manifest, session.loader.templates, session.loader.static_parts)
     statements = MainConnection(lambda: session.adapter.open("main"))
     compiler.connect = statements
