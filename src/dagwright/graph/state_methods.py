@@ -58,9 +58,9 @@ _EMPTY_VALUES: tuple[Any, ...] = (None, {}, [], "")
 _PARSED = frozenset({"model", "seed", "snapshot", "analysis", "test", "operation", "sql_operation"})
 #: materializations that build the contract's constraints into the relation
 _ENFORCING = frozenset({"table", "incremental"})
-#: engine-independent packages whose macros are dbt's own (compared only between two
-#: manifests of the same tool: dagwright's built-in macros are not dbt's text)
-_BUILTIN_PACKAGES_PREFIX = "dbt"
+#: the packages of dbt's own macros and its adapters' (compared only between two manifests
+#: of the same tool: dagwright's built-in macros are not dbt's text)
+_BUILTIN_PACKAGES = frozenset({"dbt", "dbt_duckdb", "dbt_postgres", "dbt_spark", "dbt_bigquery"})
 
 
 class StateMethods:
@@ -309,8 +309,7 @@ def _when_parsed(check: Callable[[Entry, Entry], bool]) -> Callable[[Entry | Non
 
 
 def _is_builtin(uid: str) -> bool:
-    package = uid.split(".")[1] if uid.count(".") >= 2 else ""
-    return package == _BUILTIN_PACKAGES_PREFIX or package.startswith(_BUILTIN_PACKAGES_PREFIX + "_")
+    return uid.count(".") >= 2 and uid.split(".")[1] in _BUILTIN_PACKAGES
 
 
 def _macro_deps(entry: Entry) -> list[str]:
