@@ -39,8 +39,8 @@ HONOURED_FLAGS = frozenset(
     }
 )
 #: ``flags:`` entries that tune what dagwright does not have (dbt's tracking, partial parsing,
-#: its parsers and caches, colours), or govern features reported elsewhere (state, semantic
-#: layer, microbatch, deprecation events)
+#: its parsers and caches, colours), or govern features reported elsewhere (semantic layer,
+#: microbatch, deprecation events)
 NO_EFFECT_FLAGS = frozenset(
     {
         "send_anonymous_usage_stats",
@@ -52,8 +52,6 @@ NO_EFFECT_FLAGS = frozenset(
         "use_colors",
         "use_colors_file",
         "printer_width",
-        "state_modified_compare_more_unrendered_values",
-        "state_modified_compare_vars",
         "require_yaml_configuration_for_mf_time_spines",
         "require_nested_cumulative_type_params",
         "require_batched_execution_for_custom_microbatch_strategy",
@@ -73,6 +71,9 @@ BEHAVIOUR_FLAGS: dict[str, tuple[bool, frozenset[str]]] = {
     "require_generic_test_arguments_property": (True, frozenset()),
     "validate_macro_args": (False, frozenset()),
     "require_unique_project_resource_names": (False, frozenset()),
+    # how state:modified compares (graph/state_methods.py follows dbt's defaults): a warning
+    "state_modified_compare_more_unrendered_values": (False, frozenset()),
+    "state_modified_compare_vars": (False, frozenset()),
 }
 
 BEHAVIOUR = Feature("behaviour flag", "behaviour flags", "dagwright follows dbt's default here; remove the flag")
