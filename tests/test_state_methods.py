@@ -38,7 +38,7 @@ def _manifest(nodes: dict[str, Any], macros: dict[str, str], generator: str | No
 
 def _methods(old: dict[str, Any], new: dict[str, Any], warnings: list[str]) -> StateMethods:
     state = PreviousState(Path("state"), old, None, None, entries=dict(old["nodes"]))
-    return StateMethods(state, lambda: new, Path("nowhere"), warnings.append)
+    return StateMethods(lambda: state, lambda: new, Path("nowhere"), warnings.append)
 
 
 def test_package_macros_compared_builtin_ones_only_between_same_tools() -> None:

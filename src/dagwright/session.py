@@ -496,7 +496,8 @@ class Session:
         """``state:``, ``result:`` and ``source_status:``: against --state's artifacts (DBT_STATE)."""
         from dagwright.graph.state_methods import StateMethods
 
-        state = load_state(self.flags.extra["state"], self.project.root) if self.flags.extra.get("state") else None
+        folder = self.flags.extra.get("state")
+        state = (lambda: load_state(folder, self.project.root)) if folder else (lambda: None)
         return StateMethods(state, self.manifest_data, self.target_dir, self.warnings.append).methods()
 
     def _matched_nothing(self, criterion: str) -> None:

@@ -66,18 +66,20 @@ _BUILTIN_PACKAGES = frozenset({"dbt", "dbt_duckdb", "dbt_postgres", "dbt_spark",
 class StateMethods:
     """``state:``, ``result:`` and ``source_status:`` over one selection's nodes.
 
-    ``current`` gives the project's manifest as manifest.json would hold it (made on first
-    use); ``target_dir`` holds the target's sources.json (for ``source_status:``); ``warn``
-    shows dbt's warnings (a seed too large to compare)."""
+    ``state`` reads --state's artifacts (None: not given); ``current`` gives the project's
+    manifest as manifest.json would hold it (made on first use); ``target_dir`` holds the
+    target's sources.json (for ``source_status:``); ``warn`` shows dbt's warnings (a seed too
+    large to compare, a contract's breaking change)."""
 
     def __init__(
         self,
-        state: PreviousState | None,
+        state: Callable[[], PreviousState | None],
         current: Callable[[], Mapping[str, Any]],
         target_dir: Path,
         warn: Callable[[str], None],
     ) -> None:
-        self.state = state
+        self._load_state = state
+        self._state: list[PreviousState | None] = []
         self._current_source = current
         self._current: dict[str, Entry] | None = None
         self._current_macros: Mapping[str, Entry] = {}
@@ -90,6 +92,13 @@ class StateMethods:
         if text not in self._warned:
             self._warned.add(text)
             self.warn(text)
+
+    @property
+    def state(self) -> PreviousState | None:
+        """--state's artifacts, read when a method first needs them."""
+        if not self._state:
+            self._state.append(self._load_state())
+        return self._state[0]
 
     def methods(self) -> dict[str, Callable[[Criterion], set[str]]]:
         return {"state": self.state_method, "result": self.result_method, "source_status": self.source_status_method}
@@ -108,13 +117,14 @@ class StateMethods:
         return self._current
 
     def _previous(self) -> PreviousState:
-        if self.state is None or self.state.manifest is None:
-            where = f" ({self.state.path}/manifest.json is not there)" if self.state is not None else ""
+        state = self.state
+        if state is None or state.manifest is None:
+            where = f" ({state.path}/manifest.json is not there)" if state is not None else ""
             raise SelectionError(
                 f"a state: selector needs the manifest of a previous run to compare with{where}",
                 hint="give --state (or DBT_STATE) the target/ folder of that run",
             )
-        return self.state
+        return state
 
     # ----- state: -------------------------------------------------------------------------------------
 
