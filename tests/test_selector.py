@@ -530,8 +530,8 @@ def test_unknown_method_without_close_match_has_no_hint() -> None:
     assert err.value.hint is None
 
 
-def test_unsupported_dbt_method() -> None:
-    with pytest.raises(SelectionError, match=r"'state' .* not supported"):
+def test_state_method_without_state() -> None:
+    with pytest.raises(SelectionError, match=r"'state:modified' compares with a previous run"):
         sel("state:modified")
 
 

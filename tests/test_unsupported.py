@@ -180,7 +180,6 @@ ERRORS = [
         way_out=("run", "--exclude", "c_model"),
     ),
     Case("empty", {}, ("run", "--empty"), ("--empty",)),
-    Case("defer-env", {}, ("run",), ("DBT_DEFER=true",), env={"DBT_ENGINE_DEFER": "true"}),
     Case(
         "on-run-start-failure-skips-nodes",
         {"dbt_project.yml": PROJECT_YML + "flags:\n  skip_nodes_if_on_run_start_fails: true\n"},

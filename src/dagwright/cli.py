@@ -15,6 +15,7 @@ import click
 from dagwright.cli_logging import OUTPUT_OPTIONS, merged, output_options, remember_global
 from dagwright.errors import DagwrightError
 from dagwright.session import Flags
+from dagwright.tasks.argv import expand_multi_value
 
 
 def _echo(text: str) -> None:
@@ -166,6 +167,20 @@ def _event_time(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+_STATE_OPTIONS = (
+    (("--state",), "STATE", "A previous run's target/ folder: state: selectors compare with it."),
+    (("--defer/--no-defer",), "DEFER", "Refs to nodes not built in this target read the state's relations."),
+    (("--defer-state",), "DEFER_STATE", "The target/ folder to defer to (default: --state)."),
+    (("--favor-state/--no-favor-state",), "FAVOR_STATE", "With --defer: the state's relations even where built here."),
+)
+
+
+def _state(func: Callable[..., Any]) -> Callable[..., Any]:
+    for names, env, text in reversed(_STATE_OPTIONS):
+        func = click.option(*names, envvar=_env(env), default=None, help=text)(func)
+    return func
+
+
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     for value in values:
@@ -280,6 +295,7 @@ def _run_family(flags: Flags) -> int:
 @_common
 @_warn_error
 @_selection
+@_state
 @_execution
 @_event_time
 @_empty
@@ -292,6 +308,7 @@ def run_cmd(**kwargs: Any) -> None:
 @_common
 @_warn_error
 @_selection
+@_state
 @_execution
 def seed_cmd(**kwargs: Any) -> None:
     """Load CSV seeds into tables."""
@@ -302,6 +319,7 @@ def seed_cmd(**kwargs: Any) -> None:
 @_common
 @_warn_error
 @_selection
+@_state
 @_execution
 @_resource_types
 @_store_failures
@@ -314,6 +332,7 @@ def test_cmd(**kwargs: Any) -> None:
 @_common
 @_warn_error
 @_selection
+@_state
 @_execution
 @_empty
 def snapshot_cmd(**kwargs: Any) -> None:
@@ -325,6 +344,7 @@ def snapshot_cmd(**kwargs: Any) -> None:
 @_common
 @_warn_error
 @_selection
+@_state
 @_execution
 @_resource_types
 @_store_failures
@@ -333,6 +353,20 @@ def snapshot_cmd(**kwargs: Any) -> None:
 def build_cmd(**kwargs: Any) -> None:
     """Seeds, models, snapshots and tests, in DAG order."""
     _run(_run_family, _flags("build", kwargs))
+
+
+@main.command("clone")
+@_common
+@_warn_error
+@_selection
+@_state
+@click.option("--full-refresh", "-f", envvar=_env("FULL_REFRESH"), is_flag=True, default=False)
+@click.option("--threads", type=int, default=None, help="Accepted as dbt's; dagwright clones one node at a time.")
+def clone_cmd(**kwargs: Any) -> None:
+    """Make --state's relations of the selected nodes available here (a view each on DuckDB, PostgreSQL)."""
+    from dagwright.tasks.clone import clone
+
+    _run(lambda f: clone(f, _echo), _flags("clone", kwargs))
 
 
 @main.command("retry")
@@ -427,6 +461,7 @@ def parse_cmd(**kwargs: Any) -> None:
 @_common
 @_warn_error
 @_selection
+@_state
 @click.option("--full-refresh", "-f", envvar=_env("FULL_REFRESH"), is_flag=True, default=False)
 @click.option("--threads", type=int, default=None)
 @click.option("--inline", default=None, help="Compile this query instead of the selected nodes, and print it.")
@@ -479,6 +514,7 @@ def docs_serve_cmd(**kwargs: Any) -> None:
 @_common
 @_warn_error
 @_selection
+@_state
 @click.option("--inline", default=None, help="A query to run instead of selected nodes (may ref any node).")
 @click.option("--limit", type=int, default=5, show_default=True, help="Rows to show; a negative limit shows all.")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", help="A table, or dbt's JSON.")
@@ -495,6 +531,7 @@ def show_cmd(**kwargs: Any) -> None:
 @_common
 @_warn_error
 @_selection
+@_state
 @_resource_types
 @click.option("--output", "-o", default="selector", help="selector, name, path or json.")
 @click.option("--output-keys", multiple=True, help="with --output json: the keys to print (config.materialized...).")
@@ -588,44 +625,6 @@ def source_freshness_cmd(**kwargs: Any) -> None:
 _snapshot_freshness = copy.copy(source_freshness_cmd)  # dbt's hidden alias
 _snapshot_freshness.hidden = True
 source_group.add_command(_snapshot_freshness, "snapshot-freshness")
-
-
-#: options that take several values, as in dbt: ``-s a b`` is ``-s a -s b``
-_MULTI_VALUE = {
-    "-s",
-    "--select",
-    "-m",
-    "--models",
-    "--exclude",
-    "--resource-type",
-    "--resource-types",
-    "--exclude-resource-type",
-    "--exclude-resource-types",
-    "--output-keys",
-}
-
-
-def expand_multi_value(argv: list[str]) -> list[str]:
-    """``-s a b --exclude c`` -> ``-s a -s b --exclude c`` (click takes one value per flag)."""
-    out: list[str] = []
-    current: str | None = None
-    for arg in argv:
-        if arg in _MULTI_VALUE:
-            current = arg
-            out.append(arg)
-            continue
-        flag = arg.split("=", 1)[0]
-        if "=" in arg and flag in _MULTI_VALUE:
-            current = flag
-            out.extend([flag, arg.split("=", 1)[1]])
-            continue
-        if current is not None and not arg.startswith("-") and out[-1] != current:
-            out.extend([current, arg])
-            continue
-        if arg.startswith("-"):
-            current = None
-        out.append(arg)
-    return out
 
 
 def entry() -> None:

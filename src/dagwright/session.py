@@ -34,9 +34,11 @@ from dagwright.project.dbt_version import check_required_version
 from dagwright.project.files import ProjectFiles, builtin_macro_files, discover, read_bytes
 from dagwright.project.packages import InstalledPackage, installed_packages, root_flag
 from dagwright.project.profile import Target, load_target
+from dagwright.project.state import load_state
 from dagwright.project.warn_error import WarnErrorPolicy, resolve_policy, warn_or_error
 
 if TYPE_CHECKING:
+    from dagwright.graph.selector import ExtraMethods
     from dagwright.graph.selector_definitions import Spec
 
     # the parser, Jinja and the selector are imported when used: a warm parse needs none
@@ -122,6 +124,8 @@ class Flags:
             out["event_time_start"] = self.event_time_start.isoformat()
         if self.event_time_end is not None:
             out["event_time_end"] = self.event_time_end.isoformat()
+        # --state, --defer, --defer-state, --favor-state: retry repeats them
+        out.update({k: self.extra[k] for k in ("state", "defer", "defer_state", "favor_state") if k in self.extra})
         return out
 
 
@@ -332,13 +336,21 @@ class Session:
             self._write_manifest(compiled)
 
     def _write_manifest(self, compiled: Mapping[str, str] | None) -> None:
-        from dagwright.artifacts.manifest import manifest_dict, write_manifest
+        from dagwright.artifacts.manifest import write_manifest
+
+        write_manifest(self.target_dir / "manifest.json", self.manifest_data(compiled))
+        from dagwright.artifacts.semantic_manifest import write_semantic_manifest
+
+        write_semantic_manifest(self.target_dir / "semantic_manifest.json", self.manifest, self.render_relation)
+
+    def manifest_data(self, compiled: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The manifest as manifest.json holds it."""
+        from dagwright.artifacts.manifest import manifest_dict
         from dagwright.graph.selector_definitions import manifest_selectors, parse_selectors
 
         if self.selectors_file is not None:
             parse_selectors(self.selectors_file)  # a bad selectors.yml fails here, as in dbt
-
-        data = manifest_dict(
+        return manifest_dict(
             self.manifest,
             render_relation=self.render_relation,
             invocation_id=self.invocation_id,
@@ -351,10 +363,6 @@ class Session:
             store_failures=self.flags.store_failures,
             selectors=manifest_selectors(self.selectors_file),
         )
-        write_manifest(self.target_dir / "manifest.json", data)
-        from dagwright.artifacts.semantic_manifest import write_semantic_manifest
-
-        write_semantic_manifest(self.target_dir / "semantic_manifest.json", self.manifest, self.render_relation)
 
     def render_relation(self, relation: Relation) -> str:
         return self.dialect.render(relation)
@@ -493,7 +501,16 @@ class Session:
             include_empty=include_empty,
             on_empty=self._matched_nothing,
             definition=self.selector_definition,
+            extra_methods=self._state_methods(),
         )
+
+    def _state_methods(self) -> ExtraMethods:
+        """``state:``, ``result:`` and ``source_status:``: against --state's artifacts (DBT_STATE)."""
+        from dagwright.graph.state_methods import StateMethods
+
+        folder = self.flags.extra.get("state")
+        state = (lambda: load_state(folder, self.project.root)) if folder else (lambda: None)
+        return StateMethods(state, self.manifest_data, self.target_dir, self.warnings.append).methods()
 
     def _matched_nothing(self, criterion: str) -> None:
         """dbt's warning NoNodesForSelectionCriteria (an error under --warn-error)."""

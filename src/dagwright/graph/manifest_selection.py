@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from dagwright.parse.nodes import Manifest
 
 if TYPE_CHECKING:
+    from dagwright.graph.selector import ExtraMethods
     from dagwright.graph.selector_definitions import Spec
 
 
@@ -25,6 +26,7 @@ def select_nodes(
     include_empty: bool = False,
     on_empty: Callable[[str], None] | None = None,
     definition: Spec | None = None,
+    extra_methods: ExtraMethods | None = None,
 ) -> list[str]:
     """unique_ids that ``--select``/``--exclude`` pick among ``resource_types``, in the
     manifest's order.
@@ -34,6 +36,7 @@ def select_nodes(
     selected with their model, as dbt selects them (when ``resource_types`` has them).
     ``on_empty`` is told each criterion that matches nothing.
     ``definition``: a selectors.yml selector's, used instead of ``select``/``exclude``.
+    ``extra_methods``: the methods that compare with a previous run (graph/state_methods.py).
     """
     from dagwright.graph.selector import select as select_ids
     from dagwright.graph.selector import select_definition
@@ -41,7 +44,12 @@ def select_nodes(
     graph = SelectableManifest(manifest, with_unit_tests="unit_test" in resource_types)
     if definition is not None:
         chosen = select_definition(
-            graph, definition, project_root, project_name=project_name, indirect_selection=indirect_selection
+            graph,
+            definition,
+            project_root,
+            project_name=project_name,
+            indirect_selection=indirect_selection,
+            extra_methods=extra_methods,
         )
     else:
         chosen = select_ids(
@@ -52,6 +60,7 @@ def select_nodes(
             project_name=project_name,
             indirect_selection=indirect_selection,
             on_empty=on_empty,
+            extra_methods=extra_methods,
         )
     return [
         uid

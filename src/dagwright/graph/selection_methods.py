@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Protocol
 
+from dagwright.errors import SelectionError
 from dagwright.graph.selection_syntax import Criterion
 from dagwright.parse.versions import is_newer
 
@@ -107,8 +108,11 @@ class NodeMatcher:
         nodes: Mapping[str, SelectableNode],
         project_root: str | None,
         project_name: str | None,
+        extra_methods: Mapping[str, Callable[[Criterion], set[str]]] | None = None,
     ) -> None:
         self.nodes = nodes
+        #: methods that need more than the graph (``state:`` and the like, graph/state_methods.py)
+        self.extra_methods = extra_methods or {}
         self.project_root = project_root
         self.project_name = project_name
         self._fqn_cache: dict[str, _FqnInfo] | None = None
@@ -116,7 +120,16 @@ class NodeMatcher:
 
     def match(self, c: Criterion) -> set[str]:
         """The unique_ids ``c``'s method and value pick (``_m_<method>``)."""
-        return getattr(self, "_m_" + c.method)(c)
+        extra = self.extra_methods.get(c.method)
+        if extra is not None:
+            return extra(c) & set(self.nodes)
+        method = getattr(self, "_m_" + c.method, None)
+        if method is None:  # state:, result:, source_status: without a previous run to compare with
+            raise SelectionError(
+                f"{c.raw!r} compares with a previous run's artifacts, which this command was not given",
+                hint="give --state the target/ folder of that run",
+            )
+        return method(c)
 
     def _fqn_info(self) -> dict[str, _FqnInfo]:
         if self._fqn_cache is None:

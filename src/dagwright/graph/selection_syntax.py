@@ -27,9 +27,12 @@ SELECTION_METHODS: tuple[str, ...] = (
     "package",
     "path",
     "resource_type",
+    "result",
     "saved_query",
     "semantic_model",
     "source",
+    "source_status",
+    "state",
     "tag",
     "test_name",
     "test_type",
@@ -37,11 +40,7 @@ SELECTION_METHODS: tuple[str, ...] = (
     "version",
 )
 #: dbt methods dagwright knows of but cannot evaluate: why
-UNSUPPORTED_METHODS = {
-    "state": "it compares against a previous manifest, which dagwright does not keep",
-    "result": "it reads a previous run's results, which dagwright does not keep",
-    "source_status": "it compares source freshness results, which dagwright does not keep",
-}
+UNSUPPORTED_METHODS: dict[str, str] = {}
 INDIRECT_SELECTION_MODES: tuple[str, ...] = ("eager", "cautious", "buildable", "empty")
 
 _RESOURCE_TYPES = (

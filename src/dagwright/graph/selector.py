@@ -41,6 +41,9 @@ class SelectableGraph(Protocol):
     children: Mapping[str, frozenset[str] | set[str]]
 
 
+#: selection methods evaluated outside the graph (``state:``...): method -> its matcher
+ExtraMethods = Mapping[str, Callable[[Criterion], set[str]]]
+
 _INDIRECT_TYPES = frozenset({"test", "unit_test"})
 
 
@@ -54,11 +57,12 @@ class _Selector:
         project_root: str | None,
         project_name: str | None,
         mode: str,
+        extra_methods: ExtraMethods | None = None,
     ) -> None:
         self.graph = graph
         self.nodes = graph.nodes
         self.mode = mode
-        self.match = NodeMatcher(graph.nodes, project_root, project_name).match
+        self.match = NodeMatcher(graph.nodes, project_root, project_name, extra_methods).match
 
     # ----- graph operators -----------------------------------------------------------------------
 
@@ -200,10 +204,11 @@ def select_definition(
     *,
     indirect_selection: str = "eager",
     project_name: str | None = None,
+    extra_methods: ExtraMethods | None = None,
 ) -> set[str]:
     """The unique_ids a selectors.yml definition picks (``--selector``, or the default
     selector); ``indirect_selection`` is the mode of the criteria that set none."""
-    return evaluate(_Selector(graph, project_root, project_name, indirect_selection), spec)[0]
+    return evaluate(_Selector(graph, project_root, project_name, indirect_selection, extra_methods), spec)[0]
 
 
 def select(
@@ -215,6 +220,7 @@ def select(
     indirect_selection: str = "eager",
     project_name: str | None = None,
     on_empty: Callable[[str], None] | None = None,
+    extra_methods: ExtraMethods | None = None,
 ) -> set[str]:
     """The unique_ids that ``--select select --exclude exclude`` picks from ``graph``.
 
@@ -242,7 +248,7 @@ def select(
     if include_specs == []:  # only whitespace was given: same as no selection
         include_specs = None
 
-    sel = _Selector(graph, project_root, project_name, indirect_selection)
+    sel = _Selector(graph, project_root, project_name, indirect_selection, extra_methods)
     included = set(graph.nodes) if include_specs is None else sel.union(include_specs, on_empty)[0]
     if not exclude_specs:
         return included

@@ -39,7 +39,7 @@ HONOURED_FLAGS = frozenset(
     }
 )
 #: ``flags:`` entries that tune what dagwright does not have (dbt's tracking, partial parsing,
-#: its parsers and caches), govern features reported elsewhere (state, semantic layer,
+#: its parsers and caches), govern features reported elsewhere (semantic layer,
 #: microbatch, deprecation events), or tune only the look of the output (colours, width, the
 #: log file: followed by the run family, report/log_settings.py)
 NO_EFFECT_FLAGS = frozenset(
@@ -53,8 +53,6 @@ NO_EFFECT_FLAGS = frozenset(
         "use_colors",
         "use_colors_file",
         "printer_width",
-        "state_modified_compare_more_unrendered_values",
-        "state_modified_compare_vars",
         "require_yaml_configuration_for_mf_time_spines",
         "require_nested_cumulative_type_params",
         "require_batched_execution_for_custom_microbatch_strategy",
@@ -78,19 +76,19 @@ BEHAVIOUR_FLAGS: dict[str, tuple[bool, frozenset[str]]] = {
     "require_generic_test_arguments_property": (True, frozenset()),
     "validate_macro_args": (False, frozenset()),
     "require_unique_project_resource_names": (False, frozenset()),
+    # how state:modified compares (graph/state_methods.py follows dbt's defaults): a warning
+    "state_modified_compare_more_unrendered_values": (False, frozenset()),
+    "state_modified_compare_vars": (False, frozenset()),
 }
 
 BEHAVIOUR = Feature("behaviour flag", "behaviour flags", "dagwright follows dbt's default here; remove the flag")
 EMPTY = Feature(
     "--empty", "--empty", "dbt would build every model with zero rows; run without --empty", RUNS_OR_COMPILES
 )
-DEFER = Feature(
-    "defer", "defer", "dbt would resolve refs to another environment's relations; unset DBT_DEFER", RUNS_OR_COMPILES
-)
 SAMPLE = Feature("sample mode", "sample mode", "dbt would build from sampled refs; unset DBT_SAMPLE", RUNS_OR_COMPILES)
 
 #: environment variables (without DBT_/DBT_ENGINE_) that change what dbt does, with no option here
-_ENV_ERRORS = {"DEFER": DEFER, "SAMPLE": SAMPLE}
+_ENV_ERRORS = {"SAMPLE": SAMPLE}
 #: environment variables about dbt's output that dagwright does not honour:
 #: reported in the warning line when their value asks for something else than dbt's default
 #: (those about dbt's log file, colours, tracking or parser have no effect and are not); the

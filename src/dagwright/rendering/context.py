@@ -123,6 +123,8 @@ class RunContext:
     package_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: which warnings are errors (exceptions.warn); None: none
     warn_error: WarnErrorPolicy | None = None
+    #: --defer: unique_id -> the other environment's relation its refs read (execute/defer.py)
+    deferred: Mapping[str, Relation] = field(default_factory=dict)
 
     @property
     def adapter_type(self) -> str:
@@ -561,7 +563,7 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
         name = ephemeral_cte_name(target.alias)
         relation = JinjaRelation(Relation(None, "", name), name, "cte")
     else:
-        relation = run.make_relation(target.relation, target.materialized)
+        relation = run.make_relation(run.deferred.get(target.unique_id, target.relation), target.materialized)
     return filtered(relation, target.config, target.columns, state.batch, engine=run.adapter_type)
 
 

@@ -7,6 +7,7 @@ dictionaries.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -157,6 +158,49 @@ def time_spine_dict(time_spine: Mapping[str, Any] | None) -> dict[str, Any] | No
     }
 
 
+#: a data test's configuration when nothing sets it
+_TEST_CONFIG_DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    "materialized": "test",
+    "severity": "ERROR",
+    "store_failures": None,
+    "store_failures_as": None,
+    "where": None,
+    "limit": None,
+    "fail_calc": "count(*)",
+    "warn_if": "!= 0",
+    "error_if": "!= 0",
+    "tags": [],
+    "meta": {},
+    "schema": "dbt_test__audit",
+}
+
+
+def unrendered_config(node: Node) -> dict[str, Any]:
+    """dbt's ``unrendered_config``, which its ``state:modified`` compares: the keys the project
+    sets for the node. dagwright keeps their rendered values, the same unless Jinja in them
+    renders differently per target."""
+    if node.resource_type == "test":
+        return {k: v for k, v in node.config.items() if k not in _TEST_CONFIG_DEFAULTS or _TEST_CONFIG_DEFAULTS[k] != v}
+    if node.resource_type == "seed":
+        return {k: v for k, v in node.config.items() if (k, v) != ("materialized", "seed")}
+    return dict(node.config)
+
+
+def contract_checksum(node: Node) -> str | None:
+    """dbt's checksum of an enforced model contract (what ``state:modified.contract`` compares),
+    where dagwright can make it as dbt does: without constraints (dbt hashes their Python form)."""
+    contract = node.config.get("contract")
+    if node.resource_type != "model" or not isinstance(contract, Mapping) or contract.get("enforced") is not True:
+        return None
+    if node.constraints or any(c.constraints for c in node.columns.values()):
+        return None
+    text = "".join(f"|{c.name}{c.data_type}[]" for c in sorted(node.columns.values(), key=lambda c: c.name))
+    if node.materialized in ("table", "incremental"):
+        text += f"{node.materialized}[]"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _columns(columns: Mapping[str, ColumnInfo]) -> dict[str, Any]:
     return {
         name: {
@@ -205,7 +249,7 @@ def node_dict(
         "docs": {"show": True, "node_color": None, **(node.config.get("docs") or {})},
         "patch_path": node.patch_path,
         "build_path": None,
-        "unrendered_config": {},
+        "unrendered_config": unrendered_config(node),
         "created_at": created_at,
         "relation_name": relation_name,
         "raw_code": node.raw_code,
@@ -228,7 +272,7 @@ def node_dict(
                 "enforced": False,
                 "alias_types": True,
                 **(node.config.get("contract") or {}),
-                "checksum": None,
+                "checksum": contract_checksum(node),
             },
             "access": node.config.get("access") or "protected",
             "constraints": [dict(c) for c in node.constraints],
@@ -312,7 +356,12 @@ def source_dict(source: SourceTable, relation_name: str, created_at: float) -> d
             **source_config_extras(source.config),
         },
         "patch_path": None,
-        "unrendered_config": {},
+        "unrendered_config": {
+            "loaded_at_field": source.loaded_at_field,
+            "loaded_at_query": loaded_at_query,
+            "meta": {},
+            "tags": list(source.tags),
+        },
         "relation_name": relation_name,
         "created_at": created_at,
         "doc_blocks": [],

@@ -21,6 +21,7 @@ from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
 from dagwright.parse.nodes import Node, written_file_path
 from dagwright.session import Flags, Session
+from dagwright.tasks.defer import apply_defer
 from dagwright.tasks.found import found_line
 
 Echo = Callable[[str], None]
@@ -54,6 +55,7 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
     ignored = session.check_unsupported(selected)  # before anything is compiled
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
     session.run_context.selected_resources = list(selected)
+    apply_defer(session, selected, builds_selected=False)
     # the engine is opened only if a template runs a query or an incremental model needs its table
     compiler.connect = statements = MainConnection(lambda: session.adapter.open("main"))
     statements.registry.comments = session.query_comments

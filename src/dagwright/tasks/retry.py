@@ -50,6 +50,8 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
         warn_error_options=flags.warn_error_options or args.get("warn_error_options"),
         event_time_start=_datetime(args.get("event_time_start")),
         event_time_end=_datetime(args.get("event_time_end")),
+        # the last run's --state, --defer, --defer-state, --favor-state (relative paths: to where it ran)
+        extra={**{k: args[k] for k in ("state", "defer", "defer_state", "favor_state") if k in args}, **flags.extra},
     )
     # a microbatch model re-runs only the batches that failed, as dbt retry does
     results = previous.get("results") or []

@@ -43,6 +43,7 @@ from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
 from dagwright.report.timeline_html import write_timeline_quietly
 from dagwright.session import Flags, Session, target_dir_of
+from dagwright.tasks.defer import apply_defer
 from dagwright.tasks.found import found_line
 from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
 
@@ -88,6 +89,7 @@ class RunTask:
         # before anything runs: stop here if the command would ignore what changes its outcome
         self.ignored = session.check_unsupported(selected)
         session.run_context.selected_resources = list(selected)
+        apply_defer(session, selected, builds_selected=self.flags.command != "test")
         if session.run_context.on_log is None:  # {{ log('...', info=True) }} prints, as in dbt
             session.run_context.on_log = getattr(self.terminal, "jinja_log", self.terminal.line)
         if session.run_context.on_print is None and hasattr(self.terminal, "print_output"):

@@ -29,6 +29,7 @@ from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utc
 from dagwright.parse.nodes import Node, evolve, new_node
 from dagwright.report.preview import format_table, show_json
 from dagwright.session import Flags, Session
+from dagwright.tasks.defer import apply_defer
 
 Echo = Callable[[str], None]
 
@@ -99,6 +100,9 @@ def show(flags: Flags, echo: Echo) -> int:
         sys.stderr.write(ignored + "\n")  # stdout carries only the previews (scripts read the JSON)
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
     session.run_context.selected_resources = [n.unique_id for n in nodes]
+    apply_defer(
+        session, [n.unique_id for n in nodes], builds_selected=False, reads=[p for n in nodes for p in n.depends_on]
+    )
     statements = MainConnection(lambda: session.adapter.open("main"))
     compiler.connect = statements
     results: list[RunResult] = []
@@ -160,6 +164,7 @@ def compile_inline(flags: Flags, echo: Echo) -> int:
     started_at, t0 = utcnow(), time.perf_counter()
     node = inline_node(session, str(flags.extra["inline"]))
     ignored = session.check_unsupported([])
+    apply_defer(session, [node.unique_id], builds_selected=False, reads=node.depends_on)
     compiler = Compiler(session.run_context, session.manifest, session.loader.templates, session.loader.static_parts)
     statements = MainConnection(lambda: session.adapter.open("main"))
     compiler.connect = statements
