@@ -49,8 +49,6 @@ unit_tests:
     expect:
       rows: [{id: 1}]
 """
-#: what dagwright does not run of a unit test: which versions of the model it tests
-UNIT_TEST_VERSIONS_YML = UNIT_TEST_YML + "    versions: {include: [1]}\n"
 
 
 @dataclass(frozen=True)
@@ -79,37 +77,6 @@ ERRORS = [
         ("compile", "-s", "py_model"),
         ("models/py_model.py", "Python model"),
         way_out=("compile", "-s", "b_model"),
-    ),
-    Case(
-        "unit-test-test",
-        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
-        ("test",),
-        (
-            "models/schema.yml:12:",
-            "unit test 'b_keeps_ids' of model 'b_model' sets 'versions'",
-            "--exclude-resource-type unit_test",
-        ),
-        way_out=("test", "--exclude-resource-type", "unit_test"),
-    ),
-    Case(
-        "unit-test-build-with-its-model",
-        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
-        ("build", "-s", "b_model"),
-        ("models/schema.yml:12:", "unit test 'b_keeps_ids'"),
-        way_out=("build", "-s", "+b_model", "--exclude", "test_type:unit"),
-    ),
-    Case(
-        "unit-test-selected-by-type",
-        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
-        ("test", "-s", "test_type:unit"),
-        ("unit test 'b_keeps_ids'",),
-        way_out=("build", "--resource-type", "model"),
-    ),
-    Case(
-        "unit-test-selected-by-name",
-        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
-        ("test", "-s", "unit_test:b_keeps_ids"),
-        ("unit test 'b_keeps_ids'",),
     ),
     Case(
         "foreign-key-to",
@@ -192,12 +159,12 @@ def test_several_uses_are_listed_together(tmp_path: Path) -> None:
     files = {
         **MODELS,
         "models/py_model.py": PY_MODEL,
-        "models/schema.yml": UNIT_TEST_VERSIONS_YML,
+        "models/c_model.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch') }}\n1",
         "dbt_project.yml": PROJECT_YML + "flags:\n  skip_nodes_if_on_run_start_fails: true\n",
     }
     result = write_project(tmp_path, files).run("build")
     assert result.code == 2, str(result)
-    for text in ("3 uses of dbt features", "models/py_model.py", "models/schema.yml:12:", "skip_nodes_if_on_run_start"):
+    for text in ("3 uses of dbt features", "models/py_model.py", "models/c_model.sql", "skip_nodes_if_on_run_start"):
         assert text in result.stderr, str(result)
 
 

@@ -107,7 +107,7 @@ class NodeRunner:
 
     def describe(self, node: Node | UnitTest) -> str:
         if isinstance(node, UnitTest):
-            return f"unit_test {node.model}::{node.name}"
+            return f"unit_test {node.model}::{node.run_name}"
         if node.resource_type == "test":
             return f"test {node.name}"
         return f"{_kind_label(node)} {node.schema}.{node.alias}"
@@ -303,7 +303,7 @@ class NodeRunner:
             )
 
         conn: GuardedConnection | None = None
-        where = f"unit_test {unit.name} ({unit.original_file_path})"
+        where = f"unit_test {unit.run_name} ({unit.original_file_path})"
         try:
             self.stop.check()
             conn = GuardedConnection(worker.connection, self.registry, worker.name, unit.unique_id, self.stop)
@@ -337,7 +337,7 @@ class NodeRunner:
                 timing.append(Timing("compile", compile_start, utcnow()))
             if isinstance(exc, DatabaseError):
                 detail = (
-                    f"An error occurred during execution of unit test '{unit.name}'. There may be an error in "
+                    f"An error occurred during execution of unit test '{unit.run_name}'. There may be an error in "
                     f"the unit test definition: check the data types.\n {str(exc).strip()}"
                 )
                 return result(Status.ERROR, f"Runtime Error in {where}\n  " + detail.replace("\n", "\n  "))

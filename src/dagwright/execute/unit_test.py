@@ -64,13 +64,14 @@ class UnitTestRun:
         if call[0] == "this":
             return model.unique_id, model, ephemeral_cte_name(model.name)
         if call[0] == "ref":
-            uid = self.manifest.find_ref(call[2], call[1], unit.package_name)
+            uid = self.manifest.find_ref(call[2], call[1], unit.package_name, call[3] if len(call) > 3 else None)
             node = self.manifest.nodes.get(uid) if uid else None
             if node is None:
                 raise CompilationError(
                     f"input ref('{call[2]}') of unit test '{unit.name}' names no model, seed or snapshot"
                 )
-            return node.unique_id, node, ephemeral_cte_name(node.name)
+            name = node.name if node.version is None else f"{node.name}_v{node.version}"
+            return node.unique_id, node, ephemeral_cte_name(name)
         uid = self.manifest.find_source(call[1], call[2], unit.package_name)
         source = self.manifest.sources.get(uid) if uid else None
         if source is None:
@@ -199,7 +200,7 @@ def _use_colors() -> bool:
 
 def unit_test_path(unit: UnitTest) -> str:
     """Where its compiled SQL goes under ``target/compiled/<package>/`` (dbt's layout)."""
-    return f"{unit.original_file_path}/{unit.original_file_path.split('/', 1)[0]}/{unit.name}.sql"
+    return f"{unit.original_file_path}/{unit.original_file_path.split('/', 1)[0]}/{unit.run_name}.sql"
 
 
 def plain(message: str) -> str:
