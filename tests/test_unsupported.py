@@ -79,21 +79,6 @@ ERRORS = [
         way_out=("compile", "-s", "b_model"),
     ),
     Case(
-        "foreign-key-to",
-        {
-            "models/schema.yml": (
-                "version: 2\nmodels:\n  - name: a_model\n  - name: b_model\n"
-                "    config:\n      contract: {enforced: true}\n    constraints:\n"
-                "      - type: foreign_key\n        columns: [id]\n        to: ref('a_model')\n"
-                "        to_columns: [id]\n"
-                "    columns:\n      - name: id\n        data_type: integer\n"
-            )
-        },
-        ("build",),
-        ("models/schema.yml:8:", "model 'b_model' has a foreign key constraint with 'to'"),
-        way_out=("run", "-s", "a_model"),
-    ),
-    Case(
         "custom-materialization-used",
         {"macros/copy.sql": MATERIALIZATION, "models/c_model.sql": "{{ config(materialized='copy_of_table') }}\n1"},
         ("run",),

@@ -41,6 +41,7 @@ optional capabilities, looked up with ``getattr``:
 | ``use_node_config`` (a connection's) | the node's own job settings, set before it runs | BigQuery |
 | ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``) | PostgreSQL |
 | ``comment_sql`` / ``column_comment_sql`` | relation and column comments (``persist_docs``) | PostgreSQL, DuckDB |
+| ``foreign_key_target_without_database`` | a foreign key's ``to`` rendered without its database | DuckDB |
 | ``contract_columns`` | a contracted query's (name, type) columns as its dbt adapter names them | PostgreSQL |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """

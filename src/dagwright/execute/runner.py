@@ -19,11 +19,13 @@ from dagwright.adapters.base import Adapter, Connection, DatabaseError, Relation
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
+from dagwright.execute.foreign_keys import foreign_key_replace_note, with_foreign_keys_compiled
 from dagwright.execute.node_hooks import HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.execute.unit_test import UnitTestRun, unit_test_path
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Hook, Materialization, NodeJob, run_hooks
+from dagwright.materialize.contract import contract_enforced
 from dagwright.materialize.incremental import should_full_refresh
 from dagwright.materialize.kinds import materialization_for
 from dagwright.materialize.publishing.choose import strategy_for
@@ -120,6 +122,8 @@ class NodeRunner:
     def _materialization(
         self, node: Node, sql: str, hooks: HookSet, full_refresh: bool, existing: RelationKind | None
     ) -> Materialization:
+        if contract_enforced(node):  # dbt compiles a foreign key's ``to`` into the relation it names
+            node = with_foreign_keys_compiled(node, self.manifest, self.adapter)
         job = NodeJob(
             node=node,
             sql=sql,
@@ -261,6 +265,7 @@ class NodeRunner:
             left = materialization.left_behind() if materialization is not None else None
             if left and left not in text:
                 text = f"{text}\n({left})"
+            text += foreign_key_replace_note(self.manifest, node, text)
             return result(
                 Status.ERROR,
                 error_message(node, "Runtime", text),

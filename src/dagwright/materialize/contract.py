@@ -144,8 +144,9 @@ def _column_constraint(constraint: Mapping[str, Any]) -> str | None:
     if kind in ("not_null", "unique", "primary_key"):
         return f"{str(kind).replace('_', ' ')} {expression}".strip()
     if kind == "foreign_key":
-        # only ``expression`` names the referenced relation here: a foreign key with ``to:``
-        # (a ref, which dbt also makes a dependency) is refused before the run (parse/unsupported.py)
+        # ``to`` is the relation its ref/source names by now (execute/foreign_keys.py)
+        if constraint.get("to") and constraint.get("to_columns"):
+            return f"references {constraint['to']} ({', '.join(map(str, constraint['to_columns']))})"
         return f"references {expression}" if expression else None
     if kind == "custom":
         return expression or None
@@ -163,7 +164,10 @@ def _model_constraint(constraint: Mapping[str, Any]) -> str | None:
     if kind in ("unique", "primary_key"):
         spelled = "primary key" if kind == "primary_key" else "unique"
         return f"{prefix}{spelled}{f' {expression}' if expression else ''} ({columns})"
-    if kind == "foreign_key":  # ``to:`` is refused before the run, as above
+    if kind == "foreign_key":
+        if constraint.get("to") and constraint.get("to_columns"):
+            target = f"{constraint['to']} ({', '.join(map(str, constraint['to_columns']))})"
+            return f"{prefix}foreign key ({columns}) references {target}"
         return f"{prefix}foreign key ({columns}) references {expression}" if expression else None
     if kind == "custom":
         return f"{prefix}{expression}" if expression else None

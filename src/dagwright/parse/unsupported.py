@@ -136,14 +136,6 @@ def _contract_elsewhere(node: Node, scope: Scope) -> str | None:
     return f"has an enforced contract (contract: {{enforced: true}}) on {scope.adapter_type}"
 
 
-def _foreign_key_to(node: Node) -> bool:
-    """A foreign key naming its relation with ``to: ref(...)``, under an enforced contract."""
-    if not _enforced_contract(node):
-        return False
-    every = [*node.constraints, *(c for column in node.columns.values() for c in column.constraints)]
-    return any(c.get("type") == "foreign_key" and c.get("to") for c in every)
-
-
 def _python(node: Node, scope: Scope) -> str | None:
     return "is a Python model" if node.language == "python" else None
 
@@ -238,15 +230,6 @@ FEATURES: dict[str, Feature] = {
         "or set contract: {enforced: false}",
         RUNS,
         _on_nodes(_contract_elsewhere, ("model",), keys=("contract",)),
-    ),
-    "constraints": Feature(
-        "constraints",
-        "these constraints",
-        "dbt would create the table with them; leave the model out (--exclude), or name the referenced "
-        "relation in the foreign key's 'expression' instead of 'to'",
-        RUNS,
-        # dbt applies constraints only under an enforced contract: without one they change nothing
-        _parsed_on_nodes("constraints", "has a foreign key constraint with 'to'", _foreign_key_to),
     ),
     "python_model": Feature(
         "Python model",
