@@ -110,3 +110,11 @@ def test_versions_that_select_nothing_are_errors_in_both(
     assert message in theirs.stdout, theirs.stdout
     assert message in ours.stderr, ours.stderr
     assert "models/schema.yml" in ours.stderr
+
+
+def test_ls_lists_each_version_as_dbt(twins: Twins) -> None:
+    for output in ("selector", "name"):
+        theirs, ours = twins.both("ls", "--resource-type", "unit_test", "--output", output)
+        # dbt's log lines (Running with, Found ...) have spaces; listed names have none
+        listed = [sorted(x for x in log_lines(out.stdout) if x and " " not in x) for out in (theirs, ours)]
+        assert listed[0] == listed[1] and len(listed[0]) == 4, (theirs.stdout, ours.stdout)
