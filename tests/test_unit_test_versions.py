@@ -118,3 +118,11 @@ def test_ls_lists_each_version_as_dbt(twins: Twins) -> None:
         # dbt's log lines (Running with, Found ...) have spaces; listed names have none
         listed = [sorted(x for x in log_lines(out.stdout) if x and " " not in x) for out in (theirs, ours)]
         assert listed[0] == listed[1] and len(listed[0]) == 4, (theirs.stdout, ours.stdout)
+
+
+def test_a_disabled_unit_test_of_no_model_is_left_alone_in_both(tmp_path: Path) -> None:
+    files = dict(FILES)
+    files["models/switched/off.yml"] = files["models/switched/off.yml"].replace("model: plain", "model: nowhere")
+    twins = Twins(tmp_path, files)
+    twins.both("parse")
+    assert not any("switched_off" in uid for uid in twins.artifact("dagwright", "manifest.json")["unit_tests"])

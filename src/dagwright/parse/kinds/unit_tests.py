@@ -124,8 +124,10 @@ def _unit_tests(scope: ProjectScope, file: ProjectFile, entry: Any, out: ParsedR
     package = scope.project.name
     fqn = (package, *file.folders, model, name)
     config = _config(scope, fqn, own_config)
+    if not config.get("enabled", True):
+        return []  # as dbt: its model is not looked for
     tested = _tested_models(scope, out, model, where, path)
-    if not config.get("enabled", True) or tested is None:
+    if tested is None:
         return []
     versions = _versions_spec(_plain(entry.get("versions")), where, path)
     tested = _versions_tested(tested, versions, name, path)
@@ -191,9 +193,8 @@ def _tested_models(scope: ProjectScope, out: ParsedResources, model: str, where:
     parts = model.split()
     base = f"model.{package}.{parts[0]}"
     node = out.nodes.get(base if len(parts) == 1 else f"{base}.v{parts[1]}")
-    if node is None and len(parts) == 1:
-        latest = [n for uid, n in out.nodes.items() if uid.startswith(f"{base}.v") and n.name == parts[0]]
-        node = latest[0] if latest else None
+    if node is None and len(parts) == 1:  # a versioned model: any of its versions
+        node = next((n for uid, n in out.nodes.items() if uid.startswith(f"{base}.v") and n.name == parts[0]), None)
     if node is None:
         if base in out.disabled or any(uid.startswith(f"{base}.v") for uid in out.disabled):
             return None
