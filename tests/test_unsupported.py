@@ -68,8 +68,6 @@ proj:
   outputs:
     dev: {type: spark, method: session, host: localhost, schema: s, threads: 1}
 """
-#: what dagwright does not run of a unit test: which versions of the model it tests
-UNIT_TEST_VERSIONS_YML = UNIT_TEST_YML + "    versions: {include: [1]}\n"
 
 
 @dataclass(frozen=True)
@@ -102,52 +100,6 @@ ERRORS = [
         {"models/py_model.py": PY_MODEL, "profiles.yml": SPARK_PROFILES_YML},
         ("run",),
         ("models/py_model.py", "dbt-spark submits them to a Databricks cluster"),
-    ),
-    Case(
-        "unit-test-test",
-        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
-        ("test",),
-        (
-            "models/schema.yml:12:",
-            "unit test 'b_keeps_ids' of model 'b_model' sets 'versions'",
-            "--exclude-resource-type unit_test",
-        ),
-        way_out=("test", "--exclude-resource-type", "unit_test"),
-    ),
-    Case(
-        "unit-test-build-with-its-model",
-        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
-        ("build", "-s", "b_model"),
-        ("models/schema.yml:12:", "unit test 'b_keeps_ids'"),
-        way_out=("build", "-s", "+b_model", "--exclude", "test_type:unit"),
-    ),
-    Case(
-        "unit-test-selected-by-type",
-        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
-        ("test", "-s", "test_type:unit"),
-        ("unit test 'b_keeps_ids'",),
-        way_out=("build", "--resource-type", "model"),
-    ),
-    Case(
-        "unit-test-selected-by-name",
-        {"models/schema.yml": UNIT_TEST_VERSIONS_YML},
-        ("test", "-s", "unit_test:b_keeps_ids"),
-        ("unit test 'b_keeps_ids'",),
-    ),
-    Case(
-        "foreign-key-to",
-        {
-            "models/schema.yml": (
-                "version: 2\nmodels:\n  - name: a_model\n  - name: b_model\n"
-                "    config:\n      contract: {enforced: true}\n    constraints:\n"
-                "      - type: foreign_key\n        columns: [id]\n        to: ref('a_model')\n"
-                "        to_columns: [id]\n"
-                "    columns:\n      - name: id\n        data_type: integer\n"
-            )
-        },
-        ("build",),
-        ("models/schema.yml:8:", "model 'b_model' has a foreign key constraint with 'to'"),
-        way_out=("run", "-s", "a_model"),
     ),
     Case(
         "seed-materialization-replaced-by-the-project",
@@ -215,12 +167,13 @@ def test_several_uses_are_listed_together(tmp_path: Path) -> None:
         **MODELS,
         "models/py_model.py": PY_MODEL,
         "profiles.yml": POSTGRES_PROFILES_YML,
-        "models/schema.yml": UNIT_TEST_VERSIONS_YML,
+        "macros/seed.sql": MATERIALIZATION.replace("copy_of_table", "seed"),
+        "seeds/s.csv": "id\n1\n",
         "dbt_project.yml": PROJECT_YML + "flags:\n  skip_nodes_if_on_run_start_fails: true\n",
     }
     result = write_project(tmp_path, files).run("build")
     assert result.code == 2, str(result)
-    for text in ("3 uses of dbt features", "models/py_model.py", "models/schema.yml:12:", "skip_nodes_if_on_run_start"):
+    for text in ("3 uses of dbt features", "models/py_model.py", "seeds/s.csv", "skip_nodes_if_on_run_start"):
         assert text in result.stderr, str(result)
 
 

@@ -117,6 +117,8 @@ class DuckDBAdapter(CommentSQL, SQLDialect):
     catalog_by_relations: ClassVar[bool] = True
     #: several statements in one ``execute`` (the last one's result comes back)
     runs_scripts: ClassVar[bool] = True
+    #: a foreign key names its target without the database (DuckDB refuses one), as dbt-duckdb
+    foreign_key_target_without_database: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], database: str) -> None:
         self._path = str(credentials.get("path") or ":memory:")

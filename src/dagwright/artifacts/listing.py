@@ -78,8 +78,8 @@ def json_line(data: Mapping[str, Any], output_keys: Sequence[str]) -> str:
 
 def unit_test_line(unit: Any, output: str, output_keys: Sequence[str]) -> str:
     """A unit test as dbt lists it (by package and name: it has no folder in its selector)."""
-    if output == "selector":
-        return f"unit_test:{unit.package_name}.{unit.name}"
+    if output == "selector":  # a version's unit test by its run name (``<name>_v<version>``), as dbt
+        return f"unit_test:{unit.package_name}.{getattr(unit, 'run_name', unit.name)}"
     if output == "name":
         return str(unit.name)
     if output == "path":

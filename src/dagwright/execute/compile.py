@@ -220,14 +220,17 @@ class Compiler:
         connection: GuardedConnection,
         extra: Mapping[str, Any],
         is_incremental: Callable[[], bool],
+        adjust: Callable[[Any], None] | None = None,
     ) -> str:
         """A model's SQL as a unit test runs it: every ref/source it reads replaced by the CTE
         of its given rows (``fixtures``: unique_id -> CTE name; ``ctes``: their SQL), rendered
-        through Jinja with the test's overrides (``extra``: this, var, env_var, macros)."""
+        through Jinja with the test's overrides (``extra``: this, var, env_var; ``adjust``: macros)."""
         state = CompileState(session=StatementSession(connection), fixtures=fixtures)
         template = compile_template(node.raw_code, node.original_file_path, node.unique_id)
         try:
             ctx = compile_context(self.run, self.manifest, node, state, is_incremental=is_incremental, extra=extra)
+            if adjust is not None:  # the test's macro overrides, once the context's names are known
+                adjust(ctx)
             sql = render_template(template, ctx)
         except (Stopped, DatabaseError):
             raise

@@ -19,12 +19,14 @@ from dagwright.adapters.base import Adapter, Connection, DatabaseError, Relation
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
+from dagwright.execute.foreign_keys import foreign_key_replace_note, with_foreign_keys_compiled
 from dagwright.execute.microbatch import BatchProgress, MicrobatchEnv, MicrobatchRun, MicrobatchSettings
 from dagwright.execute.node_hooks import HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.execute.unit_test import UnitTestRun, unit_test_path
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Hook, Materialization, NodeJob, run_hooks
+from dagwright.materialize.contract import contract_enforced
 from dagwright.materialize.custom import custom_materialization
 from dagwright.materialize.incremental import should_full_refresh
 from dagwright.materialize.kinds import materialization_for
@@ -121,7 +123,7 @@ class NodeRunner:
 
     def describe(self, node: Node | UnitTest) -> str:
         if isinstance(node, UnitTest):
-            return f"unit_test {node.model}::{node.name}"
+            return f"unit_test {node.model}::{node.run_name}"
         if node.resource_type == "test":
             return f"test {node.name}"
         return f"{_kind_label(node)} {node.schema}.{node.alias}"
@@ -134,6 +136,8 @@ class NodeRunner:
     def _materialization(
         self, node: Node, sql: str, hooks: HookSet, full_refresh: bool, existing: RelationKind | None
     ) -> Materialization:
+        if contract_enforced(node):  # dbt compiles a foreign key's ``to`` into the relation it names
+            node = with_foreign_keys_compiled(node, self.manifest, self.adapter)
         job = NodeJob(
             node=node,
             sql=sql,
@@ -285,6 +289,7 @@ class NodeRunner:
             left = materialization.left_behind() if materialization is not None else None
             if left and left not in text:
                 text = f"{text}\n({left})"
+            text += foreign_key_replace_note(self.manifest, node, text)
             return result(
                 Status.ERROR,
                 error_message(node, "Runtime", text),
@@ -350,7 +355,7 @@ class NodeRunner:
             )
 
         conn: GuardedConnection | None = None
-        where = f"unit_test {unit.name} ({unit.original_file_path})"
+        where = f"unit_test {unit.run_name} ({unit.original_file_path})"
         try:
             self.stop.check()
             conn = GuardedConnection(worker.connection, self.registry, worker.name, unit.unique_id, self.stop)
@@ -384,7 +389,7 @@ class NodeRunner:
                 timing.append(Timing("compile", compile_start, utcnow()))
             if isinstance(exc, DatabaseError):
                 detail = (
-                    f"An error occurred during execution of unit test '{unit.name}'. There may be an error in "
+                    f"An error occurred during execution of unit test '{unit.run_name}'. There may be an error in "
                     f"the unit test definition: check the data types.\n {str(exc).strip()}"
                 )
                 return result(Status.ERROR, f"Runtime Error in {where}\n  " + detail.replace("\n", "\n  "))

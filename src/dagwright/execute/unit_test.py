@@ -64,13 +64,14 @@ class UnitTestRun:
         if call[0] == "this":
             return model.unique_id, model, ephemeral_cte_name(model.name)
         if call[0] == "ref":
-            uid = self.manifest.find_ref(call[2], call[1], unit.package_name)
+            uid = self.manifest.find_ref(call[2], call[1], unit.package_name, call[3] if len(call) > 3 else None)
             node = self.manifest.nodes.get(uid) if uid else None
             if node is None:
                 raise CompilationError(
                     f"input ref('{call[2]}') of unit test '{unit.name}' names no model, seed or snapshot"
                 )
-            return node.unique_id, node, ephemeral_cte_name(node.name)
+            name = node.name if node.version is None else f"{node.name}_v{node.version}"
+            return node.unique_id, node, ephemeral_cte_name(name)
         uid = self.manifest.find_source(call[1], call[2], unit.package_name)
         source = self.manifest.sources.get(uid) if uid else None
         if source is None:
@@ -113,7 +114,7 @@ class UnitTestRun:
         overrides = unit.overrides or {}
         macros = dict(overrides.get("macros") or {})
         incremental = bool(macros.pop("is_incremental", False))
-        extra: dict[str, Any] = {name: (lambda v=value: lambda *a, **k: v)() for name, value in macros.items()}
+        extra: dict[str, Any] = {}
         if this_cte is not None:
             extra["this"] = JinjaRelation(Relation(None, "", this_cte), this_cte, "cte")
         base = self.compiler.run.base_values(model.name, model.package_name)
@@ -121,7 +122,9 @@ class UnitTestRun:
             extra["var"] = _override(base["var"], overrides["vars"])
         if overrides.get("env_vars"):
             extra["env_var"] = _override(base["env_var"], {k: str(v) for k, v in overrides["env_vars"].items()})
-        return self.compiler.compile_with_fixtures(model, fixtures, ctes, conn, extra, lambda: incremental)
+        return self.compiler.compile_with_fixtures(
+            model, fixtures, ctes, conn, extra, lambda: incremental, lambda ctx: override_macros(ctx, macros)
+        )
 
     def check(self, unit: UnitTest, sql: str, conn: GuardedConnection) -> UnitTestOutcome:
         """Run the model's SQL and the expected rows; compare them."""
@@ -160,6 +163,58 @@ class UnitTestRun:
         if diff is None:
             return UnitTestOutcome("pass", None, 0, {"_message": "OK"})
         return UnitTestOutcome("fail", diff, 1, {"_message": "OK"})
+
+
+def _returning(value: Any) -> Any:
+    return lambda *args, **kwargs: value
+
+
+class _OverriddenNamespace:
+    """A package's macros (``<package>.<macro>``) with some of them returning fixed values."""
+
+    def __init__(self, namespace: Any, overrides: Mapping[str, Any]) -> None:
+        self._namespace = namespace
+        self._overrides = overrides
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if name in self._overrides:
+            return self._overrides[name]
+        return getattr(self._namespace, name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._overrides[name] if name in self._overrides else self._namespace[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._overrides or name in self._namespace
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default  # noqa: SIM401 - self.get would recurse
+
+
+def override_macros(ctx: Any, macros: Mapping[str, Any]) -> None:
+    """``overrides: macros:`` as dbt applies them to the unit test's context: ``name`` replaces a
+    name the context has (and ``dbt.name`` if dbt has that macro), ``package.name`` a macro of
+    that package (and the global name for ``dbt.name``); the bare name wins. A name the
+    context does not have is left alone, as in dbt."""
+    packages: dict[str, dict[str, Any]] = {}
+    bare: dict[str, Any] = {}
+    for key, value in macros.items():
+        parts = str(key).split(".")
+        if len(parts) == 2 and parts[0] in ctx and parts[1] in ctx[parts[0]]:
+            packages.setdefault(parts[0], {})[parts[1]] = _returning(value)
+            if parts[0] == "dbt":
+                bare.setdefault(parts[1], _returning(value))
+        elif len(parts) == 1 and key in ctx:
+            bare[parts[0]] = _returning(value)
+            if "dbt" in ctx and parts[0] in ctx["dbt"]:
+                packages.setdefault("dbt", {})[parts[0]] = bare[parts[0]]
+    for package, overrides in packages.items():
+        ctx[package] = _OverriddenNamespace(ctx[package], overrides)
+    for name, value in bare.items():
+        ctx[name] = value
+        getattr(ctx, "bound", set()).add(name)  # binding the macro's file later keeps the override
 
 
 def _override(original: Any, values: Mapping[str, Any]) -> Any:
@@ -201,7 +256,7 @@ def _use_colors() -> bool:
 
 def unit_test_path(unit: UnitTest) -> str:
     """Where its compiled SQL goes under ``target/compiled/<package>/`` (dbt's layout)."""
-    return f"{unit.original_file_path}/{unit.original_file_path.split('/', 1)[0]}/{unit.name}.sql"
+    return f"{unit.original_file_path}/{unit.original_file_path.split('/', 1)[0]}/{unit.run_name}.sql"
 
 
 def plain(message: str) -> str:

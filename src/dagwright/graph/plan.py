@@ -90,14 +90,21 @@ def _add_unit_tests(
     manifest: Manifest, units: Sequence[str], parents: dict[str, frozenset[str]], memo: dict[str, frozenset[str]]
 ) -> None:
     """A unit test runs once its model's inputs are built (it reads their columns) and, as in
-    dbt's build, before its model: a failing one skips the model and what depends on it."""
+    dbt's build, before its model: a failing one skips the model and what depends on it. In a
+    build, dbt runs a model's unit tests one after the other and skips the rest after one fails
+    or errors: here each waits for the one before it (in the order they are defined)."""
     chosen = frozenset(parents)
     models = {manifest.unit_tests[uid].model_id for uid in units}
     inputs = {m: parents[m] if m in parents else _executable_parents(manifest, m, memo) & chosen for m in models}
-    for uid in units:
+    previous: dict[str, str] = {}
+    wanted = set(units)
+    for uid in (u for u in manifest.unit_tests if u in wanted):
         model = manifest.unit_tests[uid].model_id
         parents[uid] = inputs[model]
         if model in parents:
+            if model in previous:
+                parents[uid] = parents[uid] | {previous[model]}
+            previous[model] = uid
             parents[model] = parents[model] | {uid}
 
 

@@ -120,6 +120,7 @@
     {{ exceptions.raise_not_implemented('current_timestamp macro not implemented for adapter ' ~ adapter.type()) }}
 {%- endmacro %}
 {% macro duckdb__current_timestamp() -%}now(){%- endmacro %}
+{% macro postgres__current_timestamp() -%}now(){%- endmacro %}
 
 {% macro snapshot_get_time() -%}{{ adapter.dispatch('snapshot_get_time', 'dbt')() }}{%- endmacro %}
 {% macro default__snapshot_get_time() -%}{{ current_timestamp() }}{%- endmacro %}

@@ -83,9 +83,11 @@ def column_constraint(adapter: Adapter, node: Node, constraint: Mapping[str, Any
     elif kind in ("not_null", "unique", "primary_key"):
         rendered = f"{str(kind).replace('_', ' ')} {expression}".strip()
     elif kind == "foreign_key":
-        # only ``expression`` names the referenced relation here: a foreign key with ``to:``
-        # (a ref, which dbt also makes a dependency) is refused before the run (parse/unsupported.py)
-        rendered = f"references {expression}" if expression else None
+        # ``to`` is the relation its ref/source names by now (execute/foreign_keys.py)
+        if constraint.get("to") and constraint.get("to_columns"):
+            rendered = f"references {constraint['to']} ({', '.join(map(str, constraint['to_columns']))})"
+        else:
+            rendered = f"references {expression}" if expression else None
     elif kind == "custom":
         rendered = expression or None
     return _suffixed(rendered, clause)
@@ -106,8 +108,12 @@ def model_constraint(adapter: Adapter, node: Node, constraint: Mapping[str, Any]
     elif kind in ("unique", "primary_key"):
         spelled = "primary key" if kind == "primary_key" else "unique"
         rendered = f"{prefix}{spelled}{f' {expression}' if expression else ''} ({columns})"
-    elif kind == "foreign_key":  # ``to:`` is refused before the run, as above
-        rendered = f"{prefix}foreign key ({columns}) references {expression}" if expression else None
+    elif kind == "foreign_key":
+        if constraint.get("to") and constraint.get("to_columns"):
+            target = f"{constraint['to']} ({', '.join(map(str, constraint['to_columns']))})"
+            rendered = f"{prefix}foreign key ({columns}) references {target}"
+        else:
+            rendered = f"{prefix}foreign key ({columns}) references {expression}" if expression else None
     elif kind == "custom":
         rendered = f"{prefix}{expression}" if expression else None
     return _suffixed(rendered, clause)

@@ -349,16 +349,22 @@ class UnitTest:
     root: str = ""
     #: the project's test-paths, where fixture files are looked up
     test_paths: tuple[str, ...] = ("tests",)
-    #: ``versions: {include: [...], exclude: [...]}`` as written (not run: reported)
+    #: ``versions: {include: [...], exclude: [...]}`` as written
     versions: Any = None
-    #: it tests a versioned model (not run: reported)
-    versioned_model: bool = False
+    #: the tested version of a versioned model (dbt makes one unit test per version tested,
+    #: ``<name>_v<version>`` in its unique_id); None for a model without versions
+    version: Any = None
     resource_type: str = "unit_test"
     patch_path: str | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
         return tuple(self.config.get("tags") or ())
+
+    @property
+    def run_name(self) -> str:
+        """Its name where it runs (terminal, compiled file): a version's test is ``<name>_v<version>``."""
+        return self.name if self.version is None else f"{self.name}_v{self.version}"
 
     @property
     def depends_on(self) -> tuple[str, ...]:

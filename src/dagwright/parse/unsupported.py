@@ -6,7 +6,7 @@ warehouse, nothing is written but what parsing writes), naming the file, the lin
 the feature and what to do. Everything else that is present and ignored is counted in one
 warning line after parsing::
 
-    ignored: 1 unit test, 2 UDF functions — not implemented
+    ignored: 2 UDF functions — not implemented
 
 ``FEATURES`` is the table: per feature, how it is found, in which commands it is an error, and
 what to do. When a later change implements a feature, its row is deleted.
@@ -31,7 +31,7 @@ from dagwright.parse.materializations import (
     PACKAGE_OVERRIDE_FLAG,
     used_by_dbt,
 )
-from dagwright.parse.nodes import Node, UnitTest
+from dagwright.parse.nodes import Node
 from dagwright.parse.unsupported_bigquery import policy_tags, rejected_strategies, unsupported_configs
 from dagwright.parse.unsupported_catalog import grants_ignored, persist_docs_ignored
 from dagwright.parse.unsupported_options import option_findings, option_warnings
@@ -39,7 +39,6 @@ from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
     RUNS,
     RUNS_OR_COMPILES,
-    TESTS,
     Feature,
     Finding,
     Scope,
@@ -138,14 +137,6 @@ def _contract_elsewhere(node: Node, scope: Scope) -> str | None:
     return f"has an enforced contract (contract: {{enforced: true}}) on {scope.adapter_type}"
 
 
-def _foreign_key_to(node: Node) -> bool:
-    """A foreign key naming its relation with ``to: ref(...)``, under an enforced contract."""
-    if not _enforced_contract(node):
-        return False
-    every = [*node.constraints, *(c for column in node.columns.values() for c in column.constraints)]
-    return any(c.get("type") == "foreign_key" and c.get("to") for c in every)
-
-
 #: why an engine's dbt adapter does not run a Python model where dagwright runs it: DuckDB only
 _PYTHON_ELSEWHERE = {
     "postgres": "dbt-postgres has no Python models",
@@ -210,44 +201,6 @@ def _calls_function(node: Node, scope: Scope) -> str | None:
     return "calls a UDF with function()"
 
 
-def _unit_tests_selected(scope: Scope) -> list[Finding]:
-    """What a selected unit test asks that dagwright does not do: ``versions:`` (which versions
-    of a versioned model it tests), a versioned model, the ``unit_tests:`` config of
-    dbt_project.yml."""
-    tests = scope.manifest.unit_tests
-    if not tests:
-        return []
-    chosen = [tests[uid] for uid in scope.selected if uid in tests]
-    out = [
-        Finding(t.original_file_path, _unit_test_line(t), f"unit test '{t.name}' of model '{t.model}' sets 'versions'")
-        for t in chosen
-        if t.versions is not None
-    ]
-    out += [
-        Finding(t.original_file_path, None, f"unit test '{t.name}' tests the versioned model '{t.model}'")
-        for t in chosen
-        if t.versioned_model and t.versions is None
-    ]
-    if chosen and scope.project.raw.get("unit_tests"):
-        out.append(
-            Finding("dbt_project.yml", None, "the 'unit_tests:' config of dbt_project.yml (tags, enabled, meta)")
-        )
-    return out
-
-
-def _unit_test_line(test: UnitTest) -> int | None:
-    """The line of a unit test's ``versions:`` (its file read again: only for an error)."""
-    from dagwright.project.yamlio import load_yaml_file
-
-    path = Path(test.root) / test.original_file_path
-    data = load_yaml_file(path)
-    entries = data.get("unit_tests") if isinstance(data, Mapping) else None
-    for index, entry in enumerate(entries if isinstance(entries, list) else ()):
-        if isinstance(entry, Mapping) and entry.get("name") == test.name:
-            return line_of(path, ("unit_tests", index, "versions"))
-    return None
-
-
 def _project_files(kind: str) -> Callable[[Scope], int]:
     return lambda scope: sum(len(getattr(files, kind)) for _, files in scope.projects)
 
@@ -278,14 +231,6 @@ def _freshness_hooks(scope: Scope) -> int:
 
 #: the table. Keys are stable names (the parse-time collection tags occurrences with them).
 FEATURES: dict[str, Feature] = {
-    "unit_test": Feature(
-        "unit test option",
-        "unit test options",
-        "leave those unit tests out with --exclude-resource-type unit_test, or --exclude 'test_type:unit' "
-        "(dbt accepts both)",
-        TESTS,
-        _unit_tests_selected,
-    ),
     "contract": Feature(
         "enforced contract",
         "enforced contracts on this engine",
@@ -293,15 +238,6 @@ FEATURES: dict[str, Feature] = {
         "or set contract: {enforced: false}",
         RUNS,
         _on_nodes(_contract_elsewhere, ("model",), keys=("contract",)),
-    ),
-    "constraints": Feature(
-        "constraints",
-        "these constraints",
-        "dbt would create the table with them; leave the model out (--exclude), or name the referenced "
-        "relation in the foreign key's 'expression' instead of 'to'",
-        RUNS,
-        # dbt applies constraints only under an enforced contract: without one they change nothing
-        _parsed_on_nodes("constraints", "has a foreign key constraint with 'to'", _foreign_key_to),
     ),
     "python_model": Feature(
         "Python model",

@@ -198,6 +198,8 @@ class ProjectConfig:
     function_paths: tuple[str, ...] = ("functions",)
     #: ``exposures:`` (folder-level config of the exposures)
     exposures: ConfigTree = field(default_factory=ConfigTree)
+    #: ``unit_tests:`` (folder-level config of the unit tests: enabled, tags, meta)
+    unit_tests: ConfigTree = field(default_factory=ConfigTree)
 
 
 #: the top-level keys dbt-core 1.11 accepts in dbt_project.yml (its ``Project`` contract); any
@@ -339,6 +341,7 @@ def _build(
         tests=ConfigTree.from_yaml(tests_tree, path, "data_tests"),
         sources=ConfigTree.from_yaml(data.get("sources"), path, "sources"),
         exposures=ConfigTree.from_yaml(data.get("exposures"), path, "exposures"),
+        unit_tests=ConfigTree.from_yaml(data.get("unit_tests"), path, "unit_tests"),
         on_run_start=tuple(str(h) for h in hooks_start),
         on_run_end=tuple(str(h) for h in hooks_end),
         dispatch=tuple(as_list(data.get("dispatch"))),

@@ -491,5 +491,5 @@ def unit_test_dict(unit: UnitTest, created_at: float) -> dict[str, Any]:
         "schema": unit.schema,
         "created_at": created_at,
         "versions": unit.versions,
-        "version": None,
+        "version": unit.version,
     }

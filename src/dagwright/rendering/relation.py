@@ -82,6 +82,22 @@ class JinjaRelation(Mapping[str, Any]):
         policy = tuple(new if new is not None else old for new, old in zip((database, schema, identifier), own))
         return self._derive(replace(self._relation, quote_policy=policy), self.type)
 
+    def information_schema(self, view_name: Any = None) -> JinjaRelation:
+        """dbt's ``InformationSchema`` of the relation's database: ``<database>.INFORMATION_SCHEMA``
+        (the database as the relation quotes it), then ``.<view_name>`` unquoted when given."""
+        database = self._relation.database
+        parts = []
+        if database:
+            parts.append(self._render(Relation(database, "", "")) if self._render is not None else database)
+        parts.append("INFORMATION_SCHEMA")
+        if isinstance(view_name, str):
+            parts.append(view_name)
+        info = Relation(database, "INFORMATION_SCHEMA", view_name if isinstance(view_name, str) else "")
+        return JinjaRelation(info, ".".join(parts), "view", None, self._policy)
+
+    def information_schema_only(self) -> JinjaRelation:
+        return self.information_schema()
+
     def replace_path(self, **kwargs: Any) -> JinjaRelation:
         return self.incorporate(path=kwargs)
 

@@ -34,7 +34,7 @@ from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import Stop, with_comment
 from dagwright.parse.materializations import PACKAGE_OVERRIDE_FLAG, MaterializationBlock, core_block, custom_builds
-from dagwright.parse.nodes import Manifest
+from dagwright.parse.nodes import Manifest, UnitTest
 from dagwright.parse.unsupported_scope import macros_by_package
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.dbt_log import node_info_of
@@ -422,7 +422,9 @@ def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
             return [f"Failure in operation {name} (./dbt_project.yml)", "  " + (result.message or "")]
         return [result.message or ""]
     head = "Warning" if result.status == Status.WARN else "Failure"
-    lines = [f"{head} in {node.resource_type} {node.name} ({node.original_file_path})"]
+    # dbt names a version's unit test by its run name when it fails, by its own name when it errors
+    name = node.run_name if isinstance(node, UnitTest) and result.status == Status.FAIL else node.name
+    lines = [f"{head} in {node.resource_type} {name} ({node.original_file_path})"]
     lines += ["  " + (result.message or "")]
     job = job_of(result.adapter_response)
     if job:  # the engine's job that failed (BigQuery), as `bq show -j` takes it

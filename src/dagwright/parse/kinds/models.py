@@ -15,6 +15,7 @@ from dagwright.errors import ProjectError, did_you_mean
 from dagwright.parse.checksums import text_checksum
 from dagwright.parse.contracts import check_contracts
 from dagwright.parse.deprecations import warn_deprecated_models
+from dagwright.parse.foreign_keys import foreign_key_calls
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind, decode
 from dagwright.parse.materializations import ADAPTER_BUILTIN, CORE_BLOCKS
 from dagwright.parse.materializations import BUILTIN as MATERIALIZATIONS
@@ -104,6 +105,9 @@ def parse_sql_file(
         )
     if resource_type != "test" and (hook_calls := scope.hook_macros(config)):
         called = tuple(dict.fromkeys((*called, *hook_calls)))
+    if resource_type == "model" and (node.constraints or node.columns):
+        fk_refs, fk_sources = foreign_key_calls(node, patch.file if patch is not None else rel)
+        refs, sources = [*refs, *fk_refs], [*sources, *fk_sources]
     node = evolve(node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called)
     return scope.finish(node, config)
 

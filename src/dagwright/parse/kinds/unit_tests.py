@@ -6,8 +6,10 @@ written here; ``execute.unit_test`` runs it. Rows are ``dict`` (a list of mappin
 default), ``csv`` (text) or ``sql`` (a query), inline (``rows``) or in a file under
 ``<test-path>/fixtures/`` (``fixture``), read when the test runs.
 
-What dagwright does not run (``versions``, an ephemeral input) is reported by
-``parse.unsupported`` from the values kept here; a project without unit tests pays nothing.
+A unit test of a versioned model is one test per version it tests (all of them, or those
+``versions: {include|exclude}`` keeps), ``<name>_v<version>`` in its unique_id, as dbt makes
+them. Its config layers the ``unit_tests:`` of dbt_project.yml (by fqn) under its own.
+A project without unit tests pays nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from typing import Any
 
 from dagwright.errors import ProjectError, did_you_mean
 from dagwright.parse.kinds.base import ParsedResources, ProjectScope, ResourceKind
-from dagwright.parse.nodes import UnitTest
+from dagwright.parse.nodes import Node, UnitTest
 from dagwright.parse.static import Expr, _expression, _NotStatic
+from dagwright.project.config import merge_config
 from dagwright.project.files import ProjectFile, ProjectFiles
 from dagwright.project.properties import Properties
 
@@ -97,7 +100,9 @@ def _input_call(text: str, where: str, path: str) -> list[Any]:
     )
 
 
-def _unit_test(scope: ProjectScope, file: ProjectFile, entry: Any, out: ParsedResources) -> UnitTest | None:
+def _unit_tests(scope: ProjectScope, file: ProjectFile, entry: Any, out: ParsedResources) -> list[UnitTest]:
+    """The unit tests of one entry: one, or one per tested version of a versioned model (none
+    when it is disabled)."""
     path = file.original_file_path
     if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
         raise ProjectError("each entry of 'unit_tests' needs a 'name'", path=path)
@@ -113,22 +118,19 @@ def _unit_test(scope: ProjectScope, file: ProjectFile, entry: Any, out: ParsedRe
             path=path,
             hint=did_you_mean(unknown[0], _KEYS),
         )
-    config = dict(entry.get("config") or {})
+    own_config = entry.get("config") or {}
+    if not isinstance(own_config, Mapping):
+        raise ProjectError(f"'config' of {where} must be a mapping", path=path)
     package = scope.project.name
-    model_id = f"model.{package}.{model}"
-    node = out.nodes.get(model_id)
-    if config.get("enabled") is False or (node is None and model_id in out.disabled):
-        return None
-    versioned = node is None and sorted(uid for uid in out.nodes if uid.startswith(f"{model_id}.v"))
-    if versioned:  # kept to be listed and selected; parse.unsupported stops a command running it
-        model_id, node = versioned[-1], out.nodes[versioned[-1]]
-    if node is None:
-        known = [n.name for n in out.nodes.values() if n.resource_type == "model" and n.package_name == package]
-        raise ProjectError(
-            f"{where} tests model '{model}', which this project does not have",
-            path=path,
-            hint=did_you_mean(model, known),
-        )
+    fqn = (package, *file.folders, model, name)
+    config = _config(scope, fqn, own_config)
+    if not config.get("enabled", True):
+        return []  # as dbt: its model is not looked for
+    tested = _tested_models(scope, out, model, where, path)
+    if tested is None:
+        return []
+    versions = _versions_spec(_plain(entry.get("versions")), where, path)
+    tested = _versions_tested(tested, versions, name, path)
     given = entry.get("given")
     if not isinstance(given, list):
         raise ProjectError(f"'given' of {where} must be a list of inputs", path=path)
@@ -142,31 +144,110 @@ def _unit_test(scope: ProjectScope, file: ProjectFile, entry: Any, out: ParsedRe
     for spec in (*given_specs, expect_spec):
         if spec["fixture"] is not None:
             spec["fixture_path"] = _fixture_path(scope, str(spec["fixture"]), spec["format"], path)
+    plain = _plain(dict(entry))
+    checksum = hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
+    unique_id = f"unit_test.{package}.{model}.{name}"
+    return [
+        UnitTest(
+            unique_id=unique_id if node.version is None else f"{unique_id}_v{node.version}",
+            name=name,
+            package_name=package,
+            path=file.relative,
+            original_file_path=path,
+            fqn=fqn,
+            model=model,
+            model_id=node.unique_id,
+            given=given_specs,
+            expect=expect_spec,
+            overrides=_overrides(overrides, where, path) if overrides is not None else None,
+            description=str(entry.get("description") or ""),
+            config=config,
+            checksum=checksum,
+            schema=node.schema,
+            root=str(scope.project.root),
+            test_paths=tuple(scope.project.test_paths),
+            versions=versions,
+            version=node.version,
+        )
+        for node in tested
+    ]
+
+
+def _config(scope: ProjectScope, fqn: tuple[str, ...], own: Mapping[str, Any]) -> dict[str, Any]:
+    """dbt's layers: the ``unit_tests:`` config of its project's dbt_project.yml, the root
+    project's (for a package's test), then its own ``config:``."""
+    config = scope.project.unit_tests.resolve(fqn)
+    if scope.root_project is not scope.project:
+        config = merge_config(config, scope.root_project.unit_tests.resolve(fqn))
+    config = merge_config(config, own)
     tags = config.get("tags") or []
     config.update(tags=[tags] if isinstance(tags, str) else list(tags), meta=dict(config.get("meta") or {}))
     config.setdefault("enabled", True)
-    plain = _plain(dict(entry))
-    return UnitTest(
-        unique_id=f"unit_test.{package}.{model}.{name}",
-        name=name,
-        package_name=package,
-        path=file.relative,
-        original_file_path=path,
-        fqn=(package, *file.folders, model, name),
-        model=model,
-        model_id=model_id,
-        given=given_specs,
-        expect=expect_spec,
-        overrides=_overrides(overrides, where, path) if overrides is not None else None,
-        description=str(entry.get("description") or ""),
-        config=config,
-        checksum=hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest(),
-        schema=node.schema,
-        root=str(scope.project.root),
-        test_paths=tuple(scope.project.test_paths),
-        versions=_plain(entry.get("versions")),
-        versioned_model=bool(versioned),
-    )
+    return config
+
+
+def _tested_models(scope: ProjectScope, out: ParsedResources, model: str, where: str, path: str) -> list[Node] | None:
+    """The model ``model`` names (``name`` or dbt's ``name version``): itself, or every version
+    of a versioned model (dbt tests them all, even when one is named); None when it is disabled."""
+    package = scope.project.name
+    parts = model.split()
+    base = f"model.{package}.{parts[0]}"
+    node = out.nodes.get(base if len(parts) == 1 else f"{base}.v{parts[1]}")
+    if node is None and len(parts) == 1:  # a versioned model: any of its versions
+        node = next((n for uid, n in out.nodes.items() if uid.startswith(f"{base}.v") and n.name == parts[0]), None)
+    if node is None:
+        if base in out.disabled or any(uid.startswith(f"{base}.v") for uid in out.disabled):
+            return None
+        known = [n.name for n in out.nodes.values() if n.resource_type == "model" and n.package_name == package]
+        raise ProjectError(
+            f"Unable to find model '{package}.{model}' for {where}",
+            path=path,
+            hint=did_you_mean(parts[0], known),
+        )
+    if node.version is None:
+        return [node]
+    return [n for uid, n in out.nodes.items() if uid.startswith(f"{base}.v") and n.name == parts[0]]
+
+
+def _versions_spec(versions: Any, where: str, path: str) -> dict[str, Any] | None:
+    """``versions:`` as dbt's manifest shows it (``include`` and ``exclude``, either None)."""
+    if versions is None:
+        return None
+    if not isinstance(versions, Mapping):
+        raise ProjectError(f"'versions' of {where} must be a mapping with 'include' or 'exclude'", path=path)
+    out = {"include": versions.get("include"), "exclude": versions.get("exclude")}
+    for key, value in out.items():
+        if value is not None and not isinstance(value, list):
+            raise ProjectError(f"'versions.{key}' of {where} must be a list of versions", path=path)
+    return out
+
+
+def _versions_tested(models: list[Node], versions: dict[str, Any] | None, name: str, path: str) -> list[Node]:
+    """The versions ``versions: {include: [...]}`` or ``{exclude: [...]}`` keeps (include is
+    read only without exclude, as in dbt); a version compares as its text (1 and "1" agree)."""
+    include, exclude = (versions or {}).get("include"), (versions or {}).get("exclude")
+    if models[0].version is None:
+        if include or exclude:
+            raise ProjectError(
+                f"Unit test '{name}' should not have a versions include or exclude when referencing "
+                f"non-versioned model '{models[0].name}'",
+                path=path,
+                hint="remove its 'versions'",
+            )
+        return models
+    if exclude:
+        kept = [n for n in models if str(n.version) not in {str(v) for v in exclude}]
+    elif include:
+        kept = [n for n in models if str(n.version) in {str(v) for v in include}]
+    else:
+        kept = models
+    if not kept:
+        raise ProjectError(
+            f"Unit test '{name}' referenced a version of '{models[0].name}' which was not found",
+            path=path,
+            hint="its versions are " + ", ".join(str(n.version) for n in models),
+        )
+    return kept
 
 
 def _fixture_path(scope: ProjectScope, name: str, fmt: str, path: str) -> str:
@@ -203,14 +284,13 @@ def parse_unit_tests(scope: ProjectScope, files: ProjectFiles, props: Properties
         if key != "unit_tests" or not isinstance(value, list):
             continue
         for entry in value:
-            test = _unit_test(scope, file, entry, out)
-            if test is None:
-                continue
-            if test.unique_id in out.unit_tests:
-                raise ProjectError(
-                    f"unit test '{test.name}' of model '{test.model}' is defined twice", path=file.original_file_path
-                )
-            out.unit_tests[test.unique_id] = test
+            for test in _unit_tests(scope, file, entry, out):
+                if test.unique_id in out.unit_tests:
+                    raise ProjectError(
+                        f"unit test '{test.name}' of model '{test.model}' is defined twice",
+                        path=file.original_file_path,
+                    )
+                out.unit_tests[test.unique_id] = test
 
 
 UNIT_TESTS = ResourceKind("unit_tests", parse_unit_tests, phase="attached")

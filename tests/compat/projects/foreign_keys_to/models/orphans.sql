@@ -1,0 +1,1 @@
+select 20 as order_id, 9 as customer_id

@@ -1,0 +1,2 @@
+{{ config(materialized='view') }}
+select count(*) as n from {{ ref('orders') }}

@@ -1,0 +1,1 @@
+select id, name, 'x' as extra from {{ ref('raw') }}

@@ -1,0 +1,1 @@
+select id, upper(name) as name, 'y' as extra from {{ ref('raw') }}

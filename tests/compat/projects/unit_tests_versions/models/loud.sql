@@ -1,0 +1,1 @@
+select id, name || '!' as name from {{ ref('dim') }}
