@@ -25,9 +25,9 @@ STAGES = (
     "execute",
     "artifacts",
     "report",
-    "top",  # session, tasks, api, about, cli (and cli_logging): what commands start from
+    "top",  # session, tasks, api, about, cli (and cli_logging, cli_options): what commands start from
 )
-TOP = {"session", "tasks", "api", "about", "cli", "cli_logging", "__main__"}
+TOP = {"session", "flags", "tasks", "api", "about", "cli", "cli_logging", "cli_options", "__main__"}
 #: values and utilities every stage needs; they import only each other
 SHARED = {
     "dagwright",
