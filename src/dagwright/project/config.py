@@ -18,62 +18,6 @@ PROJECT_FILE = "dbt_project.yml"
 _APPENDED = {"tags", "pre-hook", "post-hook", "pre_hook", "post_hook"}
 _MERGED = {"meta", "docs", "persist_docs", "column_types", "grants"}
 
-# Config keys dbt accepts without a leading "+" in folder-level config.
-KNOWN_CONFIG_KEYS = frozenset(
-    {
-        "enabled",
-        "materialized",
-        "schema",
-        "database",
-        "alias",
-        "tags",
-        "pre-hook",
-        "post-hook",
-        "pre_hook",
-        "post_hook",
-        "meta",
-        "docs",
-        "persist_docs",
-        "full_refresh",
-        "unique_key",
-        "incremental_strategy",
-        "on_schema_change",
-        "column_types",
-        "quote_columns",
-        "delimiter",
-        "grants",
-        "contract",
-        "severity",
-        "store_failures",
-        "where",
-        "limit",
-        "warn_if",
-        "error_if",
-        "sql_header",
-        "group",
-        "access",
-        "packages",
-        "event_time",
-        "batch_size",
-        "lookback",
-        "begin",
-        "concurrent_batches",
-        "file_format",
-        "location_root",
-        "partition_by",
-        "cluster_by",
-        "strategy",
-        "updated_at",
-        "check_cols",
-        "target_schema",
-        "target_database",
-        "snapshot_meta_column_names",
-        "hard_deletes",
-        "invalidate_hard_deletes",
-        "dbt_valid_to_current",
-    }
-)
-
 
 def normalize_key(key: str) -> str:
     """pre_hook and pre-hook are the same key; dbt's canonical spelling has the hyphen."""
@@ -124,8 +68,8 @@ def as_list(value: Any) -> list[Any]:
 class ConfigTree:
     """Folder-level configuration under ``models:``/``seeds:`` in dbt_project.yml.
 
-    Keys with a leading ``+`` (or known config names) are config; other dict keys are
-    folders (or a node's own name) one level down.
+    Keys with a leading ``+`` are config, and so are other keys whose value is not a mapping;
+    a mapping without ``+`` is a folder (or a node's own name) one level down, as in dbt.
     """
 
     config: Mapping[str, Any] = field(default_factory=dict)
@@ -143,9 +87,10 @@ class ConfigTree:
             key = str(key)
             if key.startswith("+"):
                 config = merge_config(config, {key[1:]: value})
-            elif (key in KNOWN_CONFIG_KEYS and not isinstance(value, Mapping)) or key in _MERGED:
-                config = merge_config(config, {key: value})
             elif isinstance(value, Mapping):
+                # as dbt: a mapping without "+" is a level (a folder, a node's name) whatever its
+                # name, so a project called `docs` or `grants` is a project, and `meta: {...}`
+                # without "+" configures nothing (dbt's docs ask for `+meta`)
                 children[key] = cls.from_yaml(value, path, f"{where}.{key}")
             else:
                 config = merge_config(config, {key: value})
