@@ -426,6 +426,29 @@ def test_ls_into_a_closed_pipe(example: Project) -> None:
     assert code in (0, 141)
 
 
+def test_run_into_a_pipe_closed_after_one_line(seeded: Project) -> None:
+    """`dagwright run | head -1`: the reader goes away after the first line. The run goes on
+    without printing, to its end: every node built, run_results.json written, its own exit
+    code (before, a worker died on the broken pipe and the process left no run_results.json)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dagwright.cli", "run", "--threads", "2"],
+        cwd=seeded.root,
+        env=seeded.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    code = proc.wait(timeout=120)
+    assert code == 0, stderr
+    assert "Traceback" not in stderr and "Internal error" not in stderr
+    assert "stdout was closed by its reader" in stderr
+    results = json.loads((seeded.root / "target" / "run_results.json").read_text())["results"]
+    assert len(results) == 6 and {r["status"] for r in results} == {"success"}
+
+
 def test_run_select_builds_only_that_model(seeded: Project) -> None:
     seeded.ok("run", "-s", "stg_orders")  # model_alpha reads this view
     result = seeded.run("run", "-s", "model_alpha")

@@ -398,6 +398,9 @@ source_group.add_command(_snapshot_freshness, "snapshot-freshness")
 
 def entry() -> None:
     """The console script."""
+    from dagwright.report.streams import protect_stdout
+
+    protect_stdout()
     main(args=expand_multi_value(sys.argv[1:]), prog_name="dagwright")
 
 
