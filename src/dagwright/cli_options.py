@@ -152,7 +152,13 @@ def store_failures(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def empty(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--empty", is_flag=True, default=False, help="Not implemented: reported.")(func)
+    return click.option(
+        "--empty",
+        envvar=env_names("EMPTY"),
+        is_flag=True,
+        default=False,
+        help="Build every model from inputs with no rows (refs and sources read as zero rows).",
+    )(func)
 
 
 def event_time(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -212,6 +212,8 @@ class Session:
             invocation_id=self.invocation_id,
             run_started_at=self.run_started_at,
             warn_error=self.warn_error,
+            # --empty / DBT_EMPTY: every input read as no rows (dbt: run, build, compile, snapshot)
+            empty=bool(self.flags.extra.get("empty")) and self.flags.command in EMPTY_COMMANDS,
         )
         if self._manifest is not None:
             run.docs = docs_lookup(self._manifest)
@@ -472,7 +474,6 @@ class Session:
         from dagwright.parse.unsupported import Scope, check_command, warning_line
 
         self.check_resource_types(self.flags.resource_types)
-        extra = self.flags.extra
         scope = Scope(
             command=self.flags.command,
             manifest=self.manifest,
@@ -480,7 +481,6 @@ class Session:
             project=self.project,
             projects=[(self.project, self.files), *((p.config, p.files) for p in self.packages)],
             adapter_type=self.target.type,
-            options={name: extra.get(name) for name in UNSUPPORTED_OPTIONS},
             has_selection=bool(self.flags.select or self.flags.exclude),
             profile_ignored=self.target.ignored,
         )
@@ -491,7 +491,8 @@ class Session:
 
 
 #: dbt options dagwright accepts on its command line only to report them (``Flags.extra``)
-UNSUPPORTED_OPTIONS = ("empty",)
+#: the commands whose --empty builds models from inputs with no rows, as dbt's
+EMPTY_COMMANDS = ("run", "build", "compile", "snapshot")
 
 
 def target_dir_of(flags: Flags) -> Path:

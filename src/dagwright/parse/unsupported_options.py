@@ -21,7 +21,6 @@ from dagwright.parse.unsupported_scope import (
     Finding,
     Scope,
     env_value,
-    option_value,
     truthy,
 )
 
@@ -82,9 +81,6 @@ BEHAVIOUR_FLAGS: dict[str, tuple[bool, frozenset[str]]] = {
 }
 
 BEHAVIOUR = Feature("behaviour flag", "behaviour flags", "dagwright follows dbt's default here; remove the flag")
-EMPTY = Feature(
-    "--empty", "--empty", "dbt would build every model with zero rows; run without --empty", RUNS_OR_COMPILES
-)
 SAMPLE = Feature("sample mode", "sample mode", "dbt would build from sampled refs; unset DBT_SAMPLE", RUNS_OR_COMPILES)
 
 #: environment variables (without DBT_/DBT_ENGINE_) that change what dbt does, with no option here
@@ -113,8 +109,6 @@ def option_findings(scope: Scope) -> list[tuple[Feature, Finding]]:
     for name, (default, errors_in) in BEHAVIOUR_FLAGS.items():
         if name in flags and bool(flags[name]) != default and command in errors_in:
             out.append((BEHAVIOUR, Finding(project, None, f"flags: {name}: {flags[name]}")))
-    if command in EMPTY.errors_in and truthy(option_value(scope, "empty")):
-        out.append((EMPTY, Finding(None, None, "--empty (or DBT_EMPTY)")))
     for name, feature in _ENV_ERRORS.items():
         value = env_value(scope.environ, name)
         if command in feature.errors_in and value is not None and value != "" and value.lower() != "false":

@@ -156,11 +156,3 @@ def env_value(environ: Mapping[str, str], name: str) -> str | None:
         if key in environ:
             return environ[key]
     return None
-
-
-def option_value(scope: Scope, name: str) -> Any:
-    """A dbt option's value: the command line's, else its environment variable's."""
-    value = scope.options.get(name)
-    if value not in (None, False, "", ()):
-        return value
-    return env_value(scope.environ, name.upper())

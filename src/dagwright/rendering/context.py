@@ -33,7 +33,7 @@ from dagwright.rendering.config_object import ConfigObject
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
 from dagwright.rendering.engines.registry import jinja_engine
 from dagwright.rendering.environment import environment
-from dagwright.rendering.event_time import BatchWindow, filtered
+from dagwright.rendering.event_time import BatchWindow, emptied, filtered
 from dagwright.rendering.graph_variable import LazyGraph
 from dagwright.rendering.jinja import (
     LazyContext,
@@ -89,6 +89,8 @@ class RunContext:
     warn_error: WarnErrorPolicy | None = None
     #: --defer: unique_id -> the other environment's relation its refs read (execute/defer.py)
     deferred: Mapping[str, Relation] = field(default_factory=dict)
+    #: --empty: every ref and source reads no rows (rendering/event_time.py)
+    empty: bool = False
 
     @property
     def adapter_type(self) -> str:
@@ -528,7 +530,8 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
         relation = JinjaRelation(Relation(None, "", name), name, "cte")
     else:
         relation = run.make_relation(run.deferred.get(target.unique_id, target.relation), target.materialized)
-    return filtered(relation, target.config, target.columns, state.batch, engine=run.adapter_type)
+    relation = filtered(relation, target.config, target.columns, state.batch, engine=run.adapter_type)
+    return emptied(relation, engine=run.adapter_type) if run.empty else relation
 
 
 def _fixture(fixtures: Mapping[str, str], unique_id: str, what: str, line: int | None) -> JinjaRelation:
@@ -568,4 +571,5 @@ def resolve_source(
         jinja = run.make_relation(relation, "table")
     batch = state.batch if state is not None else None
     quoting = source.quoting.get("column")
-    return filtered(jinja, source.config, source.columns, batch, engine=run.adapter_type, column_quoting=quoting)
+    jinja = filtered(jinja, source.config, source.columns, batch, engine=run.adapter_type, column_quoting=quoting)
+    return emptied(jinja, engine=run.adapter_type) if run.empty else jinja

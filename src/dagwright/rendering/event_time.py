@@ -7,6 +7,10 @@ While a batch of a microbatch model compiles, a ref or source whose own config h
 with dbt's alias ``_dbt_et_filter_subq_<name>`` where the engine's dbt adapter requires one);
 ``.render()`` still gives the relation's plain name. Inputs without ``event_time`` are read
 whole, as in dbt.
+
+``--empty`` (dbt 1.8+) reads every input as none of its rows: a ref or source prints as
+``(select * from <relation> where false limit 0)`` (alias ``_dbt_limit_subq_<name>`` where the
+engine's dbt adapter requires one), so each model is built with its columns and no rows.
 """
 
 from __future__ import annotations
@@ -64,3 +68,9 @@ def filtered(
     condition = f"{name} >= '{batch.start}' and {name} < '{batch.end}'"
     suffix = f" _dbt_et_filter_subq_{relation.identifier}" if jinja_engine(engine).subquery_alias else ""
     return relation.with_text(f"(select * from {relation.render()} where {condition}){suffix}")
+
+
+def emptied(relation: JinjaRelation, *, engine: str) -> JinjaRelation:
+    """``relation`` as ``--empty`` reads it: no rows, the same columns."""
+    suffix = f" _dbt_limit_subq_{relation.identifier}" if jinja_engine(engine).subquery_alias else ""
+    return relation.with_text(f"(select * from {relation.render()} where false limit 0){suffix}")

@@ -103,7 +103,8 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
         write.result()  # a failed write fails the command
     session.write_manifest(compiled)
     ordered = [results[uid] for uid in selected]
-    summary_results = [*ordered, *hooks]
+    # as dbt: an ephemeral model is compiled (its file, its compiled_code) but has no result
+    summary_results = [*(r for r in ordered if manifest.nodes[r.unique_id].materialized != "ephemeral"), *hooks]
     summary = RunSummary(summary_results, time.perf_counter() - t0, started_at)
     data = run_results_dict(summary, invocation_id=session.invocation_id, args=flags.as_args_safe())
     for entry in data["results"]:

@@ -1,0 +1,2 @@
+-- depends_on: {{ ref('raw') }}
+select * from {{ source('src','raw') }}

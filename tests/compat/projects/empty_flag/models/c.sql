@@ -1,0 +1,3 @@
+{{ config(materialized='incremental') }}
+select * from {{ ref('b') }}
+{% if is_incremental() %} where id > (select max(id) from {{ this }}){% endif %}
