@@ -480,3 +480,21 @@ class Manifest:
     def package_names(self) -> tuple[str, ...]:
         """The root project and the installed packages."""
         return (self.project_name, *self.package_roots)
+
+
+#: a data test's configuration when nothing sets it (dbt's defaults)
+TEST_CONFIG_DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    "materialized": "test",
+    "severity": "ERROR",
+    "store_failures": None,
+    "store_failures_as": None,
+    "where": None,
+    "limit": None,
+    "fail_calc": "count(*)",
+    "warn_if": "!= 0",
+    "error_if": "!= 0",
+    "tags": [],
+    "meta": {},
+    "schema": "dbt_test__audit",
+}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagwright.errors import ProjectError, did_you_mean
-from dagwright.parse.nodes import Node, RefCall, SourceCall
+from dagwright.parse.nodes import TEST_CONFIG_DEFAULTS, Node, RefCall, SourceCall
 from dagwright.parse.static import Expr, _expression, _NotStatic
 from dagwright.project.config import ConfigTree, merge_config
 from dagwright.project.properties import TestDefinition
@@ -36,21 +36,6 @@ CONFIG_KEYS = (
     "alias",
 )
 
-TEST_CONFIG_DEFAULTS: dict[str, Any] = {
-    "enabled": True,
-    "materialized": "test",
-    "severity": "ERROR",
-    "store_failures": None,
-    "store_failures_as": None,
-    "where": None,
-    "limit": None,
-    "fail_calc": "count(*)",
-    "warn_if": "!= 0",
-    "error_if": "!= 0",
-    "tags": [],
-    "meta": {},
-    "schema": "dbt_test__audit",
-}
 
 #: what ``store_failures`` becomes when only ``store_failures_as`` is set (another value: True,
 #: and the test fails when it runs, as in dbt)

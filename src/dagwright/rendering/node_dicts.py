@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dagwright.parse.nodes import (
+    TEST_CONFIG_DEFAULTS,
     ColumnInfo,
     Exposure,
     Group,
@@ -158,30 +159,12 @@ def time_spine_dict(time_spine: Mapping[str, Any] | None) -> dict[str, Any] | No
     }
 
 
-#: a data test's configuration when nothing sets it
-_TEST_CONFIG_DEFAULTS: dict[str, Any] = {
-    "enabled": True,
-    "materialized": "test",
-    "severity": "ERROR",
-    "store_failures": None,
-    "store_failures_as": None,
-    "where": None,
-    "limit": None,
-    "fail_calc": "count(*)",
-    "warn_if": "!= 0",
-    "error_if": "!= 0",
-    "tags": [],
-    "meta": {},
-    "schema": "dbt_test__audit",
-}
-
-
 def unrendered_config(node: Node) -> dict[str, Any]:
     """dbt's ``unrendered_config``, which its ``state:modified`` compares: the keys the project
     sets for the node. dagwright keeps their rendered values, the same unless Jinja in them
     renders differently per target."""
     if node.resource_type == "test":
-        return {k: v for k, v in node.config.items() if k not in _TEST_CONFIG_DEFAULTS or _TEST_CONFIG_DEFAULTS[k] != v}
+        return {k: v for k, v in node.config.items() if k not in TEST_CONFIG_DEFAULTS or TEST_CONFIG_DEFAULTS[k] != v}
     if node.resource_type == "seed":
         return {k: v for k, v in node.config.items() if (k, v) != ("materialized", "seed")}
     return dict(node.config)
