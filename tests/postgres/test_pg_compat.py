@@ -82,14 +82,14 @@ PG_CASES = cases_from_env(
         "store_failures",
         "store_failures_flag",
         "contracts",
-        "microbatch",
         "foreign_keys_to",
     ),
 )
 # Also pass on PostgreSQL (about 10-20 s each, left out for CI time; run them with
 # DAGWRIGHT_PG_COMPAT_CASES): incremental_basic, incremental_append_strategy,
 # incremental_schema_types, snapshot_yaml, sources, views_and_tables, jinja_basics, docs_blocks,
-# statement_results, unit_tests_versions, unit_tests_overrides. Not run on PostgreSQL:
+# statement_results, unit_tests_versions, unit_tests_overrides (and microbatch, about 5 min:
+# its batches through dbt-postgres one command each). Not run on PostgreSQL:
 # dispatch_macros, jinja_extras and run_operation are written in DuckDB's SQL throughout.
 
 #: known differences on PostgreSQL: case -> (reason, regex the difference report must match)
