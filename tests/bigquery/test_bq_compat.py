@@ -60,7 +60,29 @@ _case_numbers = itertools.count(1)
 #: starting per command): run with DAGWRIGHT_BQ_COMPAT_LONG=1 (or by name in
 #: DAGWRIGHT_BQ_COMPAT_CASES), not in every CI run, whose time limit they would strain. The
 #: article's DAG runs on BigQuery in every CI run through test_bq_honest_stop.py.
-BQ_CASES_LONG = ("operation_commits", "article_failures", "article_build", "packages", "run_operation", "article")
+BQ_CASES_LONG = (
+    "operation_commits",
+    "article_failures",
+    "article_build",
+    "packages",
+    "run_operation",
+    "article",
+    # what these check happens in Jinja or at parse, the same code on every engine (run on
+    # DuckDB, and most on PostgreSQL, in every CI run); they pass on BigQuery too
+    "project_yml_jinja",
+    "jinja_basics",
+    "jinja_extras",
+    "dispatch_macros",
+    "yaml_jinja",
+    "docs_blocks",
+    "require_dbt_version",
+    "generic_test_names",
+    "builtin_macro_names",
+    "unsupported_present",
+    "manifest_graph",
+    "same_relation",
+    "statement_results",
+)
 
 #: tests/compat cases that run on the emulator, as they are or with their overlay, longest
 #: first (DAGWRIGHT_BQ_COMPAT_CASES=a,b,c picks others, e.g. to try a case on BigQuery)
@@ -73,31 +95,18 @@ BQ_CASES = cases_from_env(
         "snapshot_timestamp",
         "snapshot_yaml",
         "ephemeral",
-        "statement_results",
         "seeds_types",
         "data_tests",
         "schemas_aliases",
-        "project_yml_jinja",
-        "jinja_basics",
         "incremental_merge",
-        "manifest_graph",
         "hooks_render_time",
         "model_hooks",
         "seeds_errors",
-        "builtin_macro_names",
-        "generic_test_names",
         "project_quoting",
         "run_hooks",
-        "unsupported_present",
-        "same_relation",
         "views_and_tables",
         "incremental_schema_change",
         "snapshot_check",
-        "yaml_jinja",
-        "docs_blocks",
-        "require_dbt_version",
-        "dispatch_macros",
-        "jinja_extras",
         "contracts",
     ),
 )
