@@ -18,8 +18,9 @@ from typing import Any
 
 from dagwright.adapters.base import Relation
 from dagwright.artifacts.files import write_json_atomic
-from dagwright.parse.nodes import Manifest, Node, SemanticNode
+from dagwright.parse.nodes import Manifest, SemanticNode
 from dagwright.parse.time_spines import TIME_GRAINS
+from dagwright.rendering.semantic_dicts import node_relation
 
 #: the dbt-semantic-interfaces version dbt 1.11 writes
 _DSI_VERSION = {"major_version": "0", "minor_version": "9", "patch_version": "0"}
@@ -144,18 +145,6 @@ def _dimension(d: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _node_relation(model: Node | None, render: Render) -> dict[str, Any] | None:
-    if model is None:
-        return None
-    relation = model.relation
-    return {
-        "alias": relation.identifier,
-        "schema_name": relation.schema,
-        "database": relation.database,
-        "relation_name": render(relation),
-    }
-
-
 def _semantic_model(node: SemanticNode, manifest: Manifest, render: Render) -> dict[str, Any]:
     body = node.body
     model = manifest.nodes.get(node.depends_on[0]) if node.depends_on else None
@@ -163,7 +152,7 @@ def _semantic_model(node: SemanticNode, manifest: Manifest, render: Render) -> d
         "name": node.name,
         "defaults": body.get("defaults"),
         "description": node.description,
-        "node_relation": _node_relation(model, render),
+        "node_relation": node_relation(model, render),
         "primary_entity": body.get("primary_entity"),
         "entities": [_entity(e) for e in body.get("entities") or []],
         "measures": [_measure(m) for m in body.get("measures") or []],
@@ -326,7 +315,7 @@ def _time_spines(manifest: Manifest, render: Render) -> list[dict[str, Any]]:
         column = node.columns.get(str(column_name))
         out.append(
             {
-                "node_relation": _node_relation(node, render),
+                "node_relation": node_relation(node, render),
                 "primary_column": {"name": column_name, "time_granularity": column.granularity if column else None},
                 "custom_granularities": [
                     {"name": c.get("name"), "column_name": c.get("column_name")}

@@ -44,6 +44,11 @@ def _node_relation(
     node: SemanticNode, manifest: Manifest, render_relation: Callable[[Any], str] | None
 ) -> dict[str, Any] | None:
     model = manifest.nodes.get(node.depends_on[0]) if node.depends_on else None
+    return node_relation(model, render_relation)
+
+
+def node_relation(model: Any, render_relation: Callable[[Any], str] | None) -> dict[str, Any] | None:
+    """A semantic model's ``node_relation``: the relation of the model it reads (None without one)."""
     if model is None:
         return None
     relation = model.relation
