@@ -132,6 +132,18 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "unit_tests": _NOT_YET,
     "model_versions": _NOT_YET,
     "model_versions_hooks": _NOT_YET,
+    "unit_tests_overrides": _NOT_YET,
+    "unit_tests_versions": _NOT_YET,
+    "foreign_keys_to": _NOT_YET,
+    "empty_flag": "--empty rewrites refs and sources while rendering, the same on every engine: run on DuckDB",
+    # features dagwright refuses on BigQuery with an error before anything runs
+    "custom_materializations": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",
+    "custom_materializations_legacy": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",
+    "microbatch": "microbatch is refused on BigQuery (DuckDB and PostgreSQL only)",
+    "python_models": "dbt-bigquery runs Python models on Dataproc, which no emulator offers; dagwright refuses them",
+    # DuckDB's own features (dbt-duckdb's external sources and materialization)
+    "duckdb_external_models": "a DuckDB feature (dbt-duckdb's external materialization)",
+    "duckdb_external_sources": "a DuckDB feature (dbt-duckdb's external sources)",
 }
 
 #: known differences on BigQuery: case -> (reason, regex the difference report must match)
