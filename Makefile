@@ -20,13 +20,14 @@ LINT_DIRS := $(wildcard src tests bench .ci)
 FMT_DIRS  := $(wildcard src tests .ci)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo-venv spark-oracle bigquery-emulator bigquery-oracle demo test install-check lint format macro-index clean distclean
+.PHONY: help venv demo-venv spark-oracle bigquery-emulator bigquery-oracle demo test compat-record install-check lint format macro-index clean distclean
 
 help:
 	@echo "make demo       install dagwright into .venv-demo (pip install .), seed and run examples/article"
 	@echo "                on DuckDB with 2 threads"
 	@echo "                (extra run arguments: make demo DEMO_ARGS=\"--vars '{fail_model: model_beta_a}'\")"
 	@echo "make test       set up .venv, lint, then run the test suite"
+	@echo "make compat-record  run the compat cases with dbt live and rewrite tests/compat/recorded/"
 	@echo "make install-check  build sdist + wheel, install the wheel into bare venvs (no extras, each extra),"
 	@echo "                run --version, --help and the article example (what .ci/run does first)"
 	@echo "make lint       ruff check + ruff format --check"
@@ -75,7 +76,7 @@ bigquery-oracle: $(BQ_ORACLE_STAMP)
 
 $(BQ_ORACLE_STAMP):
 	test -x $(BQ_ORACLE_VENV)/bin/python || $(PYTHON) -m venv $(BQ_ORACLE_VENV)
-	$(BQ_ORACLE_VENV)/bin/python -m pip install --quiet 'dbt-core>=1.11,<1.12' 'dbt-bigquery>=1.11,<1.13'
+	$(BQ_ORACLE_VENV)/bin/python -m pip install --quiet 'dbt-core>=1.11,<1.12' 'dbt-bigquery>=1.12,<1.13'
 	touch $@
 
 # dagster-dbt, the orchestrator tests/test_dagster_dbt.py runs dagwright under, in a venv of its own
@@ -124,7 +125,15 @@ install-check:
 # DAGWRIGHT_COMPAT_REQUIRED: tests/compat fail instead of skipping if the dbt oracle is missing;
 # DAGWRIGHT_BIGQUERY_REQUIRED: tests/bigquery fail instead of skipping without the emulator or dbt-bigquery
 test: venv spark-oracle bigquery-emulator bigquery-oracle dagster-dbt lint
-	DAGWRIGHT_COMPAT_REQUIRED=1 DAGWRIGHT_BIGQUERY_REQUIRED=1 DAGWRIGHT_DAGSTER_PYTHON=$(DAGSTER_VENV)/bin/python $(BIN)/pytest -q
+	DAGWRIGHT_COMPAT_REQUIRED=1 DAGWRIGHT_BIGQUERY_REQUIRED=1 DAGWRIGHT_DAGSTER_PYTHON=$(DAGSTER_VENV)/bin/python $(BIN)/pytest -q --durations=25
+
+# run every engine's compat cases with dbt live and (re)write tests/compat/recorded/ (dbt's
+# steps, replayed by later runs while a case and its oracle's versions stay as recorded)
+COMPAT_MODULES := tests/compat/test_compat.py tests/postgres/test_pg_compat.py tests/bigquery/test_bq_compat.py \
+	tests/spark/test_spark_compat.py
+compat-record: venv spark-oracle bigquery-emulator bigquery-oracle
+	DAGWRIGHT_COMPAT_ORACLE=record DAGWRIGHT_BQ_COMPAT_LONG=1 DAGWRIGHT_COMPAT_REQUIRED=1 DAGWRIGHT_BIGQUERY_REQUIRED=1 \
+		$(BIN)/pytest -q $(COMPAT_MODULES)
 
 clean:
 	rm -rf $(DEMO_DIR)/target $(DEMO_DIR)/logs $(DEMO_DIR)/*.duckdb*

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from compat import recorded_oracle
 from compat.conftest import (
     BIN_DIR,
     PROJECTS_DIR,
@@ -217,13 +218,18 @@ def run_tool(tool: str, executable: str, case: Case, root: Path, emulator: Any, 
 
 
 def run_case(case: Case, emulator: Any, root: Path, dbt: str, dagwright: str) -> CaseRun:
+    """dagwright's steps, and dbt's run alongside or replayed from its recording (recorded_oracle.py)."""
     number = next(_case_numbers)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            tool: pool.submit(run_tool, tool, exe, case, root / tool, emulator, f"{tool[:3]}{number}_{case.name}")
-            for tool, exe in (("dbt", dbt), ("dagwright", dagwright))
-        }
-        return CaseRun(case, futures["dbt"].result(), futures["dagwright"].result())
+    executables = {"dbt": dbt, "dagwright": dagwright}
+    return recorded_oracle.run_pair(
+        case,
+        "bigquery",
+        str(Path(dbt).parent / "python"),
+        lambda tool: run_tool(tool, executables[tool], case, root / tool, emulator, f"{tool[:3]}{number}_{case.name}"),
+        step_type=Step,
+        relation_type=Relation,
+        case_run_type=CaseRun,
+    )
 
 
 def bigquery_case(name: str) -> Case:

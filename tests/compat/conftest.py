@@ -12,6 +12,7 @@ A case is a folder under ``tests/compat/projects/<case>/``: a small dbt project,
       - [run, --full-refresh]
       - {args: [run, --vars, "{fail: true}"], exit: 1}   # dbt must exit 1 here (default 0)
     vars: {n: 1}                            # passed as --vars to every command
+    oracle: live                            # optional: always run dbt (see recorded_oracle.py)
     env: {MY_VAR: value}                    # extra environment for both tools
     volatile: [loaded_at, main.model.col]   # columns whose values are not compared
     xfail:                                  # a known dagwright difference (strict xfail)
@@ -56,6 +57,8 @@ import duckdb
 import pytest
 import yaml
 
+from . import recorded_oracle
+
 COMPAT_DIR = Path(__file__).resolve().parent
 PROJECTS_DIR = COMPAT_DIR / "projects"
 ARTICLE_DIR = (COMPAT_DIR / ".." / ".." / "examples" / "article").resolve()
@@ -83,7 +86,7 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 #: the folder, beside the cases (or an engine's overlays), of the files they share
 SHARED_DIR = "_shared"
-CASE_KEYS = frozenset({"project", "include", "commands", "vars", "env", "volatile", "xfail", "dbt_leftovers"})
+CASE_KEYS = frozenset({"project", "include", "commands", "vars", "env", "volatile", "xfail", "dbt_leftovers", "oracle"})
 #: what an engine's overlay compat.yml may set: its own shared files, commands where its dbt exits
 #: otherwise, and more volatile columns (where the overlay names relations otherwise)
 OVERLAY_KEYS = frozenset({"include", "commands", "volatile"})
@@ -119,6 +122,8 @@ class Case:
     xfail_match: str | None = None
     includes: tuple[Path, ...] = ()  # shared folders copied before the project
     overlays: tuple[Path, ...] = ()  # folders laid over the project copy, in order (an engine's overlay)
+    #: "recorded" (dbt's steps may be replayed: recorded_oracle.py) or "live" (always run dbt)
+    oracle: str = "recorded"
 
     @property
     def layers(self) -> tuple[Path, ...]:
@@ -204,6 +209,7 @@ def load_case(folder: Path) -> Case:
         dbt_leftovers=tuple(str(r) for r in spec.get("dbt_leftovers") or ()),
         xfail_reason=(xfail or {}).get("reason"),
         xfail_match=(xfail or {}).get("match"),
+        oracle=str(spec.get("oracle") or "recorded"),
     )
 
 
@@ -587,16 +593,22 @@ class CaseRun:
     case: Case
     dbt: list[Step]
     dagwright: list[Step]
+    oracle: str = "dbt run live"  # where dbt's steps come from (recorded_oracle.py)
 
 
 def run_case(case: Case, tools: Tools, root: Path) -> CaseRun:
-    """Run the case with dbt and with dagwright, concurrently, each on its own copy of the
-    project and its own database under root/<tool>/."""
-    workspaces = {tool: prepare_workspace(case, tool, root / tool) for tool in TOOLS}
-    with ThreadPoolExecutor(max_workers=len(TOOLS)) as pool:
-        futures = {tool: pool.submit(run_steps, case, tools, ws) for tool, ws in workspaces.items()}
-        results = {tool: f.result() for tool, f in futures.items()}
-    return CaseRun(case, results["dbt"], results["dagwright"])
+    """Run the case with dagwright and with dbt (or replay dbt's recorded steps:
+    recorded_oracle.py), each on its own copy of the project and its own database under
+    root/<tool>/."""
+    return recorded_oracle.run_pair(
+        case,
+        "duckdb",
+        str(BIN_DIR / "python"),
+        lambda tool: run_steps(case, tools, prepare_workspace(case, tool, root / tool)),
+        step_type=Step,
+        relation_type=Relation,
+        case_run_type=CaseRun,
+    )
 
 
 class CasePool:
@@ -765,6 +777,7 @@ def check_case_run(run: CaseRun, known: str | None) -> None:
     if dagwright differs from dbt. With ``known`` (the regex of a known difference), a report
     that does not match it is raised as a plain AssertionError, so an xfail only covers the
     difference it names."""
+    print(run.oracle)
     for dbt_step, dagwright_step in zip(run.dbt, run.dagwright):
         print(f"{dbt_step.command}: {dbt_step.seconds:.1f} s; dagwright: {dagwright_step.seconds:.1f} s")
     try:
@@ -785,3 +798,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize ``compat_case`` with every folder of tests/compat/projects/."""
     if "compat_case" in metafunc.fixturenames:
         metafunc.parametrize("compat_case", [case.param() for case in load_cases()])
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How each engine's compat cases got dbt's steps this session (recorded_oracle.py), and
+    which cases have no recording that matches them (they cost a live dbt run each time)."""
+    if not recorded_oracle.NOTES:
+        return
+    by_kind: dict[tuple[str, str], list[str]] = {}
+    for engine, case, kind in recorded_oracle.NOTES:
+        by_kind.setdefault((engine, kind), []).append(case)
+    terminalreporter.section("compat oracle")
+    for (engine, kind), cases in sorted(by_kind.items()):
+        listed = ", ".join(sorted(cases)) if kind != "replayed" else f"{len(cases)} cases"
+        terminalreporter.write_line(f"{engine}: dbt {kind}: {listed}")

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from compat import recorded_oracle
 from compat.conftest import (
     BIN_DIR,
     REQUIRED_ENV,
@@ -157,10 +157,14 @@ def test_builds_the_same_as_dbt_spark(tmp_path: Path, spark_server: SparkServer,
     prefixes = {"dbt": f"dbt_{name}", "dagwright": f"dw_{name}"}
     existing = [str(r[0]) for r in spark_server.sql("show schemas")]
     drop_schemas(spark_server, [s for s in existing if s.startswith(tuple(prefixes.values()))])
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            tool: pool.submit(run_tool, tool, exe, case, tmp_path / tool, spark_server, prefixes[tool])
-            for tool, exe in (("dbt", dbt), ("dagwright", dagwright))
-        }
-        run = CaseRun(case, futures["dbt"].result(), futures["dagwright"].result())
+    executables = {"dbt": dbt, "dagwright": dagwright}
+    run = recorded_oracle.run_pair(
+        case,
+        "spark",
+        str(Path(dbt).parent / "python"),
+        lambda tool: run_tool(tool, executables[tool], case, tmp_path / tool, spark_server, prefixes[tool]),
+        step_type=Step,
+        relation_type=Relation,
+        case_run_type=CaseRun,
+    )
     check_case_run(run, SPARK_XFAIL[name][1] if name in SPARK_XFAIL else None)
