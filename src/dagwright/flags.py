@@ -49,6 +49,8 @@ class Flags:
     #: --event-time-start / --event-time-end: the window microbatch models build
     event_time_start: dt.datetime | None = None
     event_time_end: dt.datetime | None = None
+    #: --sample (DBT_SAMPLE): the sample window's text, read by the session (rendering/sample.py)
+    sample: str | None = None
 
     def as_args_safe(self) -> dict[str, Any]:
         """as_args, but never failing (for a command stopped while it started)."""
