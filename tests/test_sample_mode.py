@@ -144,3 +144,18 @@ def test_only_run_and_build_take_sample_as_in_dbt(events: Project) -> None:
     events.ok("compile", "-s", "picked")
     compiled = (events.target / "compiled" / "proj" / "models" / "picked.sql").read_text(encoding="utf-8")
     assert compiled.strip() == 'select id from "warehouse"."main"."events"'
+
+
+def test_retry_reads_the_window_the_run_recorded(events: Project) -> None:
+    (events.root / "models" / "late.sql").write_text("select id, missing from {{ ref('events') }}\n", encoding="utf-8")
+    result = events.run("run", "--sample", "{'start': '2024-01-01', 'end': '2024-01-05 10:00'}")
+    assert result.code == 1, str(result)
+    # as dbt-core 1.11 writes it in run_results.json
+    assert events.run_results()["args"]["sample"] == {
+        "start": "2024-01-01T00:00:00+00:00",
+        "end": "2024-01-05T10:00:00+00:00",
+    }
+    (events.root / "models" / "late.sql").write_text("select id from {{ ref('events') }}\n", encoding="utf-8")
+    events.ok("retry")
+    assert events.statuses() == {"late": "success"}
+    assert events.query("select id from main.late") == [(1,)]

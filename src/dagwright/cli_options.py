@@ -15,7 +15,7 @@ import click
 
 from dagwright.cli_logging import OUTPUT_OPTIONS, merged, output_options
 from dagwright.errors import DagwrightError
-from dagwright.rendering.sample import SampleError, sample_window
+from dagwright.rendering.sample import SampleError, absolute_text, sample_window
 from dagwright.session import Flags
 
 
@@ -164,14 +164,14 @@ def empty(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _checked_sample(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--sample's text, refused here (dbt: click's usage error, exit 2) when it names no window."""
+    """--sample's window as absolute bounds: a relative one ends now, when the command line is
+    read, as in dbt; refused here (dbt: click's usage error, exit 2) when it names no window."""
     if value is None:
         return None
     try:
-        sample_window(value, dt.datetime.now(dt.timezone.utc))
+        return absolute_text(sample_window(value, dt.datetime.now(dt.timezone.utc)))
     except SampleError as exc:
         raise click.BadParameter(str(exc), ctx, param) from None
-    return value
 
 
 def sample(func: Callable[..., Any]) -> Callable[..., Any]:

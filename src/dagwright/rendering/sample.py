@@ -36,6 +36,12 @@ class SampleWindow:
     end: dt.datetime
 
 
+def absolute_text(window: SampleWindow) -> str:
+    """The window as absolute bounds, in the form ``--sample`` reads (a relative window is
+    fixed once, when the command line is read, as dbt does; retry reads it back)."""
+    return f"{{'start': '{window.start.isoformat()}', 'end': '{window.end.isoformat()}'}}"
+
+
 def sample_window(text: str, now: dt.datetime) -> SampleWindow:
     """The window ``text`` names; a relative one ends at ``now`` (UTC)."""
     stripped = text.lstrip()
