@@ -131,7 +131,6 @@ ERRORS = [
         ("models/c_model.sql", "calls a UDF with function()"),
         way_out=("run", "--exclude", "c_model"),
     ),
-    Case("sample", {}, ("run",), ("DBT_SAMPLE",), env={"DBT_SAMPLE": "true"}),
     Case(
         "on-run-start-failure-skips-nodes",
         {"dbt_project.yml": PROJECT_YML + "flags:\n  skip_nodes_if_on_run_start_fails: true\n"},

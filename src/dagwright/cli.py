@@ -19,6 +19,7 @@ from dagwright.cli_options import (
     flags_of,
     resource_types,
     run_task,
+    sample,
     selection,
     split_words,
     state,
@@ -68,6 +69,7 @@ def _run_family(flags: Flags) -> int:
 @execution
 @event_time
 @empty
+@sample
 def run_cmd(**kwargs: Any) -> None:
     """Build the selected models."""
     run_task(_run_family, flags_of("run", kwargs))
@@ -119,6 +121,7 @@ def snapshot_cmd(**kwargs: Any) -> None:
 @store_failures
 @event_time
 @empty
+@sample
 def build_cmd(**kwargs: Any) -> None:
     """Seeds, models, snapshots and tests, in DAG order."""
     run_task(_run_family, flags_of("build", kwargs))

@@ -137,6 +137,8 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "unit_tests_versions": _NOT_YET,
     "foreign_keys_to": _NOT_YET,
     "empty_flag": "--empty rewrites refs and sources while rendering, the same on every engine: run on DuckDB",
+    "sample_flag": "--sample rewrites refs and sources while rendering, as --empty does, and its microbatch model "
+    "is refused on BigQuery: run on DuckDB and PostgreSQL",
     # features dagwright refuses on BigQuery with an error before anything runs
     "custom_materializations": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",
     "custom_materializations_legacy": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",

@@ -68,6 +68,7 @@ PG_CASES = cases_from_env(
         "article",
         "article_build",
         "ephemeral",
+        "sample_flag",
         "incremental_merge",
         "incremental_schema_change",
         "unit_tests",

@@ -16,7 +16,6 @@ from typing import Any
 
 from dagwright.parse.unsupported_scope import (
     RUNS,
-    RUNS_OR_COMPILES,
     Feature,
     Finding,
     Scope,
@@ -81,10 +80,9 @@ BEHAVIOUR_FLAGS: dict[str, tuple[bool, frozenset[str]]] = {
 }
 
 BEHAVIOUR = Feature("behaviour flag", "behaviour flags", "dagwright follows dbt's default here; remove the flag")
-SAMPLE = Feature("sample mode", "sample mode", "dbt would build from sampled refs; unset DBT_SAMPLE", RUNS_OR_COMPILES)
 
 #: environment variables (without DBT_/DBT_ENGINE_) that change what dbt does, with no option here
-_ENV_ERRORS = {"SAMPLE": SAMPLE}
+_ENV_ERRORS: dict[str, Feature] = {}
 #: environment variables about dbt's output that dagwright does not honour:
 #: reported in the warning line when their value asks for something else than dbt's default
 #: (those about dbt's log file, colours, tracking or parser have no effect and are not); the

@@ -123,8 +123,9 @@ class RunTask:
             on_failure=self._on_failure,
             custom_builds=custom_materializations(session),
             microbatch=MicrobatchSettings(
-                self.flags.event_time_start,
-                self.flags.event_time_end,
+                # --sample's window is the one microbatch models build, as in dbt
+                session.sample.start if session.sample else self.flags.event_time_start,
+                session.sample.end if session.sample else self.flags.event_time_end,
                 retried.started_at if retried and retried.started_at else session.run_context.run_started_at,
                 retried.batches if retried else {},
             ),
