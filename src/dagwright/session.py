@@ -348,6 +348,12 @@ class Session:
             ref_package_first=bool(root_flag(self.project, "require_ref_searches_node_package_before_root")),
         )
         self._loader = loader
+        from dagwright.artifacts.semantic_validation import check_semantic_layer
+
+        # before the parse is cached: a project dbt would refuse fails every time
+        check_semantic_layer(
+            manifest, self.render_relation, bool(root_flag(self.project, "require_nested_cumulative_type_params"))
+        )
         flags = self._flag_values
         read_flags = {name: flags.get(name) for name in environ.FLAGS_READ}
         self.parse_cache.store(
