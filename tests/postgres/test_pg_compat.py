@@ -90,7 +90,8 @@ PG_CASES = cases_from_env(
 # incremental_schema_types, snapshot_yaml, sources, views_and_tables, jinja_basics, docs_blocks,
 # statement_results, unit_tests_versions, unit_tests_overrides (and microbatch, about 5 min:
 # its batches through dbt-postgres one command each). Not run on PostgreSQL:
-# dispatch_macros, jinja_extras and run_operation are written in DuckDB's SQL throughout.
+# dispatch_macros, jinja_extras and run_operation are written in DuckDB's SQL throughout;
+# semantic_build's exposures and saved queries run no SQL (no-op nodes), the same on every engine.
 
 #: known differences on PostgreSQL: case -> (reason, regex the difference report must match)
 PG_XFAIL = {

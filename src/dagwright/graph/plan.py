@@ -90,6 +90,8 @@ def build_plan(
                 parents[child] = parents[child] | {uid}
     if units:
         _add_unit_tests(manifest, units, parents, memo)
+    if listed:  # nothing runs for them: no time on the critical path
+        durations = {**durations, **dict.fromkeys(listed, 0.0)}
     return plan_from_parents(parents, durations)
 
 
