@@ -16,6 +16,7 @@ from dagwright.execute.no_op import run_no_op
 from dagwright.execute.results import Status
 from dagwright.guard import Stop
 from oracle import Twins, log_lines, needs_dbt
+from stop_helpers import check_run_results_schema
 from test_semantic_nodes import FILES
 
 pytestmark = needs_dbt
@@ -78,6 +79,7 @@ def test_run_results_entries_are_dbts(built: tuple[Twins, Any, Any]) -> None:
             theirs[uid], (*SAME, "thread_id", "batch_results")
         ), uid
     assert set(ours) == set(theirs)
+    check_run_results_schema(twins.artifact("dagwright", "run_results.json"))  # dbt's v6 schema has no-op
 
 
 def test_terminal_lines_are_dbts(built: tuple[Twins, Any, Any]) -> None:
