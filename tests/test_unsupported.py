@@ -307,6 +307,11 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
         "flag log_level",  # the run family follows dbt's logging flags (tests/test_dbt_log.py)
     ):
         assert quiet not in line, line
+    # build lists the saved query and the exposures as dbt does (no-op nodes): nothing ignored
+    built = project.ok("build")
+    line = next(x for x in built.stdout.splitlines() if "ignored:" in x)
+    assert "saved quer" not in line and "exposure" not in line, line
+    assert "NO-OP saved query q1" in built.stdout and "NO-OP exposure e2" in built.stdout
     assert project.query("select id from b_model") == [(1,)]
     # other commands do not follow them: reported
     project.env.update(DBT_QUIET="true")

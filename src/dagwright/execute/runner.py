@@ -21,6 +21,7 @@ from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
 from dagwright.execute.foreign_keys import foreign_key_replace_note, with_foreign_keys_compiled
 from dagwright.execute.microbatch import BatchProgress, MicrobatchEnv, MicrobatchRun, MicrobatchSettings
+from dagwright.execute.no_op import NO_OP_KINDS, is_no_op, no_op_description, run_no_op
 from dagwright.execute.node_hooks import HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
 from dagwright.execute.unit_test import UnitTestRun, unit_test_path
@@ -121,7 +122,9 @@ class NodeRunner:
     def compiled_path(self, node: Node, folder: str = "compiled") -> Path:
         return self.target_dir / folder / node.package_name / written_file_path(node)
 
-    def describe(self, node: Node | UnitTest) -> str:
+    def describe(self, node: Node | UnitTest | Any) -> str:
+        if node.resource_type in NO_OP_KINDS:  # an exposure or a saved query
+            return no_op_description(node.resource_type, node.name)
         if isinstance(node, UnitTest):
             return f"unit_test {node.model}::{node.run_name}"
         if node.resource_type == "test":
@@ -161,6 +164,8 @@ class NodeRunner:
         )
 
     def run(self, unique_id: str, worker: Worker) -> RunResult:
+        if is_no_op(unique_id):
+            return run_no_op(unique_id, worker.name, self.stop)
         if unique_id in self.manifest.unit_tests:
             return self._run_unit_test(self.manifest.unit_tests[unique_id], worker)
         node = self.manifest.nodes[unique_id]

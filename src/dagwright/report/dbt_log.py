@@ -35,6 +35,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "LogSeedResult": ("Q016", "info"),
     "LogSnapshotResult": ("Q015", "info"),
     "LogTestResult": ("Q007", "info"),
+    "LogNodeNoOpResult": ("Q019", "info"),
     "SkippingDetails": ("Q034", "info"),
     "LogHookStartLine": ("Q032", "info"),
     "LogHookEndLine": ("Q033", "info"),
@@ -164,6 +165,8 @@ def result_event(
             },
         )
     common = {"execution_time": result.execution_time, "index": index, "node_info": node_info, "total": total}
+    if result.status == Status.NO_OP:  # an exposure or saved query in a build
+        return "LogNodeNoOpResult", "info", {**common, "description": description, "status": ""}
     if resource_type == "seed":
         relation = node_info.get("node_relation", {})
         return (
@@ -287,6 +290,10 @@ def node_info_of(node: Any, relation_name: str | None, started_at: str = "", fin
     # dbt's materialized of a data test is "test", of a unit test "unit"
     kinds = {"test": "test", "unit_test": "unit"}
     materialized = kinds.get(resource_type) or getattr(node, "materialized", "")
+    # an exposure's or saved query's node_relation is all empty in dbt's events
+    alias = getattr(node, "alias", None) or getattr(node, "name", "")
+    if resource_type in ("exposure", "saved_query"):
+        alias = ""
     return {
         "materialized": materialized,
         "meta": dict(getattr(node, "meta", None) or {}),
@@ -295,7 +302,7 @@ def node_info_of(node: Any, relation_name: str | None, started_at: str = "", fin
         "node_name": getattr(node, "name", ""),
         "node_path": getattr(node, "path", "") or "",
         "node_relation": {
-            "alias": getattr(node, "alias", None) or getattr(node, "name", ""),
+            "alias": alias,
             "database": getattr(node, "database", None) or "",
             "relation_name": relation_name or "",
             "schema": getattr(node, "schema", None) or "",

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import orjson
 
+from dagwright.execute.no_op import is_no_op
 from dagwright.execute.results import RunResult, RunSummary, Status
 from dagwright.execute.scheduler import Reporter
 from dagwright.report import dbt_log
@@ -226,6 +227,8 @@ class DbtLog(Terminal):
         info = {**self._node_info(unique_id), "node_started_at": started, "node_status": "started"}
         info.pop("attached_node", None)
         self.emit("NodeStart", f"Began running node {unique_id}", {"node_info": info}, thread=worker)
+        if is_no_op(unique_id):
+            return  # dbt logs no start line for an exposure or saved query: only its NO-OP line
         text = f"{index} of {total} START {describe}"
         self.emit(
             "LogStartLine",
