@@ -49,6 +49,8 @@ EVENTS: dict[str, tuple[str, str]] = {
     "CommandCompleted": ("Q039", "debug"),
     "JinjaLogInfo": ("I062", "info"),
     "PrintEvent": ("Z052", "info"),
+    "ShowNode": ("Q041", "info"),
+    "CompiledNode": ("Q042", "info"),
     "Note": ("Z050", "info"),
     "MainEncounteredError": ("Z002", "error"),
 }

@@ -27,8 +27,10 @@ from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.errors import SelectionError
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
 from dagwright.parse.nodes import Node, evolve, new_node
+from dagwright.report.command_log import plain_result
 from dagwright.report.preview import format_table, show_json
 from dagwright.session import Flags, Session
+from dagwright.tasks.command_output import attach_log
 from dagwright.tasks.defer import apply_defer
 
 Echo = Callable[[str], None]
@@ -81,6 +83,7 @@ def show(flags: Flags, echo: Echo) -> int:
     as_json = flags.output == "json"
 
     session = Session(flags)
+    attach_log(session, echo)
     manifest = session.manifest
     started_at, t0 = utcnow(), time.perf_counter()
     if inline:
@@ -148,11 +151,21 @@ def show(flags: Flags, echo: Echo) -> int:
             continue  # as dbt: only the nodes the first selector names are printed
         name = None if inline else node.name
         if as_json:
-            echo(show_json(name, columns, rows))
-        elif inline:
-            echo(f"Previewing inline node:\n{format_table(columns, rows)}")
+            msg = show_json(name, columns, rows)
+            preview = json.dumps(json.loads(msg)["show"])
+            quiet_msg = msg
         else:
-            echo(f"Previewing node '{node.name}':\n{format_table(columns, rows)}")
+            preview = quiet_msg = format_table(columns, rows)
+            msg = f"Previewing {'inline node' if inline else f'node {node.name!r}'}:\n{preview}"
+        data = {
+            "is_inline": bool(inline),
+            "node_name": node.name,
+            "output_format": flags.output,
+            "preview": preview,
+            "quiet": getattr(echo, "quiet", False),
+            "unique_id": node.unique_id,
+        }
+        plain_result(echo, "ShowNode", msg, data, quiet_msg)
     return 0
 
 
@@ -161,6 +174,7 @@ def compile_inline(flags: Flags, echo: Echo) -> int:
     from dagwright.execute.compile import Compiler, MainConnection
 
     session = Session(flags)
+    attach_log(session, echo)
     started_at, t0 = utcnow(), time.perf_counter()
     node = inline_node(session, str(flags.extra["inline"]))
     ignored = session.check_unsupported([])
@@ -180,10 +194,17 @@ def compile_inline(flags: Flags, echo: Echo) -> int:
     write_run_results(session.target_dir / "run_results.json", data)
     if ignored:
         echo(ignored)
-    if flags.output == "json":
-        echo(json.dumps({"compiled": sql}, indent=2))
-    else:
-        echo(f"Compiled inline node is:\n{sql}")
+    as_json = flags.output == "json"
+    msg = json.dumps({"compiled": sql}, indent=2) if as_json else f"Compiled inline node is:\n{sql}"
+    data = {
+        "compiled": sql,
+        "is_inline": True,
+        "node_name": node.name,
+        "output_format": flags.output,
+        "quiet": getattr(echo, "quiet", False),
+        "unique_id": node.unique_id,
+    }
+    plain_result(echo, "CompiledNode", msg, data, msg if as_json else sql)
     return 0
 
 
