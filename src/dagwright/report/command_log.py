@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from dagwright.errors import DagwrightError
 from dagwright.report.dbt_log import EVENTS, LineEvents
 from dagwright.report.log_output import DbtLog
 from dagwright.report.log_settings import resolve
@@ -59,6 +60,11 @@ class CommandLog:
         project_log_path: str | None,
     ) -> DbtLog:
         settings = resolve(self.cli, project_flags, project_root, project_log_path)
+        if settings.format == "dagwright-json":
+            raise DagwrightError(
+                f"--log-format dagwright-json is the event stream of a run; {self.command} has none",
+                hint="use --log-format json (dbt's structured log)",
+            )
         text = None if settings.format in ("json", "debug") else Terminal()
         log = DbtLog(settings, invocation_id, text=text, command=self.command)
         log.width = settings.printer_width
@@ -117,7 +123,11 @@ class CommandLog:
 
     # -- the end ---------------------------------------------------------------------------------
     def failed(self, error: Exception) -> None:
-        self._ensure().failed(error)
+        try:
+            log = self._ensure()
+        except DagwrightError:  # the log's own settings are the error: the CLI prints it
+            return
+        log.failed(error)
 
     def finish(self, exit_code: int) -> None:
         self._ensure().finish(exit_code)

@@ -25,6 +25,15 @@ def attach_log(session: Session, echo: Any) -> None:
     session.run_context.on_log = echo.jinja_log
 
 
+def log_found(session: Session, echo: Any) -> None:
+    """dbt's ``Found ...`` line in the log only: these commands' stdout is their result."""
+    logged = getattr(echo, "logged", None)
+    if logged is not None:
+        from dagwright.tasks.found import found_line
+
+        logged(found_line(session))
+
+
 def run_logged(flags: Flags, task: Callable[[Flags, Echo], int], echo: Echo) -> int:
     """Run ``task`` with a ``CommandLog`` as its echo: an error before its end is dbt's
     ``MainEncounteredError`` in the log (the CLI prints it on stderr), the end ``CommandCompleted``."""

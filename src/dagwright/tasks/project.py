@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dagwright.project.warn_error import warn_or_error
 from dagwright.report.command_log import plain_result
 from dagwright.session import RESOURCE_TYPES, Flags, Session
-from dagwright.tasks.command_output import attach_log
+from dagwright.tasks.command_output import attach_log, log_found
 from dagwright.tasks.found import found_line
 
 Echo = Callable[[str], None]
@@ -39,9 +39,7 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     elif "default" in types:  # dbt lists analyses only when asked for them (or for "all")
         types = [*(t for t in RESOURCE_TYPES if t != "analysis"), *(t for t in types if t == "analysis")]
     manifest = session.manifest
-    logged = getattr(echo, "logged", None)
-    if logged is not None:
-        logged(found_line(session))
+    log_found(session, echo)
     chosen = sorted(session.select(types, include_empty=True))
     ignored = session.check_unsupported(chosen)
     if ignored:

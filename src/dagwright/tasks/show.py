@@ -30,7 +30,7 @@ from dagwright.parse.nodes import Node, evolve, new_node
 from dagwright.report.command_log import plain_result
 from dagwright.report.preview import format_table, show_json
 from dagwright.session import Flags, Session
-from dagwright.tasks.command_output import attach_log
+from dagwright.tasks.command_output import attach_log, log_found
 from dagwright.tasks.defer import apply_defer
 
 Echo = Callable[[str], None]
@@ -99,6 +99,7 @@ def show(flags: Flags, echo: Echo) -> int:
                 f"show previews SQL: '{python[0]}' is a Python model",
                 hint=f"build it, then: dagwright show --inline \"select * from {{{{ ref('{python[0]}') }}}}\"",
             )
+    log_found(session, echo)
     if ignored:
         sys.stderr.write(ignored + "\n")  # stdout carries only the previews (scripts read the JSON)
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
@@ -178,6 +179,7 @@ def compile_inline(flags: Flags, echo: Echo) -> int:
     started_at, t0 = utcnow(), time.perf_counter()
     node = inline_node(session, str(flags.extra["inline"]))
     ignored = session.check_unsupported([])
+    log_found(session, echo)
     apply_defer(session, [node.unique_id], builds_selected=False, reads=node.depends_on)
     compiler = Compiler(session.run_context, session.manifest, session.loader.templates, session.loader.static_parts)
     statements = MainConnection(lambda: session.adapter.open("main"))
