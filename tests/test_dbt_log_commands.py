@@ -139,3 +139,56 @@ def test_log_path_and_none_level(twins: Twins, tmp_path: Path) -> None:
 def test_dagwright_json_is_refused_outside_a_run(twins: Twins) -> None:
     run = twins.dagwright("ls", "--log-format", "dagwright-json")
     assert run.returncode == 2 and "dagwright-json" in run.stderr and run.stdout == ""
+
+
+FRESHNESS = {
+    "seeds/raw.csv": "id,ts\n1,2020-01-01 00:00:00\n",
+    "models/sources.yml": """\
+        version: 2
+        sources:
+          - name: s
+            schema: main
+            loaded_at_field: ts
+            freshness: {warn_after: {count: 1, period: day}}
+            tables: [{name: raw}, {name: stale, identifier: raw, freshness: {error_after: {count: 1, period: day}}}]
+        """,
+}
+FRESHNESS_EVENTS = {"NodeStart", "LogStartLine", "LogFreshnessResult", "NodeFinished", "FinishedRunningStats"}
+
+
+@needs_dbt
+def test_source_freshness_log_as_dbt(tmp_path: Path) -> None:
+    pair = Twins(tmp_path, FRESHNESS)
+    pair.both("seed")
+    theirs, ours = pair.both("source", "freshness", "--log-format", "json", "--log-level", "debug", code=1)
+    dbt_events, our_events = events(theirs.stdout), events(ours.stdout)
+
+    def node_events(evs: list[dict[str, Any]]) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+        return sorted(
+            (
+                e["info"]["name"],
+                e["info"]["code"],
+                e["info"]["level"],
+                e["data"].get("node_info", {}).get("unique_id", ""),
+                tuple(sorted(e["data"])),
+            )
+            for e in evs
+            if e["info"]["name"] in FRESHNESS_EVENTS
+        )
+
+    assert node_events(our_events) == node_events(dbt_events)
+    for mine, dbt in zip(
+        [e for e in our_events if e["info"]["name"] == "LogFreshnessResult"],
+        [e for e in dbt_events if e["info"]["name"] == "LogFreshnessResult"],
+        strict=True,
+    ):
+        for key in ("source_name", "table_name", "status"):
+            assert mine["data"][key] == dbt["data"][key], key
+        relation = json.dumps(mine["data"]["node_info"]["node_relation"]).replace("dagwright", "dbt")
+        assert json.loads(relation) == dbt["data"]["node_info"]["node_relation"]
+    # -q: the errors only; --log-level warn: the warnings too, as dbt
+    for flags in (("-q",), ("--log-level", "warn")):
+        where = ("-q", "source", "freshness") if flags == ("-q",) else ("source", "freshness", *flags)
+        theirs, ours = pair.both(*where, code=1)
+        strip = [line[10:].split(" ...")[0] for line in ours.stdout.splitlines()]
+        assert strip == [line[10:].split(" ...")[0] for line in theirs.stdout.splitlines()], flags

@@ -395,6 +395,7 @@ def source_group() -> None:
 @selection
 @click.option("--threads", type=int, default=None, help="Worker threads (default: profile's).")
 @click.option("--output", "-o", default=None, help="Where to write the JSON report (default: target/sources.json).")
+@output_options
 def source_freshness_cmd(**kwargs: Any) -> None:
     """Check how recently the selected sources were loaded; write target/sources.json."""
     from dagwright.tasks.freshness import freshness

@@ -63,7 +63,7 @@ NO_EFFECT_FLAGS = frozenset(
     }
 )
 #: the commands that follow dbt's logging flags, options and variables (report/log_output.py)
-LOGGING_COMMANDS = RUNS | {"retry", "parse", "ls", "compile", "show", "run-operation"}
+LOGGING_COMMANDS = RUNS | {"retry", "parse", "ls", "compile", "show", "run-operation", "freshness"}
 #: ``flags:`` entries about dbt's output, with dbt's default: honoured by LOGGING_COMMANDS,
 #: reported in the warning line elsewhere when set otherwise (that command's output does not change)
 OUTPUT_FLAGS: dict[str, Any] = {"debug": False, "log_format": "default", "log_level": "info", "write_json": True}

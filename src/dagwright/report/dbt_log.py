@@ -35,6 +35,8 @@ EVENTS: dict[str, tuple[str, str]] = {
     "LogSeedResult": ("Q016", "info"),
     "LogSnapshotResult": ("Q015", "info"),
     "LogTestResult": ("Q007", "info"),
+    "LogFreshnessResult": ("Q018", "info"),
+    "FreshnessCheckComplete": ("Q003", "info"),
     "SkippingDetails": ("Q034", "info"),
     "LogHookStartLine": ("Q032", "info"),
     "LogHookEndLine": ("Q033", "info"),
@@ -254,6 +256,8 @@ class LineEvents:
             if match:
                 data = {"execution": f" in {match[2]}", "execution_time": float(match[3]), "stat_line": match[1]}
                 return "FinishedRunningStats", None, data
+        if text == "Done.":
+            return "FreshnessCheckComplete", None, {}
         if text.startswith("Completed successfully"):
             return "EndOfRunSummary", None, _summary_data(0, 0, 0)
         match = _COMPLETED.match(text)
