@@ -97,6 +97,11 @@ class CommandLog:
         name, level, data = self._lines.event_of_line(text)
         log.emit(name, text, data, level=level, shown=lambda: None)
 
+    def error(self, text: str) -> None:
+        """The command's error, as dbt's ``MainEncounteredError``: shown even with -q."""
+        log = self._ensure()
+        log.emit("MainEncounteredError", text, {"exc": text}, shown=lambda: self.echo(text))
+
     def stamped(self, text: str) -> None:
         """A line dbt prints with its time (run-operation's), as the text terminal prints it."""
         log = self._ensure()

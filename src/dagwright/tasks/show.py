@@ -143,8 +143,8 @@ def show(flags: Flags, echo: Echo) -> int:
     if failed is not None:
         node, message = failed
         # as dbt: a failing query is the command's error (exit 2); run_results.json records it
-        echo(f"Runtime Error in {node.resource_type} {node.name} ({node.original_file_path})")
-        echo(textwrap.indent(message, "  "))
+        heading = f"Runtime Error in {node.resource_type} {node.name} ({node.original_file_path})"
+        getattr(echo, "error", echo)(f"{heading}\n{textwrap.indent(message, '  ')}")
         return 2
     first = flags.select[0] if flags.select else ""
     for node, columns, rows in previews:
