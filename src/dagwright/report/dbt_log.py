@@ -36,6 +36,8 @@ EVENTS: dict[str, tuple[str, str]] = {
     "LogSnapshotResult": ("Q015", "info"),
     "LogTestResult": ("Q007", "info"),
     "LogNodeNoOpResult": ("Q019", "info"),
+    "LogFreshnessResult": ("Q018", "info"),
+    "FreshnessCheckComplete": ("Q003", "info"),
     "SkippingDetails": ("Q034", "info"),
     "LogHookStartLine": ("Q032", "info"),
     "LogHookEndLine": ("Q033", "info"),
@@ -50,6 +52,8 @@ EVENTS: dict[str, tuple[str, str]] = {
     "CommandCompleted": ("Q039", "debug"),
     "JinjaLogInfo": ("I062", "info"),
     "PrintEvent": ("Z052", "info"),
+    "ShowNode": ("Q041", "info"),
+    "CompiledNode": ("Q042", "info"),
     "Note": ("Z050", "info"),
     "MainEncounteredError": ("Z002", "error"),
 }
@@ -255,6 +259,8 @@ class LineEvents:
             if match:
                 data = {"execution": f" in {match[2]}", "execution_time": float(match[3]), "stat_line": match[1]}
                 return "FinishedRunningStats", None, data
+        if text == "Done.":
+            return "FreshnessCheckComplete", None, {}
         if text.startswith("Completed successfully"):
             return "EndOfRunSummary", None, _summary_data(0, 0, 0)
         match = _COMPLETED.match(text)
