@@ -256,6 +256,12 @@ class GuardedConnection:
         finally:
             self._registry.leave(self._worker)
 
+    def write_main(self, sql: str) -> None:
+        """A project's ``{% materialization %}`` block's ``statement('main')`` (dbt's ``write``,
+        called before the statement is sent, as in dbt): it replaces what was kept."""
+        self.main_sql = [sql]
+        self._new_block = False
+
     def _note_main(self, main: str | Sequence[str]) -> None:
         if self._new_block:
             self._new_block = False

@@ -19,7 +19,8 @@ from dagwright.adapters.base import Adapter, Connection, Relation
 from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.errors import DagwrightError
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
-from dagwright.parse.nodes import Node
+from dagwright.execute.run_sql import write_run_sql
+from dagwright.parse.nodes import Node, written_file_path
 from dagwright.project.state import load_state
 from dagwright.report.terminal import Terminal, print_summary
 from dagwright.session import Flags, Session
@@ -104,20 +105,38 @@ def _clone_node(
         return _result(node, "No-op", began, relation_name, response={})
     source = Relation(entry.get("database") or None, str(entry.get("schema")), str(entry.get("alias")))
     select_sql = f"select * from {session.render_relation(source)}"
+    view_sql = adapter.create_view_as_sql(node.relation, select_sql)
+    sent = False  # the view's statement was sent: its target/run file, as dbt's clone writes one
     try:
         conn.execute(adapter.create_schema_sql(node.relation))
         conn.execute(adapter.begin_sql())
         try:
             if kind is not None:
                 conn.execute(adapter.drop_sql(node.relation, kind))
-            conn.execute(adapter.create_view_as_sql(node.relation, select_sql))
+            sent = True
+            conn.execute(view_sql)
             conn.execute(adapter.commit_sql())
         except Exception:
             conn.execute(adapter.rollback_sql())
             raise
     except Exception as exc:  # the engine's error is the node's outcome, as in a run
-        return _result(node, str(exc).strip(), began, relation_name, status=Status.ERROR, code=select_sql)
-    return _result(node, "OK", began, relation_name, response={"_message": "OK"}, code=select_sql)
+        message = str(exc).strip() + _write_run_sql(session, node, view_sql, sent)
+        return _result(node, message, began, relation_name, status=Status.ERROR, code=select_sql)
+    message = "OK" + _write_run_sql(session, node, view_sql, sent)
+    return _result(node, message, began, relation_name, response={"_message": "OK"}, code=select_sql)
+
+
+def _write_run_sql(session: Session, node: Node, sql: str, sent: bool) -> str:
+    """The view's statement to target/run (execute/run_sql.py); what the node's message adds
+    when the file could not be written."""
+    if not sent:
+        return ""
+    path = session.target_dir / "run" / node.package_name / written_file_path(node)
+    try:
+        write_run_sql(path, [sql])
+    except OSError as exc:
+        return f"; {path} not written: {exc.strerror or exc}"
+    return ""
 
 
 def _result(
