@@ -33,6 +33,7 @@ PROJECT = {
     "select 1 as id, timestamp '2024-01-01 10:00:00' as ts union all select 2, timestamp '2024-01-02 10:00:00'\n",
     "models/mb.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', "
     "batch_size='day', begin='2024-01-01') }}\nselect * from {{ ref('ev') }}\n",
+    "models/py1.py": "def model(dbt, session):\n    dbt.config(materialized='table')\n    return dbt.ref('t1').df()\n",
     "models/cm.sql": "{{ config(materialized='mytable') }}\nselect 3 as c\n",
     "macros/mytable.sql": """\
         {% materialization mytable, default %}
@@ -104,6 +105,7 @@ def test_build_writes_dbts_files(built: Twins) -> None:
     assert "proj/models/mb/mb_2024-01-02.sql" in ours  # a microbatch model: one file per batch
     assert "proj/models/schema.yml/models/ut1.sql" in ours  # a unit test
     assert "proj/seeds/s1.csv" in ours  # a seed's file keeps its name
+    assert "proj/models/py1.py" in ours  # a Python model's: its compiled code
     # never run: an ephemeral model, a model skipped after its parent failed
     assert "proj/models/e1.sql" not in ours and "proj/models/after_bad.sql" not in ours
 
@@ -130,6 +132,7 @@ def test_each_file_holds_the_statement_that_built_the_relation(built: Twins) -> 
     assert "select 42" not in ours["proj/models/cm.sql"]
     assert "2024-01-02" in ours["proj/models/mb/mb_2024-01-02.sql"]
     assert "select 1 as a" in ours["proj/models/schema.yml/models/ut1.sql"]
+    assert ours["proj/models/py1.py"].startswith("def model(dbt, session):")
     assert not any(path.startswith(".") or "/." in path for path in ours)  # no temporary file left
 
 
