@@ -306,6 +306,8 @@ class GuardedConnection:
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             self.statements.append(what)
+            if self._in_main:  # a Python model's code: its file is the compiled code (execute/run_sql.py)
+                self._note_main(what)
             return code()
         except StatementCancelled as exc:
             raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
