@@ -387,7 +387,7 @@ def runtime_context(
         load_result=load_result,
         builtins=builtins,
         graph=run.graph(manifest) if manifest is not None and not parsing else {},
-        write=lambda text: "",
+        write=lambda text: _write(session, text),
     )
     values.setdefault("execute", not parsing)
     ctx = LazyContext(values, run.macros, package)
@@ -401,6 +401,13 @@ def runtime_context(
     dict.__setitem__(ctx, "render", render)
     dict.__setitem__(ctx, "context", ctx)
     return ctx
+
+
+def _write(session: StatementSession | None, text: Any) -> str:
+    """dbt's ``write(payload)``: the node's target/run file (its ``statement('main')`` calls it)."""
+    if session is not None:
+        session.write_main(str(text))
+    return ""
 
 
 def _parse_is_incremental() -> bool:

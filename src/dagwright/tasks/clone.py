@@ -26,7 +26,8 @@ from dagwright.adapters.base import Adapter, Connection, Relation
 from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.errors import DagwrightError
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
-from dagwright.parse.nodes import Node
+from dagwright.execute.run_sql import write_run_sql
+from dagwright.parse.nodes import Node, written_file_path
 from dagwright.project.state import load_state
 from dagwright.report.terminal import Terminal, print_summary
 from dagwright.session import Flags, Session
@@ -129,12 +130,15 @@ def _clone_node(
         code = select_sql
         statements = [adapter.drop_sql(node.relation, kind)] if kind is not None else []
         statements.append(adapter.create_view_as_sql(node.relation, select_sql))
+    sent: list[str] = []  # the main statement, once sent: its target/run file, as dbt's clone writes one
     try:
         conn.execute(adapter.create_schema_sql(node.relation))
-        _in_one_transaction(adapter, conn, statements)
+        _in_one_transaction(adapter, conn, statements, sent)
     except Exception as exc:  # the engine's error is the node's outcome, as in a run
-        return _result(node, str(exc).strip(), began, relation_name, status=Status.ERROR, code=code)
-    return _result(node, "OK", began, relation_name, response={"_message": "OK"}, code=code)
+        message = str(exc).strip() + _write_run_sql(session, node, sent)
+        return _result(node, message, began, relation_name, status=Status.ERROR, code=code)
+    message = "OK" + _write_run_sql(session, node, sent)
+    return _result(node, message, began, relation_name, response={"_message": "OK"}, code=code)
 
 
 def _clone_table_sql(engine: str, target: str, source: str) -> str:
@@ -143,22 +147,37 @@ def _clone_table_sql(engine: str, target: str, source: str) -> str:
     return f"create or replace table {target}\nclone {source}"
 
 
-def _in_one_transaction(adapter: Adapter, conn: Connection, statements: list[str]) -> None:
+def _in_one_transaction(adapter: Adapter, conn: Connection, statements: list[str], sent: list[str]) -> None:
     """The statements in one transaction where the engine has them (DuckDB, PostgreSQL); one
-    after another elsewhere (each of BigQuery's and Spark's is atomic on its own)."""
+    after another elsewhere (each of BigQuery's and Spark's is atomic on its own). The last
+    one, the clone's main statement, is added to ``sent`` before it is sent."""
     begin = adapter.begin_sql()
-    if not begin:
-        for statement in statements:
-            conn.execute(statement)
-        return
-    conn.execute(begin)
+    if begin:
+        conn.execute(begin)
     try:
-        for statement in statements:
+        for statement in statements[:-1]:
             conn.execute(statement)
-        conn.execute(adapter.commit_sql())
+        sent.append(statements[-1])
+        conn.execute(statements[-1])
+        if begin:
+            conn.execute(adapter.commit_sql())
     except Exception:
-        conn.execute(adapter.rollback_sql())
+        if begin:
+            conn.execute(adapter.rollback_sql())
         raise
+
+
+def _write_run_sql(session: Session, node: Node, sent: list[str]) -> str:
+    """The main statement to target/run (execute/run_sql.py); what the node's message adds
+    when the file could not be written."""
+    if not sent:
+        return ""
+    path = session.target_dir / "run" / node.package_name / written_file_path(node)
+    try:
+        write_run_sql(path, sent)
+    except OSError as exc:
+        return f"; {path} not written: {exc.strerror or exc}"
+    return ""
 
 
 def _result(
