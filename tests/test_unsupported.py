@@ -264,9 +264,14 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
               - {name: e1, type: dashboard, owner: {email: a@b.c}}
               - {name: e2, type: dashboard, owner: {email: a@b.c}}
             semantic_models:
-              - {name: s1, model: ref('a_model'), measures: [{name: n, agg: count, expr: id}]}
+              - name: s1
+                model: ref('a_model')
+                defaults: {agg_time_dimension: ts}
+                entities: [{name: thing, type: primary, expr: id}]
+                dimensions: [{name: ts, type: time, expr: current_date, type_params: {time_granularity: day}}]
+                measures: [{name: n_rows, agg: count, expr: id}]
             metrics:
-              - {name: m1, type: simple, type_params: {measure: n}}
+              - {name: m1, label: M1, type: simple, type_params: {measure: n_rows}}
             saved_queries:
               - {name: q1, query_params: {metrics: [m1]}}
             groups:
