@@ -5,6 +5,7 @@ they build and the SQL they compile must agree."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -117,9 +118,17 @@ def test_clone_makes_views_of_the_state_relations(twins: Twins) -> None:
     twins.both("seed")  # dev has its own people: left as it is
     for root in twins.roots.values():  # a model prod's manifest does not have: nothing to clone
         (root / "models" / "fresh.sql").write_text("select 5 as z\n")
+    for root in twins.roots.values():
+        shutil.rmtree(root / "target" / "run", ignore_errors=True)
     twins.both("clone", "--state", "prod_target")
     assert _statuses(twins, "dbt") == _statuses(twins, "dagwright")
     assert _statuses(twins, "dagwright")["seed.proj.people"] == ("success", "No-op")
+    # target/run: the view of each node cloned (none for a No-op), as dbt's clone writes them
+    run_files = {
+        tool: sorted(str(p.relative_to(root)) for p in (root / "target" / "run").rglob("*.sql"))
+        for tool, root in twins.roots.items()
+    }
+    assert run_files["dagwright"] == run_files["dbt"] != []
     assert _tables(twins, "dbt") == _tables(twins, "dagwright")
     views = "select table_name, table_type from information_schema.tables where table_schema = 'dev'"
     assert _rows(twins, "dbt", views) == _rows(twins, "dagwright", views)

@@ -71,6 +71,7 @@ def test_undefined_group_and_bad_exposures_are_errors(make_project: Any) -> None
         ("type: dashboard", "needs an 'owner'"),
         ("type: dashboard\n    owner: {name: x}\n    depends_on: [\"ref('nope')\"]", "ref('nope')"),
         ("type: dashboard\n    owner: {name: x}\n    depends_on: [\"ref('a')\"]", "private to group"),
+        ("type: dashboard\n    owner: {name: x}\n    depends_on: [\"metric('nope')\"]", "metric('nope')"),
     ):
         _with_schema(
             project,

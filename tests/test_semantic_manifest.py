@@ -115,3 +115,14 @@ def test_semantic_models_without_a_time_spine_fail_the_parse_as_in_dbt(tmp_path:
     theirs, ours = twins.both("parse", code=None)
     assert theirs.returncode == ours.returncode == 2, ours.stdout + ours.stderr
     assert "needs a time spine model" in ours.stdout + ours.stderr
+
+
+def test_semantic_layer_dbt_refuses_is_refused_at_parse(tmp_path: Path) -> None:
+    """dbt validates the semantic manifest with dbt-semantic-interfaces at parse: a metric of a
+    measure no semantic model has fails the parse (exit 2), before anything runs."""
+    bad = "version: 2\nmetrics:\n  - {name: bad_metric, label: Bad, type: simple, type_params: {measure: no_such}}\n"
+    twins = Twins(tmp_path, {**FILES, "models/bad_metric.yml": bad})
+    theirs, ours = twins.both("parse", code=None)
+    assert theirs.returncode == ours.returncode == 2, ours.stdout + ours.stderr
+    assert "no_such" in ours.stderr and "Traceback" not in ours.stderr
+    assert not (twins.roots["dagwright"] / "target" / "manifest.json").exists()

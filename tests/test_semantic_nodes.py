@@ -60,7 +60,7 @@ FILES = {
     "models/marts/exposures.yml": """\
         version: 2
         exposures:
-          - {name: dash, type: dashboard, owner: {name: me}, depends_on: ["ref('orders')"]}
+          - {name: dash, type: dashboard, owner: {name: me}, depends_on: ["ref('orders')", "metric('revenue')"]}
     """,
 }
 
@@ -130,6 +130,8 @@ _OWN = {
     "semantic_models": ("model", "node_relation", "defaults"),
     "metrics": ("type", "meta", "tags"),
     "saved_queries": ("query_params", "tags"),
+    # an exposure's metric('...') calls: in depends_on and metrics, as dbt records them
+    "exposures": ("depends_on", "metrics", "refs"),
 }
 
 

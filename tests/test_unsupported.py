@@ -131,7 +131,6 @@ ERRORS = [
         ("models/c_model.sql", "calls a UDF with function()"),
         way_out=("run", "--exclude", "c_model"),
     ),
-    Case("sample", {}, ("run",), ("DBT_SAMPLE",), env={"DBT_SAMPLE": "true"}),
     Case(
         "on-run-start-failure-skips-nodes",
         {"dbt_project.yml": PROJECT_YML + "flags:\n  skip_nodes_if_on_run_start_fails: true\n"},
@@ -265,9 +264,14 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
               - {name: e1, type: dashboard, owner: {email: a@b.c}}
               - {name: e2, type: dashboard, owner: {email: a@b.c}}
             semantic_models:
-              - {name: s1, model: ref('a_model'), measures: [{name: n, agg: count, expr: id}]}
+              - name: s1
+                model: ref('a_model')
+                defaults: {agg_time_dimension: ts}
+                entities: [{name: thing, type: primary, expr: id}]
+                dimensions: [{name: ts, type: time, expr: current_date, type_params: {time_granularity: day}}]
+                measures: [{name: n_rows, agg: count, expr: id}]
             metrics:
-              - {name: m1, type: simple, type_params: {measure: n}}
+              - {name: m1, label: M1, type: simple, type_params: {measure: n_rows}}
             saved_queries:
               - {name: q1, query_params: {metrics: [m1]}}
             groups:
@@ -308,11 +312,19 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
         "flag log_level",  # the run family follows dbt's logging flags (tests/test_dbt_log.py)
     ):
         assert quiet not in line, line
+    # build lists the saved query and the exposures as dbt does (no-op nodes): nothing ignored
+    built = project.ok("build")
+    line = next(x for x in built.stdout.splitlines() if "ignored:" in x)
+    assert "saved quer" not in line and "exposure" not in line, line
+    assert "NO-OP saved query q1" in built.stdout and "NO-OP exposure e2" in built.stdout
     assert project.query("select id from b_model") == [(1,)]
-    # other commands do not follow them: reported
-    project.env.update(DBT_QUIET="true")
+    # parse, ls, compile, show and run-operation follow them too (tests/test_dbt_log_commands.py)
     parsed = next(x for x in project.ok("parse").stdout.splitlines() if "ignored:" in x)
-    assert "flag log_level" in parsed and "DBT_QUIET" in parsed, parsed
+    assert "flag log_level" not in parsed, parsed
+    # other commands do not: reported
+    project.env.update(DBT_QUIET="true")
+    generated = next(x for x in project.ok("docs", "generate").stdout.splitlines() if "ignored:" in x)
+    assert "flag log_level" in generated and "DBT_QUIET" in generated, generated
 
 
 def test_a_project_without_them_prints_no_warning(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from dagwright.cli_options import (
     flags_of,
     resource_types,
     run_task,
+    sample,
     selection,
     split_words,
     state,
@@ -68,6 +69,7 @@ def _run_family(flags: Flags) -> int:
 @execution
 @event_time
 @empty
+@sample
 def run_cmd(**kwargs: Any) -> None:
     """Build the selected models."""
     run_task(_run_family, flags_of("run", kwargs))
@@ -119,6 +121,7 @@ def snapshot_cmd(**kwargs: Any) -> None:
 @store_failures
 @event_time
 @empty
+@sample
 def build_cmd(**kwargs: Any) -> None:
     """Seeds, models, snapshots and tests, in DAG order."""
     run_task(_run_family, flags_of("build", kwargs))
@@ -201,6 +204,7 @@ def _operation_args(ctx: click.Context, param: click.Parameter, value: str | Non
 
 @main.command("run-operation")
 @common
+@output_options
 @click.argument("macro")
 @click.option(
     "--args",
@@ -213,21 +217,27 @@ def run_operation_cmd(macro: str, macro_args: dict[str, Any], **kwargs: Any) -> 
     """Run a macro (MACRO or package.MACRO) with --args."""
     from dagwright.tasks.operation import run_operation
 
-    run_task(lambda f: run_operation(f, echo), flags_of("run-operation", kwargs, macro=macro, args=macro_args))
+    flags = flags_of("run-operation", kwargs, macro=macro, args=macro_args)
+    from dagwright.tasks.command_output import run_logged
+
+    run_task(lambda f: run_logged(f, run_operation, echo), flags)
 
 
 @main.command("parse")
 @common
+@output_options
 @warn_error
 def parse_cmd(**kwargs: Any) -> None:
     """Read the project and write target/manifest.json."""
+    from dagwright.tasks.command_output import run_logged
     from dagwright.tasks.project import parse
 
-    run_task(lambda f: parse(f, echo), flags_of("parse", kwargs))
+    run_task(lambda f: run_logged(f, parse, echo), flags_of("parse", kwargs))
 
 
 @main.command("compile")
 @common
+@output_options
 @warn_error
 @selection
 @state
@@ -237,9 +247,10 @@ def parse_cmd(**kwargs: Any) -> None:
 @empty
 def compile_cmd(**kwargs: Any) -> None:
     """Compile the selected models, snapshots, tests and analyses into target/compiled/."""
+    from dagwright.tasks.command_output import run_logged
     from dagwright.tasks.compile_command import compile_project
 
-    run_task(lambda f: compile_project(f, echo), flags_of("compile", kwargs))
+    run_task(lambda f: run_logged(f, compile_project, echo), flags_of("compile", kwargs))
 
 
 @main.group("docs")
@@ -281,6 +292,7 @@ def docs_serve_cmd(**kwargs: Any) -> None:
 
 @main.command("show")
 @common
+@output_options
 @warn_error
 @selection
 @state
@@ -291,13 +303,15 @@ def docs_serve_cmd(**kwargs: Any) -> None:
 @click.option("--full-refresh", "-f", is_flag=True, default=False)
 def show_cmd(**kwargs: Any) -> None:
     """Run the selected nodes' queries (or --inline) and print their first rows."""
+    from dagwright.tasks.command_output import run_logged
     from dagwright.tasks.show import show
 
-    run_task(lambda f: show(f, echo), flags_of("show", kwargs))
+    run_task(lambda f: run_logged(f, show, echo), flags_of("show", kwargs))
 
 
 @main.command("ls")
 @common
+@output_options
 @warn_error
 @selection
 @state
@@ -306,9 +320,10 @@ def show_cmd(**kwargs: Any) -> None:
 @click.option("--output-keys", multiple=True, help="with --output json: the keys to print (config.materialized...).")
 def ls_cmd(**kwargs: Any) -> None:
     """List the selected resources."""
+    from dagwright.tasks.command_output import run_logged
     from dagwright.tasks.project import list_nodes
 
-    run_task(lambda f: list_nodes(f, echo), flags_of("ls", kwargs))
+    run_task(lambda f: run_logged(f, list_nodes, echo), flags_of("ls", kwargs))
 
 
 main.add_command(ls_cmd, "list")
@@ -383,6 +398,7 @@ def source_group() -> None:
 @selection
 @click.option("--threads", type=int, default=None, help="Worker threads (default: profile's).")
 @click.option("--output", "-o", default=None, help="Where to write the JSON report (default: target/sources.json).")
+@output_options
 def source_freshness_cmd(**kwargs: Any) -> None:
     """Check how recently the selected sources were loaded; write target/sources.json."""
     from dagwright.tasks.freshness import freshness

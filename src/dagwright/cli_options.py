@@ -3,6 +3,7 @@ exit: the part of the command line every command uses (``cli.py`` declares the c
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import traceback
@@ -14,6 +15,7 @@ import click
 
 from dagwright.cli_logging import OUTPUT_OPTIONS, merged, output_options
 from dagwright.errors import DagwrightError
+from dagwright.rendering.sample import SampleError, absolute_text, sample_window
 from dagwright.session import Flags
 
 
@@ -161,6 +163,29 @@ def empty(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def _checked_sample(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--sample's window as absolute bounds: a relative one ends now, when the command line is
+    read, as in dbt; refused here (dbt: click's usage error, exit 2) when it names no window."""
+    if value is None:
+        return None
+    try:
+        return absolute_text(sample_window(value, dt.datetime.now(dt.timezone.utc)))
+    except SampleError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def sample(func: Callable[..., Any]) -> Callable[..., Any]:
+    """dbt's --sample: refs and sources with event_time read only the rows of a window."""
+    return click.option(
+        "--sample",
+        envvar=env_names("SAMPLE"),
+        default=None,
+        callback=_checked_sample,
+        help="Sample mode: inputs with an event_time read only a window's rows, "
+        "as '3 days' (hour, day, month, year) before the run's start or \"{'start': ..., 'end': ...}\".",
+    )(func)
+
+
 def event_time(func: Callable[..., Any]) -> Callable[..., Any]:
     """dbt's --event-time-start / --event-time-end: the window microbatch models build."""
     for name, help_text in (
@@ -235,6 +260,7 @@ def flags_of(command: str, kwargs: dict[str, Any], **extra: Any) -> Flags:
         warn_error_options=kwargs.get("warn_error_options") or None,
         event_time_start=kwargs.get("event_time_start"),
         event_time_end=kwargs.get("event_time_end"),
+        sample=kwargs.get("sample"),
         extra={
             **{
                 k: v

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from dagwright.errors import DagwrightError
+from dagwright.rendering.sample import SampleError, sample_window
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Flags:
     #: --event-time-start / --event-time-end: the window microbatch models build
     event_time_start: dt.datetime | None = None
     event_time_end: dt.datetime | None = None
+    #: --sample (DBT_SAMPLE): the sample window's text, read by the session (rendering/sample.py)
+    sample: str | None = None
 
     def as_args_safe(self) -> dict[str, Any]:
         """as_args, but never failing (for a command stopped while it started)."""
@@ -88,9 +91,20 @@ class Flags:
             out["event_time_start"] = self.event_time_start.isoformat()
         if self.event_time_end is not None:
             out["event_time_end"] = self.event_time_end.isoformat()
+        if self.sample:
+            out["sample"] = sample_args(self.sample)
         # --state, --defer, --defer-state, --favor-state: retry repeats them
         out.update({k: self.extra[k] for k in ("state", "defer", "defer_state", "favor_state") if k in self.extra})
         return out
+
+
+def sample_args(text: str) -> dict[str, str] | str:
+    """--sample in run_results.json's args: its bounds, as dbt writes them (retry reads them back)."""
+    try:
+        window = sample_window(text, dt.datetime.now(dt.timezone.utc))
+    except SampleError:
+        return text
+    return {"start": window.start.isoformat(), "end": window.end.isoformat()}
 
 
 def parse_vars(text: str | None) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -170,6 +171,26 @@ class GuardedConnection:
         self.last_result: ExecResult | None = None
         #: this connection's query comment, rendered at its first statement
         self._comment: str | None = None
+        #: the node's main statements as submitted (without the query comment): what built or
+        #: changed its relation, or a test's query; written to target/run (execute/run_sql.py)
+        self.main_sql: list[str] = []
+        self._in_main = False
+        #: a new main block began: its first statement replaces what earlier blocks kept
+        self._new_block = False
+
+    @contextmanager
+    def main_statements(self) -> Iterator[None]:
+        """The statements submitted inside are the node's main ones (``main_sql``): dbt's
+        ``statement('main')``, whose SQL dbt writes to target/run. Only statements that passed
+        the guard are kept: one the stop kept from being sent is not. The last block that sent
+        anything wins, as dbt's file holds its last ``main`` statement (a test storing its
+        failures: the query counting them, not the table built first)."""
+        outer, self._in_main = self._in_main, True
+        self._new_block = self._new_block or not outer
+        try:
+            yield
+        finally:
+            self._in_main = outer
 
     def commented(self, sql: str) -> str:
         """``sql`` as it is sent: with the run's query comment, if any (``statements`` keeps
@@ -195,17 +216,24 @@ class GuardedConnection:
         self._stop.check()
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
-        return self._submit(sql, params, self.commented)
+        return self._submit(sql, params, self.commented, sql if self._in_main else ())
 
-    def execute_script(self, statements: Sequence[str]) -> ExecResult:
+    def execute_script(self, statements: Sequence[str], main: Sequence[str] = ()) -> ExecResult:
         """Several statements of dagwright's own in one submission (adapters that
-        ``runs_scripts``), each with the query comment, as if sent one by one."""
-        return self._submit(";\n".join(statements), None, lambda _: ";\n".join(map(self.commented, statements)))
+        ``runs_scripts``), each with the query comment, as if sent one by one; ``main``: those
+        of them that are the node's main statements (``main_sql``)."""
+        script = ";\n".join(statements)
+        main = main or (statements if self._in_main else ())
+        return self._submit(script, None, lambda _: ";\n".join(map(self.commented, statements)), main)
 
-    def _submit(self, sql: str, params: Sequence[Any] | None, sent: Callable[[str], str]) -> ExecResult:
+    def _submit(
+        self, sql: str, params: Sequence[Any] | None, sent: Callable[[str], str], main: str | Sequence[str]
+    ) -> ExecResult:
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             self.statements.append(sql)
+            if main:
+                self._note_main(main)
             result = self.raw.execute(sent(sql), params)
         except StatementCancelled as exc:
             raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
@@ -220,11 +248,28 @@ class GuardedConnection:
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             self.statements.append(sql)
+            if self._in_main:
+                self._note_main(sql)
             return self.raw.executemany(sql, rows)
         except StatementCancelled as exc:
             raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
         finally:
             self._registry.leave(self._worker)
+
+    def write_main(self, sql: str) -> None:
+        """A project's ``{% materialization %}`` block's ``statement('main')`` (dbt's ``write``,
+        called before the statement is sent, as in dbt): it replaces what was kept."""
+        self.main_sql = [sql]
+        self._new_block = False
+
+    def _note_main(self, main: str | Sequence[str]) -> None:
+        if self._new_block:
+            self._new_block = False
+            self.main_sql = []
+        if isinstance(main, str):
+            self.main_sql.append(main)
+        else:
+            self.main_sql.extend(main)
 
     def execute_unguarded(self, sql: str) -> ExecResult:
         """For clean-up after a stop (ROLLBACK, dropping a temporary relation): never blocked."""
@@ -261,6 +306,8 @@ class GuardedConnection:
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             self.statements.append(what)
+            if self._in_main:  # a Python model's code: its file is the compiled code (execute/run_sql.py)
+                self._note_main(what)
             return code()
         except StatementCancelled as exc:
             raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None

@@ -35,6 +35,7 @@ from dagwright.project.packages import InstalledPackage, installed_packages, roo
 from dagwright.project.profile import Target, load_target
 from dagwright.project.state import load_state
 from dagwright.project.warn_error import WarnErrorPolicy, resolve_policy, warn_or_error
+from dagwright.rendering.sample import SampleError, SampleWindow, sample_window
 
 if TYPE_CHECKING:
     from dagwright.graph.selector import ExtraMethods
@@ -214,10 +215,23 @@ class Session:
             warn_error=self.warn_error,
             # --empty / DBT_EMPTY: every input read as no rows (dbt: run, build, compile, snapshot)
             empty=bool(self.flags.extra.get("empty")) and self.flags.command in EMPTY_COMMANDS,
+            sample=self.sample,
         )
         if self._manifest is not None:
             run.docs = docs_lookup(self._manifest)
         return run
+
+    @cached_property
+    def sample(self) -> SampleWindow | None:
+        """--sample / DBT_SAMPLE's window, from the run's start (dbt: run and build only)."""
+        if not self.flags.sample or self.flags.command not in SAMPLE_COMMANDS:
+            return None
+        try:
+            return sample_window(self.flags.sample, self.run_started_at)
+        except SampleError as exc:
+            raise DagwrightError(
+                f"--sample: {exc}", hint="as '3 days' or \"{'start': '2024-01-01', 'end': '2024-01-08'}\""
+            ) from None
 
     @property
     def _flag_values(self) -> dict[str, Any]:
@@ -334,6 +348,12 @@ class Session:
             ref_package_first=bool(root_flag(self.project, "require_ref_searches_node_package_before_root")),
         )
         self._loader = loader
+        from dagwright.artifacts.semantic_validation import check_semantic_layer
+
+        # before the parse is cached: a project dbt would refuse fails every time
+        check_semantic_layer(
+            manifest, self.render_relation, bool(root_flag(self.project, "require_nested_cumulative_type_params"))
+        )
         flags = self._flag_values
         read_flags = {name: flags.get(name) for name in environ.FLAGS_READ}
         self.parse_cache.store(
@@ -493,6 +513,8 @@ class Session:
 #: dbt options dagwright accepts on its command line only to report them (``Flags.extra``)
 #: the commands whose --empty builds models from inputs with no rows, as dbt's
 EMPTY_COMMANDS = ("run", "build", "compile", "snapshot")
+#: the commands with dbt's --sample
+SAMPLE_COMMANDS = ("run", "build")
 
 
 def target_dir_of(flags: Flags) -> Path:

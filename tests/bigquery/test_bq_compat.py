@@ -127,6 +127,7 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "warn_error": _SAME_EVERYWHERE,
     "warn_error_flags": _SAME_EVERYWHERE,
     "contracts_access": _SAME_EVERYWHERE,
+    "semantic_build": "exposures and saved queries are no-op nodes: no SQL of their own, the same on every engine",
     # issue 17/18 features added on DuckDB and PostgreSQL first; not yet run against dbt-bigquery
     "store_failures": _NOT_YET,
     "store_failures_flag": _NOT_YET,
@@ -137,6 +138,8 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "unit_tests_versions": _NOT_YET,
     "foreign_keys_to": _NOT_YET,
     "empty_flag": "--empty rewrites refs and sources while rendering, the same on every engine: run on DuckDB",
+    "sample_flag": "--sample rewrites refs and sources while rendering, as --empty does, and its microbatch model "
+    "is refused on BigQuery: run on DuckDB and PostgreSQL",
     # features dagwright refuses on BigQuery with an error before anything runs
     "custom_materializations": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",
     "custom_materializations_legacy": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",

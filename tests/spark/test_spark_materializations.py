@@ -36,6 +36,13 @@ def test_table_and_view_build_and_rebuild(spark_project: SparkProject) -> None:
     results = spark_project.run_results()["results"]
     by_name = {r["unique_id"].split(".")[-1]: r for r in results}
     assert by_name["base"]["relation_name"] == f"{spark_project.schema}.base"  # unquoted, as dbt-spark
+    # target/run (issue 19): the statement that built each relation (the table under its
+    # temporary name, renamed after; the view straight into its name)
+    run_sql = spark_project.root / "target" / "run" / "sparkproj" / "models"
+    base_sql = (run_sql / "base.sql").read_text().lower()
+    assert "create" in base_sql and "base__dbt_tmp" in base_sql and "from range(3)" in base_sql
+    view_sql = (run_sql / "base_view.sql").read_text().lower()
+    assert "create or replace view" in view_sql and "__dbt_tmp" not in view_sql and "where id > 0" in view_sql
 
     # a second run replaces the table (new rows) and the view keeps reading it by name
     second = spark_project.run("run", "--vars", "{n: 5}")

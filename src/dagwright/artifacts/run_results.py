@@ -20,6 +20,7 @@ from typing import Any
 
 from dagwright import __version__
 from dagwright.artifacts.files import read_json, write_json_atomic
+from dagwright.execute.no_op import is_no_op
 from dagwright.execute.results import RunResult, RunSummary, Status
 
 RUN_RESULTS_SCHEMA = "https://schemas.getdbt.com/dbt/run-results/v6.json"
@@ -64,7 +65,8 @@ def result_dict(result: RunResult) -> dict[str, Any]:
         "message": result.message,
         "failures": result.failures,
         "unique_id": result.unique_id,
-        "compiled": result.compiled_code is not None,
+        # dbt: null for an exposure or saved query, which has no code to compile
+        "compiled": None if is_no_op(result.unique_id) else result.compiled_code is not None,
         "compiled_code": result.compiled_code,
         "relation_name": result.relation_name,
         "batch_results": result.batch_results,

@@ -37,6 +37,7 @@ from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
+from dagwright.execute.run_sql import write_run_sql
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import NodeJob, run_hooks
 from dagwright.materialize.incremental import IncrementalMaterialization, should_full_refresh
@@ -93,6 +94,8 @@ class MicrobatchEnv:
     project_macros: Mapping[str, str]
     #: where a batch's compiled SQL is written (the node, the batch's label)
     compiled_path: Callable[[Node, str], Path]
+    #: where a batch's main statements are written (target/run, execute/run_sql.py)
+    run_path: Callable[[Node, str], Path]
     on_failure: Callable[[str], None] | None = None
     #: told of each batch's start and end (the run's output prints a line for each)
     on_batch: Callable[[BatchProgress], None] | None = None
@@ -239,6 +242,7 @@ class MicrobatchRun:
         shown = f"{node.schema}.{node.alias}"
         self._tell(BatchProgress(index + 1, total, label, shown))
         started = time.perf_counter()
+        conn.main_sql = []  # each batch's own target/run file
         try:
             compiled = env.compiler.compile(
                 node, is_incremental=lambda: batch_incremental, connection=conn, batch=batch_window
@@ -269,18 +273,30 @@ class MicrobatchRun:
         except Stopped:
             if materialization is not None:
                 _abort(materialization, conn)
+            self._write_run_sql(conn, label)
             raise
         except (DatabaseError, DagwrightError) as exc:
             if materialization is not None:
                 _abort(materialization, conn)
             text = exc.message if isinstance(exc, DagwrightError) else str(exc).strip()
+            self._write_run_sql(conn, label)
             self.errors.append(f"batch {label}: {text}")
             self.failed.append(batch)
             self._tell(BatchProgress(index + 1, total, label, shown, Status.ERROR, time.perf_counter() - started))
             return False
+        self._write_run_sql(conn, label)
         self.succeeded.append(batch)
         self._tell(BatchProgress(index + 1, total, label, shown, Status.SUCCESS, time.perf_counter() - started))
         return True
+
+    def _write_run_sql(self, conn: GuardedConnection, label: str) -> None:
+        """The batch's main statements to its target/run file; one not written is said in the
+        model's message with the batches' errors."""
+        path = self.env.run_path(self.node, label)
+        try:
+            write_run_sql(path, conn.main_sql)
+        except OSError as exc:
+            self.errors.append(f"batch {label}: {path} not written: {exc.strerror or exc}")
 
     def _tell(self, progress: BatchProgress) -> None:
         if self.env.on_batch is not None:

@@ -18,9 +18,11 @@ class Status:
     PASS = "pass"
     FAIL = "fail"
     WARN = "warn"
+    #: an exposure or saved query in a build: nothing to run (dbt's RunStatus.NoOp)
+    NO_OP = "no-op"
 
     #: outcomes after which the node's children may run
-    OK = frozenset({"success", "pass", "warn"})
+    OK = frozenset({"success", "pass", "warn", "no-op"})
     #: outcomes that fail the run (exit code 1, --fail-fast) and skip the node's children
     FAILED = frozenset({"error", "fail", "partial success"})
 
@@ -35,6 +37,7 @@ OUTCOME_WORD = {
     Status.PASS: "PASS",
     Status.FAIL: "FAIL",
     Status.WARN: "WARN",
+    Status.NO_OP: "NO-OP",
 }
 
 

@@ -21,8 +21,10 @@ from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
 from dagwright.execute.foreign_keys import foreign_key_replace_note, with_foreign_keys_compiled
 from dagwright.execute.microbatch import BatchProgress, MicrobatchEnv, MicrobatchRun, MicrobatchSettings
+from dagwright.execute.no_op import NO_OP_KINDS, is_no_op, no_op_description, run_no_op
 from dagwright.execute.node_hooks import HookSet
 from dagwright.execute.results import RunResult, Status, Timing, utcnow
+from dagwright.execute.run_sql import write_run_sql
 from dagwright.execute.unit_test import UnitTestRun, unit_test_path
 from dagwright.guard import GuardedConnection, StatementRegistry, Stop, Stopped
 from dagwright.materialize.base import Hook, Materialization, NodeJob, run_hooks
@@ -121,7 +123,9 @@ class NodeRunner:
     def compiled_path(self, node: Node, folder: str = "compiled") -> Path:
         return self.target_dir / folder / node.package_name / written_file_path(node)
 
-    def describe(self, node: Node | UnitTest) -> str:
+    def describe(self, node: Node | UnitTest | Any) -> str:
+        if node.resource_type in NO_OP_KINDS:  # an exposure or a saved query
+            return no_op_description(node.resource_type, node.name)
         if isinstance(node, UnitTest):
             return f"unit_test {node.model}::{node.run_name}"
         if node.resource_type == "test":
@@ -161,6 +165,8 @@ class NodeRunner:
         )
 
     def run(self, unique_id: str, worker: Worker) -> RunResult:
+        if is_no_op(unique_id):
+            return run_no_op(unique_id, worker.name, self.stop)
         if unique_id in self.manifest.unit_tests:
             return self._run_unit_test(self.manifest.unit_tests[unique_id], worker)
         node = self.manifest.nodes[unique_id]
@@ -176,6 +182,10 @@ class NodeRunner:
         materialization: Materialization | StoringTest | None = None
 
         def result(status: str, message: str | None, response: dict[str, Any] | None = None, **extra: Any) -> RunResult:
+            if conn is not None and conn.main_sql:  # the node ran its main statement(s): target/run
+                unwritten = self._write_run_sql(node, conn.main_sql, compiled_code)
+                if unwritten:
+                    message = f"{message}; {unwritten}" if message else unwritten
             return RunResult(
                 unique_id=unique_id,
                 status=status,
@@ -323,16 +333,32 @@ class NodeRunner:
             self.manifest.project_name,
             self.project_macros,
             self.batch_compiled_path,
+            self.batch_run_path,
             self.on_failure,
             self.on_batch,
         )
         return MicrobatchRun(env, node, worker.name, worker.connection).run()
 
-    def batch_compiled_path(self, node: Node, label: str) -> Path:
-        """Where a microbatch model's batch is compiled to, as dbt writes it:
+    def batch_compiled_path(self, node: Node, label: str, folder: str = "compiled") -> Path:
+        """Where a microbatch model's batch is compiled (or its SQL run) to, as dbt writes it:
         ``<folder>/<model>/<model>_<batch>.sql`` beside where the model would be."""
-        path = self.compiled_path(node)
+        path = self.compiled_path(node, folder)
         return path.with_suffix("") / f"{path.stem}_{label}{path.suffix}"
+
+    def batch_run_path(self, node: Node, label: str) -> Path:
+        return self.batch_compiled_path(node, label, "run")
+
+    def _write_run_sql(self, node: Node, statements: Sequence[str], compiled_code: str | None) -> str | None:
+        """target/run (execute/run_sql.py); a Python model's file is its compiled code, as dbt's.
+        Returns what the node's message says when the file could not be written (its outcome,
+        decided in the warehouse, stays)."""
+        python_code = compiled_code if node.language == "python" else None
+        path = self.compiled_path(node, "run")
+        try:
+            write_run_sql(path, statements, python_code)
+        except OSError as exc:
+            return f"{path} not written: {exc.strerror or exc}"
+        return None
 
     def _run_unit_test(self, unit: UnitTest, worker: Worker) -> RunResult:
         """A unit test: pass or fail (the difference in its message), error when it cannot
@@ -343,6 +369,13 @@ class NodeRunner:
         compiled_code: str | None = None
 
         def result(status: str, message: str | None, **extra: Any) -> RunResult:
+            if conn is not None and conn.main_sql:  # its comparison query ran: target/run
+                path = self.target_dir / "run" / unit.package_name / unit_test_path(unit)
+                try:
+                    write_run_sql(path, conn.main_sql)
+                except OSError as exc:
+                    unwritten = f"{path} not written: {exc.strerror or exc}"
+                    message = f"{message}; {unwritten}" if message else unwritten
             return RunResult(
                 unique_id=unit.unique_id,
                 status=status,

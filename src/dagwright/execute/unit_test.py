@@ -153,7 +153,8 @@ class UnitTestRun:
             else:
                 names = list(quoted.values())
             expected_sql = expected_rows_sql(adapter, columns, expected) if expected else None
-        result = conn.execute(comparison_sql(adapter, sql, expected_sql, names))
+        with conn.main_statements():  # its target/run file
+            result = conn.execute(comparison_sql(adapter, sql, expected_sql, names))
         header = [str(c).lower() for c in result.column_names]
         side = header.index(SIDE)
         kept = [i for i in range(len(header)) if i != side]

@@ -1,7 +1,9 @@
 """From a selection to a ``Plan``: the nodes to execute, their edges, their priorities.
 
 Ephemeral models are not executed (their SQL is compiled into their consumers), so the
-plan's edges go through them. A node's priority is its remaining critical path: the
+plan's edges go through them, and through semantic models and metrics (never run) to the
+models a saved query or exposure reads. Exposures and saved queries a build selected are in
+the plan (reported ``no-op``, as dbt-core lists them). A node's priority is its remaining critical path: the
 longest chain of estimated durations from it to a leaf of the plan.
 """
 
@@ -38,7 +40,9 @@ def _executable_parents(manifest: Manifest, unique_id: str, memo: dict[str, froz
     for parent in manifest.parents.get(unique_id, ()):
         node = manifest.nodes.get(parent)
         if node is None:
-            continue  # a source
+            if parent in manifest.semantic_nodes:  # a semantic model or metric: what it reads
+                out |= _executable_parents(manifest, parent, memo)
+            continue  # else a source
         if node.resource_type == "model" and node.materialized == "ephemeral":
             out |= _executable_parents(manifest, parent, memo)
         else:
@@ -63,13 +67,15 @@ def build_plan(
         if uid in manifest.nodes
         and not (manifest.nodes[uid].resource_type == "model" and manifest.nodes[uid].materialized == "ephemeral")
     }
+    listed = {uid for uid in selected if uid in manifest.exposures or _is_saved_query(manifest, uid)}
+    chosen |= listed
     parents = {uid: _executable_parents(manifest, uid, memo) & chosen for uid in chosen}
     # In a build, what a node's tests check must hold before its children run: a test with
     # a single parent becomes a parent of that node's other children. As in dbt, that parent
     # may be a source: a failing source test skips the models that select from the source.
     for uid in chosen:
-        node = manifest.nodes[uid]
-        if node.resource_type != "test":
+        node = manifest.nodes.get(uid)
+        if node is None or node.resource_type != "test":
             continue
         deps = manifest.parents.get(uid, frozenset())
         if len(deps) == 1:
@@ -79,11 +85,19 @@ def build_plan(
         else:
             continue
         for child in manifest.children.get(tested, ()):
-            if child in chosen and manifest.nodes[child].resource_type != "test":
+            # as in dbt, a failing test does not skip the exposures and saved queries after it
+            if child in chosen and child not in listed and manifest.nodes[child].resource_type != "test":
                 parents[child] = parents[child] | {uid}
     if units:
         _add_unit_tests(manifest, units, parents, memo)
+    if listed:  # nothing runs for them: no time on the critical path
+        durations = {**durations, **dict.fromkeys(listed, 0.0)}
     return plan_from_parents(parents, durations)
+
+
+def _is_saved_query(manifest: Manifest, unique_id: str) -> bool:
+    node = manifest.semantic_nodes.get(unique_id)
+    return node is not None and node.resource_type == "saved_query"
 
 
 def _add_unit_tests(

@@ -8,6 +8,9 @@
         {%- if language != 'sql' -%}
             {%- do exceptions.raise_compiler_error("statement: only language 'sql' is supported, got '" ~ language ~ "'") -%}
         {%- endif -%}
+        {%- if name == 'main' -%}
+            {%- do write(sql_text) -%}
+        {%- endif -%}
         {%- set response, table = adapter.execute(sql_text, auto_begin=auto_begin, fetch=fetch_result) -%}
         {%- if name is not none -%}
             {%- do store_result(name, response=response, agate_table=table) -%}

@@ -44,7 +44,8 @@ def run_test(
 ) -> TestOutcome:
     """``warn_fails``: a warning is a failure (--warn-error, or dbt's event LogTestResult in
     --warn-error-options' errors), reported against ``warn_if``, as dbt does."""
-    result = conn.execute(wrap_test_sql(node, sql, limit))
+    with conn.main_statements():
+        result = conn.execute(wrap_test_sql(node, sql, limit))
     row = result.rows[0] if result.rows else (0, False, False)
     failures = int(row[0] or 0)
     should_warn, should_error = bool(row[1]), bool(row[2])

@@ -299,6 +299,8 @@ class Exposure:
     unrendered_config: Mapping[str, Any] = field(default_factory=dict)
     refs: tuple[RefCall, ...] = ()
     sources: tuple[SourceCall, ...] = ()
+    #: its ``metric('name')`` / ``metric('package', 'name')`` calls: (name,) or (package, name)
+    metrics: tuple[tuple[str, ...], ...] = ()
     depends_on: tuple[str, ...] = ()
     resource_type: str = "exposure"
 

@@ -205,10 +205,6 @@ def _project_files(kind: str) -> Callable[[Scope], int]:
     return lambda scope: sum(len(getattr(files, kind)) for _, files in scope.projects)
 
 
-def _saved_queries(scope: Scope) -> int:
-    return sum(1 for n in scope.manifest.semantic_nodes.values() if n.resource_type == "saved_query")
-
-
 def _unknown_keys(scope: Scope) -> str:
     """Top-level keys of property files that dbt does not know either (it ignores them on
     DuckDB and PostgreSQL; it warns on the adapters it validates YAML for)."""
@@ -297,13 +293,6 @@ FEATURES: dict[str, Feature] = {
     ),
     "function": Feature("UDF function", "UDF functions", "", present=_project_files("functions")),
     "persist_docs": Feature("persist_docs", "persist_docs", "", present=persist_docs_ignored),
-    # dbt's build lists each saved query as a NO-OP node (exports need dbt Cloud): dagwright leaves them out
-    "saved_query_build": Feature(
-        "saved query (listed as NO-OP by dbt build)",
-        "saved queries (listed as NO-OP by dbt build)",
-        "",
-        present=lambda scope: _saved_queries(scope) if scope.command == "build" else 0,
-    ),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),

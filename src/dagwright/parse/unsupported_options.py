@@ -16,7 +16,6 @@ from typing import Any
 
 from dagwright.parse.unsupported_scope import (
     RUNS,
-    RUNS_OR_COMPILES,
     Feature,
     Finding,
     Scope,
@@ -40,7 +39,7 @@ HONOURED_FLAGS = frozenset(
 #: ``flags:`` entries that tune what dagwright does not have (dbt's tracking, partial parsing,
 #: its parsers and caches), govern features reported elsewhere (semantic layer,
 #: microbatch, deprecation events), or tune only the look of the output (colours, width, the
-#: log file: followed by the run family, report/log_settings.py)
+#: log file: followed by LOGGING_COMMANDS, report/log_settings.py)
 NO_EFFECT_FLAGS = frozenset(
     {
         "send_anonymous_usage_stats",
@@ -58,12 +57,13 @@ NO_EFFECT_FLAGS = frozenset(
         "require_event_names_in_deprecations",
         "require_all_warnings_handled_by_warn_error",
         "require_resource_names_without_spaces",
-        "log_format_file",  # honoured by the run family (report/log_settings.py)
+        "log_format_file",  # honoured by LOGGING_COMMANDS (report/log_settings.py)
         "log_level_file",
     }
 )
-#: the commands that follow dbt's logging flags, options and variables (report/log_output.py)
-LOGGING_COMMANDS = RUNS | {"retry"}
+#: the commands that follow dbt's logging flags, options and variables (report/log_output.py;
+#: outside the run family report/command_log.py and report/freshness_log.py)
+LOGGING_COMMANDS = RUNS | {"retry", "parse", "ls", "compile", "show", "run-operation", "freshness"}
 #: ``flags:`` entries about dbt's output, with dbt's default: honoured by LOGGING_COMMANDS,
 #: reported in the warning line elsewhere when set otherwise (that command's output does not change)
 OUTPUT_FLAGS: dict[str, Any] = {"debug": False, "log_format": "default", "log_level": "info", "write_json": True}
@@ -81,10 +81,9 @@ BEHAVIOUR_FLAGS: dict[str, tuple[bool, frozenset[str]]] = {
 }
 
 BEHAVIOUR = Feature("behaviour flag", "behaviour flags", "dagwright follows dbt's default here; remove the flag")
-SAMPLE = Feature("sample mode", "sample mode", "dbt would build from sampled refs; unset DBT_SAMPLE", RUNS_OR_COMPILES)
 
 #: environment variables (without DBT_/DBT_ENGINE_) that change what dbt does, with no option here
-_ENV_ERRORS = {"SAMPLE": SAMPLE}
+_ENV_ERRORS: dict[str, Feature] = {}
 #: environment variables about dbt's output that dagwright does not honour:
 #: reported in the warning line when their value asks for something else than dbt's default
 #: (those about dbt's log file, colours, tracking or parser have no effect and are not); the

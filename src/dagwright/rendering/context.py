@@ -33,7 +33,7 @@ from dagwright.rendering.config_object import ConfigObject
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
 from dagwright.rendering.engines.registry import jinja_engine
 from dagwright.rendering.environment import environment
-from dagwright.rendering.event_time import BatchWindow, emptied, filtered
+from dagwright.rendering.event_time import BatchWindow, read_input, window_of
 from dagwright.rendering.graph_variable import LazyGraph
 from dagwright.rendering.jinja import (
     LazyContext,
@@ -45,6 +45,7 @@ from dagwright.rendering.jinja import (
     render_template,
 )
 from dagwright.rendering.relation import JinjaRelation
+from dagwright.rendering.sample import SampleWindow
 
 if TYPE_CHECKING:
     from dagwright.parse.nodes import Manifest, Node
@@ -91,6 +92,8 @@ class RunContext:
     deferred: Mapping[str, Relation] = field(default_factory=dict)
     #: --empty: every ref and source reads no rows (rendering/event_time.py)
     empty: bool = False
+    #: --sample: the window inputs with event_time are read in (rendering/sample.py)
+    sample: SampleWindow | None = None
 
     @property
     def adapter_type(self) -> str:
@@ -384,7 +387,7 @@ def runtime_context(
         load_result=load_result,
         builtins=builtins,
         graph=run.graph(manifest) if manifest is not None and not parsing else {},
-        write=lambda text: "",
+        write=lambda text: _write(session, text),
     )
     values.setdefault("execute", not parsing)
     ctx = LazyContext(values, run.macros, package)
@@ -398,6 +401,13 @@ def runtime_context(
     dict.__setitem__(ctx, "render", render)
     dict.__setitem__(ctx, "context", ctx)
     return ctx
+
+
+def _write(session: StatementSession | None, text: Any) -> str:
+    """dbt's ``write(payload)``: the node's target/run file (its ``statement('main')`` calls it)."""
+    if session is not None:
+        session.write_main(str(text))
+    return ""
 
 
 def _parse_is_incremental() -> bool:
@@ -530,8 +540,8 @@ def resolve_ref(run: RunContext, manifest: Manifest, node: Node, state: CompileS
         relation = JinjaRelation(Relation(None, "", name), name, "cte")
     else:
         relation = run.make_relation(run.deferred.get(target.unique_id, target.relation), target.materialized)
-    relation = filtered(relation, target.config, target.columns, state.batch, engine=run.adapter_type)
-    return emptied(relation, engine=run.adapter_type) if run.empty else relation
+    window = window_of(node.resource_type, state.batch, run.sample)
+    return read_input(relation, target.config, target.columns, window, empty=run.empty, engine=run.adapter_type)
 
 
 def _fixture(fixtures: Mapping[str, str], unique_id: str, what: str, line: int | None) -> JinjaRelation:
@@ -569,7 +579,8 @@ def resolve_source(
         jinja = JinjaRelation(relation, source.external, "table", run.render_relation, run.quote_policy)
     else:
         jinja = run.make_relation(relation, "table")
-    batch = state.batch if state is not None else None
+    window = window_of(node.resource_type, state.batch if state is not None else None, run.sample)
     quoting = source.quoting.get("column")
-    jinja = filtered(jinja, source.config, source.columns, batch, engine=run.adapter_type, column_quoting=quoting)
-    return emptied(jinja, engine=run.adapter_type) if run.empty else jinja
+    return read_input(
+        jinja, source.config, source.columns, window, empty=run.empty, engine=run.adapter_type, column_quoting=quoting
+    )

@@ -11,6 +11,10 @@ whole, as in dbt.
 ``--empty`` (dbt 1.8+) reads every input as none of its rows: a ref or source prints as
 ``(select * from <relation> where false limit 0)`` (alias ``_dbt_limit_subq_<name>`` where the
 engine's dbt adapter requires one), so each model is built with its columns and no rows.
+
+Sample mode (``--sample``, ``rendering/sample.py``) filters the same inputs the same way while
+a model or snapshot compiles, to the sample's window (within a microbatch batch: the part of
+the batch inside it). As in dbt, the event-time filter wraps the ``--empty`` subquery.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from typing import Any
 from dagwright.parse.nodes import ColumnInfo
 from dagwright.rendering.engines.registry import jinja_engine
 from dagwright.rendering.relation import JinjaRelation
+from dagwright.rendering.sample import SampleWindow
+
+#: the nodes whose inputs sample mode filters (dbt: models and snapshots, not tests)
+SAMPLED_KINDS = frozenset({"model", "snapshot"})
 
 
 @dataclass(frozen=True)
@@ -50,24 +58,51 @@ def _field_name(event_time: str, columns: Mapping[str, ColumnInfo], quote: Any) 
     return f'"{event_time}"' if should_quote else event_time
 
 
+def window_of(resource_type: str, batch: BatchWindow | None, sample: SampleWindow | None) -> SampleWindow | None:
+    """The event-time window a node's inputs are filtered to: its batch's, the sample's (for
+    a model or snapshot), or where both apply the part of the batch inside the sample."""
+    if sample is None or resource_type not in SAMPLED_KINDS:
+        return None if batch is None else SampleWindow(batch.start, batch.end)
+    if batch is None:
+        return sample
+    return SampleWindow(max(sample.start, batch.start), min(sample.end, batch.end))
+
+
+def read_input(
+    relation: JinjaRelation,
+    config: Mapping[str, Any],
+    columns: Mapping[str, ColumnInfo],
+    window: SampleWindow | None,
+    *,
+    empty: bool,
+    engine: str,
+    column_quoting: Any = None,
+) -> JinjaRelation:
+    """A ref or source as the compiling node reads it: no rows under ``--empty``, then
+    filtered to ``window`` when the input has an ``event_time`` config."""
+    if empty:
+        relation = emptied(relation, engine=engine)
+    return filtered(relation, config, columns, window, engine=engine, column_quoting=column_quoting)
+
+
 def filtered(
     relation: JinjaRelation,
     config: Mapping[str, Any],
     columns: Mapping[str, ColumnInfo],
-    batch: BatchWindow | None,
+    window: SampleWindow | None,
     *,
     engine: str,
     column_quoting: Any = None,
 ) -> JinjaRelation:
-    """``relation`` as the batch reads it: filtered to the window when the input has an
-    ``event_time`` config, unchanged otherwise."""
+    """``relation`` (as it prints) filtered to the window when the input has an ``event_time``
+    config, unchanged otherwise."""
     event_time = config.get("event_time")
-    if batch is None or not event_time:
+    if window is None or not event_time:
         return relation
     name = _field_name(str(event_time), columns, column_quoting)
-    condition = f"{name} >= '{batch.start}' and {name} < '{batch.end}'"
+    condition = f"{name} >= '{window.start}' and {name} < '{window.end}'"
     suffix = f" _dbt_et_filter_subq_{relation.identifier}" if jinja_engine(engine).subquery_alias else ""
-    return relation.with_text(f"(select * from {relation.render()} where {condition}){suffix}")
+    return relation.with_text(f"(select * from {relation} where {condition}){suffix}")
 
 
 def emptied(relation: JinjaRelation, *, engine: str) -> JinjaRelation:

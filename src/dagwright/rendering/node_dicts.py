@@ -416,7 +416,7 @@ def exposure_dict(exposure: Exposure, created_at: float) -> dict[str, Any]:
         "depends_on": {"macros": [], "nodes": list(exposure.depends_on)},
         "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in exposure.refs],
         "sources": [[s.source_name, s.table_name] for s in exposure.sources],
-        "metrics": [],
+        "metrics": [list(m) for m in exposure.metrics],
         "created_at": created_at,
     }
 

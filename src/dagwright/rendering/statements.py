@@ -78,6 +78,14 @@ class StatementSession:
         self.commit()
         return result
 
+    def write_main(self, sql: str) -> None:
+        """dbt's ``write``: ``sql`` is the node's main statement (its target/run file, written
+        by the runner when the node ends), where this session runs a node's statements."""
+        conn = self._conn if self._conn is not None else self._connect
+        write_main = getattr(conn, "write_main", None)  # a GuardedConnection (not a connect function)
+        if write_main is not None:
+            write_main(sql)
+
     def commit(self) -> None:
         if self.in_transaction:
             self.connection.execute(self._sql["commit"])

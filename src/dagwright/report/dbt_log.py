@@ -35,6 +35,9 @@ EVENTS: dict[str, tuple[str, str]] = {
     "LogSeedResult": ("Q016", "info"),
     "LogSnapshotResult": ("Q015", "info"),
     "LogTestResult": ("Q007", "info"),
+    "LogNodeNoOpResult": ("Q019", "info"),
+    "LogFreshnessResult": ("Q018", "info"),
+    "FreshnessCheckComplete": ("Q003", "info"),
     "SkippingDetails": ("Q034", "info"),
     "LogHookStartLine": ("Q032", "info"),
     "LogHookEndLine": ("Q033", "info"),
@@ -49,6 +52,8 @@ EVENTS: dict[str, tuple[str, str]] = {
     "CommandCompleted": ("Q039", "debug"),
     "JinjaLogInfo": ("I062", "info"),
     "PrintEvent": ("Z052", "info"),
+    "ShowNode": ("Q041", "info"),
+    "CompiledNode": ("Q042", "info"),
     "Note": ("Z050", "info"),
     "MainEncounteredError": ("Z002", "error"),
 }
@@ -164,6 +169,8 @@ def result_event(
             },
         )
     common = {"execution_time": result.execution_time, "index": index, "node_info": node_info, "total": total}
+    if result.status == Status.NO_OP:  # an exposure or saved query in a build
+        return "LogNodeNoOpResult", "info", {**common, "description": description, "status": ""}
     if resource_type == "seed":
         relation = node_info.get("node_relation", {})
         return (
@@ -252,6 +259,8 @@ class LineEvents:
             if match:
                 data = {"execution": f" in {match[2]}", "execution_time": float(match[3]), "stat_line": match[1]}
                 return "FinishedRunningStats", None, data
+        if text == "Done.":
+            return "FreshnessCheckComplete", None, {}
         if text.startswith("Completed successfully"):
             return "EndOfRunSummary", None, _summary_data(0, 0, 0)
         match = _COMPLETED.match(text)
@@ -287,6 +296,10 @@ def node_info_of(node: Any, relation_name: str | None, started_at: str = "", fin
     # dbt's materialized of a data test is "test", of a unit test "unit"
     kinds = {"test": "test", "unit_test": "unit"}
     materialized = kinds.get(resource_type) or getattr(node, "materialized", "")
+    # an exposure's or saved query's node_relation is all empty in dbt's events
+    alias = getattr(node, "alias", None) or getattr(node, "name", "")
+    if resource_type in ("exposure", "saved_query"):
+        alias = ""
     return {
         "materialized": materialized,
         "meta": dict(getattr(node, "meta", None) or {}),
@@ -295,7 +308,7 @@ def node_info_of(node: Any, relation_name: str | None, started_at: str = "", fin
         "node_name": getattr(node, "name", ""),
         "node_path": getattr(node, "path", "") or "",
         "node_relation": {
-            "alias": getattr(node, "alias", None) or getattr(node, "name", ""),
+            "alias": alias,
             "database": getattr(node, "database", None) or "",
             "relation_name": relation_name or "",
             "schema": getattr(node, "schema", None) or "",

@@ -31,7 +31,7 @@ from dagwright.execute.results import RunResult, RunSummary
 from dagwright.execute.scheduler import Reporter
 from dagwright.report.terminal import RunStarted, Terminal
 
-STATUSES = ("success", "partial success", "error", "skipped", "cancelled", "pass", "fail", "warn")
+STATUSES = ("success", "partial success", "error", "skipped", "cancelled", "pass", "fail", "warn", "no-op")
 
 
 def _now() -> str:

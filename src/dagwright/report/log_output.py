@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import orjson
 
+from dagwright.execute.no_op import is_no_op
 from dagwright.execute.results import RunResult, RunSummary, Status
 from dagwright.execute.scheduler import Reporter
 from dagwright.report import dbt_log
@@ -110,16 +111,19 @@ class DbtLog(Terminal):
         thread: str = "MainThread",
         extra: Mapping[str, str] | None = None,
         shown: Callable[[], None] | None = None,
+        printed: bool = False,
     ) -> None:
         """Write one event: to the file at its level, to stdout at stdout's (``shown`` prints it
-        on the text terminal; without it a text terminal prints nothing for this event)."""
+        on the text terminal; without it a text terminal prints nothing for this event).
+        ``printed``: a command's result (dbt's print events: ls, show, compile), on stdout at
+        every level but ``none``, even with -q."""
         event = record(name, msg, data, invocation_id=self.invocation_id, thread=thread, level=level, extra=extra)
         value = LEVELS[event["info"]["level"]]
         with self._emit_lock:
             if self.file is not None and value >= LEVELS[self.settings.level_file]:
                 line = orjson.dumps(event, default=str).decode() if self.file.json_lines else text_line(event)
                 self.file.write(line + "\n")
-            if value < self.stdout_level:
+            if (LEVELS["error"] if printed else value) < self.stdout_level:
                 return
             if self.text is None:  # --log-format json, or debug: dbt's lines with time, level, thread
                 json_lines = self.settings.format == "json"
@@ -226,6 +230,8 @@ class DbtLog(Terminal):
         info = {**self._node_info(unique_id), "node_started_at": started, "node_status": "started"}
         info.pop("attached_node", None)
         self.emit("NodeStart", f"Began running node {unique_id}", {"node_info": info}, thread=worker)
+        if is_no_op(unique_id):
+            return  # dbt logs no start line for an exposure or saved query: only its NO-OP line
         text = f"{index} of {total} START {describe}"
         self.emit(
             "LogStartLine",

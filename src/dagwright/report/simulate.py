@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagwright.execute.no_op import is_no_op
 from dagwright.execute.results import Status, worker_name
 from dagwright.execute.scheduler import ready_key
 from dagwright.graph.plan import Plan
@@ -185,8 +186,11 @@ def simulate(
                 # the worker signals the stop before its result is recorded, as the runner does
                 stop.update(at=now, trigger=f"fail-fast after {uid} failed")
         else:
-            pred.status = Status.PASS if _is_test(uid) else Status.SUCCESS
-            pred.message = "OK"
+            if is_no_op(uid):  # an exposure or saved query of a build
+                pred.status, pred.message = Status.NO_OP, "NO-OP"
+            else:
+                pred.status = Status.PASS if _is_test(uid) else Status.SUCCESS
+                pred.message = "OK"
         record(pred)
         free.append(pred.thread_id or workers[0])
         if stop:

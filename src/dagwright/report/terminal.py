@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from dagwright.execute.no_op import is_no_op
 from dagwright.execute.results import RunResult, RunSummary, Status
 from dagwright.execute.scheduler import Reporter
 
@@ -85,7 +86,8 @@ class NodeLines(Reporter):
         self.describe = describe
 
     def node_started(self, unique_id: str, index: int, total: int, worker: str) -> None:
-        self.terminal.dotted(f"{index} of {total} START {self.describe(unique_id)}", "RUN")
+        if not is_no_op(unique_id):  # dbt prints only the NO-OP line of an exposure or saved query
+            self.terminal.dotted(f"{index} of {total} START {self.describe(unique_id)}", "RUN")
 
     def node_finished(self, result: RunResult, index: int, total: int) -> None:
         self.terminal.dotted(*finished_line(result, index, total, self.describe(result.unique_id)))
@@ -126,12 +128,16 @@ def finished_line(result: RunResult, index: int, total: int, what: str) -> tuple
         return f"{prefix} CANCELLED {what} ({result.cause})", f"CANCELLED in {seconds}"
     if status == Status.SKIPPED:
         reason = (result.message or "").replace("skipped because ", "")
+        if what.startswith("saved query "):  # dbt's skip line names the resource type
+            what = "saved_query " + what[len("saved query ") :]
         return f"{prefix} SKIP {what} ({reason})", "SKIP"
     return f"{prefix} {result.word} {what}", f"{result.word} in {seconds}"
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
 def print_summary(
@@ -190,5 +196,5 @@ def print_summary(
     done = f"Done. PASS={passed} WARN={len(warns)} ERROR={failed} SKIP={summary.count(Status.SKIPPED)} "
     if cancelled:
         done += f"CANCELLED={cancelled} "
-    done += f"NO-OP=0 TOTAL={len(summary.results)}"
+    done += f"NO-OP={summary.count(Status.NO_OP)} TOTAL={len(summary.results)}"
     terminal.line(done)

@@ -35,6 +35,7 @@ COLOURS = {
     "warn": "#d9a400",
     "cancelled": "#e8802a",
     "skipped": "#9aa0a6",
+    "no-op": "#8fb3d9",
 }
 
 

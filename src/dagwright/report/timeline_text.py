@@ -25,6 +25,7 @@ STYLES = {
     "warn": "yellow",
     "cancelled": "dark_orange",
     "skipped": "bright_black",
+    "no-op": "blue",
 }
 
 

@@ -20,7 +20,9 @@ from dagwright.artifacts.files import write_text_if_changed
 from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
 from dagwright.parse.nodes import Node, written_file_path
+from dagwright.report.command_log import plain_result
 from dagwright.session import Flags, Session
+from dagwright.tasks.command_output import attach_log
 from dagwright.tasks.defer import apply_defer
 from dagwright.tasks.found import found_line
 
@@ -37,6 +39,7 @@ def compile_project(flags: Flags, echo: Echo) -> int:
 
         return compile_inline(flags, echo)
     session = Session(flags)
+    attach_log(session, echo)
     try:
         return compile_session(session, flags, echo)
     finally:
@@ -120,8 +123,16 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
     for result in ordered:
         node = manifest.nodes[result.unique_id]
         if first is not None and node.name in first and result.compiled_code is not None:
-            echo(f"Compiled node '{node.name}' is:")
-            echo(result.compiled_code)
+            code = result.compiled_code
+            data = {
+                "compiled": code,
+                "is_inline": False,
+                "node_name": node.name,
+                "output_format": flags.output if flags.output == "json" else "text",
+                "quiet": getattr(echo, "quiet", False),
+                "unique_id": node.unique_id,
+            }
+            plain_result(echo, "CompiledNode", f"Compiled node '{node.name}' is:\n{code}", data, code)
     if first is None and summary_line:
         echo(f"Compiled {len(compiled)} nodes into {session.target_dir / 'compiled'}")
     return 0

@@ -31,6 +31,7 @@ WHAT = {
     "fail": "runs and fails",
     "cancelled": "starts, is cancelled",
     "skipped": "never starts",
+    "no-op": "listed, nothing to run",
 }
 
 
@@ -49,9 +50,14 @@ def _compile_seconds(previous: Mapping[str, Any] | None) -> dict[str, float]:
 def _resolve(names: list[str], plan_order: tuple[str, ...], manifest: Manifest) -> list[str]:
     """--fail arguments (names or unique_ids) -> unique_ids of planned nodes."""
     by_name: dict[str, list[str]] = {}
-    for uid in plan_order:
-        node = manifest.nodes[uid]
-        by_name.setdefault(node.name, []).append(uid)
+    for uid in plan_order:  # a node, a unit test, or a build's exposure or saved query
+        node = (
+            manifest.nodes.get(uid)
+            or manifest.unit_tests.get(uid)
+            or manifest.exposures.get(uid)
+            or manifest.semantic_nodes.get(uid)
+        )
+        by_name.setdefault(node.name if node is not None else uid, []).append(uid)
     out = []
     for name in names:
         if name in plan_order:
@@ -148,7 +154,9 @@ def report_lines(sim: Simulation, command: str, recorded: Mapping[str, float], s
     lines.append("")
     summary = (
         f"Predicted: PASS={passed} ERROR={errors} SKIP={counts.get('skipped', 0)} "
-        f"CANCELLED={counts.get('cancelled', 0)} TOTAL={len(plan)}, about {sim.elapsed:.2f}s of node time"
+        f"CANCELLED={counts.get('cancelled', 0)} "
+        + (f"NO-OP={counts['no-op']} " if counts.get("no-op") else "")
+        + f"TOTAL={len(plan)}, about {sim.elapsed:.2f}s of node time"
     )
     if sim.stop_at is not None:
         summary += f"; the run stops at +{sim.stop_at:.2f}s ({shorten_ids(sim.stop_trigger or '')})"

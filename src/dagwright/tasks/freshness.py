@@ -36,6 +36,7 @@ from dagwright.guard import GuardedConnection, Stop, Stopped
 from dagwright.parse.freshness import NEVER, NotATimestamp, as_utc, freshness_status, has_freshness
 from dagwright.parse.nodes import SourceTable
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
+from dagwright.report.log_output import DbtLog, open_log
 from dagwright.report.terminal import Terminal
 from dagwright.session import Flags, Session
 from dagwright.tasks.found import found_line
@@ -94,23 +95,27 @@ class FreshnessLines(Reporter):
         self.sources = sources
 
     def node_started(self, unique_id: str, index: int, total: int, worker: str) -> None:
-        label = source_label(self.sources[unique_id])
-        self.terminal.dotted(f"{index} of {total} START freshness of {label}", "RUN")
+        self.terminal.dotted(*self.start_line(unique_id, index, total))
 
     def node_finished(self, result: RunResult, index: int, total: int) -> None:
+        self.terminal.dotted(*self.end_line(result, index, total))
+
+    def start_line(self, unique_id: str, index: int, total: int) -> tuple[str, str]:
+        return f"{index} of {total} START freshness of {source_label(self.sources[unique_id])}", "RUN"
+
+    def end_line(self, result: RunResult, index: int, total: int) -> tuple[str, str]:
         label = source_label(self.sources[result.unique_id])
         prefix = f"{index} of {total}"
         seconds = f"{result.execution_time:.2f}s"
         if result.status in _WORDS:
             word, bracket = _WORDS[result.status]
-            self.terminal.dotted(f"{prefix} {word} freshness of {label}", f"{bracket} in {seconds}")
-        elif result.status == Status.SKIPPED:
+            return f"{prefix} {word} freshness of {label}", f"{bracket} in {seconds}"
+        if result.status == Status.SKIPPED:
             reason = (result.message or "").replace("skipped because ", "")
-            self.terminal.dotted(f"{prefix} SKIP freshness of {label} ({reason})", "SKIP")
-        elif result.status == Status.CANCELLED:
-            self.terminal.dotted(f"{prefix} CANCELLED freshness of {label} ({result.cause})", f"CANCELLED in {seconds}")
-        else:
-            self.terminal.dotted(f"{prefix} {result.word} freshness of {label}", f"{result.word} in {seconds}")
+            return f"{prefix} SKIP freshness of {label} ({reason})", "SKIP"
+        if result.status == Status.CANCELLED:
+            return f"{prefix} CANCELLED freshness of {label} ({result.cause})", f"CANCELLED in {seconds}"
+        return f"{prefix} {result.word} freshness of {label}", f"{result.word} in {seconds}"
 
 
 def _plan(selected: Sequence[str]) -> Plan:
@@ -149,11 +154,33 @@ class FreshnessTask:
             self.threads,
             self._run_node,
             self.stop,
-            reporter=FreshnessLines(self.terminal, manifest.sources),
+            reporter=self._reporter(),
         )
         self.started_at = utcnow()
         self._t0 = time.perf_counter()
         self.elapsed = 0.0
+
+    def _reporter(self) -> Reporter:
+        """The terminal's lines; with dbt's log (the CLI's), its events around them."""
+        terminal = self.terminal
+        if not isinstance(terminal, DbtLog):
+            return FreshnessLines(terminal, self.sources)
+        from dagwright.report.dbt_log import node_info_of
+        from dagwright.report.freshness_log import FreshnessEvents
+
+        lines = FreshnessLines(terminal.text or terminal, self.sources)
+        render = self.session.render_relation
+
+        def node_info(uid: str) -> dict[str, Any]:
+            source = self.sources[uid]
+            info = node_info_of(source, source.relation_name(render))
+            info["node_relation"]["alias"] = ""  # as dbt: a source has no alias
+            return info
+
+        def names(uid: str) -> tuple[str, str]:
+            return self.sources[uid].source_name, self.sources[uid].name
+
+        return FreshnessEvents(terminal, lines, lines.start_line, lines.end_line, node_info, names)
 
     # -- the scheduler's hook ----------------------------------------------------------------
     def _worker(self, name: str) -> Worker:
@@ -368,9 +395,20 @@ def exit_code(results: Sequence[RunResult], stop_kind: str | None) -> int:
 def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | None = None) -> int:
     """``dagwright source freshness`` from the CLI; returns the exit code."""
     handlers = SignalHandlers().install()
-    terminal = terminal or Terminal()
+    given = terminal
     try:
         session = Session(flags)
+        terminal = given or open_log(
+            flags.extra,
+            session.project.raw.get("flags"),
+            session.project.root,
+            session.run_context.invocation_id,
+            "source freshness",
+            session.project.raw.get("log-path"),
+        )
+        if isinstance(terminal, DbtLog):  # print() and log() in the checks' Jinja go to the log too
+            session.run_context.on_print = terminal.print_output
+            session.run_context.on_log = terminal.jinja_log
         task = FreshnessTask(session, terminal=terminal, output=output)
         terminal.line(found_line(session))
         for line in (task.ignored or "").splitlines():
@@ -384,8 +422,14 @@ def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | N
         handlers.task = task
     except StoppedEarly as early:
         handlers.finished = True
+        terminal = terminal or Terminal()
         terminal.line(f"Received {early.kind} before any check started: {STOP_TEXT[early.kind]}")
+        _finish(terminal, EXIT_CODES[early.kind])
         return EXIT_CODES[early.kind]
+    except DagwrightError as exc:
+        if isinstance(terminal, DbtLog):  # the error in the log too (the CLI prints it on stderr)
+            terminal.failed(exc)
+        raise
     if not task.plan.order:
         handlers.finished = True
         nothing = warn_or_error(session.warn_error, "NothingToDo", NOTHING_TO_DO)
@@ -394,6 +438,7 @@ def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | N
         task.write_results([])
         terminal.line("Done.")
         task.session.adapter.close()
+        _finish(terminal, 0)
         return 0
     try:
         task.start()
@@ -403,4 +448,11 @@ def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | N
         task.close()
     stop_trigger = task.stop.trigger_text if task.stop.kind is not None else None
     print_freshness_summary(terminal, task, results, stop_trigger)
-    return exit_code(results, task.stop.kind)
+    code = exit_code(results, task.stop.kind)
+    _finish(terminal, code)
+    return code
+
+
+def _finish(terminal: Terminal, code: int) -> None:
+    if isinstance(terminal, DbtLog):
+        terminal.finish(code)

@@ -34,6 +34,7 @@ from dagwright.rendering.context import operation_context
 from dagwright.rendering.jinja import render_error
 from dagwright.rendering.statements import operation_session
 from dagwright.session import Flags, Session
+from dagwright.tasks.command_output import attach_log
 from dagwright.tasks.found import found_line
 from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT
 
@@ -89,10 +90,13 @@ def run_operation(flags: Flags, echo: Echo, *, stop: Stop | None = None) -> int:
     manifest = session.manifest
     session.write_manifest()
     run = session.run_context
-    run.on_log = lambda text: echo(f"{_stamp()}  {text}")
-    echo(f"{_stamp()}  {found_line(session)}")
+    stamped = getattr(echo, "stamped", None)
+    say: Echo = stamped if stamped is not None else lambda text: echo(f"{_stamp()}  {text}")
+    run.on_log = say
+    attach_log(session, echo)  # log() and print() to dbt's log, when the CLI gave one
+    say(found_line(session))
     if session.target.ignored:  # the run family says it in its warning line (check_unsupported)
-        echo(f"{_stamp()}  {warning_line(session.target.ignored)}")
+        say(warning_line(session.target.ignored))
     name = str(flags.extra.get("macro") or "")
     kwargs: Mapping[str, Any] = flags.extra.get("args") or {}
     package, macro_name = find_macro(session, name)  # no such macro: exit 2, nothing written
@@ -118,14 +122,14 @@ def run_operation(flags: Flags, echo: Echo, *, stop: Stop | None = None) -> int:
                 submitted = bool(session_sql is not None and session_sql.connection.statements)
                 status = Status.CANCELLED if submitted else Status.SKIPPED
                 message = f"{'cancelled' if submitted else 'not started'}: {stopped.trigger}"
-                echo(f"{_stamp()}  Operation stopped: {stopped.trigger}")
+                say(f"Operation stopped: {stopped.trigger}")
             except DatabaseError as exc:
                 status = Status.ERROR
-                echo(f"{_stamp()}  Encountered an error while running operation: Runtime Error\n  {exc}")
+                say(f"Encountered an error while running operation: Runtime Error\n  {exc}")
             except Exception as exc:  # a compilation error, or a Jinja one (wrong arguments, undefined)
                 status = Status.ERROR
                 error = render_error(exc, macro_path, f"macro.{package}.{macro_name}")
-                echo(f"{_stamp()}  Encountered an error while running operation: Compilation Error\n  {error}")
+                say(f"Encountered an error while running operation: Compilation Error\n  {error}")
             finally:
                 if session_sql is not None:
                     session_sql.finish()

@@ -6,7 +6,9 @@ import sys
 from collections.abc import Callable
 
 from dagwright.project.warn_error import warn_or_error
+from dagwright.report.command_log import plain_result
 from dagwright.session import RESOURCE_TYPES, Flags, Session
+from dagwright.tasks.command_output import attach_log, log_found
 from dagwright.tasks.found import found_line
 
 Echo = Callable[[str], None]
@@ -14,6 +16,7 @@ Echo = Callable[[str], None]
 
 def parse(flags: Flags, echo: Echo) -> int:
     session = Session(flags)
+    attach_log(session, echo)
     _ = session.manifest
     ignored = session.check_unsupported()
     session.write_manifest()
@@ -28,6 +31,7 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     from dagwright.artifacts.listing import ls_lines
 
     session = Session(flags)
+    attach_log(session, echo)
     types = list(flags.resource_types) or ["default"]
     session.check_resource_types(types)
     if "all" in types:
@@ -35,6 +39,7 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     elif "default" in types:  # dbt lists analyses only when asked for them (or for "all")
         types = [*(t for t in RESOURCE_TYPES if t != "analysis"), *(t for t in types if t == "analysis")]
     manifest = session.manifest
+    log_found(session, echo)
     chosen = sorted(session.select(types, include_empty=True))
     ignored = session.check_unsupported(chosen)
     if ignored:
@@ -54,5 +59,5 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
         target_path=session.target_path,
         unit_tests=manifest.unit_tests,
     ):
-        echo(line)
+        plain_result(echo, "PrintEvent", line, {"msg": line})
     return 0

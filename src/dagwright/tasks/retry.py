@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -50,6 +50,8 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
         warn_error_options=flags.warn_error_options or args.get("warn_error_options"),
         event_time_start=_datetime(args.get("event_time_start")),
         event_time_end=_datetime(args.get("event_time_end")),
+        # the last run's sample window, its bounds as it recorded them (as dbt retry does)
+        sample=_sample(args.get("sample")),
         # the last run's --state, --defer, --defer-state, --favor-state (relative paths: to where it ran)
         extra={**{k: args[k] for k in ("state", "defer", "defer_state", "favor_state") if k in args}, **flags.extra},
     )
@@ -60,6 +62,12 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
         _datetime((previous.get("metadata") or {}).get("invocation_started_at")),
     )
     return run_task.execute(replay, only=todo, retried=retried)
+
+
+def _sample(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"'{k}': '{value[k]}'" for k in ("start", "end") if k in value) + "}"
+    return value if isinstance(value, str) and value else None
 
 
 def _datetime(value: Any) -> dt.datetime | None:

@@ -27,6 +27,7 @@ from dagwright.execute.microbatch import (
     RetriedBatches,
     check_event_time_window,
 )
+from dagwright.execute.no_op import NO_OP_KINDS, is_no_op
 from dagwright.execute.project_hooks import ProjectHooks, end_hook_values
 from dagwright.execute.results import RunResult, RunSummary, Status, utcnow
 from dagwright.execute.runner import NodeRunner, Worker
@@ -52,7 +53,8 @@ RESOURCE_TYPES_BY_COMMAND = {
     "seed": ("seed",),
     "test": ("test",),
     "snapshot": ("snapshot",),
-    "build": ("seed", "model", "snapshot", "test"),
+    # exposures and saved queries: listed as no-op nodes, as dbt-core's build lists them
+    "build": ("seed", "model", "snapshot", "test", "exposure", "saved_query"),
 }
 
 
@@ -77,7 +79,7 @@ class RunTask:
         if "test" in types:
             types = (*types, "unit_test")  # selected as dbt selects them, to be reported
         if only is not None:
-            selected = [u for u in only if u in manifest.nodes or u in manifest.unit_tests]
+            selected = [u for u in only if u in manifest.nodes or u in manifest.unit_tests or _listed(manifest, u)]
         else:
             selected = session.select(types)
         if self.flags.command == "build" and manifest.unit_tests:
@@ -123,8 +125,9 @@ class RunTask:
             on_failure=self._on_failure,
             custom_builds=custom_materializations(session),
             microbatch=MicrobatchSettings(
-                self.flags.event_time_start,
-                self.flags.event_time_end,
+                # --sample's window is the one microbatch models build, as in dbt
+                session.sample.start if session.sample else self.flags.event_time_start,
+                session.sample.end if session.sample else self.flags.event_time_end,
                 retried.started_at if retried and retried.started_at else session.run_context.run_started_at,
                 retried.batches if retried else {},
             ),
@@ -148,8 +151,7 @@ class RunTask:
 
     # -- hooks for the scheduler ---------------------------------------------------------
     def _describe(self, unique_id: str) -> str:
-        manifest = self.session.manifest
-        return self.runner.describe(manifest.unit_tests.get(unique_id) or manifest.nodes[unique_id])
+        return self.runner.describe(_plan_node(self.session.manifest, unique_id))
 
     def _worker(self, name: str) -> Worker:
         with self._workers_lock:
@@ -181,8 +183,7 @@ class RunTask:
         )
 
     def _node_info(self, unique_id: str) -> dict[str, Any]:
-        manifest = self.session.manifest
-        node = manifest.unit_tests.get(unique_id) or manifest.nodes.get(unique_id)
+        node = _plan_node(self.session.manifest, unique_id)
         if node is None:
             return {"unique_id": unique_id}
         relation = None
@@ -262,7 +263,7 @@ class RunTask:
         adapter = self.session.adapter
         schemas = {}
         for uid in self.plan.order:
-            if uid in manifest.unit_tests:
+            if uid in manifest.unit_tests or is_no_op(uid):
                 continue
             node = manifest.nodes[uid]
             if node.resource_type == "test" and not node.has_relation(self.flags.store_failures):
@@ -414,6 +415,21 @@ class _Background:
             raise error
 
 
+def _plan_node(manifest: Manifest, unique_id: str) -> Any:
+    """The node of a plan's unique_id: a node, a unit test, an exposure or a saved query."""
+    return (
+        manifest.nodes.get(unique_id)
+        or manifest.unit_tests.get(unique_id)
+        or manifest.exposures.get(unique_id)
+        or manifest.semantic_nodes.get(unique_id)
+    )
+
+
+def _listed(manifest: Manifest, unique_id: str) -> bool:
+    """An exposure or saved query of the manifest: a build's no-op node."""
+    return is_no_op(unique_id) and (unique_id in manifest.exposures or unique_id in manifest.semantic_nodes)
+
+
 def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
     node = manifest.nodes.get(result.unique_id) or manifest.unit_tests.get(result.unique_id)
     if node is None:
@@ -439,6 +455,8 @@ def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
 def kind_of(manifest: Manifest, unique_id: str) -> str:
     if unique_id in manifest.unit_tests:
         return "unit test"
+    if is_no_op(unique_id):  # "2 exposures, 1 saved query", as dbt counts them
+        return NO_OP_KINDS[unique_id.split(".", 1)[0]]
     node = manifest.nodes[unique_id]
     if node.resource_type == "seed":
         return "seed"

@@ -27,8 +27,10 @@ from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.errors import SelectionError
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
 from dagwright.parse.nodes import Node, evolve, new_node
+from dagwright.report.command_log import plain_result
 from dagwright.report.preview import format_table, show_json
 from dagwright.session import Flags, Session
+from dagwright.tasks.command_output import attach_log, log_found
 from dagwright.tasks.defer import apply_defer
 
 Echo = Callable[[str], None]
@@ -81,6 +83,7 @@ def show(flags: Flags, echo: Echo) -> int:
     as_json = flags.output == "json"
 
     session = Session(flags)
+    attach_log(session, echo)
     manifest = session.manifest
     started_at, t0 = utcnow(), time.perf_counter()
     if inline:
@@ -96,6 +99,7 @@ def show(flags: Flags, echo: Echo) -> int:
                 f"show previews SQL: '{python[0]}' is a Python model",
                 hint=f"build it, then: dagwright show --inline \"select * from {{{{ ref('{python[0]}') }}}}\"",
             )
+    log_found(session, echo)
     if ignored:
         sys.stderr.write(ignored + "\n")  # stdout carries only the previews (scripts read the JSON)
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
@@ -139,8 +143,8 @@ def show(flags: Flags, echo: Echo) -> int:
     if failed is not None:
         node, message = failed
         # as dbt: a failing query is the command's error (exit 2); run_results.json records it
-        echo(f"Runtime Error in {node.resource_type} {node.name} ({node.original_file_path})")
-        echo(textwrap.indent(message, "  "))
+        heading = f"Runtime Error in {node.resource_type} {node.name} ({node.original_file_path})"
+        getattr(echo, "error", echo)(f"{heading}\n{textwrap.indent(message, '  ')}")
         return 2
     first = flags.select[0] if flags.select else ""
     for node, columns, rows in previews:
@@ -148,11 +152,21 @@ def show(flags: Flags, echo: Echo) -> int:
             continue  # as dbt: only the nodes the first selector names are printed
         name = None if inline else node.name
         if as_json:
-            echo(show_json(name, columns, rows))
-        elif inline:
-            echo(f"Previewing inline node:\n{format_table(columns, rows)}")
+            msg = show_json(name, columns, rows)
+            preview = json.dumps(json.loads(msg)["show"])
+            quiet_msg = msg
         else:
-            echo(f"Previewing node '{node.name}':\n{format_table(columns, rows)}")
+            preview = quiet_msg = format_table(columns, rows)
+            msg = f"Previewing {'inline node' if inline else f'node {node.name!r}'}:\n{preview}"
+        data = {
+            "is_inline": bool(inline),
+            "node_name": node.name,
+            "output_format": flags.output,
+            "preview": preview,
+            "quiet": getattr(echo, "quiet", False),
+            "unique_id": node.unique_id,
+        }
+        plain_result(echo, "ShowNode", msg, data, quiet_msg)
     return 0
 
 
@@ -161,9 +175,11 @@ def compile_inline(flags: Flags, echo: Echo) -> int:
     from dagwright.execute.compile import Compiler, MainConnection
 
     session = Session(flags)
+    attach_log(session, echo)
     started_at, t0 = utcnow(), time.perf_counter()
     node = inline_node(session, str(flags.extra["inline"]))
     ignored = session.check_unsupported([])
+    log_found(session, echo)
     apply_defer(session, [node.unique_id], builds_selected=False, reads=node.depends_on)
     compiler = Compiler(session.run_context, session.manifest, session.loader.templates, session.loader.static_parts)
     statements = MainConnection(lambda: session.adapter.open("main"))
@@ -180,10 +196,17 @@ def compile_inline(flags: Flags, echo: Echo) -> int:
     write_run_results(session.target_dir / "run_results.json", data)
     if ignored:
         echo(ignored)
-    if flags.output == "json":
-        echo(json.dumps({"compiled": sql}, indent=2))
-    else:
-        echo(f"Compiled inline node is:\n{sql}")
+    as_json = flags.output == "json"
+    msg = json.dumps({"compiled": sql}, indent=2) if as_json else f"Compiled inline node is:\n{sql}"
+    data = {
+        "compiled": sql,
+        "is_inline": True,
+        "node_name": node.name,
+        "output_format": flags.output,
+        "quiet": getattr(echo, "quiet", False),
+        "unique_id": node.unique_id,
+    }
+    plain_result(echo, "CompiledNode", msg, data, msg if as_json else sql)
     return 0
 
 

@@ -185,7 +185,15 @@ class Publication(ABC):
         return self.work
 
     def create(self, conn: GuardedConnection, work: NewRelation, relation: Relation) -> None:
-        self.result = work.create(conn, self.adapter, relation, self.table_config())
+        """Build ``work`` under ``relation``: the node's main statements (target/run)."""
+        with conn.main_statements():
+            self.result = work.create(conn, self.adapter, relation, self.table_config())
+
+    @staticmethod
+    def apply_change(conn: GuardedConnection, work: TableChange) -> None:
+        """Change the target's rows: the node's main statements (target/run)."""
+        with conn.main_statements():
+            work.apply(conn)
 
     def table_config(self) -> Mapping[str, Any]:
         """The node's config as the adapter's DDL reads it: under ``persist_docs``, with the

@@ -62,7 +62,7 @@ class RenameSwapPublication(Publication):
     def publish(self, conn: GuardedConnection) -> BuildOutcome:
         work = self.work
         if isinstance(work, TableChange):
-            work.apply(conn)
+            self.apply_change(conn, work)
             self.drop_staged(conn)
             self.published("table")
         else:
@@ -81,7 +81,8 @@ class RenameSwapPublication(Publication):
             sql = adapter.create_view_as_sql(self.target, work.select_sql, self.table_config())  # type: ignore[call-arg]
         else:
             sql = adapter.create_view_as_sql(self.target, work.select_sql)
-        self.result = conn.execute(sql)
+        with conn.main_statements():
+            self.result = conn.execute(sql)
         self.published("view")
         try:
             conn.execute_unguarded(self.adapter.drop_sql(self.temp, "view"))

@@ -140,7 +140,8 @@ class SingleJobPublication(Publication):
             self.dropped = True
             self.published(None)
         if work.fill is not None:
-            job = conn.execute(adapter.copy_table_sql(self.temp, self.target, config))  # type: ignore[attr-defined]
+            with conn.main_statements():
+                job = conn.execute(adapter.copy_table_sql(self.temp, self.target, config))  # type: ignore[attr-defined]
             filled = self.result or ExecResult()
             self.result = ExecResult(
                 filled.message, filled.code, filled.rows_affected, extra={**filled.extra, **job.extra}
@@ -148,7 +149,8 @@ class SingleJobPublication(Publication):
             self.drop_temp(conn)
         elif work.kind == "view":
             assert work.select_sql is not None
-            self.result = conn.execute(adapter.create_view_as_sql(self.target, work.select_sql, config))  # type: ignore[call-arg]
+            with conn.main_statements():
+                self.result = conn.execute(adapter.create_view_as_sql(self.target, work.select_sql, config))  # type: ignore[call-arg]
         else:
             self.create(conn, work, self.target)
         self.published(work.kind)
@@ -172,7 +174,8 @@ class SingleJobPublication(Publication):
             return None
         sql = statements[0] if len(statements) == 1 else self.adapter.transaction_script(statements)  # type: ignore[attr-defined]
         try:
-            return conn.execute(sql)
+            with conn.main_statements():
+                return conn.execute(sql)
         except DatabaseError as exc:
             if not work.schema_changes:
                 raise

@@ -35,9 +35,9 @@ class ReplacePublication(TransactionalPublication):
             conn.execute(script.pop())
             run_hooks(conn, self.job.pre_hooks)
         replace_sql = self.adapter.replace_sql  # type: ignore[attr-defined]
-        script.append(replace_sql(self.target, work.kind, existing, work.select_sql))
+        replace = replace_sql(self.target, work.kind, existing, work.select_sql)
         # one submission: BEGIN and the work (the adapter takes a script; see replace_sql)
-        self.result = conn.execute_script(script)
+        self.result = conn.execute_script([*script, replace], main=[replace])
 
 
 class TransactionalReplace(PublishingStrategy):

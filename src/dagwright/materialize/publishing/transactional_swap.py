@@ -58,7 +58,7 @@ class TransactionalPublication(Publication):
         if isinstance(work, TableChange):
             work.stage(conn)
             work.alter(conn)
-            work.apply(conn)
+            self.apply_change(conn, work)
             for sql in work.cleanup():
                 conn.execute(sql)
         elif work.target_absent:

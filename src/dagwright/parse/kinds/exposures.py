@@ -7,7 +7,7 @@ in the manifest (``exposures``, the parent and child maps, ``graph.exposures``),
 
 from __future__ import annotations
 
-import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -20,19 +20,21 @@ from dagwright.project.config import ProjectConfig, merge_config
 from dagwright.project.files import ProjectFile, ProjectFiles
 from dagwright.project.properties import Properties
 
-log = logging.getLogger("dagwright")
-
 EXPOSURE_TYPES = ("dashboard", "notebook", "analysis", "ml", "application")
 MATURITIES = ("low", "medium", "high")
 
 
-def _depends_on(values: Any, where: str, path: str) -> tuple[list[RefCall], list[SourceCall]]:
+_METRIC_CALL = re.compile(r"""metric\(\s*(['"])([^'"]+)\1\s*(?:,\s*(['"])([^'"]+)\3\s*)?\)""")
+
+
+def _depends_on(values: Any, where: str, path: str) -> tuple[list[RefCall], list[SourceCall], list[tuple[str, ...]]]:
     if values is None:
-        return [], []
+        return [], [], []
     if not isinstance(values, list):
         raise ProjectError(f"'depends_on' of {where} must be a list", path=path)
     refs: list[RefCall] = []
     sources: list[SourceCall] = []
+    metrics: list[tuple[str, ...]] = []
     for value in values:
         text = str(value).strip()
         if text.startswith("{{") and text.endswith("}}"):
@@ -48,13 +50,15 @@ def _depends_on(values: Any, where: str, path: str) -> tuple[list[RefCall], list
             refs.append(RefCall(str(name), package, version))
         elif expr is not None and expr.kind == "source" and len(expr.args) == 2:
             sources.append(SourceCall(str(expr.args[0]), str(expr.args[1])))
-        elif text.startswith("metric("):
-            log.warning("%s (%s) depends on %s: dagwright does not read metrics, so it is left out", where, path, text)
+        elif (metric := _METRIC_CALL.fullmatch(text)) is not None:
+            # metric('name') or metric('package', 'name'), as dbt records them
+            metrics.append((metric[2], metric[4]) if metric[4] else (metric[2],))
         else:
             raise ProjectError(
-                f"'depends_on' of {where} must list ref(...) and source(...) calls, got {value!r}", path=path
+                f"'depends_on' of {where} must list ref(...), source(...) and metric(...) calls, got {value!r}",
+                path=path,
             )
-    return refs, sources
+    return refs, sources, metrics
 
 
 def parse_exposures(
@@ -93,7 +97,7 @@ def parse_exposures(
             config = {"enabled": True, **config, "tags": tags, "meta": meta}
             if not isinstance(config["enabled"], bool):
                 raise ProjectError(f"'enabled' of {where} must be true or false", path=path)
-            refs, sources = _depends_on(entry.get("depends_on"), where, path)
+            refs, sources, metrics = _depends_on(entry.get("depends_on"), where, path)
             description = entry.get("description")
             exposure = Exposure(
                 unique_id=unique_id,
@@ -113,6 +117,7 @@ def parse_exposures(
                 unrendered_config=dict(own_config),
                 refs=tuple(refs),
                 sources=tuple(sources),
+                metrics=tuple(metrics),
             )
             (enabled if config["enabled"] else disabled)[unique_id] = exposure
     return enabled, disabled
@@ -155,6 +160,17 @@ def link_exposures(manifest: Manifest) -> Manifest:
                 )
             if target not in deps:
                 deps.append(target)
+        for metric in exposure.metrics:
+            target = _find_metric(manifest, metric, exposure.package_name)
+            if target is None:
+                metric_names = [n.name for n in manifest.semantic_nodes.values() if n.resource_type == "metric"]
+                raise CompilationError(
+                    f"exposure '{exposure.name}' depends on metric('{metric[-1]}'), which no property file defines",
+                    path=exposure.original_file_path,
+                    hint=did_you_mean(metric[-1], metric_names),
+                )
+            if target not in deps:
+                deps.append(target)
         out[unique_id] = evolve(exposure, depends_on=tuple(deps))
     parents = dict(manifest.parents)
     children = dict(manifest.children)
@@ -164,6 +180,20 @@ def link_exposures(manifest: Manifest) -> Manifest:
         for dep in exposure.depends_on:
             children[dep] = children.get(dep, frozenset()) | {unique_id}
     return replace(manifest, exposures=out, parents=parents, children=children)
+
+
+def _find_metric(manifest: Manifest, metric: tuple[str, ...], package: str) -> str | None:
+    """A metric's unique_id: in the named package, else the root project, the exposure's
+    package, then any package."""
+    name = metric[-1]
+    packages = [metric[0]] if len(metric) == 2 else [manifest.project_name, package]
+    for candidate in packages:
+        node = manifest.semantic_nodes.get(f"metric.{candidate}.{name}")
+        if node is not None:
+            return node.unique_id
+    if len(metric) == 2:
+        return None
+    return next((u for u, n in manifest.semantic_nodes.items() if n.resource_type == "metric" and n.name == name), None)
 
 
 def parse_project_exposures(scope: ProjectScope, files: ProjectFiles, props: Properties, out: ParsedResources) -> None:

@@ -1,0 +1,1 @@
+select id, ts from {{ ref('events') }}
