@@ -18,7 +18,11 @@ tomllib = pytest.importorskip("tomllib")
 REPO = Path(__file__).resolve().parent.parent
 SRC = REPO / "src" / "dagwright"
 #: import name -> distribution name, where they differ
-DISTRIBUTION_OF = {"yaml": "pyyaml", "google": "google-cloud-bigquery"}
+DISTRIBUTION_OF = {
+    "yaml": "pyyaml",
+    "google": "google-cloud-bigquery",
+    "dbt_semantic_interfaces": "dbt-semantic-interfaces",
+}
 
 
 def requirement_name(requirement: str) -> str:

@@ -265,7 +265,9 @@ def flags_of(command: str, kwargs: dict[str, Any], **extra: Any) -> Flags:
             **{
                 k: v
                 for k, v in kwargs.items()
-                if k not in _FLAG_OPTIONS and (v not in (None, (), False) or (k in OUTPUT_OPTIONS and v is False))
+                # `is`, not `in`: a value of 0 (``--port 0``) is given, unlike False
+                if k not in _FLAG_OPTIONS
+                and ((v is not None and v is not False and v != ()) or (k in OUTPUT_OPTIONS and v is False))
             },
             **extra,
         },

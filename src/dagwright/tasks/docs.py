@@ -105,7 +105,8 @@ def serve_docs(flags: Flags, echo: Echo) -> int:
     # the page docs generate wrote knows the run before it; rebuilt when an artifact is newer
     page = write_docs_site(target) if is_stale(target) else target / "index.html"
     host = str(flags.extra.get("host") or "127.0.0.1")
-    port = int(flags.extra.get("port") or 8080)
+    given = flags.extra.get("port")
+    port = 8080 if given is None or given == "" else int(given)  # 0: any free port
     handler = functools.partial(_QuietHandler, directory=str(target))
     try:
         server = http.server.ThreadingHTTPServer((host, port), handler)
