@@ -118,12 +118,20 @@ def test_json_log_is_dbts_structured_log(tmp_path: Path) -> None:
     assert {e["info"]["name"] for e in events(ours.stdout)} >= RESULT_EVENTS
 
 
+BAD_AFTER_A_MOMENT = (
+    "{{ config(materialized='table') }} select cast(count(*)::varchar || 'x' as int) "
+    "from range(10000) a, range(10000) b\n"
+)
+
+
 def test_cancelled_node_is_an_error_with_dagwrights_status(tmp_path: Path) -> None:
     slow = "{{ config(materialized='table') }} select count(*) as n from range(100000) a, range(100000) b"
     slow += " where a.range * b.range = 7\n"
     project = write_project(
         tmp_path,
-        {"models/slow.sql": slow, "models/bad.sql": "{{ config(materialized='table') }} select cast('x' as int)\n"},
+        # bad fails after a moment of work, so that slow has sent its query by then (a node
+        # the stop reaches before its query is "not started", a skip, not a cancel)
+        {"models/slow.sql": slow, "models/bad.sql": BAD_AFTER_A_MOMENT},
     )
     result = project.run("run", "--threads", "2", "--fail-fast", "--log-format", "json")
     assert result.code == 1, str(result)
