@@ -135,6 +135,12 @@ def parse_semantic_entry(
         refs = (_ref_of(entry["model"], where, path),)
         needs: list[tuple[str, str]] = []
     elif resource_type == "metric":
+        if not isinstance(entry.get("label"), str):  # dbt's schema requires it of every metric
+            raise ProjectError(
+                f"{where} needs a 'label' (the name shown to users of the metric)",
+                path=path,
+                hint=f"add `label: {name.replace('_', ' ').title()}` to it",
+            )
         needs = _metric_needs(entry, where, path)
         tags = entry.get("tags") or own_config.get("tags") or []
         body = {**body, "meta": meta, "tags": [tags] if isinstance(tags, str) else list(tags)}
