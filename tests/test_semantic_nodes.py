@@ -174,8 +174,8 @@ def test_found_line_counts_them(twins: Twins) -> None:
 
 BAD = [
     ("metrics:\n  - {name: m, label: M, type: simple, type_params: {measure: nope}}\n", "uses the measure 'nope'"),
-    ("metrics:\n  - {name: m, label: M, type: simpel, type_params: {measure: x}}\n", "'type' of metric 'm' must be one of"),
-    ("metrics:\n  - {name: m, label: M, type: ratio, type_params: {numerator: a}}\n", "needs 'type_params: {denominator"),
+    ("metrics:\n  - {name: m, label: M, type: simpel, type_params: {measure: x}}\n", "'type' of metric 'm' must be"),
+    ("metrics:\n  - {name: m, label: M, type: ratio, type_params: {numerator: a}}\n", "needs 'type_params: {denom"),
     ("metrics:\n  - {name: m, type: simple, type_params: {measure: x}}\n", "metric 'm' needs a 'label'"),
     ("semantic_models:\n  - {name: s, model: ref('missing')}\n", "refers to ref('missing')"),
     ("semantic_models:\n  - {name: s, model: orders}\n", "must be ref('<model>')"),
