@@ -168,7 +168,7 @@ def test_graph_variable_has_them(twins: Twins) -> None:
 
 def test_found_line_counts_them(twins: Twins) -> None:
     done = twins.dagwright("parse")
-    assert "4 metrics, 1 semantic model, 1 saved query" in done.stdout
+    assert "1 exposure, 4 metrics, " in done.stdout and ", 1 semantic model, 1 saved query" in done.stdout
     assert "semantic_manifest" not in done.stdout  # written, as dbt writes it (test_semantic_manifest.py)
 
 
