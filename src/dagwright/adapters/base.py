@@ -80,6 +80,18 @@ BACKUP_SUFFIX = "__dbt_backup"
 NODE_DESCRIPTION = "node_description"
 
 
+def suffixed(relation: Relation, suffix: str, max_length: int | None) -> Relation:
+    """``relation`` under its name with ``suffix``, the name cut first where the whole would
+    pass the engine's limit: the server would otherwise cut it to the model's own name, or
+    ``__dbt_tmp`` and ``__dbt_backup`` to the same one (dbt-postgres cuts it this way too)."""
+    name = relation.identifier + suffix
+    if max_length is None or len(name.encode()) <= max_length:
+        return relation.with_identifier(name)
+    room = max_length - len(suffix.encode())
+    base = relation.identifier.encode()[:room].decode(errors="ignore")  # never half a character
+    return relation.with_identifier(base + suffix)
+
+
 #: whether the database, schema and identifier of a relation are quoted; None: as the
 #: project's ``quoting:`` (over the engine's default) says
 QuotePolicy = tuple["bool | None", "bool | None", "bool | None"]
@@ -166,6 +178,9 @@ class Adapter(Protocol):
     type: ClassVar[str]
     #: how a relation is built and published on this engine (the strategy's name)
     publishing: ClassVar[Publishing]
+    #: the engine's longest relation name in bytes, where it cuts longer ones (None: no limit
+    #: a model name reaches); names made from a model's are cut to fit (``suffixed``)
+    max_identifier_length: ClassVar[int | None]
 
     def open(self, worker: str) -> Connection:
         """A connection for one worker thread (or for the main thread: worker 'main')."""

@@ -62,6 +62,7 @@ def _unquoted(name: str) -> str:
 class BigQueryAdapter(BigQuerySQL):
     type: ClassVar[str] = "bigquery"
     publishing: ClassVar[Publishing] = "single-job replace"
+    max_identifier_length: ClassVar[int | None] = None
     #: docs generate asks for at most 100 selected relations by name, as its dbt adapter does
     catalog_by_relations: ClassVar[bool] = True
     #: a date-sharded table's catalog entry ends with this (``events_*``)

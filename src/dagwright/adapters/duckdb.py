@@ -113,6 +113,7 @@ class DuckDBConnection:
 class DuckDBAdapter(CommentSQL, SQLDialect):
     type: ClassVar[str] = "duckdb"
     publishing: ClassVar[Publishing] = "transactional replace"
+    max_identifier_length: ClassVar[int | None] = None
     #: docs generate asks for at most 100 selected relations by name, as its dbt adapter does
     catalog_by_relations: ClassVar[bool] = True
     #: several statements in one ``execute`` (the last one's result comes back)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 class PostgresAdapter(PostgresCatalog):
     type: ClassVar[str] = "postgres"
     publishing: ClassVar[Publishing] = "transactional swap"
+    max_identifier_length: ClassVar[int | None] = 63  # NAMEDATALEN - 1
     #: docs generate asks for at most 100 selected relations by name, as its dbt adapter does
     catalog_by_relations: ClassVar[bool] = True
     #: several statements in one ``execute`` (simple query protocol; see execute)

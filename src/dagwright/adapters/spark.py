@@ -48,6 +48,7 @@ FILE_FORMATS = ("text", "csv", "json", "jdbc", "parquet", "orc", "hive", "delta"
 class SparkAdapter(SparkSQL):
     type: ClassVar[str] = "spark"
     publishing: ClassVar[Publishing] = "rename swap"
+    max_identifier_length: ClassVar[int | None] = None
 
     def __init__(self, target: Target) -> None:
         self._target = target

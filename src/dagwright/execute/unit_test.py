@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagwright.adapters.base import Adapter, Relation
+from dagwright.adapters.base import TMP_SUFFIX, Adapter, Relation, suffixed
 from dagwright.errors import CompilationError
 from dagwright.execute.compile import Compiler
 from dagwright.guard import GuardedConnection
@@ -130,7 +130,9 @@ class UnitTestRun:
         """Run the model's SQL and the expected rows; compare them."""
         model = self.manifest.nodes[unit.model_id]
         adapter = self.adapter
-        temp = adapter.temp_relation(Relation(model.database, model.schema, f"{model.alias}__dbt_tmp"))
+        temp = adapter.temp_relation(
+            suffixed(Relation(model.database, model.schema, model.alias), TMP_SUFFIX, adapter.max_identifier_length)
+        )
         conn.execute(adapter.create_temp_table_as_sql(temp, empty_query_sql(sql)))
         try:
             columns = self._columns(conn, temp)

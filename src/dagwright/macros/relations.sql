@@ -28,8 +28,9 @@
     {%- do return(base_relation.incorporate(path={"identifier": name})) -%}
 {%- endmacro %}
 
+{#- beside the relation too (PostgreSQL: cut to its 63 characters, as dbt-postgres) -#}
 {% macro make_backup_relation(base_relation, backup_relation_type, suffix="__dbt_backup") -%}
-    {%- set backup = base_relation.incorporate(path={"identifier": base_relation.identifier ~ suffix}) -%}
+    {%- set backup = make_intermediate_relation(base_relation, suffix) -%}
     {%- do return(backup.incorporate(type=backup_relation_type)) -%}
 {%- endmacro %}
 

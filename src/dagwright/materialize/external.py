@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dagwright.adapters.base import ExecResult, Relation
+from dagwright.adapters.base import ExecResult, Relation, suffixed
 from dagwright.errors import DagwrightError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.materialization import StrategyMaterialization
@@ -188,7 +188,7 @@ class ExternalMaterialization(StrategyMaterialization):
 
     def _fill(self, conn: GuardedConnection, view: Relation, plan: ExternalPlan) -> ExecResult:
         adapter = self.adapter
-        data = adapter.temp_relation(self.target.with_identifier(self.target.identifier + "__dbt_ext"))
+        data = adapter.temp_relation(suffixed(self.target, "__dbt_ext", adapter.max_identifier_length))
         conn.execute(adapter.create_temp_table_as_sql(data, self.job.sql))  # type: ignore[attr-defined]
         rendered = adapter.render(data)  # type: ignore[attr-defined]
         count = conn.execute(f"select count(*) as row_count from {rendered}").rows[0][0]

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dagwright.adapters.base import TMP_SUFFIX, Adapter, ExecResult, RelationKind
+from dagwright.adapters.base import TMP_SUFFIX, Adapter, ExecResult, RelationKind, suffixed
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
 from dagwright.materialize.contract import check_contract, contract_enforced, new_relation
@@ -112,7 +112,7 @@ class IncrementalRun(TableChange):
         self.adapter = adapter = model.adapter
         target = model.target
         self.target = target
-        self.staged = adapter.temp_relation(target.with_identifier(target.identifier + TMP_SUFFIX))
+        self.staged = adapter.temp_relation(suffixed(target, TMP_SUFFIX, adapter.max_identifier_length))
         self.dest_columns: list[DbtColumn] = []
         self.schema_changes: list[str] = []
         self.contracted = contract_enforced(model.job.node)

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagwright.adapters.base import TMP_SUFFIX, Adapter, Column, DatabaseError, ExecResult
+from dagwright.adapters.base import TMP_SUFFIX, Adapter, Column, DatabaseError, ExecResult, suffixed
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
@@ -345,7 +345,7 @@ class SnapshotMaterialization(StrategyMaterialization):
         self.get_time = str(getattr(adapter, "snapshot_get_time", DEFAULT_SNAPSHOT_GET_TIME))
         #: dbt's snapshot_hash_arguments: the adapter's where its dbt adapter has its own (BigQuery)
         self.hasher = getattr(adapter, "snapshot_hash_arguments", None) or hash_arguments
-        self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
+        self.temp = suffixed(self.target, TMP_SUFFIX, adapter.max_identifier_length)
 
     def work(self) -> WorkSource:
         return self.decide

@@ -33,6 +33,7 @@ from dagwright.adapters.base import (
     ExecResult,
     Relation,
     RelationKind,
+    suffixed,
 )
 from dagwright.errors import DagwrightError
 from dagwright.guard import GuardedConnection, Stopped
@@ -132,8 +133,8 @@ class Publication(ABC):
         self.job = job
         self.source = source
         self.target = job.node.relation
-        self.temp = self.target.with_identifier(self.target.identifier + TMP_SUFFIX)
-        self.backup = self.target.with_identifier(self.target.identifier + BACKUP_SUFFIX)
+        self.temp = suffixed(self.target, TMP_SUFFIX, adapter.max_identifier_length)
+        self.backup = suffixed(self.target, BACKUP_SUFFIX, adapter.max_identifier_length)
         self.work: Work | None = None
         #: a ``TableChange`` staged relations that ``abort`` must drop (``drop_staged``)
         self.staged = False
