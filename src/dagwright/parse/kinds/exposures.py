@@ -89,11 +89,15 @@ def parse_exposures(
             if not isinstance(own_config, Mapping):
                 raise ProjectError(f"'config' of {where} must be a mapping", path=path)
             fqn = (project.name, *file.folders, name)
-            config = merge_config(project.exposures.resolve(fqn), own_config)
+            layered = project.exposures.resolve(fqn)
             if root is not project:
-                config = merge_config(config, root.exposures.resolve(fqn))
+                layered = merge_config(layered, root.exposures.resolve(fqn))
+            # an exposure's own config replaces the projects' key by key (dbt patches it in
+            # last), where a model's merges: its own tags or meta drop the projects'
+            config = {**layered, **own_config}
             tags = sorted({*_strings(entry.get("tags")), *_strings(config.get("tags"))})
             meta = {**(entry.get("meta") or {}), **(config.get("meta") or {})}
+            config_keys = dict(config)  # dbt's unrendered_config: what the projects and the entry set
             config = {"enabled": True, **config, "tags": tags, "meta": meta}
             if not isinstance(config["enabled"], bool):
                 raise ProjectError(f"'enabled' of {where} must be true or false", path=path)
@@ -114,7 +118,7 @@ def parse_exposures(
                 url=entry.get("url"),
                 meta=meta,
                 config=config,
-                unrendered_config=dict(own_config),
+                unrendered_config=config_keys,
                 refs=tuple(refs),
                 sources=tuple(sources),
                 metrics=tuple(metrics),
