@@ -28,6 +28,7 @@ from dagwright.parse.versions import normalize_date
 from dagwright.parse.yaml_render import YamlRenderer, check_enabled
 from dagwright.project.config import ProjectConfig, as_list
 from dagwright.project.files import ProjectFile, read_bytes
+from dagwright.project.native_jinja import SECRET_ENV_PREFIX
 from dagwright.project.properties import Patch, TestDefinition
 from dagwright.rendering.context import ParseRecorder, RunContext, parse_context
 from dagwright.rendering.generic_test_kwargs import test_kwargs
@@ -66,6 +67,15 @@ def _static_calls(parts: tuple[Any, ...]) -> tuple[list[RefCall], list[SourceCal
             if len(part.args) != 2:
                 raise CompilationError("source() takes two arguments", line=part.line)
             sources.append(SourceCall(str(part.args[0]), str(part.args[1]), part.line))
+        elif part.kind == "env_var" and part.args and str(part.args[0]).startswith(SECRET_ENV_PREFIX):
+            # what the rendering context refuses when Jinja renders it (rendering.context)
+            raise CompilationError(
+                f"secret environment variables ({SECRET_ENV_PREFIX}*) are allowed only in profiles.yml "
+                f"and packages.yml, and this reads {part.args[0]!r}",
+                line=part.line,
+                hint=f"pass the value some other way (a variable whose name does not start with "
+                f"{SECRET_ENV_PREFIX}, or a credential of the profile)",
+            )
     return refs, sources
 
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     import jinja2
 
 #: dbt's prefix of secret environment variables: readable in profiles.yml and packages.yml only
-SECRET_ENV_PREFIX = "DBT_ENV_SECRET_"
+#: (dbt-core 1.11 checks the name for this prefix without a trailing underscore)
+SECRET_ENV_PREFIX = "DBT_ENV_SECRET"
 
 
 class Marker(str):

@@ -19,6 +19,7 @@ from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.nodes import RefCall, SourceCall
 from dagwright.project.environ import RecordingFlags, getenv
+from dagwright.project.native_jinja import SECRET_ENV_PREFIX
 from dagwright.project.warn_error import WarnErrorPolicy
 from dagwright.rendering import dbt_builtins
 from dagwright.rendering.adapter_facade import (
@@ -163,6 +164,17 @@ class RunContext:
         var.has_var = lambda name: name in vars_  # type: ignore[attr-defined]
 
         def env_var(name: str, default: Any = _MISSING) -> Any:
+            if str(name).startswith(SECRET_ENV_PREFIX):
+                # dbt's rule: a secret read by a model or macro would reach compiled SQL, the
+                # manifest, run_results.json and the warehouse
+                where = f" ({node_name})" if node_name else ""
+                raise CompilationError(
+                    f"secret environment variables ({SECRET_ENV_PREFIX}*) are allowed only in profiles.yml "
+                    f"and packages.yml, and the Jinja of a model, macro or hook{where} reads {name!r}",
+                    line=current_template_line(),
+                    hint=f"pass the value some other way (a variable whose name does not start with "
+                    f"{SECRET_ENV_PREFIX}, or a credential of the profile)",
+                )
             value = getenv(name)
             if value is not None:
                 return value

@@ -397,6 +397,9 @@ def macro_infos(
 
 #: names whose use in a macro can add dependencies or config to the model that calls it
 DEPENDENCY_NAMES = frozenset({"ref", "source", "config", "adapter", "context", "dbt", "builtins", "caller"})
+#: names a model calling the macro must be rendered at parse for, as dbt renders it: ``env_var``
+#: fails there on a variable that is not set or is a secret (``DBT_ENV_SECRET*``)
+PARSE_CHECKED_NAMES = frozenset({"env_var"})
 
 
 def dependency_free_macros(reads: dict[str, frozenset[str]], packages: frozenset[str]) -> frozenset[str]:
@@ -405,7 +408,9 @@ def dependency_free_macros(reads: dict[str, frozenset[str]], packages: frozenset
     A call of such a macro with literal arguments needs no rendering at parse time
     (``parse.static``). Computed as a fixpoint: a macro calling an impure macro is impure.
     """
-    impure = {name for name, names in reads.items() if names & DEPENDENCY_NAMES or names & packages}
+    impure = {
+        name for name, names in reads.items() if names & DEPENDENCY_NAMES or names & PARSE_CHECKED_NAMES or names & packages
+    }
     changed = True
     while changed:
         changed = False
