@@ -408,9 +408,8 @@ def dependency_free_macros(reads: dict[str, frozenset[str]], packages: frozenset
     A call of such a macro with literal arguments needs no rendering at parse time
     (``parse.static``). Computed as a fixpoint: a macro calling an impure macro is impure.
     """
-    impure = {
-        name for name, names in reads.items() if names & DEPENDENCY_NAMES or names & PARSE_CHECKED_NAMES or names & packages
-    }
+    checked = DEPENDENCY_NAMES | PARSE_CHECKED_NAMES | packages
+    impure = {name for name, names in reads.items() if names & checked}
     changed = True
     while changed:
         changed = False
