@@ -449,6 +449,8 @@ def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | N
     stop_trigger = task.stop.trigger_text if task.stop.kind is not None else None
     print_freshness_summary(terminal, task, results, stop_trigger)
     code = exit_code(results, task.stop.kind)
+    if handlers.received is not None:  # a signal that came when every source was measured
+        code = EXIT_CODES[handlers.received]
     _finish(terminal, code)
     return code
 

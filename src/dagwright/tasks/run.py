@@ -46,7 +46,7 @@ from dagwright.report.timeline_html import write_timeline_quietly
 from dagwright.session import Flags, Session, target_dir_of
 from dagwright.tasks.defer import apply_defer
 from dagwright.tasks.found import found_line
-from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
+from dagwright.tasks.stopping import EXIT_CODES, LINE_WAIT_S, STOP_TEXT, SignalHandlers, StoppedEarly, exit_code
 
 RESOURCE_TYPES_BY_COMMAND = {
     "run": ("model",),
@@ -368,7 +368,10 @@ class RunTask:
         summary = self._summary([*self.start_results, *self.scheduler.snapshot()])
         try:
             self.write_results(summary)
-            self.terminal.run_finished(summary, code)
+            # the terminal may be held by a thread stuck on a reader that does not read
+            say = threading.Thread(target=self.terminal.run_finished, args=(summary, code), daemon=True)
+            say.start()
+            say.join(LINE_WAIT_S)
         finally:
             os._exit(code)
 
@@ -553,5 +556,6 @@ def execute(
         code = EXIT_CODES[summary.stop_kind]
     else:
         code = 1 if summary.failed or summary.count(Status.CANCELLED) else 0
+    code = exit_code(code, handlers.received)
     terminal.run_finished(summary, code)
     return code

@@ -50,17 +50,37 @@ class Stoppable(Protocol):
         ...
 
 
+#: how long a stop waits for the terminal to take its "Received ..." line before it goes on
+#: without it (a reader that does not read must not hold the stop up)
+LINE_WAIT_S = 0.5
+
+
+def exit_code(code: int, received: str | None) -> int:
+    """The command's exit code once it ends: a signal it received, even one that came when
+    every node was done and stopped nothing, gives the signal's code."""
+    return EXIT_CODES.get(received or "", code)
+
+
 class SignalHandlers:
     """SIGINT and SIGTERM go through the task's one stop path.
 
     Installed before the project is parsed and left in place until the process exits:
     a signal during parsing ends the command with an empty, truthful run_results.json; a
-    second SIGINT during a stop exits at once; a signal after the summary is ignored.
+    second SIGINT during a stop exits at once; a signal after the summary stops nothing
+    but the exit code says it came (``received``, ``exit_code``).
+
+    The handler itself only records the signal and hands the stop to a thread of its own:
+    Python runs it on the main thread between any two bytecodes, possibly while that
+    thread holds the terminal's lock or another the stop path takes, so doing the stop in
+    the handler could wait forever on its own thread.
     """
 
     def __init__(self) -> None:
         self.task: Stoppable | None = None
         self.finished = False
+        #: the first signal received, whenever it came
+        self.received: str | None = None
+        self._stopping = threading.Lock()
 
     def install(self) -> SignalHandlers:
         if threading.current_thread() is threading.main_thread():
@@ -70,14 +90,22 @@ class SignalHandlers:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         kind = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
+        self.received = self.received or kind
         task = self.task
         if self.finished:
             return  # every outcome is already recorded; the process is exiting
         if task is None:
             raise StoppedEarly(kind)
-        if task.stop_is_final():
-            if kind == "SIGINT":
-                task.emergency_exit(EXIT_CODES["SIGINT"])
-            return
-        task.terminal.line(f"Received {kind}: stopping — no new nodes, cancelling running queries")
-        task.cancel(kind)
+        threading.Thread(target=self._stop, args=(task, kind), name=f"dagwright-{kind}", daemon=True).start()
+
+    def _stop(self, task: Stoppable, kind: str) -> None:
+        with self._stopping:  # one signal at a time, in the order they came
+            if task.stop_is_final():
+                if kind == "SIGINT":
+                    task.emergency_exit(EXIT_CODES["SIGINT"])
+                return
+            text = f"Received {kind}: stopping — no new nodes, cancelling running queries"
+            say = threading.Thread(target=task.terminal.line, args=(text,), name="dagwright-say", daemon=True)
+            say.start()
+            say.join(LINE_WAIT_S)
+            task.cancel(kind)
