@@ -196,3 +196,10 @@ def test_signal_during_parse(tmp_path: Path, sig: int, code: int) -> None:
         f"is left in place after exit {exit_code}"
     )
     assert exit_code == code
+    if rr is not None:
+        # nothing ran, so nothing succeeded: retry runs the whole command, not "nothing to retry"
+        again = ws.run("retry")
+        assert again.code == 0, str(again)
+        assert "running it whole" in again.stdout
+        statuses = {r["unique_id"]: r["status"] for r in ws.run_results()["results"]}
+        assert statuses == {"model.slowparse.a": "success", "model.slowparse.b": "success"}, statuses

@@ -28,8 +28,14 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
         raise DagwrightError(f"the last command was '{command}', which retry cannot repeat")
     # as dbt: retry --warn-error also repeats what warned
     retryable = {*RETRYABLE, "warn"} if flags.warn_error else RETRYABLE
-    todo = [r["unique_id"] for r in previous.get("results") or [] if outcome(r) in retryable]
-    if not todo:
+    todo: list[str] | None = [r["unique_id"] for r in previous.get("results") or [] if outcome(r) in retryable]
+    stop = (args.get("dagwright") or {}).get("stop") if isinstance(args.get("dagwright"), Mapping) else None
+    if not previous.get("results") and isinstance(stop, Mapping) and stop.get("kind"):
+        # stopped before any node started (a signal while the project was parsed): nothing
+        # succeeded, so the whole command is what is left to do
+        echo(f"The last {command} was stopped before any node started ({stop.get('trigger')}): running it whole.")
+        todo = None
+    elif not todo:
         echo("Nothing to retry: every node of the last run succeeded.")
         return 0
     vars_ = args.get("vars") or {}
@@ -58,7 +64,7 @@ def retry(flags: Flags, echo: Callable[[str], None]) -> int:
     # a microbatch model re-runs only the batches that failed, as dbt retry does
     results = previous.get("results") or []
     retried = RetriedBatches(
-        previous_batches([r for r in results if r.get("unique_id") in todo]),
+        previous_batches([r for r in results if todo is not None and r.get("unique_id") in todo]),
         _datetime((previous.get("metadata") or {}).get("invocation_started_at")),
     )
     return run_task.execute(replay, only=todo, retried=retried)
