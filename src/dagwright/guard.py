@@ -73,6 +73,9 @@ class _InFlight:
     node_id: str
     connection: Connection
     started: float
+    #: a publishing COMMIT: gated on the stop like any statement, but once sent never
+    #: cancelled (``GuardedConnection.commit``)
+    final: bool = False
 
 
 class QueryComments(Protocol):
@@ -114,15 +117,16 @@ class StatementRegistry:
         self._canceller: threading.Thread | None = None
         stop.add_listener(self._start_canceller)
 
-    def enter(self, worker: str, node_id: str, connection: Connection) -> None:
+    def enter(self, worker: str, node_id: str, connection: Connection, final: bool = False) -> None:
         """Register a statement about to be submitted, or raise Stopped.
 
         The stop check and the registration happen under one lock, so a stop either sees
-        this statement (and cancels it) or this call sees the stop (and nothing runs).
+        this statement (and cancels it, unless it is ``final``) or this call sees the stop
+        (and nothing runs).
         """
         with self._lock:
             self._stop.check()
-            self._in_flight[worker] = _InFlight(node_id, connection, time.perf_counter())
+            self._in_flight[worker] = _InFlight(node_id, connection, time.perf_counter(), final)
 
     def leave(self, worker: str) -> None:
         with self._lock:
@@ -144,7 +148,8 @@ class StatementRegistry:
         with self._lock:
             while self._in_flight:
                 for flight in list(self._in_flight.values()):
-                    flight.connection.cancel()
+                    if not flight.final:
+                        flight.connection.cancel()
                 self._lock.wait(self.RESEND_INTERVAL)
             self.cancel_finished_at = time.time()
 
@@ -225,6 +230,27 @@ class GuardedConnection:
         script = ";\n".join(statements)
         main = main or (statements if self._in_main else ())
         return self._submit(script, None, lambda _: ";\n".join(map(self.commented, statements)), main)
+
+    def commit(self, statements: Sequence[str]) -> ExecResult:
+        """The statements that publish, ending with COMMIT: gated on the stop like any, but
+        once sent they are not cancelled. A cancel landing in a COMMIT could leave it done and
+        yet raised as cancelled (DuckDB does, now and then), so the node would be reported
+        cancelled with its relation published; they take milliseconds, and a stop that comes
+        while they run finds the node published (``success``), as docs/execution.md says."""
+        script = ";\n".join(statements)
+        self._registry.enter(self._worker, self.node_id, self.raw, final=True)
+        try:
+            self.statements.append(script)
+            if len(statements) == 1:
+                result = self.raw.execute(self.commented(script), None)
+            else:
+                result = self.raw.execute(";\n".join(map(self.commented, statements)), None)
+        except StatementCancelled as exc:  # not by the stop, which leaves these alone
+            raise Stopped(self._stop.trigger_text or "cancelled", exc.adapter_response) from None
+        finally:
+            self._registry.leave(self._worker)
+        self.last_result = result
+        return result
 
     def _submit(
         self, sql: str, params: Sequence[Any] | None, sent: Callable[[str], str], main: str | Sequence[str]

@@ -73,7 +73,7 @@ class TransactionalPublication(Publication):
             self.swap_in(conn)
         else:
             self.post_hooks_and_effects(conn)
-            conn.execute(self.adapter.commit_sql())
+            conn.commit([self.adapter.commit_sql()])
         self.in_transaction = False
         work = self.work
         self.published(work.kind if isinstance(work, NewRelation) else "table")
@@ -96,7 +96,7 @@ class TransactionalPublication(Publication):
         simple = not self.job.post_hooks and not kept and not self.catalog_effects
         if getattr(adapter, "runs_scripts", False) and simple:
             # catalog statements of our own, after the publish gate: one round trip, not four
-            conn.execute_script([*swap, *drop, adapter.commit_sql()])
+            conn.commit([*swap, *drop, adapter.commit_sql()])
             return
         for sql in swap:
             conn.execute(sql)
@@ -105,7 +105,7 @@ class TransactionalPublication(Publication):
             conn.execute(sql)
         if kept:
             adapter.recreate_dependents(conn, kept)  # type: ignore[attr-defined]
-        conn.execute(adapter.commit_sql())
+        conn.commit([adapter.commit_sql()])
 
     def post_hooks_and_effects(self, conn: GuardedConnection) -> None:
         """The in-transaction post-hooks and the grants and comments, in dbt's order."""
