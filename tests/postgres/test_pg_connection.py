@@ -234,3 +234,40 @@ def test_connect_timeout_against_a_blackhole(tmp_path: Path, pg_server, pg_db: s
     assert PASSWORD not in output and "Traceback" not in output
     # libpq waits connect_timeout (2 s) once per address; the default would be 10 s
     assert took < 8, f"took {took:.1f} s"
+
+
+def test_a_deadlock_says_another_session_took_part(pg_server, pg_db: str) -> None:
+    """PostgreSQL names the processes of a lock cycle, not what they are: the error says that
+    another session (most often another run on the same relations) was the other side."""
+    import threading
+
+    from dagwright.adapters.base import DatabaseError
+
+    adapter = _adapter(pg_server, pg_db)
+    try:
+        one, two = adapter.open("worker-1"), adapter.open("worker-2")
+        one.execute("create table if not exists public.dl_a (x int); create table if not exists public.dl_b (x int)")
+        for conn, first in ((one, "dl_a"), (two, "dl_b")):
+            conn.execute(f"begin; lock table public.{first} in access exclusive mode")
+        errors: list[str] = []
+
+        def second(conn, table: str) -> None:
+            try:
+                conn.execute(f"lock table public.{table} in access exclusive mode")
+            except DatabaseError as exc:
+                errors.append(str(exc))
+            finally:
+                conn.execute("rollback")
+
+        threads = [
+            threading.Thread(target=second, args=(one, "dl_b")),
+            threading.Thread(target=second, args=(two, "dl_a")),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(errors) == 1, errors
+        assert "deadlock detected" in errors[0] and "another dagwright or dbt run" in errors[0]
+    finally:
+        adapter.close()

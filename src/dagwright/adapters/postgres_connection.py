@@ -74,9 +74,19 @@ def _pyformat(sql: str) -> str:
     return "".join(out)
 
 
+#: SQLSTATE of "deadlock detected"
+_DEADLOCK = "40P01"
+
+
 def message_of(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text or type(exc).__name__
+    text = str(exc).strip() or type(exc).__name__
+    if getattr(exc, "sqlstate", None) == _DEADLOCK:
+        # the server names the processes, not what they are: usually another run on the schema
+        text += (
+            "\n(the server ended this statement to break a lock cycle with another session, named by its "
+            "process id above: is another dagwright or dbt run building the same relations at the same time?)"
+        )
+    return text
 
 
 class PostgresConnection:
