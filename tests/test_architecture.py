@@ -27,7 +27,7 @@ STAGES = (
     "report",
     "top",  # session, tasks, api, about, cli (and cli_logging, cli_options): what commands start from
 )
-TOP = {"session", "flags", "tasks", "api", "about", "cli", "cli_logging", "cli_options", "__main__"}
+TOP = {"session", "flags", "tasks", "api", "about", "cli", "cli_logging", "cli_options", "__main__", "launch"}
 #: values and utilities every stage needs; they import only each other
 SHARED = {
     "dagwright",
@@ -38,6 +38,7 @@ SHARED = {
     "dagwright.adapters.sql",
     "dagwright.execute.results",
     "dagwright.artifacts.files",
+    "dagwright.early_signals",
 }
 MAX_LINES = 600
 

@@ -128,3 +128,43 @@ def test_sigint_while_stdout_is_not_read(make_project: Any, tmp_path: Path) -> N
     assert code == 130, out[-2000:]
     rr = (project.target / "run_results.json").read_text()
     assert "interrupted by SIGINT" in rr
+
+
+def _signal_at_start(project: Any, command: str, sig: int) -> subprocess.CompletedProcess[bytes]:
+    """``command`` signalled in its first moments. The interpreter itself needs a moment to
+    reach dagwright's first line (a signal before that kills it with Python's defaults, which
+    no program can change): the delay grows until the signal lands after it."""
+    for delay in (0.15, 0.3, 0.6, 1.2):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dagwright", command],
+            cwd=project.root,
+            env=project.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(delay)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+        if proc.returncode != -sig:
+            return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    pytest.fail("the interpreter never reached dagwright's first line within 1.2 s")
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_cli_starts(make_project: Any, sig: int, code: int) -> None:
+    """A signal while the CLI starts (imports, arguments, the parse) stops the run, and the
+    run_results.json left is this run's, not the previous run's (early_signals)."""
+    project = make_project({"models/a.sql": "select 1 as x"})
+    project.ok("run")
+    previous = (project.target / "run_results.json").read_text()
+    done = _signal_at_start(project, "run", sig)
+    assert done.returncode == code, (done.stdout + done.stderr).decode()
+    assert (project.target / "run_results.json").read_text() != previous
+
+
+def test_a_sigint_while_another_command_starts(make_project: Any) -> None:
+    project = make_project({"models/a.sql": "select 1 as x"})
+    done = _signal_at_start(project, "ls", signal.SIGINT)
+    assert done.returncode in (0, 130), (done.stdout + done.stderr).decode()  # 0: ls was done first
+    assert b"Aborted" not in done.stderr
+    assert b"Traceback" not in done.stderr

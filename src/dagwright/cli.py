@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from dagwright import early_signals
 from dagwright.cli_logging import output_options, remember_global
 from dagwright.cli_options import (
     common,
@@ -28,6 +29,10 @@ from dagwright.cli_options import (
 )
 from dagwright.session import Flags
 from dagwright.tasks.argv import expand_multi_value
+
+#: the commands whose own handlers take over a signal received while the CLI started
+#: (tasks/stopping.py): any other gives Python's defaults back at once
+HANDLES_SIGNALS = frozenset({"run", "seed", "test", "snapshot", "build", "retry", "source"})
 
 
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -53,6 +58,8 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
 def main(ctx: click.Context, **kwargs: Any) -> None:
     """Run dbt projects as a DAG of warehouse queries."""
     remember_global(ctx, kwargs)
+    if ctx.invoked_subcommand not in HANDLES_SIGNALS:
+        early_signals.release()
 
 
 def _run_family(flags: Flags) -> int:

@@ -397,6 +397,7 @@ def freshness(flags: Flags, *, output: str | None = None, terminal: Terminal | N
     handlers = SignalHandlers().install()
     given = terminal
     try:
+        handlers.stop_if_signalled_early()
         session = Session(flags)
         terminal = given or open_log(
             flags.extra,

@@ -496,6 +496,7 @@ def execute(
     started_at = utcnow()
     given = terminal
     try:
+        handlers.stop_if_signalled_early()
         session = Session(flags)
         terminal = given or open_log(
             flags.extra,

@@ -12,6 +12,7 @@ import threading
 from types import FrameType
 from typing import Protocol
 
+from dagwright import early_signals
 from dagwright.report.terminal import Terminal
 
 #: the exit code of a command stopped by a signal (128 + the signal's number, as a shell says)
@@ -80,13 +81,23 @@ class SignalHandlers:
         self.finished = False
         #: the first signal received, whenever it came
         self.received: str | None = None
+        #: one received before these handlers were installed
+        self.early: str | None = None
         self._stopping = threading.Lock()
 
     def install(self) -> SignalHandlers:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, self._handle)
+            # a signal while the CLI started (early_signals) is this command's stop
+            self.early = early_signals.take()
+            self.received = self.early
         return self
+
+    def stop_if_signalled_early(self) -> None:
+        """Raise ``StoppedEarly`` for a signal that came before these handlers were in place."""
+        if self.early is not None:
+            raise StoppedEarly(self.early)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         kind = "SIGINT" if signum == signal.SIGINT else "SIGTERM"

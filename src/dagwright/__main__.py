@@ -1,0 +1,5 @@
+"""``python -m dagwright``: the console script."""
+
+from dagwright.launch import entry
+
+entry()
