@@ -91,6 +91,9 @@ def check(root: Path, kind: str, code: int, out: str, before: dict[str, str], st
     if rr is None or path.stat().st_mtime < started:
         return [*problems, f"exit {code}: no run_results.json of this run"]
     expected = SIGNALS[kind][1]
+    # killed by the signal itself (while the interpreter shut down, when Python's own
+    # handlers are back) is what a shell reports as 128 + the signal's number too
+    code = 128 - code if code < 0 else code
     if code != expected and not (code in (0, 1) and rr["args"].get("dagwright", {}).get("stop") is None):
         problems.append(f"exit {code}, expected {expected}")
     invocation = rr["metadata"]["invocation_id"]
