@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from conftest import write_project
 from oracle import Twins, needs_dbt
 
