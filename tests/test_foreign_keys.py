@@ -194,3 +194,28 @@ def test_a_failed_rebuild_leaves_what_dbt_duckdb_leaves(tmp_path: Path) -> None:
 
 
 CHAIN_NAMES = ("parent", "child", "grandchild")
+
+
+def test_an_incremental_referencing_table_is_dropped_only_under_a_full_refresh(tmp_path: Path) -> None:
+    # dbt-duckdb's rule: an incremental model would lose its rows, so only a full refresh
+    # (which rebuilds it whole) lets the referenced table be replaced
+    files = {
+        **CHAIN,
+        "models/grandchild.sql": CHAIN["models/grandchild.sql"].replace(
+            "'table'", "'incremental', on_schema_change='fail'"
+        ),
+    }
+    project = write_project(tmp_path, files)
+    project.ok("build")
+    result = project.run("build")
+    assert result.code == 1, str(result)
+    assert "grandchild (model grandchild is an incremental model and would lose its rows; run with --full-refresh)" in (
+        result.stdout
+    )
+    assert project.statuses() == {"parent": "error", "child": "skipped", "grandchild": "skipped"}
+    assert project.query("select count(*) from grandchild") == [(2,)]
+    project.ok("build", "--full-refresh")
+    assert project.statuses() == dict.fromkeys(CHAIN_NAMES, "success")
+    assert project.query(
+        "select table_name from duckdb_constraints() where constraint_type = 'FOREIGN KEY' order by 1"
+    ) == [("child",), ("grandchild",)]
