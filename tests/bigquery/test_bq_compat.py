@@ -139,11 +139,13 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "foreign_keys_to": _NOT_YET,
     "empty_flag": "--empty rewrites refs and sources while rendering, the same on every engine: run on DuckDB",
     "sample_flag": "--sample rewrites refs and sources while rendering, as --empty does, and its microbatch model "
-    "is refused on BigQuery: run on DuckDB and PostgreSQL",
+    "has no partition_by, which dbt-bigquery's microbatch requires: run on DuckDB and PostgreSQL",
     # features dagwright refuses on BigQuery with an error before anything runs
     "custom_materializations": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",
     "custom_materializations_legacy": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",
-    "microbatch": "microbatch is refused on BigQuery (DuckDB and PostgreSQL only)",
+    "microbatch": "its models have no partition_by, which dbt-bigquery's microbatch requires, and the emulator "
+    "rejects dbt-bigquery's dynamic insert_overwrite script: test_bq_microbatch.py compares microbatch with "
+    "dbt-bigquery (its script overridden in the oracle's project)",
     "python_models": "dbt-bigquery runs Python models on Dataproc, which no emulator offers; dagwright refuses them",
     # DuckDB's own features (dbt-duckdb's external sources and materialization)
     "duckdb_external_models": "a DuckDB feature (dbt-duckdb's external materialization)",

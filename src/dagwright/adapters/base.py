@@ -51,8 +51,10 @@ optional capabilities, looked up with ``getattr``:
 | ``contract_type_labels`` | the YAML type labels its dbt adapter's ``Column`` translates | BigQuery |
 | ``constraint_support`` / ``not_enforced_clause`` | how each constraint type is supported | BigQuery |
 | ``contracted_table_as_sql`` | a contracted table created with its rows in one statement | BigQuery |
+| ``nest_contract_columns`` / ``contract_select_expression`` | dotted names as STRUCT columns | BigQuery |
 | ``use_query_comment`` (a connection's) | the query comment as job labels (``job-label``) | BigQuery |
 | ``foreign_key_target_without_database`` | a foreign key's ``to`` rendered without its database | DuckDB |
+| ``foreign_key_dependents`` | the tables whose foreign keys reference a table | DuckDB |
 | ``recover_partitions_sql``, ``external_location``, ``delete_location`` | a renamed table's partitions, files | Spark |
 """
 

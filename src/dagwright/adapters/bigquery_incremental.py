@@ -1,6 +1,7 @@
 """Incremental models and snapshots on BigQuery, with dbt-bigquery's SQL and rules.
 
-- **Strategies**: ``merge`` (the default) and ``insert_overwrite``; dbt-bigquery rejects any
+- **Strategies**: ``merge`` (the default), ``insert_overwrite`` and ``microbatch`` (each batch an
+  ``insert_overwrite`` of its partitions, which must have the batch's size); dbt-bigquery rejects any
   other name (``append``, ``delete+insert``, a project's own strategy macro), and so does
   dagwright, before anything runs (parse/unsupported_bigquery.py) and again here.
 - ``merge``: one MERGE of the staged rows into the target, on the unique key(s) and
@@ -35,7 +36,7 @@ from dagwright.adapters.bigquery_ddl import Partitioning, parse_partition_by
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import CompilationError
 
-#: the strategies dbt-bigquery accepts (microbatch: reported as not implemented elsewhere)
+#: the strategies dbt-bigquery accepts
 BIGQUERY_STRATEGIES = ("merge", "insert_overwrite", "microbatch")
 #: the variable dbt-bigquery declares for models whose SQL names it
 MAX_PARTITION = "_dbt_max_partition"
@@ -46,6 +47,21 @@ def invalid_strategy_message(strategy: str) -> str:
         f"Invalid incremental strategy provided: {strategy}\n"
         "    Expected one of: 'merge', 'insert_overwrite', 'microbatch'"
     )
+
+
+def check_microbatch_partitioning(config: Mapping[str, Any]) -> None:
+    """dbt-bigquery's microbatch overwrites a batch's partitions: the model must be partitioned,
+    by partitions of its ``batch_size`` (``partition_by`` naming that ``granularity``)."""
+    partition_by = config.get("partition_by")
+    if partition_by is None:
+        raise CompilationError("incremental_strategy 'microbatch' on BigQuery needs a `partition_by` config")
+    granularity = partition_by.get("granularity") if isinstance(partition_by, Mapping) else None
+    if granularity != config.get("batch_size"):
+        raise CompilationError(
+            "incremental_strategy 'microbatch' on BigQuery needs a `partition_by` whose `granularity` is the "
+            f"model's `batch_size`; got `batch_size`: {config.get('batch_size')}, `partition_by.granularity`: "
+            f"{granularity}"
+        )
 
 
 def bigquery_strategy(config: Mapping[str, Any]) -> str:
@@ -67,6 +83,8 @@ class BigQueryIncrementalSQL(SQLDialect):
     ``BigQuerySQL`` (bigquery_sql.py) builds on it."""
 
     strategy_checked_on_every_build: ClassVar[bool] = True
+    #: a microbatch batch replaces the partitions of its rows (``insert_overwrite``)
+    microbatch_overwrites_partitions: ClassVar[bool] = True
     #: ``insert_overwrite`` without ``partition_by`` is an error on an incremental run
     #: (dbt-bigquery), not a rebuild of the whole table (dbt-spark)
     insert_overwrite_replaces_all: ClassVar[bool] = False
@@ -76,7 +94,7 @@ class BigQueryIncrementalSQL(SQLDialect):
     def incremental_strategy(self, config: Mapping[str, Any], project_name: str, project_macros: Any) -> str:
         strategy = bigquery_strategy(config)
         if strategy == "microbatch":
-            raise CompilationError("incremental_strategy 'microbatch' is not supported by dagwright yet")
+            check_microbatch_partitioning(config)
         if strategy not in BIGQUERY_STRATEGIES:
             raise CompilationError(invalid_strategy_message(strategy))
         return strategy

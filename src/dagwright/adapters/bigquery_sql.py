@@ -17,7 +17,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from dagwright.adapters.base import TMP_SUFFIX, Relation, RelationKind
-from dagwright.adapters.bigquery_contract import CONSTRAINT_SUPPORT, TYPE_LABELS, contract_columns_of
+from dagwright.adapters.bigquery_contract import (
+    CONSTRAINT_SUPPORT,
+    TYPE_LABELS,
+    contract_columns_of,
+    nested_columns,
+    struct_select_expression,
+)
 from dagwright.adapters.bigquery_ddl import (
     check_supported,
     cluster_columns,
@@ -92,6 +98,14 @@ class BigQuerySQL(BigQueryGrantSQL, BigQueryIncrementalSQL):
     def contract_columns(self, conn: Any, sql: str) -> list[tuple[str, str]]:
         """A contracted query's columns as dbt-bigquery reads them: its result's schema."""
         return contract_columns_of(conn.execute(sql).column_types)
+
+    def nest_contract_columns(self, columns: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+        """A contract's columns as dbt-bigquery declares them: dotted names nested into STRUCTs."""
+        return nested_columns(columns)
+
+    def contract_select_expression(self, column: str, data_type: str) -> str:
+        """A contracted column in the table's query: a STRUCT's fields in its declared order."""
+        return struct_select_expression(column, data_type)
 
     def create_view_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
         options = options_clause(view_options(config or {}))

@@ -29,6 +29,7 @@ from dagwright.adapters.base import (
 from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.adapters.catalog_effects_sql import CommentSQL
 from dagwright.adapters.docs_catalog import DUCKDB_CATALOG_SQL, rows_as_dicts, upper_schemas
+from dagwright.adapters.duckdb_foreign_keys import foreign_key_dependents
 from dagwright.adapters.duckdb_setup import attach_statement, load_extensions, setting_statements
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import ProfileError
@@ -225,6 +226,10 @@ class DuckDBAdapter(CommentSQL, SQLDialect):
         if existing is not None and existing != kind:
             return f"{self.drop_sql(relation, existing)};\n{create}"
         return create
+
+    def foreign_key_dependents(self, conn: Any, relation: Relation) -> list[tuple[str, list[str]]]:
+        """The tables whose foreign keys reference ``relation``, deepest first (duckdb_foreign_keys.py)."""
+        return foreign_key_dependents(conn, relation, self._database)
 
     def create_temp_table_as_sql(self, relation: Relation, select_sql: str) -> str:
         return f"create or replace temporary table {self.render(relation)} as (\n{select_sql}\n)"

@@ -19,7 +19,11 @@ from dagwright.adapters.base import Adapter, Connection, DatabaseError, Relation
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
-from dagwright.execute.foreign_keys import foreign_key_replace_note, with_foreign_keys_compiled
+from dagwright.execute.foreign_keys import (
+    foreign_key_replace_note,
+    rebuilt_dependents_check,
+    with_foreign_keys_compiled,
+)
 from dagwright.execute.microbatch import BatchProgress, MicrobatchEnv, MicrobatchRun, MicrobatchSettings
 from dagwright.execute.no_op import NO_OP_KINDS, is_no_op, no_op_description, run_no_op
 from dagwright.execute.node_hooks import HookSet
@@ -140,14 +144,18 @@ class NodeRunner:
     def _materialization(
         self, node: Node, sql: str, hooks: HookSet, full_refresh: bool, existing: RelationKind | None
     ) -> Materialization:
+        check_dependents = None
         if contract_enforced(node):  # dbt compiles a foreign key's ``to`` into the relation it names
             node = with_foreign_keys_compiled(node, self.manifest, self.adapter)
+            selected = self.compiler.run.selected_resources or ()
+            check_dependents = rebuilt_dependents_check(self.manifest, node, selected, self.full_refresh)
         job = NodeJob(
             node=node,
             sql=sql,
             pre_hooks=hooks["pre", True],
             post_hooks=hooks["post", True],
             full_refresh=full_refresh,
+            check_rebuilt_dependents=check_dependents,
         )
         if node.resource_type == "model" and node.materialized in self.custom_builds:
             block = self.custom_builds[node.materialized]

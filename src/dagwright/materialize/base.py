@@ -67,3 +67,7 @@ class NodeJob:
     pre_hooks: Sequence[Hook] = ()
     post_hooks: Sequence[Hook] = ()
     full_refresh: bool = False
+    #: raises unless this run rebuilds every table whose foreign key references the target
+    #: ((table, the tables it references), deepest first), where the engine must drop them to
+    #: replace it (DuckDB); None: no table may be dropped (execute/foreign_keys.py)
+    check_rebuilt_dependents: Callable[[Sequence[tuple[str, Sequence[str]]]], None] | None = None

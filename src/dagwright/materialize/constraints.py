@@ -119,17 +119,50 @@ def model_constraint(adapter: Adapter, node: Node, constraint: Mapping[str, Any]
     return _suffixed(rendered, clause)
 
 
+def _declared_columns(adapter: Adapter, node: Node, *, constrained: bool) -> list[tuple[str, str]]:
+    """(name as written in SQL, data type [and column constraints]) of the contract's columns;
+    where the engine's dbt adapter builds STRUCT columns from dotted names (BigQuery's
+    ``nest_contract_columns``), the nested columns, a quoted name kept only where the column
+    is listed under it."""
+    typed: list[tuple[str, str]] = []
+    for column in node.columns.values():
+        parts = [data_type(adapter, node, column)]
+        if constrained:
+            parts += [c for c in (column_constraint(adapter, node, x) for x in column.constraints) if c]
+        typed.append((column.name, " ".join(parts)))
+    nest = getattr(adapter, "nest_contract_columns", None)
+    if nest is None:
+        return [(column_name(adapter, c), t) for c, (_, t) in zip(node.columns.values(), typed, strict=True)]
+    by_name = {c.name: c for c in node.columns.values()}
+    return [
+        (column_name(adapter, by_name[name]) if name in by_name else name, str(declared))
+        for name, declared in nest(typed)
+    ]
+
+
 def table_definition(adapter: Adapter, node: Node) -> str:
     """dbt's ``table_columns_and_constraints`` without its parentheses: ``col type constraints,
     ..., model constraints``."""
-    items = []
-    for column in node.columns.values():
-        rendered = [f"{column_name(adapter, column)} {data_type(adapter, node, column)}"]
-        rendered += [c for c in (column_constraint(adapter, node, x) for x in column.constraints) if c]
-        items.append(" ".join(rendered))
+    items = [f"{name} {declared}" for name, declared in _declared_columns(adapter, node, constrained=True)]
     items += [c for c in (model_constraint(adapter, node, x) for x in node.constraints) if c]
     return "\n    " + ",\n    ".join(items) + "\n"
 
 
+def typed_columns(adapter: Adapter, node: Node) -> list[tuple[str, str]]:
+    """(name, data type) of the contract's columns as the table declares them (nested on BigQuery)."""
+    return _declared_columns(adapter, node, constrained=False)
+
+
 def column_list(adapter: Adapter, node: Node) -> str:
-    return ", ".join(column_name(adapter, c) for c in node.columns.values())
+    """The contract's column names, as an insert lists them."""
+    return ", ".join(name for name, _ in typed_columns(adapter, node))
+
+
+def select_list(adapter: Adapter, node: Node) -> str:
+    """The contract's columns as the table's query selects them from the model's: each by name,
+    or as the engine rebuilds it (a BigQuery STRUCT, its fields in the declared order)."""
+    rebuild = getattr(adapter, "contract_select_expression", None)
+    columns = typed_columns(adapter, node)
+    if rebuild is None:
+        return ", ".join(name for name, _ in columns)
+    return ", ".join(rebuild(name, declared) for name, declared in columns)

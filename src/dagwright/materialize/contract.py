@@ -23,9 +23,9 @@ from typing import Any
 from dagwright.adapters.base import Adapter, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
-from dagwright.materialize.constraints import column_list, column_name, data_type, table_definition
+from dagwright.materialize.constraints import column_list, select_list, table_definition, typed_columns
 from dagwright.materialize.publishing.base import NewRelation
-from dagwright.parse.nodes import ColumnInfo, Node
+from dagwright.parse.nodes import Node
 
 #: how wide a cell of dbt's table of differences may be (agate's ``max_column_width``)
 _MAX_WIDTH = 50
@@ -60,7 +60,7 @@ def check_contract(conn: GuardedConnection, adapter: Adapter, node: Node, sql: s
             f"column name and data_type are defined within the YAML configuration for the {untyped!r} column(s)."
         )
     defined = query_columns(conn, adapter, sql)
-    promised = query_columns(conn, adapter, empty_schema_sql(adapter, node, columns))
+    promised = query_columns(conn, adapter, empty_schema_sql(adapter, node))
     if _equivalent(defined, promised):
         return
     lines = [
@@ -83,9 +83,10 @@ def query_columns(conn: GuardedConnection, adapter: Adapter, sql: str) -> list[t
     return [(str(row[0]), str(row[1])) for row in conn.execute(f"describe ({empty})").rows]
 
 
-def empty_schema_sql(adapter: Adapter, node: Node, columns: Sequence[ColumnInfo]) -> str:
-    """dbt's ``get_empty_schema_sql``: one row of typed nulls named as the YAML's columns."""
-    items = [f"cast(null as {data_type(adapter, node, c)}) as {column_name(adapter, c)}" for c in columns]
+def empty_schema_sql(adapter: Adapter, node: Node) -> str:
+    """dbt's ``get_empty_schema_sql``: one row of typed nulls named as the YAML's columns (on
+    BigQuery, dotted names nested into STRUCT columns)."""
+    items = [f"cast(null as {declared}) as {name}" for name, declared in typed_columns(adapter, node)]
     return "select\n    " + ",\n    ".join(items)
 
 
@@ -125,10 +126,9 @@ def new_relation(adapter: Adapter, node: Node, sql: str, **fields: Any) -> NewRe
     if not contract_enforced(node):
         return NewRelation("table", select_sql=sql, **fields)
     if getattr(adapter, "contracted_table_as_sql", None) is not None:  # one statement (BigQuery)
-        names = column_list(adapter, node)
         return NewRelation(
             "table",
-            select_sql=f"select {names}\nfrom (\n{sql}\n) as model_subq",
+            select_sql=f"select {select_list(adapter, node)}\nfrom (\n{sql}\n) as model_subq",
             check=lambda conn: check_contract(conn, adapter, node, sql),
             column_ddl=lambda: table_definition(adapter, node),
             **fields,
@@ -144,7 +144,7 @@ def contracted_table(adapter: Adapter, node: Node, sql: str) -> Callable[[Guarde
         check_contract(conn, adapter, node, sql)
         conn.execute(adapter.create_table_sql(relation, table_definition(adapter, node)))
         names = column_list(adapter, node)
-        select = f"select {names}\nfrom (\n{sql}\n) as model_subq"
+        select = f"select {select_list(adapter, node)}\nfrom (\n{sql}\n) as model_subq"
         return conn.execute(f"insert into {adapter.render(relation)} ({names})\n{select}")
 
     return fill

@@ -14,7 +14,8 @@ A microbatch model's rows are cut by its ``event_time`` column into batches of
 All times are UTC; a time given without a zone is taken as UTC. Each batch is its own
 incremental build of the model's table (execute/microbatch.py runs them): on DuckDB
 dbt-duckdb's delete+insert of the batch's window, on PostgreSQL dbt-postgres' ``merge`` on
-``unique_key`` (which it requires).
+``unique_key`` (which it requires), on BigQuery dbt-bigquery's ``insert_overwrite`` of the
+partitions the batch's rows fall in (``partition_by`` of the batch's granularity, required).
 """
 
 from __future__ import annotations
@@ -144,6 +145,10 @@ def microbatch_statements(
     """The statements that replace the batch's rows in ``target`` with the staged ones."""
     event_time = config.get("event_time")
     unique_key = config.get("unique_key")
+    if getattr(adapter, "microbatch_overwrites_partitions", False):  # dbt-bigquery: insert_overwrite
+        return incremental_statements(
+            adapter, "insert_overwrite", target, staged, unique_key, dest_columns, predicates, config
+        )
     if getattr(adapter, "microbatch_merges", False):  # dbt-postgres: a merge on unique_key
         if not unique_key:
             raise CompilationError("dbt-postgres 'microbatch' requires a `unique_key` config")

@@ -175,8 +175,8 @@ def _custom_materialization(scope: Scope) -> list[Finding]:
     return out
 
 
-#: the engines whose dbt adapters' microbatch dagwright runs (dbt-duckdb, dbt-postgres)
-MICROBATCH_ENGINES = ("duckdb", "postgres")
+#: the engines whose dbt adapters' microbatch dagwright runs (dbt-duckdb, dbt-postgres, dbt-bigquery)
+MICROBATCH_ENGINES = ("duckdb", "postgres", "bigquery")
 _MICROBATCH_MACROS = ("get_incremental_microbatch_sql", "default__get_incremental_microbatch_sql")
 
 
@@ -185,7 +185,8 @@ def _microbatch(node: Node, scope: Scope) -> str | None:
         return None
     if scope.adapter_type not in MICROBATCH_ENGINES:
         engine = scope.adapter_type
-        return f"is an incremental model of strategy 'microbatch' (built on DuckDB and PostgreSQL, not {engine})"
+        built = "DuckDB, PostgreSQL and BigQuery"
+        return f"is an incremental model of strategy 'microbatch' (built on {built}, not {engine})"
     own = (f"{scope.adapter_type}__get_incremental_microbatch_sql", *_MICROBATCH_MACROS)
     for macro in scope.manifest.macros.values():
         if macro.name in own and macro.package_name == scope.manifest.project_name:

@@ -100,6 +100,9 @@ def filtered(
     if window is None or not event_time:
         return relation
     name = _field_name(str(event_time), columns, column_quoting)
+    cast = jinja_engine(engine).event_time_cast
+    if cast:
+        name = f"cast({name} as {cast})"
     condition = f"{name} >= '{window.start}' and {name} < '{window.end}'"
     suffix = f" _dbt_et_filter_subq_{relation.identifier}" if jinja_engine(engine).subquery_alias else ""
     return relation.with_text(f"(select * from {relation} where {condition}){suffix}")

@@ -61,6 +61,9 @@ class JinjaEngine:
     operation_transactions: bool = False
     #: a subquery in place of a relation (a microbatch input's filter) gets dbt's alias
     subquery_alias: bool = True
+    #: the type an input's event_time column is cast to in a batch's filter (dbt-bigquery's
+    #: ``timestamp``, so a DATE column compares with the window's bounds); None: as it is
+    event_time_cast: str | None = None
 
     def find_relation(self, calls: EngineCalls, database: str | None, schema: Any, identifier: Any) -> Any:
         """``adapter.get_relation``: the relation named so (a template relation), or None."""

@@ -89,6 +89,8 @@ def _adapter(calls: EngineCalls) -> Any:
 
 class BigQueryJinja(JinjaEngine):
     column = BigQueryDbColumn
+    event_time_cast = "timestamp"
+    subquery_alias = False  # dbt-bigquery's relations do not require one
 
     def find_relation(self, calls: EngineCalls, database: str | None, schema: Any, identifier: Any) -> Any:
         """The run's relation cache where it listed the dataset, else the tables API."""
