@@ -86,6 +86,13 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
     strategy_checked_on_every_build: ClassVar[bool] = True
     inserts_by_position: ClassVar[bool] = True
     column_names_case_sensitive: ClassVar[bool] = False
+    #: contracts: the YAML's data_type is compared as written (dbt-spark's Column translates
+    #: no type label), and a contracted table is created from its query, its columns in the
+    #: YAML's order, with no column list; the constraints follow (``persists_constraints``)
+    contract_type_labels: ClassVar[Mapping[str, str]] = {}
+    contract_table_from_query: ClassVar[bool] = True
+    #: the profile's ``file_format`` when it names one (set by the adapter)
+    profile_file_format: str | None = None
 
     def render(self, relation: Relation) -> str:
         # schema.identifier, never a database, and unquoted unless the project's quoting:
@@ -156,6 +163,24 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
 
     def drop_temp_sql(self, relation: Relation) -> str:
         return f"drop view if exists {self.render(relation)}"
+
+    # -- contracts: dbt-spark's ------------------------------------------------------------------
+    def contract_columns(self, conn: Any, sql: str) -> list[tuple[str, str]]:
+        """A query's columns as Spark types them (``int``, ``decimal(10,2)``, ``array<int>``,
+        ``struct<a:int>``: the names dbt-spark compares), from the analysed query: no job."""
+        return describe_columns(conn.execute(f"describe query {sql}").rows)
+
+    def persists_constraints(self, config: Mapping[str, Any]) -> bool:
+        """dbt-spark adds an enforced contract's constraints to a table whose model's
+        ``file_format`` is delta, and takes a model that names none as delta (dagwright: the
+        profile's ``file_format`` first, where it names one)."""
+        return str(config.get("file_format") or self.profile_file_format or "delta") == "delta"
+
+    def add_check_constraint_sql(self, relation: Relation, name: str, expression: str) -> str:
+        return f"alter table {self.render(relation)} add constraint {name} check ({expression})"
+
+    def set_not_null_sql(self, relation: Relation, column: str, expression: str) -> str:
+        return f"alter table {self.render(relation)} change column {column} set not null {expression}".rstrip()
 
     def columns_sql(self, relation: Relation) -> str:
         return f"describe table {self.render(relation)}"

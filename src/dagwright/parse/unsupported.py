@@ -128,7 +128,7 @@ def _enforced_contract(node: Node) -> bool:
 
 
 #: the engines whose contracts and constraints dagwright builds (materialize/contract.py)
-_CONTRACT_ENGINES = ("duckdb", "postgres", "bigquery")
+_CONTRACT_ENGINES = ("duckdb", "postgres", "bigquery", "spark")
 
 
 def _contract_elsewhere(node: Node, scope: Scope) -> str | None:

@@ -64,6 +64,9 @@ class NewRelation:
     #: a table's columns and constraints, created with its rows in one statement (the
     #: adapter's ``contracted_table_as_sql``: a contracted table on BigQuery)
     column_ddl: Callable[[], str] | None = None
+    #: run on a new table right after it is created under ``relation``, before it is
+    #: published (Spark: an enforced contract's constraints, dbt-spark's persist_constraints)
+    then: Callable[[GuardedConnection, Relation], None] | None = None
 
     def create(
         self, conn: GuardedConnection, adapter: Adapter, relation: Relation, config: Mapping[str, Any]
@@ -80,7 +83,10 @@ class NewRelation:
             if getattr(adapter, "views_take_config", False):  # its comment (Spark)
                 return conn.execute(adapter.create_view_as_sql(relation, self.select_sql, config))  # type: ignore[call-arg]
             return conn.execute(adapter.create_view_as_sql(relation, self.select_sql))
-        return conn.execute(adapter.create_table_as_sql(relation, self.select_sql, config))
+        result = conn.execute(adapter.create_table_as_sql(relation, self.select_sql, config))
+        if self.then is not None:
+            self.then(conn, relation)
+        return result
 
 
 class TableChange(ABC):
