@@ -6,8 +6,9 @@ What is left:
 
 - grants on DuckDB are counted in the warning line: DuckDB has no privileges, and dbt-duckdb
   only warns ("Grants for relations are not supported by DuckDB");
-- ``persist_docs`` ``columns`` on Spark is counted in the warning line (comments only: the
-  relation and its rows are the same without them); the relation's comment is applied there,
+- ``persist_docs`` ``columns`` of a Spark view is counted in the warning line (comments
+  only: the relation and its rows are the same without them; dbt-spark writes them into the
+  view's DDL); a Spark table's column comments and every relation's comment are applied there,
   and all of it on BigQuery (adapters/bigquery_docs.py).
 """
 
@@ -45,15 +46,20 @@ def grants_ignored(scope: Scope) -> str:
 
 def persist_docs_ignored(scope: Scope) -> str:
     """Spark: the relation's comment is applied (in the statement that builds it, as dbt-spark
-    writes it); column comments are not."""
+    writes it), and a table's column comments (after it is built); a view's column comments
+    are not."""
     if scope.adapter_type not in DOCS_NOT_PERSISTED or scope.command not in RUNS:
         return ""
     count = sum(
         1
         for n in scope.candidates()
-        if isinstance(docs := n.config.get("persist_docs"), Mapping) and docs.get("columns") and n.columns
+        if n.resource_type == "model"
+        and n.materialized == "view"
+        and isinstance(docs := n.config.get("persist_docs"), Mapping)
+        and docs.get("columns")
+        and n.columns
     )
     if not count:
         return ""
-    nodes = "node" if count == 1 else "nodes"
-    return f"persist_docs columns of {count} {nodes} (column comments not applied on {scope.adapter_type})"
+    nodes = "view" if count == 1 else "views"
+    return f"persist_docs columns of {count} {nodes} (column comments of views not applied on {scope.adapter_type})"
