@@ -154,13 +154,3 @@ def test_deprecated_models_warn_as_dbt(tmp_path: Path) -> None:
     ) in result.output
     manifest = (project.target / "manifest.json").read_text(encoding="utf-8")
     assert '"deprecation_date":"2020-01-01T00:00:00+00:00"' in manifest
-
-
-def test_contracts_on_spark_are_refused_before_anything_runs(tmp_path: Path) -> None:
-    profiles = "proj:\n  target: dev\n  outputs:\n    dev: {type: spark, method: session, schema: s, host: localhost}\n"
-    schema = "models:\n  - name: m\n    config: {contract: {enforced: true}}\n    columns: [{name: id, data_type: int}]"
-    project = write_project(tmp_path, {**MODEL, "models/schema.yml": schema + "\n", "profiles.yml": profiles})
-    result = project.run("run")
-    assert result.code == 2, str(result)
-    assert "model 'm' has an enforced contract (contract: {enforced: true}) on spark" in result.stderr
-    assert not (project.target / "run_results.json").exists()

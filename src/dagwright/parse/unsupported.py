@@ -122,21 +122,6 @@ def _count(feature: str) -> Callable[[Scope], int]:
     return lambda scope: len(scope.occurrences(feature))
 
 
-def _enforced_contract(node: Node) -> bool:
-    contract = node.config.get("contract")
-    return isinstance(contract, Mapping) and truthy(contract.get("enforced"))
-
-
-#: the engines whose contracts and constraints dagwright builds (materialize/contract.py)
-_CONTRACT_ENGINES = ("duckdb", "postgres", "bigquery", "spark")
-
-
-def _contract_elsewhere(node: Node, scope: Scope) -> str | None:
-    if scope.adapter_type in _CONTRACT_ENGINES or not _enforced_contract(node):
-        return None
-    return f"has an enforced contract (contract: {{enforced: true}}) on {scope.adapter_type}"
-
-
 #: why an engine's dbt adapter does not run a Python model where dagwright runs it: DuckDB only
 _PYTHON_ELSEWHERE = {
     "postgres": "dbt-postgres has no Python models",
@@ -227,14 +212,6 @@ def _freshness_hooks(scope: Scope) -> int:
 
 #: the table. Keys are stable names (the parse-time collection tags occurrences with them).
 FEATURES: dict[str, Feature] = {
-    "contract": Feature(
-        "enforced contract",
-        "enforced contracts on this engine",
-        "dagwright checks contracts on DuckDB, PostgreSQL and BigQuery; leave the model out (--exclude) "
-        "or set contract: {enforced: false}",
-        RUNS,
-        _on_nodes(_contract_elsewhere, ("model",), keys=("contract",)),
-    ),
     "python_model": Feature(
         "Python model",
         "Python models",
