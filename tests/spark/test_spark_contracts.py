@@ -16,8 +16,9 @@ Connect client, dagwright over Connect) on parquet, the local default:
 Where dagwright does better, the test says so: a model that fails (a contract mismatch, a
 refused constraint) leaves the previous relation as it was, where dbt-spark has dropped it (or
 replaced it) by then (so dbt-spark's next run of an incremental model whose constraints failed
-finds a table and succeeds, where dagwright's builds it anew and fails again); a table's column comments (``persist_docs: {columns: true}``) are set on
-parquet too, where dbt-spark sets them only on delta, hudi and iceberg.
+finds a table and succeeds, where dagwright's builds it anew and fails again); a table's column
+comments (``persist_docs: {columns: true}``) are set on parquet too, where dbt-spark sets them
+only on delta, hudi and iceberg.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from dagwright.adapters.base import Adapter, Relation
+from dagwright.adapters.base import Relation
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.constraints import column_name
 from dagwright.parse.nodes import Node
@@ -64,9 +64,10 @@ def constraint_statements(adapter: Any, node: Node, relation: Relation) -> list[
     return statements
 
 
-def persist_constraints(conn: GuardedConnection, adapter: Adapter, node: Node, relation: Relation) -> None:
-    """A ``NewRelation.then``: the constraints added to the table just built under ``relation``."""
-    if not getattr(adapter, "persists_constraints")(node.config):
+def persist_constraints(conn: GuardedConnection, adapter: Any, node: Node, relation: Relation) -> None:
+    """A ``NewRelation.then``: the constraints added to the table just built under ``relation``
+    (``adapter``: one with ``persists_constraints``, Spark's)."""
+    if not adapter.persists_constraints(node.config):
         return
     for sql in constraint_statements(adapter, node, relation):
         conn.execute(sql)
