@@ -149,9 +149,7 @@ def _tool_run(tool: str, executable: str, root: Path, server: SparkServer, schem
         code, output = _run(executable, root, env, "run", "--vars", f"{{id_value: {value}}}")
         relations = _relations(server, schema)
         rows = server.sql(f"select * from `{schema}`.`mismatch`") if "mismatch" in relations else None
-        steps.append(
-            {"code": code, "output": output, "results": _results(root), "relations": relations, "rows": rows}
-        )
+        steps.append({"code": code, "output": output, "results": _results(root), "relations": relations, "rows": rows})
     return steps
 
 
