@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from dagwright.adapters.base import NODE_DESCRIPTION, TMP_SUFFIX, Relation, RelationKind
+from dagwright.adapters.base import NODE_DESCRIPTION, TMP_SUFFIX, VIEW_COLUMNS, Relation, RelationKind
 from dagwright.adapters.catalog_effects_sql import SparkGrantSQL
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import CompilationError
@@ -155,8 +155,22 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
         return f"alter table {self.render(relation)} recover partitions"
 
     def create_view_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
-        comment = comment_clause(config or {})
-        return f"create or replace view {self.render(relation)}{f' {comment}' if comment else ''} as\n{select_sql}"
+        config = config or {}
+        head = f"create or replace view {self.render(relation)}"
+        columns = config.get(VIEW_COLUMNS)
+        if columns:
+            head += f" ({columns})"
+        comment = comment_clause(config)
+        if comment:
+            head += f" {comment}"
+        return f"{head} as\n{select_sql}"
+
+    def view_columns_sql(self, columns: Sequence[tuple[str, str]]) -> str:
+        """A view's column list under ``persist_docs: {columns: true}``, as dbt-spark writes it:
+        every column of its query, quoted, with ``comment '...'`` where it is documented."""
+        return ", ".join(
+            self.quote(name) + (f" comment {string_literal(text)}" if text else "") for name, text in columns
+        )
 
     def temp_relation(self, relation: Relation) -> Relation:
         # a temporary view: session-scoped, named without a schema (as dbt-spark stages rows)
@@ -169,8 +183,8 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
         return f"drop view if exists {self.render(relation)}"
 
     # -- persist_docs: a table's column comments --------------------------------------------------
-    #: column comments go on tables only: a view's would be in its DDL, which dagwright does not
-    #: write (parse/unsupported_catalog.py warns)
+    #: column comments go on tables after they are built; a view's are in its DDL
+    #: (``view_columns_sql``)
     column_comment_kinds: ClassVar[tuple[str, ...]] = ("table",)
 
     def column_comment_sql(self, relation: Relation, column: str, text: str) -> str:

@@ -33,7 +33,7 @@ from dagwright.parse.materializations import (
 )
 from dagwright.parse.nodes import Node
 from dagwright.parse.unsupported_bigquery import policy_tags, rejected_strategies, unsupported_configs
-from dagwright.parse.unsupported_catalog import grants_ignored, persist_docs_ignored
+from dagwright.parse.unsupported_catalog import grants_ignored
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
@@ -269,7 +269,6 @@ FEATURES: dict[str, Feature] = {
         _on_nodes(_calls_function),
     ),
     "function": Feature("UDF function", "UDF functions", "", present=_project_files("functions")),
-    "persist_docs": Feature("persist_docs", "persist_docs", "", present=persist_docs_ignored),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),
