@@ -18,7 +18,7 @@ refused constraint) leaves the previous relation as it was, where dbt-spark has 
 replaced it) by then (so dbt-spark's next run of an incremental model whose constraints failed
 finds a table and succeeds, where dagwright's builds it anew and fails again); a table's column
 comments (``persist_docs: {columns: true}``) are set on parquet too, where dbt-spark sets them
-only on delta, hudi and iceberg.
+only on delta, hudi and iceberg (a view's are in its DDL with both tools).
 """
 
 from __future__ import annotations
@@ -75,9 +75,9 @@ models:
       - {name: id, data_type: int}
       - {name: name, data_type: string}
   - name: checked_view
-    config: {contract: {enforced: true}}
+    config: {contract: {enforced: true}, persist_docs: {columns: true}}
     columns:
-      - {name: id, data_type: int}
+      - {name: id, data_type: int, description: "the view's id"}
 """
 
 FILES = {
@@ -197,9 +197,13 @@ def test_contracts_and_constraints_as_dbt_spark(tmp_path: Path, spark_server: Sp
         ("arr", "array<int>"),
         ("st", "struct<a:int>"),
     ]
-    # persist_docs columns: dagwright comments a parquet table's columns, dbt-spark does not
+    # persist_docs columns: dagwright comments a parquet table's columns, dbt-spark does not;
+    # both write a view's into its DDL
     assert _schemas(dw[0], comments=True)["typed"][0] == ("id", "int", "the 'id'")
     assert _schemas(dbt[0], comments=True)["typed"][0] == ("id", "int", "")
+    view_columns = [("id", "int", "the view's id")]
+    assert _schemas(dw[0], comments=True)["checked_view"] == _schemas(dbt[0], comments=True)["checked_view"]
+    assert _schemas(dw[0], comments=True)["checked_view"] == view_columns
 
     # second run: both contracts fail with dbt's table of differences
     for step in (dbt[1], dw[1]):
