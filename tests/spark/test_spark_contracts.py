@@ -77,7 +77,7 @@ models:
   - name: checked_view
     config: {contract: {enforced: true}, persist_docs: {columns: true}}
     columns:
-      - {name: id, data_type: int, description: "the view's id"}
+      - {name: id, data_type: int, description: "the view's id", constraints: [{type: not_null}]}
 """
 
 FILES = {
@@ -185,6 +185,9 @@ def test_contracts_and_constraints_as_dbt_spark(tmp_path: Path, spark_server: Sp
         assert "does not support ALTER COLUMN ... SET NOT NULL" in step["results"]["incr"][1]
         # warned: its three column constraints that are not not_null
         assert step["output"].count("Invalid constraint for column") == 3, step["output"][-3000:]
+        # dbt-core's parse-time warning about the view's constraint; none about the tables'
+        assert "Constraint types are not supported for view" in step["output"]
+        assert "not enforced" not in step["output"] and "not supported on" not in step["output"]
     # the same tables, columns and types (the YAML's order); dbt-spark leaves the tables whose
     # constraints Spark refused (it built them under their own names first), dagwright does not
     assert set(_schemas(dbt[0])) - set(_schemas(dw[0])) == {"refused", "incr"}
