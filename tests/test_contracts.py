@@ -156,11 +156,54 @@ def test_deprecated_models_warn_as_dbt(tmp_path: Path) -> None:
     assert '"deprecation_date":"2020-01-01T00:00:00+00:00"' in manifest
 
 
-def test_contracts_on_spark_are_refused_before_anything_runs(tmp_path: Path) -> None:
-    profiles = "proj:\n  target: dev\n  outputs:\n    dev: {type: spark, method: session, schema: s, host: localhost}\n"
-    schema = "models:\n  - name: m\n    config: {contract: {enforced: true}}\n    columns: [{name: id, data_type: int}]"
-    project = write_project(tmp_path, {**MODEL, "models/schema.yml": schema + "\n", "profiles.yml": profiles})
-    result = project.run("run")
-    assert result.code == 2, str(result)
-    assert "model 'm' has an enforced contract (contract: {enforced: true}) on spark" in result.stderr
-    assert not (project.target / "run_results.json").exists()
+def test_spark_constraint_statements_as_dbt_spark(caplog: pytest.LogCaptureFixture) -> None:
+    """dbt-spark's persist_constraints, without Spark: model-level checks (an unnamed one named
+    by dbt-spark's md5), each column's not_null; other types left out, a column's warned about."""
+    from types import SimpleNamespace
+
+    from dagwright.adapters.base import Relation
+    from dagwright.adapters.spark_sql import SparkSQL
+    from dagwright.materialize.persisted_constraints import constraint_statements
+    from dagwright.parse.nodes import ColumnInfo
+
+    node = SimpleNamespace(
+        name="m",
+        constraints=(
+            {"type": "primary_key", "columns": ["id"]},
+            {"type": "check", "expression": "id > 0"},
+            {"type": "check", "expression": "id < 9", "name": "small"},
+        ),
+        columns={
+            "id": ColumnInfo("id", constraints=({"type": "not_null"}, {"type": "unique"})),
+            "My Col": ColumnInfo("My Col", quote=True, constraints=({"type": "not_null"},)),
+        },
+    )
+    relation = Relation(None, "s", "m__dbt_tmp")
+    statements = constraint_statements(SparkSQL(), node, relation)  # type: ignore[arg-type]
+    assert statements == [
+        # md5(";id > 0;2"): the expression and the constraint's 1-based position, as dbt-spark
+        "alter table s.m__dbt_tmp add constraint e1d421d69eec5c46bfa4b05f9ae1b964 check (id > 0)",
+        "alter table s.m__dbt_tmp add constraint small check (id < 9)",
+        "alter table s.m__dbt_tmp change column id set not null",
+        "alter table s.m__dbt_tmp change column `My Col` set not null",
+    ]
+    warnings = [r.getMessage() for r in caplog.records if "Invalid constraint" in r.getMessage()]
+    assert len(warnings) == 1 and "column id of model 'm'" in warnings[0] and "'unique'" in warnings[0]
+
+
+def test_spark_view_ddl_with_column_comments() -> None:
+    """A view's column list as dbt-spark writes it under persist_docs columns: every column,
+    quoted, commented where documented (quotes and backslashes escaped), before its comment."""
+    from dagwright.adapters.base import NODE_DESCRIPTION, VIEW_COLUMNS, Relation
+    from dagwright.adapters.spark_sql import SparkSQL
+
+    sql = SparkSQL()
+    columns = sql.view_columns_sql([("id", "it's \\ the id"), ("other", "")])
+    assert columns == "`id` comment 'it\\'s \\\\ the id', `other`"
+    config = {"persist_docs": {"relation": True, "columns": True}, NODE_DESCRIPTION: "v", VIEW_COLUMNS: columns}
+    assert sql.create_view_as_sql(Relation(None, "s", "v"), "select 1 as id, 2 as other", config) == (
+        f"create or replace view s.v ({columns}) comment 'v' as\nselect 1 as id, 2 as other"
+    )
+    assert sql.column_comment_sql(Relation(None, "s", "t"), "id", "it's") == (
+        "alter table s.t alter column id comment 'it\\'s'"
+    )

@@ -1,7 +1,9 @@
 """``persist_docs`` on Spark, as dbt-spark applies it: with ``relation: true`` the node's
 description is the ``comment`` of the statement that builds the table, view or seed (so it is
-renamed into place with it); ``columns: true`` is not applied and is counted in the warning
-line (dbt-spark comments a table's columns only on delta, hudi and iceberg)."""
+renamed into place with it); with ``columns: true`` a view's documented columns have their
+comments in its DDL (``create view v (`id` comment '...', ...)``), and a table's are set right
+after its publish (``alter table ... alter column ... comment``: on parquet too, where dbt-spark
+comments a table's columns only on delta, hudi and iceberg)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ FILES = {
     + "models:\n  sparkproj:\n    +persist_docs: {relation: true, columns: true}\n"
     + "seeds:\n  sparkproj:\n    +persist_docs: {relation: true}\n",
     "models/t.sql": "{{ config(materialized='table') }}\nselect 1 as id",
-    "models/v.sql": "{{ config(materialized='view') }}\nselect 1 as id",
+    "models/v.sql": "{{ config(materialized='view') }}\nselect 1 as id, 2 as other",
     "models/plain.sql": "{{ config(materialized='table', persist_docs={'relation': false}) }}\nselect 1 as id",
     "seeds/s.csv": "id\n1\n",
     "models/schema.yml": """
@@ -23,6 +25,7 @@ models:
     columns: [{name: id, description: the id}]
   - name: v
     description: a view
+    columns: [{name: id, description: "the view's id"}]
   - name: plain
     description: not persisted
 seeds:
@@ -36,7 +39,12 @@ def _comment(project: SparkProject, name: str) -> str | None:
     return project.spark.newSession().catalog.getTable(f"`{project.schema}`.`{name}`").description
 
 
-def test_relation_comments_as_dbt_spark(spark_project: SparkProject) -> None:
+def _column_comments(project: SparkProject, name: str) -> dict[str, str]:
+    columns = project.spark.newSession().catalog.listColumns(f"`{project.schema}`.`{name}`")
+    return {c.name: c.description for c in columns}
+
+
+def test_comments_as_dbt_spark(spark_project: SparkProject) -> None:
     spark_project.write(FILES)
     for _ in range(2):  # built, then rebuilt and renamed into place again
         result = spark_project.run("build")
@@ -45,4 +53,6 @@ def test_relation_comments_as_dbt_spark(spark_project: SparkProject) -> None:
         assert _comment(spark_project, "v") == "a view"
         assert _comment(spark_project, "s") == "a seed"
         assert _comment(spark_project, "plain") is None
-    assert "persist_docs columns of 1 node (column comments not applied on spark)" in result.output
+        assert _column_comments(spark_project, "t") == {"id": "the id"}
+        assert _column_comments(spark_project, "v") == {"id": "the view's id", "other": None}
+    assert "persist_docs" not in result.output

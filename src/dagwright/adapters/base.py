@@ -47,8 +47,12 @@ optional capabilities, looked up with ``getattr``:
 | ``catalog_rows`` | relations and columns of schemas (``docs generate``) | all |
 | ``catalog_by_relations``, ``catalog_shard_suffix`` | the catalog read by relation | DuckDB, PostgreSQL, BigQuery |
 | ``set_descriptions`` | relation and column descriptions through an API (``persist_docs``) | BigQuery |
-| ``contract_columns`` | a contracted query's columns as its dbt adapter names them | PostgreSQL, BigQuery |
-| ``contract_type_labels`` | the YAML type labels its dbt adapter's ``Column`` translates | BigQuery |
+| ``contract_columns`` | a contracted query's columns as its dbt adapter names them | PostgreSQL, BigQuery, Spark |
+| ``contract_type_labels`` | the YAML type labels its dbt adapter's ``Column`` translates | BigQuery, Spark (none) |
+| ``contract_table_from_query`` | a contracted table built from its query, constraints added after | Spark |
+| ``persists_constraints``, ``add_check_constraint_sql``, ``set_not_null_sql`` | those constraints | Spark |
+| ``column_comment_kinds`` | what ``column_comment_sql`` comments (Spark: tables) | Spark |
+| ``view_columns_sql`` | a view's column list with comments, in its DDL | Spark |
 | ``constraint_support`` / ``not_enforced_clause`` | how each constraint type is supported | BigQuery |
 | ``contracted_table_as_sql`` | a contracted table created with its rows in one statement | BigQuery |
 | ``nest_contract_columns`` / ``contract_select_expression`` | dotted names as STRUCT columns | BigQuery |
@@ -80,6 +84,9 @@ BACKUP_SUFFIX = "__dbt_backup"
 #: the key under which a publication hands the DDL its node's description (not a dbt config):
 #: BigQuery writes it into the relation's OPTIONS under ``persist_docs``
 NODE_DESCRIPTION = "node_description"
+#: the key under which a view's DDL gets its column list with comments (Spark, under
+#: ``persist_docs: {columns: true}``: ``create view v (col comment '...', ...)``)
+VIEW_COLUMNS = "view_columns"
 
 
 def suffixed(relation: Relation, suffix: str, max_length: int | None) -> Relation:

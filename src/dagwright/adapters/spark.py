@@ -84,6 +84,7 @@ class SparkAdapter(SparkSQL):
             )
         self.catalog_implementation = catalog
         self.file_format = str(creds.get("file_format") or "parquet")
+        self.profile_file_format = str(creds["file_format"]) if creds.get("file_format") else None
         if self.file_format not in FILE_FORMATS:
             raise ProfileError(
                 f"{where}: `file_format` {self.file_format!r} is not one Spark tables use",

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from dagwright.adapters.base import NODE_DESCRIPTION, TMP_SUFFIX, Relation, RelationKind
+from dagwright.adapters.base import NODE_DESCRIPTION, TMP_SUFFIX, VIEW_COLUMNS, Relation, RelationKind
 from dagwright.adapters.catalog_effects_sql import SparkGrantSQL
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import CompilationError
@@ -58,6 +58,11 @@ def _is_list(value: Any) -> bool:
     return isinstance(value, (list, tuple))
 
 
+def string_literal(text: str) -> str:
+    """A Spark SQL string literal: backslashes and quotes escaped."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def comment_clause(config: Mapping[str, Any]) -> str:
     """dbt-spark's ``comment '...'`` of a table or view under ``persist_docs: {relation: true}``
     (the node's description, even empty; handed over by the publication under
@@ -65,8 +70,7 @@ def comment_clause(config: Mapping[str, Any]) -> str:
     persist = config.get("persist_docs")
     if not isinstance(persist, Mapping) or not persist.get("relation") or NODE_DESCRIPTION not in config:
         return ""
-    text = str(config[NODE_DESCRIPTION] or "")
-    return "comment '" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return "comment " + string_literal(str(config[NODE_DESCRIPTION] or ""))
 
 
 class SparkSQL(SparkGrantSQL, SQLDialect):
@@ -86,6 +90,13 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
     strategy_checked_on_every_build: ClassVar[bool] = True
     inserts_by_position: ClassVar[bool] = True
     column_names_case_sensitive: ClassVar[bool] = False
+    #: contracts: the YAML's data_type is compared as written (dbt-spark's Column translates
+    #: no type label), and a contracted table is created from its query, its columns in the
+    #: YAML's order, with no column list; the constraints follow (``persists_constraints``)
+    contract_type_labels: ClassVar[Mapping[str, str]] = {}
+    contract_table_from_query: ClassVar[bool] = True
+    #: the profile's ``file_format`` when it names one (set by the adapter)
+    profile_file_format: str | None = None
 
     def render(self, relation: Relation) -> str:
         # schema.identifier, never a database, and unquoted unless the project's quoting:
@@ -144,8 +155,22 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
         return f"alter table {self.render(relation)} recover partitions"
 
     def create_view_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
-        comment = comment_clause(config or {})
-        return f"create or replace view {self.render(relation)}{f' {comment}' if comment else ''} as\n{select_sql}"
+        config = config or {}
+        head = f"create or replace view {self.render(relation)}"
+        columns = config.get(VIEW_COLUMNS)
+        if columns:
+            head += f" ({columns})"
+        comment = comment_clause(config)
+        if comment:
+            head += f" {comment}"
+        return f"{head} as\n{select_sql}"
+
+    def view_columns_sql(self, columns: Sequence[tuple[str, str]]) -> str:
+        """A view's column list under ``persist_docs: {columns: true}``, as dbt-spark writes it:
+        every column of its query, quoted, with ``comment '...'`` where it is documented."""
+        return ", ".join(
+            self.quote(name) + (f" comment {string_literal(text)}" if text else "") for name, text in columns
+        )
 
     def temp_relation(self, relation: Relation) -> Relation:
         # a temporary view: session-scoped, named without a schema (as dbt-spark stages rows)
@@ -156,6 +181,34 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
 
     def drop_temp_sql(self, relation: Relation) -> str:
         return f"drop view if exists {self.render(relation)}"
+
+    # -- persist_docs: a table's column comments --------------------------------------------------
+    #: column comments go on tables after they are built; a view's are in its DDL
+    #: (``view_columns_sql``)
+    column_comment_kinds: ClassVar[tuple[str, ...]] = ("table",)
+
+    def column_comment_sql(self, relation: Relation, column: str, text: str) -> str:
+        """A column's comment (Spark 4 sets it on any table, parquet included; dbt-spark sends
+        it only on delta, hudi and iceberg). ``column`` as it goes into SQL."""
+        return f"alter table {self.render(relation)} alter column {column} comment {string_literal(text)}"
+
+    # -- contracts: dbt-spark's ------------------------------------------------------------------
+    def contract_columns(self, conn: Any, sql: str) -> list[tuple[str, str]]:
+        """A query's columns as Spark types them (``int``, ``decimal(10,2)``, ``array<int>``,
+        ``struct<a:int>``: the names dbt-spark compares), from the analysed query: no job."""
+        return describe_columns(conn.execute(f"describe query {sql}").rows)
+
+    def persists_constraints(self, config: Mapping[str, Any]) -> bool:
+        """dbt-spark adds an enforced contract's constraints to a table whose model's
+        ``file_format`` is delta, and takes a model that names none as delta (dagwright: the
+        profile's ``file_format`` first, where it names one)."""
+        return str(config.get("file_format") or self.profile_file_format or "delta") == "delta"
+
+    def add_check_constraint_sql(self, relation: Relation, name: str, expression: str) -> str:
+        return f"alter table {self.render(relation)} add constraint {name} check ({expression})"
+
+    def set_not_null_sql(self, relation: Relation, column: str, expression: str) -> str:
+        return f"alter table {self.render(relation)} change column {column} set not null {expression}".rstrip()
 
     def columns_sql(self, relation: Relation) -> str:
         return f"describe table {self.render(relation)}"

@@ -5,9 +5,10 @@ They run inside the node's transaction, right before its publish (its COMMIT), s
 comment that fails rolls the whole node back and readers keep the old relation with its old
 privileges. The SQL is the adapter's (``adapters/catalog_effects_sql.py``); an engine without
 it never gets here with a node that needs it (``parse/unsupported.py`` warns that DuckDB has
-no grants, and that ``persist_docs``' column comments are not applied on Spark). Spark and
+no grants, and that ``persist_docs``' column comments are not applied to Spark views). Spark and
 BigQuery have no transaction: the grants come right after the relation is published (renamed
-into place; the job that built it), as in their dbt adapters, and on BigQuery the
+into place; the job that built it), as in their dbt adapters, then Spark's column comments
+(``alter table ... alter column ... comment``, on any table format), and on BigQuery the
 descriptions too, through the tables API (``describe``; the relation's description is also
 written into the publishing job itself).
 """
@@ -47,7 +48,7 @@ def apply_catalog_effects(
         return
     if hasattr(adapter, "set_descriptions"):
         describe(adapter, node, relation, persist)
-    elif hasattr(adapter, "comment_sql"):
+    elif hasattr(adapter, "comment_sql") or hasattr(adapter, "column_comment_sql"):
         persist_docs(conn, adapter, node, relation, kind, persist)
 
 
@@ -123,9 +124,11 @@ def persist_docs(
     and the description is not empty; with ``columns``, each documented column's description
     on the column of that exact name, if the relation has one."""
     statements: list[str] = []
-    if persist.get("relation") and node.description:
+    # Spark writes the relation's comment into the statement that builds it: no comment_sql
+    if persist.get("relation") and node.description and hasattr(adapter, "comment_sql"):
         statements.append(adapter.comment_sql(relation, kind, node.description))
-    if persist.get("columns") and node.columns:
+    kinds = getattr(adapter, "column_comment_kinds", None)  # Spark: tables only
+    if persist.get("columns") and node.columns and (kinds is None or kind in kinds):
         existing = {column.name for column in conn.columns(relation)}
         for name, column in node.columns.items():
             if name in existing:

@@ -23,7 +23,13 @@ from typing import Any
 from dagwright.adapters.base import Adapter, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
-from dagwright.materialize.constraints import column_list, select_list, table_definition, typed_columns
+from dagwright.materialize.constraints import (
+    column_list,
+    select_list,
+    table_definition,
+    typed_columns,
+)
+from dagwright.materialize.persisted_constraints import persist_constraints
 from dagwright.materialize.publishing.base import NewRelation
 from dagwright.parse.nodes import Node
 
@@ -122,9 +128,20 @@ def _cell(value: str) -> str:
 
 def new_relation(adapter: Adapter, node: Node, sql: str, **fields: Any) -> NewRelation:
     """A model's new table: built from its query, or, under an enforced contract, checked and
-    created with its columns and constraints (``contracted_table``)."""
+    created with its columns and constraints (``contracted_table``); where the engine's dbt
+    adapter builds it from its query and adds the constraints after (Spark), checked, built
+    with the YAML's columns in order, and given its constraints under the temporary name,
+    before the publish (``persisted_constraints.py``)."""
     if not contract_enforced(node):
         return NewRelation("table", select_sql=sql, **fields)
+    if getattr(adapter, "contract_table_from_query", False):  # Spark: dbt-spark's CTAS, constraints after
+        return NewRelation(
+            "table",
+            select_sql=f"select {column_list(adapter, node)}\nfrom (\n{sql}\n) as model_subq",
+            check=lambda conn: check_contract(conn, adapter, node, sql),
+            then=lambda conn, relation: persist_constraints(conn, adapter, node, relation),
+            **fields,
+        )
     if getattr(adapter, "contracted_table_as_sql", None) is not None:  # one statement (BigQuery)
         return NewRelation(
             "table",

@@ -33,7 +33,7 @@ from dagwright.parse.materializations import (
 )
 from dagwright.parse.nodes import Node
 from dagwright.parse.unsupported_bigquery import policy_tags, rejected_strategies, unsupported_configs
-from dagwright.parse.unsupported_catalog import grants_ignored, persist_docs_ignored
+from dagwright.parse.unsupported_catalog import grants_ignored
 from dagwright.parse.unsupported_options import option_findings, option_warnings
 from dagwright.parse.unsupported_scope import (
     NODE_KEYS,
@@ -120,21 +120,6 @@ def _parsed_on_nodes(
 
 def _count(feature: str) -> Callable[[Scope], int]:
     return lambda scope: len(scope.occurrences(feature))
-
-
-def _enforced_contract(node: Node) -> bool:
-    contract = node.config.get("contract")
-    return isinstance(contract, Mapping) and truthy(contract.get("enforced"))
-
-
-#: the engines whose contracts and constraints dagwright builds (materialize/contract.py)
-_CONTRACT_ENGINES = ("duckdb", "postgres", "bigquery")
-
-
-def _contract_elsewhere(node: Node, scope: Scope) -> str | None:
-    if scope.adapter_type in _CONTRACT_ENGINES or not _enforced_contract(node):
-        return None
-    return f"has an enforced contract (contract: {{enforced: true}}) on {scope.adapter_type}"
 
 
 #: why an engine's dbt adapter does not run a Python model where dagwright runs it: DuckDB only
@@ -228,14 +213,6 @@ def _freshness_hooks(scope: Scope) -> int:
 
 #: the table. Keys are stable names (the parse-time collection tags occurrences with them).
 FEATURES: dict[str, Feature] = {
-    "contract": Feature(
-        "enforced contract",
-        "enforced contracts on this engine",
-        "dagwright checks contracts on DuckDB, PostgreSQL and BigQuery; leave the model out (--exclude) "
-        "or set contract: {enforced: false}",
-        RUNS,
-        _on_nodes(_contract_elsewhere, ("model",), keys=("contract",)),
-    ),
     "python_model": Feature(
         "Python model",
         "Python models",
@@ -293,7 +270,6 @@ FEATURES: dict[str, Feature] = {
         _on_nodes(_calls_function),
     ),
     "function": Feature("UDF function", "UDF functions", "", present=_project_files("functions")),
-    "persist_docs": Feature("persist_docs", "persist_docs", "", present=persist_docs_ignored),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),

@@ -1,14 +1,11 @@
-"""Grants and ``persist_docs`` where dagwright does not apply them (``parse.unsupported`` rows).
+"""Grants where dagwright does not apply them (a ``parse.unsupported`` row).
 
-dagwright applies both on PostgreSQL and DuckDB inside the node's transaction, and on Spark
-and BigQuery right after the publish, as their dbt adapters do (materialize/catalog_effects.py).
-What is left:
-
-- grants on DuckDB are counted in the warning line: DuckDB has no privileges, and dbt-duckdb
-  only warns ("Grants for relations are not supported by DuckDB");
-- ``persist_docs`` ``columns`` on Spark is counted in the warning line (comments only: the
-  relation and its rows are the same without them); the relation's comment is applied there,
-  and all of it on BigQuery (adapters/bigquery_docs.py).
+dagwright applies grants and ``persist_docs`` on PostgreSQL and DuckDB inside the node's
+transaction, and on Spark and BigQuery right after the publish, as their dbt adapters do
+(materialize/catalog_effects.py; Spark's relation comment and a view's column comments are in
+the DDL that builds the relation). What is left: grants on DuckDB are counted in the warning
+line: DuckDB has no privileges, and dbt-duckdb only warns ("Grants for relations are not
+supported by DuckDB").
 """
 
 from __future__ import annotations
@@ -18,11 +15,9 @@ from collections.abc import Mapping
 from dagwright.parse.nodes import Node
 from dagwright.parse.unsupported_scope import NODE_KEYS, RUNS, Scope
 
-#: engines whose dbt adapter persists docs that dagwright does not
-DOCS_NOT_PERSISTED = ("spark",)
 _TYPES = ("model", "seed", "snapshot")
 
-NODE_KEYS.update(("grants", "persist_docs"))
+NODE_KEYS.update(("grants",))
 
 
 def _with_grants(scope: Scope) -> list[Node]:
@@ -41,19 +36,3 @@ def grants_ignored(scope: Scope) -> str:
         return ""
     nodes = "node" if count == 1 else "nodes"
     return f"grants of {count} {nodes} (DuckDB has no privileges; dbt-duckdb ignores them too, with a warning)"
-
-
-def persist_docs_ignored(scope: Scope) -> str:
-    """Spark: the relation's comment is applied (in the statement that builds it, as dbt-spark
-    writes it); column comments are not."""
-    if scope.adapter_type not in DOCS_NOT_PERSISTED or scope.command not in RUNS:
-        return ""
-    count = sum(
-        1
-        for n in scope.candidates()
-        if isinstance(docs := n.config.get("persist_docs"), Mapping) and docs.get("columns") and n.columns
-    )
-    if not count:
-        return ""
-    nodes = "node" if count == 1 else "nodes"
-    return f"persist_docs columns of {count} {nodes} (column comments not applied on {scope.adapter_type})"

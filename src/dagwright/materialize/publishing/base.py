@@ -28,6 +28,7 @@ from dagwright.adapters.base import (
     BACKUP_SUFFIX,
     NODE_DESCRIPTION,
     TMP_SUFFIX,
+    VIEW_COLUMNS,
     Adapter,
     DatabaseError,
     ExecResult,
@@ -65,6 +66,16 @@ class NewRelation:
     #: a table's columns and constraints, created with its rows in one statement (the
     #: adapter's ``contracted_table_as_sql``: a contracted table on BigQuery)
     column_ddl: Callable[[], str] | None = None
+    #: run on a new table right after it is created under ``relation``, before it is
+    #: published (Spark: an enforced contract's constraints, dbt-spark's persist_constraints)
+    then: Callable[[GuardedConnection, Relation], None] | None = None
+    #: a view's column list with comments (the adapter's ``view_columns_sql``: Spark under
+    #: ``persist_docs: {columns: true}``), handed to its DDL under ``VIEW_COLUMNS``
+    view_columns: str = ""
+
+    def view_config(self, config: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The config a view's DDL reads: with its column list, where it has one."""
+        return {**config, VIEW_COLUMNS: self.view_columns} if self.view_columns else config
 
     def create(
         self, conn: GuardedConnection, adapter: Adapter, relation: Relation, config: Mapping[str, Any]
@@ -79,9 +90,13 @@ class NewRelation:
             return conn.execute(sql)
         if self.kind == "view":
             if getattr(adapter, "views_take_config", False):  # its comment (Spark)
-                return conn.execute(adapter.create_view_as_sql(relation, self.select_sql, config))  # type: ignore[call-arg]
+                sql = adapter.create_view_as_sql(relation, self.select_sql, self.view_config(config))  # type: ignore[call-arg]
+                return conn.execute(sql)
             return conn.execute(adapter.create_view_as_sql(relation, self.select_sql))
-        return conn.execute(adapter.create_table_as_sql(relation, self.select_sql, config))
+        result = conn.execute(adapter.create_table_as_sql(relation, self.select_sql, config))
+        if self.then is not None:
+            self.then(conn, relation)
+        return result
 
 
 class TableChange(ABC):

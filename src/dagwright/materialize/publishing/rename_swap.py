@@ -78,7 +78,8 @@ class RenameSwapPublication(Publication):
         assert work.select_sql is not None
         adapter = self.adapter
         if getattr(adapter, "views_take_config", False):  # its comment
-            sql = adapter.create_view_as_sql(self.target, work.select_sql, self.table_config())  # type: ignore[call-arg]
+            config = work.view_config(self.table_config())
+            sql = adapter.create_view_as_sql(self.target, work.select_sql, config)  # type: ignore[call-arg]
         else:
             sql = adapter.create_view_as_sql(self.target, work.select_sql)
         with conn.main_statements():
