@@ -249,6 +249,11 @@ def test_incremental_insert_overwrite_partitions(spark_project: SparkProject) ->
     rows = sorted(spark_project.table("inc"))
     assert rows == [(2, "b", 0), (3, "b", 1), (4, "b", 0), (5, "b", 1)]
     assert spark_project.relations() == {"inc"}
+    # a full refresh renames a new partitioned table into place: its partitions (same keys as
+    # the old one's) are read from its own folders, which dropping the old one leaves alone
+    flags = "{strategy: insert_overwrite, partition_by: part, lo: 10, hi: 12, tag: c}"
+    assert spark_project.run("run", "--full-refresh", "--vars", flags).code == 0
+    assert sorted(spark_project.table("inc")) == [(10, "c", 0), (11, "c", 1)]
 
 
 def test_incremental_insert_overwrite_one_partition(spark_project: SparkProject) -> None:
