@@ -172,8 +172,8 @@ WRONG = "def model(dbt, session):\n    return [1, 2]\n"
 
 def test_a_model_that_raises_or_returns_something_else(spark_project: SparkProject) -> None:
     ok = "def model(dbt, session):\n    return dbt.ref('base')\n"
-    spark_project.write({"models/base.sql": BASE_SQL, "models/boom.py": ok, "models/after.sql": DOWNSTREAM})
-    spark_project.write({"models/after.sql": "select count(*) as n from {{ ref('boom') }}"})
+    after = "select count(*) as n from {{ ref('boom') }}"
+    spark_project.write({"models/base.sql": BASE_SQL, "models/boom.py": ok, "models/after.sql": after})
     assert spark_project.run("run").code == 0
     spark_project.write({"models/boom.py": RAISES, "models/bad_sql.py": SPARK_ERROR, "models/wrong.py": WRONG})
     result = spark_project.run("run")
@@ -182,7 +182,7 @@ def test_a_model_that_raises_or_returns_something_else(spark_project: SparkProje
     assert results["boom"]["status"] == "error" and results["after"]["status"] == "skipped"
     message = results["boom"]["message"]
     assert message.startswith("Runtime Error in model boom (models/boom.py)\n  Python model failed:"), message
-    assert 'File "models/boom.py", line 6, in model' in message and 'line 2, in divide' in message
+    assert 'File "models/boom.py", line 6, in model' in message and "line 2, in divide" in message
     assert "ZeroDivisionError: division by zero" in message and "dagwright" not in message
     spark_message = results["bad_sql"]["message"]
     assert 'File "models/bad_sql.py", line 2, in model' in spark_message

@@ -28,8 +28,8 @@ from dagwright.adapters.base import (
 )
 from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.adapters.catalog_effects_sql import CommentSQL
-from dagwright.adapters.duckdb_python import DuckDBPythonRuntime
 from dagwright.adapters.docs_catalog import DUCKDB_CATALOG_SQL, rows_as_dicts, upper_schemas
+from dagwright.adapters.duckdb_python import DuckDBPythonRuntime
 from dagwright.adapters.duckdb_setup import attach_statement, load_extensions, setting_statements
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import ProfileError

@@ -139,7 +139,10 @@ class SparkConnection:
         """A Python model's session and frames (adapters/spark_python.py)."""
         from dagwright.adapters.spark_python import SparkPythonRuntime
 
-        return SparkPythonRuntime(self._spark, self.statement_scope, lambda exc: self._adapter.scrub(short_message(exc)))
+        return SparkPythonRuntime(self._spark, self.statement_scope, self._describe)
+
+    def _describe(self, exc: BaseException) -> str:
+        return self._adapter.scrub(short_message(exc))
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
         if not sql.strip():  # begin/commit/rollback: Spark has no transactions
