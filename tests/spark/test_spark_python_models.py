@@ -11,11 +11,16 @@ failing its node with the model's traceback, and a stop cancelling the model's S
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from dagwright import api
 from oracle import Twins, needs_dbt
@@ -255,3 +260,41 @@ def test_connect_table_ref_and_incremental(connect_project: SparkProject) -> Non
     assert connect_query(url, f"select x from `{schema}`.pdf order by x") == [[1], [2]]
     tables = connect_query(url, f"show tables in `{schema}`")
     assert sorted(r[1] for r in tables if not r[2]) == ["after", "base", "inc", "pdf", "py_table"]
+
+
+def test_connect_sigint_interrupts_the_models_spark_job(connect_project: SparkProject, spark_server: Any) -> None:
+    """Over Spark Connect the model's own action carries the worker's tag: a SIGINT interrupts it."""
+    connect_project.write({"models/slow.py": FIRST})
+    first = connect_project.run_subprocess("run")
+    assert first.code == 0, first
+    connect_project.write({"models/slow.py": SLOW_ACTION})
+    cmd = [sys.executable, "-m", "dagwright.cli", "run"]
+    cmd += ["--project-dir", str(connect_project.root), "--profiles-dir", str(connect_project.root)]
+    proc = subprocess.Popen(cmd, cwd=connect_project.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "START python table model" in line:
+            break
+    tracker = spark_server.spark.sparkContext._jsc.statusTracker()
+    assert wait_for(lambda: len(tracker.getActiveJobIds()) > 0, timeout=60), "".join(lines)
+    time.sleep(0.5)
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        pytest.fail(f"dagwright did not stop within 60 s of SIGINT:\n{''.join(lines)}{out}", pytrace=False)
+    assert proc.returncode == 130, "".join(lines) + out
+    assert time.perf_counter() - sent < 15
+    assert wait_for(lambda: not tracker.getActiveJobIds(), timeout=10)  # the job was interrupted
+    results = json.loads((connect_project.root / "target" / "run_results.json").read_text())["results"]
+    assert [outcome(r) for r in results] == ["cancelled"]
+    url, schema = connect_project.connect_url, connect_project.schema
+    assert url is not None
+    assert connect_query(url, f"select version from `{schema}`.slow") == [[1]]
+    tables = connect_query(url, f"show tables in `{schema}`")
+    assert sorted(r[1] for r in tables if not r[2]) == ["slow"]
