@@ -236,6 +236,36 @@ def test_cancel_stops_the_models_spark_job(spark_project: SparkProject) -> None:
     assert spark_project.relations() == {"slow", "after"}
 
 
+PURE_PYTHON = """\
+import time
+
+
+def model(dbt, session):
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        pass
+    return session.sql("select 2 as version")
+"""
+
+
+def test_cancel_during_pure_python_publishes_nothing(spark_project: SparkProject) -> None:
+    """Python between Spark calls cannot be interrupted: it runs to its end, and its result is
+    discarded (the statement that would build the table meets the stop)."""
+    spark_project.write({"models/slow.py": FIRST})
+    assert spark_project.run("run").code == 0
+    spark_project.write({"models/slow.py": PURE_PYTHON})
+    handle = api.start("run", project_dir=str(spark_project.root), profiles_dir=str(spark_project.root))
+    registry = handle.task.registry
+    assert wait_for(lambda: "model.sparkproj.slow" in registry.in_flight().values(), timeout=60)
+    time.sleep(0.5)  # inside the model's loop
+    handle.cancel()
+    summary = handle.wait(timeout=60)
+    (result,) = summary.results
+    assert result.status == "cancelled", result.message
+    assert spark_project.table("slow") == [(1,)]
+    assert spark_project.relations() == {"slow"}
+
+
 def test_connect_table_ref_and_incremental(connect_project: SparkProject) -> None:
     connect_project.write(
         {
