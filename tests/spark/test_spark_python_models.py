@@ -193,6 +193,7 @@ def test_a_model_that_raises_or_returns_something_else(spark_project: SparkProje
     assert 'File "models/bad_sql.py", line 2, in model' in spark_message
     assert "TABLE_OR_VIEW_NOT_FOUND" in spark_message and "\tat " not in spark_message, spark_message
     assert "JVM stacktrace" not in spark_message and "Project [" not in spark_message
+    assert "pyspark" not in spark_message and "py4j" not in spark_message  # the client library's frames
     wrong = results["wrong"]["message"]
     assert "Python model returned list: return a Spark DataFrame (or a pandas DataFrame)" in wrong, wrong
     # the previous table is untouched and nothing is left under a temporary name

@@ -15,6 +15,7 @@ T = TypeVar("T")
 
 class DuckDBPythonRuntime:
     registers_staged = False
+    library_folders: tuple[str, ...] = ()  # DuckDB's Python API is compiled: no frames of its own
 
     def __init__(self, cursor: Any) -> None:
         #: this worker's cursor, so what the model reads and makes is in the node's transaction

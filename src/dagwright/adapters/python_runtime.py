@@ -28,6 +28,9 @@ class PythonRuntime(Protocol):
     #: read under the staged relation's name (Spark: a temporary view, as its SQL stages rows);
     #: False: the rows are copied into a temporary table (DuckDB)
     registers_staged: bool
+    #: folders of the engine's client library: its frames are left out of a model's traceback
+    #: (the model's own lines and the error's message are what the user acts on)
+    library_folders: tuple[str, ...]
 
     def read(self, name: str) -> Any:
         """The rows of the relation rendered as ``name``, as the engine's frame (``dbt.ref``)."""

@@ -24,6 +24,21 @@ from dagwright.adapters.python_runtime import PythonModelError
 T = TypeVar("T")
 
 
+def _library_folders() -> tuple[str, ...]:
+    import os
+
+    import pyspark
+
+    folders = [os.path.dirname(pyspark.__file__) + os.sep]
+    try:
+        import py4j
+
+        folders.append(os.path.dirname(py4j.__file__) + os.sep)
+    except ImportError:  # a Connect-only client
+        pass
+    return tuple(folders)
+
+
 class SparkPythonRuntime:
     registers_staged = True
 
@@ -34,6 +49,7 @@ class SparkPythonRuntime:
         describe: Callable[[BaseException], str],
     ) -> None:
         self.session = session
+        self.library_folders = _library_folders()
         #: the worker connection's job group (tag) for the model's code
         self._scope = statement_scope
         #: a Spark error's short message, secrets scrubbed

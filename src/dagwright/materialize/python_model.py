@@ -56,12 +56,18 @@ def _frame_name(node_name: str) -> str:
 
 
 def _traceback_text(exc: BaseException, filename: str, runtime: PythonRuntime) -> str:
-    """The traceback from the model's own code on (dagwright's frames above it left out),
-    ending with the exception as the engine describes it (a Spark error without its JVM trace)."""
+    """The traceback from the model's own code on (dagwright's frames above it left out, and
+    the engine's client library's), ending with the exception as the engine describes it (a
+    Spark error without its JVM trace)."""
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != filename:
         tb = tb.tb_next
-    frames = traceback.format_tb(tb if tb is not None else exc.__traceback__)
+    shown = [
+        frame
+        for frame in traceback.extract_tb(tb if tb is not None else exc.__traceback__)
+        if not frame.filename.startswith(runtime.library_folders)
+    ]
+    frames = traceback.StackSummary.from_list(shown).format()
     lines = "Traceback (most recent call last):\n" + "".join(frames) + runtime.error_text(exc)
     kept = lines.rstrip("\n").splitlines()
     if len(kept) > TRACEBACK_LINES:
