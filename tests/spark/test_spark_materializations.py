@@ -278,6 +278,10 @@ def test_incremental_insert_overwrite_without_partitions_replaces_all(spark_proj
     assert spark_project.run("run", "--vars", "{strategy: insert_overwrite, lo: 10, hi: 12}").code == 0
     assert spark_project.table("inc", order_by="id") == [(10, 0, "a"), (11, 1, "a")]
     assert spark_project.relations() == {"inc"}
+    # partitioned from now on: the new table replaces one without partitions
+    flags = "{strategy: insert_overwrite, partition_by: part, lo: 20, hi: 22}"
+    assert spark_project.run("run", "--full-refresh", "--vars", flags).code == 0
+    assert spark_project.table("inc", order_by="id") == [(20, "a", 0), (21, "a", 1)]
 
 
 def test_incremental_schema_change(spark_project: SparkProject) -> None:

@@ -101,13 +101,20 @@ class RenameSwapPublication(Publication):
             conn.execute(adapter.rename_sql(self.target, existing, self.backup.identifier))
             try:
                 # the backup's partitions still name the old folders, which the new table's
-                # take next: moved to the backup's before its drop deletes them
+                # take next: moved to the backup's before its drop deletes them (an error: the
+                # old table has no partitions, as when partition_by is new)
                 self.recover_partitions(conn, existing, self.backup)
+            except DatabaseError:
+                pass
+            try:
                 conn.execute_unguarded(adapter.rename_sql(self.temp, kind, self.target.identifier))
             except DatabaseError:
                 # put the old relation back: the node fails, readers keep what they had
                 conn.execute_unguarded(adapter.rename_sql(self.backup, existing, self.target.identifier))
-                self.recover_partitions(conn, existing)
+                try:
+                    self.recover_partitions(conn, existing)
+                except DatabaseError:
+                    pass
                 raise
             self.recover_partitions(conn, kind)
             # an external table's files stay when it is dropped (Spark with location_root)
