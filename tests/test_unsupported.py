@@ -49,7 +49,8 @@ unit_tests:
     expect:
       rows: [{id: 1}]
 """
-#: engines that do not run Python models (no server needed: the refusal comes before a connection)
+#: engines that do not run Python models (no server needed: the refusal comes before a connection);
+#: Spark runs them (tests/spark/test_spark_python_models.py)
 POSTGRES_PROFILES_YML = """\
 proj:
   target: dev
@@ -61,12 +62,6 @@ proj:
   target: dev
   outputs:
     dev: {type: bigquery, method: oauth, project: p, dataset: d, threads: 1}
-"""
-SPARK_PROFILES_YML = """\
-proj:
-  target: dev
-  outputs:
-    dev: {type: spark, method: session, host: localhost, schema: s, threads: 1}
 """
 
 
@@ -94,12 +89,6 @@ ERRORS = [
         {"models/py_model.py": PY_MODEL, "profiles.yml": BIGQUERY_PROFILES_YML},
         ("compile", "-s", "py_model"),
         ("models/py_model.py", "dbt-bigquery runs them on Dataproc"),
-    ),
-    Case(
-        "python-model-spark",
-        {"models/py_model.py": PY_MODEL, "profiles.yml": SPARK_PROFILES_YML},
-        ("run",),
-        ("models/py_model.py", "dbt-spark submits them to a Databricks cluster"),
     ),
     Case(
         "seed-materialization-replaced-by-the-project",

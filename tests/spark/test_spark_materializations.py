@@ -249,6 +249,11 @@ def test_incremental_insert_overwrite_partitions(spark_project: SparkProject) ->
     rows = sorted(spark_project.table("inc"))
     assert rows == [(2, "b", 0), (3, "b", 1), (4, "b", 0), (5, "b", 1)]
     assert spark_project.relations() == {"inc"}
+    # a full refresh renames a new partitioned table into place: its partitions (same keys as
+    # the old one's) are read from its own folders, which dropping the old one leaves alone
+    flags = "{strategy: insert_overwrite, partition_by: part, lo: 10, hi: 12, tag: c}"
+    assert spark_project.run("run", "--full-refresh", "--vars", flags).code == 0
+    assert sorted(spark_project.table("inc")) == [(10, "c", 0), (11, "c", 1)]
 
 
 def test_incremental_insert_overwrite_one_partition(spark_project: SparkProject) -> None:
@@ -273,6 +278,10 @@ def test_incremental_insert_overwrite_without_partitions_replaces_all(spark_proj
     assert spark_project.run("run", "--vars", "{strategy: insert_overwrite, lo: 10, hi: 12}").code == 0
     assert spark_project.table("inc", order_by="id") == [(10, 0, "a"), (11, 1, "a")]
     assert spark_project.relations() == {"inc"}
+    # partitioned from now on: the new table replaces one without partitions
+    flags = "{strategy: insert_overwrite, partition_by: part, lo: 20, hi: 22}"
+    assert spark_project.run("run", "--full-refresh", "--vars", flags).code == 0
+    assert spark_project.table("inc", order_by="id") == [(20, "a", 0), (21, "a", 1)]
 
 
 def test_incremental_schema_change(spark_project: SparkProject) -> None:

@@ -17,7 +17,7 @@ optional capabilities, looked up with ``getattr``:
 |---|---|---|
 | ``relations`` / ``cache_schemas`` | the run's relation cache (adapters/cache.py) | all |
 | ``replace_sql`` | a table or view built straight into its name (``transactional replace``) | DuckDB |
-| ``python_session`` (on the connection) | the session a Python model runs with (materialize/python_model.py) | DuckDB |
+| ``python_runtime`` (a connection's) | a Python model's session, frames (adapters/python_runtime.py) | DuckDB, Spark |
 | ``runs_scripts`` | several statements in one submission | DuckDB, PostgreSQL |
 | ``dependents`` / ``recreate_dependents`` | views bound to a swapped relation, kept | PostgreSQL |
 | ``strategy_checked_on_every_build`` | the incremental strategy resolved on every build | PostgreSQL, Spark, BigQuery |

@@ -30,6 +30,7 @@ from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.adapters.catalog_effects_sql import CommentSQL
 from dagwright.adapters.docs_catalog import DUCKDB_CATALOG_SQL, rows_as_dicts, upper_schemas
 from dagwright.adapters.duckdb_foreign_keys import foreign_key_dependents
+from dagwright.adapters.duckdb_python import DuckDBPythonRuntime
 from dagwright.adapters.duckdb_setup import attach_statement, load_extensions, setting_statements
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import ProfileError
@@ -72,10 +73,10 @@ class DuckDBConnection:
             raise DatabaseError(str(exc)) from None
         return ExecResult(message="OK", rows_affected=len(rows))
 
-    def python_session(self) -> duckdb.DuckDBPyConnection:
-        """The session a Python model gets (as dbt-duckdb hands it): this worker's cursor, so
-        what the model reads and the table it makes are in the node's transaction."""
-        return self._cursor
+    def python_runtime(self) -> DuckDBPythonRuntime:
+        """A Python model's session (as dbt-duckdb hands it: this worker's cursor, so what the
+        model reads and the table it makes are in the node's transaction) and frames."""
+        return DuckDBPythonRuntime(self._cursor)
 
     def cancel(self) -> None:
         try:

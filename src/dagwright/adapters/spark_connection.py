@@ -13,11 +13,15 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dagwright.adapters.base import Column, DatabaseError, ExecResult, Relation, RelationKind, StatementCancelled
 from dagwright.adapters.cache import UNKNOWN, RelationCache
+
+if TYPE_CHECKING:
+    from dagwright.adapters.spark_python import SparkPythonRuntime
 
 
 class SessionOwner(Protocol):
@@ -120,6 +124,25 @@ class SparkConnection:
     def _end(self) -> None:
         with self._lock:
             self._current = None
+
+    @contextmanager
+    def statement_scope(self) -> Iterator[None]:
+        """Code that sends Spark work itself (a Python model) runs as one statement: its jobs
+        are in one job group (tag), which ``cancel()`` interrupts."""
+        self._begin()
+        try:
+            yield
+        finally:
+            self._end()
+
+    def python_runtime(self) -> SparkPythonRuntime:
+        """A Python model's session and frames (adapters/spark_python.py)."""
+        from dagwright.adapters.spark_python import SparkPythonRuntime
+
+        return SparkPythonRuntime(self._spark, self.statement_scope, self._describe)
+
+    def _describe(self, exc: BaseException) -> str:
+        return self._adapter.scrub(short_message(exc))
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
         if not sql.strip():  # begin/commit/rollback: Spark has no transactions

@@ -152,7 +152,8 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
         return f"create table {self.render(relation)} ({column_ddl})\n{options}"
 
     def recover_partitions_sql(self, relation: Relation) -> str:
-        return f"alter table {self.render(relation)} recover partitions"
+        # sync: partitions whose folder is gone (moved by a rename) are dropped, then found again
+        return f"msck repair table {self.render(relation)} sync partitions"
 
     def create_view_as_sql(self, relation: Relation, select_sql: str, config: Mapping[str, Any] | None = None) -> str:
         config = config or {}

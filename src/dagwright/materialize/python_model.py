@@ -1,25 +1,29 @@
-"""Python models (``def model(dbt, session)``), run in-process on DuckDB as dbt-duckdb runs them.
+"""Python models (``def model(dbt, session)``), run in-process: on DuckDB as dbt-duckdb runs
+them, and on Spark with the run's SparkSession (the engine's side: the connection's
+``python_runtime``, adapters/python_runtime.py).
 
 The compiled code (execute/python_compile.py: the model's code and the ``dbtObj`` that
 resolves ``dbt.ref``/``dbt.source``/``dbt.config.get``/``dbt.this``/``dbt.is_incremental``) is
-executed as a module; ``model(dbt, session)`` is called with the worker's DuckDB cursor as
-``session`` and ``dbt.ref(...)``/``dbt.source(...)`` returning DuckDB relations
-(``select * from <relation>`` on that cursor). What it returns — a DuckDB relation, a pandas
-or polars DataFrame or a pyarrow Table — is registered on the cursor and written with
+executed as a module; ``model(dbt, session)`` is called with the runtime's ``session`` (the
+worker's DuckDB cursor; the SparkSession) and ``dbt.ref(...)``/``dbt.source(...)`` returning
+the engine's frames (DuckDB relations; Spark DataFrames). What it returns is registered with
+the engine (a DuckDB registration; a Spark temporary view) and written with the engine's
 ``create table ... as select * from`` it.
 
-The table is built through the engine's publishing strategy like a SQL model's: inside the
-node's transaction, under ``<name>__dbt_tmp`` then swapped into place at COMMIT (``table``,
-and an incremental model's first build or full refresh), or staged in a temporary table
-that the incremental strategy's SQL merges into the target (an incremental run). So a
-model that raises, or a stop, publishes nothing: the transaction is rolled back.
+The table is built through the engine's publishing strategy like a SQL model's: on DuckDB
+inside the node's transaction, under ``<name>__dbt_tmp`` then swapped into place at COMMIT; on
+Spark under ``<name>__dbt_tmp`` then renamed into place (``table``, and an incremental model's
+first build or full refresh). An incremental run stages the rows (a temporary table; on Spark
+the registered view itself) that the incremental strategy's SQL merges into the target. So a
+model that raises, or a stop, publishes nothing.
 
 What a stop can interrupt: the model's call is registered as the worker's statement in
-flight (``GuardedConnection.run_code``), so a cancel interrupts the DuckDB query the Python
-code is waiting on; pure Python (a loop, pandas work) cannot be interrupted and runs until
-``model`` returns, and then its result is discarded: the next statement meets the stop, and
-the transaction is rolled back. A Python model that commits through ``session`` itself
-(``session.execute("commit")``) steps outside that guarantee, as it would in dbt.
+flight (``GuardedConnection.run_code``), so a cancel interrupts the query the Python code is
+waiting on (DuckDB's interrupt; Spark's job group or tag, set around the call); pure Python
+(a loop, pandas work) cannot be interrupted and runs until its next query or until ``model``
+returns, and then its result is discarded: the next statement meets the stop. A Python model
+that commits through ``session`` itself (``session.execute("commit")``) or writes tables of its
+own steps outside that guarantee, as it would in dbt.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ from __future__ import annotations
 import linecache
 import traceback
 import types
+import uuid
 from typing import Any
 
-from dagwright.adapters.base import Adapter, DatabaseError, ExecResult, Relation
+from dagwright.adapters.base import Adapter, ExecResult, Relation
+from dagwright.adapters.python_runtime import PythonModelError, PythonRuntime
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
@@ -41,20 +47,28 @@ from dagwright.materialize.publishing.base import NewRelation, PublishingStrateg
 TRACEBACK_LINES = 30
 
 
-class PythonModelError(DatabaseError):
-    """The model's code raised: the node's own failure, with the traceback's last lines."""
+__all__ = ["PythonIncrementalMaterialization", "PythonModelError", "PythonTableMaterialization"]
 
 
-def _frame_prefix(node_name: str) -> str:
-    return "__dbt_python_model_df_" + node_name
+def _frame_name(node_name: str) -> str:
+    # unique: the workers of a run share one Spark session, whose temporary views are its own
+    return f"__dbt_python_model_df_{node_name}_{uuid.uuid4().hex[:8]}"
 
 
-def _traceback_text(exc: BaseException, filename: str) -> str:
-    """The traceback from the model's own code on (dagwright's frames above it left out)."""
+def _traceback_text(exc: BaseException, filename: str, runtime: PythonRuntime) -> str:
+    """The traceback from the model's own code on (dagwright's frames above it left out, and
+    the engine's client library's), ending with the exception as the engine describes it (a
+    Spark error without its JVM trace)."""
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != filename:
         tb = tb.tb_next
-    lines = "".join(traceback.format_exception(type(exc), exc, tb if tb is not None else exc.__traceback__))
+    shown = [
+        frame
+        for frame in traceback.extract_tb(tb if tb is not None else exc.__traceback__)
+        if not frame.filename.startswith(runtime.library_folders)
+    ]
+    frames = traceback.StackSummary.from_list(shown).format()
+    lines = "Traceback (most recent call last):\n" + "".join(frames) + runtime.error_text(exc)
     kept = lines.rstrip("\n").splitlines()
     if len(kept) > TRACEBACK_LINES:
         kept = ["...", *kept[-TRACEBACK_LINES:]]
@@ -82,51 +96,36 @@ class PythonModelRun:
         exec(compile(code, self.filename, "exec"), module.__dict__)  # the project's own code, as dbt runs it
         return module
 
-    def _call(self, session: Any) -> Any:
+    def _call(self, runtime: PythonRuntime) -> Any:
         try:
             module = self._module()
-            dbt = module.dbtObj(lambda name: session.query(f"select * from {name}"))
-            return module.model(dbt, session)
+            dbt = module.dbtObj(runtime.read)
+            returned = module.model(dbt, runtime.session)
         except Exception as exc:  # after a stop the guard reports the stop instead
-            raise PythonModelError(_traceback_text(exc, self.filename).replace("\n", "\n  ")) from None
+            raise PythonModelError(_traceback_text(exc, self.filename, runtime).replace("\n", "\n  ")) from None
+        return runtime.frame(returned)
 
     def write(self, conn: GuardedConnection, relation: Relation, *, temporary: bool = False) -> ExecResult:
-        """Run the model and create ``relation`` from what it returns (in the node's transaction)."""
-        session_of = getattr(conn.raw, "python_session", None)
-        if session_of is None:
+        """Run the model and create ``relation`` from what it returns (in the node's
+        transaction, where the engine has them); ``temporary``: an incremental run's staging."""
+        runtime_of = getattr(conn.raw, "python_runtime", None)
+        if runtime_of is None:
             raise CompilationError(f"Python models do not run on {self.adapter.type}")
-        session = session_of()
+        runtime: PythonRuntime = runtime_of()
         node = self.job.node
-        frame = conn.run_code(f"-- python model {node.unique_id}", lambda: self._call(session))
-        frame = _registrable(frame)
-        name = _frame_prefix(relation.identifier)
-        quoted = '"' + name.replace('"', '""') + '"'
-        session.register(name, frame)
+        frame = conn.run_code(f"-- python model {node.unique_id}", lambda: runtime.call(lambda: self._call(runtime)))
+        if temporary and runtime.registers_staged:
+            conn.check_stop()
+            runtime.register(relation.identifier, frame)  # the staged relation itself: no copy, no job
+            return ExecResult(message="OK")
+        name = _frame_name(relation.identifier)
+        select = f"select * from {runtime.register(name, frame)}"
         try:
-            select = f"select * from {quoted}"
             if temporary:
                 return conn.execute(self.adapter.create_temp_table_as_sql(relation, select))  # type: ignore[attr-defined]
             return conn.execute(self.adapter.create_table_as_sql(relation, select, node.config))
         finally:
-            try:
-                session.unregister(name)
-            except Exception:
-                pass
-
-
-def _registrable(frame: Any) -> Any:
-    """What DuckDB can register: a DuckDB relation, a pandas DataFrame or a pyarrow Table as
-    they are; a polars DataFrame (or LazyFrame) as Arrow."""
-    module = type(frame).__module__.split(".")[0]
-    if module in ("duckdb", "pandas", "pyarrow"):
-        return frame
-    if module == "polars":
-        collected = frame.collect() if hasattr(frame, "collect") else frame
-        return collected.to_arrow()
-    raise PythonModelError(
-        f"Python model returned {type(frame).__name__}: return a DuckDB relation, a pandas or polars "
-        "DataFrame or a pyarrow Table"
-    )
+            runtime.unregister(name)
 
 
 def _report(result: ExecResult) -> BuildOutcome:

@@ -122,19 +122,23 @@ def _count(feature: str) -> Callable[[Scope], int]:
     return lambda scope: len(scope.occurrences(feature))
 
 
-#: why an engine's dbt adapter does not run a Python model where dagwright runs it: DuckDB only
+#: the engines dagwright runs Python models on (materialize/python_model.py): DuckDB as
+#: dbt-duckdb does; Spark with the profile's session (dbt-spark would submit them to Databricks)
+PYTHON_ENGINES = frozenset({"duckdb", "spark"})
+
+#: why an engine's dbt adapter does not run a Python model where dagwright runs it
 _PYTHON_ELSEWHERE = {
     "postgres": "dbt-postgres has no Python models",
     "bigquery": "dbt-bigquery runs them on Dataproc (a cluster or a serverless batch), which dagwright does not",
-    "spark": "dbt-spark submits them to a Databricks cluster (submission_method all_purpose_cluster or "
-    "job_cluster), not to the profile's Spark session",
 }
 
 
 def _python(node: Node, scope: Scope) -> str | None:
-    if node.language != "python" or scope.adapter_type == "duckdb":
+    if node.language != "python" or scope.adapter_type in PYTHON_ENGINES:
         return None
-    why = _PYTHON_ELSEWHERE.get(scope.adapter_type, f"dagwright runs Python models on DuckDB, not {scope.adapter_type}")
+    why = _PYTHON_ELSEWHERE.get(
+        scope.adapter_type, f"dagwright runs Python models on DuckDB and Spark, not {scope.adapter_type}"
+    )
     return f"is a Python model: {why}"
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from dagwright.adapters.base import Adapter, DatabaseError, RelationKind
+from dagwright.adapters.base import Adapter, DatabaseError, Relation, RelationKind
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
 from dagwright.materialize.publishing.base import (
@@ -101,10 +101,21 @@ class RenameSwapPublication(Publication):
         else:
             conn.execute(adapter.rename_sql(self.target, existing, self.backup.identifier))
             try:
+                # the backup's partitions still name the old folders, which the new table's
+                # take next: moved to the backup's before its drop deletes them (an error: the
+                # old table has no partitions, as when partition_by is new)
+                self.recover_partitions(conn, existing, self.backup)
+            except DatabaseError:
+                pass
+            try:
                 conn.execute_unguarded(adapter.rename_sql(self.temp, kind, self.target.identifier))
             except DatabaseError:
                 # put the old relation back: the node fails, readers keep what they had
                 conn.execute_unguarded(adapter.rename_sql(self.backup, existing, self.target.identifier))
+                try:
+                    self.recover_partitions(conn, existing)
+                except DatabaseError:
+                    pass
                 raise
             self.recover_partitions(conn, kind)
             # an external table's files stay when it is dropped (Spark with location_root)
@@ -120,12 +131,13 @@ class RenameSwapPublication(Publication):
         self.temp_kind = None
         self.published(kind)
 
-    def recover_partitions(self, conn: GuardedConnection, kind: RelationKind) -> None:
+    def recover_partitions(self, conn: GuardedConnection, kind: RelationKind, relation: Relation | None = None) -> None:
         """Spark's catalog keeps a renamed partitioned table's partitions where they were
-        before the rename: they are listed again from the table's files."""
+        before the rename: they are listed again from the table's files (``relation``: the
+        target by default)."""
         recover = getattr(self.adapter, "recover_partitions_sql", None)
         if recover is not None and kind == "table" and self.job.node.config.get("partition_by"):
-            conn.execute_unguarded(recover(self.target))
+            conn.execute_unguarded(recover(relation or self.target))
 
     def abort(self, conn: GuardedConnection) -> None:
         self.drop_staged(conn)

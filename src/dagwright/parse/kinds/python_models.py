@@ -5,8 +5,8 @@ with dbt's unique_id and ``language: python``, and its own ``dbt.ref``/``dbt.sou
 ``dbt.config`` calls give its dependencies and config. The keys read with
 ``dbt.config.get``/``dbt.config.meta_get`` go into its config as dbt puts them there
 (``config_keys_used``/``config_keys_defaults``, ``meta_keys_used``/``meta_keys_defaults``), for
-the compiled code's ``dbt`` object (execute/python_compile.py). They run on DuckDB
-(materialize/python_model.py); other engines refuse them (parse/unsupported.py).
+the compiled code's ``dbt`` object (execute/python_compile.py). They run on DuckDB and
+Spark (materialize/python_model.py); other engines refuse them (parse/unsupported.py).
 
 As in dbt, the file is read with Python's ``ast``, never run: the calls ``dbt.ref(...)``,
 ``dbt.source(...)``, ``dbt.config(...)``, ``dbt.config.get(...)`` and
