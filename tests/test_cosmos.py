@@ -119,3 +119,12 @@ def test_cosmos_local_execution_with_dagwright(cosmos_runs: dict[str, Any]) -> N
     tables = project.query("select table_name from information_schema.tables order by 1")
     assert tables == [("a",), ("s",), ("snap",)]
     assert project.query("select id from a") == [(1,)]
+
+
+def test_the_parser_flags_cosmos_passes_are_accepted(tmp_path: Path) -> None:
+    """``dbt --no-partial-parse run`` (Cosmos with ``partial_parse=False``), ``--no-static-parser``
+    (its dbtRunner mode): accepted before or after the command, of no effect."""
+    project = write_project(tmp_path, {"models/a.sql": "select 1 as id\n"})
+    project.ok("--no-partial-parse", "run", "--no-static-parser")
+    assert project.query("select id from a") == [(1,)]
+    assert project.ok("ls", "--no-partial-parse", "--static-parser").stdout.split() == ["proj.a"]

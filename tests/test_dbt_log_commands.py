@@ -1,6 +1,7 @@
 """dbt's logging flags on the commands outside the run family (parse, ls, compile, show,
-run-operation; report/command_log.py): their events under ``--log-format json``, what stays
-on stdout under ``-q``, logs/dbt.log. Each is compared with dbt-core 1.11 on the same project."""
+run-operation, docs generate, clone, debug, deps, clean, init; report/command_log.py): their
+events under ``--log-format json``, what stays on stdout under ``-q``, logs/dbt.log. Each is
+compared with dbt-core 1.11 on the same project."""
 
 from __future__ import annotations
 

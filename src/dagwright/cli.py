@@ -10,6 +10,7 @@ import click
 
 from dagwright.cli_logging import log_options, output_options, remember_global
 from dagwright.cli_options import (
+    PARSER_OPTIONS,
     common,
     echo,
     empty,
@@ -17,6 +18,7 @@ from dagwright.cli_options import (
     event_time,
     execution,
     flags_of,
+    parser_options,
     resource_types,
     run_task,
     sample,
@@ -49,9 +51,12 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     help="Show dagwright's version, Python's and each engine driver's, and exit.",
 )
 @output_options
+@parser_options
 @click.pass_context
 def main(ctx: click.Context, **kwargs: Any) -> None:
     """Run dbt projects as a DAG of warehouse queries."""
+    for name in PARSER_OPTIONS:  # accepted before any command, of no effect
+        kwargs.pop(name)
     remember_global(ctx, kwargs)
 
 

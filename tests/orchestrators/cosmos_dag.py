@@ -25,7 +25,8 @@ from cosmos.constants import InvocationMode, LoadMode  # noqa: E402
 profile = ProfileConfig(profile_name="proj", target_name="dev", profiles_yml_filepath=project / "profiles.yml")
 dag = DbtDag(
     dag_id="proj",
-    project_config=ProjectConfig(project),
+    # Cosmos then passes --no-partial-parse to ls and to every task's command (dagwright accepts it)
+    project_config=ProjectConfig(project, partial_parse=False),
     profile_config=profile,
     execution_config=ExecutionConfig(dbt_executable_path=executable, invocation_mode=InvocationMode.SUBPROCESS),
     render_config=RenderConfig(
