@@ -20,7 +20,7 @@ LINT_DIRS := $(wildcard src tests bench .ci)
 FMT_DIRS  := $(wildcard src tests .ci)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo-venv spark-oracle bigquery-emulator bigquery-oracle demo test compat-record install-check lint format macro-index clean distclean
+.PHONY: help venv demo-venv spark-oracle bigquery-emulator bigquery-oracle dagster-dbt cosmos demo test compat-record install-check lint format macro-index clean distclean
 
 help:
 	@echo "make demo       install dagwright into .venv-demo (pip install .), seed and run examples/article"
@@ -38,6 +38,7 @@ help:
 	@echo "                (needs a Python 3.13, e.g. from pyenv; see .ci/bigquery_emulator.py)"
 	@echo "make bigquery-oracle  create .venv-dbtbigquery with dbt-bigquery (the oracle of tests/bigquery)"
 	@echo "make dagster-dbt  create .venv-dagster with dagster-dbt (tests/test_dagster_dbt.py runs dagwright under it)"
+	@echo "make cosmos     create .venv-cosmos with astronomer-cosmos and Airflow (tests/test_cosmos.py runs dagwright under it)"
 	@echo "make macro-index  rewrite src/dagwright/macros/index.json after editing the built-in macros"
 	@echo "make clean      remove build, cache and demo outputs (keeps .venv)"
 	@echo "make distclean  clean, and remove .venv"
@@ -90,6 +91,19 @@ $(DAGSTER_STAMP):
 	$(DAGSTER_VENV)/bin/python -m pip install --quiet dagster-dbt 'dbt-core>=1.11,<1.12' 'dbt-duckdb>=1.11,<1.12'
 	touch $@
 
+# Astronomer Cosmos with Airflow, the orchestrator tests/test_cosmos.py runs dagwright under, in a
+# venv of its own; Airflow 2.10 (no constraints file needed on Python 3.11; Airflow 3 is heavier:
+# its task SDK and API server); about 1-2 min from PyPI
+COSMOS_VENV  := .venv-cosmos
+COSMOS_STAMP := $(COSMOS_VENV)/.installed
+
+cosmos: $(COSMOS_STAMP)
+
+$(COSMOS_STAMP):
+	test -x $(COSMOS_VENV)/bin/python || $(PYTHON) -m venv $(COSMOS_VENV)
+	$(COSMOS_VENV)/bin/python -m pip install --quiet 'apache-airflow==2.10.5' 'astronomer-cosmos>=1.15,<1.16'
+	touch $@
+
 demo-venv: $(DEMO_STAMP)
 
 $(DEMO_STAMP): pyproject.toml $(SRC_FILES)
@@ -124,8 +138,9 @@ install-check:
 
 # DAGWRIGHT_COMPAT_REQUIRED: tests/compat fail instead of skipping if the dbt oracle is missing;
 # DAGWRIGHT_BIGQUERY_REQUIRED: tests/bigquery fail instead of skipping without the emulator or dbt-bigquery
-test: venv spark-oracle bigquery-emulator bigquery-oracle dagster-dbt lint
-	DAGWRIGHT_COMPAT_REQUIRED=1 DAGWRIGHT_BIGQUERY_REQUIRED=1 DAGWRIGHT_DAGSTER_PYTHON=$(DAGSTER_VENV)/bin/python $(BIN)/pytest -q --durations=25
+test: venv spark-oracle bigquery-emulator bigquery-oracle dagster-dbt cosmos lint
+	DAGWRIGHT_COMPAT_REQUIRED=1 DAGWRIGHT_BIGQUERY_REQUIRED=1 DAGWRIGHT_DAGSTER_PYTHON=$(DAGSTER_VENV)/bin/python \
+		DAGWRIGHT_COSMOS_PYTHON=$(COSMOS_VENV)/bin/python $(BIN)/pytest -q --durations=25
 
 # run every engine's compat cases with dbt live and (re)write tests/compat/recorded/ (dbt's
 # steps, replayed by later runs while a case and its oracle's versions stay as recorded)
@@ -141,4 +156,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(ORACLE_VENV) $(BQ_ORACLE_VENV) .venv-bqemu $(DAGSTER_VENV) $(DEMO_VENV)
+	rm -rf $(VENV) $(ORACLE_VENV) $(BQ_ORACLE_VENV) .venv-bqemu $(DAGSTER_VENV) $(COSMOS_VENV) $(DEMO_VENV)

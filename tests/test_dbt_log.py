@@ -219,7 +219,7 @@ def test_options_before_the_command_variables_and_project_flags(tmp_path: Path) 
     project.env["DBT_LOG_FORMAT"] = "text"
     assert not is_json(project.ok("run"))  # the variable over the project's flags
     # options dagwright does not apply to a command are refused, not dropped
-    refused = project.run("--quiet", "deps")
+    refused = project.run("--quiet", "timeline")
     assert refused.code == 2 and "--quiet before the command" in refused.stderr
     assert project.ok("--quiet", "ls").stdout.split() == ["proj.a"]  # ls follows them (test_dbt_log_commands.py)
 

@@ -1,10 +1,13 @@
 """dbt's logging flags on the commands outside the run family (parse, ls, compile, show,
-run-operation; report/command_log.py): their events under ``--log-format json``, what stays
-on stdout under ``-q``, logs/dbt.log. Each is compared with dbt-core 1.11 on the same project."""
+run-operation, docs generate, clone, debug, deps, clean, init; report/command_log.py): their
+events under ``--log-format json``, what stays on stdout under ``-q``, logs/dbt.log. Each is
+compared with dbt-core 1.11 on the same project."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +195,137 @@ def test_source_freshness_log_as_dbt(tmp_path: Path) -> None:
         theirs, ours = pair.both(*where, code=1)
         strip = [line[10:].split(" ...")[0] for line in ours.stdout.splitlines()]
         assert strip == [line[10:].split(" ...")[0] for line in theirs.stdout.splitlines()], flags
+
+
+# -- docs generate, debug, deps, clone, clean, init -------------------------------------------------
+
+#: the events that carry what each of these commands did, as dbt names them
+OTHER_EVENTS = {
+    "BuildingCatalog",
+    "CatalogWritten",
+    "DebugCmdResult",
+    "DepsNoPackagesFound",
+    "DepsStartPackageInstall",
+    "DepsInstallInfo",
+    "DepsLockUpdating",
+    "CheckCleanPath",
+    "ConfirmCleanPath",
+    "FinishedCleanPaths",
+    "ProjectCreated",
+    "EndOfRunSummary",
+    "StatsLine",
+}
+OTHERS = [
+    ("docs", "generate"),
+    ("debug",),
+    ("deps",),
+    ("clone", "--state", "state"),
+    ("clean",),  # last: it removes target/
+]
+
+
+@pytest.fixture(scope="module")
+def others(tmp_path_factory: pytest.TempPathFactory) -> Twins:
+    tmp = tmp_path_factory.mktemp("others")
+    package = tmp / "pkg"
+    (package / "macros").mkdir(parents=True)
+    (package / "dbt_project.yml").write_text("name: pkg\nversion: '1.0.0'\nconfig-version: 2\n", encoding="utf-8")
+    pair = Twins(tmp, {**FILES, "packages.yml": f"packages:\n  - local: {package}\n"})
+    pair.both("deps")
+    pair.both("run", "--target-path", "state")  # clone's --state
+    pair.both("run")
+    return pair
+
+
+def _shape(evs: list[dict[str, Any]]) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    return sorted(
+        {
+            (e["info"]["name"], e["info"]["code"], e["info"]["level"], tuple(sorted(e["data"])))
+            for e in evs
+            if e["info"]["name"] in OTHER_EVENTS
+        }
+    )
+
+
+@needs_dbt
+@pytest.mark.parametrize("args", OTHERS, ids=lambda a: " ".join(a))
+def test_json_log_of_the_other_commands_as_dbt(others: Twins, args: tuple[str, ...]) -> None:
+    """docs generate, debug, deps, clone and clean: dbt's events (names, codes, levels, data
+    fields) under --log-format json; nothing on stdout with -q or --log-level warn; the log
+    file where --log-path says."""
+    theirs, ours = others.both(*args, "--log-format", "json")
+    dbt_events, our_events = events(theirs.stdout), events(ours.stdout)
+    assert _shape(our_events) == _shape(dbt_events)
+    assert our_events[0]["info"]["name"] == "MainReportVersion"
+    dbts = {e["info"]["name"]: e for e in dbt_events}
+    for event in our_events:  # every event dbt also emits: dbt's code and level
+        name = event["info"]["name"]
+        if name in dbts:
+            assert (event["info"]["code"], event["info"]["level"]) == (
+                dbts[name]["info"]["code"],
+                dbts[name]["info"]["level"],
+            )
+    if args[0] == "clean":
+        assert [e["data"]["path"] for e in our_events if e["info"]["name"] == "CheckCleanPath"] == [
+            str(others.roots["dagwright"] / "target")
+        ]
+    log = others.roots["dagwright"] / "logs" / "dbt.log"
+    last = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+    assert (
+        last["info"]["name"] == "CommandCompleted"
+        and last["data"]["command"] == f"dagwright {args[-1] if args[0] == 'docs' else args[0]}"
+    )
+    for flags in (("-q",), ("--log-level", "warn")):
+        theirs, ours = others.both(*args, *flags)
+        assert ours.stdout == theirs.stdout == "", (args, flags)
+
+
+@needs_dbt
+def test_log_path_of_the_other_commands(others: Twins, tmp_path: Path) -> None:
+    for tool in ("dbt", "dagwright"):
+        folder = tmp_path / tool
+        run = getattr(others, tool)("debug", "--log-path", str(folder), "--log-level-file", "info")
+        assert run.returncode == 0, tool
+        written = (folder / "dbt.log").read_text(encoding="utf-8")
+        assert "All checks passed!" in written and "[debug]" not in written, tool
+
+
+@needs_dbt
+def test_init_log_as_dbt(tmp_path: Path) -> None:
+    """init has no project yet: its events, and logs/ in the folder it runs in, as dbt's."""
+    from oracle import DBT, _env
+
+    seen = {}
+    for tool, program in (("dbt", [str(DBT)]), ("dagwright", [sys.executable, "-m", "dagwright.cli"])):
+        folder = tmp_path / tool
+        folder.mkdir()
+        args = ["init", "newproj", "--skip-profile-setup", "--profiles-dir", str(folder)]
+        run = subprocess.run(
+            [*program, *args, "--log-format", "json"],
+            cwd=folder,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        quiet = subprocess.run(
+            [*program, "-q", *args[:1], "other", *args[2:]],
+            cwd=folder,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert quiet.returncode == 0 and quiet.stdout == "", (tool, quiet.stdout)
+        assert (folder / "logs" / "dbt.log").is_file() and (folder / "newproj" / "dbt_project.yml").is_file()
+        seen[tool] = events(run.stdout)
+    assert _shape(seen["dagwright"]) == _shape(seen["dbt"])
+    created = next(e for e in seen["dagwright"] if e["info"]["name"] == "ProjectCreated")
+    assert created["data"]["project_name"] == "newproj"
+
+
+def test_write_json_is_refused_where_it_is_not_followed(others: Twins) -> None:
+    for args in (("--no-write-json", "deps"), ("deps", "--no-write-json")):
+        run = others.dagwright(*args)
+        assert run.returncode == 2 and "write-json" in run.stderr, args

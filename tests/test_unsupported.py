@@ -311,10 +311,15 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
     # parse, ls, compile, show and run-operation follow them too (tests/test_dbt_log_commands.py)
     parsed = next(x for x in project.ok("parse").stdout.splitlines() if "ignored:" in x)
     assert "flag log_level" not in parsed, parsed
-    # other commands do not: reported
-    project.env.update(DBT_QUIET="true")
+    # docs generate too (tests/test_dbt_log_commands.py); its run_results.json is not left out:
+    # write_json is reported there
+    project.env.update(DBT_QUIET="true", DBT_WRITE_JSON="false")
+    generated = project.ok("docs", "generate").stdout
+    assert generated == "", generated  # -q
+    del project.env["DBT_QUIET"]
     generated = next(x for x in project.ok("docs", "generate").stdout.splitlines() if "ignored:" in x)
-    assert "flag log_level" in generated and "DBT_QUIET" in generated, generated
+    assert "flag log_level" not in generated and "DBT_QUIET" not in generated, generated
+    assert "DBT_WRITE_JSON" in generated, generated
 
 
 def test_a_project_without_them_prints_no_warning(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from dagwright import early_signals
-from dagwright.cli_logging import output_options, remember_global
+from dagwright.cli_logging import log_options, output_options, remember_global
 from dagwright.cli_options import (
+    PARSER_OPTIONS,
     common,
     echo,
     empty,
@@ -18,6 +19,7 @@ from dagwright.cli_options import (
     event_time,
     execution,
     flags_of,
+    parser_options,
     resource_types,
     run_task,
     sample,
@@ -54,9 +56,12 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     help="Show dagwright's version, Python's and each engine driver's, and exit.",
 )
 @output_options
+@parser_options
 @click.pass_context
 def main(ctx: click.Context, **kwargs: Any) -> None:
     """Run dbt projects as a DAG of warehouse queries."""
+    for name in PARSER_OPTIONS:  # accepted before any command, of no effect
+        kwargs.pop(name)
     remember_global(ctx, kwargs)
     if ctx.invoked_subcommand not in HANDLES_SIGNALS:
         early_signals.release()
@@ -136,6 +141,7 @@ def build_cmd(**kwargs: Any) -> None:
 
 @main.command("clone")
 @common
+@log_options
 @warn_error
 @selection
 @state
@@ -144,8 +150,9 @@ def build_cmd(**kwargs: Any) -> None:
 def clone_cmd(**kwargs: Any) -> None:
     """Make --state's relations of the selected nodes available here (a view each on DuckDB, PostgreSQL)."""
     from dagwright.tasks.clone import clone
+    from dagwright.tasks.command_output import run_logged
 
-    run_task(lambda f: clone(f, echo), flags_of("clone", kwargs))
+    run_task(lambda f: run_logged(f, clone, echo), flags_of("clone", kwargs))
 
 
 @main.command("retry")
@@ -267,6 +274,7 @@ def docs_group() -> None:
 
 @docs_group.command("generate")
 @common
+@log_options
 @warn_error
 @selection
 @resource_types
@@ -279,7 +287,10 @@ def docs_generate_cmd(**kwargs: Any) -> None:
     from dagwright.tasks.docs import generate_docs
 
     compile_nodes = kwargs.pop("compile_nodes")
-    run_task(lambda f: generate_docs(f, echo), flags_of("generate", kwargs, compile=compile_nodes))
+    from dagwright.tasks.command_output import run_logged
+
+    flags = flags_of("generate", kwargs, compile=compile_nodes)
+    run_task(lambda f: run_logged(f, generate_docs, echo), flags)
 
 
 @docs_group.command("serve")
@@ -344,6 +355,7 @@ main.add_command(ls_cmd, "list")
 @click.option("--profiles-dir", envvar=env_names("PROFILES_DIR"), default=None, help="Where profiles.yml is (~/.dbt).")
 @click.option("--target", "-t", default="dev", show_default=True, help="The profile's target name.")
 @click.option("--debug", "-d", is_flag=True, default=False, help="Show tracebacks.")
+@log_options
 def init_cmd(project_name: str | None, settings: tuple[str, ...], **kwargs: Any) -> None:
     """Create a new dbt project and its profile (no prompts when --adapter and --set say all)."""
     from dagwright.tasks.init import init, parse_settings
@@ -351,7 +363,7 @@ def init_cmd(project_name: str | None, settings: tuple[str, ...], **kwargs: Any)
     def ask(question: str, default: Any, secret: bool) -> Any:
         return click.prompt(question, default=default, hide_input=secret)
 
-    def task(flags: Flags) -> int:
+    def task(flags: Flags, out: Any) -> int:
         return init(
             project_name,
             adapter=kwargs.get("adapter"),
@@ -359,39 +371,47 @@ def init_cmd(project_name: str | None, settings: tuple[str, ...], **kwargs: Any)
             skip_profile=bool(kwargs.get("skip_profile_setup")),
             profiles_dir=kwargs.get("profiles_dir"),
             target=str(kwargs.get("target") or "dev"),
-            echo=echo,
+            echo=out,
             ask=ask if sys.stdin.isatty() else None,  # a script never waits on a question
         )
 
-    run_task(task, flags_of("init", kwargs))
+    from dagwright.tasks.command_output import run_logged
+
+    run_task(lambda f: run_logged(f, task, echo), flags_of("init", kwargs))
 
 
 @main.command("deps")
 @common
+@log_options
 @click.option("--upgrade", is_flag=True, default=False, help="Ignore package-lock.yml: resolve packages.yml again.")
 def deps_cmd(**kwargs: Any) -> None:
     """Install the packages of packages.yml into packages-install-path (default dbt_packages/)."""
+    from dagwright.tasks.command_output import run_logged
     from dagwright.tasks.deps import deps
 
-    run_task(lambda f: deps(f, echo), flags_of("deps", kwargs))
+    run_task(lambda f: run_logged(f, deps, echo), flags_of("deps", kwargs))
 
 
 @main.command("clean")
 @common
+@log_options
 def clean_cmd(**kwargs: Any) -> None:
     """Delete the clean-targets folders (default: target/)."""
+    from dagwright.tasks.command_output import run_logged
     from dagwright.tasks.maintenance import clean
 
-    run_task(lambda f: clean(f, echo), flags_of("clean", kwargs))
+    run_task(lambda f: run_logged(f, clean, echo), flags_of("clean", kwargs))
 
 
 @main.command("debug")
 @common
+@log_options
 def debug_cmd(**kwargs: Any) -> None:
     """Show the resolved profile (no secrets) and test the connection."""
+    from dagwright.tasks.command_output import run_logged
     from dagwright.tasks.maintenance import debug
 
-    run_task(lambda f: debug(f, echo), flags_of("debug", kwargs))
+    run_task(lambda f: run_logged(f, debug, echo), flags_of("debug", kwargs))
 
 
 @main.group("source")

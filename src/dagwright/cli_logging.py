@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from dagwright.parse.unsupported_options import LOGGING_COMMANDS
+from dagwright.parse.unsupported_options import LOGGING_COMMANDS, WITHOUT_WRITE_JSON
 from dagwright.report.log_settings import LOG_FORMATS, LOG_FORMATS_FILE, LOG_LEVELS
 
 #: the options below, by their name in a command's arguments
@@ -33,7 +33,12 @@ def _env(name: str) -> list[str]:
     return [f"DBT_ENGINE_{name}", f"DBT_{name}"]
 
 
-def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def log_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``output_options`` without ``--write-json/--no-write-json``."""
+    return output_options(func, write_json=False)
+
+
+def output_options(func: Callable[..., Any], *, write_json: bool = True) -> Callable[..., Any]:
     choice = click.Choice
     options = [
         click.option(
@@ -85,6 +90,8 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Write run_results.json and manifest.json (default: yes).",
         ),
     ]
+    if not write_json:
+        options.pop()
     for option in reversed(options):
         func = option(func)
     return func
@@ -106,6 +113,8 @@ def merged(kwargs: dict[str, Any], command: str) -> dict[str, Any]:
     given: Mapping[str, Any] = (root.obj or {}) if root is not None else {}
     out = dict(kwargs)
     early = {k: v for k, v in given.items() if v is not None}
+    if command in WITHOUT_WRITE_JSON and "write_json" in early:
+        raise click.UsageError(f"--write-json before the command: dagwright's {command} does not follow it")
     if early and command not in LOGGING_COMMANDS:
         names = ", ".join("--" + k.replace("_", "-") for k in sorted(early))
         raise click.UsageError(

@@ -28,7 +28,34 @@ def env_names(name: str) -> list[str]:
     return [f"DBT_ENGINE_{name}", f"DBT_{name}"]
 
 
+#: dbt's options about its parser: accepted, of no effect (dagwright's parse cache re-reads what
+#: changed, and it reads refs and configs statically where it can: the manifest is the same);
+#: orchestrators pass them (Cosmos: ``dbt --no-partial-parse run``), before or after the command
+PARSER_OPTIONS = ("partial_parse", "static_parser")
+
+
+def parser_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--partial-parse/--no-partial-parse",
+            envvar=env_names("PARTIAL_PARSE"),
+            default=None,
+            help="Accepted (no effect: dagwright's parse cache re-reads what changed).",
+        ),
+        click.option(
+            "--static-parser/--no-static-parser",
+            envvar=env_names("STATIC_PARSER"),
+            default=None,
+            help="Accepted (no effect: the manifest is the same).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = parser_options(func)
     options = [
         click.option(
             "--project-dir", envvar=env_names("PROJECT_DIR"), default=None, help="Folder with dbt_project.yml."

@@ -64,6 +64,10 @@ NO_EFFECT_FLAGS = frozenset(
 #: the commands that follow dbt's logging flags, options and variables (report/log_output.py;
 #: outside the run family report/command_log.py and report/freshness_log.py)
 LOGGING_COMMANDS = RUNS | {"retry", "parse", "ls", "compile", "show", "run-operation", "freshness"}
+#: commands that follow the logging flags but not ``write_json`` (``--write-json`` is not one of
+#: their options; the flag and its variable are reported)
+WITHOUT_WRITE_JSON = frozenset({"generate", "clone", "debug", "deps", "clean", "init"})
+LOGGING_COMMANDS |= WITHOUT_WRITE_JSON
 #: ``flags:`` entries about dbt's output, with dbt's default: honoured by LOGGING_COMMANDS,
 #: reported in the warning line elsewhere when set otherwise (that command's output does not change)
 OUTPUT_FLAGS: dict[str, Any] = {"debug": False, "log_format": "default", "log_level": "info", "write_json": True}
@@ -129,16 +133,21 @@ def option_warnings(scope: Scope) -> list[str]:
                 if bool(value) != default and scope.command not in errors_in:
                     out.append(f"flag {name}: {value}")
             elif name in OUTPUT_FLAGS:
-                if name in LOGGING_FLAGS and scope.command in LOGGING_COMMANDS:
+                if name in LOGGING_FLAGS and scope.command in LOGGING_COMMANDS and not _keeps_json(name, scope):
                     continue
                 if value != OUTPUT_FLAGS[name]:
                     out.append(f"flag {name}")
             else:
                 out.append(f"unknown flag {name}")
     for name, differs in _ENV_WARNINGS.items():
-        if name in _LOGGING_ENV and scope.command in LOGGING_COMMANDS:
+        if name in _LOGGING_ENV and scope.command in LOGGING_COMMANDS and not _keeps_json(name.lower(), scope):
             continue
         value = env_value(scope.environ, name)
         if value is not None and differs(value):
             out.append(f"DBT_{name}")
     return out
+
+
+def _keeps_json(name: str, scope: Scope) -> bool:
+    """``write_json`` on a command that does not follow it."""
+    return name == "write_json" and scope.command in WITHOUT_WRITE_JSON

@@ -1,13 +1,13 @@
-"""The output of the commands outside the run family (parse, ls, compile, show, run-operation)
-as dbt's log: each line a dbt event (``report/dbt_log.py``) on stdout as ``--log-format``
-says and in logs/dbt.log, with dbt-core 1.11's rules for what stays on stdout: a command's
-result (``ls``'s listing: dbt's ``PrintEvent``; ``show``'s rows: ``ShowNode``; ``compile``'s
-SQL: ``CompiledNode``) is shown at every ``--log-level`` but ``none``, even with ``-q`` (then
-without its heading, as dbt).
+"""The output of the commands outside the run family (parse, ls, compile, show, run-operation,
+docs generate, clone, debug, deps, clean, init) as dbt's log: each line a dbt event
+(``report/dbt_log.py``) on stdout as ``--log-format`` says and in logs/dbt.log, with
+dbt-core 1.11's rules for what stays on stdout: a command's result (``ls``'s listing: dbt's
+``PrintEvent``; ``show``'s rows: ``ShowNode``; ``compile``'s SQL: ``CompiledNode``) is shown
+at every ``--log-level`` but ``none``, even with ``-q`` (then without its heading, as dbt).
 
 With the default format the lines look as they did before these flags existed (no time stamp
-on parse, ls, compile and show), so that scripts reading them keep working; the log file and
-``--log-format json`` carry dbt's events.
+but on clone's and run-operation's, as a run's), so that scripts reading them keep working;
+the log file and ``--log-format json`` carry dbt's events.
 """
 
 from __future__ import annotations
@@ -120,6 +120,11 @@ class CommandLog:
             msg = quiet_msg
         log.emit(name, msg, data, shown=lambda: self.echo(msg), printed=True)
 
+    def event(self, name: str, msg: str, data: Mapping[str, Any], level: str | None = None) -> None:
+        """A line of the command's output as the dbt event ``name`` (``say``)."""
+        log = self._ensure()
+        log.emit(name, msg, data, level=level, shown=lambda: self.echo(msg))
+
     def jinja_log(self, text: str) -> None:
         self._ensure().jinja_log(text)
 
@@ -143,5 +148,15 @@ def plain_result(echo: Echo, name: str, msg: str, data: Mapping[str, Any], quiet
     result = getattr(echo, "result", None)
     if result is not None:
         result(name, msg, data, quiet_msg)
+    else:
+        echo(msg)
+
+
+def say(echo: Echo, name: str, msg: str, data: Mapping[str, Any] | None = None, level: str | None = None) -> None:
+    """A line of a command's output that is dbt's event ``name`` in the log: through ``echo``'s
+    ``event`` when it is a ``CommandLog``, else its text."""
+    event = getattr(echo, "event", None)
+    if event is not None:
+        event(name, msg, data or {}, level)
     else:
         echo(msg)

@@ -56,6 +56,19 @@ EVENTS: dict[str, tuple[str, str]] = {
     "CompiledNode": ("Q042", "info"),
     "Note": ("Z050", "info"),
     "MainEncounteredError": ("Z002", "error"),
+    # the commands outside runs: docs generate, debug, deps, clean, init
+    "BuildingCatalog": ("E044", "info"),
+    "CatalogWritten": ("E042", "info"),
+    "DebugCmdOut": ("Z047", "info"),
+    "DebugCmdResult": ("Z048", "info"),
+    "DepsNoPackagesFound": ("M013", "info"),
+    "DepsStartPackageInstall": ("M014", "info"),
+    "DepsInstallInfo": ("M015", "info"),
+    "DepsLockUpdating": ("M031", "info"),
+    "CheckCleanPath": ("Z012", "info"),
+    "ConfirmCleanPath": ("Z013", "info"),
+    "FinishedCleanPaths": ("Z015", "info"),
+    "ProjectCreated": ("A026", "info"),
 }
 
 LEVELS = {"debug": 10, "info": 20, "warn": 30, "error": 40, "none": 100}

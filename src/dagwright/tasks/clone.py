@@ -29,8 +29,9 @@ from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utc
 from dagwright.execute.run_sql import write_run_sql
 from dagwright.parse.nodes import Node, written_file_path
 from dagwright.project.state import load_state
-from dagwright.report.terminal import Terminal, print_summary
+from dagwright.report.terminal import print_summary
 from dagwright.session import Flags, Session
+from dagwright.tasks.command_output import StampedLines, attach_log
 from dagwright.tasks.found import found_line
 
 Echo = Callable[[str], None]
@@ -46,6 +47,7 @@ THREAD = worker_name(1)
 
 def clone(flags: Flags, echo: Echo) -> int:
     session = Session(flags)
+    attach_log(session, echo)
     folder = flags.extra.get("state") or flags.extra.get("defer_state")
     if not folder:
         raise DagwrightError(
@@ -68,7 +70,7 @@ def clone(flags: Flags, echo: Echo) -> int:
     session.run_context.selected_resources = list(selected)
     nodes = [manifest.nodes[uid] for uid in selected if manifest.nodes[uid].materialized != "ephemeral"]
     theirs: Mapping[str, Any] = state.manifest.get("nodes") or {}
-    terminal = Terminal()
+    terminal = StampedLines(echo)
     terminal.line(found_line(session))
     if ignored:
         terminal.line(ignored)
@@ -101,7 +103,7 @@ def _clone_node(
     entry: Mapping[str, Any] | None,
     full_refresh: bool,
     session: Session,
-    terminal: Terminal,
+    terminal: StampedLines,
 ) -> RunResult:
     began = utcnow()
     relation_name = session.render_relation(node.relation)

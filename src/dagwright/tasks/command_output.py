@@ -1,6 +1,7 @@
 """dbt's logging flags on the commands outside the run family (parse, ls, compile, show,
-run-operation): the task's ``echo`` is a ``report.command_log.CommandLog``, opened with the
-project's ``flags:`` once the task has read it, and closed with the command's exit."""
+run-operation, docs generate, clone, debug, deps, clean, init): the task's ``echo`` is a
+``report.command_log.CommandLog``, opened with the project's ``flags:`` once the task has read
+it, and closed with the command's exit."""
 
 from __future__ import annotations
 
@@ -23,6 +24,30 @@ def attach_log(session: Session, echo: Any) -> None:
     echo.attach(raw.get("flags"), session.project.root, session.run_context.invocation_id, raw.get("log-path"))
     session.run_context.on_print = echo.print_output
     session.run_context.on_log = echo.jinja_log
+
+
+def attach_project_log(project: Any, echo: Any) -> None:
+    """``attach_log`` for a command that reads its project without a session (clean, deps)."""
+    if isinstance(echo, CommandLog):
+        import uuid
+
+        raw = project.raw
+        echo.attach(raw.get("flags"), project.root, str(uuid.uuid4()), raw.get("log-path"))
+
+
+class StampedLines:
+    """The ``line`` of a terminal, for a command whose lines carry their time (clone's, as a
+    run's): through dbt's log when ``echo`` is a ``CommandLog``."""
+
+    def __init__(self, echo: Any) -> None:
+        self._stamped = getattr(echo, "stamped", None)
+        if self._stamped is None:
+            from dagwright.report.terminal import Terminal
+
+            self._stamped = Terminal().line
+
+    def line(self, text: str = "") -> None:
+        self._stamped(text)
 
 
 def log_found(session: Session, echo: Any) -> None:

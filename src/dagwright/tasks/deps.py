@@ -36,7 +36,9 @@ from dagwright.project.config import PROJECT_FILE, ProjectConfig, load_project
 from dagwright.project.dbt_version import meets, version_key
 from dagwright.project.packages import install_path
 from dagwright.project.yamlio import load_yaml_file
+from dagwright.report.command_log import say
 from dagwright.session import Flags, parse_vars
+from dagwright.tasks.command_output import attach_project_log
 
 Echo = Callable[[str], None]
 
@@ -390,7 +392,7 @@ def install(
     destination = install_path(project)
     lock_path = project.root / LOCK_FILE
     if not specs:
-        echo("Warning: No packages were found in packages.yml")
+        say(echo, "DepsNoPackagesFound", "Warning: No packages were found in packages.yml")
         return []
     wanted_hash = packages_hash(specs)
     from_lock = False
@@ -411,9 +413,9 @@ def install(
         while queue:
             spec = queue.pop(0)
             label = spec.unrendered.get("local") or spec.unrendered.get("git") or spec.unrendered.get("package")
-            echo(f"Installing {label}")
+            say(echo, "DepsStartPackageInstall", f"Installing {label}", {"package_name": str(label)})
             done = installer.install(spec)
-            echo(f"Installed from {done.description}")
+            say(echo, "DepsInstallInfo", f"Installed from {done.description}", {"version_name": done.description})
             if done.name in names:
                 continue  # a package listed twice (by two packages): the first one stays
             done.place(staging)
@@ -433,7 +435,8 @@ def install(
         from dagwright.artifacts.files import write_bytes_atomic
 
         write_bytes_atomic(lock_path, text.encode("utf-8"))
-        echo(f"Updated lock file {lock_path.name} (from {listed_in.name if listed_in else 'packages.yml'})")
+        text = f"Updated lock file {lock_path.name} (from {listed_in.name if listed_in else 'packages.yml'})"
+        say(echo, "DepsLockUpdating", text, {"lock_filepath": str(lock_path)})
     return installed
 
 
@@ -443,5 +446,6 @@ def deps(flags: Flags, echo: Echo) -> int:
     root = find_project_root(flags.project_dir)
     cli_vars = parse_vars(flags.vars)
     project = load_project(root, cli_vars)
+    attach_project_log(project, echo)
     install(project, cli_vars, echo, upgrade=bool(flags.extra.get("upgrade")))
     return 0

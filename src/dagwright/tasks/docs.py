@@ -26,8 +26,10 @@ from typing import Any
 from dagwright.artifacts.catalog import catalog_dict, catalog_tables, relation_key, write_catalog
 from dagwright.errors import DagwrightError
 from dagwright.execute.results import utcnow
+from dagwright.report.command_log import say
 from dagwright.report.docs_site import is_stale, previous_run, write_docs_site
 from dagwright.session import Flags, Session, target_dir_of
+from dagwright.tasks.command_output import attach_log
 from dagwright.tasks.compile_command import compile_session
 from dagwright.tasks.found import found_line
 
@@ -39,6 +41,7 @@ CATALOGED_TYPES = ("model", "snapshot", "seed", "test", "analysis", "source")
 
 def generate_docs(flags: Flags, echo: Echo) -> int:
     session = Session(flags)
+    attach_log(session, echo)
     started_at = utcnow()
     try:
         return _generate(session, flags, echo, started_at)
@@ -77,7 +80,7 @@ def _generate(session: Session, flags: Flags, echo: Echo, started_at: Any) -> in
     if flags.extra.get("empty_catalog"):
         selected = set()
     else:
-        echo("Building catalog")
+        say(echo, "BuildingCatalog", "Building catalog")
         rows = _catalog_rows(session, selected)
         keys = {**node_keys, **source_keys}
         relations = {keys[uid] for uid in selected or () if uid in keys}
@@ -93,7 +96,7 @@ def _generate(session: Session, flags: Flags, echo: Echo, started_at: Any) -> in
     )
     path = session.target_dir / "catalog.json"
     write_catalog(path, data)
-    echo(f"Catalog written to {path.resolve()}")
+    say(echo, "CatalogWritten", f"Catalog written to {path.resolve()}", {"path": str(path.resolve())})
     page = write_docs_site(session.target_dir, static_copy=bool(flags.extra.get("static")), run_results=last_run)
     echo(f"Documentation site written to {page.resolve()} (open it, or run `dagwright docs serve`)")
     return 0

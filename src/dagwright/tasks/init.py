@@ -24,6 +24,7 @@ import yaml
 
 from dagwright.errors import DagwrightError, ProfileError, ProjectError
 from dagwright.project.profiles_yml import PROFILES_FILE
+from dagwright.report.command_log import say
 
 Echo = Callable[[str], None]
 #: a question on a terminal: (what, default, secret) -> the answer
@@ -139,6 +140,11 @@ def parse_settings(pairs: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+#: the data of dbt's ``ProjectCreated`` event (where to read about profiles, and ask)
+PROFILE_DOCS = "https://docs.getdbt.com/docs/configure-your-profile"
+COMMUNITY = "https://community.getdbt.com/"
+
+
 def init(
     name: str | None,
     *,
@@ -188,7 +194,8 @@ def init(
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.replace("{name}", name), encoding="utf-8")
-    echo(f"Created the project '{name}' in {root.resolve()}")
+    created = {"docs_url": PROFILE_DOCS, "project_name": name, "slack_url": COMMUNITY}
+    say(echo, "ProjectCreated", f"Created the project '{name}' in {root.resolve()}", created)
     if profile is not None:
         _append_profile(profiles_path, name, target, profile)
         echo(f"Profile '{name}' ({profile['type']}) written to {profiles_path}")

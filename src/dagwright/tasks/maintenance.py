@@ -9,13 +9,16 @@ from collections.abc import Callable
 from dagwright import __version__
 from dagwright.errors import DagwrightError
 from dagwright.project.config import load_project
+from dagwright.report.command_log import say
 from dagwright.session import Flags, Session
+from dagwright.tasks.command_output import attach_log, attach_project_log
 
 Echo = Callable[[str], None]
 
 
 def clean(flags: Flags, echo: Echo) -> int:
     project = load_project(flags.project_dir)
+    attach_project_log(project, echo)
     targets = list(project.clean_targets) or [flags.target_path or project.target_path]
     root = project.root
     for name in targets:
@@ -25,23 +28,32 @@ def clean(flags: Flags, echo: Echo) -> int:
                 f"refusing to clean '{name}': it is not inside the project folder {root}",
                 path=project.path,
             )
+        say(echo, "CheckCleanPath", f"Checking {path}/*", {"path": str(path)})
         if path.exists():
             shutil.rmtree(path) if path.is_dir() else path.unlink()
-            echo(f"Cleaned {name}/")
+            say(echo, "ConfirmCleanPath", f"Cleaned {path}/*", {"path": str(path)})
         else:
-            echo(f"Nothing to clean at {name}/")
+            say(echo, "ConfirmCleanPath", f"Nothing to clean at {path}/*", {"path": str(path)})
+    say(echo, "FinishedCleanPaths", "Finished cleaning all paths.")
     return 0
 
 
 def debug(flags: Flags, echo: Echo) -> int:
-    echo(f"dagwright version: {__version__}")
-    echo(f"python version: {sys.version.split()[0]}")
+    def out(text: str) -> None:
+        say(echo, "DebugCmdOut", text, {"msg": text})
+
+    def result(text: str) -> None:
+        say(echo, "DebugCmdResult", text, {"msg": text})
+
     session = Session(flags)
-    echo(f"project: {session.project.name} ({session.project.path})")
-    echo(f"profiles.yml: {session.target.profiles_path}")
-    echo("target:")
+    attach_log(session, echo)
+    out(f"dagwright version: {__version__}")
+    out(f"python version: {sys.version.split()[0]}")
+    out(f"project: {session.project.name} ({session.project.path})")
+    out(f"profiles.yml: {session.target.profiles_path}")
+    out("target:")
     for key, value in session.target.safe_dict().items():
-        echo(f"  {key}: {value}")
+        out(f"  {key}: {value}")
     if session.target.ignored:
         from dagwright.parse.unsupported import warning_line
 
@@ -52,13 +64,15 @@ def debug(flags: Flags, echo: Echo) -> int:
         conn.execute("select 1")
         conn.close()
     except DagwrightError as exc:
-        echo(f"Connection test: [ERROR] {exc}")
+        out("Connection test: [ERROR]")
+        result(f"1 check failed:\n{exc}")
         return 1
     except Exception as exc:
-        echo(f"Connection test: [ERROR] {type(exc).__name__}: {exc}")
+        out("Connection test: [ERROR]")
+        result(f"1 check failed:\n{type(exc).__name__}: {exc}")
         return 1
     finally:
         adapter.close()
-    echo("Connection test: [OK connection ok]")
-    echo("All checks passed!")
+    out("Connection test: [OK connection ok]")
+    result("All checks passed!")
     return 0
