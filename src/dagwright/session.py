@@ -250,9 +250,26 @@ class Session:
         return {k: v for k, v in self.target.safe_dict().items() if v != "****"}
 
     def write_manifest(self, compiled: Mapping[str, str] | None = None) -> None:
-        """target/manifest.json for this session's project (compiled code where given)."""
+        """target/manifest.json for this session's project (compiled code where given); not
+        under ``--no-write-json`` (``DBT_WRITE_JSON``, ``flags: {write_json: false}``), as dbt."""
+        if not self.writes_json:
+            return
         with collection_paused():
             self._write_manifest(compiled)
+
+    @property
+    def writes_json(self) -> bool:
+        """Whether the command writes its JSON artifacts. The commands that do not follow the
+        flag (docs generate, clone...: their warning line reports it) always do."""
+        from dagwright.parse.unsupported_options import WITHOUT_WRITE_JSON
+
+        if self.flags.command in WITHOUT_WRITE_JSON:
+            return True
+        value = self.flags.extra.get("write_json")
+        if value is None:
+            flags = self.project.raw.get("flags")
+            value = flags.get("write_json") if isinstance(flags, Mapping) else None
+        return value is None or bool(value)
 
     def _write_manifest(self, compiled: Mapping[str, str] | None) -> None:
         from dagwright.artifacts.manifest import write_manifest

@@ -113,7 +113,8 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
     for entry in data["results"]:
         if entry["unique_id"].startswith("seed."):
             entry["compiled"] = None  # dbt: a seed has nothing to compile
-    write_run_results(session.target_dir / "run_results.json", data)
+    if session.writes_json:
+        write_run_results(session.target_dir / "run_results.json", data)
 
     echo(found_line(session))
     if ignored:

@@ -160,7 +160,8 @@ def run_operation(flags: Flags, echo: Echo, *, stop: Stop | None = None) -> int:
     args = {**flags.as_args_safe(), "macro": name, "args": dict(kwargs)}
     data = run_results_dict(summary, invocation_id=run.invocation_id, args=args)
     data["results"][0]["compiled"] = False
-    write_run_results(session.target_dir / "run_results.json", data)
+    if session.writes_json:
+        write_run_results(session.target_dir / "run_results.json", data)
     if stop.kind in EXIT_CODES:
         return EXIT_CODES[stop.kind]
     return 0 if status == Status.SUCCESS else 1

@@ -23,7 +23,8 @@ def parse(flags: Flags, echo: Echo) -> int:
     echo(found_line(session))
     if ignored:
         echo(ignored)
-    echo(f"Wrote {session.target_dir / 'manifest.json'}")
+    if session.writes_json:
+        echo(f"Wrote {session.target_dir / 'manifest.json'}")
     return 0
 
 
@@ -42,6 +43,7 @@ def list_nodes(flags: Flags, echo: Echo) -> int:
     log_found(session, echo)
     chosen = sorted(session.select(types, include_empty=True))
     ignored = session.check_unsupported(chosen)
+    session.write_manifest()  # as dbt ls does (CI scripts make a --state manifest with it)
     if ignored:
         print(ignored, file=sys.stderr)  # stdout is the listing
     if not chosen:  # dbt's warning NoNodesSelected (an error under --warn-error)

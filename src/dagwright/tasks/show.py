@@ -100,6 +100,7 @@ def show(flags: Flags, echo: Echo) -> int:
                 hint=f"build it, then: dagwright show --inline \"select * from {{{{ ref('{python[0]}') }}}}\"",
             )
     log_found(session, echo)
+    session.write_manifest()  # as dbt show does
     if ignored:
         sys.stderr.write(ignored + "\n")  # stdout carries only the previews (scripts read the JSON)
     compiler = Compiler(session.run_context, manifest, session.loader.templates, session.loader.static_parts)
@@ -138,7 +139,8 @@ def show(flags: Flags, echo: Echo) -> int:
             session.adapter.close()
     summary = RunSummary(results, time.perf_counter() - t0, started_at)
     data = run_results_dict(summary, invocation_id=session.invocation_id, args=flags.as_args_safe())
-    write_run_results(session.target_dir / "run_results.json", data)
+    if session.writes_json:
+        write_run_results(session.target_dir / "run_results.json", data)
 
     if failed is not None:
         node, message = failed
