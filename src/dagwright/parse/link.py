@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.docs import project_operations
+from dagwright.parse.kinds.functions import function_dependency
 from dagwright.parse.macro_calls import MacroResolver
 from dagwright.parse.nodes import Macro, Manifest, Node, Operation, RefCall, evolve
 from dagwright.project.config import ProjectConfig
@@ -152,6 +153,10 @@ def link(manifest: Manifest) -> Manifest:
                     node=unique_id,
                     hint=did_you_mean(ref.name, candidates),
                 )
+            if target not in deps:
+                deps.append(target)
+        for call in node.functions:  # function('name'): the UDF is created before the node
+            target = function_dependency(manifest, node, call)
             if target not in deps:
                 deps.append(target)
         nodes[unique_id] = evolve(node, depends_on=tuple(deps))

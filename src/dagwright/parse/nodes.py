@@ -99,6 +99,11 @@ class Node:
     deprecation_date: str | None = None
     #: a model's ``time_spine:`` as written (MetricFlow's time spine), None when it is not one
     time_spine: Mapping[str, Any] | None = None
+    #: the ``function()`` calls of its code, as dbt's manifest keeps them ([name] or [package, name]);
+    #: a function's own ``arguments`` and ``returns`` (``parse.kinds.functions``)
+    functions: tuple[tuple[str, ...], ...] = ()
+    arguments: tuple[Mapping[str, Any], ...] = ()
+    returns: Mapping[str, Any] | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
