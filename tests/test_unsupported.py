@@ -125,13 +125,6 @@ ERRORS = [
         way_out=("run", "--exclude", "c_model"),
     ),
     Case(
-        "udf-call",
-        {"models/c_model.sql": "select {{ function('double_it') }}(id) as x from {{ ref('a_model') }}"},
-        ("run",),
-        ("models/c_model.sql", "calls a UDF with function()"),
-        way_out=("run", "--exclude", "c_model"),
-    ),
-    Case(
         "on-run-start-failure-skips-nodes",
         {"dbt_project.yml": PROJECT_YML + "flags:\n  skip_nodes_if_on_run_start_fails: true\n"},
         ("run",),
@@ -288,14 +281,14 @@ def test_warning_line_counts_what_is_ignored(tmp_path: Path) -> None:
     result = project.ok("run")
     line = next(x for x in result.stdout.splitlines() if "ignored:" in x)
     for item in (
-        "1 UDF function",
         "'made_up_key' in models/schema.yml",
         "unknown flag nope",
         "not implemented in dagwright",
     ):
         assert item in line, f"{item!r} not in {line!r}"
-    # analyses, exposures, groups, semantic nodes and selectors.yml are read: not ignored
+    # analyses, exposures, groups, semantic nodes, functions and selectors.yml are read: not ignored
     for quiet in (
+        "UDF",
         "semantic_manifest",
         "selectors.yml",
         "1 metric",

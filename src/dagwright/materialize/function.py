@@ -11,7 +11,9 @@ adapter says so with optional capabilities (``adapters/base.py``):
   (dbt-postgres);
 - ``function_body_in_parentheses``: the body is ``( <sql> )``, not ``$$ <sql> $$ LANGUAGE SQL``
   (dbt-bigquery), and the engine has no volatility: a ``volatility`` config is ignored with
-  dbt's warning.
+  dbt's warning;
+- ``function_failure_note``: why the statement fails on this engine, added to its error (DuckDB
+  has no ``CREATE FUNCTION ... RETURNS``: dbt-duckdb 1.11 sends dbt-core's statement, which fails).
 
 On an engine with transactional DDL the statement runs between ``begin`` and ``commit``
 with the node's in-transaction hooks, as dbt's materialization commits after it.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import logging
 
-from dagwright.adapters.base import Adapter, ExecResult
+from dagwright.adapters.base import Adapter, DatabaseError, ExecResult
 from dagwright.errors import DagwrightError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
@@ -90,8 +92,14 @@ class FunctionMaterialization:
         run_hooks(conn, self.job.pre_hooks)
 
     def publish(self, conn: GuardedConnection) -> BuildOutcome:
-        with conn.main_statements():
-            result: ExecResult = conn.execute(self.sql)
+        try:
+            with conn.main_statements():
+                result: ExecResult = conn.execute(self.sql)
+        except DatabaseError as exc:
+            note = getattr(self.adapter, "function_failure_note", None)
+            if note is None:
+                raise
+            raise DatabaseError(f"{exc}\n({note})") from exc
         run_hooks(conn, self.job.post_hooks)
         if self.in_transaction:
             conn.execute(self.adapter.commit_sql())

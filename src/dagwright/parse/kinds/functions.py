@@ -25,6 +25,8 @@ from dagwright.project.properties import Properties
 from dagwright.rendering.function_dict import FUNCTION_CONFIG_DEFAULTS
 from dagwright.rendering.functions import find_function
 
+#: the return type dbt gives a function no property entry describes
+NO_ENTRY_TYPE = "INVALID_TYPE"
 #: the fields of an argument and of ``returns`` in dbt's manifest
 _ARGUMENT_FIELDS = ("name", "data_type", "description", "default_value")
 
@@ -73,13 +75,8 @@ def parse_function(scope: ProjectScope, file: ProjectFile, described: tuple[str,
     fqn = (project.name, *file.folders, name)
     language = "python" if rel.endswith(".py") else "sql"
     where = f"function '{name}'"
-    if described is None:
-        raise ProjectError(
-            f"{where} has no entry under 'functions:' in a property file",
-            path=rel,
-            hint="describe it in a .yml file: its 'arguments' (name, data_type) and 'returns' (data_type)",
-        )
-    yml, entry = described
+    # without an entry dbt still parses it, returning its placeholder type (the build then fails)
+    yml, entry = described if described is not None else (None, {"returns": {"data_type": NO_ENTRY_TYPE}})
     entry_config = entry.get("config") or {}
     if not isinstance(entry_config, Mapping):
         raise ProjectError(f"'config' of {where} must be a mapping", path=yml)
@@ -99,11 +96,11 @@ def parse_function(scope: ProjectScope, file: ProjectFile, described: tuple[str,
         alias=name,
         checksum=text_checksum(raw),
         language=language,
-        description=scope.render_description(str(entry.get("description") or ""), yml),
-        patch_path=f"{project.name}://{yml}",
+        description=scope.render_description(str(entry.get("description") or ""), yml or rel),
+        patch_path=f"{project.name}://{yml}" if yml else None,
         meta=dict(entry.get("meta") or {}),
-        arguments=_arguments(entry, where, yml),
-        returns=_returns(entry, where, yml),
+        arguments=_arguments(entry, where, yml or rel),
+        returns=_returns(entry, where, yml or rel),
     )
     if language == "sql":
         refs, sources, in_file, parts, called = scope.template_calls(node, raw, config)
