@@ -104,6 +104,9 @@ class Node:
     functions: tuple[tuple[str, ...], ...] = ()
     arguments: tuple[Mapping[str, Any], ...] = ()
     returns: Mapping[str, Any] | None = None
+    #: the config keys a function's own entry and file set (its ``unrendered_config``: dbt
+    #: leaves dbt_project.yml's out of a function's)
+    own_config_keys: tuple[str, ...] = ()
 
     @property
     def tags(self) -> tuple[str, ...]:

@@ -23,9 +23,6 @@ def function_dict(entry: dict[str, Any], node: Node) -> dict[str, Any]:
     returns = dict(node.returns or {"data_type": None, "description": None})
     out: dict[str, Any] = {"returns": returns}
     out.update((k, v) for k, v in entry.items() if k not in _NOT_FUNCTION_KEYS)
-    # the keys the project set (dagwright keeps no other record of them than their values)
-    out["unrendered_config"] = {
-        k: v for k, v in node.config.items() if k not in FUNCTION_CONFIG_DEFAULTS or FUNCTION_CONFIG_DEFAULTS[k] != v
-    }
+    out["unrendered_config"] = {k: node.config[k] for k in node.own_config_keys if k in node.config}
     out["arguments"] = [dict(argument) for argument in node.arguments]
     return out

@@ -80,6 +80,9 @@ def parse_function(scope: ProjectScope, file: ProjectFile, described: tuple[str,
     entry_config = entry.get("config") or {}
     if not isinstance(entry_config, Mapping):
         raise ProjectError(f"'config' of {where} must be a mapping", path=yml)
+    meta = dict(entry.get("meta") or {})
+    if meta:  # the entry's meta is config too (dbt)
+        entry_config = {**entry_config, "meta": {**meta, **(entry_config.get("meta") or {})}}
     config = merge_config(merge_config(FUNCTION_CONFIG_DEFAULTS, project.functions.resolve(fqn)), entry_config)
     node = new_node(
         unique_id=f"function.{project.name}.{name}",
@@ -98,16 +101,18 @@ def parse_function(scope: ProjectScope, file: ProjectFile, described: tuple[str,
         language=language,
         description=scope.render_description(str(entry.get("description") or ""), yml or rel),
         patch_path=f"{project.name}://{yml}" if yml else None,
-        meta=dict(entry.get("meta") or {}),
+        meta=dict(config.get("meta") or {}),
         arguments=_arguments(entry, where, yml or rel),
         returns=_returns(entry, where, yml or rel),
     )
+    in_file: dict[str, Any] = {}
     if language == "sql":
         refs, sources, in_file, parts, called = scope.template_calls(node, raw, config)
         node = evolve(
             node, refs=tuple(refs), sources=tuple(sources), static=parts is not None, depends_on_macros=called
         )
         config = merge_config(config, in_file)
+    node = evolve(node, own_config_keys=tuple(dict.fromkeys((*entry_config, *in_file))))
     if scope.root is not None:  # the root project's folder config wins over a package's (dbt)
         config = merge_config(config, scope.root.functions.resolve(fqn))
     return scope.finish(node, config)
