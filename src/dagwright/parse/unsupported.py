@@ -191,6 +191,11 @@ def _microbatch(node: Node, scope: Scope) -> str | None:
     return None
 
 
+def _function_effects(node: Node, scope: Scope) -> str | None:
+    set_keys = [key for key in ("grants", "persist_docs") if node.config.get(key)]
+    return f"sets {' and '.join(set_keys)}" if set_keys else None
+
+
 def _unknown_keys(scope: Scope) -> str:
     """Top-level keys of property files that dbt does not know either (it ignores them on
     DuckDB and PostgreSQL; it warns on the adapters it validates YAML for)."""
@@ -269,6 +274,14 @@ FEATURES: dict[str, Feature] = {
         "the model out (--exclude), or drop policy_tags from its YAML and attach the tags yourself",
         RUNS,
         policy_tags,
+    ),
+    "function_effects": Feature(
+        "grants or persist_docs of a function",
+        "grants and persist_docs of functions",
+        "dbt applies them to the function it creates; remove them from the function's config, or leave "
+        "the function out (--exclude)",
+        RUNS,
+        _on_nodes(_function_effects, ("function",), keys=("grants", "persist_docs")),
     ),
     "persist_docs": Feature("persist_docs", "persist_docs", "", present=persist_docs_ignored),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
