@@ -128,11 +128,21 @@ ERRORS = [
         "grants-of-a-function",
         {
             "functions/f.sql": "select 1",
-            "functions/f.yml": "functions:\n  - {name: f, config: {grants: {execute: [x]}}, returns: {data_type: int}}\n",
+            "functions/f.yml": "functions:\n  - {name: f, config: {grants: {x: [y]}}, returns: {data_type: int}}\n",
         },
         ("build",),
         ("functions/f.sql", "function 'f' sets grants", "grants and persist_docs of functions"),
         way_out=("build", "--exclude", "f"),
+    ),
+    Case(
+        "aggregate-function-on-bigquery",
+        {
+            "functions/f.sql": "select x",
+            "functions/f.yml": "functions:\n  - {name: f, config: {type: aggregate}, returns: {data_type: int64}}\n",
+            "profiles.yml": BIGQUERY_PROFILES_YML,
+        },
+        ("build",),
+        ("functions/f.sql", "is a sql aggregate function", "dbt-bigquery would create it"),
     ),
     Case(
         "on-run-start-failure-skips-nodes",

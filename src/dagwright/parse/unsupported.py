@@ -196,6 +196,13 @@ def _function_effects(node: Node, scope: Scope) -> str | None:
     return f"sets {' and '.join(set_keys)}" if set_keys else None
 
 
+def _function_kind_elsewhere(node: Node, scope: Scope) -> str | None:
+    kind = node.config.get("type")
+    if scope.adapter_type != "bigquery" or (node.language == "sql" and kind == "scalar"):
+        return None
+    return f"is a {node.language} {kind} function (dagwright creates SQL scalar functions on BigQuery)"
+
+
 def _unknown_keys(scope: Scope) -> str:
     """Top-level keys of property files that dbt does not know either (it ignores them on
     DuckDB and PostgreSQL; it warns on the adapters it validates YAML for)."""
@@ -274,6 +281,13 @@ FEATURES: dict[str, Feature] = {
         "the model out (--exclude), or drop policy_tags from its YAML and attach the tags yourself",
         RUNS,
         policy_tags,
+    ),
+    "bigquery_function_kind": Feature(
+        "function kind on BigQuery",
+        "aggregate, Python and JavaScript functions on BigQuery",
+        "dbt-bigquery would create it with its own DDL; leave the function out (--exclude)",
+        RUNS,
+        _on_nodes(_function_kind_elsewhere, ("function",), keys=("type",)),
     ),
     "function_effects": Feature(
         "grants or persist_docs of a function",
