@@ -155,3 +155,18 @@ def test_build_on_duckdb_fails_the_functions_as_dbt_duckdb_does(tmp_path: Path) 
             "model.proj.plain",
         ]
     )
+
+
+def test_state_modified_sees_a_changed_function(tmp_path: Path) -> None:
+    twins = Twins(tmp_path, FILES)
+    twins.both("parse")
+    states = {}
+    for tool, root in twins.roots.items():
+        states[tool] = tmp_path / f"state_{tool}"
+        (root / "target").rename(states[tool])
+        (root / "functions/double_it.sql").write_text("select x * 3\n")
+    listed = {
+        tool: run("ls", "-q", "-s", "state:modified", "--state", str(states[tool])).stdout.split()
+        for tool, run in (("dbt", twins.dbt), ("dagwright", twins.dagwright))
+    }
+    assert listed["dagwright"] == listed["dbt"] == ["proj.double_it"]

@@ -28,14 +28,22 @@ def function_call(args: tuple[Any, ...]) -> tuple[str, ...]:
     return tuple(args)
 
 
-def find_function(manifest: Manifest, call: tuple[str, ...], caller_package: str) -> Node | None:
-    """The enabled function a call names: a package's own, else the root project's, else any
-    package's (dbt's lookup order for an unqualified name)."""
-    name, package = call[-1], (call[0] if len(call) == 2 else None)
-    found = [n for n in manifest.nodes.values() if n.resource_type == "function" and n.name == name and n.enabled]
-    if package is not None:
-        found = [n for n in found if n.package_name == package]
-    for preferred in (caller_package, manifest.project_name):
+def function_index(manifest: Manifest) -> dict[str, list[Node]]:
+    """The enabled functions by name (built once per parse, for ``find_function``)."""
+    index: dict[str, list[Node]] = {}
+    for node in manifest.nodes.values():
+        if node.resource_type == "function" and node.enabled:
+            index.setdefault(node.name, []).append(node)
+    return index
+
+
+def find_function(index: dict[str, list[Node]], project_name: str, call: tuple[str, ...], caller: str) -> Node | None:
+    """The function a call names: the calling package's own, else the root project's, else
+    any package's (dbt's lookup order for an unqualified name); ``index``: ``function_index``."""
+    found = index.get(call[-1], [])
+    if len(call) == 2:
+        found = [n for n in found if n.package_name == call[0]]
+    for preferred in (caller, project_name):
         for node in found:
             if node.package_name == preferred:
                 return node

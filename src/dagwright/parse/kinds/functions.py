@@ -133,12 +133,13 @@ def parse_functions(scope: ProjectScope, files: ProjectFiles, props: Properties,
         (out.nodes if node.enabled else out.disabled)[node.unique_id] = node
 
 
-def function_dependency(manifest: Manifest, node: Node, call: tuple[str, ...]) -> str:
+def function_dependency(manifest: Manifest, index: dict[str, list[Node]], node: Node, call: tuple[str, ...]) -> str:
     """The unique_id of the function a node's ``function()`` call names (``parse.link`` adds
-    it to the node's depends_on, so a build creates the function before the node)."""
-    target = find_function(manifest, call, node.package_name)
+    it to the node's depends_on, so a build creates the function before the node);
+    ``index``: ``function_index(manifest)``."""
+    target = find_function(index, manifest.project_name, call, node.package_name)
     if target is None:
-        known = [n.name for n in manifest.nodes.values() if n.resource_type == "function"]
+        known = list(index)
         raise CompilationError(
             f"{node.resource_type} '{node.name}' calls function('{call[-1]}'), which is not defined",
             path=node.original_file_path,
