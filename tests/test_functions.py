@@ -170,3 +170,16 @@ def test_state_modified_sees_a_changed_function(tmp_path: Path) -> None:
         for tool, run in (("dbt", twins.dbt), ("dagwright", twins.dagwright))
     }
     assert listed["dagwright"] == listed["dbt"] == ["proj.double_it"]
+
+
+def test_a_python_function_needs_its_runtime_version_as_in_dbt(tmp_path: Path) -> None:
+    files = {
+        **FILES,
+        "functions/py_fn.py": "def main(x):\n    return x\n",
+        "functions/py.yml": "functions:\n  - {name: py_fn, returns: {data_type: integer}}\n",
+    }
+    twins = Twins(tmp_path, files)
+    twins.both("build", "-s", "py_fn", code=1)
+    want = "A `runtime_version` is required for python functions"
+    assert want in twins.results("dbt")["function.proj.py_fn"]["message"]
+    assert want in twins.results("dagwright")["function.proj.py_fn"]["message"]

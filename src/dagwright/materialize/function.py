@@ -39,6 +39,10 @@ def function_sql(adapter: Adapter, job: NodeJob) -> str:
     """The statement that creates or replaces the function (``job.sql``: its compiled body)."""
     node = job.node
     kind = str(node.config.get("type") or "")
+    if node.language == "python":  # dbt's FunctionConfig checks these first
+        for key, article in (("runtime_version", "A"), ("entry_point", "An")):
+            if node.config.get(key) is None:
+                raise DagwrightError(f"{article} `{key}` is required for python functions", node=node.unique_id)
     if node.language != "sql" or kind != "scalar":
         # dbt looks up the macro `<type>_function_<language>`, which dbt-core and this
         # engine's dbt adapter do not define: the node fails with that error
