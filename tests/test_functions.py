@@ -183,3 +183,19 @@ def test_a_python_function_needs_its_runtime_version_as_in_dbt(tmp_path: Path) -
     want = "A `runtime_version` is required for python functions"
     assert want in twins.results("dbt")["function.proj.py_fn"]["message"]
     assert want in twins.results("dagwright")["function.proj.py_fn"]["message"]
+
+
+def test_the_function_result_event_is_dbts(tmp_path: Path) -> None:
+    twins = Twins(tmp_path, FILES)
+    events = {}
+    for tool, run in (("dbt", twins.dbt), ("dagwright", twins.dagwright)):
+        out = run("build", "-s", "double_it", "--log-format", "json").stdout
+        found = [json.loads(x) for x in out.splitlines() if '"LogFunctionResult"' in x]
+        assert len(found) == 1, (tool, out)
+        events[tool] = found[0]
+    theirs, ours = events["dbt"], events["dagwright"]
+    assert ours["info"]["code"] == theirs["info"]["code"] == "Q047"
+    assert ours["info"]["level"] == theirs["info"]["level"] == "error"
+    assert sorted(ours["data"]) == sorted(theirs["data"])
+    for key in ("description", "status", "index", "total"):
+        assert ours["data"][key] == theirs["data"][key], key
