@@ -100,9 +100,8 @@ RESOURCE_TYPES = (
     "semantic_model",
     "saved_query",
     "unit_test",
+    "function",
 )
-#: what --resource-type/--exclude-resource-type also accept (dagwright has no such nodes)
-_OTHER_RESOURCE_TYPES = ("function",)
 
 
 def with_project_flags(flags: Flags, project: ProjectConfig) -> Flags:
@@ -498,7 +497,7 @@ class Session:
         return wanted - set(self.flags.exclude_resource_types)
 
     def check_resource_types(self, types: Sequence[str]) -> None:
-        known = (*RESOURCE_TYPES, *_OTHER_RESOURCE_TYPES, "all", "default")
+        known = (*RESOURCE_TYPES, "all", "default")
         for t in (*types, *self.flags.exclude_resource_types):
             if t not in known:
                 raise DagwrightError(f"unknown resource type '{t}'", hint=did_you_mean(t, known))

@@ -109,6 +109,7 @@ BQ_CASES = cases_from_env(
         "incremental_schema_change",
         "snapshot_check",
         "contracts",
+        "functions",
     ),
 )
 
@@ -186,10 +187,12 @@ def snapshot(client: Any, project: str, prefix: str, case: Case) -> dict[tuple[s
 
     for dataset in datasets:
         shown = "main" + dataset[len(prefix) :]
+        # the emulator lists a function (a routine) among the tables too: not a relation
+        routines = {r.routine_id for r in client.list_routines(f"{project}.{dataset}")}
         for item in client.list_tables(f"{project}.{dataset}"):
             table = client.get_table(item.reference)
             name = str(table.table_id)
-            if DBT_TEMP_TABLE.search(name):
+            if DBT_TEMP_TABLE.search(name) or name in routines:
                 continue
             kind = "VIEW" if table.table_type == "VIEW" else "BASE TABLE"
             columns = [(str(f.name), _column_type(f)) for f in table.schema]

@@ -98,6 +98,7 @@ PG_CASES = cases_from_env(
         "statement_results",
         "unit_tests_versions",
         "unit_tests_overrides",
+        "functions",
     ),
 )
 # Also passes on PostgreSQL, left out for CI time: microbatch (about 5 min: its batches through

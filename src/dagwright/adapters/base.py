@@ -43,6 +43,9 @@ optional capabilities, looked up with ``getattr``:
 | ``use_node_config`` (a connection's) | the node's own job settings, set before it runs | BigQuery |
 | ``show_grants_sql`` / ``grant_sql`` / ``revoke_sql`` | a relation's privileges (``grants``) | PostgreSQL, BigQuery |
 | ``replacement_keeps_grants`` | a replaced relation keeps its grants: compared, others revoked | BigQuery |
+| ``function_argument_defaults`` | an argument's ``default_value`` in a function's DDL | PostgreSQL |
+| ``function_body_in_parentheses`` | a function's body as ``( sql )``, no volatility | BigQuery |
+| ``function_failure_note`` | why a function's DDL fails on the engine, added to the error | DuckDB |
 | ``comment_sql`` / ``column_comment_sql`` | relation and column comments (``persist_docs``) | PostgreSQL, DuckDB |
 | ``catalog_rows`` | relations and columns of schemas (``docs generate``) | all |
 | ``catalog_by_relations``, ``catalog_shard_suffix`` | the catalog read by relation | DuckDB, PostgreSQL, BigQuery |

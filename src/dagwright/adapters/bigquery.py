@@ -74,6 +74,8 @@ class BigQueryAdapter(BigQuerySQL):
     #: dbt-bigquery drops a seed's table and loads the file as new: an existing table's types
     #: are not kept (nor read: they are BigQuery's names)
     seed_reload_is_new = True
+    #: a function's body is ``( sql )`` and it has no volatility (dbt-bigquery's macros)
+    function_body_in_parentheses = True
 
     def __init__(self, target: Target) -> None:
         creds = target.credentials

@@ -97,11 +97,12 @@ def manifest_dict(
 ) -> dict[str, Any]:
     """``store_failures``: the --store-failures flag (a test then names its audit relation)."""
     created_at = run_started_at.timestamp()
-    nodes = {}
+    nodes, functions = {}, {}
     for uid, node in manifest.nodes.items():
         relation = render_relation(node.relation) if node.has_relation(store_failures) else None
         node_root = manifest.package_roots.get(node.package_name, str(root_path))
-        nodes[uid] = node_dict(node, relation, compiled, node_root, target_path, created_at)
+        entry = node_dict(node, relation, compiled, node_root, target_path, created_at)
+        (functions if node.resource_type == "function" else nodes)[uid] = entry
     for uid, node in manifest.inactive_tests.items():
         nodes[uid] = node_dict(node, None, None, str(root_path), target_path, created_at)
     for operation in manifest.operations:
@@ -162,7 +163,7 @@ def manifest_dict(
         "saved_queries": semantic["saved_queries"],
         "semantic_models": semantic["semantic_models"],
         "unit_tests": {uid: unit_test_dict(u, created_at) for uid, u in manifest.unit_tests.items()},
-        "functions": {},
+        "functions": functions,
     }
 
 

@@ -64,8 +64,8 @@ def _kind_label(node: Node) -> str:
         return "seed file"
     if node.resource_type == "test":
         return "test"
-    if node.resource_type == "snapshot":
-        return "snapshot"
+    if node.resource_type in ("snapshot", "function"):
+        return node.resource_type
     if is_microbatch(node.config):
         return "sql microbatch model"
     return f"{node.language or 'sql'} {node.materialized} model"

@@ -55,7 +55,7 @@ _TEST_MODIFIERS: dict[str, Any] = {
 #: a config key one side leaves out equals the other side's value when that is one of these
 _EMPTY_VALUES: tuple[Any, ...] = (None, {}, [], "")
 #: kinds of node that have a body, a configuration and a relation (dbt's ParsedNode)
-_PARSED = frozenset({"model", "seed", "snapshot", "analysis", "test", "operation", "sql_operation"})
+_PARSED = frozenset({"model", "seed", "snapshot", "analysis", "test", "operation", "sql_operation", "function"})
 #: materializations that build the contract's constraints into the relation
 _ENFORCING = frozenset({"table", "incremental"})
 #: the packages of dbt's own macros and its adapters' (compared only between two manifests

@@ -10,6 +10,7 @@ from dagwright.adapters.base import Adapter, RelationKind
 from dagwright.errors import DagwrightError
 from dagwright.materialize.base import Materialization, NodeJob
 from dagwright.materialize.external import ExternalMaterialization
+from dagwright.materialize.function import FunctionMaterialization
 from dagwright.materialize.incremental import IncrementalMaterialization
 from dagwright.materialize.publishing.base import PublishingStrategy
 from dagwright.materialize.python_model import PythonIncrementalMaterialization, PythonTableMaterialization
@@ -36,6 +37,8 @@ def materialization_for(
         return SeedMaterialization(adapter, job, seed_file(), strategy)
     if node.resource_type == "snapshot":
         return SnapshotMaterialization(adapter, job, strategy)
+    if node.resource_type == "function":
+        return FunctionMaterialization(adapter, job)
     kind = node.materialized
     if node.language == "python":
         return _python(adapter, strategy, job, existing, project_name, project_macros)

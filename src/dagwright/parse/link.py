@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.docs import project_operations
+from dagwright.parse.kinds.functions import function_dependency
 from dagwright.parse.macro_calls import MacroResolver
 from dagwright.parse.nodes import Macro, Manifest, Node, Operation, RefCall, evolve
 from dagwright.project.config import ProjectConfig
 from dagwright.project.packages import InstalledPackage
+from dagwright.rendering.functions import function_index
 
 if TYPE_CHECKING:
     from dagwright.rendering.context import RunContext
@@ -88,6 +90,7 @@ def link(manifest: Manifest) -> Manifest:
     """Resolve refs and sources to unique_ids; build parent/child maps; reject cycles."""
     nodes: dict[str, Node] = {}
     disabled_names = {n.name: n for n in manifest.disabled.values()}
+    functions: dict[str, list[Node]] | None = None  # the functions by name, once a node calls one
     for unique_id, node in manifest.nodes.items():
         deps: list[str] = []
         # sources first, then refs: dbt's order in depends_on.nodes
@@ -152,6 +155,12 @@ def link(manifest: Manifest) -> Manifest:
                     node=unique_id,
                     hint=did_you_mean(ref.name, candidates),
                 )
+            if target not in deps:
+                deps.append(target)
+        for call in node.functions:  # function('name'): the UDF is created before the node
+            if functions is None:
+                functions = function_index(manifest)
+            target = function_dependency(manifest, functions, node, call)
             if target not in deps:
                 deps.append(target)
         nodes[unique_id] = evolve(node, depends_on=tuple(deps))

@@ -99,6 +99,14 @@ class Node:
     deprecation_date: str | None = None
     #: a model's ``time_spine:`` as written (MetricFlow's time spine), None when it is not one
     time_spine: Mapping[str, Any] | None = None
+    #: the ``function()`` calls of its code, as dbt's manifest keeps them ([name] or [package, name]);
+    #: a function's own ``arguments`` and ``returns`` (``parse.kinds.functions``)
+    functions: tuple[tuple[str, ...], ...] = ()
+    arguments: tuple[Mapping[str, Any], ...] = ()
+    returns: Mapping[str, Any] | None = None
+    #: the config keys a function's own entry and file set (its ``unrendered_config``: dbt
+    #: leaves dbt_project.yml's out of a function's)
+    own_config_keys: tuple[str, ...] = ()
 
     @property
     def tags(self) -> tuple[str, ...]:

@@ -131,6 +131,8 @@ class ProjectParser:
         self.pure = run.macros.pure_for(package)
         self._pure_digest = hashlib.sha256("\0".join(sorted(self.pure)).encode()).digest()
         self.source_tests: list[tuple[TestTarget, list[TestDefinition]]] = []
+        #: function() calls of nodes rendered at parse time, until ``finish`` sets them on the node
+        self.function_calls: dict[str, tuple[tuple[str, ...], ...]] = {}
         #: Jinja in the project's property files
         self.yaml = YamlRenderer(run, package, project.root)
         #: macro names as this project's nodes see them, for depends_on.macros
@@ -202,6 +204,8 @@ class ProjectParser:
         if node.resource_type == "test":
             settle_store_failures(config)
         node = evolve(node, config=config)
+        if node.unique_id in self.function_calls:
+            node.__dict__["functions"] = self.function_calls.pop(node.unique_id)
         database = self.names.database(config.get("database"), node)
         schema = self.names.schema(config.get("schema"), node)
         alias = self.names.alias(config.get("alias"), node)
@@ -268,6 +272,8 @@ class ProjectParser:
                 render_template(template, parse_context(self.run, provisional, recorder))
             except Exception as exc:
                 raise render_error(exc, rel, unique_id) from None
+        if recorder.functions:  # the node's function() calls: ``finish`` sets them on the node
+            self.function_calls[unique_id] = tuple(dict.fromkeys(recorder.functions))
         return recorder.refs, recorder.sources, recorder.config, None, tuple(calls)
 
     def hook_macros(self, config: Mapping[str, Any]) -> tuple[str, ...]:

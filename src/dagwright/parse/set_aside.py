@@ -24,7 +24,6 @@ _SECTIONS = {
     "semantic_models": None,
     "saved_queries": None,
     "unit_tests": None,  # parsed: parse.kinds.unit_tests
-    "functions": None,  # UDFs: counted from their files (function-paths)
 }
 _ENTRY_FEATURES = {"constraints": "constraints", "policy_tags": "bigquery_policy_tags"}
 

@@ -6,7 +6,7 @@ warehouse, nothing is written but what parsing writes), naming the file, the lin
 the feature and what to do. Everything else that is present and ignored is counted in one
 warning line after parsing::
 
-    ignored: 2 UDF functions — not implemented
+    ignored: 2 persist_docs — not implemented
 
 ``FEATURES`` is the table: per feature, how it is found, in which commands it is an error, and
 what to do. When a later change implements a feature, its row is deleted.
@@ -19,7 +19,6 @@ each); dbt_project.yml, flags and environment variables are looked up by name.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,8 +45,6 @@ from dagwright.parse.unsupported_scope import (
 )
 from dagwright.project.yamlio import line_of
 
-#: a selected node's ``function('name')`` call (dbt 1.11 UDFs)
-_FUNCTION_CALL = re.compile(r"\bfunction\s*\(")
 #: most lines an error lists before "... and N more"
 _MAX_LINES = 20
 
@@ -184,15 +181,16 @@ def _microbatch(node: Node, scope: Scope) -> str | None:
     return None
 
 
-def _calls_function(node: Node, scope: Scope) -> str | None:
-    # a static model holds only ref/source/config/var calls: only the others can call function()
-    if node.static or "function" not in node.raw_code or not _FUNCTION_CALL.search(node.raw_code):
+def _function_effects(node: Node, scope: Scope) -> str | None:
+    set_keys = [key for key in ("grants", "persist_docs") if node.config.get(key)]
+    return f"sets {' and '.join(set_keys)}" if set_keys else None
+
+
+def _function_kind_elsewhere(node: Node, scope: Scope) -> str | None:
+    kind = node.config.get("type")
+    if scope.adapter_type != "bigquery" or (node.language == "sql" and kind == "scalar"):
         return None
-    return "calls a UDF with function()"
-
-
-def _project_files(kind: str) -> Callable[[Scope], int]:
-    return lambda scope: sum(len(getattr(files, kind)) for _, files in scope.projects)
+    return f"is a {node.language} {kind} function (dagwright creates SQL scalar functions on BigQuery)"
 
 
 def _unknown_keys(scope: Scope) -> str:
@@ -266,14 +264,21 @@ FEATURES: dict[str, Feature] = {
         RUNS,
         policy_tags,
     ),
-    "udf_call": Feature(
-        "UDF",
-        "UDFs",
-        "dagwright does not build dbt functions (function-paths): leave the node out (--exclude)",
-        RUNS_OR_COMPILES,
-        _on_nodes(_calls_function),
+    "bigquery_function_kind": Feature(
+        "function kind on BigQuery",
+        "aggregate, Python and JavaScript functions on BigQuery",
+        "dbt-bigquery would create it with its own DDL; leave the function out (--exclude)",
+        RUNS,
+        _on_nodes(_function_kind_elsewhere, ("function",), keys=("type",)),
     ),
-    "function": Feature("UDF function", "UDF functions", "", present=_project_files("functions")),
+    "function_effects": Feature(
+        "grants or persist_docs of a function",
+        "grants and persist_docs of functions",
+        "dbt applies them to the function it creates; remove them from the function's config, or leave "
+        "the function out (--exclude)",
+        RUNS,
+        _on_nodes(_function_effects, ("function",), keys=("grants", "persist_docs")),
+    ),
     "unknown_key": Feature("unknown property key", "unknown property keys", "", present=_unknown_keys),
     "profile_key": Feature("profile key", "profile keys", "", present=lambda scope: ", ".join(scope.profile_ignored)),
     "restrict_access": Feature("restrict-access", "restrict-access", "", present=_restrict_access),

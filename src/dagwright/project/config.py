@@ -139,8 +139,10 @@ class ProjectConfig:
     cli_vars: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     #: whether any value of the file is a Jinja template
     templated: bool = field(default=False, repr=False, compare=False)
-    #: dbt 1.11's UDF folders (``function-paths``): found, reported, not built (not implemented)
+    #: dbt 1.11's UDF folders (``function-paths``), parsed by ``parse.kinds.functions``
     function_paths: tuple[str, ...] = ("functions",)
+    #: ``functions:`` (folder-level config of the UDFs)
+    functions: ConfigTree = field(default_factory=ConfigTree)
     #: ``exposures:`` (folder-level config of the exposures)
     exposures: ConfigTree = field(default_factory=ConfigTree)
     #: ``unit_tests:`` (folder-level config of the unit tests: enabled, tags, meta)
@@ -287,6 +289,7 @@ def _build(
         sources=ConfigTree.from_yaml(data.get("sources"), path, "sources"),
         exposures=ConfigTree.from_yaml(data.get("exposures"), path, "exposures"),
         unit_tests=ConfigTree.from_yaml(data.get("unit_tests"), path, "unit_tests"),
+        functions=ConfigTree.from_yaml(data.get("functions"), path, "functions"),
         on_run_start=tuple(str(h) for h in hooks_start),
         on_run_end=tuple(str(h) for h in hooks_end),
         dispatch=tuple(as_list(data.get("dispatch"))),

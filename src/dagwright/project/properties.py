@@ -22,9 +22,10 @@ _RESOURCE_KEYS = (
     "tests",
     "exposures",
     "groups",
+    "functions",
 )
 #: top-level keys dbt 1.11 reads that dagwright keeps aside unread (``parse.unsupported`` reports them)
-SET_ASIDE_KEYS = ("metrics", "semantic_models", "saved_queries", "unit_tests", "functions")
+SET_ASIDE_KEYS = ("metrics", "semantic_models", "saved_queries", "unit_tests")
 #: top-level keys with nothing to read: the file format's version, YAML anchors
 _INERT_KEYS = ("version", "anchors")
 #: keys of a model's entry that dagwright does not implement (``parse.unsupported`` reports them)
@@ -33,7 +34,9 @@ _PATCHED = {"models": "model", "seeds": "seed", "snapshots": "snapshot", "data_t
 
 
 #: top-level keys whose entries dagwright reads, and so renders
-_RENDERED_KEYS = frozenset({"models", "seeds", "snapshots", "sources", "exposures", "groups", "data_tests", "tests"})
+_RENDERED_KEYS = frozenset(
+    {"models", "seeds", "snapshots", "sources", "exposures", "groups", "data_tests", "tests", "functions"}
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class Properties:
     #: each file's ``exposures:`` and ``groups:`` entries (``parse.exposures`` reads them)
     exposure_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
     group_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
+    #: each file's ``functions:`` entries (``parse.kinds.functions`` reads them)
+    function_entries: list[tuple[ProjectFile, list[Any]]] = field(default_factory=list)
 
 
 def _columns(entries: Any, file: str, where: str) -> tuple[dict[str, ColumnInfo], list[TestDefinition]]:
@@ -203,6 +208,9 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                 props.snapshot_entries.append((file, entries))
             if key in ("exposures", "groups"):
                 (props.exposure_entries if key == "exposures" else props.group_entries).append((file, entries))
+                continue
+            if key == "functions":
+                props.function_entries.append((file, entries))
                 continue
             if key == "sources":
                 for entry in entries:

@@ -13,7 +13,16 @@ from typing import Any
 from dagwright.errors import DagwrightError
 
 #: the manifest's sections a node may be in (``state:new`` looks in all of them)
-NODE_SECTIONS = ("nodes", "sources", "exposures", "metrics", "semantic_models", "unit_tests", "saved_queries")
+NODE_SECTIONS = (
+    "nodes",
+    "sources",
+    "exposures",
+    "metrics",
+    "semantic_models",
+    "unit_tests",
+    "saved_queries",
+    "functions",
+)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_
 from dagwright.rendering.engines.registry import jinja_engine
 from dagwright.rendering.environment import environment
 from dagwright.rendering.event_time import BatchWindow, read_input, window_of
+from dagwright.rendering.functions import function_call, resolve_function
 from dagwright.rendering.graph_variable import LazyGraph
 from dagwright.rendering.jinja import (
     LazyContext,
@@ -247,6 +248,7 @@ class ParseRecorder:
     refs: list[RefCall] = field(default_factory=list)
     sources: list[SourceCall] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
+    functions: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def _ref_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RefCall:
@@ -446,11 +448,16 @@ def parse_context(run: RunContext, node: Node, recorder: ParseRecorder) -> LazyC
         rel = Relation(node.database, call.source_name, call.table_name)
         return run.make_relation(rel)
 
+    def function(*args: Any) -> JinjaRelation:
+        recorder.functions.append(function_call(args))
+        return run.make_relation(Relation(node.database, node.schema, str(args[-1])), "function")
+
     values = run.base_values(node.name, node.package_name)
     this = run.make_relation(node.relation)
     values.update(
         ref=ref,
         source=source,
+        function=function,
         config=ConfigObject(recorder.config, recorder.config.update),
         this=this,
         model=_model_values(node),
@@ -492,6 +499,7 @@ def compile_context(
     values.update(
         ref=lambda *a, **k: resolve_ref(run, manifest, node, state, _ref_args(a, k)),
         source=lambda *a: resolve_source(run, manifest, node, _source_args(a), state),
+        function=lambda *a: resolve_function(run.make_relation, manifest, node, a),
         config=ConfigObject(node.config, None),
         this=run.make_relation(node.relation, node.materialized),
         model=_model_values(node, state.batch),

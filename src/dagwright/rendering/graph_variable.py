@@ -38,6 +38,7 @@ class LazyGraph(Mapping[str, Any]):
             from dagwright.rendering.semantic_dicts import semantic_sections
 
             semantic = semantic_sections(self.manifest, render, created)
+            functions = {uid: nodes.pop(uid) for uid in list(nodes) if uid.startswith("function.")}
             nodes.update(members.pop("operations"))
             self._data = {
                 "nodes": nodes,
@@ -45,7 +46,7 @@ class LazyGraph(Mapping[str, Any]):
                 **members,
                 **semantic,
                 "unit_tests": {},
-                "functions": {},
+                "functions": functions,
             }
         return self._data
 

@@ -25,6 +25,7 @@ from dagwright.parse.nodes import (
     written_file_path,
 )
 from dagwright.project.unit_test_fixtures import fixture_rows
+from dagwright.rendering.function_dict import function_dict
 
 _MODEL_CONFIG_DEFAULTS: dict[str, Any] = {
     "enabled": True,
@@ -117,7 +118,7 @@ def _config(node: Node, tags: tuple[str, ...]) -> dict[str, Any]:
         return config
     if node.resource_type == "model":
         config = {**_MODEL_CONFIG_DEFAULTS, **node.config}
-    elif node.resource_type == "analysis":  # a model's config without access and freshness
+    elif node.resource_type in ("analysis", "function"):  # a model's config without access and freshness
         config = {**_MODEL_CONFIG_DEFAULTS, **node.config}
         config.pop("access", None)
         config.pop("freshness", None)
@@ -248,7 +249,7 @@ def node_dict(
             "refs": [{"name": r.name, "package": r.package, "version": r.version} for r in node.refs],
             "sources": [[s.source_name, s.table_name] for s in node.sources],
             "metrics": [],
-            "functions": [],
+            "functions": [list(call) for call in node.functions],
             "depends_on": {"macros": list(node.depends_on_macros), "nodes": list(node.depends_on)},
             "compiled_path": None,
             "contract": {
@@ -275,7 +276,7 @@ def node_dict(
         out["attached_node"] = node.attached_node
         if node.test_metadata is not None:
             out["test_metadata"] = dict(node.test_metadata)
-    if node.resource_type in ("snapshot", "analysis"):
+    if node.resource_type in ("snapshot", "analysis", "function"):
         for key in _NOT_SNAPSHOT_KEYS:
             out.pop(key, None)
     if compiled is not None and node.unique_id in compiled:
@@ -290,7 +291,7 @@ def node_dict(
                 "extra_ctes": [],
             }
         )
-    return out
+    return function_dict(out, node) if node.resource_type == "function" else out
 
 
 def source_dict(source: SourceTable, relation_name: str, created_at: float) -> dict[str, Any]:

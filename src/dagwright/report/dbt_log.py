@@ -34,6 +34,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "LogModelResult": ("Q012", "info"),
     "LogSeedResult": ("Q016", "info"),
     "LogSnapshotResult": ("Q015", "info"),
+    "LogFunctionResult": ("Q047", "info"),
     "LogTestResult": ("Q007", "info"),
     "LogNodeNoOpResult": ("Q019", "info"),
     "LogFreshnessResult": ("Q018", "info"),
@@ -206,6 +207,8 @@ def result_event(
             "status": status,
         }
         return "LogSnapshotResult", level, data
+    if resource_type == "function":  # dbt's line says the status (SUCCESS), not the engine's message
+        return "LogFunctionResult", level, {**common, "description": description, "status": status}
     shown = (result.message or "OK") if status == Status.SUCCESS else status
     return "LogModelResult", level, {**common, "description": description, "status": shown}
 

@@ -115,6 +115,8 @@ def finished_line(result: RunResult, index: int, total: int, what: str) -> tuple
     if status == Status.SUCCESS:
         verb = "loaded" if what.startswith("seed") else "created"
         shown = result.message if result.message and result.message != "OK" else "OK"
+        if what.startswith("function "):  # dbt's function line says SUCCESS, whatever the engine said
+            shown = "SUCCESS"
         return f"{prefix} OK {verb} {what}", f"{shown} in {seconds}"
     if status == Status.ERROR:
         verb = "loading" if what.startswith("seed") else "creating"

@@ -29,7 +29,7 @@ from dagwright.tasks.found import found_line
 Echo = Callable[[str], None]
 
 #: what dbt's compile selects
-COMPILED_TYPES = ("model", "snapshot", "seed", "test", "analysis")
+COMPILED_TYPES = ("model", "snapshot", "seed", "test", "analysis", "function")
 THREAD = worker_name(1)
 
 

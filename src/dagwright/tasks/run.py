@@ -54,7 +54,7 @@ RESOURCE_TYPES_BY_COMMAND = {
     "test": ("test",),
     "snapshot": ("snapshot",),
     # exposures and saved queries: listed as no-op nodes, as dbt-core's build lists them
-    "build": ("seed", "model", "snapshot", "test", "exposure", "saved_query"),
+    "build": ("seed", "function", "model", "snapshot", "test", "exposure", "saved_query"),
 }
 
 
@@ -465,8 +465,8 @@ def kind_of(manifest: Manifest, unique_id: str) -> str:
         return "seed"
     if node.resource_type == "test":
         return "data test"
-    if node.resource_type == "snapshot":
-        return "snapshot"
+    if node.resource_type in ("snapshot", "function"):
+        return node.resource_type
     return f"{node.materialized} model"
 
 

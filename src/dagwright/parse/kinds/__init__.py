@@ -12,6 +12,7 @@ from dagwright.parse.kinds.analyses import ANALYSES
 from dagwright.parse.kinds.base import ResourceKind
 from dagwright.parse.kinds.data_tests import DATA_TESTS
 from dagwright.parse.kinds.exposures import EXPOSURES
+from dagwright.parse.kinds.functions import FUNCTIONS
 from dagwright.parse.kinds.groups import GROUPS
 from dagwright.parse.kinds.models import MODELS
 from dagwright.parse.kinds.python_models import PYTHON_MODELS
@@ -25,6 +26,7 @@ RESOURCE_KINDS: tuple[ResourceKind, ...] = (
     GROUPS,
     EXPOSURES,
     SEEDS,
+    FUNCTIONS,
     MODELS,
     PYTHON_MODELS,
     SNAPSHOTS,

@@ -1,0 +1,5 @@
+-- BigQuery has no argument defaults (dbt-bigquery leaves default_value out): both arguments given
+select
+    {{ function('double_it') }}(21) as doubled,
+    {{ function('add_default') }}(1, 10) as with_default,
+    {{ function('functions', 'add_default') }}(1, 2) as both_given
