@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dagwright.adapters.base import Relation
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.parse.nodes import RefCall, SourceCall
-from dagwright.project.environ import RecordingFlags, getenv
-from dagwright.project.native_jinja import SECRET_ENV_PREFIX
+from dagwright.project.environ import RecordingFlags
 from dagwright.project.warn_error import WarnErrorPolicy
 from dagwright.rendering import dbt_builtins
 from dagwright.rendering.adapter_facade import (
@@ -33,6 +32,7 @@ from dagwright.rendering.adapter_facade import (
 from dagwright.rendering.config_object import ConfigObject
 from dagwright.rendering.dbt_global_names import DBT_GLOBAL_MACROS, unsupported_dbt_macro
 from dagwright.rendering.engines.registry import jinja_engine
+from dagwright.rendering.env_functions import env_var_function, var_function
 from dagwright.rendering.environment import environment
 from dagwright.rendering.event_time import BatchWindow, read_input, window_of
 from dagwright.rendering.functions import function_call, resolve_function
@@ -150,41 +150,8 @@ class RunContext:
     def base_values(self, node_name: str | None, package: str | None = None) -> dict[str, Any]:
         vars_ = self.var_lookup(package)
 
-        def var(name: str, default: Any = _MISSING) -> Any:
-            if name in vars_:
-                return vars_[name]
-            if default is not _MISSING:
-                return default
-            where = f" used by {node_name}" if node_name else ""
-            raise CompilationError(
-                f"required var '{name}'{where} is not defined",
-                line=current_template_line(),
-                hint=(did_you_mean(name, vars_) or "") + " define it under 'vars:' in dbt_project.yml or pass --vars",
-            )
-
-        var.has_var = lambda name: name in vars_  # type: ignore[attr-defined]
-
-        def env_var(name: str, default: Any = _MISSING) -> Any:
-            if str(name).startswith(SECRET_ENV_PREFIX):
-                # dbt's rule: a secret read by a model or macro would reach compiled SQL, the
-                # manifest, run_results.json and the warehouse
-                where = f" ({node_name})" if node_name else ""
-                raise CompilationError(
-                    f"secret environment variables ({SECRET_ENV_PREFIX}*) are allowed only in profiles.yml "
-                    f"and packages.yml, and the Jinja of a model, macro or hook{where} reads {name!r}",
-                    line=current_template_line(),
-                    hint=f"pass the value some other way (a variable whose name does not start with "
-                    f"{SECRET_ENV_PREFIX}, or a credential of the profile)",
-                )
-            value = getenv(name)
-            if value is not None:
-                return value
-            if default is not _MISSING:
-                return default
-            raise CompilationError(
-                f"env var '{name}' is not set and env_var() was called without a default",
-                line=current_template_line(),
-            )
+        var = var_function(vars_, node_name)
+        env_var = env_var_function(node_name)
 
         def log_fn(msg: Any, info: bool = False) -> str:
             if info and self.on_log is not None:
@@ -232,13 +199,6 @@ class RunContext:
         if graph is None or graph.manifest is not manifest:
             graph = self.cache["graph"] = LazyGraph(self.render_relation, self.run_started_at.timestamp(), manifest)
         return graph
-
-
-class _Missing:
-    pass
-
-
-_MISSING: Any = _Missing()
 
 
 @dataclass
