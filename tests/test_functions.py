@@ -201,3 +201,19 @@ def test_the_function_result_event_is_dbts(tmp_path: Path) -> None:
     assert sorted(ours["data"]) == sorted(theirs["data"])
     for key in ("description", "status", "index", "total"):
         assert ours["data"][key] == theirs["data"][key], key
+
+
+def test_defer_of_a_function_call_is_refused(tmp_path: Path) -> None:
+    """dbt would read the state environment's function for a call the run does not build;
+    dagwright does not defer function() calls, and says so before anything runs."""
+    twins = Twins(tmp_path, FILES)
+    ours = twins.roots["dagwright"]
+    assert twins.dagwright("parse").returncode == 0
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "manifest.json").write_bytes((ours / "target" / "manifest.json").read_bytes())
+    done = twins.dagwright("run", "-s", "calls_udfs", "--defer", "--state", str(state))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "function('double_it') under --defer" in done.stderr and "Traceback" not in done.stderr
+    plain = twins.dagwright("run", "-s", "plain", "--defer", "--state", str(state))
+    assert plain.returncode == 0, plain.stdout + plain.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from dagwright.errors import DagwrightError
 from dagwright.project.state import load_state
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ def apply_defer(
     extra = session.flags.extra
     if not extra.get("defer"):
         return
+    _refuse_deferred_functions(session, selected)
     from dagwright.execute.defer import deferred_relations
 
     folder = extra.get("defer_state") or extra.get("state")
@@ -34,3 +36,24 @@ def apply_defer(
         builds_selected=builds_selected,
         reads=reads,
     )
+
+
+def _refuse_deferred_functions(session: Session, selected: Collection[str]) -> None:
+    """dbt resolves a ``function()`` call to the deferred environment's function when the run
+    does not build it; dagwright would compile it against the target's (possibly an older
+    version, or none): refused before anything runs, not silently different."""
+    nodes = session.manifest.nodes
+    chosen = set(selected)
+    functions = {(n.package_name, n.name): uid for uid, n in nodes.items() if n.resource_type == "function"}
+    for uid in selected:
+        node = nodes.get(uid)
+        for call in getattr(node, "functions", ()) or ():
+            name, package = call[-1], (call[0] if len(call) == 2 else None)
+            found = [f for (pkg, fname), f in functions.items() if fname == name and package in (None, pkg)]
+            if found and not chosen.intersection(found):
+                raise DagwrightError(
+                    f"{uid} calls function('{name}') under --defer, and this command does not build that "
+                    "function: dagwright does not defer function() calls to the state's environment "
+                    "(dbt does), so it would read the target's version",
+                    hint=f"select the function too (e.g. -s +{node.name}), or run without --defer",
+                )
