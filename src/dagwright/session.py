@@ -251,8 +251,13 @@ class Session:
 
     def write_manifest(self, compiled: Mapping[str, str] | None = None) -> None:
         """target/manifest.json for this session's project (compiled code where given)."""
-        with collection_paused():
-            self._write_manifest(compiled)
+        from dagwright.artifacts.files import artifact_error
+
+        try:
+            with collection_paused():
+                self._write_manifest(compiled)
+        except OSError as exc:  # target/ read-only, a file, a full disk: said, not a crash
+            raise artifact_error(exc, self.target_dir / "manifest.json") from None
 
     def _write_manifest(self, compiled: Mapping[str, str] | None) -> None:
         from dagwright.artifacts.manifest import write_manifest

@@ -9,6 +9,7 @@ from typing import Any
 from dagwright.errors import ProjectError
 from dagwright.parse.nodes import ColumnInfo
 from dagwright.project.files import ProjectFile
+from dagwright.project.property_shapes import CHECKED_KEYS, check_entry_shape
 from dagwright.project.yamlio import load_yaml_text
 
 _RESOURCE_KEYS = (
@@ -199,6 +200,10 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                     render(entry, key, rel, (key, i)) if isinstance(entry, Mapping) else entry
                     for i, entry in enumerate(entries)
                 ]
+            if key in CHECKED_KEYS:
+                for i, entry in enumerate(entries):
+                    if isinstance(entry, Mapping):
+                        check_entry_shape(entry, (key, i), file.path, rel)
             if key == "snapshots":
                 props.snapshot_entries.append((file, entries))
             if key in ("exposures", "groups"):

@@ -1,0 +1,107 @@
+"""The shape of a property file's entries: the keys dbt's schema gives a type (a mapping, a
+list, a piece of text) checked before anything reads them, so a wrong shape is an error
+naming the file, line and key path instead of a crash deep in the parse."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagwright.errors import ProjectError
+from dagwright.project.yamlio import line_of
+
+#: keys whose value is a mapping (or nothing)
+_MAPPINGS = frozenset(
+    {
+        "config",
+        "meta",
+        "docs",
+        "freshness",
+        "quoting",
+        "time_spine",
+        "external",
+        "persist_docs",
+        "grants",
+        "contract",
+        "owner",
+        "column_types",
+        "overrides",
+    }
+)
+#: keys whose value is a list of mappings (or nothing), each read with the same rules
+_LISTS_OF_ENTRIES = frozenset({"columns", "tables", "versions", "constraints"})
+#: keys whose value is a list (or nothing): its items are read by their own code
+_LISTS = frozenset({"tests", "data_tests"})
+#: keys whose value is one scalar: text, a number, a boolean (or nothing)
+_SCALARS = frozenset({"name", "description", "identifier", "loader", "schema", "database", "data_type", "alias"})
+#: tags: one scalar or a list of them
+_TAGS = frozenset({"tags"})
+#: top-level keys whose entries are checked (the others are set aside or have rules of their own)
+CHECKED_KEYS = frozenset({"models", "seeds", "snapshots", "analyses", "sources", "data_tests", "tests"})
+
+_SCALAR_TYPES = (str, int, float, bool)
+
+
+def check_entry_shape(entry: Mapping[str, Any], keypath: tuple[str | int, ...], file: Path, rel: str) -> None:
+    """Raise a ProjectError at the first key of ``entry`` (nested entries included) whose value
+    has a shape dbt refuses."""
+    for key, value in entry.items():
+        if value is None:
+            continue
+        problem = _problem(key, value)
+        here = (*keypath, key)
+        if problem is not None:
+            raise ProjectError(f"'{_dotted(here)}' {problem}", path=rel, line=line_of(file, here))
+        if key in _LISTS_OF_ENTRIES:
+            for index, item in enumerate(value):
+                check_entry_shape(item, (*here, index), file, rel)
+        elif key == "config":
+            check_entry_shape(value, here, file, rel)
+
+
+def config_problem(key: Any, value: Any) -> str | None:
+    """What is wrong with ``value`` as the config ``key`` (a mapping, text or tags where dbt
+    wants one), or None."""
+    if value is None:
+        return None
+    if key in _MAPPINGS and not isinstance(value, Mapping):
+        return f"must be a mapping, got {_kind(value)}"
+    if key in _SCALARS and not isinstance(value, _SCALAR_TYPES):
+        return f"must be text, got {_kind(value)}"
+    if key in _TAGS and not (
+        isinstance(value, _SCALAR_TYPES)
+        or (isinstance(value, list) and all(isinstance(v, _SCALAR_TYPES) for v in value))
+    ):
+        return "must be a tag or a list of tags"
+    return None
+
+
+def _problem(key: Any, value: Any) -> str | None:
+    problem = config_problem(key, value)
+    if problem is not None:
+        return problem
+    if key in _LISTS_OF_ENTRIES:
+        if not isinstance(value, list):
+            return f"must be a list, got {_kind(value)}"
+        wrong = next((item for item in value if not isinstance(item, Mapping)), None)
+        if wrong is not None:
+            return f"must be a list of mappings, not of {_kind(wrong)}"
+    if key in _LISTS and not isinstance(value, list):
+        return f"must be a list, got {_kind(value)}"
+    return None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _dotted(keypath: tuple[Any, ...]) -> str:
+    out = ""
+    for part in keypath:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
