@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dagwright.artifacts.files import check_writable
 from dagwright.artifacts.run_results import (
     durations_from,
     read_run_results,
     run_results_dict,
     write_run_results,
 )
-from dagwright.artifacts.files import check_writable
 from dagwright.errors import ArtifactError, DagwrightError
 from dagwright.execute.compile import Compiler
 from dagwright.execute.microbatch import (
