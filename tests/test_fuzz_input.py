@@ -94,11 +94,53 @@ def _dump(data: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=False, sort_keys=False)
 
 
+#: values dbt accepts for some keys: most examples start near a valid project, so the
+#: parse gets past the first check and the odd value meets the code further in
+_TEXT = st.sampled_from(["m", "n", "s", "raw", "id", "table", "view", "incremental", "x" * 300, "a\x00b"])
+PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
+    "materialized": _TEXT,
+    "+materialized": _TEXT,
+    "tags": st.one_of(_TEXT, st.lists(_TEXT, max_size=2)),
+    "+tags": st.one_of(_TEXT, st.lists(_TEXT, max_size=2)),
+    "meta": st.dictionaries(_TEXT, ODD_SCALARS, max_size=2),
+    "+meta": st.dictionaries(_TEXT, ODD_SCALARS, max_size=2),
+    "config": st.fixed_dictionaries({}, optional={"materialized": _TEXT, "tags": _TEXT, "enabled": st.booleans()}),
+    "columns": st.lists(
+        st.fixed_dictionaries(
+            {"name": _TEXT},
+            optional={"data_type": _TEXT, "data_tests": st.lists(st.sampled_from(["unique", "not_null"]), max_size=2)},
+        ),
+        max_size=2,
+    ),
+    "data_tests": st.lists(
+        st.one_of(
+            st.sampled_from(["unique", "not_null"]),
+            st.fixed_dictionaries({"accepted_values": st.fixed_dictionaries({"values": st.lists(ODD_SCALARS)})}),
+            st.fixed_dictionaries({"relationships": st.fixed_dictionaries({"to": _TEXT, "field": _TEXT})}),
+        ),
+        max_size=2,
+    ),
+    "tables": st.lists(st.fixed_dictionaries({"name": _TEXT}), max_size=2),
+    "versions": st.lists(st.fixed_dictionaries({"v": ODD_SCALARS}), max_size=2),
+    "latest_version": ODD_SCALARS,
+    "vars": st.dictionaries(_TEXT, ODD_SCALARS, max_size=3),
+    "models": st.fixed_dictionaries({"proj": st.dictionaries(st.sampled_from(CONFIG_KEYS), ODD_SCALARS, max_size=3)}),
+    "seeds": st.dictionaries(st.sampled_from(CONFIG_KEYS), ODD_SCALARS, max_size=3),
+    "on-run-start": st.lists(st.sampled_from(["select 1", "{{ log('x') }}", "{{ oops"]), max_size=2),
+    "dispatch": st.lists(st.fixed_dictionaries({"macro_namespace": _TEXT, "search_order": st.lists(_TEXT)})),
+}
+
+
+def _value_of(key: str, wild: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    plausible = PLAUSIBLE.get(key)
+    return wild if plausible is None else st.one_of(plausible, plausible, wild)
+
+
 @st.composite
 def project_yml(draw: st.DrawFn) -> str:
     data: dict[Any, Any] = {"name": "proj", "version": "1.0.0", "config-version": 2, "profile": "proj"}
     for key in draw(st.lists(st.sampled_from(PROJECT_KEYS), max_size=4, unique=True)):
-        data[key] = draw(_values(CONFIG_KEYS))
+        data[key] = draw(_value_of(key, _values(CONFIG_KEYS)))
     return _dump(data)
 
 
@@ -106,10 +148,12 @@ def project_yml(draw: st.DrawFn) -> str:
 def property_yml(draw: st.DrawFn) -> str:
     data: dict[Any, Any] = {"version": 2}
     for key in draw(st.lists(st.sampled_from(PROPERTY_TOP), min_size=1, max_size=3, unique=True)):
-        entry = draw(st.dictionaries(st.sampled_from(PROPERTY_KEYS), _values(PROPERTY_KEYS), max_size=4))
-        if draw(st.booleans()):
+        entry = {}
+        for entry_key in draw(st.lists(st.sampled_from(PROPERTY_KEYS), max_size=4, unique=True)):
+            entry[entry_key] = draw(_value_of(entry_key, _values(PROPERTY_KEYS)))
+        if draw(st.integers(0, 7)):
             entry["name"] = draw(st.sampled_from(["m", "n", "raw", "x" * 300]))
-        data[key] = draw(st.one_of(st.just([entry]), _values(PROPERTY_KEYS)))
+        data[key] = [entry] if draw(st.integers(0, 4)) else draw(_values(PROPERTY_KEYS))
     return _dump(data)
 
 
@@ -216,6 +260,17 @@ REGRESSIONS = [
         ":7: 'models.proj.+docs' must be a mapping",
     ),
     ("tags-nested", {"dbt_project.yml": PROJECT + "seeds:\n  +tags: [[1]]\n"}, "'seeds.+tags' must be a tag or a list"),
+    (
+        "config-call-list",
+        {"models/m.sql": "{{ config(materialized=[1, 2]) }}\nselect 1 as id\n"},
+        "models/m.sql in model.proj.m: config 'materialized' must be text, got a list",
+    ),
+    (
+        "config-call-undefined",
+        {"models/m.sql": "{% set x = 1 %}{{ config(materialized=undefined_name) }}\nselect 1 as id\n"},
+        "config 'materialized': 'undefined_name' is undefined",
+    ),
+    ("project-materialized-list", {"dbt_project.yml": PROJECT + "models:\n  +materialized: [1]\n"}, "must be text"),
     (
         "source-config-text",
         {"models/s.yml": "version: 2\nsources:\n  - name: s\n    config: m\n"},

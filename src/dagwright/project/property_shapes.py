@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from dagwright.errors import ProjectError
 from dagwright.project.yamlio import line_of
 
@@ -34,7 +36,23 @@ _LISTS_OF_ENTRIES = frozenset({"columns", "tables", "versions", "constraints"})
 #: keys whose value is a list (or nothing): its items are read by their own code
 _LISTS = frozenset({"tests", "data_tests"})
 #: keys whose value is one scalar: text, a number, a boolean (or nothing)
-_SCALARS = frozenset({"name", "description", "identifier", "loader", "schema", "database", "data_type", "alias"})
+_SCALARS = frozenset(
+    {
+        "name",
+        "description",
+        "identifier",
+        "loader",
+        "schema",
+        "database",
+        "data_type",
+        "alias",
+        "materialized",
+        "incremental_strategy",
+        "on_schema_change",
+        "group",
+        "access",
+    }
+)
 #: tags: one scalar or a list of them
 _TAGS = frozenset({"tags"})
 #: top-level keys whose entries are checked (the others are set aside or have rules of their own)
@@ -74,6 +92,29 @@ def config_problem(key: Any, value: Any) -> str | None:
         or (isinstance(value, list) and all(isinstance(v, _SCALAR_TYPES) for v in value))
     ):
         return "must be a tag or a list of tags"
+    return None
+
+
+def config_call_problem(config: Mapping[str, Any]) -> str | None:
+    """What is wrong with the values a model's ``config(...)`` call gave, or None: a shape
+    dbt refuses, or a name Jinja did not know (dbt: "Undefined is not of type 'string'")."""
+    for key, value in config.items():
+        undefined = _undefined_in(value)
+        if undefined is not None:
+            return f"config '{key}': {undefined}"
+        problem = config_problem(key, value)
+        if problem is not None:
+            return f"config '{key}' {problem}"
+    return None
+
+
+def _undefined_in(value: Any) -> str | None:
+    if isinstance(value, jinja2.Undefined):
+        return value._undefined_message
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return next((found for found in map(_undefined_in, value) if found is not None), None)
     return None
 
 
