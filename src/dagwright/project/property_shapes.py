@@ -21,14 +21,11 @@ _MAPPINGS = frozenset(
         "docs",
         "freshness",
         "quoting",
-        "time_spine",
         "external",
         "persist_docs",
         "grants",
         "contract",
-        "owner",
         "column_types",
-        "overrides",
     }
 )
 #: keys whose value is a list of mappings (or nothing), each read with the same rules
