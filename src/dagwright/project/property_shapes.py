@@ -52,9 +52,6 @@ _SCALARS = frozenset(
 )
 #: tags: one scalar or a list of them
 _TAGS = frozenset({"tags"})
-#: top-level keys whose entries are checked (the others are set aside or have rules of their own)
-CHECKED_KEYS = frozenset({"models", "seeds", "snapshots", "analyses", "sources", "data_tests", "tests"})
-
 _SCALAR_TYPES = (str, int, float, bool)
 
 
