@@ -282,6 +282,11 @@ REGRESSIONS = [
         "models/s.yml:4: 'semantic_models[0].meta' must be a mapping, got a list",
     ),
     (
+        "columns-of-null",
+        {"models/s.yml": "version: 2\nexposures:\n  - name: e\n    columns: [null]\n"},
+        "models/s.yml:4: 'exposures[0].columns' must be a list of mappings, not of nulls",
+    ),
+    (
         "source-config-text",
         {"models/s.yml": "version: 2\nsources:\n  - name: s\n    config: m\n"},
         "models/s.yml:4: 'sources[0].config' must be a mapping, got str",

@@ -119,15 +119,17 @@ def _problem(key: Any, value: Any) -> str | None:
     if key in _LISTS_OF_ENTRIES:
         if not isinstance(value, list):
             return f"must be a list, got {_kind(value)}"
-        wrong = next((item for item in value if not isinstance(item, Mapping)), None)
-        if wrong is not None:
-            return f"must be a list of mappings, not of {_kind(wrong)}"
+        wrong = [item for item in value if not isinstance(item, Mapping)]
+        if wrong:
+            return f"must be a list of mappings, not of {_kind(wrong[0])}"
     if key in _LISTS and not isinstance(value, list):
         return f"must be a list, got {_kind(value)}"
     return None
 
 
 def _kind(value: Any) -> str:
+    if value is None:
+        return "nulls"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list):
