@@ -28,7 +28,7 @@ from dagwright.flags import Flags
 from dagwright.tasks.project import parse
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("DAGWRIGHT_FUZZ_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("DAGWRIGHT_FUZZ_EXAMPLES", "100")),
     deadline=None,
     derandomize=True,
     database=None,
