@@ -287,6 +287,11 @@ REGRESSIONS = [
         "models/s.yml:4: 'exposures[0].columns' must be a list of mappings, not of nulls",
     ),
     (
+        "constraint-not-a-mapping",
+        {"models/s.yml": "version: 2\nmodels:\n  - name: m\n    constraints: [primary_key]\n"},
+        "models/s.yml:4: 'models[0].constraints' must be a list of mappings, not of str",
+    ),
+    (
         "source-config-text",
         {"models/s.yml": "version: 2\nsources:\n  - name: s\n    config: m\n"},
         "models/s.yml:4: 'sources[0].config' must be a mapping, got str",

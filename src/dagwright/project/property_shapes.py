@@ -29,7 +29,9 @@ _MAPPINGS = frozenset(
     }
 )
 #: keys whose value is a list of mappings (or nothing), each read with the same rules
-_LISTS_OF_ENTRIES = frozenset({"columns", "tables", "versions", "constraints"})
+_LISTS_OF_ENTRIES = frozenset({"columns", "tables", "versions"})
+#: keys whose value is a list of mappings of their own (a constraint's ``columns`` are names)
+_LISTS_OF_MAPPINGS = frozenset({"constraints"})
 #: keys whose value is a list (or nothing): its items are read by their own code
 _LISTS = frozenset({"tests", "data_tests"})
 #: keys whose value is one scalar: text, a number, a boolean (or nothing)
@@ -116,7 +118,7 @@ def _problem(key: Any, value: Any) -> str | None:
     problem = config_problem(key, value)
     if problem is not None:
         return problem
-    if key in _LISTS_OF_ENTRIES:
+    if key in _LISTS_OF_ENTRIES or key in _LISTS_OF_MAPPINGS:
         if not isinstance(value, list):
             return f"must be a list, got {_kind(value)}"
         wrong = [item for item in value if not isinstance(item, Mapping)]
