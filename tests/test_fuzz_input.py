@@ -254,6 +254,7 @@ REGRESSIONS = [
         "'target-path' must be a folder name",
     ),
     ("nul-model-path", {"dbt_project.yml": PROJECT + 'model-paths: [m, "\\x00"]\n'}, "'model-paths[1]' holds a NUL"),
+    ("nul-model-path-text", {"dbt_project.yml": PROJECT + 'model-paths: "a\\x00b"\n'}, "'model-paths' holds a NUL"),
     (
         "docs-list",
         {"dbt_project.yml": PROJECT + "models:\n  proj:\n    +docs: [1]\n"},

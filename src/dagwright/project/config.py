@@ -210,6 +210,7 @@ def _paths(data: Mapping[str, Any], key: str, default: str, path: Path, legacy: 
     if value is None:
         return (default,)
     if isinstance(value, str):
+        check_folder_name(value, (key,), path)
         return (value,)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ProjectError(f"'{key}' must be a list of folder names", path=path)
