@@ -61,6 +61,10 @@ class CompilationError(DagwrightError):
     """Jinja or reference errors found while parsing or compiling a node."""
 
 
+class ArtifactError(DagwrightError):
+    """target/ (or one artifact in it) cannot be written: read-only, a file, a full disk."""
+
+
 class SelectionError(DagwrightError):
     """A --select/--exclude expression that cannot be understood."""
 

@@ -251,10 +251,15 @@ class Session:
     def write_manifest(self, compiled: Mapping[str, str] | None = None) -> None:
         """target/manifest.json for this session's project (compiled code where given); not
         under ``--no-write-json`` (``DBT_WRITE_JSON``, ``flags: {write_json: false}``), as dbt."""
+        from dagwright.artifacts.files import artifact_error
+
         if not self.writes_json:
             return
-        with collection_paused():
-            self._write_manifest(compiled)
+        try:
+            with collection_paused():
+                self._write_manifest(compiled)
+        except OSError as exc:  # target/ read-only, a file, a full disk: said, not a crash
+            raise artifact_error(exc, self.target_dir / "manifest.json") from None
 
     @property
     def writes_json(self) -> bool:

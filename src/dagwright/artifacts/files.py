@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import json
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from dagwright.errors import ArtifactError
 
 #: temporary names unique within this process (threads included); the pid makes them unique across processes
 _TMP_NUMBERS = itertools.count()
@@ -86,7 +90,67 @@ def _remove_file_in_the_way(path: Path) -> bool:
 def write_json_atomic(path: Path, data: Any) -> None:
     # one line, as dbt-core writes its artifacts: a 10,000-model manifest is ~40% smaller
     # and quicker to write than indented
-    write_bytes_atomic(path, orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS))
+    try:
+        encoded = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError as exc:
+        if "64-bit" not in str(exc):
+            raise
+        # an integer past 64 bits (a `meta` value): JSON holds it, orjson cannot write it;
+        # dbt writes it as it is, so the slower standard library does too
+        encoded = json.dumps(_plain(data), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    write_bytes_atomic(path, encoded)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` in what the standard ``json`` writes as orjson would: anything else
+    (dataclasses, dates, non-string keys...) goes through orjson, and NaN and infinities
+    become null."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else _key(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return orjson.loads(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS))
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    return next(iter(orjson.loads(orjson.dumps({key: 0}, option=orjson.OPT_NON_STR_KEYS))))
+
+
+#: written and removed by ``check_writable``
+_PROBE = ".dagwright-write-probe"
+
+
+def check_writable(folder: Path) -> None:
+    """Make ``folder`` (target/) and write a file into it the way artifacts are written, so a
+    folder that cannot hold them is an error before any node runs, not after every one did."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / _PROBE
+        write_bytes_atomic(probe, b"")
+        probe.unlink()
+    except OSError as exc:
+        raise artifact_error(exc, folder) from None
+
+
+def artifact_error(exc: OSError, path: Path) -> ArtifactError:
+    """``exc``, raised while writing into ``path``, as an error naming the file and the reason."""
+    where = exc.filename if isinstance(exc.filename, str) else str(path)
+    if os.path.basename(where).startswith(f".{_PROBE}.") or where.endswith(".tmp"):
+        where = str(path)  # the temporary file is ours: the user knows the folder
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        reason = f"{reason} (a file stands where a folder must be)"
+    return ArtifactError(
+        f"cannot write the artifacts: {reason}",
+        path=where,
+        hint="target-path (or --target-path) must name a folder dagwright can write, on a disk with free space",
+    )
 
 
 def read_json(path: Path) -> Any:

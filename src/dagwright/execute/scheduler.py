@@ -167,7 +167,9 @@ class Scheduler:
             for uid in self.plan.order:
                 if self._waiting[uid] == 0:
                     self._push_ready(uid)
-        for i in range(self.threads):
+        # a worker per node at most: more would wait for nothing (and `threads: 10**20` would
+        # start threads until the machine gave out)
+        for i in range(min(self.threads, len(self.plan.order))):
             name = worker_name(i + 1)
             thread = threading.Thread(target=self._worker, args=(name,), daemon=True, name=name)
             self._workers.append(thread)

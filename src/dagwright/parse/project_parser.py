@@ -30,6 +30,7 @@ from dagwright.project.config import ProjectConfig, as_list
 from dagwright.project.files import ProjectFile, read_bytes
 from dagwright.project.native_jinja import SECRET_ENV_PREFIX
 from dagwright.project.properties import Patch, TestDefinition
+from dagwright.project.property_shapes import config_call_problem
 from dagwright.rendering.context import ParseRecorder, RunContext, parse_context
 from dagwright.rendering.generic_test_kwargs import test_kwargs
 from dagwright.rendering.jinja import compile_template, recording_macro_calls, render_error, render_template
@@ -262,7 +263,7 @@ class ProjectParser:
             self.static_parts[unique_id] = parts
             names = [p.name for p in parts if type(p) is Expr and p.kind == "call"]
             called = self.macro_resolver.calls(names) if names else ()
-            return refs, sources, _static_config(parts), parts, called
+            return refs, sources, _checked(_static_config(parts), rel, unique_id), parts, called
         template = compile_template(text, rel, unique_id)
         self.templates[unique_id] = template
         recorder = ParseRecorder()
@@ -274,7 +275,7 @@ class ProjectParser:
                 raise render_error(exc, rel, unique_id) from None
         if recorder.functions:  # the node's function() calls: ``finish`` sets them on the node
             self.function_calls[unique_id] = tuple(dict.fromkeys(recorder.functions))
-        return recorder.refs, recorder.sources, recorder.config, None, tuple(calls)
+        return recorder.refs, recorder.sources, _checked(recorder.config, rel, unique_id), None, tuple(calls)
 
     def hook_macros(self, config: Mapping[str, Any]) -> tuple[str, ...]:
         """The macros a node's pre- and post-hooks call (dbt renders them at parse time)."""
@@ -301,3 +302,11 @@ class ProjectParser:
         if isinstance(value, list):
             return [self.render_yaml_value(v, path) for v in value]
         return value
+
+
+def _checked(config: dict[str, Any], rel: str, unique_id: str) -> dict[str, Any]:
+    """``config``, a node's in-file config, when dbt would accept its values' shapes."""
+    problem = config_call_problem(config) if config else None
+    if problem is not None:
+        raise CompilationError(problem, path=rel, node=unique_id)
+    return config

@@ -10,7 +10,8 @@ from typing import Any
 
 from dagwright.errors import ProjectError, did_you_mean
 from dagwright.project.project_renderer import ProjectRenderer
-from dagwright.project.yamlio import load_yaml_file
+from dagwright.project.property_shapes import config_problem
+from dagwright.project.yamlio import line_of, load_yaml_file
 
 PROJECT_FILE = "dbt_project.yml"
 
@@ -76,24 +77,28 @@ class ConfigTree:
     children: Mapping[str, ConfigTree] = field(default_factory=dict)
 
     @classmethod
-    def from_yaml(cls, data: Any, path: Path, where: str) -> ConfigTree:
+    def from_yaml(cls, data: Any, path: Path, where: str, keypath: tuple[str, ...] = ()) -> ConfigTree:
+        keypath = keypath or (where,)
         if data is None:
             return cls()
         if not isinstance(data, Mapping):
-            raise ProjectError(f"'{where}' must be a mapping, got {type(data).__name__}", path=path)
+            raise ProjectError(
+                f"'{where}' must be a mapping, got {type(data).__name__}", path=path, line=line_of(path, keypath)
+            )
         config: dict[str, Any] = {}
         children: dict[str, ConfigTree] = {}
         for key, value in data.items():
             key = str(key)
-            if key.startswith("+"):
-                config = merge_config(config, {key[1:]: value})
-            elif isinstance(value, Mapping):
+            if isinstance(value, Mapping) and not key.startswith("+"):
                 # as dbt: a mapping without "+" is a level (a folder, a node's name) whatever its
                 # name, so a project called `docs` or `grants` is a project, and `meta: {...}`
                 # without "+" configures nothing (dbt's docs ask for `+meta`)
-                children[key] = cls.from_yaml(value, path, f"{where}.{key}")
-            else:
-                config = merge_config(config, {key: value})
+                children[key] = cls.from_yaml(value, path, f"{where}.{key}", (*keypath, key))
+                continue
+            problem = config_problem(normalize_key(key.removeprefix("+")), value)
+            if problem is not None:
+                raise ProjectError(f"'{where}.{key}' {problem}", path=path, line=line_of(path, (*keypath, key)))
+            config = merge_config(config, {key.removeprefix("+"): value})
         return cls(config, children)
 
     def resolve(self, fqn: Sequence[str]) -> dict[str, Any]:
@@ -207,10 +212,40 @@ def _paths(data: Mapping[str, Any], key: str, default: str, path: Path, legacy: 
     if value is None:
         return (default,)
     if isinstance(value, str):
+        check_folder_name(value, (key,), path)
         return (value,)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ProjectError(f"'{key}' must be a list of folder names", path=path)
+    for index, folder in enumerate(value):
+        check_folder_name(folder, (key, index), path)
     return tuple(value)
+
+
+#: the longest name one folder or file may have (NAME_MAX of Linux, macOS and Windows)
+_NAME_MAX = 255
+
+
+def check_folder_name(value: Any, keypath: tuple[str | int, ...], path: Path) -> None:
+    """A folder setting the file system can open: a string without NUL bytes whose every
+    part fits a file name (else ``os`` raises ValueError or 'File name too long')."""
+    problem = None
+    if not isinstance(value, str):
+        problem = f"must be a folder name, got {type(value).__name__}"
+    elif "\x00" in value:
+        problem = "holds a NUL byte, which no file name can"
+    elif any(len(part.encode("utf-8", "surrogatepass")) > _NAME_MAX for part in value.split("/")):
+        problem = f"has a name longer than {_NAME_MAX} bytes, which no file system accepts"
+    if problem is not None:
+        where = keypath[0] + "".join(f"[{k}]" for k in keypath[1:])
+        raise ProjectError(f"'{where}' {problem}", path=path, line=line_of(path, keypath))
+
+
+def _folder(data: Mapping[str, Any], key: str, default: str, path: Path) -> str:
+    value = data.get(key)
+    if value is None or value == "":
+        return default
+    check_folder_name(value, (key,), path)
+    return str(value)
 
 
 def find_project_root(project_dir: str | Path | None) -> Path:
@@ -264,6 +299,16 @@ def _build(
     vars_ = data.get("vars") or {}
     if not isinstance(vars_, Mapping):
         raise ProjectError("'vars' must be a mapping", path=path)
+    # read elsewhere: checked here, so a bad one is an error before anything opens it
+    for key in ("log-path", "packages-install-path"):
+        _folder(data, key, "", path)
+    for key in ("docs-paths", "asset-paths"):
+        _paths(data, key, "", path)
+    quoting = data.get("quoting") or {}
+    if not isinstance(quoting, Mapping):
+        raise ProjectError(
+            f"'quoting' must be a mapping, got {type(quoting).__name__}", path=path, line=line_of(path, ("quoting",))
+        )
     hooks_start = as_list(data.get("on-run-start"))
     hooks_end = as_list(data.get("on-run-end"))
     tests_tree = data.get("data_tests") if data.get("data_tests") is not None else data.get("tests")
@@ -279,7 +324,7 @@ def _build(
         snapshot_paths=_paths(data, "snapshot-paths", "snapshots", path),
         analysis_paths=_paths(data, "analysis-paths", "analyses", path),
         function_paths=_paths(data, "function-paths", "functions", path),
-        target_path=str(os.environ.get("DBT_TARGET_PATH") or data.get("target-path") or "target"),
+        target_path=str(os.environ.get("DBT_TARGET_PATH") or _folder(data, "target-path", "target", path)),
         clean_targets=tuple(as_list(data.get("clean-targets"))),
         vars=dict(vars_),
         models=ConfigTree.from_yaml(data.get("models"), path, "models"),
@@ -293,7 +338,7 @@ def _build(
         on_run_start=tuple(str(h) for h in hooks_start),
         on_run_end=tuple(str(h) for h in hooks_end),
         dispatch=tuple(as_list(data.get("dispatch"))),
-        quoting=dict(data.get("quoting") or {}),
+        quoting=dict(quoting),
         path=path,
         raw=raw,
         cli_vars=cli_vars,

@@ -15,6 +15,8 @@ READ: set[str] = set()
 
 
 def getenv(name: str) -> str | None:
+    if not isinstance(name, str):  # not recorded: READ outlives a failed parse (the API's process)
+        raise TypeError(f"an environment variable's name must be text, not {type(name).__name__}")
     READ.add(name)
     return os.environ.get(name)
 

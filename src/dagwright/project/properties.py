@@ -9,6 +9,7 @@ from typing import Any
 from dagwright.errors import ProjectError
 from dagwright.parse.nodes import ColumnInfo
 from dagwright.project.files import ProjectFile
+from dagwright.project.property_shapes import check_entry_shape
 from dagwright.project.yamlio import load_yaml_text
 
 _RESOURCE_KEYS = (
@@ -193,6 +194,7 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
             if key in _INERT_KEYS:
                 continue
             if key not in _RESOURCE_KEYS:
+                _check_entries(entries, key, file, rel)  # read elsewhere (semantic models, unit tests...)
                 props.set_aside.append((file, str(key), entries))
                 continue
             if entries is None:
@@ -204,6 +206,7 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                     render(entry, key, rel, (key, i)) if isinstance(entry, Mapping) else entry
                     for i, entry in enumerate(entries)
                 ]
+            _check_entries(entries, key, file, rel)
             if key == "snapshots":
                 props.snapshot_entries.append((file, entries))
             if key in ("exposures", "groups"):
@@ -260,6 +263,14 @@ def load_properties(files: list[ProjectFile], render: EntryRenderer | None = Non
                     raise ProjectError(f"{where} is described twice: in {previous.file} and in {rel}", path=rel)
                 props.patches[(resource_type, name)] = patch
     return props
+
+
+def _check_entries(entries: Any, key: str, file: ProjectFile, rel: str) -> None:
+    """Each entry's shape, as rendered, before anything reads it (``property_shapes``)."""
+    if isinstance(entries, list):
+        for index, entry in enumerate(entries):
+            if isinstance(entry, Mapping):
+                check_entry_shape(entry, (key, index), file.path, rel)
 
 
 def _text_or_none(value: Any) -> str | None:

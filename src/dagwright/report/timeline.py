@@ -331,6 +331,8 @@ def timeline_from_run_results(
 
     if isinstance(args.get("threads"), int):
         threads = args["threads"]
+    if threads:
+        threads = min(threads, len(bars))  # an idle lane per worker, and a worker per node at most ran
     lanes = sorted({b.lane for b in bars if b.lane != NOT_RUN}, key=_lane_sort_key)
     if threads:
         numbers = {_lane_sort_key(lane)[1] for lane in lanes}

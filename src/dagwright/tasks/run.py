@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dagwright.artifacts.files import check_writable
 from dagwright.artifacts.run_results import (
     durations_from,
     read_run_results,
     run_results_dict,
     write_run_results,
 )
-from dagwright.errors import DagwrightError
+from dagwright.errors import ArtifactError, DagwrightError
 from dagwright.execute.compile import Compiler
 from dagwright.execute.microbatch import (
     BatchProgress,
@@ -44,6 +45,7 @@ from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
 from dagwright.report.timeline_html import write_timeline_quietly
 from dagwright.session import Flags, Session, target_dir_of
+from dagwright.tasks.artifact_failure import outcomes_line, write_failed
 from dagwright.tasks.defer import apply_defer
 from dagwright.tasks.found import found_line
 from dagwright.tasks.stopping import EXIT_CODES, LINE_WAIT_S, STOP_TEXT, SignalHandlers, StoppedEarly, exit_code
@@ -74,6 +76,9 @@ class RunTask:
         self.terminal = terminal or Terminal()
         self.stop = Stop()
         self.registry = session.statement_registry(self.stop)
+        check_writable(session.target_dir)  # before the parse and any node: each writes there
+        #: an artifact that could not be written at the end (the run's outcomes stand)
+        self.artifact_error: ArtifactError | None = None
         manifest = session.manifest
         types = RESOURCE_TYPES_BY_COMMAND.get(self.flags.command, ("model",))
         if "test" in types:
@@ -302,11 +307,20 @@ class RunTask:
         # The warehouse is done with: closing it (DuckDB writes its checkpoint there, without
         # holding the GIL) overlaps with writing the artifacts.
         self._closer = _Background(self._close, "dagwright-close")
+        target = self.session.target_dir
         try:
-            self.write_results(summary)
-            if self._manifest_writer is not None:
-                self._manifest_writer.join()  # the first manifest must not land after the final one
-            self._write_manifest(results)
+            try:
+                self.write_results(summary)
+            except OSError as exc:
+                self.artifact_error = write_failed(exc, target / "run_results.json")
+            try:
+                if self._manifest_writer is not None:
+                    self._manifest_writer.join()  # the first manifest must not land after the final one
+                self._write_manifest(results)
+            except OSError as exc:
+                self.artifact_error = self.artifact_error or write_failed(exc, target / "manifest.json")
+            except ArtifactError as exc:  # the session's manifest write says which file
+                self.artifact_error = self.artifact_error or exc
         finally:
             self._closer.join()
         return summary
@@ -478,7 +492,10 @@ def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
         return
     summary = RunSummary([], 0.0, started_at, stop_kind=kind, stop_trigger=STOP_TEXT[kind])
     data = run_results_dict(summary, invocation_id="", args=flags.as_args_safe())
-    write_run_results(target_dir / "run_results.json", data)
+    try:
+        write_run_results(target_dir / "run_results.json", data)
+    except OSError:
+        return  # target/ cannot be written: the stop's line said what happened
     write_timeline_quietly(target_dir / "timeline.html", data)
 
 
@@ -558,5 +575,9 @@ def execute(
     else:
         code = 1 if summary.failed or summary.count(Status.CANCELLED) else 0
     code = exit_code(code, handlers.received)
+    if task.artifact_error is not None:
+        terminal.line(outcomes_line(summary.results))
+        terminal.run_finished(summary, task.artifact_error.exit_code)
+        raise task.artifact_error
     terminal.run_finished(summary, code)
     return code

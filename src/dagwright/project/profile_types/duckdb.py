@@ -56,6 +56,8 @@ class DuckDBProfile(ProfileType):
             values["path"] = ":memory:"
         if fields.schema is None:
             fields.schema = "main"
+        if "\x00" in str(values["path"]):
+            raise problems.error(f"{problems.where}: `path` holds a NUL byte, which no file name can", "path")
         derived = duckdb_database_name(values["path"])
         if not derived:
             raise problems.error(
