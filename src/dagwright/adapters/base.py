@@ -34,6 +34,7 @@ optional capabilities, looked up with ``getattr``:
 | ``snapshot_hash_arguments`` | dbt's ``snapshot_hash_arguments`` of the engine (``dbt_scd_id``) | BigQuery |
 | ``snapshot_unsupported`` | why snapshots cannot run (the engine's dbt adapter's message) | Spark |
 | ``load_rows`` | a seed's rows bulk-loaded (``COPY``; a load job) | PostgreSQL, BigQuery |
+| ``load_csv_sql`` | a seed's file loaded by the engine itself (``COPY ... FROM 'file'``) | DuckDB |
 | ``copy_table_sql`` | one job replacing a table with another's rows (a seed's publish) | BigQuery |
 | ``needs_drop`` | why a table cannot be replaced in place (partitioning, clustering changed) | BigQuery |
 | ``transaction_script`` | several DML statements as one atomic job | BigQuery |

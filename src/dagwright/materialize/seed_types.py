@@ -39,7 +39,16 @@ from typing import Any
 from dagwright.errors import ProjectError
 from dagwright.materialize.seed_inference import SeedNumberOverflow, infer_type
 
-__all__ = ["SeedColumn", "SeedNumberOverflow", "SeedTable", "SeedValueError", "infer_type", "read_seed"]
+__all__ = [
+    "SeedColumn",
+    "SeedNumberOverflow",
+    "SeedTable",
+    "SeedValueError",
+    "TypedSeed",
+    "infer_type",
+    "read_seed",
+    "type_seed",
+]
 
 
 class SeedValueError(ProjectError):
@@ -82,6 +91,20 @@ class SeedTable:
 # --------------------------------------------------------------------------- reading
 
 
+@dataclass(frozen=True)
+class TypedSeed:
+    """A seed file read and typed as dbt reads it, its values not loaded: for an engine
+    that loads the file itself (DuckDB's ``COPY``, dbt-duckdb's own way)."""
+
+    path: Path
+    delimiter: str
+    columns: tuple[SeedColumn, ...]
+    #: the records agate read (the engine's load counts its own rows)
+    record_count: int
+    #: the existing table's columns the file is loaded into (a re-seed), else None
+    into: tuple[tuple[str, str], ...] | None
+
+
 def read_seed(
     path: Path,
     *,
@@ -107,6 +130,49 @@ def read_seed(
     :class:`SeedValueError` when dbt-duckdb's ``COPY`` of it fails.
     """
     path = Path(path)
+    columns, record_count, short_line, ncols = _typed_columns(path, delimiter, column_types, into)
+    if not record_count:
+        # dbt loads nothing (no COPY) when the file has no rows
+        return SeedTable(columns=columns, rows=[])
+    try:
+        read_as = columns
+        if integer_type != "INTEGER":
+            read_as = tuple(
+                SeedColumn(c.name, integer_type, c.overridden) if c.sql_type == "INTEGER" and not c.overridden else c
+                for c in columns
+            )
+        rows = _copy_rows(path, delimiter, read_as)
+    except SeedValueError as exc:
+        if short_line is None or exc.line is not None:
+            raise
+        raise SeedValueError(
+            f"row has fewer values than the header's {ncols} columns", path=path, line=short_line
+        ) from exc
+    return SeedTable(columns=columns, rows=rows)
+
+
+def type_seed(
+    path: Path,
+    *,
+    delimiter: str = ",",
+    column_types: Mapping[str, str] | None = None,
+    into: Sequence[tuple[str, str]] | None = None,
+) -> TypedSeed:
+    """The first half of :func:`read_seed`: the file read and typed as dbt does (failing
+    where dbt's reading fails), its values left for the engine to load from the file."""
+    path = Path(path)
+    columns, record_count, _short_line, _ncols = _typed_columns(path, delimiter, column_types, into)
+    return TypedSeed(path, delimiter, columns, record_count, None if into is None else tuple(into))
+
+
+def _typed_columns(
+    path: Path,
+    delimiter: str,
+    column_types: Mapping[str, str] | None,
+    into: Sequence[tuple[str, str]] | None,
+) -> tuple[tuple[SeedColumn, ...], int, int | None, int]:
+    """The seed's columns (dbt's inference, ``column_types``, or ``into``), its record
+    count, the line of its first short record (None: none) and the header's width."""
     header, records, short_line = _read_csv(path, delimiter)
     names = _column_names(header)
     for name in names if into is None else ():
@@ -135,24 +201,7 @@ def read_seed(
         raise ProjectError(f"number out of range: {exc.args[0]!r} (dbt-core crashes on it)", path=path)
     if into is not None:
         columns = tuple(SeedColumn(name, sql_type, True) for name, sql_type in into)
-    if not records:
-        # dbt loads nothing (no COPY) when the file has no rows
-        return SeedTable(columns=columns, rows=[])
-    try:
-        read_as = columns
-        if integer_type != "INTEGER":
-            read_as = tuple(
-                SeedColumn(c.name, integer_type, c.overridden) if c.sql_type == "INTEGER" and not c.overridden else c
-                for c in columns
-            )
-        rows = _copy_rows(path, delimiter, read_as)
-    except SeedValueError as exc:
-        if short_line is None or exc.line is not None:
-            raise
-        raise SeedValueError(
-            f"row has fewer values than the header's {ncols} columns", path=path, line=short_line
-        ) from exc
-    return SeedTable(columns=columns, rows=rows)
+    return columns, len(records), short_line, ncols
 
 
 def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], int | None]:
