@@ -18,10 +18,13 @@ inside SQL text; where the engine reads the file itself (DuckDB: ``load_csv_sql`
 
 from __future__ import annotations
 
+import os
+import tempfile
+import weakref
 from functools import partial
 from pathlib import Path
 
-from dagwright.adapters.base import NODE_DESCRIPTION, Adapter, DatabaseError, ExecResult, Relation
+from dagwright.adapters.base import NODE_DESCRIPTION, Adapter, CsvRows, DatabaseError, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
@@ -97,16 +100,30 @@ class SeedMaterialization(StrategyMaterialization):
         return self.load(into)
 
     def load(self, into: list[tuple[str, str]] | None = None) -> SeedTable:
+        """The seed's rows, loaded as dbt-duckdb loads them; written by DuckDB as CSV (a
+        temporary file, removed with the table) where the engine bulk-loads CSV."""
+        export_to = None
+        if getattr(self.adapter, "load_csv_rows", None) is not None:
+            handle, name = tempfile.mkstemp(prefix="dagwright-seed-", suffix=".csv")
+            os.close(handle)
+            export_to = Path(name)
         try:
-            return read_seed(
+            table = read_seed(
                 self.csv_path,
                 delimiter=self.delimiter,
                 column_types=self.column_types,
                 into=into,
                 integer_type=getattr(self.adapter, "seed_integer_read_type", "INTEGER"),
+                export_to=export_to,
             )
         except SeedValueError as exc:
             raise seed_error(exc) from None
+        finally:
+            if export_to is not None and not export_to.stat().st_size:
+                export_to.unlink(missing_ok=True)
+        if table.exported is not None:
+            weakref.finalize(table, table.exported.unlink, missing_ok=True)
+        return table
 
     def column(self, name: str) -> str:
         # dbt-duckdb quotes seed column names unless quote_columns is false
@@ -127,8 +144,12 @@ class SeedMaterialization(StrategyMaterialization):
             return self.copy_file(conn, relation, table)
         columns = table.columns
         rows = table.rows
-        if not rows or not columns:
-            return len(rows)
+        if not table.row_count or not columns:
+            return 0
+        if table.exported is not None:  # optional adapter capability: CSV bulk load (PostgreSQL)
+            names = [self.column(c.name) for c in columns]
+            self.adapter.load_csv_rows(conn, relation, names, CsvRows(table.exported, table.row_count))  # type: ignore[attr-defined]
+            return table.row_count
         load_rows = getattr(self.adapter, "load_rows", None)
         if load_rows is not None:  # optional adapter capability: bulk load (PostgreSQL: COPY)
             load_rows(conn, relation, [self.column(c.name) for c in columns], rows)

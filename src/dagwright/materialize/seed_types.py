@@ -34,9 +34,10 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from dagwright.errors import ProjectError
+from dagwright.materialize.seed_export import export_csv
 from dagwright.materialize.seed_inference import SeedNumberOverflow, infer_type
 
 __all__ = [
@@ -78,6 +79,9 @@ class SeedTable:
     #: str, datetime.date, datetime.datetime (naive) or None for inferred columns (what
     #: DuckDB returns for overridden ones, e.g. Decimal)
     rows: list[tuple[object | None, ...]]
+    #: ``read_seed(export_to=...)``: the rows written there as CSV instead (``rows`` empty)
+    exported: Path | None = None
+    exported_rows: int = 0
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -85,7 +89,7 @@ class SeedTable:
 
     @property
     def row_count(self) -> int:
-        return len(self.rows)
+        return self.exported_rows if self.exported is not None else len(self.rows)
 
 
 # --------------------------------------------------------------------------- reading
@@ -112,8 +116,13 @@ def read_seed(
     column_types: Mapping[str, str] | None = None,
     into: Sequence[tuple[str, str]] | None = None,
     integer_type: str = "INTEGER",
+    export_to: Path | None = None,
 ) -> SeedTable:
     """Read, type and load a seed CSV as dbt-core + dbt-duckdb would.
+
+    ``export_to``: write the loaded rows to this file as CSV (``seed_export``: agate's
+    nulls, text quoted) instead of returning them, where every column's type has a text
+    form an engine reads back as the same value; rows are returned otherwise.
 
     ``into`` is for a seed whose table already exists (a re-run without --full-refresh):
     its ``(name, type)`` columns. dbt-duckdb then truncates that table and ``COPY``s the
@@ -141,6 +150,10 @@ def read_seed(
                 SeedColumn(c.name, integer_type, c.overridden) if c.sql_type == "INTEGER" and not c.overridden else c
                 for c in columns
             )
+        if export_to is not None:
+            exported = _copy_rows(path, delimiter, read_as, export_to)
+            if exported is not None:
+                return SeedTable(columns=columns, rows=[], exported=export_to, exported_rows=exported)
         rows = _copy_rows(path, delimiter, read_as)
     except SeedValueError as exc:
         if short_line is None or exc.line is not None:
@@ -300,10 +313,19 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _copy_rows(path: Path, delimiter: str, columns: Sequence[SeedColumn]) -> list[tuple[Any, ...]]:
+@overload
+def _copy_rows(path: Path, delimiter: str, columns: Sequence[SeedColumn]) -> list[tuple[Any, ...]]: ...
+@overload
+def _copy_rows(path: Path, delimiter: str, columns: Sequence[SeedColumn], export_to: Path) -> int | None: ...
+def _copy_rows(
+    path: Path, delimiter: str, columns: Sequence[SeedColumn], export_to: Path | None = None
+) -> list[tuple[Any, ...]] | int | None:
     """The rows dbt-duckdb's ``COPY`` stores in a table of these column types. A column
     typed by ``column_types`` with a type whose values do not survive a trip through
-    Python holds the field text instead (still checked by the same ``COPY``)."""
+    Python holds the field text instead (still checked by the same ``COPY``).
+
+    ``export_to``: the rows written there as CSV (``seed_export``), their number; None
+    (nothing written) where a column's type has no such text form."""
     import duckdb
 
     source = f"{_sql_string(str(path.resolve()))} (format csv, header true, delimiter {_sql_string(delimiter)})"
@@ -324,6 +346,8 @@ def _copy_rows(path: Path, delimiter: str, columns: Sequence[SeedColumn]) -> lis
         except duckdb.Error as exc:
             raise _copy_error(exc, path, columns)
         described = [row[1] for row in cursor.execute("describe seed").fetchall()]
+        if export_to is not None:
+            return export_csv(cursor, "seed", described, export_to)
         as_text = [c.overridden and not _round_trips(t) for c, t in zip(columns, described)]
         if not any(as_text):
             return cursor.execute("select * from seed").fetchall()
