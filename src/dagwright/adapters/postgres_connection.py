@@ -23,7 +23,15 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         hint="pip install 'dagwright[postgres]'  (or: pip install 'psycopg[binary]')",
     ) from exc
 
-from dagwright.adapters.base import Column, CsvRows, DatabaseError, ExecResult, Relation, RelationKind, StatementCancelled
+from dagwright.adapters.base import (
+    Column,
+    CsvRows,
+    DatabaseError,
+    ExecResult,
+    Relation,
+    RelationKind,
+    StatementCancelled,
+)
 from dagwright.adapters.cache import UNKNOWN
 from dagwright.adapters.postgres_catalog import RELKINDS, PostgresCatalog, relation_kind_of
 from dagwright.adapters.postgres_sql import schema_match

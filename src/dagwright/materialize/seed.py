@@ -10,10 +10,11 @@
   with the existing table's columns instead.
 - A view in the seed's place is an error, as in dbt.
 
-Values travel only as statement parameters (or PostgreSQL's ``COPY`` protocol), never
-inside SQL text; where the engine reads the file itself (DuckDB: ``load_csv_sql``, the
-``COPY ... FROM 'file'`` of dbt-duckdb) no value passes through Python at all. A value that does not fit its column is this seed's runtime error (status
-``error``), as in dbt; nothing is published and the previous table is left as it was.
+Values never travel inside SQL text. DuckDB reads the file itself (``load_csv_sql``: the
+``COPY ... FROM 'file'`` of dbt-duckdb); PostgreSQL gets the rows DuckDB loaded, written as
+CSV by DuckDB and streamed to its ``COPY`` (``load_csv_rows``); other engines get them as
+statement parameters or a load job. A value that does not fit its column is this seed's
+runtime error (status ``error``), as in dbt; nothing is published and the previous table is left as it was.
 """
 
 from __future__ import annotations

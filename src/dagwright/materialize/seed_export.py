@@ -20,7 +20,9 @@ from typing import Any
 #: DuckDB types whose CSV text is the value itself for the engine: integers and decimals
 #: as digits, doubles in their shortest round-trip form (``inf``, ``nan``, ``-0.0``),
 #: ``true``/``false``, ISO dates and timestamps (years 1 to 9999), text
-_EXPORTABLE = frozenset(("BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "VARCHAR"))
+_EXPORTABLE = frozenset(
+    ("BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "VARCHAR")
+)
 
 #: the characters Python's ``str.strip()`` removes, as an RE2 class
 _WHITESPACE = "".join(f"\\x{{{code:x}}}" for code in range(sys.maxunicode + 1) if chr(code).isspace())
