@@ -6,12 +6,14 @@ table, and a full refresh. A value that does not convert still fails as before."
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from conftest import DEFAULT_PROJECT_YML, Project
+from dagwright.materialize.seed_export import WHITESPACE
 from dagwright.materialize.seed_types import read_seed
 
 #: numbers at the edges of their types, decimals, dates, timestamps (with fractions and a
@@ -89,6 +91,12 @@ def test_a_value_the_copy_refuses_is_worded_as_before(make_project: Any) -> None
     result = project.run("seed")
     assert result.code == 1
     message = next(r for r in project.run_results()["results"])["message"]
-    assert 'Could not convert string "x" to \'INTEGER\'' in message, message
+    assert "Could not convert string \"x\" to 'INTEGER'" in message, message
     assert '(column "n", type INTEGER)' in message and "(line 3)" in message, message
     assert project.query('select * from "main"."s"') == [(1, 2)]
+
+
+def test_agates_nulls_strip_the_whitespace_python_strips() -> None:
+    """PostgreSQL's seed CSV applies agate's null rule in DuckDB: its whitespace class is
+    exactly what ``str.strip()`` removes."""
+    assert "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()) == WHITESPACE
