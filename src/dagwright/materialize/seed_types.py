@@ -228,19 +228,23 @@ def _typed_columns_of(
     if not all(len(record) == ncols for record in records):
         records = [r if len(r) == ncols else r + [""] * (ncols - len(r)) for r in records]
     by_column: list[Sequence[str]] = list(zip(*records)) if records else [()] * ncols
+    record_count = len(records)
+    del records  # the values stay, by column; the row lists go
 
+    typed: list[SeedColumn] = []
     try:
-        columns = tuple(
-            SeedColumn(name, overrides[name], True)
-            if name in overrides
-            else SeedColumn(name, infer_type(values), False)
-            for name, values in zip(names, by_column)
-        )
+        for index, name in enumerate(names):
+            if name in overrides:
+                typed.append(SeedColumn(name, overrides[name], True))
+            else:
+                typed.append(SeedColumn(name, infer_type(by_column[index]), False))
+            by_column[index] = ()  # a column's values go once it is typed
     except SeedNumberOverflow as exc:
         raise ProjectError(f"number out of range: {exc.args[0]!r} (dbt-core crashes on it)", path=path)
+    columns = tuple(typed)
     if into is not None:
         columns = tuple(SeedColumn(name, sql_type, True) for name, sql_type in into)
-    return columns, len(records), short_line, ncols
+    return columns, record_count, short_line, ncols
 
 
 def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], int | None]:
