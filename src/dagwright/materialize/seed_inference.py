@@ -272,6 +272,10 @@ def infer_type(values: Iterable[str]) -> str:
     (always, when given a set).
     """
     ordered = None if isinstance(values, (set, frozenset)) else list(values)
+    if ordered is not None:
+        plain = _plain_number_type(ordered)
+        if plain is not None:
+            return plain
     unique = set(ordered if ordered is not None else values)
     unique.discard("")
     distinct = list(unique)
@@ -290,6 +294,23 @@ def infer_type(values: Iterable[str]) -> str:
         if all(map(accepts, distinct)):
             return sql_type
     return VARCHAR
+
+
+def _plain_number_type(ordered: Sequence[str]) -> str | None:
+    """The whole-column number checks of ``_number_type`` made on the values in file order,
+    blanks included, without collecting the distinct values first (a large column of
+    numbers is mostly distinct): INTEGER or DOUBLE, or None when they do not decide."""
+    first = next((v for v in ordered if v != ""), None)
+    if first is None or not _PLAIN_DECIMAL_LINES.fullmatch(first):
+        return None
+    whole = "\n".join(ordered)
+    if whole.count("\n") != len(ordered) - 1:
+        return None  # a value holds a line break
+    if _PLAIN_INTEGER_OR_BLANK_LINES.fullmatch(whole) and not _LONGER_THAN_28.search(whole):
+        return INTEGER
+    if _PLAIN_DECIMAL_OR_BLANK_LINES.fullmatch(whole) and not _LONGER_THAN_14.search(whole):
+        return DOUBLE if _NONZERO_FRACTION.search(whole) else INTEGER
+    return None
 
 
 def _lines_of(pattern: str) -> re.Pattern[str]:
@@ -322,5 +343,7 @@ _STRICT_T_DATETIME_LINES = _lines_of(f"{_STRICT_DATE}T{_HMS}")
 _PLAIN_INTEGER_LINES = _lines_of(r"-?[0-9]+")
 _PLAIN_DECIMAL_LINES = _lines_of(r"-?[0-9]+(?:\.[0-9]+)?")
 _NONZERO_FRACTION = re.compile(r"\.[0-9]*[1-9]")
+_PLAIN_INTEGER_OR_BLANK_LINES = _lines_of(r"(?:-?[0-9]+)?")
+_PLAIN_DECIMAL_OR_BLANK_LINES = _lines_of(r"(?:-?[0-9]+(?:\.[0-9]+)?)?")
 _LONGER_THAN_28 = re.compile(r"[^\n]{29}")
 _LONGER_THAN_14 = re.compile(r"[^\n]{15}")
