@@ -76,7 +76,7 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float,
 
 DUCKDB_FLOOR = """
 import duckdb, sys, time
-con = duckdb.connect(sys.argv[1])
+con = duckdb.connect(sys.argv[1], config={{"enable_progress_bar": False}})
 con.execute("create or replace table floor ({columns})")
 cpu, wall = time.process_time(), time.perf_counter()
 con.execute("copy floor from '" + sys.argv[2].replace("'", "''") + "' (format csv, header true)")
@@ -142,7 +142,7 @@ def measure(args: argparse.Namespace, engine: str, rows: int, tmp: Path, env: di
         wall, cpu, rss, output = min(results, key=lambda r: r[1])
         note = ""
         if tool == "floor":  # the load statement alone, inside the process (client CPU, wall)
-            _, load_cpu, load_wall = output.split()[:3]
+            _, load_cpu, load_wall = output.splitlines()[-1].split()[:3]
             note = f"the load alone: {load_cpu} s CPU, {load_wall} s wall"
         print(
             f"| {engine} | {rows:,} | {tool} | {wall:.2f} | {cpu:.2f} | {cpu / floor_cpu:.1f}x | {rss} | {note} |",

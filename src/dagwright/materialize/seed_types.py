@@ -35,6 +35,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, overload
 
@@ -212,7 +213,7 @@ def _typed_columns_of(
     column_types: Mapping[str, str] | None,
     into: Sequence[tuple[str, str]] | None,
 ) -> tuple[tuple[SeedColumn, ...], int, int | None, int]:
-    header, records, short_line = _read_csv(path, delimiter)
+    header, by_column, record_count, short_line = _read_csv(path, delimiter)
     names = _column_names(header)
     for name in names if into is None else ():
         if '"' in name:
@@ -224,12 +225,6 @@ def _typed_columns_of(
     overrides = {str(k): str(v) for k, v in (column_types or {}).items()}
 
     ncols = len(names)
-    # agate fills a short record with nulls; "" is null to every type test
-    if not all(len(record) == ncols for record in records):
-        records = [r if len(r) == ncols else r + [""] * (ncols - len(r)) for r in records]
-    by_column: list[Sequence[str]] = list(zip(*records)) if records else [()] * ncols
-    record_count = len(records)
-    del records  # the values stay, by column; the row lists go
 
     typed: list[SeedColumn] = []
     try:
@@ -238,7 +233,7 @@ def _typed_columns_of(
                 typed.append(SeedColumn(name, overrides[name], True))
             else:
                 typed.append(SeedColumn(name, infer_type(by_column[index]), False))
-            by_column[index] = ()  # a column's values go once it is typed
+            by_column[index] = []  # a column's values go once it is typed
     except SeedNumberOverflow as exc:
         raise ProjectError(f"number out of range: {exc.args[0]!r} (dbt-core crashes on it)", path=path)
     columns = tuple(typed)
@@ -247,10 +242,11 @@ def _typed_columns_of(
     return columns, record_count, short_line, ncols
 
 
-def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], int | None]:
-    """The header and records as agate sees them, and the line of the first record with
-    fewer fields than the header (agate pads it; DuckDB's COPY usually refuses the file).
-    Raises where agate (or dbt) fails."""
+def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], int, int | None]:
+    """The header, the values of each column as agate sees them (a short record padded
+    with blanks), the number of records, and the line of the first record with fewer
+    fields than the header (agate pads it; DuckDB's COPY usually refuses the file). Raises
+    where agate (or dbt) fails."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -263,6 +259,7 @@ def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], i
             path=path,
             line=data.count(b"\n", 0, exc.start) + 1,
         )
+    del data
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except (TypeError, ValueError) as exc:
@@ -271,20 +268,31 @@ def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], i
         header = next(reader, None)
         if not header:
             raise ProjectError("seed file has no header row", path=path, line=1)
-        records = list(reader)
+        ncols = len(header)
+        columns: list[list[str]] = [[] for _ in range(ncols)]
+        count = 0
+        ragged = False
+        # by blocks of records, so the file's rows never all exist as lists at once
+        while block := list(islice(reader, _RECORDS_PER_BLOCK)):
+            count += len(block)
+            if not all(len(record) == ncols for record in block):
+                ragged = True
+                # agate fills a short record with nulls; "" is null to every type test
+                block = [r if len(r) == ncols else (r + [""] * (ncols - len(r)))[:ncols] for r in block]
+            for column, values in zip(columns, zip(*block)):
+                column.extend(values)
     except csv.Error as exc:
         raise ProjectError(f"malformed CSV: {exc}", path=path, line=reader.line_num)
 
-    ncols = len(header)
     short_line = None
-    if not all(len(record) == ncols for record in records):
+    if ragged:
         long_line = _first_line(text, delimiter, lambda width: width > ncols)
         if long_line is not None:
             width, line = long_line
             raise ProjectError(f"row has {width} values but the header has {ncols} columns", path=path, line=line)
         found = _first_line(text, delimiter, lambda width: 0 < width < ncols)
         short_line = found[1] if found else None
-    return header, records, short_line
+    return header, columns, count, short_line
 
 
 def _first_line(text: str, delimiter: str, wanted: Callable[[int], bool]) -> tuple[int, int] | None:
@@ -323,6 +331,7 @@ def _letter_name(index: int) -> str:
 
 # --------------------------------------------------------------------------- loading
 
+_RECORDS_PER_BLOCK = 65_536
 _scratch_lock = threading.Lock()
 _scratch_db: Any = None
 _LINE_IN_ERROR = re.compile(r"CSV Error on Line: (\d+)")
