@@ -76,7 +76,8 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float,
 
 DUCKDB_FLOOR = """
 import duckdb, sys, time
-con = duckdb.connect(sys.argv[1], config={{"enable_progress_bar": False}})
+con = duckdb.connect(sys.argv[1])
+con.execute("set enable_progress_bar = false")
 con.execute("create or replace table floor ({columns})")
 cpu, wall = time.process_time(), time.perf_counter()
 con.execute("copy floor from '" + sys.argv[2].replace("'", "''") + "' (format csv, header true)")
