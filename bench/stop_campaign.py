@@ -144,11 +144,13 @@ def main() -> int:
             proc = run(root, args.threads, env)
             time.sleep(delay)
             proc.send_signal(SIGNALS[kind][0])
-            out, _ = proc.communicate(timeout=120)
+            out, err = proc.communicate(timeout=120)
             problems = check(root, kind, proc.returncode, out.decode(), before, started - 1)
             if problems:
                 failures[kind] = failures.get(kind, 0) + 1
                 print(f"try {i + 1} {kind} after {delay:.2f} s: " + "; ".join(problems[:4]))
+                for line in err.decode(errors="replace").strip().splitlines()[-3:]:
+                    print(f"    stderr: {line}")
             if kind == "SIGKILL":  # a fresh build, so the next try starts from every table in place
                 run(root, args.threads, env).communicate()
     total = sum(failures.values())

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from dagwright.adapters.base import Column, Connection, ExecResult, Relation, RelationKind, StatementCancelled
+from dagwright.adapters.base import Column, Connection, CsvRows, ExecResult, Relation, RelationKind, StatementCancelled
 
 T = TypeVar("T")
 
@@ -268,7 +268,7 @@ class GuardedConnection:
         self.last_result = result
         return result
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]] | CsvRows) -> ExecResult:
         """A bulk load (a seed's COPY, load job or batched insert): sent without the query
         comment, which the adapters' loaders would not recognise the statement under."""
         self._registry.enter(self._worker, self.node_id, self.raw)

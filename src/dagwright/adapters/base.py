@@ -34,6 +34,8 @@ optional capabilities, looked up with ``getattr``:
 | ``snapshot_hash_arguments`` | dbt's ``snapshot_hash_arguments`` of the engine (``dbt_scd_id``) | BigQuery |
 | ``snapshot_unsupported`` | why snapshots cannot run (the engine's dbt adapter's message) | Spark |
 | ``load_rows`` | a seed's rows bulk-loaded (``COPY``; a load job) | PostgreSQL, BigQuery |
+| ``load_csv_sql`` | a seed's file loaded by the engine itself (``COPY ... FROM 'file'``) | DuckDB |
+| ``load_csv_rows`` | a seed's rows loaded from CSV written by DuckDB (``COPY ... (FORMAT csv)``) | PostgreSQL |
 | ``copy_table_sql`` | one job replacing a table with another's rows (a seed's publish) | BigQuery |
 | ``needs_drop`` | why a table cannot be replaced in place (partitioning, clustering changed) | BigQuery |
 | ``transaction_script`` | several DML statements as one atomic job | BigQuery |
@@ -67,8 +69,9 @@ optional capabilities, looked up with ``getattr``:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 RelationKind = Literal["table", "view"]
@@ -129,6 +132,21 @@ class Column:
 
 
 @dataclass(frozen=True)
+class CsvRows:
+    """A bulk load's rows already written as CSV (no header) in a file, streamed to the
+    engine as they are (``executemany`` of PostgreSQL's ``COPY ... FROM STDIN (FORMAT
+    csv)``): no value is formatted or bound one by one."""
+
+    path: Path
+    count: int
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[str]:
+        with self.path.open(encoding="utf-8", newline="") as file:
+            while chunk := file.read(size):
+                yield chunk
+
+
+@dataclass(frozen=True)
 class ExecResult:
     """What one statement did, for run_results.json's adapter_response."""
 
@@ -171,7 +189,7 @@ class Connection(Protocol):
         """Run one statement; raise DatabaseError or StatementCancelled."""
         ...
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]] | CsvRows) -> ExecResult: ...
 
     def cancel(self) -> None:
         """Interrupt the statement running on this connection, if any. Thread-safe."""

@@ -40,6 +40,10 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 class DuckDBConnection:
     def __init__(self, cursor: duckdb.DuckDBPyConnection, cache: RelationCache) -> None:
         self._cursor = cursor
@@ -246,6 +250,13 @@ class DuckDBAdapter(CommentSQL, SQLDialect):
 
     def begin_sql(self) -> str:
         return "begin transaction"
+
+    def load_csv_sql(self, relation: Relation, path: Path, delimiter: str) -> str:
+        """A seed's rows, as dbt-duckdb loads them: the file ``COPY``ed into the table by
+        position, each field converted by DuckDB's CSV reader (no value passes through
+        Python). The path and delimiter are SQL string literals, not values of the seed."""
+        options = f"format csv, header true, delimiter {_literal(delimiter)}"
+        return f"copy {self.render(relation)} from {_literal(str(path.resolve()))} ({options})"
 
     def catalog_rows(self, conn: Connection, database: str | None, schemas: Sequence[str]) -> list[dict[str, Any]]:
         """``docs generate``: the tables and views of these schemas, a row per column (as

@@ -23,7 +23,15 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         hint="pip install 'dagwright[postgres]'  (or: pip install 'psycopg[binary]')",
     ) from exc
 
-from dagwright.adapters.base import Column, DatabaseError, ExecResult, Relation, RelationKind, StatementCancelled
+from dagwright.adapters.base import (
+    Column,
+    CsvRows,
+    DatabaseError,
+    ExecResult,
+    Relation,
+    RelationKind,
+    StatementCancelled,
+)
 from dagwright.adapters.cache import UNKNOWN
 from dagwright.adapters.postgres_catalog import RELKINDS, PostgresCatalog, relation_kind_of
 from dagwright.adapters.postgres_sql import schema_match
@@ -133,12 +141,16 @@ class PostgresConnection:
             column_names=names,
         )
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:
-        """``COPY ... FROM STDIN``: the rows go through psycopg's copy protocol, as values;
-        any other statement runs once per row."""
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]] | CsvRows) -> ExecResult:
+        """``COPY ... FROM STDIN``: the rows go through psycopg's copy protocol, as values
+        (``CsvRows``: the CSV text as it is, in blocks); any other statement runs once per row."""
         cur = self._conn.cursor()
         try:
-            if sql.lstrip()[:4].lower() == "copy":
+            if isinstance(rows, CsvRows):
+                with cur.copy(sql) as copy:
+                    for chunk in rows.chunks():
+                        copy.write(chunk)
+            elif sql.lstrip()[:4].lower() == "copy":
                 with cur.copy(sql) as copy:
                     for row in rows:
                         copy.write_row(row)
@@ -151,7 +163,8 @@ class PostgresConnection:
             raise DatabaseError(message_of(exc)) from None
         finally:
             cur.close()
-        return ExecResult(message=status, code=status.split()[0] if status else None, rows_affected=len(rows))
+        count = rows.count if isinstance(rows, CsvRows) else len(rows)
+        return ExecResult(message=status, code=status.split()[0] if status else None, rows_affected=count)
 
     def cancel(self) -> None:
         if self._closed:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from dagwright.adapters.base import ExecResult, Relation, RelationKind
+from dagwright.adapters.base import CsvRows, ExecResult, Relation, RelationKind
 from dagwright.adapters.catalog_effects_sql import CommentSQL, PostgresGrantSQL
 from dagwright.adapters.sql import SQLDialect
 from dagwright.errors import CompilationError
@@ -211,6 +211,15 @@ class PostgresSQL(PostgresGrantSQL, CommentSQL, SQLDialect):
         """
         sql = f"copy {self.render(relation)} ({', '.join(columns)}) from stdin"
         return conn.executemany(sql, [tuple(_agate_null(v) for v in row) for row in rows])
+
+    def load_csv_rows(
+        self, conn: GuardedConnection, relation: Relation, columns: Sequence[str], rows: CsvRows
+    ) -> ExecResult:
+        """Load rows DuckDB wrote as CSV (agate's nulls already applied, text quoted:
+        ``materialize/seed_export.py``) with ``COPY ... FROM STDIN (FORMAT csv)``, streamed
+        in blocks: the values travel in the copy protocol, and none is formatted in Python."""
+        sql = f"copy {self.render(relation)} ({', '.join(columns)}) from stdin (format csv)"
+        return conn.executemany(sql, rows)
 
 
 def _predicate_list(predicates: Any) -> list[str]:

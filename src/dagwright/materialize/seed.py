@@ -10,23 +10,28 @@
   with the existing table's columns instead.
 - A view in the seed's place is an error, as in dbt.
 
-Values travel only as statement parameters (or PostgreSQL's ``COPY`` protocol), never
-inside SQL text. A value that does not fit its column is this seed's runtime error (status
-``error``), as in dbt; nothing is published and the previous table is left as it was.
+Values never travel inside SQL text. DuckDB reads the file itself (``load_csv_sql``: the
+``COPY ... FROM 'file'`` of dbt-duckdb); PostgreSQL gets the rows DuckDB loaded, written as
+CSV by DuckDB and streamed to its ``COPY`` (``load_csv_rows``); other engines get them as
+statement parameters or a load job. A value that does not fit its column is this seed's
+runtime error (status ``error``), as in dbt; nothing is published and the previous table is left as it was.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+import weakref
 from functools import partial
 from pathlib import Path
 
-from dagwright.adapters.base import NODE_DESCRIPTION, Adapter, DatabaseError, ExecResult, Relation
+from dagwright.adapters.base import NODE_DESCRIPTION, Adapter, CsvRows, DatabaseError, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
 from dagwright.materialize.materialization import StrategyMaterialization
 from dagwright.materialize.publishing.base import NewRelation, PublishingStrategy, TableChange, Work, WorkSource
-from dagwright.materialize.seed_types import SeedColumn, SeedTable, SeedValueError, read_seed
+from dagwright.materialize.seed_types import SeedColumn, SeedTable, SeedValueError, TypedSeed, read_seed, type_seed
 
 #: rows per INSERT statement; a bound on parameters per statement
 _BATCH_PARAMETERS = 20_000
@@ -85,41 +90,71 @@ class SeedMaterialization(StrategyMaterialization):
             report=lambda result: BuildOutcome(result, result.message),
         )
 
-    def read(self, into: list[tuple[str, str]] | None = None) -> SeedTable:
+    def read(self, into: list[tuple[str, str]] | None = None) -> SeedTable | TypedSeed:
+        """The seed typed as dbt types it; its rows loaded here unless the engine loads
+        the file itself (then a value that does not convert fails the engine's load)."""
+        if getattr(self.adapter, "load_csv_sql", None) is not None:
+            try:
+                return type_seed(self.csv_path, delimiter=self.delimiter, column_types=self.column_types, into=into)
+            except SeedValueError as exc:
+                raise seed_error(exc) from None
+        return self.load(into)
+
+    def load(self, into: list[tuple[str, str]] | None = None) -> SeedTable:
+        """The seed's rows, loaded as dbt-duckdb loads them; written by DuckDB as CSV (a
+        temporary file, removed with the table) where the engine bulk-loads CSV."""
+        export_to = None
+        if getattr(self.adapter, "load_csv_rows", None) is not None:
+            handle, name = tempfile.mkstemp(prefix="dagwright-seed-", suffix=".csv")
+            os.close(handle)
+            export_to = Path(name)
         try:
-            return read_seed(
+            table = read_seed(
                 self.csv_path,
                 delimiter=self.delimiter,
                 column_types=self.column_types,
                 into=into,
                 integer_type=getattr(self.adapter, "seed_integer_read_type", "INTEGER"),
+                export_to=export_to,
             )
         except SeedValueError as exc:
             raise seed_error(exc) from None
+        finally:
+            if export_to is not None and not export_to.stat().st_size:
+                export_to.unlink(missing_ok=True)
+        if table.exported is not None:
+            weakref.finalize(table, table.exported.unlink, missing_ok=True)
+        return table
 
     def column(self, name: str) -> str:
         # dbt-duckdb quotes seed column names unless quote_columns is false
         return name if self.quote_columns is False else self.adapter.quote(name)
 
-    def fill(self, table: SeedTable, conn: GuardedConnection, relation: Relation) -> ExecResult:
+    def fill(self, table: SeedTable | TypedSeed, conn: GuardedConnection, relation: Relation) -> ExecResult:
         """Create the seed's table under ``relation`` and load the rows."""
         ddl = ", ".join(f"{self.column(c.name)} {declared_type(self.adapter, c)}" for c in table.columns)
         config = self.job.node.config
         if config.get("persist_docs"):  # the table's comment (dbt-spark writes it into the DDL)
             config = {**config, NODE_DESCRIPTION: self.job.node.description}
         conn.execute(self.adapter.create_table_sql(relation, ddl, config))
-        self.insert(conn, relation, table)
-        return self.result(table)
+        return self.result(self.insert(conn, relation, table))
 
-    def insert(self, conn: GuardedConnection, relation: Relation, table: SeedTable) -> None:
+    def insert(self, conn: GuardedConnection, relation: Relation, table: SeedTable | TypedSeed) -> int:
+        """Load the seed's rows into ``relation``; the number of rows loaded."""
+        if isinstance(table, TypedSeed):
+            return self.copy_file(conn, relation, table)
         columns = table.columns
         rows = table.rows
-        if not rows or not columns:
-            return
+        if not table.row_count or not columns:
+            return 0
+        if table.exported is not None:  # optional adapter capability: CSV bulk load (PostgreSQL)
+            names = [self.column(c.name) for c in columns]
+            self.adapter.load_csv_rows(conn, relation, names, CsvRows(table.exported, table.row_count))  # type: ignore[attr-defined]
+            return table.row_count
         load_rows = getattr(self.adapter, "load_rows", None)
         if load_rows is not None:  # optional adapter capability: bulk load (PostgreSQL: COPY)
             load_rows(conn, relation, [self.column(c.name) for c in columns], rows)
-            return
+            return len(rows)
         placeholders = "(" + ", ".join(f"cast(? as {declared_type(self.adapter, c)})" for c in columns) + ")"
         per_batch = max(1, _BATCH_PARAMETERS // len(columns))
         target = self.adapter.render(relation)
@@ -127,26 +162,41 @@ class SeedMaterialization(StrategyMaterialization):
             batch = rows[start : start + per_batch]
             sql = f"insert into {target} values " + ", ".join([placeholders] * len(batch))
             conn.execute(sql, [value for row in batch for value in row])
+        return len(rows)
 
-    def result(self, table: SeedTable) -> ExecResult:
+    def copy_file(self, conn: GuardedConnection, relation: Relation, seed: TypedSeed) -> int:
+        """The engine loads the file itself, as dbt-duckdb does: one ``COPY``, inside the
+        node's transaction, through the guard. When it fails, the file is loaded once more
+        into a scratch table, the way :func:`read_seed` words the failure (column, line,
+        hint); the engine's own message when that load does not fail."""
+        if not seed.record_count or not seed.columns:
+            return 0  # dbt loads nothing when the file has no rows
+        try:
+            loaded = conn.execute(self.adapter.load_csv_sql(relation, seed.path, seed.delimiter))  # type: ignore[attr-defined]
+        except DatabaseError:
+            self.load(None if seed.into is None else list(seed.into))
+            raise
+        return loaded.rows_affected if loaded.rows_affected is not None else seed.record_count
+
+    def result(self, count: int) -> ExecResult:
         # dbt: "CREATE n" on a full refresh, "INSERT n" otherwise (even for a new table)
         code = "CREATE" if self.job.full_refresh else "INSERT"
-        count = len(table.rows)
         return ExecResult(message=f"{code} {count}", code=code, rows_affected=count)
 
 
 class SeedReload(TableChange):
     """A re-seed without --full-refresh: the table truncated and the file loaded into it."""
 
-    def __init__(self, seed: SeedMaterialization, table: SeedTable) -> None:
+    def __init__(self, seed: SeedMaterialization, table: SeedTable | TypedSeed) -> None:
         self.seed = seed
         self.table = table
+        self.loaded = 0
 
     def apply(self, conn: GuardedConnection) -> None:
         target = self.seed.target
         conn.execute(self.seed.adapter.truncate_sql(target))
-        self.seed.insert(conn, target, self.table)
+        self.loaded = self.seed.insert(conn, target, self.table)
 
     def report(self) -> BuildOutcome:
-        result = self.seed.result(self.table)
+        result = self.seed.result(self.loaded)
         return BuildOutcome(result, result.message)

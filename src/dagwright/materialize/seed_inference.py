@@ -79,17 +79,19 @@ def _number_type(values: Sequence[str], joined: str | None = None, ordered: Sequ
     reduced when whole + decimal places exceed the 28-digit context.
     """
     if joined is not None:
-        longest = max(map(len, values))
-        if longest <= 28 and _PLAIN_INTEGER_LINES.fullmatch(joined):
+        # whole-column checks (the lengths too: no line longer than 28, or 14, characters)
+        if _PLAIN_INTEGER_LINES.fullmatch(joined) and not _LONGER_THAN_28.search(joined):
             return INTEGER
-        if longest <= 14 and _PLAIN_DECIMAL_LINES.fullmatch(joined):
+        if _PLAIN_DECIMAL_LINES.fullmatch(joined) and not _LONGER_THAN_14.search(joined):
             # at most 14 characters: whole + decimal places stay within 28 digits
             return DOUBLE if _NONZERO_FRACTION.search(joined) else INTEGER
     try:
         result = _number_precision_type(values)
     except SeedNumberOverflow:
         result = None
-    if result is None and any("e" in v or "E" in v for v in values):
+    if result is None and (
+        ("e" in joined or "E" in joined) if joined is not None else any("e" in v or "E" in v for v in values)
+    ):
         _check_overflow(ordered if ordered is not None else values, in_file_order=ordered is not None)
     return result
 
@@ -270,8 +272,13 @@ def infer_type(values: Iterable[str]) -> str:
     (always, when given a set).
     """
     ordered = None if isinstance(values, (set, frozenset)) else list(values)
-    unique = set(ordered) if ordered is not None else values
-    distinct = [v for v in unique if v != ""]
+    if ordered is not None:
+        plain = _plain_number_type(ordered)
+        if plain is not None:
+            return plain
+    unique = set(ordered if ordered is not None else values)
+    unique.discard("")
+    distinct = list(unique)
     joined = _join(distinct)
     number = _number_type(distinct, joined, ordered)
     if number is not None:
@@ -287,6 +294,23 @@ def infer_type(values: Iterable[str]) -> str:
         if all(map(accepts, distinct)):
             return sql_type
     return VARCHAR
+
+
+def _plain_number_type(ordered: Sequence[str]) -> str | None:
+    """The whole-column number checks of ``_number_type`` made on the values in file order,
+    blanks included, without collecting the distinct values first (a large column of
+    numbers is mostly distinct): INTEGER or DOUBLE, or None when they do not decide."""
+    first = next((v for v in ordered if v != ""), None)
+    if first is None or not _PLAIN_DECIMAL_LINES.fullmatch(first):
+        return None
+    whole = "\n".join(ordered)
+    if whole.count("\n") != len(ordered) - 1:
+        return None  # a value holds a line break
+    if _PLAIN_INTEGER_OR_BLANK_LINES.fullmatch(whole) and not _LONGER_THAN_28.search(whole):
+        return INTEGER
+    if _PLAIN_DECIMAL_OR_BLANK_LINES.fullmatch(whole) and not _LONGER_THAN_14.search(whole):
+        return DOUBLE if _NONZERO_FRACTION.search(whole) else INTEGER
+    return None
 
 
 def _lines_of(pattern: str) -> re.Pattern[str]:
@@ -319,3 +343,7 @@ _STRICT_T_DATETIME_LINES = _lines_of(f"{_STRICT_DATE}T{_HMS}")
 _PLAIN_INTEGER_LINES = _lines_of(r"-?[0-9]+")
 _PLAIN_DECIMAL_LINES = _lines_of(r"-?[0-9]+(?:\.[0-9]+)?")
 _NONZERO_FRACTION = re.compile(r"\.[0-9]*[1-9]")
+_PLAIN_INTEGER_OR_BLANK_LINES = _lines_of(r"(?:-?[0-9]+)?")
+_PLAIN_DECIMAL_OR_BLANK_LINES = _lines_of(r"(?:-?[0-9]+(?:\.[0-9]+)?)?")
+_LONGER_THAN_28 = re.compile(r"[^\n]{29}")
+_LONGER_THAN_14 = re.compile(r"[^\n]{15}")

@@ -28,18 +28,31 @@ result holds plain Python values, ready to be bound as statement parameters.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from dagwright.errors import ProjectError
+from dagwright.materialize.seed_export import export_csv
 from dagwright.materialize.seed_inference import SeedNumberOverflow, infer_type
 
-__all__ = ["SeedColumn", "SeedNumberOverflow", "SeedTable", "SeedValueError", "infer_type", "read_seed"]
+__all__ = [
+    "SeedColumn",
+    "SeedNumberOverflow",
+    "SeedTable",
+    "SeedValueError",
+    "TypedSeed",
+    "infer_type",
+    "read_seed",
+    "type_seed",
+]
 
 
 class SeedValueError(ProjectError):
@@ -69,6 +82,9 @@ class SeedTable:
     #: str, datetime.date, datetime.datetime (naive) or None for inferred columns (what
     #: DuckDB returns for overridden ones, e.g. Decimal)
     rows: list[tuple[object | None, ...]]
+    #: ``read_seed(export_to=...)``: the rows written there as CSV instead (``rows`` empty)
+    exported: Path | None = None
+    exported_rows: int = 0
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -76,10 +92,24 @@ class SeedTable:
 
     @property
     def row_count(self) -> int:
-        return len(self.rows)
+        return self.exported_rows if self.exported is not None else len(self.rows)
 
 
 # --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class TypedSeed:
+    """A seed file read and typed as dbt reads it, its values not loaded: for an engine
+    that loads the file itself (DuckDB's ``COPY``, dbt-duckdb's own way)."""
+
+    path: Path
+    delimiter: str
+    columns: tuple[SeedColumn, ...]
+    #: the records agate read (the engine's load counts its own rows)
+    record_count: int
+    #: the existing table's columns the file is loaded into (a re-seed), else None
+    into: tuple[tuple[str, str], ...] | None
 
 
 def read_seed(
@@ -89,8 +119,13 @@ def read_seed(
     column_types: Mapping[str, str] | None = None,
     into: Sequence[tuple[str, str]] | None = None,
     integer_type: str = "INTEGER",
+    export_to: Path | None = None,
 ) -> SeedTable:
     """Read, type and load a seed CSV as dbt-core + dbt-duckdb would.
+
+    ``export_to``: write the loaded rows to this file as CSV (``seed_export``: agate's
+    nulls, text quoted) instead of returning them, where every column's type has a text
+    form an engine reads back as the same value; rows are returned otherwise.
 
     ``into`` is for a seed whose table already exists (a re-run without --full-refresh):
     its ``(name, type)`` columns. dbt-duckdb then truncates that table and ``COPY``s the
@@ -107,7 +142,78 @@ def read_seed(
     :class:`SeedValueError` when dbt-duckdb's ``COPY`` of it fails.
     """
     path = Path(path)
-    header, records, short_line = _read_csv(path, delimiter)
+    columns, record_count, short_line, ncols = _typed_columns(path, delimiter, column_types, into)
+    if not record_count:
+        # dbt loads nothing (no COPY) when the file has no rows
+        return SeedTable(columns=columns, rows=[])
+    try:
+        read_as = columns
+        if integer_type != "INTEGER":
+            read_as = tuple(
+                SeedColumn(c.name, integer_type, c.overridden) if c.sql_type == "INTEGER" and not c.overridden else c
+                for c in columns
+            )
+        if export_to is not None:
+            exported = _copy_rows(path, delimiter, read_as, export_to)
+            if exported is not None:
+                return SeedTable(columns=columns, rows=[], exported=export_to, exported_rows=exported)
+        rows = _copy_rows(path, delimiter, read_as)
+    except SeedValueError as exc:
+        if short_line is None or exc.line is not None:
+            raise
+        raise SeedValueError(
+            f"row has fewer values than the header's {ncols} columns", path=path, line=short_line
+        ) from exc
+    return SeedTable(columns=columns, rows=rows)
+
+
+def type_seed(
+    path: Path,
+    *,
+    delimiter: str = ",",
+    column_types: Mapping[str, str] | None = None,
+    into: Sequence[tuple[str, str]] | None = None,
+) -> TypedSeed:
+    """The first half of :func:`read_seed`: the file read and typed as dbt does (failing
+    where dbt's reading fails), its values left for the engine to load from the file."""
+    path = Path(path)
+    columns, record_count, _short_line, _ncols = _typed_columns(path, delimiter, column_types, into)
+    return TypedSeed(path, delimiter, columns, record_count, None if into is None else tuple(into))
+
+
+def _typed_columns(
+    path: Path,
+    delimiter: str,
+    column_types: Mapping[str, str] | None,
+    into: Sequence[tuple[str, str]] | None,
+) -> tuple[tuple[SeedColumn, ...], int, int | None, int]:
+    """The seed's columns (dbt's inference, ``column_types``, or ``into``), its record
+    count, the line of its first short record (None: none) and the header's width."""
+    with _collector_paused():
+        return _typed_columns_of(path, delimiter, column_types, into)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a file becomes millions of small
+    lists and strings (none of them in a cycle): each collection would walk them all, which
+    takes longer than the reading itself."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _typed_columns_of(
+    path: Path,
+    delimiter: str,
+    column_types: Mapping[str, str] | None,
+    into: Sequence[tuple[str, str]] | None,
+) -> tuple[tuple[SeedColumn, ...], int, int | None, int]:
+    header, by_column, record_count, short_line = _read_csv(path, delimiter)
     names = _column_names(header)
     for name in names if into is None else ():
         if '"' in name:
@@ -119,46 +225,28 @@ def read_seed(
     overrides = {str(k): str(v) for k, v in (column_types or {}).items()}
 
     ncols = len(names)
-    # agate fills a short record with nulls; "" is null to every type test
-    if not all(len(record) == ncols for record in records):
-        records = [r if len(r) == ncols else r + [""] * (ncols - len(r)) for r in records]
-    by_column: list[Sequence[str]] = list(zip(*records)) if records else [()] * ncols
 
+    typed: list[SeedColumn] = []
     try:
-        columns = tuple(
-            SeedColumn(name, overrides[name], True)
-            if name in overrides
-            else SeedColumn(name, infer_type(values), False)
-            for name, values in zip(names, by_column)
-        )
+        for index, name in enumerate(names):
+            if name in overrides:
+                typed.append(SeedColumn(name, overrides[name], True))
+            else:
+                typed.append(SeedColumn(name, infer_type(by_column[index]), False))
+            by_column[index] = []  # a column's values go once it is typed
     except SeedNumberOverflow as exc:
         raise ProjectError(f"number out of range: {exc.args[0]!r} (dbt-core crashes on it)", path=path)
+    columns = tuple(typed)
     if into is not None:
         columns = tuple(SeedColumn(name, sql_type, True) for name, sql_type in into)
-    if not records:
-        # dbt loads nothing (no COPY) when the file has no rows
-        return SeedTable(columns=columns, rows=[])
-    try:
-        read_as = columns
-        if integer_type != "INTEGER":
-            read_as = tuple(
-                SeedColumn(c.name, integer_type, c.overridden) if c.sql_type == "INTEGER" and not c.overridden else c
-                for c in columns
-            )
-        rows = _copy_rows(path, delimiter, read_as)
-    except SeedValueError as exc:
-        if short_line is None or exc.line is not None:
-            raise
-        raise SeedValueError(
-            f"row has fewer values than the header's {ncols} columns", path=path, line=short_line
-        ) from exc
-    return SeedTable(columns=columns, rows=rows)
+    return columns, record_count, short_line, ncols
 
 
-def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], int | None]:
-    """The header and records as agate sees them, and the line of the first record with
-    fewer fields than the header (agate pads it; DuckDB's COPY usually refuses the file).
-    Raises where agate (or dbt) fails."""
+def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], int, int | None]:
+    """The header, the values of each column as agate sees them (a short record padded
+    with blanks), the number of records, and the line of the first record with fewer
+    fields than the header (agate pads it; DuckDB's COPY usually refuses the file). Raises
+    where agate (or dbt) fails."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -171,6 +259,7 @@ def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], i
             path=path,
             line=data.count(b"\n", 0, exc.start) + 1,
         )
+    del data
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except (TypeError, ValueError) as exc:
@@ -179,20 +268,31 @@ def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], i
         header = next(reader, None)
         if not header:
             raise ProjectError("seed file has no header row", path=path, line=1)
-        records = list(reader)
+        ncols = len(header)
+        columns: list[list[str]] = [[] for _ in range(ncols)]
+        count = 0
+        ragged = False
+        # by blocks of records, so the file's rows never all exist as lists at once
+        while block := list(islice(reader, _RECORDS_PER_BLOCK)):
+            count += len(block)
+            if not all(len(record) == ncols for record in block):
+                ragged = True
+                # agate fills a short record with nulls; "" is null to every type test
+                block = [r if len(r) == ncols else (r + [""] * (ncols - len(r)))[:ncols] for r in block]
+            for column, values in zip(columns, zip(*block)):
+                column.extend(values)
     except csv.Error as exc:
         raise ProjectError(f"malformed CSV: {exc}", path=path, line=reader.line_num)
 
-    ncols = len(header)
     short_line = None
-    if not all(len(record) == ncols for record in records):
+    if ragged:
         long_line = _first_line(text, delimiter, lambda width: width > ncols)
         if long_line is not None:
             width, line = long_line
             raise ProjectError(f"row has {width} values but the header has {ncols} columns", path=path, line=line)
         found = _first_line(text, delimiter, lambda width: 0 < width < ncols)
         short_line = found[1] if found else None
-    return header, records, short_line
+    return header, columns, count, short_line
 
 
 def _first_line(text: str, delimiter: str, wanted: Callable[[int], bool]) -> tuple[int, int] | None:
@@ -231,6 +331,7 @@ def _letter_name(index: int) -> str:
 
 # --------------------------------------------------------------------------- loading
 
+_RECORDS_PER_BLOCK = 65_536
 _scratch_lock = threading.Lock()
 _scratch_db: Any = None
 _LINE_IN_ERROR = re.compile(r"CSV Error on Line: (\d+)")
@@ -251,10 +352,19 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _copy_rows(path: Path, delimiter: str, columns: Sequence[SeedColumn]) -> list[tuple[Any, ...]]:
+@overload
+def _copy_rows(path: Path, delimiter: str, columns: Sequence[SeedColumn]) -> list[tuple[Any, ...]]: ...
+@overload
+def _copy_rows(path: Path, delimiter: str, columns: Sequence[SeedColumn], export_to: Path) -> int | None: ...
+def _copy_rows(
+    path: Path, delimiter: str, columns: Sequence[SeedColumn], export_to: Path | None = None
+) -> list[tuple[Any, ...]] | int | None:
     """The rows dbt-duckdb's ``COPY`` stores in a table of these column types. A column
     typed by ``column_types`` with a type whose values do not survive a trip through
-    Python holds the field text instead (still checked by the same ``COPY``)."""
+    Python holds the field text instead (still checked by the same ``COPY``).
+
+    ``export_to``: the rows written there as CSV (``seed_export``), their number; None
+    (nothing written) where a column's type has no such text form."""
     import duckdb
 
     source = f"{_sql_string(str(path.resolve()))} (format csv, header true, delimiter {_sql_string(delimiter)})"
@@ -275,6 +385,8 @@ def _copy_rows(path: Path, delimiter: str, columns: Sequence[SeedColumn]) -> lis
         except duckdb.Error as exc:
             raise _copy_error(exc, path, columns)
         described = [row[1] for row in cursor.execute("describe seed").fetchall()]
+        if export_to is not None:
+            return export_csv(cursor, "seed", described, export_to)
         as_text = [c.overridden and not _round_trips(t) for c, t in zip(columns, described)]
         if not any(as_text):
             return cursor.execute("select * from seed").fetchall()
