@@ -28,8 +28,8 @@ from dagwright.adapters.base import (
 )
 from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.adapters.catalog_effects_sql import CommentSQL
-from dagwright.adapters.duckdb_checkpoint import checkpoint_before_close
 from dagwright.adapters.docs_catalog import DUCKDB_CATALOG_SQL, rows_as_dicts, upper_schemas
+from dagwright.adapters.duckdb_checkpoint import checkpoint_before_close
 from dagwright.adapters.duckdb_foreign_keys import foreign_key_dependents
 from dagwright.adapters.duckdb_setup import attach_statement, load_extensions, setting_statements
 from dagwright.adapters.sql import SQLDialect
