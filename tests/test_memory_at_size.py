@@ -10,12 +10,17 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import orjson
+import pytest
 
 from dagwright.adapters.duckdb import DuckDBAdapter
 from dagwright.adapters.duckdb_checkpoint import CLOSING_MEMORY_LIMIT, size_in_bytes
+from dagwright.artifacts.files import JsonEntries, write_json_streamed_atomic
 
 TABLES = 1200
 
@@ -91,3 +96,58 @@ def test_sizes_as_duckdb_shows_them() -> None:
     assert size_in_bytes("18.8 GiB") == int(18.8 * 2**30)
     assert size_in_bytes("0 bytes") == 0
     assert size_in_bytes("unlimited") is None
+
+
+def test_a_streamed_section_writes_the_same_bytes(tmp_path: Path) -> None:
+    entries = {f"model.p.m{i}": {"name": f"m{i}", "n": i, "tags": ["a"], "nested": {1: None}} for i in range(3000)}
+    made: list[str] = []
+
+    def each() -> Iterator[tuple[str, Any]]:
+        for key, value in entries.items():
+            made.append(key)
+            yield key, value
+
+    data = {"metadata": {"x": "é"}, "nodes": JsonEntries(each), "empty": JsonEntries(lambda: iter(())), "list": [1]}
+    target = tmp_path / "manifest.json"
+    write_json_streamed_atomic(target, data)
+    expected = {"metadata": {"x": "é"}, "nodes": entries, "empty": {}, "list": [1]}
+    assert target.read_bytes() == orjson.dumps(expected, option=orjson.OPT_NON_STR_KEYS)
+    assert len(made) == 3000
+
+
+def test_a_failed_streamed_write_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "manifest.json"
+    target.write_bytes(b"old")
+
+    def broken() -> Iterator[tuple[str, Any]]:
+        yield "a", {"x": 1}
+        raise RuntimeError("node failed to render")
+
+    with pytest.raises(RuntimeError, match="node failed"):
+        write_json_streamed_atomic(target, {"nodes": JsonEntries(broken)})
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+
+
+def test_the_manifest_written_is_the_manifest_data(make_project: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = make_project(
+        {
+            "models/a.sql": "select 1 as id",
+            "models/b.sql": "select * from {{ ref('a') }}",
+            "models/schema.yml": "version: 2\nmodels:\n  - name: b\n    columns:\n      - name: id\n"
+            "        data_tests: [not_null]\n",
+        }
+    )
+    project.ok("run")
+    written = project.manifest()
+    assert set(written["nodes"]) == {"model.proj.a", "model.proj.b", next(k for k in written["nodes"] if "test" in k)}
+    assert "select * from" in written["nodes"]["model.proj.b"]["compiled_code"]
+    from dagwright.session import Flags, Session
+
+    for name, value in project.env.items():
+        monkeypatch.setenv(name, value)
+    session = Session(Flags(command="parse", project_dir=str(project.root), profiles_dir=str(project.root)))
+    data = session.manifest_data()
+    assert list(written) == list(data)
+    assert set(written["nodes"]) == set(data["nodes"])
+    assert written["parent_map"] == data["parent_map"]
