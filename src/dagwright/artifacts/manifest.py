@@ -101,11 +101,17 @@ def manifest_dict(
     created_at = run_started_at.timestamp()
 
     def node_entries() -> Iterator[tuple[str, dict[str, Any]]]:
+        # each id once, the last one's entry, as a dict filled in this order would hold it
+        operation_ids = {operation.unique_id for operation in manifest.operations}
         for uid, node in manifest.nodes.items():
+            if uid in manifest.inactive_tests or uid in operation_ids:
+                continue
             relation = render_relation(node.relation) if node.has_relation(store_failures) else None
             node_root = manifest.package_roots.get(node.package_name, str(root_path))
             yield uid, node_dict(node, relation, compiled, node_root, target_path, created_at)
         for uid, node in manifest.inactive_tests.items():
+            if uid in operation_ids:
+                continue
             yield uid, node_dict(node, None, None, str(root_path), target_path, created_at)
         for operation in manifest.operations:
             yield operation.unique_id, operation_dict(operation, manifest, created_at)
