@@ -55,7 +55,7 @@ def test_closing_after_many_small_tables_stays_bounded(tmp_path: Path) -> None:
     )
     figures = json.loads(out.stdout)
     growth = figures["peak"] - figures["before_close"]
-    # the pool may grow by 128 MiB; without the bound the close took ~250 KB per table (~300 MB here)
+    # the pool is bounded to 128 MiB; without the bound the close took ~250 KB per table (~300 MB here)
     assert growth < 200, figures
     db = duckdb.connect(str(path), read_only=True)  # everything was written
     try:

@@ -6,8 +6,9 @@ DuckDB's buffer pool, which evicts nothing below ``memory_limit`` (80% of the ma
 memory by default): closing after 5,000 small tables took 1.2 GB, most of a run's peak.
 Nothing runs any more at close, so the pool is bounded while the checkpoint writes: it
 drops blocks already on disk instead of keeping them (bench/RESULTS.md, "Memory at
-size"). The bound is what the pool holds when the run ends plus ``CLOSING_HEADROOM``, so
-nothing it holds has to be spilled to disk for the checkpoint (no slower close). A limit
+size"). The bound is ``CLOSING_MEMORY_LIMIT``, or what the pool holds when the run ends
+plus ``CLOSING_HEADROOM`` when that is more, so nothing it holds has to be spilled to disk
+for the checkpoint (no slower close). A limit
 the target set lower is kept. Should the checkpoint not fit under the bound, the limit is
 restored and the close checkpoints as it would have.
 """
@@ -18,8 +19,10 @@ import re
 
 import duckdb
 
-#: how much the buffer pool may grow while the closing checkpoint writes
-CLOSING_HEADROOM = 128 * 2**20
+#: the buffer pool's bound while the closing checkpoint writes ...
+CLOSING_MEMORY_LIMIT = 128 * 2**20
+#: ... or what it holds plus this, when more (room for the blocks being written)
+CLOSING_HEADROOM = 32 * 2**20
 
 _UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -63,7 +66,8 @@ def _checkpoint_bounded(cursor: duckdb.DuckDBPyConnection) -> None:
         return
     limit = str(row[0]) if row else ""
     current = size_in_bytes(limit)
-    bound = int(row[1] or 0) + CLOSING_HEADROOM if row else CLOSING_HEADROOM
+    held = int(row[1] or 0) if row else 0
+    bound = max(CLOSING_MEMORY_LIMIT, held + CLOSING_HEADROOM)
     if current is None or current <= bound:  # unknown, or bounded already
         return
     try:
