@@ -278,13 +278,13 @@ class Session:
     def _write_manifest(self, compiled: Mapping[str, str] | None) -> None:
         from dagwright.artifacts.manifest import write_manifest
 
-        write_manifest(self.target_dir / "manifest.json", self.manifest_data(compiled))
+        write_manifest(self.target_dir / "manifest.json", self.manifest_data(compiled, stream_nodes=True))
         from dagwright.artifacts.semantic_manifest import write_semantic_manifest
 
         write_semantic_manifest(self.target_dir / "semantic_manifest.json", self.manifest, self.render_relation)
 
-    def manifest_data(self, compiled: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """The manifest as manifest.json holds it."""
+    def manifest_data(self, compiled: Mapping[str, str] | None = None, stream_nodes: bool = False) -> dict[str, Any]:
+        """The manifest as manifest.json holds it (``stream_nodes``: see ``manifest_dict``)."""
         from dagwright.artifacts.manifest import manifest_dict
         from dagwright.graph.selector_definitions import manifest_selectors, parse_selectors
 
@@ -302,6 +302,7 @@ class Session:
             quote_policy=self.dialect.quote_policy,
             store_failures=self.flags.store_failures,
             selectors=manifest_selectors(self.selectors_file),
+            stream_nodes=stream_nodes,
         )
 
     def render_relation(self, relation: Relation) -> str:

