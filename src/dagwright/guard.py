@@ -115,6 +115,9 @@ class StatementRegistry:
         #: the run's ``query-comment``, put on every statement of its guarded connections
         self.comments: QueryComments | None = None
         self._canceller: threading.Thread | None = None
+        #: the canceller is started and published under this lock: the stop may come on any
+        #: thread (a worker's fail-fast, the signal handlers' stop thread) while another waits
+        self._canceller_lock = threading.Lock()
         stop.add_listener(self._start_canceller)
 
     def enter(self, worker: str, node_id: str, connection: Connection, final: bool = False) -> None:
@@ -138,9 +141,10 @@ class StatementRegistry:
             return {w: f.node_id for w, f in self._in_flight.items()}
 
     def _start_canceller(self) -> None:
-        thread = threading.Thread(target=self._cancel_all, name="dagwright-canceller", daemon=True)
-        self._canceller = thread
-        thread.start()
+        with self._canceller_lock:
+            thread = threading.Thread(target=self._cancel_all, name="dagwright-canceller", daemon=True)
+            thread.start()
+            self._canceller = thread
 
     def _cancel_all(self) -> None:
         # Re-send until every statement in flight at (or after) the stop has returned: a
@@ -154,7 +158,8 @@ class StatementRegistry:
             self.cancel_finished_at = time.time()
 
     def wait_cancelled(self, timeout: float | None = None) -> bool:
-        thread = self._canceller
+        with self._canceller_lock:
+            thread = self._canceller
         if thread is None:
             return True
         thread.join(timeout)

@@ -51,8 +51,11 @@ class Stoppable(Protocol):
         ...
 
 
-#: how long a stop waits for the terminal to take its "Received ..." line before it goes on
-#: without it (a reader that does not read must not hold the stop up)
+#: how long a stop waits for the terminal to take its "Received ..." line before it cancels
+#: without it (a reader that does not read must not hold the stop up; a terminal that takes
+#: lines takes one in microseconds, so the line still comes before the cancelled nodes')
+STOP_LINE_WAIT_S = 0.05
+#: how long the last words of a second Ctrl-C wait for the terminal before the process exits
 LINE_WAIT_S = 0.5
 
 
@@ -118,5 +121,5 @@ class SignalHandlers:
             text = f"Received {kind}: stopping — no new nodes, cancelling running queries"
             say = threading.Thread(target=task.terminal.line, args=(text,), name="dagwright-say", daemon=True)
             say.start()
-            say.join(LINE_WAIT_S)
+            say.join(STOP_LINE_WAIT_S)
             task.cancel(kind)
