@@ -11,6 +11,8 @@ from dagwright.rendering.relation_api import DbColumn
 
 
 class SparkJinja(JinjaEngine):
+    subquery_alias = False  # dbt-spark's relations do not require one (--empty, a batch's filter)
+
     def find_relation(self, calls: EngineCalls, database: str | None, schema: Any, identifier: Any) -> Any:
         """The catalog's answer; Spark relations have no database."""
         kind = calls.live().connection.relation_kind(Relation(None, schema, identifier))
