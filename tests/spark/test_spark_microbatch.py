@@ -84,8 +84,9 @@ def _tool_runs(tool: str, executable: str, root: Path, server: SparkServer, sche
     steps = []
     for args, _exit in RUNS:
         code, output = _run(executable, root, env, *args)
+        columns = "id, n, cast(ts as string), cast(d as string)"
         rows = {
-            name: server.sql(f"select id, n, cast(ts as string), cast(d as string) from `{schema}`.`{name}` order by id")
+            name: server.sql(f"select {columns} from `{schema}`.`{name}` order by id")
             for name in ("mb", "mb_unpartitioned")
         }
         steps.append({"code": code, "output": output, "results": _results(root), "rows": rows})
@@ -112,5 +113,30 @@ def test_microbatch_builds_what_dbt_spark_builds(tmp_path: Path, spark_server: S
         assert dbt[number]["code"] == dw[number]["code"] == code, (dbt[number]["output"], dw[number]["output"])
         assert _statuses(dw[number]) == _statuses(dbt[number]), (dbt[number]["output"], dw[number]["output"])
         assert dw[number]["rows"] == dbt[number]["rows"]
-    print(json.dumps([s["results"] for s in dbt], indent=1))
-    print(json.dumps([s["rows"] for s in dbt], indent=1, default=str))
+
+    # the first build: mb's three batches; mb_unpartitioned's first batch creates the table,
+    # the two after it need partition_by
+    assert _statuses(dw[0]) == {"events": "success", "mb": "success", "mb_unpartitioned": "partial success"}
+    assert dw[0]["rows"]["mb"] == [
+        (1, 1, "2024-01-01 03:00:00", "2024-01-01"),
+        (2, 1, "2024-01-02 05:00:00", "2024-01-02"),
+        (3, 1, "2024-01-02 23:00:00", "2024-01-02"),
+        (4, 1, "2024-01-03 00:00:00", "2024-01-03"),
+    ]
+    assert dw[0]["rows"]["mb_unpartitioned"] == [(1, 1, "2024-01-01 03:00:00", "2024-01-01")]
+    # an incremental run of one day: its partition replaced, the others kept
+    assert _statuses(dw[1]) == {"events": "success", "mb": "success", "mb_unpartitioned": "error"}
+    assert [row[:2] for row in dw[1]["rows"]["mb"]] == [(1, 1), (2, 6), (3, 6), (4, 1)]
+    # the batch's error, in each tool's words (dbt-spark's run_results message is "ERROR")
+    assert "requires a `partition_by` config" in dbt[1]["output"]
+    assert dw[1]["results"]["mb_unpartitioned"][1] == dbt[1]["results"]["mb_unpartitioned"][1]
+    assert "needs a `partition_by` config" in dw[1]["output"]
+    assert "`batch_size` (day)" in dw[1]["output"]
+    # a full refresh of one batch: the table is that batch's rows
+    assert [row[:2] for row in dw[2]["rows"]["mb"]] == [(4, 1)]
+    # the batch's filter as dbt-spark writes it: no cast, no alias
+    compiled = tmp_path / "dagwright" / "target" / "compiled" / "proj" / "models" / "mb" / "mb_2024-01-03.sql"
+    assert (
+        "from (select * from dw_microbatch.events where ts >= '2024-01-03 00:00:00+00:00' "
+        "and ts < '2024-01-04 00:00:00+00:00')\n"
+    ) in compiled.read_text() + "\n"
