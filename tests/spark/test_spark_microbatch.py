@@ -127,11 +127,13 @@ def test_microbatch_builds_what_dbt_spark_builds(tmp_path: Path, spark_server: S
     # an incremental run of one day: its partition replaced, the others kept
     assert _statuses(dw[1]) == {"events": "success", "mb": "success", "mb_unpartitioned": "error"}
     assert [row[:2] for row in dw[1]["rows"]["mb"]] == [(1, 1), (2, 6), (3, 6), (4, 1)]
-    # the batch's error, in each tool's words (dbt-spark's run_results message is "ERROR")
+    # the batch's error, in each tool's words (dbt-spark's run_results message is "ERROR";
+    # dagwright's also names the failed batch and its error)
     assert "requires a `partition_by` config" in dbt[1]["output"]
-    assert dw[1]["results"]["mb_unpartitioned"][1] == dbt[1]["results"]["mb_unpartitioned"][1]
-    assert "needs a `partition_by` config" in dw[1]["output"]
-    assert "`batch_size` (day)" in dw[1]["output"]
+    assert dbt[1]["results"]["mb_unpartitioned"][1] == "ERROR"
+    message = dw[1]["results"]["mb_unpartitioned"][1]
+    assert message.startswith("ERROR\n  batch 2024-01-02: ")
+    assert "needs a `partition_by` config" in message and "`batch_size` (day)" in message
     # a full refresh of one batch: the table is that batch's rows
     assert [row[:2] for row in dw[2]["rows"]["mb"]] == [(4, 1)]
     # the batch's filter as dbt-spark writes it: no cast, no alias

@@ -226,7 +226,7 @@ FEATURES: dict[str, Feature] = {
     "custom_materialization": Feature(
         "custom materialization",
         "custom materializations",
-        "dagwright runs custom materializations of models on " + " and ".join(sorted(CUSTOM_ENGINES)) + " only: "
+        "dagwright runs custom materializations of models on " + ", ".join(sorted(CUSTOM_ENGINES)) + " only: "
         "leave the node out (--exclude) or use one of " + ", ".join(BUILTIN[:5]),
         RUNS,
         _custom_materialization,
