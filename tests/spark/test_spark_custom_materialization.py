@@ -109,7 +109,7 @@ def _tool_runs(tool: str, executable: str, root: Path, server: SparkServer, sche
     for _ in range(2):
         code, output = _run(executable, root, env)
         rows = {
-            name: server.sql(f"select * from `{schema}`.`{name}` order by 1, 2")
+            name: server.sql(f"select * from `{schema}`.`{name}` order by all")
             for name in ("plain", "logged", "logged_parts", "build_log")
         }
         tables = sorted(str(r[1]) for r in server.sql(f"show tables in `{schema}`") if not r[2])

@@ -18,6 +18,10 @@ class SparkJinja(JinjaEngine):
         kind = calls.live().connection.relation_kind(Relation(None, schema, identifier))
         return None if kind is None else calls.make(Relation(None, schema, identifier), kind)
 
+    def drop_relation_sql(self, relation: str, kind: str) -> str:
+        # Spark's DROP TABLE / DROP VIEW take no CASCADE (dbt-spark's drop_relation)
+        return f"drop {kind} if exists {relation}"
+
     def columns(self, calls: EngineCalls, relation: Relation) -> list[DbColumn]:
         """DESCRIBE TABLE: the columns end at the first blank or '#' row."""
         from dagwright.adapters.spark_sql import describe_columns  # the Spark SQL module only where Spark runs
