@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,43 @@ def test_custom_materialization_builds_what_dbt_spark_builds(tmp_path: Path, spa
     # one log row per build of each model: two runs
     assert dw[1]["rows"]["build_log"] == [("logged", 2), ("logged", 2), ("logged_parts", 2), ("logged_parts", 2)]
     assert dw[1]["tables"] == ["build_log", "logged", "logged_parts", "plain"]
+
+
+SLOW_BLOCK = """\
+{% materialization slow_table, default %}
+  {% call statement('before') -%} create table {{ this.schema }}.committed_before as select 1 as x {%- endcall %}
+  {% call statement('slow') -%}
+    select reflect('java.lang.Thread', 'sleep', cast({{ var('sleep', 0) }} as bigint))
+  {%- endcall %}
+  {% call statement('main') -%} {{ create_table_as(False, this, sql) }} {%- endcall %}
+  {{ return({'relations': [this.incorporate(type='table')]}) }}
+{% endmaterialization %}
+"""
+
+
+def test_block_statements_are_guarded_on_a_stop(spark_project: Any) -> None:
+    """--fail-fast while the block's slow statement runs: that statement is cancelled and the
+    block's next one (its table) never runs; what it had done before is said (Spark has no
+    transactions to roll it back)."""
+    spark_project.write(
+        {
+            "macros/slow.sql": SLOW_BLOCK,
+            "models/slow.sql": "{{ config(materialized='slow_table') }}\nselect 1 as x\n",
+            # fails after a second and a half, while the block sleeps
+            "models/boom.sql": "{{ config(materialized='table') }}\nselect raise_error(concat('boom', "
+            "coalesce(reflect('java.lang.Thread', 'sleep', cast(1500 as bigint)), ''))) as x\n",
+        }
+    )
+    started = time.monotonic()
+    result = spark_project.run("run", "--threads", "2", "--fail-fast", "--vars", "{sleep: 30000}")
+    assert result.code == 1, str(result)
+    assert time.monotonic() - started < 25, str(result)  # the sleep was cancelled, not waited for
+    slow = next(r for r in spark_project.run_results()["results"] if r["unique_id"].endswith(".slow"))
+    assert slow["adapter_response"].get("dagwright_outcome") == "cancelled", str(result)
+    assert "had committed 1 statement before that" in slow["message"], slow["message"]
+    assert spark_project.relations() == {"committed_before"}
+
+    spark_project.spark.sql(f"drop table `{spark_project.schema}`.committed_before")
+    assert spark_project.run("run", "-s", "slow").code == 0  # no stop: the block ran to its end
+    assert spark_project.relations() == {"committed_before", "slow"}
+    assert spark_project.table("slow") == [(1,)]
