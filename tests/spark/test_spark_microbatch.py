@@ -13,6 +13,7 @@ codes and rows are compared.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -142,3 +143,54 @@ def test_microbatch_builds_what_dbt_spark_builds(tmp_path: Path, spark_server: S
         "from (select * from dw_microbatch.events where ts >= '2024-01-03 00:00:00+00:00' "
         "and ts < '2024-01-04 00:00:00+00:00')\n"
     ) in compiled.read_text() + "\n"
+
+
+def _events(project: Any, bad: bool) -> None:
+    project.spark.sql(f"create schema if not exists `{project.schema}`")
+    table = f"`{project.schema}`.events"
+    project.spark.sql(f"drop table if exists {table}")
+    project.spark.sql(f"create table {table} (id int, ts timestamp, amount string) using parquet")
+    amount = "bad" if bad else "12"
+    project.spark.sql(
+        f"insert into {table} values (1, timestamp'2024-01-01 03:00:00', '10'), "
+        f"(2, timestamp'2024-01-02 05:00:00', '{amount}'), (3, timestamp'2024-01-03 00:00:00', '13')"
+    )
+
+
+def test_a_failing_batch_is_partial_success_and_retry_runs_only_it(spark_project: Any) -> None:
+    """Per-batch results and retry on Spark, as on the other engines (compared with dbt on
+    DuckDB in tests/test_microbatch.py): the failed batch is listed, and ``retry`` builds it only."""
+    _events(spark_project, bad=True)
+    spark_project.write(
+        {
+            "models/sources.yml": 'version: 2\nsources:\n  - name: raw\n    schema: "{{ target.schema }}"\n'
+            "    tables:\n      - name: events\n        config: {event_time: ts}\n",
+            "models/mb.sql": "{{ config(materialized='incremental', incremental_strategy='microbatch', "
+            "event_time='ts', batch_size='day', begin='2024-01-01', partition_by='d') }}\n"
+            "select id, case when amount = 'bad' then raise_error('bad amount') else cast(amount as int) end "
+            "as amount, cast(ts as date) as d from {{ source('raw', 'events') }}",
+        }
+    )
+    result = spark_project.run("run", "--event-time-start", "2024-01-01", "--event-time-end", "2024-01-04")
+    assert result.code == 1, str(result)
+    mb = spark_project.run_results()["results"][0]
+    assert mb["status"] == "partial success", str(result)
+    assert mb["batch_results"]["failed"] == [["2024-01-02T00:00:00+00:00", "2024-01-03T00:00:00+00:00"]]
+    assert spark_project.table("mb", order_by="id") == [(1, 10, dt.date(2024, 1, 1)), (3, 13, dt.date(2024, 1, 3))]
+
+    _events(spark_project, bad=False)
+    result = spark_project.run("retry")
+    assert result.code == 0, str(result)
+    assert "batch 2024-01-02" in result.output and "batch 2024-01-01" not in result.output, str(result)
+    mb = spark_project.run_results()["results"][0]
+    assert mb["status"] == "success"
+    # the batch built now, with those built before (as dbt lists them after a retry)
+    assert sorted(mb["batch_results"]["successful"]) == [
+        [f"2024-01-0{day}T00:00:00+00:00", f"2024-01-0{day + 1}T00:00:00+00:00"] for day in (1, 2, 3)
+    ]
+    assert mb["batch_results"]["failed"] == []
+    assert spark_project.table("mb", order_by="id") == [
+        (1, 10, dt.date(2024, 1, 1)),
+        (2, 12, dt.date(2024, 1, 2)),
+        (3, 13, dt.date(2024, 1, 3)),
+    ]
