@@ -196,7 +196,7 @@ def test_should_full_refresh_and_hooks_as_the_block_sees_them(tmp_path: Path) ->
     assert project.query("select * from p") == [(True, 2, 1)]
 
 
-@pytest.mark.parametrize("engine", ["spark", "bigquery"])
+@pytest.mark.parametrize("engine", ["bigquery"])  # Spark runs them: tests/spark/test_spark_custom_materialization.py
 def test_refused_before_anything_runs_on_engines_not_modelled(tmp_path: Path, engine: str) -> None:
     profile = {
         "spark": "type: spark\n      method: session\n      host: localhost\n      schema: main\n",
@@ -212,3 +212,21 @@ def test_refused_before_anything_runs_on_engines_not_modelled(tmp_path: Path, en
     assert result.code == 2, str(result)
     assert "models/a.sql" in result.stderr and "materialized 'mine' with a custom materialization" in result.stderr
     assert "macros/mine.sql:1" in result.stderr and "nothing was run" in str(result)
+
+
+@pytest.mark.parametrize(
+    ("adapter", "materialized", "used"),
+    [
+        ("spark", "table", "core"),  # dbt-spark's own block beats a project's default one
+        ("spark", "seed", "project"),  # dbt-spark has no seed block: the project's beats dbt-core's
+        ("bigquery", "view", "core"),
+        ("bigquery", "copy", "core"),  # dbt-bigquery's; dagwright refuses it at parse
+        ("duckdb", "view", "project"),
+    ],
+)
+def test_engine_blocks_take_part_in_the_search(adapter: str, materialized: str, used: str) -> None:
+    from dagwright.parse.materializations import MaterializationBlock, resolve
+
+    block = MaterializationBlock(materialized, "default", "proj", f"materialization_{materialized}_default")
+    found = resolve(materialized, [block], adapter, "proj", package_overrides=False)
+    assert (found if found == "core" else "project") == used

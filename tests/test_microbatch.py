@@ -358,3 +358,26 @@ def test_inputs_are_filtered_by_their_own_event_time_only(tmp_path: Path) -> Non
     assert 'cross join "dagwright"."main"."plain"' in text  # no event_time: read whole
     assert 'select * from "dagwright"."main"."events"\n' in text  # the ephemeral's own SQL: not filtered, as in dbt
     assert '\'"dagwright"."main"."plain"\' as name' in text  # render(): the name
+
+
+def test_spark_batch_is_an_insert_overwrite_that_needs_partition_by() -> None:
+    """dbt-spark's microbatch: each batch an insert_overwrite of its rows' partitions; without
+    partition_by a batch that changes the table fails (compared with dbt-spark in
+    tests/spark/test_spark_microbatch.py)."""
+    from dagwright.adapters.spark_sql import SparkSQL
+    from dagwright.errors import CompilationError
+    from dagwright.materialize.incremental_columns import DbtColumn
+    from dagwright.materialize.microbatch import microbatch_statements
+
+    spark = SparkSQL()
+    config = {"incremental_strategy": "microbatch", "event_time": "ts", "batch_size": "day", "partition_by": "d"}
+    assert spark.incremental_strategy(config, "p", {}) == "microbatch"
+    columns = [DbtColumn("id", "int"), DbtColumn("d", "date")]
+    statements = microbatch_statements(spark, config, "s.mb", "mb__dbt_tmp", columns, None, None)
+    assert statements == [
+        "set spark.sql.sources.partitionOverwriteMode = DYNAMIC",
+        "insert overwrite table s.mb\npartition (d)\nselect `id`, `d` from mb__dbt_tmp",
+    ]
+    unpartitioned = {k: v for k, v in config.items() if k != "partition_by"}
+    with pytest.raises(CompilationError, match=r"needs a `partition_by` config.*`batch_size` \(day\)"):
+        microbatch_statements(spark, unpartitioned, "s.mb", "mb__dbt_tmp", columns, None, None)

@@ -142,8 +142,8 @@ NOT_ON_BIGQUERY: dict[str, str] = {
     "sample_flag": "--sample rewrites refs and sources while rendering, as --empty does, and its microbatch model "
     "has no partition_by, which dbt-bigquery's microbatch requires: run on DuckDB and PostgreSQL",
     # features dagwright refuses on BigQuery with an error before anything runs
-    "custom_materializations": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",
-    "custom_materializations_legacy": "custom materializations are refused on BigQuery (DuckDB and PostgreSQL only)",
+    "custom_materializations": "custom materializations are refused on BigQuery (run elsewhere)",
+    "custom_materializations_legacy": "custom materializations are refused on BigQuery (run elsewhere)",
     "microbatch": "its models have no partition_by, which dbt-bigquery's microbatch requires, and the emulator "
     "rejects dbt-bigquery's dynamic insert_overwrite script: test_bq_microbatch.py compares microbatch with "
     "dbt-bigquery (its script overridden in the oracle's project)",

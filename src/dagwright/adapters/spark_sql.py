@@ -8,7 +8,8 @@ incremental models and seeds.
   temporary name gets a folder of its own under ``location_root``.
 - No transactions: ``begin``/``commit``/``rollback`` are empty statements, not sent.
 - Incremental models: dbt-spark's strategies (``append``, ``insert_overwrite`` with dynamic
-  partition overwrite, ``merge`` on delta/iceberg/hudi), checked on every build; the new rows
+  partition overwrite, ``merge`` on delta/iceberg/hudi, ``microbatch``: each batch an
+  ``insert_overwrite`` of the partitions its rows fall in), checked on every build; the new rows
   are staged in a temporary view, and an insert lists the target's columns (Spark inserts
   by position). ``on_schema_change``: columns are added with one ``add columns``; dropping or
   re-typing them needs delta.
@@ -29,7 +30,7 @@ from dagwright.errors import CompilationError
 #: table formats with MERGE INTO, snapshots and CREATE OR REPLACE TABLE
 ACID_FORMATS = ("delta", "iceberg", "hudi")
 #: dbt-spark's incremental strategies
-INCREMENTAL_STRATEGIES = ("append", "insert_overwrite", "merge")
+INCREMENTAL_STRATEGIES = ("append", "insert_overwrite", "merge", "microbatch")
 
 #: the types dbt-spark declares for inferred seed columns (its convert_*_type)
 SEED_TYPES = {
@@ -89,6 +90,8 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
     #: names compare in lower case
     strategy_checked_on_every_build: ClassVar[bool] = True
     inserts_by_position: ClassVar[bool] = True
+    #: a microbatch batch replaces the partitions of its rows (dbt-spark's ``insert_overwrite``)
+    microbatch_overwrites_partitions: ClassVar[bool] = True
     column_names_case_sensitive: ClassVar[bool] = False
     #: contracts: the YAML's data_type is compared as written (dbt-spark's Column translates
     #: no type label), and a contracted table is created from its query, its columns in the
@@ -237,12 +240,10 @@ class SparkSQL(SparkGrantSQL, SQLDialect):
         """dbt-spark's validation of ``incremental_strategy`` (default ``append``) against the
         table format: MERGE INTO needs a format that has it."""
         strategy = str(config.get("incremental_strategy") or "append")
-        if strategy == "microbatch":
-            raise CompilationError("incremental_strategy 'microbatch' is not supported by dagwright yet")
         if strategy not in INCREMENTAL_STRATEGIES:
             raise CompilationError(
                 f"Invalid incremental strategy provided: {strategy}\n"
-                "    Expected one of: 'append', 'merge', 'insert_overwrite'"
+                "    Expected one of: 'append', 'merge', 'insert_overwrite', 'microbatch'"
             )
         file_format = self.model_file_format(config)
         if strategy == "merge" and file_format not in ACID_FORMATS:

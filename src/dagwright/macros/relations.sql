@@ -4,6 +4,9 @@
 {#- a temporary relation's name: on DuckDB and PostgreSQL an unqualified temporary table whose
     name ends with the time (PostgreSQL: cut to its 63 characters), elsewhere <name><suffix> -#}
 {% macro make_temp_relation(base_relation, suffix="__dbt_tmp") -%}
+    {%- if adapter.type() == "spark" -%}  {#- a temporary view, named without a schema (dbt-spark) -#}
+        {%- do return(base_relation.incorporate(path={"identifier": base_relation.identifier ~ suffix, "schema": none})) -%}
+    {%- endif -%}
     {%- if adapter.type() not in ("duckdb", "postgres") -%}
         {%- do return(base_relation.incorporate(path={"identifier": base_relation.identifier ~ suffix})) -%}
     {%- endif -%}
@@ -69,7 +72,12 @@
     {{ create_table_as(temporary, relation, sql) }}
 {%- endmacro %}
 
+{#- the engine's own where dagwright has one (Spark's, macros/spark.sql), as dbt dispatches it -#}
 {% macro create_table_as(temporary, relation, compiled_code, language="sql") -%}
+    {{ return(adapter.dispatch('create_table_as', 'dbt')(temporary, relation, compiled_code, language)) }}
+{%- endmacro %}
+
+{% macro default__create_table_as(temporary, relation, compiled_code, language="sql") -%}
     {%- if temporary -%}
         create temporary table {{ relation.include(database=false, schema=false) }} as (
     {%- else -%}

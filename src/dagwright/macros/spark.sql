@@ -34,3 +34,30 @@
     listagg({{ measure }}, {{ delimiter_text }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
     {%- endif -%}
 {%- endmacro %}
+
+{#- dbt-spark's: a temporary view, or a table with the model's table options -#}
+{% macro spark__create_table_as(temporary, relation, compiled_code, language="sql") -%}
+  {%- if temporary -%}
+    create or replace temporary view {{ relation }} as
+    {{ compiled_code }}
+  {%- else -%}
+    {%- set file_format = config.get('file_format') -%}
+    {%- set partition_by = config.get('partition_by') -%}
+    {%- set clustered_by = config.get('clustered_by') -%}
+    create {{ 'or replace ' if file_format in ('delta', 'iceberg') else '' }}table {{ relation }}
+    {%- if file_format %}
+    using {{ file_format }}
+    {%- endif %}
+    {%- if partition_by %}
+    partitioned by ({{ ([partition_by] if partition_by is string else partition_by) | join(', ') }})
+    {%- endif %}
+    {%- if clustered_by and config.get('buckets') is not none %}
+    clustered by ({{ ([clustered_by] if clustered_by is string else clustered_by) | join(', ') }}) into {{ config.get('buckets') }} buckets
+    {%- endif %}
+    {%- if config.get('location_root') %}
+    location '{{ config.get('location_root') }}/{{ relation.identifier }}'
+    {%- endif %}
+    as
+    {{ compiled_code }}
+  {%- endif -%}
+{%- endmacro %}

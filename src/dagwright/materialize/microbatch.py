@@ -15,7 +15,9 @@ All times are UTC; a time given without a zone is taken as UTC. Each batch is it
 incremental build of the model's table (execute/microbatch.py runs them): on DuckDB
 dbt-duckdb's delete+insert of the batch's window, on PostgreSQL dbt-postgres' ``merge`` on
 ``unique_key`` (which it requires), on BigQuery dbt-bigquery's ``insert_overwrite`` of the
-partitions the batch's rows fall in (``partition_by`` of the batch's granularity, required).
+partitions the batch's rows fall in (``partition_by`` of the batch's granularity, required),
+on Spark dbt-spark's ``insert_overwrite`` (dynamic partition overwrite; ``partition_by``
+required once the table exists: a first build's first batch creates it without that check).
 """
 
 from __future__ import annotations
@@ -145,7 +147,13 @@ def microbatch_statements(
     """The statements that replace the batch's rows in ``target`` with the staged ones."""
     event_time = config.get("event_time")
     unique_key = config.get("unique_key")
-    if getattr(adapter, "microbatch_overwrites_partitions", False):  # dbt-bigquery: insert_overwrite
+    if getattr(adapter, "microbatch_overwrites_partitions", False):  # dbt-bigquery, dbt-spark: insert_overwrite
+        if not config.get("partition_by"):  # dbt-spark checks it here, when the table exists
+            raise CompilationError(
+                "incremental_strategy 'microbatch' replaces the partitions each batch's rows fall in, so it needs "
+                f"a `partition_by` config: partition the model by a column of the grain of its `batch_size` "
+                f"({config.get('batch_size')})"
+            )
         return incremental_statements(
             adapter, "insert_overwrite", target, staged, unique_key, dest_columns, predicates, config
         )

@@ -78,10 +78,12 @@ CORE_BLOCKS: dict[str, frozenset[str]] = {
     ),
     "duckdb": frozenset(("table", "incremental", "external", "table_function")),
     "postgres": frozenset(),
+    "spark": frozenset(("table", "view", "incremental", "snapshot", "clone")),
+    "bigquery": frozenset(("table", "view", "incremental", "materialized_view", "copy")),
 }
-#: the engines on which dagwright runs a project's materialization blocks (the others' dbt
-#: adapters ship blocks of their own that take part in the search: not modelled yet)
-CUSTOM_ENGINES = frozenset(("duckdb", "postgres"))
+#: the engines on which dagwright runs a project's materialization blocks (BigQuery's: not yet,
+#: its ``create_table_as`` and temporary relations are not dbt-bigquery's)
+CUSTOM_ENGINES = frozenset(("duckdb", "postgres", "spark"))
 #: where a block comes from, as dbt ranks them (higher wins among blocks of one adapter)
 _CORE, _IMPORTED, _ROOT = 1, 2, 3
 

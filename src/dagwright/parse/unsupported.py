@@ -161,8 +161,8 @@ def _custom_materialization(scope: Scope) -> list[Finding]:
     return out
 
 
-#: the engines whose dbt adapters' microbatch dagwright runs (dbt-duckdb, dbt-postgres, dbt-bigquery)
-MICROBATCH_ENGINES = ("duckdb", "postgres", "bigquery")
+#: the engines whose dbt adapters' microbatch dagwright runs (dbt-duckdb, dbt-postgres, dbt-bigquery, dbt-spark)
+MICROBATCH_ENGINES = ("duckdb", "postgres", "bigquery", "spark")
 _MICROBATCH_MACROS = ("get_incremental_microbatch_sql", "default__get_incremental_microbatch_sql")
 
 
@@ -171,7 +171,7 @@ def _microbatch(node: Node, scope: Scope) -> str | None:
         return None
     if scope.adapter_type not in MICROBATCH_ENGINES:
         engine = scope.adapter_type
-        built = "DuckDB, PostgreSQL and BigQuery"
+        built = "DuckDB, PostgreSQL, BigQuery and Spark"
         return f"is an incremental model of strategy 'microbatch' (built on {built}, not {engine})"
     own = (f"{scope.adapter_type}__get_incremental_microbatch_sql", *_MICROBATCH_MACROS)
     for macro in scope.manifest.macros.values():
@@ -226,7 +226,7 @@ FEATURES: dict[str, Feature] = {
     "custom_materialization": Feature(
         "custom materialization",
         "custom materializations",
-        "dagwright runs custom materializations of models on " + " and ".join(sorted(CUSTOM_ENGINES)) + " only: "
+        "dagwright runs custom materializations of models on " + ", ".join(sorted(CUSTOM_ENGINES)) + " only: "
         "leave the node out (--exclude) or use one of " + ", ".join(BUILTIN[:5]),
         RUNS,
         _custom_materialization,

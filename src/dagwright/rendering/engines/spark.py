@@ -11,10 +11,16 @@ from dagwright.rendering.relation_api import DbColumn
 
 
 class SparkJinja(JinjaEngine):
+    subquery_alias = False  # dbt-spark's relations do not require one (--empty, a batch's filter)
+
     def find_relation(self, calls: EngineCalls, database: str | None, schema: Any, identifier: Any) -> Any:
         """The catalog's answer; Spark relations have no database."""
         kind = calls.live().connection.relation_kind(Relation(None, schema, identifier))
         return None if kind is None else calls.make(Relation(None, schema, identifier), kind)
+
+    def drop_relation_sql(self, relation: str, kind: str) -> str:
+        # Spark's DROP TABLE / DROP VIEW take no CASCADE (dbt-spark's drop_relation)
+        return f"drop {kind} if exists {relation}"
 
     def columns(self, calls: EngineCalls, relation: Relation) -> list[DbColumn]:
         """DESCRIBE TABLE: the columns end at the first blank or '#' row."""
