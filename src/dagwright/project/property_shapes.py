@@ -61,8 +61,8 @@ def check_entry_shape(entry: Mapping[str, Any], keypath: tuple[str | int, ...], 
     """Raise a ProjectError at the first key of ``entry`` (nested entries included) whose value
     has a shape dbt refuses."""
     for key, value in entry.items():
-        if value is None:
-            continue
+        if value is None or (key == "versions" and keypath[:1] == ("unit_tests",)):
+            continue  # a unit test's versions are a mapping (include/exclude), read by its parser
         problem = _problem(key, value)
         here = (*keypath, key)
         if problem is not None:
