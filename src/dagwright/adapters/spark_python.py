@@ -25,17 +25,16 @@ T = TypeVar("T")
 
 
 def _library_folders() -> tuple[str, ...]:
+    import importlib.util
     import os
 
     import pyspark
 
     folders = [os.path.dirname(pyspark.__file__) + os.sep]
-    try:
-        import py4j
-
-        folders.append(os.path.dirname(py4j.__file__) + os.sep)
-    except ImportError:  # a Connect-only client
-        pass
+    # py4j comes with classic PySpark only (a Connect-only client has none): found, not imported
+    spec = importlib.util.find_spec("py4j")
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        folders.append(location + os.sep)
     return tuple(folders)
 
 
