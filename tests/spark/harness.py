@@ -282,3 +282,43 @@ def article_spark_from(
     ws = article_spark_workspace(tmp, server, method)
     restore_template(ws, template)
     return ws
+
+
+def write_twin_project(
+    tool: str, root: Path, server: SparkServer, schema: str, files: dict[str, str]
+) -> dict[str, str]:
+    """One side of a dagwright/dbt-spark comparison: ``files`` and a profile at ``root``, and
+    the environment to run the tool in (dbt-spark's session method becomes a Connect client
+    with SPARK_REMOTE; dagwright connects to the same server)."""
+    import os
+
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    if tool == "dbt":
+        where = "      method: session\n      host: NA\n"
+    else:
+        where = f'      method: connect\n      host: "{server.connect_url}"\n'
+    profile = f"proj:\n  target: dev\n  outputs:\n    dev:\n      type: spark\n{where}      schema: {schema}\n"
+    (root / "profiles.yml").write_text(profile + "      threads: 1\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "SPARK_"))}
+    env["PYTHONWARNINGS"] = "ignore"
+    if tool == "dbt":
+        env["SPARK_REMOTE"] = server.connect_url
+    return env
+
+
+def run_tool(executable: str, root: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
+    """``executable ARGS`` on the project at ``root``: (exit code, stdout + stderr)."""
+    import subprocess
+
+    done = subprocess.run(
+        [executable, *args, "--project-dir", str(root), "--profiles-dir", str(root)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr

@@ -24,15 +24,13 @@ only on delta, hudi and iceberg (a view's are in its DDL with both tools).
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .harness import SparkServer, drop_schemas
+from .harness import SparkServer, drop_schemas, run_tool, write_twin_project
 from .test_spark_compat import BIN_DIR, oracle
 
 pytestmark = [pytest.mark.spark, pytest.mark.compat]
@@ -97,19 +95,6 @@ FILES = {
 MISMATCH_ROW = "| id          | string          | int           | data type mismatch |"
 
 
-def _run(executable: str, root: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
-    done = subprocess.run(
-        [executable, *args, "--project-dir", str(root), "--profiles-dir", str(root)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    return done.returncode, done.stdout + done.stderr
-
-
 def _results(root: Path) -> dict[str, tuple[str, str]]:
     results = json.loads((root / "target" / "run_results.json").read_text())["results"]
     return {r["unique_id"].split(".")[-1]: (r["status"], r["message"] or "") for r in results}
@@ -131,22 +116,10 @@ def _relations(server: SparkServer, schema: str) -> dict[str, list[tuple[str, st
 
 
 def _tool_run(tool: str, executable: str, root: Path, server: SparkServer, schema: str) -> list[dict[str, Any]]:
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    if tool == "dbt":  # dbt-spark's session method becomes a Connect client with SPARK_REMOTE
-        where = "      method: session\n      host: NA\n"
-    else:
-        where = f'      method: connect\n      host: "{server.connect_url}"\n'
-    profile = f"proj:\n  target: dev\n  outputs:\n    dev:\n      type: spark\n{where}      schema: {schema}\n"
-    (root / "profiles.yml").write_text(profile + "      threads: 1\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "SPARK_"))}
-    env["PYTHONWARNINGS"] = "ignore"
-    if tool == "dbt":
-        env["SPARK_REMOTE"] = server.connect_url
+    env = write_twin_project(tool, root, server, schema, FILES)
     steps = []
     for value in ("1", "\"'x'\""):
-        code, output = _run(executable, root, env, "run", "--vars", f"{{id_value: {value}}}")
+        code, output = run_tool(executable, root, env, "run", "--vars", f"{{id_value: {value}}}")
         relations = _relations(server, schema)
         rows = server.sql(f"select * from `{schema}`.`mismatch`") if "mismatch" in relations else None
         steps.append({"code": code, "output": output, "results": _results(root), "relations": relations, "rows": rows})

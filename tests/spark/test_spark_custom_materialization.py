@@ -16,16 +16,14 @@ the tables' partition columns are compared.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .harness import SparkServer, drop_schemas
+from .harness import SparkServer, drop_schemas, run_tool, write_twin_project
 from .test_spark_compat import BIN_DIR, oracle
 
 pytestmark = [pytest.mark.spark, pytest.mark.compat]
@@ -66,16 +64,7 @@ FILES = {
 
 
 def _run(executable: str, root: Path, env: dict[str, str]) -> tuple[int, str]:
-    done = subprocess.run(
-        [executable, "run", "--threads", "1", "--project-dir", str(root), "--profiles-dir", str(root)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    return done.returncode, done.stdout + done.stderr
+    return run_tool(executable, root, env, "run", "--threads", "1")
 
 
 def _statuses(root: Path) -> dict[str, str]:
@@ -93,19 +82,7 @@ def _partition_columns(server: SparkServer, schema: str, name: str) -> list[str]
 
 
 def _tool_runs(tool: str, executable: str, root: Path, server: SparkServer, schema: str) -> list[dict[str, Any]]:
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    if tool == "dbt":  # dbt-spark's session method becomes a Connect client with SPARK_REMOTE
-        where = "      method: session\n      host: NA\n"
-    else:
-        where = f'      method: connect\n      host: "{server.connect_url}"\n'
-    profile = f"proj:\n  target: dev\n  outputs:\n    dev:\n      type: spark\n{where}      schema: {schema}\n"
-    (root / "profiles.yml").write_text(profile + "      threads: 1\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "SPARK_"))}
-    env["PYTHONWARNINGS"] = "ignore"
-    if tool == "dbt":
-        env["SPARK_REMOTE"] = server.connect_url
+    env = write_twin_project(tool, root, server, schema, FILES)
     steps = []
     for _ in range(2):
         code, output = _run(executable, root, env)

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .harness import SparkServer, drop_schemas
+from .harness import SparkServer, drop_schemas, run_tool, write_twin_project
 from .test_spark_compat import BIN_DIR, oracle
 
 pytestmark = [pytest.mark.spark, pytest.mark.compat]
@@ -51,16 +49,7 @@ RUNS = (
 
 
 def _run(executable: str, root: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
-    done = subprocess.run(
-        [executable, "run", "--threads", "1", *args, "--project-dir", str(root), "--profiles-dir", str(root)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    return done.returncode, done.stdout + done.stderr
+    return run_tool(executable, root, env, "run", "--threads", "1", *args)
 
 
 def _results(root: Path) -> dict[str, tuple[str, str]]:
@@ -69,19 +58,7 @@ def _results(root: Path) -> dict[str, tuple[str, str]]:
 
 
 def _tool_runs(tool: str, executable: str, root: Path, server: SparkServer, schema: str) -> list[dict[str, Any]]:
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    if tool == "dbt":  # dbt-spark's session method becomes a Connect client with SPARK_REMOTE
-        where = "      method: session\n      host: NA\n"
-    else:
-        where = f'      method: connect\n      host: "{server.connect_url}"\n'
-    profile = f"proj:\n  target: dev\n  outputs:\n    dev:\n      type: spark\n{where}      schema: {schema}\n"
-    (root / "profiles.yml").write_text(profile + "      threads: 1\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "SPARK_"))}
-    env["PYTHONWARNINGS"] = "ignore"
-    if tool == "dbt":
-        env["SPARK_REMOTE"] = server.connect_url
+    env = write_twin_project(tool, root, server, schema, FILES)
     steps = []
     for args, _exit in RUNS:
         code, output = _run(executable, root, env, *args)
