@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dagwright.artifacts.files import check_writable
+from dagwright.artifacts.run_history import record_run
 from dagwright.artifacts.run_results import (
     durations_from,
     read_run_results,
@@ -348,6 +349,10 @@ class RunTask:
         )
         if self.write_json:
             write_run_results(self.session.target_dir / "run_results.json", data)
+            try:
+                record_run(self.session.target_dir, data, self.plan.parents)
+            except OSError:
+                pass  # the history is for pictures and predictions; the run's own artifacts are written
         write_timeline_quietly(self.session.target_dir / "timeline.html", data, self.plan.parents, self.threads)
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
