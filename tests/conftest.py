@@ -179,3 +179,26 @@ def make_project(tmp_path: Path) -> Iterator[Any]:
         return write_project(tmp_path / f"p{count}", files)
 
     yield make
+
+
+# -- where the suite's time goes: seconds per test file, for keeping CI well under its limit --
+_SECONDS_BY_FILE: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    path = report.nodeid.split("::", 1)[0]
+    _SECONDS_BY_FILE[path] = _SECONDS_BY_FILE.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if len(_SECONDS_BY_FILE) < 10:  # a few files run by hand: pytest's own durations suffice
+        return
+    by_folder: dict[str, float] = {}
+    for path, seconds in _SECONDS_BY_FILE.items():
+        folder = path.rsplit("/", 1)[0] if path.count("/") > 1 else path.split("/", 1)[0]
+        by_folder[folder] = by_folder.get(folder, 0.0) + seconds
+    terminalreporter.section("seconds per folder and slowest files")
+    for folder, seconds in sorted(by_folder.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{seconds:8.1f}s  {folder}/")
+    for path, seconds in sorted(_SECONDS_BY_FILE.items(), key=lambda item: -item[1])[:30]:
+        terminalreporter.write_line(f"{seconds:8.1f}s  {path}")
