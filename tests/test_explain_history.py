@@ -59,7 +59,7 @@ def test_explain_predicts_from_medians_then_the_run_follows_them(project: Projec
 
     explained = project.ok("explain")
     out = explained.stdout
-    assert "durations recorded in target/history (3 runs) for 3 of 3 nodes" in out
+    assert "durations recorded in target/history (up to 3 runs per node) for 3 of 3 nodes" in out
     assert started(out) == ["c", "a", "b"], out
     assert "runs (~1.50s [1.00s-5.00s over 3 runs])" in out
     assert "about 6.00s of node time (5.50s-9.50s from the fastest to the slowest runs)" in out

@@ -87,7 +87,7 @@ def render_compare_html(comparison: Comparison) -> str:
             classes.append("status-changed")
         if row.presence != "both":
             classes.append("only")
-        trend = "slower" if row.change > 0 else "faster" if row.change < 0 else ""
+        trend = "" if not row.noticeable else "slower" if row.change > 0 else "faster"
         rows.append(
             f'<tr class="{" ".join(classes)}" data-uid="{_esc(row.unique_id)}" data-presence="{_esc(row.presence)}" '
             f'data-change="{row.change:.6f}">'
@@ -108,7 +108,7 @@ def render_compare_html(comparison: Comparison) -> str:
     ]
     table = (
         '<table id="changes"><thead><tr><th>node</th><th>before</th><th>after</th><th>change</th>'
-        "<th>status</th><th>before / after</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+        "<th>status</th><th>before (grey) / after</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
     )
     return _page(
         "dagwright: run against run",
@@ -149,7 +149,7 @@ def render_explain_html(comparison: Comparison, predicted_range: tuple[float, fl
         )
     predicted_total, actual_total = node_span(c.before), node_span(c.after)
     predicted_text = f"{predicted_total:.2f}s"
-    if predicted_range is not None:
+    if predicted_range is not None and predicted_range[1] - predicted_range[0] >= 0.005:
         predicted_text += f" ({predicted_range[0]:.2f}s to {predicted_range[1]:.2f}s)"
     facts = [
         ("node time predicted", predicted_text),

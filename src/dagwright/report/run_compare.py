@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dagwright.report.timeline import Bar, Timeline
+from dagwright.report.timeline_history import USUAL_FRACTION, USUAL_SECONDS
 
 
 def ran_seconds(bar: Bar | None) -> float | None:
@@ -53,6 +54,13 @@ class NodeChange:
         if self.before_seconds is None or self.after_seconds is None or self.before_seconds <= 0:
             return None
         return self.change / self.before_seconds * 100.0
+
+    @property
+    def noticeable(self) -> bool:
+        """A change larger than the noise of timings (the bounds of "as usual")."""
+        if abs(self.change) < USUAL_SECONDS:
+            return False
+        return self.percent is None or abs(self.percent) >= USUAL_FRACTION * 100
 
     @property
     def status_changed(self) -> bool:
@@ -209,7 +217,7 @@ def explain_lines(comparison: Comparison, predicted_range: tuple[float, float] |
     )
     predicted, actual = node_span(c.before), node_span(c.after)
     total = f"node time: predicted {predicted:.2f}s"
-    if predicted_range is not None:
+    if predicted_range is not None and predicted_range[1] - predicted_range[0] >= 0.005:
         total += f" (range {predicted_range[0]:.2f}s-{predicted_range[1]:.2f}s)"
     total += f", actual {actual:.2f}s ({actual - predicted:+.2f}s)"
     right = sum(1 for row in c.rows if row.before and row.after and row.before.status == row.after.status)

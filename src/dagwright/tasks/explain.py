@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dagwright.artifacts.files import write_json_atomic
-from dagwright.artifacts.run_history import list_history, recorded_durations, spread, typical_durations
+from dagwright.artifacts.run_history import recorded_durations, spread, typical_durations
 from dagwright.artifacts.run_results import durations_from, read_run_results
 from dagwright.errors import DagwrightError, did_you_mean
 from dagwright.graph.plan import build_plan
@@ -95,11 +95,8 @@ def explain(flags: Flags, echo: Callable[[str], None]) -> int:
     else:
         previous = read_run_results(last_run_path)
         recorded = recorded_durations(session.target_dir, previous)
-        runs = len(list_history(session.target_dir))
-        invocation = str(((previous or {}).get("metadata") or {}).get("invocation_id") or "")
-        if previous is not None and not any(e.invocation_id == invocation for e in list_history(session.target_dir)):
-            runs += 1
-        source = f"target/history ({runs} run{'s' if runs != 1 else ''})" if recorded else None
+        runs = max((len(recorded[uid]) for uid in selected if uid in recorded), default=0)
+        source = f"target/history (up to {runs} run{'s' if runs != 1 else ''} per node)" if runs else None
     plan = build_plan(session.manifest, selected, typical_durations(recorded))
     threads = session.target.threads
     if not plan.order:
