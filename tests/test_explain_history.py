@@ -59,6 +59,7 @@ def test_explain_predicts_from_medians_then_the_run_follows_them(project: Projec
 
     explained = project.ok("explain")
     out = explained.stdout
+    assert f"Prediction written to {project.target / 'explain.json'}" in out
     assert "durations recorded in target/history (up to 3 runs per node) for 3 of 3 nodes" in out
     assert started(out) == ["c", "a", "b"], out
     assert "runs (~1.50s [1.00s-5.00s over 3 runs])" in out
@@ -83,6 +84,11 @@ def test_explain_predicts_from_medians_then_the_run_follows_them(project: Projec
     assert re.search(r"^b\s+\+5\.50s\s+\+6\.00s\s+success", shown, re.M), shown
     assert "node time: predicted 6.00s (range 5.50s-9.50s), actual" in shown
     assert "outcomes predicted right: 3 of 3" in shown
+    assert timeline_ok(project, "--compare-explain", "--run", "-1", "--terminal").stdout == shown  # named
+    older = timeline_ok(project, "--compare-explain", "--run", "recorded-2", "--terminal").stdout
+    assert "actual:    run recorded at 2026-01-01 00:00:00 UTC" in older and "outcomes predicted right" in older
+    ambiguous = timeline(project, "--run", "recorded", "--terminal")
+    assert ambiguous.code == 2 and "several recorded runs' ids start with 'recorded'" in ambiguous.stderr
 
     timeline_ok(project, "--compare-explain")
     page = project.target / "compare-explain.html"

@@ -152,6 +152,8 @@ def _write_prediction(
         write_json_atomic(path, data)
     except OSError as exc:
         echo(f"Warning: the prediction could not be written to {path}: {exc}")
+        return
+    echo(f"Prediction written to {path}: `dagwright timeline --compare-explain` compares it with the run that follows")
 
 
 def _parents(plan: Any) -> dict[str, list[str]]:
