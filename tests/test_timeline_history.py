@@ -252,3 +252,11 @@ def test_compare_needs_an_earlier_run_of_the_same_command(tmp_path: Path) -> Non
     bad = timeline(project, "--compare")
     assert bad.code == 2 and "no earlier `seed`" in bad.stderr and "--compare -2 -1" in bad.stderr, str(bad)
     assert "No recorded runs" in timeline_ok(write_project(tmp_path / "empty", FILES), "--list").stdout
+
+
+def test_the_new_flags_are_in_the_help() -> None:
+    shown = CliRunner().invoke(main, ["timeline", "--help"]).stdout
+    for flag in ("--list", "--run RUN", "--compare ", "--compare-explain", "[RUNS]..."):
+        assert flag in shown, shown
+    explain = CliRunner().invoke(main, ["explain", "--help"]).stdout
+    assert "median" in explain and "target/explain.json" in explain and "several" in explain
