@@ -113,5 +113,10 @@ def test_explain_predicts_from_medians_then_the_run_follows_them(project: Projec
 
 def test_compare_explain_without_a_prediction(tmp_path: Path) -> None:
     bare = write_project(tmp_path, FILES)
+    first = bare.ok("explain")  # nothing recorded yet: the neutral estimate, said so
+    assert "no durations recorded for these nodes in target/history: each is estimated at" in first.stdout
+    named = bare.run("explain", "--run-results", str(tmp_path / "nope.json"))
+    assert named.code == 2 and "not a readable run_results.json" in named.stderr, str(named)
+    (bare.target / "explain.json").unlink()
     missing = timeline(bare, "--compare-explain")
     assert missing.code == 2 and "run `dagwright explain` first" in missing.stderr, str(missing)

@@ -214,6 +214,7 @@ def test_list_and_draw_any_recorded_run(recorded: Project) -> None:
     assert "a" in by_id.stdout and "success" in by_id.stdout and "Wrote" not in by_id.stdout
     # the newest run against the one before: each model's duration against its usual one
     assert "usual" in by_id.stdout
+    assert "usual" in timeline_ok(recorded, "--terminal").stdout  # target/run_results.json: the newest run
 
     for args, wanted in (
         (("--run", "-9"), "the history holds 3 runs"),

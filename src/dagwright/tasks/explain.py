@@ -91,12 +91,17 @@ def explain(flags: Flags, echo: Callable[[str], None]) -> int:
         path = Path(extra["run_results"])
         previous = read_run_results(path)
         recorded = {uid: [seconds] for uid, seconds in durations_from(previous).items()}
-        source = f"{path}" if previous is not None else None
+        if previous is None:
+            raise DagwrightError(
+                f"--run-results {path}: not a readable run_results.json",
+                hint="leave it out to predict from the recorded runs (target/history)",
+            )
+        source = str(path)
     else:
         previous = read_run_results(last_run_path)
         recorded = recorded_durations(session.target_dir, previous)
         runs = max((len(recorded[uid]) for uid in selected if uid in recorded), default=0)
-        source = f"target/history (up to {runs} run{'s' if runs != 1 else ''} per node)" if runs else None
+        source = f"target/history (up to {runs} run{'s' if runs != 1 else ''} per node)" if runs else "target/history"
     plan = build_plan(session.manifest, selected, typical_durations(recorded))
     threads = session.target.threads
     if not plan.order:
@@ -164,7 +169,7 @@ def report_lines(
     sim: Simulation,
     command: str,
     recorded: Mapping[str, Sequence[float]],
-    source: str | None,
+    source: str,
     predicted_range: tuple[float, float] | None = None,
 ) -> list[str]:
     plan = sim.plan
@@ -172,13 +177,13 @@ def report_lines(
     failing = ", ".join(short_name(u) for u in plan.order if u in sim.failing) or "nothing"
     known = sum(1 for uid in plan.order if uid in recorded)
     lines = [f"What `dagwright {command} {flags}` would do if {failing} failed:"]
-    if source is not None and known:
+    if known:
         lines.append(
             f"durations recorded in {source} for {known} of {len(plan)} nodes: each node's median, "
             "its range in brackets" + (" (the others: the median of those)" if known < len(plan) else "")
         )
     else:
-        where = f"in {source}" if source is not None else "(no recorded runs)"
+        where = f"in {source}"
         same = plan.estimates[plan.order[0]]
         lines.append(f"no durations recorded for these nodes {where}: each is estimated at {same:.2f}s")
     lines.append("a failing node is assumed to fail at the end of its usual duration")
