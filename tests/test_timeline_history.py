@@ -165,6 +165,7 @@ def test_comparison_sorts_by_change_and_shows_statuses_and_one_sided_nodes(tmp_p
     text = "\n".join(comparison_lines(comparison))
     assert "elapsed 3.00s -> 6.00s (+3.00s)" in text
     assert "1 status change(s), 1 node(s) only before, 1 only after" in text
+    assert "outcomes success=4 -> error=1 success=3" in text
     assert re.search(r"slower\s+1\.00s\s+4\.00s\s+\+3\.00s \(\+300%\)\s+success", text), text
     assert re.search(r"broke\s+0\.50s\s+0\.10s\s+-0\.40s \(-80%\)\s+success -> error", text), text
 

@@ -15,15 +15,16 @@ from dagwright.report.run_compare import (
     status_text,
 )
 from dagwright.report.timeline import Bar
+from dagwright.report.timeline_history import statuses_text
 from dagwright.report.timeline_html import COLOURS
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1f2328;background:#fff}
 h1{font-size:20px;margin:0 0 4px}
 .sub{color:#57606a;margin:2px 0}
-.facts{display:flex;gap:24px;flex-wrap:wrap;margin:14px 0}
-.fact{border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;min-width:150px}
-.fact b{display:block;font-size:18px}
+.facts{display:flex;gap:14px;flex-wrap:wrap;margin:14px 0}
+.fact{border:1px solid #d0d7de;border-radius:6px;padding:6px 12px;min-width:110px}
+.fact b{display:block;font-size:16px}
 table{border-collapse:collapse;margin-top:12px;width:100%;max-width:1200px}
 th,td{border-bottom:1px solid #eaeef2;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa;position:sticky;top:0}
@@ -34,6 +35,10 @@ tr.only td{color:#57606a;font-style:italic}
 .pair{width:220px}
 .pair div{height:7px;margin:2px 0;border-radius:2px;min-width:1px}
 .pair .a{background:#9aa0a6}
+.gantt{width:260px}
+.gantt div{position:relative;height:7px;margin:2px 0}
+.gantt span{position:absolute;top:0;height:7px;border-radius:2px;min-width:2px}
+.gantt .a span{background:#9aa0a6}
 """
 
 
@@ -103,6 +108,7 @@ def render_compare_html(comparison: Comparison) -> str:
     facts = [
         ("elapsed", elapsed),
         ("nodes", f"{len(c.before.bars)} → {len(c.after.bars)}"),
+        ("outcomes", f"{statuses_text(c.before.counts())} → {statuses_text(c.after.counts())}"),
         ("status changes", str(len(c.status_changes()))),
         ("only before / only after", f"{len(c.only('before'))} / {len(c.only('after'))}"),
     ]
@@ -126,11 +132,25 @@ def _at(bar: Bar | None) -> tuple[str, str]:
     return "-", "-"
 
 
+def _gantt(row: NodeChange, span: float) -> str:
+    """The predicted (grey) and the actual run of the node on one time scale."""
+    parts = []
+    for side, bar in (("a", row.before), ("b", row.after)):
+        inner = ""
+        if bar is not None and bar.ran and span > 0:
+            left, width = 100.0 * (bar.start or 0.0) / span, 100.0 * ((bar.end or 0.0) - (bar.start or 0.0)) / span
+            colour = "" if side == "a" else f";background:{COLOURS.get(bar.status, '#6e7781')}"
+            inner = f'<span style="left:{left:.2f}%;width:{width:.2f}%{colour}"></span>'
+        parts.append(f'<div class="{side}">{inner}</div>')
+    return f'<td class="gantt">{"".join(parts)}</td>'
+
+
 def render_explain_html(comparison: Comparison, predicted_range: tuple[float, float] | None = None) -> str:
     """explain's prediction against the actual run, in the order the nodes started."""
     c = comparison
     rows = []
     right = 0
+    span = max(node_span(c.before), node_span(c.after))
     for row in c.rows:
         p_start, p_end = _at(row.before)
         a_start, a_end = _at(row.after)
@@ -145,7 +165,7 @@ def render_explain_html(comparison: Comparison, predicted_range: tuple[float, fl
             f'<tr data-uid="{_esc(row.unique_id)}" data-predicted="{_esc(predicted)}" data-actual="{_esc(actual)}">'
             f"<td>{_esc(row.name)}</td>"
             f'<td class="num">{p_start}</td><td class="num">{p_end}</td><td>{_esc(predicted)}</td>'
-            f'<td class="num">{a_start}</td><td class="num">{a_end}</td>{outcome}</tr>'
+            f'<td class="num">{a_start}</td><td class="num">{a_end}</td>{outcome}' + _gantt(row, span) + "</tr>"
         )
     predicted_total, actual_total = node_span(c.before), node_span(c.after)
     predicted_text = f"{predicted_total:.2f}s"
@@ -158,9 +178,8 @@ def render_explain_html(comparison: Comparison, predicted_range: tuple[float, fl
     ]
     table = (
         '<table id="prediction"><thead><tr><th>node</th><th>predicted start</th><th>predicted end</th>'
-        "<th>predicted</th><th>start</th><th>end</th><th>actual</th></tr></thead><tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody></table>"
+        "<th>predicted</th><th>start</th><th>end</th><th>actual</th><th>predicted (grey) / actual</th></tr></thead>"
+        "<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
     )
     return _page(
         "dagwright: explain's prediction against the run",

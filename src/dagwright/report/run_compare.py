@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dagwright.report.timeline import Bar, Timeline
-from dagwright.report.timeline_history import USUAL_FRACTION, USUAL_SECONDS
+from dagwright.report.timeline_history import USUAL_FRACTION, USUAL_SECONDS, statuses_text
 
 
 def ran_seconds(bar: Bar | None) -> float | None:
@@ -171,6 +171,7 @@ def comparison_lines(comparison: Comparison) -> list[str]:
     if c.elapsed_change is not None:
         elapsed += f" ({_signed(c.elapsed_change)})"
     lines.append(elapsed)
+    lines.append(f"outcomes {statuses_text(c.before.counts())} -> {statuses_text(c.after.counts())}")
     lines.append(
         f"{len(c.status_changes())} status change(s), {len(c.only('before'))} node(s) only before, "
         f"{len(c.only('after'))} only after"
