@@ -90,12 +90,12 @@ def explain(flags: Flags, echo: Callable[[str], None]) -> int:
     if extra.get("run_results"):  # that run's durations only, as before the history
         path = Path(extra["run_results"])
         previous = read_run_results(path)
-        recorded = {uid: [seconds] for uid, seconds in durations_from(previous).items()}
         if previous is None:
             raise DagwrightError(
                 f"--run-results {path}: not a readable run_results.json",
                 hint="leave it out to predict from the recorded runs (target/history)",
             )
+        recorded = {uid: [seconds] for uid, seconds in durations_from(previous).items()}
         source = str(path)
     else:
         previous = read_run_results(last_run_path)
