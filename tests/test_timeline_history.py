@@ -220,6 +220,7 @@ def test_list_and_draw_any_recorded_run(recorded: Project) -> None:
     for args, wanted in (
         (("--run", "-9"), "the history holds 3 runs"),
         (("--run", "nope"), "no recorded run has the invocation id 'nope'"),
+        (("--run", "2"), "did you mean -2?"),
         (("--list", "--compare"), "cannot be combined"),
         (("-1",), "unexpected argument"),
         (("--run", "-1", "--run-results", "x.json"), "two different runs"),

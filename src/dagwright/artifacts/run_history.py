@@ -220,7 +220,7 @@ def spread(values: Iterable[float]) -> tuple[float, float]:
 
 def find_run(target_dir: Path, ref: str) -> HistoryEntry:
     """A recorded run by reference: ``-1`` the newest, ``-2`` the one before...; or its
-    invocation id (or the id's first characters, when only one run's id starts with them)."""
+    invocation id (or its first 4 or more characters, when only one run's id starts with them)."""
     entries = list_history(target_dir)
     if not entries:
         raise DagwrightError(
@@ -237,11 +237,15 @@ def find_run(target_dir: Path, ref: str) -> HistoryEntry:
             hint=f"use -1 (the newest) to -{len(entries)}, or an invocation id (dagwright timeline --list)",
         )
     exact = [e for e in entries if e.invocation_id == text]
-    matches = exact or [e for e in entries if text and e.invocation_id.startswith(text)]
+    # a prefix names a run from 4 characters on: `2` is more likely a typo of `-2` than an id
+    matches = exact or [e for e in entries if len(text) >= 4 and e.invocation_id.startswith(text)]
     if len(matches) == 1:
         return matches[0]
     what = "several recorded runs' ids start with" if matches else "no recorded run has the invocation id"
-    raise DagwrightError(f"{what} {text!r}", hint="dagwright timeline --list shows the recorded runs")
+    hint = "dagwright timeline --list shows the recorded runs"
+    if text.isdigit() and not matches:
+        hint = f"did you mean -{text}? " + hint
+    raise DagwrightError(f"{what} {text!r}", hint=hint)
 
 
 def previous_of_same_command(target_dir: Path, entry: HistoryEntry) -> HistoryEntry | None:
