@@ -36,9 +36,14 @@ def test_each_command_adds_a_run_and_the_oldest_go(tmp_path: Path) -> None:
     assert all(len(v) == 1 for v in durations.values())
     assert typical_durations({"x": [3.0, 1.0, 2.0]}) == {"x": 2.0}
 
+    # beside each entry its summary, what --list and the run's medians read
+    assert entries[0].summary() == json.loads(entries[0].summary_path.read_text())
+    assert entries[0].summary()["command"] == "run" and entries[0].summary()["statuses"] == {"success": 2}  # type: ignore[index]
+
     project.env["DAGWRIGHT_HISTORY_RUNS"] = "2"
     project.ok("run")
     assert len(list_history(project.target)) == 2
+    assert len(list((project.target / "history").glob("*.summary.json"))) == 2  # removed with their entries
     assert [e.load()["args"]["which"] for e in list_history(project.target)] == ["run", "run"]  # type: ignore[index]
 
     project.env["DAGWRIGHT_HISTORY_RUNS"] = "0"

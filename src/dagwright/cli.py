@@ -166,13 +166,40 @@ def retry_cmd(**kwargs: Any) -> None:
     run_task(lambda f: retry(f, echo), flags_of("retry", kwargs))
 
 
-@main.command("timeline")
+@main.command("timeline", context_settings={"ignore_unknown_options": True})  # --compare -2 -1
 @common
+@click.argument("runs", nargs=-1)
 @click.option("--run-results", default=None, help="The run_results.json to draw (default: target/run_results.json).")
+@click.option(
+    "--run",
+    "history_run",
+    default=None,
+    metavar="RUN",
+    help="Draw a recorded run: -1 the newest, -2 the one before..., or its invocation id (see --list).",
+)
+@click.option("--list", "list_runs", is_flag=True, default=False, help="List the recorded runs (target/history).")
+@click.option(
+    "--compare",
+    is_flag=True,
+    default=False,
+    help="Compare two recorded runs, RUNS [BEFORE [AFTER]] (default: the newest against the previous run "
+    "of the same command); writes target/compare.html.",
+)
+@click.option(
+    "--compare-explain",
+    is_flag=True,
+    default=False,
+    help="explain's last prediction (target/explain.json) against the run that followed it (or --run); "
+    "writes target/compare-explain.html.",
+)
 @click.option("--output", "-o", "output_file", default=None, help="HTML file to write (default: beside it).")
 @click.option("--terminal", is_flag=True, default=False, help="Draw the timeline in the terminal instead.")
 def timeline_cmd(**kwargs: Any) -> None:
-    """Draw a run: one lane per worker thread, a bar per node, the stop, the critical path."""
+    """Draw a run: one lane per worker thread, a bar per node, the stop, the critical path.
+
+    Each run/build/seed/test/snapshot is recorded in target/history (the last
+    DAGWRIGHT_HISTORY_RUNS, default 20): --list shows them, --run draws one, --compare
+    puts two side by side, --compare-explain checks explain's prediction."""
     from dagwright.tasks.timeline import timeline
 
     run_task(lambda f: timeline(f, echo), flags_of("timeline", kwargs))
@@ -184,7 +211,11 @@ def timeline_cmd(**kwargs: Any) -> None:
 @selection
 @click.option("--threads", type=int, default=None, help="Worker threads (default: profile's).")
 @click.option("--fail-fast", "-x", is_flag=True, default=False, help="Simulate a run with --fail-fast.")
-@click.option("--fail", multiple=True, help="A node (name or unique_id) that fails; repeat for more.")
+@click.option(
+    "--fail",
+    multiple=True,
+    help="A node (name or unique_id) that fails; several: repeat it or separate them by spaces.",
+)
 @click.option(
     "--command",
     "simulate_command",
@@ -192,9 +223,15 @@ def timeline_cmd(**kwargs: Any) -> None:
     default="run",
     help="The command to simulate (default: run).",
 )
-@click.option("--run-results", default=None, help="Durations from this run_results.json (default: the last run's).")
+@click.option(
+    "--run-results",
+    default=None,
+    help="Durations from this run_results.json only (default: each node's median over the recorded runs).",
+)
 def explain_cmd(**kwargs: Any) -> None:
-    """Predict what a run would do (and when), from the last run's durations."""
+    """Predict what a run would do (and when), from each node's median duration over the
+    recorded runs (target/history), with their range; writes target/explain.json, which
+    `dagwright timeline --compare-explain` compares with the run that follows."""
     from dagwright.tasks.explain import explain
 
     kwargs["fail"] = split_words(kwargs.get("fail") or ())

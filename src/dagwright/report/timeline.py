@@ -101,6 +101,8 @@ class Bar:
     job: str | None = None
     bytes_processed: int | None = None
     critical: bool = False
+    #: durations (seconds) of the same node in earlier runs, newest first; empty when unknown
+    previous: tuple[float, ...] = ()
 
     @property
     def name(self) -> str:

@@ -25,6 +25,7 @@ from dagwright.report.timeline import (
     tick_label,
     timeline_from_run_results,
 )
+from dagwright.report.timeline_history import with_earlier_runs
 
 #: colours by outcome (execute part; the compile part is the same colour, lighter)
 COLOURS = {
@@ -344,8 +345,13 @@ def write_timeline(
     run_results: Mapping[str, Any],
     parents: Mapping[str, Iterable[str]] | None = None,
     threads: int | None = None,
+    history: Path | None = None,
 ) -> Path:
-    write_text_atomic(path, render_html(timeline_from_run_results(run_results, parents, threads=threads)))
+    """``history``: the target folder whose recorded runs give each node's earlier durations."""
+    drawing = timeline_from_run_results(run_results, parents, threads=threads)
+    if history is not None:
+        drawing = with_earlier_runs(drawing, history)
+    write_text_atomic(path, render_html(drawing))
     return path
 
 
@@ -354,9 +360,10 @@ def write_timeline_quietly(
     run_results: Mapping[str, Any],
     parents: Mapping[str, Iterable[str]] | None = None,
     threads: int | None = None,
+    history: Path | None = None,
 ) -> None:
     """For the end of a run: a picture that cannot be drawn never fails the run."""
     try:
-        write_timeline(path, run_results, parents, threads)
+        write_timeline(path, run_results, parents, threads, history)
     except Exception:
         pass

@@ -15,6 +15,7 @@ from dagwright.report.timeline import (
     stop_text,
     tick_label,
 )
+from dagwright.report.timeline_history import trend, trend_text
 
 #: rich styles by outcome, for the terminal
 STYLES = {
@@ -27,6 +28,9 @@ STYLES = {
     "skipped": "bright_black",
     "no-op": "blue",
 }
+
+#: rich styles of a node's duration against its earlier runs
+TREND_STYLES = {"slower": "yellow", "faster": "cyan", "as usual": "dim"}
 
 
 def render_text(timeline: Timeline, width: int = 100) -> list[Any]:
@@ -81,6 +85,8 @@ def render_text(timeline: Timeline, width: int = 100) -> list[Any]:
             line.append(f"{bar.status:<{status_w}}", style=style)
             if bar.ran:
                 line.append(f"{(bar.end or 0.0) - (bar.start or 0.0):6.2f}s")
+                if bar.previous and (against := trend_text(bar)):  # against the earlier runs
+                    line.append(f"  {against}", style=TREND_STYLES.get(trend(bar), "dim"))
                 if jobs:
                     processed = "" if bar.bytes_processed is None else bytes_text(bar.bytes_processed)
                     line.append(f"  {processed:>10}")

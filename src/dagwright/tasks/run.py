@@ -14,9 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dagwright.artifacts.files import check_writable
-from dagwright.artifacts.run_history import record_run
+from dagwright.artifacts.run_history import record_run, recorded_durations, typical_durations
 from dagwright.artifacts.run_results import (
-    durations_from,
     read_run_results,
     run_results_dict,
     write_run_results,
@@ -112,7 +111,10 @@ class RunTask:
         self.end_registry = session.statement_registry(self.end_stop)
         self.start_results: list[RunResult] = []
         previous = read_run_results(session.target_dir / "run_results.json")
-        self.plan: Plan = build_plan(manifest, selected, durations_from(previous))
+        # priorities from each node's median over the recorded runs (one slow run does not reorder)
+        self.plan: Plan = build_plan(
+            manifest, selected, typical_durations(recorded_durations(session.target_dir, previous))
+        )
         self.threads = session.target.threads
         self.workers: dict[str, Worker] = {}
         self._workers_lock = threading.Lock()
@@ -353,7 +355,8 @@ class RunTask:
                 record_run(self.session.target_dir, data, self.plan.parents)
             except OSError:
                 pass  # the history is for pictures and predictions; the run's own artifacts are written
-        write_timeline_quietly(self.session.target_dir / "timeline.html", data, self.plan.parents, self.threads)
+        target_dir = self.session.target_dir
+        write_timeline_quietly(target_dir / "timeline.html", data, self.plan.parents, self.threads, history=target_dir)
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
         session = self.session
