@@ -1,11 +1,13 @@
 """Live progress on a terminal, and the choice of output for a run.
 
 On a terminal (and unless ``NO_COLOR`` is set or ``TERM=dumb``) a run shows, below the
-lines of finished nodes, a live panel: nodes done out of the total, what failed so far,
-and a line per worker thread with the node it runs and for how long. Finished nodes are
-printed as they finish, in dbt's words and coloured by outcome, failures with their
-message. Everywhere else the output is the plain lines of ``report/terminal.py``, byte
-for byte; ``--log-format json`` gives dbt's JSON lines (``report/log_output.py``).
+lines of finished nodes, a live panel: nodes done out of the total, the time so far and the
+ETA (``report/eta.py``: the nodes' usual durations from the history of runs, and the chains
+left), the counts of running, queued, failed, skipped (and cancelled, after a stop) nodes,
+and a line per worker thread with the node it runs, for how long, against its usual time.
+Finished nodes are printed as they finish, in dbt's words and coloured by outcome, failures
+with their message. Everywhere else the output is the plain lines of ``report/terminal.py``,
+byte for byte; ``--log-format json`` gives dbt's JSON lines (``report/log_output.py``).
 """
 
 from __future__ import annotations
@@ -299,7 +301,7 @@ class LiveTerminal(Terminal):
         left = max(0.0, (eta.seconds or 0.0) - (now - at))
         if not eta.rough:
             return Text(f"ETA {seconds_text(left)}", style="bold cyan")
-        out = Text(f"ETA ~{seconds_text(left)}", style="bold cyan")
+        out = Text(f"ETA {'' if left < 1 else '~'}{seconds_text(left)}", style="bold cyan")
         never = "node never ran" if eta.guessed == 1 else "nodes never ran"
         out.append(f" (rough: {eta.guessed} {never} before)", style="dim")
         return out
