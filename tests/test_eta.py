@@ -35,7 +35,9 @@ def test_updated_as_nodes_run_and_finish() -> None:
     assert model.remaining(set(), {"a": 1.5}).seconds == 10.5  # a has 0.5 s left
     assert model.remaining({"a"}, {"b": 1.0}).seconds == 9.0
     # past its usual, a running node has nothing left (not a negative time)
-    assert model.remaining({"a", "b"}, {"c": 9.0}).seconds == 1.0  # d, e, f: 1 s each, on threads of their own
+    overdue = model.remaining({"a", "b"}, {"c": 9.0})
+    assert overdue.seconds == 1.0 and overdue.overdue == 1  # d, e, f: 1 s each, on threads of their own
+    assert model.remaining({"a"}, {"b": 4.0}).overdue == 0
     assert model.remaining(set(NODES), {}).seconds == 0.0
     # a finished node's outcome does not matter; names not in the plan are ignored
     assert model.remaining({"a", "b", "zzz"}, {"yyy": 1.0}).seconds == 5.0

@@ -8,7 +8,8 @@ nodes start and finish.
 What is left is bounded two ways, and the ETA is the larger bound: the longest chain of
 remaining nodes (a child cannot start before its parents end, however many threads there
 are), and the remaining work spread over the threads. A running node has left its usual
-duration less what it has run (nothing once it is past its usual). A node never seen before
+duration less what it has run; once it is past its usual, nothing, and the ETA says it is a
+lower bound (how much longer such a node runs cannot be told). A node never seen before
 is given the median of the known nodes' durations, and the ETA then says it is rough; with
 no known node at all (a first run, an empty history) the ETA is unknown.
 """
@@ -32,6 +33,8 @@ class Eta:
     spread: float = 0.0
     #: remaining nodes with no recorded duration (estimated: the ETA is rough)
     guessed: int = 0
+    #: running nodes already past their usual duration (counted as ending now: a lower bound)
+    overdue: int = 0
 
     @property
     def rough(self) -> bool:
@@ -93,9 +96,12 @@ class EtaModel:
             at = position.get(uid)
             if at is not None:
                 left[at] = -1.0  # finished: not in any chain
+        overdue = 0
         for uid, elapsed in running.items():
             at = position.get(uid)
             if at is not None and left[at] >= 0:
+                if elapsed > left[at]:
+                    overdue += 1
                 left[at] = max(0.0, left[at] - elapsed)
         chain = [0.0] * len(left)
         longest = work = 0.0
@@ -116,7 +122,7 @@ class EtaModel:
             if self._guessed[at]:
                 guessed += 1
         spread = work / self.threads
-        return Eta(max(longest, spread), chain=longest, spread=spread, guessed=guessed)
+        return Eta(max(longest, spread), chain=longest, spread=spread, guessed=guessed, overdue=overdue)
 
 
 def far_past_usual(elapsed: float, usual: float) -> bool:

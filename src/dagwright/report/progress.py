@@ -245,10 +245,10 @@ class LiveTerminal(Terminal):
         head = Table.grid(padding=(0, 1))
         head.add_column()
         head.add_column()
-        bar = ProgressBar(total=max(total, 1), completed=done, width=36)
+        bar = ProgressBar(total=max(total, 1), completed=done, width=30)
         facts = Text(f"{done}/{total} nodes done", style="bold")
         facts.append(f"  {now - self._t0:.1f}s", style="dim")
-        if stopping is None and model is not None:
+        if stopping is None and model is not None and done < total:
             facts.append("  ")
             facts.append_text(self._eta_text(model, running, now))
         head.add_row(bar, facts)
@@ -257,15 +257,16 @@ class LiveTerminal(Terminal):
         rows.add_column(style="bold", no_wrap=True)
         rows.add_column(no_wrap=True)
         rows.add_column(no_wrap=True, overflow="ellipsis")
-        rows.add_column(justify="right", no_wrap=True)
+        rows.add_column(justify="right", no_wrap=True)  # how long it has run
+        rows.add_column(no_wrap=True)  # against its usual time
         for worker in workers:
             slot = running.get(worker)
             label = worker.removesuffix(" (worker)")  # every thread's name ends so: not worth the width
             if slot is None:
-                rows.add_row(label, Text("·", style="dim"), Text("idle", style="dim"), "")
+                rows.add_row(label, Text("·", style="dim"), Text("idle", style="dim"), "", "")
             else:
                 uid, description, since, spinner = slot
-                rows.add_row(label, spinner, description, _against_usual(now - since, uid, model))
+                rows.add_row(label, spinner, description, *_against_usual(now - since, uid, model))
         parts: list[Any] = [head, rows]
         if stopping is not None:
             parts.append(Text(f"stopping: {stopping}; cancelling running queries", style="bold yellow"))
@@ -287,38 +288,47 @@ class LiveTerminal(Terminal):
 
     def _eta_text(self, model: EtaModel, running: Mapping[str, tuple[str, str, float, Spinner]], now: float) -> Text:
         """The ETA, computed again when a node has started or finished since the last time
-        (at most every ``ETA_SECONDS``), counted down in between."""
+        (at most every ``ETA_SECONDS``) and every second (a running node may have gone past its
+        usual time), counted down in between."""
         if not model.known:
             return Text("ETA unknown (no earlier runs)", style="dim")
         cached = self._eta
         version = self._version
-        if cached is None or (cached[0] != version and now - cached[1] >= self.ETA_SECONDS):
+        if cached is None or now - cached[1] >= (self.ETA_SECONDS if cached[0] != version else 1.0):
             with self._state:
                 finished = set(self._finished_ids)
             eta = model.remaining(finished, {uid: now - since for uid, _d, since, _s in running.values()})
             self._eta = cached = (version, now, eta)
         _version, at, eta = cached
         left = max(0.0, (eta.seconds or 0.0) - (now - at))
-        if not eta.rough:
-            return Text(f"ETA {seconds_text(left)}", style="bold cyan")
-        out = Text(f"ETA {'' if left < 1 else '~'}{seconds_text(left)}", style="bold cyan")
-        never = "node never ran" if eta.guessed == 1 else "nodes never ran"
-        out.append(f" (rough: {eta.guessed} {never} before)", style="dim")
+        notes = []
+        if eta.overdue:  # what is left is at least this: those nodes' end cannot be told
+            value = f">{seconds_text(left)}" if left >= 1 else "overdue"
+            notes.append(f"{eta.overdue} past usual")
+        else:
+            value = f"{'~' if eta.rough and left >= 1 else ''}{seconds_text(left)}"
+        if eta.rough:
+            notes.append(f"rough: {eta.guessed} never ran")
+        out = Text(f"ETA {value}", style="bold cyan")
+        if notes:
+            out.append(f" ({'; '.join(notes)})", style="dim")
         return out
 
 
-def _against_usual(elapsed: float, unique_id: str, model: EtaModel | None) -> Text:
-    """How long a node has run, against its usual duration; flagged when far past it."""
+def _against_usual(elapsed: float, unique_id: str, model: EtaModel | None) -> tuple[Text, Text]:
+    """How long a node has run, and its usual duration; flagged when far past it."""
+    ran = Text(f"{elapsed:.1f}s", style="cyan")
     if model is None or not model.known:
-        return Text(f"{elapsed:5.1f}s", style="cyan")
+        return ran, Text("")
     usual = model.usual.get(unique_id)
     if usual is None:
-        return Text(f"{elapsed:5.1f}s / usual ?", style="cyan")
+        return ran, Text("/ usual ?", style="dim")
     if far_past_usual(elapsed, usual):
-        out = Text(f"{elapsed:5.1f}s / usual {usual:.1f}s", style="bold yellow")
-        out.append(" slow", style="bold yellow reverse")
-        return out
-    return Text(f"{elapsed:5.1f}s / usual {usual:.1f}s", style="cyan")
+        ran.stylize("bold yellow")
+        against = Text(f"/ usual {usual:.1f}s ", style="yellow")
+        against.append("slow", style="bold yellow reverse")
+        return ran, against
+    return ran, Text(f"/ usual {usual:.1f}s", style="dim")
 
 
 class _LiveReporter(Reporter):
