@@ -12,14 +12,16 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from stop_helpers import ARTICLE_UIDS, SIGINT_TEXT, SLOW_BETAS, article_workspace, by_uid, outcome
+import pytest
+
+from stop_helpers import ARTICLE_UIDS, SIGINT_TEXT, SLOW_BETAS, article_from, article_template, by_uid, outcome
 from tty_helpers import check_one_line_per_node, run_on_terminal, screen_lines
 
 
-def test_cancelled_and_skip_lines_each_on_their_own_line(tmp_path: Path) -> None:
-    ws = article_workspace(tmp_path)
-    ws.ok("seed")
-    ws.ok("run")
+def test_cancelled_and_skip_lines_each_on_their_own_line(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    ws = article_from(tmp_path, article_template("built", tmp_path_factory.mktemp("tty-templates")))
     code, raw = run_on_terminal(ws, "run", "--threads", "2", "--vars", SLOW_BETAS, stop_with=signal.SIGINT)
     assert code == 130
     lines = screen_lines(raw)
