@@ -1,11 +1,13 @@
 """Live progress on a terminal, and the choice of output for a run.
 
 On a terminal (and unless ``NO_COLOR`` is set or ``TERM=dumb``) a run shows, below the
-lines of finished nodes, a live panel: nodes done out of the total, what failed so far,
-and a line per worker thread with the node it runs and for how long. Finished nodes are
-printed as they finish, in dbt's words and coloured by outcome, failures with their
-message. Everywhere else the output is the plain lines of ``report/terminal.py``, byte
-for byte; ``--log-format json`` gives dbt's JSON lines (``report/log_output.py``).
+lines of finished nodes, a live panel: nodes done out of the total, the time so far and the
+ETA (``report/eta.py``: the nodes' usual durations from the history of runs, and the chains
+left), the counts of running, queued, failed, skipped (and cancelled, after a stop) nodes,
+and a line per worker thread with the node it runs, for how long, against its usual time.
+Finished nodes are printed as they finish, in dbt's words and coloured by outcome, failures
+with their message. Everywhere else the output is the plain lines of ``report/terminal.py``,
+byte for byte; ``--log-format json`` gives dbt's JSON lines (``report/log_output.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console, Group
@@ -26,8 +29,10 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from dagwright.artifacts.run_history import history_durations, typical_durations
 from dagwright.execute.results import RunResult, RunSummary, Status, worker_name
 from dagwright.execute.scheduler import Reporter
+from dagwright.report.eta import Eta, EtaModel, far_past_usual, seconds_text
 from dagwright.report.terminal import RunStarted, Terminal, _stamp, dotted, finished_line
 
 STYLE = {
@@ -75,6 +80,8 @@ class LiveTerminal(Terminal):
     """
 
     BATCH_SECONDS = 0.1
+    #: the ETA is computed again at most this often (it walks every remaining node)
+    ETA_SECONDS = 0.25
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(file=sys.stdout, highlight=False)
@@ -86,6 +93,13 @@ class LiveTerminal(Terminal):
         self._total = 0
         self._workers: list[str] = []
         self._counts: Counter[str] = Counter()
+        self._finished_ids: set[str] = set()
+        #: counts starts and ends: the ETA is computed again when it changed
+        self._version = 0
+        #: the plan's usual durations, once the history is read (on a thread of its own)
+        self._eta_model: EtaModel | None = None
+        #: (version, when, what) of the last ETA computed
+        self._eta: tuple[int, float, Eta] | None = None
         self._t0 = time.perf_counter()
         #: what stopped the run, once it has stopped
         self._stopping: str | None = None
@@ -155,6 +169,8 @@ class LiveTerminal(Terminal):
             self._total = len(run.nodes)
             self._workers = [worker_name(i + 1) for i in range(run.threads)]
             self._t0 = time.perf_counter()
+        # reading the history (every recorded run's results) must not delay the first node
+        threading.Thread(target=self._load_history, args=(run,), name="dagwright-eta", daemon=True).start()
         self._live = Live(
             console=self.console,
             get_renderable=self._render,
@@ -162,6 +178,15 @@ class LiveTerminal(Terminal):
             transient=True,
         )
         self._live.start()
+
+    def _load_history(self, run: RunStarted) -> None:
+        try:
+            usual = typical_durations(history_durations(Path(run.target_dir)))
+        except Exception:  # an unreadable history leaves the ETA unknown, never the run broken
+            usual = {}
+        model = EtaModel(run.nodes, run.parents, usual, run.threads)
+        with self._state:
+            self._eta_model = model
 
     def run_stopping(self, trigger: str) -> None:
         # no lock: this may run in a signal handler on a thread that holds one
@@ -196,6 +221,7 @@ class LiveTerminal(Terminal):
     def _started(self, worker: str, unique_id: str, description: str) -> None:
         with self._state:
             self._running[worker] = (unique_id, description, time.perf_counter(), Spinner("dots", style="cyan"))
+            self._version += 1
 
     def _finished(self, result: RunResult) -> None:
         with self._state:
@@ -204,6 +230,8 @@ class LiveTerminal(Terminal):
                     del self._running[worker]
             self._done += 1
             self._counts[result.status] += 1
+            self._finished_ids.add(result.unique_id)
+            self._version += 1
 
     def _render(self) -> Any:
         with self._state:
@@ -211,40 +239,96 @@ class LiveTerminal(Terminal):
             counts = dict(self._counts)
             running = dict(self._running)
             workers = list(self._workers) or sorted(running)
+            model = self._eta_model
         now = time.perf_counter()
+        stopping = self._stopping
         head = Table.grid(padding=(0, 1))
         head.add_column()
         head.add_column()
-        bar = ProgressBar(total=max(total, 1), completed=done, width=36)
+        bar = ProgressBar(total=max(total, 1), completed=done, width=30)
         facts = Text(f"{done}/{total} nodes done", style="bold")
-        for status, label in (
-            (Status.ERROR, "error"),
-            (Status.FAIL, "failed"),
-            (Status.CANCELLED, "cancelled"),
-            (Status.SKIPPED, "skipped"),
-        ):
-            if counts.get(status):
-                facts.append(f"  {counts[status]} {label}", style=STYLE[status])
         facts.append(f"  {now - self._t0:.1f}s", style="dim")
+        if stopping is None and model is not None and done < total:
+            facts.append("  ")
+            facts.append_text(self._eta_text(model, running, now))
         head.add_row(bar, facts)
+        head.add_row("", self._counts_text(counts, len(running), total - done - len(running), stopping is not None))
         rows = Table.grid(padding=(0, 1))
         rows.add_column(style="bold", no_wrap=True)
         rows.add_column(no_wrap=True)
         rows.add_column(no_wrap=True, overflow="ellipsis")
-        rows.add_column(justify="right", no_wrap=True)
+        rows.add_column(justify="right", no_wrap=True)  # how long it has run
+        rows.add_column(no_wrap=True)  # against its usual time
         for worker in workers:
             slot = running.get(worker)
             label = worker.removesuffix(" (worker)")  # every thread's name ends so: not worth the width
             if slot is None:
-                rows.add_row(label, Text("·", style="dim"), Text("idle", style="dim"), "")
+                rows.add_row(label, Text("·", style="dim"), Text("idle", style="dim"), "", "")
             else:
-                _uid, description, since, spinner = slot
-                rows.add_row(label, spinner, description, Text(f"{now - since:5.1f}s", style="cyan"))
+                uid, description, since, spinner = slot
+                rows.add_row(label, spinner, description, *_against_usual(now - since, uid, model))
         parts: list[Any] = [head, rows]
-        stopping = self._stopping
         if stopping is not None:
             parts.append(Text(f"stopping: {stopping}; cancelling running queries", style="bold yellow"))
         return Group(*parts)
+
+    @staticmethod
+    def _counts_text(counts: Mapping[str, int], running: int, queued: int, stopped: bool) -> Text:
+        """running, queued, failed, skipped, and cancelled once there is any (or a stop)."""
+        failed = sum(counts.get(s, 0) for s in (Status.ERROR, Status.FAIL, Status.PARTIAL_SUCCESS))
+        skipped = counts.get(Status.SKIPPED, 0)
+        cancelled = counts.get(Status.CANCELLED, 0)
+        out = Text(f"{running} running", style="cyan" if running else "dim")
+        out.append(f"  {max(queued, 0)} queued", style="" if queued > 0 else "dim")
+        out.append(f"  {failed} failed", style=STYLE[Status.ERROR] if failed else "dim")
+        out.append(f"  {skipped} skipped", style=STYLE[Status.SKIPPED] if skipped else "dim")
+        if cancelled or stopped:
+            out.append(f"  {cancelled} cancelled", style=STYLE[Status.CANCELLED])
+        return out
+
+    def _eta_text(self, model: EtaModel, running: Mapping[str, tuple[str, str, float, Spinner]], now: float) -> Text:
+        """The ETA, computed again when a node has started or finished since the last time
+        (at most every ``ETA_SECONDS``) and every second (a running node may have gone past its
+        usual time), counted down in between."""
+        if not model.known:
+            return Text("ETA unknown (no earlier runs)", style="dim")
+        cached = self._eta
+        version = self._version
+        if cached is None or now - cached[1] >= (self.ETA_SECONDS if cached[0] != version else 1.0):
+            with self._state:
+                finished = set(self._finished_ids)
+            eta = model.remaining(finished, {uid: now - since for uid, _d, since, _s in running.values()})
+            self._eta = cached = (version, now, eta)
+        _version, at, eta = cached
+        left = max(0.0, (eta.seconds or 0.0) - (now - at))
+        notes = []
+        if eta.overdue:  # what is left is at least this: those nodes' end cannot be told
+            value = f">{seconds_text(left)}" if left >= 1 else "overdue"
+            notes.append(f"{eta.overdue} past usual")
+        else:
+            value = f"{'~' if eta.rough and left >= 1 else ''}{seconds_text(left)}"
+        if eta.rough:
+            notes.append(f"rough: {eta.guessed} never ran")
+        out = Text(f"ETA {value}", style="bold cyan")
+        if notes:
+            out.append(f" ({'; '.join(notes)})", style="dim")
+        return out
+
+
+def _against_usual(elapsed: float, unique_id: str, model: EtaModel | None) -> tuple[Text, Text]:
+    """How long a node has run, and its usual duration; flagged when far past it."""
+    ran = Text(f"{elapsed:.1f}s", style="cyan")
+    if model is None or not model.known:
+        return ran, Text("")
+    usual = model.usual.get(unique_id)
+    if usual is None:
+        return ran, Text("/ usual ?", style="dim")
+    if far_past_usual(elapsed, usual):
+        ran.stylize("bold yellow")
+        against = Text(f"/ usual {usual:.1f}s ", style="yellow")
+        against.append("slow", style="bold yellow reverse")
+        return ran, against
+    return ran, Text(f"/ usual {usual:.1f}s", style="dim")
 
 
 class _LiveReporter(Reporter):

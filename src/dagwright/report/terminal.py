@@ -6,8 +6,8 @@ import datetime as dt
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from dagwright.execute.no_op import is_no_op
@@ -34,6 +34,8 @@ class RunStarted:
     nodes: tuple[str, ...]
     #: dbt's ``node_info`` of a node by unique_id (report/dbt_log.py), for the structured log
     node_info: Callable[[str], Mapping[str, Any]] | None = None
+    #: each node's parents within the plan (the live view's ETA follows the chains)
+    parents: Mapping[str, Collection[str]] = field(default_factory=dict)
 
 
 def _stamp() -> str:

@@ -188,6 +188,7 @@ class RunTask:
             fail_fast=bool(self.flags.fail_fast),
             nodes=self.plan.order,
             node_info=self._node_info,
+            parents=self.plan.parents,
         )
 
     def _node_info(self, unique_id: str) -> dict[str, Any]:
