@@ -43,6 +43,7 @@ from dagwright.report.dbt_log import node_info_of
 from dagwright.report.log_output import DbtLog, open_log
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
+from dagwright.report.timeline_facts import NodeFacts, PageContext, facts_from_manifest
 from dagwright.report.timeline_html import write_timeline_quietly
 from dagwright.session import Flags, Session, target_dir_of
 from dagwright.tasks.artifact_failure import outcomes_line, write_failed
@@ -348,7 +349,20 @@ class RunTask:
         )
         if self.write_json:
             write_run_results(self.session.target_dir / "run_results.json", data)
-        write_timeline_quietly(self.session.target_dir / "timeline.html", data, self.plan.parents, self.threads)
+        write_timeline_quietly(
+            self.session.target_dir / "timeline.html", data, self.plan.parents, self.threads, self._about_nodes
+        )
+
+    def _about_nodes(self) -> tuple[dict[str, NodeFacts], PageContext]:
+        """What the timeline page says of the nodes and of the command, beside run_results.json."""
+        session = self.session
+        context = PageContext(
+            project=session.project.name,
+            target=session.target.target_name,
+            engine=session.target.type,
+            selector=session.flags.extra.get("selector") or session.default_selector,
+        )
+        return facts_from_manifest(session.manifest, self.plan.order), context
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
         session = self.session

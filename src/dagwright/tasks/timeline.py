@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dagwright.artifacts.files import write_text_atomic
 from dagwright.errors import DagwrightError
-from dagwright.report.timeline import load_timeline
+from dagwright.report.timeline_facts import load_page_timeline
 from dagwright.report.timeline_html import render_html
 from dagwright.report.timeline_text import print_terminal
 from dagwright.session import Flags, target_dir_of
@@ -27,7 +27,7 @@ def timeline(flags: Flags, echo: Callable[[str], None]) -> int:
             f"no run to draw: {path} does not exist", hint="run a command first, or pass --run-results"
         )
     try:
-        drawing = load_timeline(path)
+        drawing = load_page_timeline(path)
     except (OSError, ValueError) as exc:
         raise DagwrightError(f"cannot read {path}: {exc}") from None
     output = flags.extra.get("output_file")
