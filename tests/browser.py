@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import html.parser
+import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -128,3 +130,10 @@ def png_colours(path: Path) -> int:
             idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return len(set(zlib.decompress(idat)))
+
+
+def embedded_data(text: str) -> dict:
+    """The data a timeline page draws (its JSON script element)."""
+    match = re.search(r'<script type="application/json" id="dw-data">(.*?)</script>', text, re.S)
+    assert match, "no data in the page"
+    return json.loads(match[1])

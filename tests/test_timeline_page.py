@@ -5,13 +5,11 @@ Chromium: search, filters, zoom, sort, labels, screenshots. One hand-made run
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import pytest
 
-from browser import Element, chromium, need_chromium, page_dom, png_colours
+from browser import Element, chromium, embedded_data, need_chromium, page_dom, png_colours
 from dagwright.report.timeline import critical_path, readable_name
 from dagwright.report.timeline_facts import page_timeline
 from dagwright.report.timeline_html import change_text, render_html
@@ -31,12 +29,6 @@ def page(tmp_path_factory: pytest.TempPathFactory, drawing) -> Path:
     path = tmp_path_factory.mktemp("timeline-page") / "timeline.html"
     path.write_text(render_html(drawing), encoding="utf-8")
     return path
-
-
-def embedded(text: str) -> dict:
-    match = re.search(r'<script type="application/json" id="dw-data">(.*?)</script>', text, re.S)
-    assert match
-    return json.loads(match[1])
 
 
 # -- the model ----------------------------------------------------------------------------------
@@ -88,7 +80,7 @@ def test_history_column_from_previous_durations(drawing) -> None:
     stg = next(b for b in drawing.bars if b.unique_id == M + "stg_orders")
     assert stg.previous == (1.5, 1.4, 1.6)
     assert change_text(0.333) == "+33% slower" and change_text(-0.2) == "-20% faster" and change_text(0.001) == "same"
-    nodes = {n["id"]: n for n in embedded(render_html(drawing))["nodes"]}
+    nodes = {n["id"]: n for n in embedded_data(render_html(drawing))["nodes"]}
     assert nodes[M + "stg_orders"]["median"] == 1.5 and nodes[M + "stg_orders"]["change_text"] == "+33% slower"
     assert "previous" not in nodes[M + "customers"] and "median" not in nodes[M + "customers"]
     # BigQuery's bytes and job, every engine's rows
@@ -104,7 +96,7 @@ def test_the_page_is_one_self_contained_file(page: Path) -> None:
     data, manifest = synthetic_run()
     data["results"][0]["message"] = "</script><script>alert(1)</script>"
     evil = render_html(page_timeline(data, manifest=manifest))
-    assert evil.count("</script>") == 2 and embedded(evil)["nodes"][0]["msg"].startswith("</script>")
+    assert evil.count("</script>") == 2 and embedded_data(evil)["nodes"][0]["msg"].startswith("</script>")
 
 
 # -- in the browser -----------------------------------------------------------------------------
@@ -131,7 +123,11 @@ def test_page_whole_run(page: Path, tmp_path: Path) -> None:
         M + "stg_orders",
         M + "orders_enriched",
     }
-    assert [t.text for t in dom.find_all("text", cls="idle")] == ["idle 0.000s (0%)", "idle 1.20s (29%)", "idle 3.10s (76%)"]
+    assert [t.text for t in dom.find_all("text", cls="idle")] == [
+        "idle 0.000s (0%)",
+        "idle 1.20s (29%)",
+        "idle 3.10s (76%)",
+    ]
     # labels: none cut by the plot's edges (the long name of the not-run lane goes left of its
     # marker), none over another
     chart = dom.find("div", id="chart")

@@ -51,8 +51,14 @@ ERROR_TEXT = (
 
 def synthetic_run() -> tuple[dict[str, Any], dict[str, Any]]:
     m = "model.shop."
-    bq = {"_message": "OK", "rows_affected": 120, "bytes_processed": 1536, "job_id": "job_1", "project_id": "p",
-          "location": "EU"}  # fmt: skip
+    bq = {
+        "_message": "OK",
+        "rows_affected": 120,
+        "bytes_processed": 1536,
+        "job_id": "job_1",
+        "project_id": "p",
+        "location": "EU",
+    }
     results = [
         _result("seed.shop.raw_orders", "success", 1, 0.0, 1.0, adapter_response={"rows_affected": 20}),
         _result(m + "stg_orders", "success", 1, 1.0, 3.0, adapter_response=bq, previous=[1.5, 1.4, 1.6]),
@@ -60,19 +66,35 @@ def synthetic_run() -> tuple[dict[str, Any], dict[str, Any]]:
         _result(m + "tiny_model", "success", 2, 0.9, 0.901),  # back to back, a millisecond
         _result(m + "customers", "success", 2, 0.901, 2.5),  # back to back again
         _result(m + "orders_enriched", "error", 3, 3.2, 4.0, message=ERROR_TEXT),
-        _result(m + "orders_daily", "cancelled", 1, 3.0, 4.1,
-                adapter_response={"dagwright_outcome": "cancelled"}, message="cancelled: fail-fast"),  # fmt: skip
+        _result(
+            m + "orders_daily",
+            "cancelled",
+            1,
+            3.0,
+            4.1,
+            adapter_response={"dagwright_outcome": "cancelled"},
+            message="cancelled: fail-fast",
+        ),
         _result("test.shop.not_null_stg_orders_order_id.e2f8a4d3b8", "pass", 2, 3.0, 3.4),
         _result("test.shop.unique_stg_orders_order_id.1a2b3c4d5e", "pass", 3, 3.0, 3.2),
-        _result(m + "revenue", "skipped", None, None, None,
-                message="skipped because upstream model.shop.orders_enriched failed"),  # fmt: skip
+        _result(
+            m + "revenue",
+            "skipped",
+            None,
+            None,
+            None,
+            message="skipped because upstream model.shop.orders_enriched failed",
+        ),
         _result(m + LONG, "skipped", None, None, None, message="not started: fail-fast"),
     ]
     results[5]["status"] = "error"
     results[6]["status"] = "error"  # a cancelled node, as dagwright writes it
     data = {
-        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",
-                     "invocation_id": "inv-1", "invocation_started_at": _iso(0.0)},  # fmt: skip
+        "metadata": {
+            "dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",
+            "invocation_id": "inv-1",
+            "invocation_started_at": _iso(0.0),
+        },
         "results": results,
         "elapsed_time": 4.3,
         "args": {
@@ -84,8 +106,12 @@ def synthetic_run() -> tuple[dict[str, Any], dict[str, Any]]:
             "vars": {"day": "2026-01-01"},
             "dagwright": {
                 "generator": "dagwright 9.9.9",
-                "stop": {"kind": "fail-fast", "trigger": "model.shop.orders_enriched failed", "at": _iso(4.0),
-                         "cancel_seconds": 0.1},  # fmt: skip
+                "stop": {
+                    "kind": "fail-fast",
+                    "trigger": "model.shop.orders_enriched failed",
+                    "at": _iso(4.0),
+                    "cancel_seconds": 0.1,
+                },
             },
         },
     }
