@@ -124,5 +124,7 @@
   window.addEventListener('resize', function () { DW.chart.redraw(); });
   // load to interactive, for the benchmark (bench/RESULTS.md) and the tests
   if (performance.mark) performance.mark('dw-interactive');
-  document.body.setAttribute('data-ready-ms', performance.now().toFixed(0));
+  var now = performance.now();
+  document.body.setAttribute('data-ready-ms', now.toFixed(0));
+  document.body.setAttribute('data-script-ms', (now - DW.scriptStart).toFixed(0));
 })();

@@ -1,6 +1,7 @@
 /* dagwright timeline: the data, the view's state, the URL fragment that sets it. */
 var DW = (function () {
   'use strict';
+  var scriptStart = performance.now();
   var data = JSON.parse(document.getElementById('dw-data').textContent);
   var nodes = data.nodes;
   var byId = {};
@@ -135,7 +136,7 @@ var DW = (function () {
   }
 
   return {
-    data: data, nodes: nodes, byId: byId, span: span, state: state, esc: esc, secs: secs, dur: dur,
+    scriptStart: scriptStart, data: data, nodes: nodes, byId: byId, span: span, state: state, esc: esc, secs: secs, dur: dur,
     readHash: readHash, writeHash: writeHash, setWindow: setWindow, zoomBy: zoomBy, panBy: panBy,
     matches: matches, matching: matching, filtering: filtering, tooltip: tooltip,
     colour: function (s) { return data.colours[s] || '#6e7781'; }

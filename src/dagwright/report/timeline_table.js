@@ -31,10 +31,13 @@ DW.table = (function () {
       cell: function (n) { return n.ran ? dur(n.dur) + (n.comp >= 0.005 ? ' <span class="mat">(' + dur(n.comp) + ' compile)</span>' : '') : '-'; } },
     { key: 'waited', title: 'waited on', tip: 'the upstream node that finished last before it started',
       get: function (n) { var w = waitedName(n); return w && w.toLowerCase(); },
-      cell: function (n) { var w = waitedName(n); return w ? esc(w) : (n.queue != null ? '<span class="mat">run start</span>' : ''); } },
-    { key: 'rows', title: 'rows', num: true, tip: 'rows affected (adapter_response)', get: function (n) { return n.rows; },
-      cell: function (n) { return n.rows == null ? '' : String(n.rows); } }
+      cell: function (n) { var w = waitedName(n); return w ? esc(w) : (n.queue != null ? '<span class="mat">run start</span>' : ''); } }
   ];
+  // rows affected, where the engine reports them (adapter_response: PostgreSQL, BigQuery, seeds)
+  if (nodes.some(function (n) { return n.rows != null; })) {
+    cols.push({ key: 'rows', title: 'rows', num: true, tip: 'rows affected (adapter_response)', get: function (n) { return n.rows; },
+      cell: function (n) { return n.rows == null ? '' : String(n.rows); } });
+  }
   if (jobs) {
     cols.push({ key: 'bytes', title: 'processed', num: true, tip: 'bytes processed by the job', get: function (n) { return n.bytes; },
       cell: function (n) { return n.bytes_text ? esc(n.bytes_text) : ''; } });
