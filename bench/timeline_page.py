@@ -58,9 +58,8 @@ def make_run(work: Path, models: int, threads: int) -> Path:
     project = generate(work / "project", models, threads=threads)
     env = dict(os.environ, BENCH_DB=str(work / "bench.duckdb"))
     for command in ("seed", "run"):
-        subprocess.run(
-            [str(BIN / "dagwright"), command, "--profiles-dir", "."], cwd=project, env=env, check=True, capture_output=True
-        )
+        cmd = [str(BIN / "dagwright"), command, "--profiles-dir", "."]
+        subprocess.run(cmd, cwd=project, env=env, check=True, capture_output=True)
     return project / "target"
 
 
@@ -86,7 +85,10 @@ def main() -> None:
             cpu_blank.append(chromium(blank.as_uri(), work / f"blank-{i}")[1])
         nodes = len(re.findall(r'<g class="node', dom))
         print(f"page: {page} ({page.stat().st_size / 1e6:.2f} MB), {nodes} bars drawn")
-        print(f"load to interactive (data-ready-ms): median {statistics.median(ready)} ms, min {min(ready)}, max {max(ready)}")
+        print(
+            f"load to interactive (data-ready-ms): median {statistics.median(ready)} ms,"
+            f" min {min(ready)}, max {max(ready)}"
+        )
         print(f"of which the page's script: median {statistics.median(script)} ms")
         print(
             f"browser CPU: median {statistics.median(cpu):.2f} s against {statistics.median(cpu_blank):.2f} s "

@@ -124,7 +124,7 @@ def test_page_whole_run(page: Path, tmp_path: Path) -> None:
         M + "orders_enriched",
     }
     assert [t.text for t in dom.find_all("text", cls="idle")] == [
-        "idle 0.000s (0%)",
+        "idle 0s (0%)",
         "idle 1.20s (29%)",
         "idle 3.10s (76%)",
     ]

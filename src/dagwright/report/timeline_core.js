@@ -26,6 +26,7 @@ var DW = (function () {
   function secs(v) { return v == null ? '-' : v.toFixed(2) + 's'; }
   function dur(v) {
     if (v == null) return '-';
+    if (v < 0.0005) return '0s';
     if (v >= 60) { var m = Math.floor(v / 60); return m + 'm' + String(Math.round(v - m * 60)).padStart(2, '0') + 's'; }
     return v < 0.1 ? v.toFixed(3) + 's' : v.toFixed(2) + 's';
   }

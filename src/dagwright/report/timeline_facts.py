@@ -50,6 +50,10 @@ class PageContext:
     selector: str | None = None
 
 
+#: the kinds whose materialization the page shows beside their type
+_MATERIALIZED = ("model", "snapshot")
+
+
 def facts_from_manifest_json(manifest: Mapping[str, Any] | None) -> dict[str, NodeFacts]:
     out: dict[str, NodeFacts] = {}
     if not manifest:
@@ -63,7 +67,7 @@ def facts_from_manifest_json(manifest: Mapping[str, Any] | None) -> dict[str, No
                 name=str(node.get("name") or uid),
                 resource_type=str(node.get("resource_type") or uid.split(".", 1)[0]),
                 tags=tuple(str(t) for t in node.get("tags") or ()),
-                materialized=config.get("materialized") if section == "nodes" else None,
+                materialized=config.get("materialized") if node.get("resource_type") in _MATERIALIZED else None,
             )
     return out
 
@@ -74,7 +78,7 @@ def facts_from_manifest(manifest: Manifest, unique_ids: Iterable[str]) -> dict[s
     for uid in unique_ids:
         node = manifest.nodes.get(uid)
         if node is not None:
-            mat = node.materialized if node.resource_type in ("model", "snapshot", "seed") else None
+            mat = node.materialized if node.resource_type in _MATERIALIZED else None
             out[uid] = NodeFacts(node.name, node.resource_type, node.tags, mat)
         elif uid in manifest.unit_tests:
             out[uid] = NodeFacts(uid.rsplit(".", 1)[-1], "unit_test")
@@ -126,8 +130,8 @@ def command_line(args: Mapping[str, Any], selector: str | None = None) -> str:
         words += ["--selector", selector]
     for key in _FLAG_ORDER:
         value = args.get(key)
-        if value in (None, False, {}, []):
-            continue
+        if value in (None, False, {}, []) or (key == "indirect_selection" and value == "eager"):
+            continue  # unset, or dbt's default
         flag = f"--{key.replace('_', '-')}"
         if value is True:
             words.append(flag)
@@ -169,6 +173,11 @@ def header_of(
     }
 
 
+def _worker_lanes(timeline: Timeline) -> int | None:
+    """The threads a run had, when its args do not say: one lane per worker that took a node."""
+    return len([lane for lane in timeline.lanes if lane != NOT_RUN]) or None
+
+
 def apply_facts(timeline: Timeline, facts: Mapping[str, NodeFacts]) -> None:
     for bar in timeline.bars:
         fact = facts.get(bar.unique_id)
@@ -195,7 +204,7 @@ def page_timeline(
     timeline = timeline_from_run_results(data, parents, threads=threads)
     apply_facts(timeline, facts if facts is not None else facts_from_manifest_json(manifest))
     annotate_waits(timeline, parents)
-    timeline.header = header_of(data, manifest, context, timeline.threads)
+    timeline.header = header_of(data, manifest, context, timeline.threads or _worker_lanes(timeline))
     return timeline
 
 

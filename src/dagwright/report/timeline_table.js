@@ -28,7 +28,7 @@ DW.table = (function () {
       get: function (n) { return n.queue; }, cell: function (n) { return dur(n.queue); } },
     { key: 'dur', title: 'duration', num: true, tip: 'start to end (compile + execute)',
       get: function (n) { return n.dur; },
-      cell: function (n) { return n.ran ? dur(n.dur) + (n.comp >= 0.005 ? ' <span class="mat">(' + dur(n.comp) + ' compile)</span>' : '') : '-'; } },
+      cell: function (n) { return n.ran ? '<span title="compile ' + dur(n.comp) + '">' + dur(n.dur) + '</span>' : '-'; } },
     { key: 'waited', title: 'waited on', tip: 'the upstream node that finished last before it started',
       get: function (n) { var w = waitedName(n); return w && w.toLowerCase(); },
       cell: function (n) { var w = waitedName(n); return w ? esc(w) : (n.queue != null ? '<span class="mat">run start</span>' : ''); } }
