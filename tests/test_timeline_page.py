@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import Element, chromium, embedded_data, need_chromium, page_dom, png_colours
+from browser import Element, chromium, dom_of, embedded_data, need_chromium, page_dom, png_colours
 from dagwright.report.timeline import critical_path, readable_name
 from dagwright.report.timeline_facts import page_timeline
 from dagwright.report.timeline_html import change_text, render_html
@@ -191,3 +191,61 @@ def test_page_filters_and_sort(page: Path, tmp_path: Path) -> None:
     assert "seed.shop.raw_orders" not in drawn  # ended at +1.0, out of the window
     ticks = [t.text for t in dom.find_all("text", cls="tick")]
     assert ticks[0] == "2.90s" and ticks[-1] == "3.30s"
+
+
+# the user's hands: a wheel turn, a drag, a click on a header, a word typed in the search
+HANDS = """<script>
+window.addEventListener('load', function () {
+  var chart = document.getElementById('chart'), box = chart.getBoundingClientRect(), y = box.top + 50;
+  var mark = function (k, v) { document.body.setAttribute('data-' + k, v); };
+  chart.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: box.left + box.width / 2, clientY: y,
+                                               bubbles: true, cancelable: true}));
+  setTimeout(function () {
+    mark('wheel', chart.getAttribute('data-from') + ',' + chart.getAttribute('data-to'));
+    chart.dispatchEvent(new MouseEvent('mousedown', {button: 0, clientX: 500, clientY: y, bubbles: true}));
+    window.dispatchEvent(new MouseEvent('mousemove', {clientX: 600, clientY: y}));
+    window.dispatchEvent(new MouseEvent('mouseup', {clientX: 600, clientY: y}));
+    setTimeout(function () {
+      mark('drag', chart.getAttribute('data-from') + ',' + chart.getAttribute('data-to'));
+      document.querySelector('th[data-key=dur]').click();
+      var q = document.getElementById('q');
+      q.value = 'customers';
+      q.dispatchEvent(new Event('input'));
+      setTimeout(function () { mark('hash', location.hash); }, 600);
+    }, 600);
+  }, 600);
+});
+</script>
+</body>"""
+
+
+def test_page_answers_the_mouse_and_the_keyboard(page: Path, tmp_path: Path) -> None:
+    need_chromium()
+    driven = tmp_path / "driven.html"
+    driven.write_text(page.read_text(encoding="utf-8").replace("</body>", HANDS), encoding="utf-8")
+    done = chromium(
+        "--virtual-time-budget=5000", "--window-size=1200,900", "--dump-dom", driven.as_uri(), profile=tmp_path / "p"
+    )
+    assert done.returncode == 0, done.stderr
+    dom = dom_of(done.stdout)
+    body = dom.find("body").attrs
+    # the wheel zoomed in around the pointer: 0.8 of the run's 4.1 s
+    start, end = map(float, body["data-wheel"].split(","))
+    assert end - start == pytest.approx(4.1 * 0.8, abs=1e-3) and start > 0
+    # dragging right by 100 px moved the window earlier, same width
+    start2, end2 = map(float, body["data-drag"].split(","))
+    assert start2 < start and end2 - start2 == pytest.approx(end - start, abs=1e-3)
+    # the header click sorted by duration, longest first; the search kept two nodes
+    assert "sort=-dur" in body["data-hash"] and "q=customers" in body["data-hash"]
+    assert [r.attrs["data-uid"] for r in _rows(dom)] == [M + "customers", M + "stg_customers"]
+
+
+def test_the_wheel_carries_the_page_s_files() -> None:
+    import tomllib
+
+    from dagwright.report.timeline_html import SCRIPTS
+
+    data = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = data["tool"]["setuptools"]["package-data"]["dagwright"]
+    for name in (*SCRIPTS, "timeline.css"):
+        assert f"report/{name}" in listed, name

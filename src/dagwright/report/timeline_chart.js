@@ -205,7 +205,7 @@ DW.chart = (function () {
       var moved = drag.moved;
       drag = null;
       host.classList.remove('dragging');
-      if (moved) changed();
+      if (moved) { draw(); changed(); } // the last frame drawn whatever the frames in between did
     });
   }
 
