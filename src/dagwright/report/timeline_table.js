@@ -33,7 +33,7 @@ DW.table = (function () {
       get: function (n) { var w = waitedName(n); return w && w.toLowerCase(); },
       cell: function (n) { var w = waitedName(n); return w ? esc(w) : (n.queue != null ? '<span class="mat">run start</span>' : ''); } }
   ];
-  // rows affected, where the engine reports them (adapter_response: PostgreSQL, BigQuery, seeds)
+  // rows affected, where the engine gives a count (adapter_response: not Spark's models)
   if (nodes.some(function (n) { return n.rows != null; })) {
     cols.push({ key: 'rows', title: 'rows', num: true, tip: 'rows affected (adapter_response)', get: function (n) { return n.rows; },
       cell: function (n) { return n.rows == null ? '' : String(n.rows); } });
