@@ -83,7 +83,14 @@ def test_history_column_from_previous_durations(drawing) -> None:
     nodes = {n["id"]: n for n in embedded_data(render_html(drawing))["nodes"]}
     assert nodes[M + "stg_orders"]["median"] == 1.5 and nodes[M + "stg_orders"]["change_text"] == "+33% slower"
     assert "previous" not in nodes[M + "customers"] and "median" not in nodes[M + "customers"]
+    # or given beside the run, per unique_id (a result's own list wins)
+    data, manifest = synthetic_run()
+    given = page_timeline(data, manifest=manifest, previous={M + "customers": [3.2, 3.0], M + "stg_orders": [9.0]})
+    nodes = {n["id"]: n for n in embedded_data(render_html(given))["nodes"]}
+    assert nodes[M + "customers"]["change_text"] == "-48% faster" and nodes[M + "customers"]["median"] == 3.1
+    assert nodes[M + "stg_orders"]["median"] == 1.5
     # BigQuery's bytes and job, every engine's rows
+    nodes = {n["id"]: n for n in embedded_data(render_html(drawing))["nodes"]}
     assert nodes[M + "stg_orders"]["bytes_text"] == "1.5 KiB" and nodes[M + "stg_orders"]["job"] == "p:EU.job_1"
     assert nodes["seed.shop.raw_orders"]["rows"] == 20
 

@@ -197,11 +197,17 @@ def page_timeline(
     facts: Mapping[str, NodeFacts] | None = None,
     manifest: Mapping[str, Any] | None = None,
     context: PageContext | None = None,
+    previous: Mapping[str, Iterable[float]] | None = None,
 ) -> Timeline:
-    """The timeline with everything the page shows: facts, waits, idle time, header."""
+    """The timeline with everything the page shows: facts, waits, idle time, header.
+    ``previous``: durations of earlier runs per unique_id (newest first), for the nodes whose
+    result does not carry its own ``previous`` list."""
     if parents is None and manifest is not None:
         parents = parents_from_manifest(manifest)
     timeline = timeline_from_run_results(data, parents, threads=threads)
+    for bar in timeline.bars:
+        if not bar.previous and previous and bar.unique_id in previous:
+            bar.previous = tuple(float(v) for v in previous[bar.unique_id])
     apply_facts(timeline, facts if facts is not None else facts_from_manifest_json(manifest))
     annotate_waits(timeline, parents)
     timeline.header = header_of(data, manifest, context, timeline.threads or _worker_lanes(timeline))

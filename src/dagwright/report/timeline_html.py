@@ -186,8 +186,9 @@ def write_timeline(
     *,
     facts: Mapping[str, NodeFacts] | None = None,
     context: PageContext | None = None,
+    previous: Mapping[str, Iterable[float]] | None = None,
 ) -> Path:
-    timeline = page_timeline(run_results, parents, threads=threads, facts=facts, context=context)
+    timeline = page_timeline(run_results, parents, threads=threads, facts=facts, context=context, previous=previous)
     write_text_atomic(path, render_html(timeline))
     return path
 
