@@ -27,7 +27,7 @@
   if (data.stop) head.push('<p class="stopnote">Stop: ' + esc(data.stop.text) + '</p>');
   head.push('<div class="legend">' + ['success', 'error', 'cancelled', 'skipped', 'warn'].map(function (s) {
     return '<i style="background:' + DW.colour(s) + '"></i>' + s;
-  }).join('') + '<i class="compile"></i>compile (lighter part) <i class="crit"></i>critical path <i class="hitkey"></i>search match</div>');
+  }).join('') + '<i class="compile"></i>compile (lighter part) <i class="crit"></i>critical path <i class="hitkey"></i>search match <i class="testkey"></i>test (thinner bar)</div>');
   document.getElementById('head').innerHTML = head.join('');
 
   var crit = data.critical_names.length

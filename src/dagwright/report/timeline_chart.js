@@ -3,7 +3,7 @@
 DW.chart = (function () {
   'use strict';
   var S = DW.state, esc = DW.esc;
-  var LABEL_W = 132, LANE_H = 34, BAR_H = 22, SUB_H = 18, AXIS_H = 26, TOP = 28, RIGHT = 14;
+  var LABEL_W = 132, LANE_H = 34, BAR_H = 22, TEST_H = 14, SUB_H = 18, AXIS_H = 26, TOP = 28, RIGHT = 14;
   var MIN_W = 3, HIT_W = 7, MAX_ROWS = 12;
   var host = document.getElementById('chart');
   var measure = document.createElement('canvas').getContext('2d');
@@ -107,19 +107,21 @@ DW.chart = (function () {
         if (n.end < from) continue;
         var x0 = X(n.start), w = (n.end - n.start) * scale, minW = hit ? HIT_W : MIN_W;
         if (w < minW) { x0 -= (minW - w) / 2; w = minW; } else { x0 += 0.5; w -= 1; } // a gap between back-to-back bars
-        var yb = t + (LANE_H - BAR_H) / 2, cw = Math.min(w, n.comp * scale);
+        // a test is a thinner bar than what it tests
+        var bh = n.type === 'test' || n.type === 'unit_test' ? TEST_H : BAR_H;
+        var yb = t + (LANE_H - bh) / 2, ly = (yb + bh / 2 + 4).toFixed(1), cw = Math.min(w, n.comp * scale);
         o.push(head);
-        if (cw >= 1) o.push('<rect class="comp" x="' + x0.toFixed(2) + '" y="' + yb + '" width="' + cw.toFixed(2) + '" height="' + BAR_H + '" fill="' + colour + '"/>');
+        if (cw >= 1) o.push('<rect class="comp" x="' + x0.toFixed(2) + '" y="' + yb + '" width="' + cw.toFixed(2) + '" height="' + bh + '" fill="' + colour + '"/>');
         else cw = 0;
-        o.push('<rect class="exec" x="' + (x0 + cw).toFixed(2) + '" y="' + yb + '" width="' + Math.max(0.5, w - cw).toFixed(2) + '" height="' + BAR_H + '" fill="' + colour + '"/>');
-        if (n.crit) o.push('<rect class="crit" x="' + (x0 - 1).toFixed(2) + '" y="' + (yb - 1) + '" width="' + (w + 2).toFixed(2) + '" height="' + (BAR_H + 2) + '" rx="2"/>');
+        o.push('<rect class="exec" x="' + (x0 + cw).toFixed(2) + '" y="' + yb + '" width="' + Math.max(0.5, w - cw).toFixed(2) + '" height="' + bh + '" fill="' + colour + '"/>');
+        if (n.crit) o.push('<rect class="crit" x="' + (x0 - 1).toFixed(2) + '" y="' + (yb - 1) + '" width="' + (w + 2).toFixed(2) + '" height="' + (bh + 2) + '" rx="2"/>');
         // a label inside the visible part of its bar, or right of it up to the next bar and the
         // plot's edge; never cut: where it does not fit whole it is left out
         var tw = textW(n), vx0 = Math.max(x0, LABEL_W), vx1 = Math.min(x0 + w, right);
         var next = right;
         for (var j = i + 1; j < arr.length; j++) { if (arr[j].ran) { next = Math.min(right, X(arr[j].start)); break; } }
-        if (tw + 8 <= vx1 - vx0) o.push('<text class="bar-label" x="' + (vx0 + 4).toFixed(1) + '" y="' + (yb + 15) + '">' + esc(n.name) + '</text>');
-        else if (x0 + w >= LABEL_W && x0 + w + 4 + tw <= next - 2) o.push('<text class="bar-label out" x="' + (x0 + w + 4).toFixed(1) + '" y="' + (yb + 15) + '">' + esc(n.name) + '</text>');
+        if (tw + 8 <= vx1 - vx0) o.push('<text class="bar-label" x="' + (vx0 + 4).toFixed(1) + '" y="' + ly + '">' + esc(n.name) + '</text>');
+        else if (x0 + w >= LABEL_W && x0 + w + 4 + tw <= next - 2) o.push('<text class="bar-label out" x="' + (x0 + w + 4).toFixed(1) + '" y="' + ly + '">' + esc(n.name) + '</text>');
         o.push('</g>'); shown++;
       }
     });
