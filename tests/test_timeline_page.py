@@ -190,9 +190,14 @@ def test_page_search_sort_and_zoom_from_the_fragment(page: Path, tmp_path: Path)
 
 def test_page_filters_and_sort(page: Path, tmp_path: Path) -> None:
     need_chromium()
-    dom = page_dom(page, tmp_path / "p", "status=error,cancelled&type=model&sort=-dur")
+    dom = page_dom(page, tmp_path / "p", f"status=error,cancelled&type=model&sort=-dur&focus={M}orders_enriched")
     assert [r.attrs["data-uid"] for r in _rows(dom)] == [M + "orders_daily", M + "orders_enriched"]
     assert dom.find("th", data_key="dur").text.endswith("▼")
+    # a focused node: a line from the end of the upstream it waited on to its start
+    waitline = dom.find("g", id="waitline")
+    link, queue = waitline.find_all("line")
+    assert float(link.attrs["x1"]) == pytest.approx(float(queue.attrs["x1"]))  # stg_orders ended when it was ready
+    assert float(queue.attrs["x2"]) > float(queue.attrs["x1"])  # then 0.2 s in the queue
     dom = page_dom(page, tmp_path / "p", "tag=nightly&thread=Thread-1&from=2.9&to=3.3&sort=name")
     assert [r.attrs["data-uid"] for r in _rows(dom)] == [M + "stg_orders"]
     chart = dom.find("div", id="chart")

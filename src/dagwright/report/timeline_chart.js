@@ -125,6 +125,15 @@ DW.chart = (function () {
         o.push('</g>'); shown++;
       }
     });
+    // the focused node: why it started when it did. A line from the end of the upstream it
+    // waited on to its own start; the dashed part is its time in the queue
+    var f = S.focus && DW.byId[S.focus], w = f && f.waited && DW.byId[f.waited];
+    if (f && f.ran && w && w.ran && top[w.lane] != null && top[f.lane] != null) {
+      var wy = top[w.lane] + LANE_H / 2, fy = top[f.lane] + LANE_H / 2;
+      o.push('<g id="waitline"><line class="wait-link" x1="' + X(w.end).toFixed(1) + '" y1="' + wy + '" x2="' + X(f.ready).toFixed(1) +
+        '" y2="' + fy + '"/><line class="wait-queue" x1="' + X(f.ready).toFixed(1) + '" y1="' + fy + '" x2="' + X(f.start).toFixed(1) +
+        '" y2="' + fy + '"/><circle class="wait-dot" cx="' + X(w.end).toFixed(1) + '" cy="' + wy + '" r="3"/></g>');
+    }
     o.push('</g>');
 
     var stop = DW.data.stop;
