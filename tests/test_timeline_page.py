@@ -73,6 +73,10 @@ def test_header_names_and_kinds(drawing) -> None:
     data, _ = synthetic_run()
     bare = page_timeline(data)
     assert bare.header["project"] is None and bare.header["engine"] is None
+    # a run dbt-core wrote says so
+    del data["args"]["dagwright"]
+    data["metadata"]["dbt_version"] = "1.11.16"
+    assert page_timeline(data).header["version"] == "dbt-core 1.11.16"
     assert {b.name for b in bare.bars} >= {"not_null_stg_orders_order_id", "stg_orders"}
 
 

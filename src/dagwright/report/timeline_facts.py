@@ -147,6 +147,17 @@ def command_line(args: Mapping[str, Any], selector: str | None = None) -> str:
     return " ".join(words)
 
 
+def _writer(data: Mapping[str, Any], own: Mapping[str, Any]) -> str:
+    """Which tool wrote the run: dagwright's ``args.dagwright.generator`` (``metadata.generator``
+    in older files and explain's), else dbt-core's ``metadata.dbt_version``."""
+    metadata = data.get("metadata") or {}
+    if own.get("generator") or metadata.get("generator"):
+        return str(own.get("generator") or metadata.get("generator"))
+    if metadata.get("dbt_version"):
+        return f"dbt-core {metadata['dbt_version']}"
+    return f"dagwright {__version__}"
+
+
 def header_of(
     data: Mapping[str, Any],
     manifest: Mapping[str, Any] | None,
@@ -166,7 +177,7 @@ def header_of(
         "project": ctx.project or meta.get("project_name"),
         "target": ctx.target or args.get("target"),
         "engine": ctx.engine or meta.get("adapter_type"),
-        "version": (own or {}).get("generator") or f"dagwright {__version__}",
+        "version": _writer(data, own or {}),
         "command": command_line(args, ctx.selector),
         "selection": " ".join(selection) or "everything",
         "threads": args.get("threads") if isinstance(args.get("threads"), int) else threads,
