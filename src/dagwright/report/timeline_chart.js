@@ -117,9 +117,11 @@ DW.chart = (function () {
         if (n.crit) o.push('<rect class="crit" x="' + (x0 - 1).toFixed(2) + '" y="' + (yb - 1) + '" width="' + (w + 2).toFixed(2) + '" height="' + (bh + 2) + '" rx="2"/>');
         // a label inside the visible part of its bar, or right of it up to the next bar and the
         // plot's edge; never cut: where it does not fit whole it is left out
-        var tw = textW(n), vx0 = Math.max(x0, LABEL_W), vx1 = Math.min(x0 + w, right);
+        var vx0 = Math.max(x0, LABEL_W), vx1 = Math.min(x0 + w, right);
         var next = right;
         for (var j = i + 1; j < arr.length; j++) { if (arr[j].ran) { next = Math.min(right, X(arr[j].start)); break; } }
+        if (Math.max(vx1 - vx0, next - x0 - w) < 20) { o.push('</g>'); shown++; continue; } // no room for any name: not measured
+        var tw = textW(n);
         if (tw + 8 <= vx1 - vx0) o.push('<text class="bar-label" x="' + (vx0 + 4).toFixed(1) + '" y="' + ly + '">' + esc(n.name) + '</text>');
         else if (x0 + w >= LABEL_W && x0 + w + 4 + tw <= next - 2) o.push('<text class="bar-label out" x="' + (x0 + w + 4).toFixed(1) + '" y="' + ly + '">' + esc(n.name) + '</text>');
         o.push('</g>'); shown++;
