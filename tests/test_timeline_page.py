@@ -176,8 +176,9 @@ def test_page_whole_run(page: Path, tmp_path: Path) -> None:
 
 def test_page_search_sort_and_zoom_from_the_fragment(page: Path, tmp_path: Path) -> None:
     need_chromium()
-    dom = page_dom(page, tmp_path / "p", "q=tiny&zoom=4&at=1&sort=-dur")
+    dom = page_dom(page, tmp_path / "p", "q=tiny&zoom=4&at=1&sort=-dur&chart=1")
     assert dom.find("input", id="q").attrs["value"] == "tiny"
+    assert "chart-only" in dom.find("body").classes  # the chart alone, as another page may show it
     nodes = {g.attrs["data-uid"]: g for g in dom.find_all("g", cls="node")}
     # the match highlighted and at least 7 px wide; the others dimmed
     assert nodes[M + "tiny_model"].classes == {"node", "hit"}

@@ -239,7 +239,7 @@ def parents_from_manifest(manifest: Mapping[str, Any] | None) -> dict[str, list[
     return out or None
 
 
-def _parents_within(parents: Mapping[str, Iterable[str]], members: set[str]) -> dict[str, set[str]]:
+def parents_within(parents: Mapping[str, Iterable[str]], members: set[str]) -> dict[str, set[str]]:
     """Each member's nearest ancestors among the members, looking through other nodes
     (ephemeral models, sources, nodes that were not selected)."""
     out: dict[str, set[str]] = {}
@@ -270,7 +270,7 @@ def critical_path(bars: Iterable[Bar], parents: Mapping[str, Iterable[str]] | No
     ran = {b.unique_id: b for b in bars if b.ran and b.status != "cancelled"}
     if not ran:
         return []
-    within = _parents_within(parents, set(ran))
+    within = parents_within(parents, set(ran))
     try:
         order = list(graphlib.TopologicalSorter({uid: sorted(ps) for uid, ps in within.items()}).static_order())
     except graphlib.CycleError:

@@ -23,8 +23,8 @@ from dagwright.report.timeline import (
     NOT_RUN,
     Bar,
     Timeline,
-    _parents_within,
     parents_from_manifest,
+    parents_within,
     timeline_from_run_results,
 )
 
@@ -92,7 +92,7 @@ def annotate_waits(timeline: Timeline, parents: Mapping[str, Iterable[str]] | No
     ran = [b for b in timeline.bars if b.ran]
     if parents:
         ends = {b.unique_id: b.end for b in timeline.bars if b.end is not None}
-        within = _parents_within(parents, {b.unique_id for b in timeline.bars})
+        within = parents_within(parents, {b.unique_id for b in timeline.bars})
         for bar in ran:
             done = [(ends[p], p) for p in within.get(bar.unique_id, ()) if p in ends]
             if done:
