@@ -225,6 +225,10 @@ window.addEventListener('load', function () {
   window.dispatchEvent(new MouseEvent('mousemove', {clientX: 600, clientY: y}));
   window.dispatchEvent(new MouseEvent('mouseup', {clientX: 600, clientY: y}));
   mark('drag');
+  document.dispatchEvent(new KeyboardEvent('keydown', {key: '0', bubbles: true}));
+  mark('key0');
+  document.dispatchEvent(new KeyboardEvent('keydown', {key: '+', bubbles: true}));
+  mark('keyplus');
   document.querySelector('th[data-key=dur]').click();
   var q = document.getElementById('q');
   q.value = 'customers';
@@ -235,7 +239,7 @@ window.addEventListener('load', function () {
 </body>"""
 
 
-def test_page_answers_the_mouse_and_the_keyboard(page: Path, tmp_path: Path) -> None:
+def test_page_answers_the_mouse_and_the_keys(page: Path, tmp_path: Path) -> None:
     need_chromium()
     driven = tmp_path / "driven.html"
     driven.write_text(page.read_text(encoding="utf-8").replace("</body>", HANDS), encoding="utf-8")
@@ -251,10 +255,13 @@ def test_page_answers_the_mouse_and_the_keyboard(page: Path, tmp_path: Path) -> 
     # dragging right by 100 px moved the window earlier, same width
     start2, end2 = map(float, body["data-drag"].split(","))
     assert start2 < start and end2 - start2 == pytest.approx(end - start, abs=1e-3)
+    # keys: 0 the whole run, + zooms in twice around the middle
+    assert body["data-key0"] == "0,4.1"
+    assert tuple(map(float, body["data-keyplus"].split(","))) == pytest.approx((1.025, 3.075))
     # the header click sorted by duration, longest first; the search kept two nodes
     assert "sort=-dur" in body["data-hash"] and "q=customers" in body["data-hash"]
     chart = dom.find("div", id="chart")  # and the chart drawn for that window
-    assert float(chart.attrs["data-from"]) == pytest.approx(start2, abs=1e-3)
+    assert float(chart.attrs["data-from"]) == pytest.approx(1.025, abs=1e-3)
     assert [r.attrs["data-uid"] for r in _rows(dom)] == [M + "customers", M + "stg_customers"]
 
 

@@ -117,6 +117,21 @@
     if (g) focus(g.getAttribute('data-uid'));
   });
 
+  // keys: / search, + and - zoom, the arrows pan, 0 the whole run, Escape clears the search
+  document.addEventListener('keydown', function (e) {
+    var q = document.getElementById('q'), typing = /^(INPUT|SELECT|TEXTAREA)$/.test((e.target || {}).tagName || '');
+    if (e.key === 'Escape' && e.target === q) { q.value = ''; S.q = ''; changed(); q.blur(); return; }
+    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    var w = S.to - S.from, mid = (S.from + S.to) / 2, keys = {
+      '/': function () { q.focus(); }, '+': function () { DW.zoomBy(0.5, mid); }, '=': function () { DW.zoomBy(0.5, mid); },
+      '-': function () { DW.zoomBy(2, mid); }, '0': function () { DW.setWindow(0, DW.span); },
+      ArrowLeft: function () { DW.panBy(-w / 3); }, ArrowRight: function () { DW.panBy(w / 3); }
+    };
+    if (!keys[e.key]) return;
+    e.preventDefault();
+    keys[e.key]();
+    if (e.key !== '/') { DW.writeHash(); DW.chart.draw(); }
+  });
   DW.chart.bind(function () { DW.writeHash(); });
   DW.table.bind(changed, focus);
   DW.chart.draw();
