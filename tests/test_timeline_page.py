@@ -274,3 +274,22 @@ def test_the_wheel_carries_the_page_s_files() -> None:
     listed = data["tool"]["setuptools"]["package-data"]["dagwright"]
     for name in (*SCRIPTS, "timeline.css"):
         assert f"report/{name}" in listed, name
+
+
+def test_many_nodes_stopped_at_one_moment_keep_their_labels_whole(tmp_path: Path) -> None:
+    """A fail-fast stop decides many nodes at one moment: their markers stack in rows, a name
+    that finds no room is left out (the node is still drawn, in the table and found by search)."""
+    need_chromium()
+    data, manifest = synthetic_run()
+    for i in range(60):
+        data["results"].append(
+            {"status": "skipped", "timing": [], "thread_id": "", "message": "not started: fail-fast",
+             "unique_id": f"model.shop.waiting_model_number_{i:02d}", "adapter_response": {}}
+        )  # fmt: skip
+    path = tmp_path / "stopped.html"
+    path.write_text(render_html(page_timeline(data, manifest=manifest)), encoding="utf-8")
+    dom = page_dom(path, tmp_path / "p", "audit=1")
+    chart = dom.find("div", id="chart")
+    assert chart.attrs["data-labels-cut"] == "0" and chart.attrs["data-labels-overlapping"] == "0"
+    assert len(dom.find_all("g", cls="node")) == 71
+    assert 12 <= int(chart.attrs["data-labels"]) < 71
