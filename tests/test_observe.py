@@ -9,7 +9,6 @@ import json
 import os
 import pty
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from browser import CHROMIUM, chromium, embedded_data
 from stop_helpers import (
     ARTICLE_UIDS,
     FAIL_VARS,
@@ -30,8 +30,6 @@ from stop_helpers import (
     outcome,
     stop_record,
 )
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +47,6 @@ class _Svg(html.parser.HTMLParser):
         self.lanes: dict[str, tuple[float, float]] = {}
         self.nodes: dict[str, dict[str, Any]] = {}
         self.stop_line = False
-        self.titles_left = 0
         self._lane: str | None = None
         self._node: dict[str, Any] | None = None
 
@@ -68,8 +65,6 @@ class _Svg(html.parser.HTMLParser):
             self._node["rects"].append(a)
         elif tag == "line" and a.get("id") == "stop":
             self.stop_line = True
-        elif tag == "title" and self._node is not None:
-            self.titles_left += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "g":
@@ -77,25 +72,8 @@ class _Svg(html.parser.HTMLParser):
             self._node = None
 
 
-def chromium(*args: str, profile: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM, "chromium is not installed (.ci/run installs Debian's chromium)"
-    cmd = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-
-
 def check_page_in_browser(page: Path, run_results: dict[str, Any], tmp: Path, name: str) -> _Svg:
-    """Every node has one bar, in its worker's lane (or 'not run'); the JS ran; a screenshot."""
+    """Every node has one bar, drawn by the page's script in its worker's lane (or 'not run'); a screenshot."""
     if CHROMIUM is None and not os.environ.get("CI"):
         pytest.skip("chromium is not installed (apt-get install chromium)")
     dom = chromium("--dump-dom", page.as_uri(), profile=tmp / f"{name}-profile-dom")
@@ -117,9 +95,6 @@ def check_page_in_browser(page: Path, run_results: dict[str, Any], tmp: Path, na
             assert "exec" in classes, (uid, classes)
         else:
             assert "marker" in classes, (uid, classes)
-        # the page's script ran: each <title> became the hover text of its bar
-        assert "data-tip" in node and uid in node["data-tip"], uid
-    assert svg.titles_left == 0
     assert svg.stop_line == bool(stop_record(run_results))
     shot = tmp / f"{name}.png"
     done = chromium(f"--screenshot={shot}", "--window-size=1100,520", page.as_uri(), profile=tmp / f"{name}-shot")
@@ -138,6 +113,10 @@ def test_timeline_of_a_fail_fast_run_in_chromium(tmp_path: Path, templates) -> N
     text = page.read_text(encoding="utf-8")
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
     svg = check_page_in_browser(page, rr, tmp_path, "fail-fast-2-threads")
+    # the header: what the command knew beside run_results.json
+    header = embedded_data(text)["header"]
+    assert (header["project"], header["target"], header["engine"]) == ("article", "dev", "duckdb"), header
+    assert header["command"].startswith("dagwright run") and "--fail-fast" in header["command"], header
     statuses = {uid: outcome(r) for uid, r in by_uid(rr).items()}
     assert statuses[ARTICLE_UIDS["model_beta_b"]] == "cancelled"
     # the critical path: the longest chain of measured time ends with a beta model
@@ -153,10 +132,8 @@ def test_every_command_of_the_run_family_writes_a_timeline(tmp_path: Path, templ
         page.unlink(missing_ok=True)
         result = ws.run(*args)
         assert result.code == 0, str(result)
-        text = page.read_text(encoding="utf-8")
-        rr = ws.run_results()
-        for r in rr["results"]:
-            assert f'data-uid="{r["unique_id"]}"' in text, (args, r["unique_id"])
+        drawn = {n["id"] for n in embedded_data(page.read_text(encoding="utf-8"))["nodes"]}
+        assert drawn == {r["unique_id"] for r in ws.run_results()["results"]}, args
     check_page_in_browser(page, ws.run_results(), tmp_path, "build")
 
 
@@ -167,8 +144,11 @@ def test_timeline_command_html_and_terminal(tmp_path: Path, templates) -> None:
     result = ws.run("timeline", "--run-results", str(source), "--output", str(out))
     assert result.code == 0, str(result)
     assert out.exists() and "Wrote" in result.stdout
-    for uid in ARTICLE_UIDS.values():
-        assert f'data-uid="{uid}"' in out.read_text(encoding="utf-8")
+    drawn = embedded_data(out.read_text(encoding="utf-8"))
+    assert {n["id"] for n in drawn["nodes"]} == set(ARTICLE_UIDS.values())
+    # the manifest.json beside the run says what each node is and where it ran
+    assert drawn["header"]["project"] == "article" and drawn["header"]["engine"] == "duckdb"
+    assert {n["type"] for n in drawn["nodes"]} == {"model"}
     # the default: target/run_results.json of the project, drawn beside it
     (ws.target / "timeline.html").unlink(missing_ok=True)
     assert ws.run("timeline").code == 0

@@ -5,7 +5,6 @@ target/timeline.html (tooltip and node table: bytes processed, job), the JSON lo
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import time
@@ -42,16 +41,16 @@ def test_terminal_timeline_and_json_log_show_jobs(tmp_path: Path, bq_emulator: A
     assert results["c"]["status"] == "error" and "division by zero" in results["c"]["message"]
     assert f"  job {bq_emulator.project}:US.{failed['job_id']}" in plain.stdout
 
-    # the timeline: a processed and a job column, the tooltip says both
+    # the timeline: the page's data carries each node's bytes processed, job and rows, which its
+    # table (processed and job columns) and tooltip show (tests/test_timeline_page.py draws them)
     page = (tmp_path / "target" / "timeline.html").read_text()
-    assert "<th>rows</th><th>processed</th><th>job</th><th>message</th>" in page
-    row = re.search(r"<tr><td>(?:&#9733; )?a</td>.*?</tr>", page)
-    assert row and f'<td class="job">{bq_emulator.project}:US.{job_a}</td>' in row[0], page
-    assert '<td class="num">0 bytes</td>' in row[0]
-    tips = html.unescape(page)
-    assert f"job: {bq_emulator.project}:US.{job_a}" in tips
-    assert "bytes processed: 0 bytes" in tips
-    assert f"job: {bq_emulator.project}:US.{failed['job_id']}" in tips
+    match = re.search(r'<script type="application/json" id="dw-data">(.*?)</script>', page, re.S)
+    assert match, page
+    nodes = {n["name"]: n for n in json.loads(match[1])["nodes"]}
+    assert nodes["a"]["job"] == f"{bq_emulator.project}:US.{job_a}" and nodes["a"]["bytes_text"] == "0 bytes"
+    assert nodes["a"]["rows"] == 2 and nodes["a"]["type"] == "model" and nodes["a"]["mat"] == "table"
+    assert nodes["c"]["job"] == f"{bq_emulator.project}:US.{failed['job_id']}"
+    assert "division by zero" in nodes["c"]["msg"]
 
     # the text timeline: bytes processed and the job after each node's time, as the page has them
     drawn = project.run("timeline", "--terminal")

@@ -41,6 +41,21 @@ def short_name(unique_id: str) -> str:
     return unique_id.split(".", 2)[-1] if unique_id.count(".") >= 2 else unique_id
 
 
+_TEST_HASH = re.compile(r"\.[0-9a-f]{10}$")
+
+
+def readable_name(unique_id: str) -> str:
+    """A node's name as a reader knows it: ``test.shop.not_null_orders_id.e2f8a4d3b8`` ->
+    ``not_null_orders_id`` (the hash dbt appends to a test's unique_id dropped)."""
+    name = short_name(unique_id)
+    return _TEST_HASH.sub("", name) if unique_id.startswith("test.") else name
+
+
+def resource_type_of(unique_id: str) -> str:
+    """``model``, ``test``, ``seed``, ``snapshot``, ``unit_test``...: the first part of a unique_id."""
+    return unique_id.split(".", 1)[0] if "." in unique_id else "node"
+
+
 _UID = re.compile(r"\b(?:model|seed|test|snapshot|source|analysis)\.\w+\.([\w.]+)")
 
 
@@ -101,12 +116,37 @@ class Bar:
     job: str | None = None
     bytes_processed: int | None = None
     critical: bool = False
+    #: what the manifest says of the node (``timeline_facts``): its name, kind, tags
+    display_name: str | None = None
+    resource_type: str = ""
+    materialized: str | None = None
+    tags: tuple[str, ...] = ()
     #: durations (seconds) of the same node in earlier runs, newest first; empty when unknown
     previous: tuple[float, ...] = ()
+    #: why it started when it did (``timeline_waits``): the upstream that finished last
+    #: before it started, and when the node was ready (seconds from the origin)
+    waited_on: str | None = None
+    ready: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.resource_type:
+            self.resource_type = resource_type_of(self.unique_id)
 
     @property
     def name(self) -> str:
-        return short_name(self.unique_id)
+        return self.display_name or readable_name(self.unique_id)
+
+    @property
+    def duration(self) -> float | None:
+        """Start to end, when it ran."""
+        return (self.end or 0.0) - (self.start or 0.0) if self.ran else None
+
+    @property
+    def queue_seconds(self) -> float | None:
+        """Ready (its last upstream done) to start: the time it waited for a free thread."""
+        if not self.ran or self.ready is None:
+            return None
+        return max(0.0, (self.start or 0.0) - self.ready)
 
     @property
     def ran(self) -> bool:
@@ -154,6 +194,10 @@ class Timeline:
     critical_path: list[str] = field(default_factory=list)
     simulated: bool = False
     title: str = ""
+    #: the run's header (project, target, engine, version, command line, selection), by ``timeline_facts``
+    header: dict[str, Any] = field(default_factory=dict)
+    #: per lane, the seconds its thread had no node between the run's start and its end
+    idle: dict[str, float] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -195,7 +239,7 @@ def parents_from_manifest(manifest: Mapping[str, Any] | None) -> dict[str, list[
     return out or None
 
 
-def _parents_within(parents: Mapping[str, Iterable[str]], members: set[str]) -> dict[str, set[str]]:
+def parents_within(parents: Mapping[str, Iterable[str]], members: set[str]) -> dict[str, set[str]]:
     """Each member's nearest ancestors among the members, looking through other nodes
     (ephemeral models, sources, nodes that were not selected)."""
     out: dict[str, set[str]] = {}
@@ -218,13 +262,15 @@ def _parents_within(parents: Mapping[str, Iterable[str]], members: set[str]) -> 
 
 def critical_path(bars: Iterable[Bar], parents: Mapping[str, Iterable[str]] | None) -> list[str]:
     """The longest chain of dependent nodes by measured duration (start to end of each
-    node that ran): no number of threads could have finished the run faster."""
+    node that ran to its end): no number of threads could have finished the run faster.
+    A cancelled node did not complete: its time says nothing of the DAG, so no chain runs
+    through it."""
     if not parents:
         return []
-    ran = {b.unique_id: b for b in bars if b.ran}
+    ran = {b.unique_id: b for b in bars if b.ran and b.status != "cancelled"}
     if not ran:
         return []
-    within = _parents_within(parents, set(ran))
+    within = parents_within(parents, set(ran))
     try:
         order = list(graphlib.TopologicalSorter({uid: sorted(ps) for uid, ps in within.items()}).static_order())
     except graphlib.CycleError:
@@ -243,6 +289,13 @@ def critical_path(bars: Iterable[Bar], parents: Mapping[str, Iterable[str]] | No
     while (previous := best[path[-1]][1]) is not None:
         path.append(previous)
     return list(reversed(path))
+
+
+def _previous(value: Any) -> tuple[float, ...]:
+    """A result's ``previous`` durations (newest first), when the history gave them."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(float(v) for v in value if isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
 def _upstream_of(message: str) -> str | None:
@@ -295,6 +348,7 @@ def timeline_from_run_results(
             rows_affected=rows if isinstance(rows, int) else None,
             failures=r.get("failures") if isinstance(r.get("failures"), int) else None,
             relation_name=r.get("relation_name"),
+            previous=_previous(r.get("previous")),
         )
         if isinstance(response, Mapping):
             bar.job = job_of(response)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dagwright.artifacts.files import check_writable
-from dagwright.artifacts.run_history import record_run, recorded_durations, typical_durations
+from dagwright.artifacts.run_history import recorded_durations, typical_durations
 from dagwright.artifacts.run_results import (
     read_run_results,
     run_results_dict,
@@ -48,6 +48,7 @@ from dagwright.session import Flags, Session, target_dir_of
 from dagwright.tasks.artifact_failure import outcomes_line, write_failed
 from dagwright.tasks.defer import apply_defer
 from dagwright.tasks.found import found_line
+from dagwright.tasks.run_outputs import write_run_outputs
 from dagwright.tasks.stopping import EXIT_CODES, LINE_WAIT_S, STOP_TEXT, SignalHandlers, StoppedEarly, exit_code
 
 RESOURCE_TYPES_BY_COMMAND = {
@@ -350,14 +351,14 @@ class RunTask:
         data = run_results_dict(
             summary, invocation_id=self.session.run_context.invocation_id, args=self.flags.as_args()
         )
-        if self.write_json:
-            write_run_results(self.session.target_dir / "run_results.json", data)
-            try:
-                record_run(self.session.target_dir, data, self.plan.parents)
-            except OSError:
-                pass  # the history is for pictures and predictions; the run's own artifacts are written
-        target_dir = self.session.target_dir
-        write_timeline_quietly(target_dir / "timeline.html", data, self.plan.parents, self.threads, history=target_dir)
+        write_run_outputs(
+            self.session,
+            data,
+            parents=self.plan.parents,
+            order=self.plan.order,
+            threads=self.threads,
+            write_json=self.write_json,
+        )
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
         session = self.session

@@ -20,7 +20,8 @@ from dagwright.artifacts.run_history import (
 from dagwright.errors import DagwrightError
 from dagwright.report.compare_html import render_compare_html, render_explain_html
 from dagwright.report.run_compare import compare, comparison_lines, explain_lines
-from dagwright.report.timeline import Timeline, load_timeline, short_name, timeline_from_run_results
+from dagwright.report.timeline import Timeline, short_name, timeline_from_run_results
+from dagwright.report.timeline_facts import load_page_timeline, page_timeline
 from dagwright.report.timeline_history import run_list_lines, with_earlier_runs
 from dagwright.report.timeline_html import render_html
 from dagwright.report.timeline_text import print_terminal
@@ -92,7 +93,7 @@ def _draw(flags: Flags, echo: Callable[[str], None]) -> int:
                 f"no run to draw: {path} does not exist", hint="run a command first, or pass --run-results"
             )
         try:
-            drawing = load_timeline(path)
+            drawing = load_page_timeline(path)
         except (OSError, ValueError) as exc:
             raise DagwrightError(f"cannot read {path}: {exc}") from None
         if not flags.extra.get("run_results"):  # the target's own last run: its history is beside it
@@ -108,7 +109,14 @@ def _entry_timeline(entry: HistoryEntry) -> Timeline:
     if data is None:
         raise DagwrightError(f"cannot read the recorded run {entry.path}", hint="it may have been removed meanwhile")
     parents = data.get("parents") if isinstance(data.get("parents"), dict) else None
-    return timeline_from_run_results(data, parents)
+    # the nodes' names and kinds from the project's present manifest: a recorded run keeps none
+    manifest = None
+    try:
+        loaded = read_json(entry.path.parent.parent / "manifest.json")
+        manifest = loaded if isinstance(loaded, dict) else None
+    except (OSError, ValueError):
+        pass
+    return page_timeline(data, parents, manifest=manifest)
 
 
 def _list(flags: Flags, echo: Callable[[str], None]) -> int:
