@@ -151,7 +151,7 @@ def measure(
     finally:
         server.admin(f'alter role "{ROLE}" reset log_min_duration_statement')
     if args.dump is not None and tool == "dagwright":
-        args.dump.write_text("\n-- ----\n".join(sql for sql, _ms in statements), encoding="utf-8")
+        args.dump.write_text("".join(f"\n-- ---- {ms:.2f} ms\n{sql}" for sql, ms in statements), encoding="utf-8")
     catalog = [ms for sql, ms in statements if CATALOG.search(sql)]
     return {
         "first run s": round(first, 2),

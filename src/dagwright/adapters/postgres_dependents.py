@@ -1,17 +1,17 @@
 """PostgreSQL: the views bound to a relation, kept across its swap, in SQL the server runs.
 
 PostgreSQL binds a view to the relations it reads by OID, not by name: after a swap it would
-read the backup, and dropping the backup (CASCADE) drops it. Two anonymous code blocks keep
+read the backup, and dropping the backup (CASCADE) drops it. Statements the server runs keep
 them, so that a swap is one script (one round trip) however many views depend on it:
 
-- ``KEEP``: finds the views (and materialized views) that read the relation named by the
-  transaction's ``dagwright.swap_target`` setting, directly or through other views; takes a
-  transaction-level advisory lock per view, in the order of their keys, so that two swaps
-  re-creating the same view take turns (and two whose dependents are disjoint do not wait
-  for each other); then reads their definitions, every name schema-qualified, into the
-  transaction's ``dagwright.dependents`` setting. ``pg_get_viewdef`` locks the views it
-  reads, so the definitions are read only once the advisory locks are held.
-- ``RECREATE``: once the swap has dropped the old relation (and the views with it),
+- ``keep_dependents_sql``: finds the views (and materialized views) that read the relation,
+  directly or through other views; takes a transaction-level advisory lock per view, in the
+  order of their keys, so that two swaps re-creating the same view take turns (and two
+  whose dependents are disjoint do not wait for each other); then reads their definitions,
+  every name schema-qualified, into the transaction's ``dagwright.dependents`` setting.
+  ``pg_get_viewdef`` locks the views it reads, so the definitions are read only once the
+  advisory locks are held. Plain SQL, planned in microseconds when there is nothing to keep.
+- ``RECREATE`` (an anonymous code block): once the swap has dropped the old relation (and the views with it),
   re-creates them by name from that setting, deepest last, each in a subtransaction: a view
   whose definition no longer fits the new relation (a column it reads is gone) stays
   dropped, as dbt leaves it, and is listed in the session's ``dagwright.lost_views``
@@ -40,7 +40,7 @@ _DEPENDENTS = """
         join pg_catalog.pg_rewrite r on r.oid = d.objid
         where d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
           and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-          and d.refobjid = target
+          and d.refobjid = pg_catalog.to_regclass(:target)
           and r.ev_class <> d.refobjid
         union
         select r.ev_class, deps.depth + 1
@@ -60,42 +60,26 @@ _DEPENDENTS = """
     group by c.oid, n.nspname, c.relname, c.relkind, c.reloptions
 """
 
-KEEP = f"""do $dagwright$
-declare
-    target oid := pg_catalog.to_regclass(pg_catalog.current_setting('dagwright.swap_target'));
-    held int[] := '{{}}';
-    wanted int[];
-    k int;
-    previous text := pg_catalog.current_setting('search_path');
-    captured jsonb;
-begin
-    if target is not null then
-        -- lock every dependent view, in key order; again for any that appeared meanwhile
-        loop
-            select coalesce(pg_catalog.array_agg(distinct v.key order by v.key), '{{}}') into wanted
-            from (select pg_catalog.hashtext(dv.nspname || '.' || dv.relname) as key from ({_DEPENDENTS}) dv) v;
-            exit when wanted <@ held;
-            foreach k in array wanted loop
-                if not (k = any(held)) then
-                    perform pg_catalog.pg_advisory_xact_lock({LOCK_CLASS}, k);
-                    held := held || k;
-                end if;
-            end loop;
-        end loop;
-        perform pg_catalog.set_config('search_path', '', true);
-        select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                   'schema', dv.nspname, 'name', dv.relname, 'kind', dv.relkind,
-                   'definition', pg_catalog.pg_get_viewdef(dv.oid),
-                   'options', pg_catalog.to_jsonb(coalesce(dv.reloptions, '{{}}')),
-                   'comment', pg_catalog.obj_description(dv.oid, 'pg_class'))
-               order by dv.depth, dv.nspname, dv.relname)
-        into captured
-        from ({_DEPENDENTS}) dv;
-        perform pg_catalog.set_config('search_path', previous, true);
-    end if;
-    perform pg_catalog.set_config('dagwright.dependents', coalesce(captured, '[]')::text, true);
-end
-$dagwright$"""
+#: the keys of the dependent views, found before their locks are taken
+_FIND = f"""select pg_catalog.set_config('dagwright.dependent_keys', coalesce(pg_catalog.jsonb_agg(
+           distinct pg_catalog.hashtext(dv.nspname || '.' || dv.relname)), '[]')::text, true)
+from ({_DEPENDENTS}) dv"""
+
+#: their advisory locks, taken in the order of the keys
+_LOCK = f"""select pg_catalog.count(pg_catalog.pg_advisory_xact_lock({LOCK_CLASS}, k.key))
+from (select distinct key::int as key
+      from pg_catalog.jsonb_array_elements_text(pg_catalog.current_setting('dagwright.dependent_keys')::jsonb) key
+      order by 1) k"""
+
+#: their definitions, read under the locks (an empty search path: every name qualified)
+_CAPTURE = f"""select pg_catalog.set_config('dagwright.dependents', coalesce(pg_catalog.jsonb_agg(
+           pg_catalog.jsonb_build_object(
+               'schema', dv.nspname, 'name', dv.relname, 'kind', dv.relkind,
+               'definition', pg_catalog.pg_get_viewdef(dv.oid),
+               'options', pg_catalog.to_jsonb(coalesce(dv.reloptions, '{{}}')),
+               'comment', pg_catalog.obj_description(dv.oid, 'pg_class'))
+           order by dv.depth, dv.nspname, dv.relname), '[]')::text, true)
+from ({_DEPENDENTS}) dv"""
 
 RECREATE = """do $dagwright$
 declare
@@ -140,9 +124,20 @@ LOST = "select pg_catalog.current_setting('dagwright.lost_views', true)"
 
 def keep_dependents_sql(relation: Relation) -> list[str]:
     """The statements capturing (and locking) the views that read ``relation`` (its name as
-    the catalog has it), before it is renamed away."""
+    the catalog has it), before it is renamed away. The definitions are read after the locks,
+    with the dependents found anew: another swap may have re-created one of them meanwhile
+    (by the same name, so under the same key). A view another session creates on the
+    relation between the two reads is kept, without its lock (at worst the server ends one
+    of two swaps that then wait for each other, as a deadlock)."""
     target = sql_literal(regclass_name(relation))
-    return [f"select pg_catalog.set_config('dagwright.swap_target', {target}, true)", KEEP]
+    return [
+        _FIND.replace(":target", target),
+        _LOCK,
+        "select pg_catalog.set_config('dagwright.search_path', pg_catalog.current_setting('search_path'), true)",
+        "select pg_catalog.set_config('search_path', '', true)",
+        _CAPTURE.replace(":target", target),
+        "select pg_catalog.set_config('search_path', pg_catalog.current_setting('dagwright.search_path'), true)",
+    ]
 
 
 def lost_views(rows: list[tuple]) -> list[Relation]:
