@@ -45,11 +45,19 @@ class TransactionalPublication(Publication):
         self.in_transaction = False
         #: the new relation was built under the temporary name: publish swaps it in
         self.swap = False
+        #: a network between us and the engine: ``begin`` goes with the work's first
+        #: statement, a change's cleanup with the COMMIT (``begin_with_next``; PostgreSQL)
+        self.remote = bool(getattr(adapter, "begin_with_next", False))
+        #: statements dropping what a change staged, sent with the COMMIT
+        self.cleanup: list[str] = []
 
     def begin(self, conn: GuardedConnection) -> None:
         # set before the statement: whatever part of a submission ran, abort rolls it back
         self.in_transaction = True
-        conn.execute(self.adapter.begin_sql())
+        if self.remote and not self.job.pre_hooks:
+            conn.send_ahead([self.adapter.begin_sql()])  # with the first statement of the work
+        else:
+            conn.execute(self.adapter.begin_sql())
 
     def build(self, conn: GuardedConnection) -> None:
         if self.build_in_one_script(conn):
@@ -81,8 +89,11 @@ class TransactionalPublication(Publication):
             work.stage(conn)
             work.alter(conn)
             self.apply_change(conn, work)
-            for sql in work.cleanup():
-                conn.execute(sql)
+            if self.remote:  # with the COMMIT (the rollback of an abort drops them too)
+                self.cleanup = work.cleanup()
+            else:
+                for sql in work.cleanup():
+                    conn.execute(sql)
         elif work.target_absent:
             self.create(conn, work, self.target)
         else:
@@ -95,7 +106,7 @@ class TransactionalPublication(Publication):
             self.swap_in(conn)
         else:
             self.post_hooks_and_effects(conn)
-            conn.commit([self.adapter.commit_sql()])
+            conn.commit([*self.cleanup, self.adapter.commit_sql()])
         self.in_transaction = False
         work = self.work
         self.published(work.kind if isinstance(work, NewRelation) else "table")
