@@ -22,6 +22,7 @@ import heapq
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -190,9 +191,12 @@ def measure(
     env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     run([*cmd, "seed", "--profiles-dir", str(project)], project, env)
     first = run([*cmd, "run", "--profiles-dir", str(project)], project, env)
-    times, elapsed = [], []
+    times, elapsed, cpu = [], [], []
     for _ in range(args.repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         times.append(run([*cmd, "run", "--profiles-dir", str(project)], project, env))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         # the run's own time (run_results.json): no interpreter start, no parse
         elapsed.append(json.loads((project / "target" / "run_results.json").read_text())["elapsed_time"])
     server.admin(f'alter role "{ROLE}" set log_min_duration_statement = 0')
@@ -215,6 +219,7 @@ def measure(
         "first run s": round(first, 2),
         "rebuild run s (median)": round(statistics.median(times), 2),
         "rebuild runs s": [round(t, 2) for t in times],
+        "rebuild cpu s (median)": round(statistics.median(cpu), 2),
         "rebuild elapsed_time s (median)": round(statistics.median(elapsed), 3),
         "round trips": len(statements),
         "round trips per model": round(len(statements) / args.models, 2),
