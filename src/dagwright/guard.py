@@ -187,6 +187,8 @@ class GuardedConnection:
         self._in_main = False
         #: a new main block began: its first statement replaces what earlier blocks kept
         self._new_block = False
+        #: statements to send in one submission with the next one (send_ahead)
+        self._ahead: list[str] = []
 
     @contextmanager
     def main_statements(self) -> Iterator[None]:
@@ -225,15 +227,32 @@ class GuardedConnection:
         between statements too (the publish gate, materialize/publishing/base.py)."""
         self._stop.check()
 
+    def send_ahead(self, statements: Sequence[str]) -> None:
+        """Statements of dagwright's own (a ``begin``) that go in one submission with the next
+        statement sent without parameters (adapters that ``runs_scripts``): a round trip
+        fewer. Anything else that writes (a bulk load, a parameterised statement, user code,
+        the COMMIT) sends them first; reads of the catalog need not, since nothing the
+        statements ahead begin has changed anything yet."""
+        self._ahead.extend(statements)
+
+    def _flush_ahead(self) -> None:
+        if self._ahead:
+            ahead, self._ahead = self._ahead, []
+            self._submit(";\n".join(ahead), None, lambda _: ";\n".join(map(self.commented, ahead)), ())
+
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
+        if self._ahead and params is None:
+            return self.execute_script([sql])
+        self._flush_ahead()
         return self._submit(sql, params, self.commented, sql if self._in_main else ())
 
     def execute_script(self, statements: Sequence[str], main: Sequence[str] = ()) -> ExecResult:
         """Several statements of dagwright's own in one submission (adapters that
         ``runs_scripts``), each with the query comment, as if sent one by one; ``main``: those
         of them that are the node's main statements (``main_sql``)."""
-        script = ";\n".join(statements)
         main = main or (statements if self._in_main else ())
+        statements, self._ahead = [*self._ahead, *statements], []
+        script = ";\n".join(statements)
         return self._submit(script, None, lambda _: ";\n".join(map(self.commented, statements)), main)
 
     def commit(self, statements: Sequence[str]) -> ExecResult:
@@ -242,6 +261,7 @@ class GuardedConnection:
         yet raised as cancelled (DuckDB does, now and then), so the node would be reported
         cancelled with its relation published; they take milliseconds, and a stop that comes
         while they run finds the node published (``success``), as docs/execution.md says."""
+        statements, self._ahead = [*self._ahead, *statements], []
         script = ";\n".join(statements)
         self._registry.enter(self._worker, self.node_id, self.raw, final=True)
         try:
@@ -303,7 +323,9 @@ class GuardedConnection:
             self.main_sql.extend(main)
 
     def execute_unguarded(self, sql: str) -> ExecResult:
-        """For clean-up after a stop (ROLLBACK, dropping a temporary relation): never blocked."""
+        """For clean-up after a stop (ROLLBACK, dropping a temporary relation): never blocked.
+        Statements still waiting to go ahead of another are dropped: nothing they began ran."""
+        self._ahead = []
         try:
             sql = self.commented(sql)
         except Exception:  # a comment that cannot render never blocks a clean-up
@@ -334,6 +356,7 @@ class GuardedConnection:
         nothing, a stop during it cancels the queries the code sends through the connection
         (pure Python runs on until it returns). Whatever the code raises once the run has
         stopped (the engine's cancel, caught and re-raised or not) is the stop."""
+        self._flush_ahead()
         self._registry.enter(self._worker, self.node_id, self.raw)
         try:
             self.statements.append(what)

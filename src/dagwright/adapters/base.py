@@ -19,7 +19,8 @@ optional capabilities, looked up with ``getattr``:
 | ``replace_sql`` | a table or view built straight into its name (``transactional replace``) | DuckDB |
 | ``python_runtime`` (a connection's) | a Python model's session, frames (adapters/python_runtime.py) | DuckDB, Spark |
 | ``runs_scripts`` | several statements in one submission | DuckDB, PostgreSQL |
-| ``dependents`` / ``recreate_dependents`` | views bound to a swapped relation, kept | PostgreSQL |
+| ``begin_with_next`` | ``begin`` sent with the next statement, a change's cleanup with ``COMMIT`` | PostgreSQL |
+| ``keep_dependents_sql`` / ``recreate_dependents_sql``, ``lost_views_sql`` | views bound to a swap, kept | PostgreSQL |
 | ``strategy_checked_on_every_build`` | the incremental strategy resolved on every build | PostgreSQL, Spark, BigQuery |
 | ``incremental_strategy`` | the engine's own validation of ``incremental_strategy`` | Spark, BigQuery |
 | ``insert_overwrite_replaces_all`` | False: ``insert_overwrite`` needs ``partition_by`` (no rebuild) | BigQuery |

@@ -32,6 +32,8 @@ class PostgresAdapter(PostgresCatalog):
     catalog_by_relations: ClassVar[bool] = True
     #: several statements in one ``execute`` (simple query protocol; see execute)
     runs_scripts: ClassVar[bool] = True
+    #: a node's ``begin`` goes with its next statement (one round trip fewer over a network)
+    begin_with_next: ClassVar[bool] = True
     #: a function argument's default_value is written in its DDL (dbt-postgres)
     function_argument_defaults: ClassVar[bool] = True
 

@@ -3,31 +3,28 @@
 Which relations exist comes from the run's relation cache (``PostgresRelationCache``): the
 schemas a run builds into are listed in one catalog query at its start, not looked up per
 node. PostgreSQL binds a view to the relations it reads by OID, not by name, so after a swap
-it would read the backup, and dropping the backup (CASCADE) drops it: ``dependents``
+it would read the backup, and dropping the backup (CASCADE) drops it: ``keep_dependents_sql``
 captures the definitions of the views (and materialized views) that depend on a relation
-before the swap, and ``recreate_dependents`` re-creates them, by name, in the same
-transaction. Before inserting, incremental models and snapshots widen the target's
-``varchar(n)`` columns (``expand_target_column_types``), as dbt-postgres does; views reading
-the table are kept there too.
+before the swap, and ``recreate_dependents_sql`` re-creates them, by name, in the same
+transaction (SQL the server runs, postgres_dependents.py: no round trip per view). Before
+inserting, incremental models and snapshots widen the target's ``varchar(n)`` columns
+(``expand_target_column_types``), as dbt-postgres does; views reading the table are kept
+there too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from dagwright.adapters.base import Connection, DatabaseError, Relation, RelationKind
+from dagwright.adapters.base import Connection, Relation, RelationKind
 from dagwright.adapters.cache import UNKNOWN, RelationCache
-from dagwright.adapters.postgres_sql import PostgresSQL, quote_identifier, regclass_name, sql_literal
+from dagwright.adapters.postgres_dependents import LOST, RECREATE, keep_dependents_sql, lost_views
+from dagwright.adapters.postgres_sql import PostgresSQL, quote_identifier, regclass_name
 
 if TYPE_CHECKING:
     from dagwright.guard import GuardedConnection
-
-#: pg_advisory_xact_lock key that serialises swaps of relations with dependent views, so two
-#: workers re-creating the same view (one that reads both of their tables) cannot deadlock.
-_DEPENDENTS_LOCK = 0x64_77_5F_64  # "dw_d"
 
 #: the relation kinds a run sees as tables or views (dbt-postgres lists pg_tables, pg_views and
 #: pg_matviews); the same filter for the cached listing and for the look-up of one relation
@@ -79,62 +76,6 @@ class PostgresRelationCache(RelationCache):
             self._forgotten.add(self._key(relation))
 
 
-@dataclass(frozen=True)
-class DependentView:
-    """A view or materialized view that reads a relation about to be replaced."""
-
-    schema: str
-    name: str
-    materialized: bool
-    definition: str
-    options: tuple[str, ...]
-    comment: str | None
-
-
-# the views (and materialized views) that depend on a relation, directly or through other
-# views, deepest last, so that re-creating them in this order satisfies their dependencies
-_DEPENDENTS_SQL = """
-with recursive deps(oid, depth) as (
-    select r.ev_class, 1
-    from pg_catalog.pg_depend d
-    join pg_catalog.pg_rewrite r on r.oid = d.objid
-    where d.classid = 'pg_catalog.pg_rewrite'::regclass
-      and d.refclassid = 'pg_catalog.pg_class'::regclass
-      and d.refobjid = to_regclass(?)
-      and r.ev_class <> d.refobjid
-    union
-    select r.ev_class, deps.depth + 1
-    from deps
-    join pg_catalog.pg_depend d on d.refobjid = deps.oid
-    join pg_catalog.pg_rewrite r on r.oid = d.objid
-    where d.classid = 'pg_catalog.pg_rewrite'::regclass
-      and d.refclassid = 'pg_catalog.pg_class'::regclass
-      and r.ev_class <> deps.oid
-      and deps.depth < 100
-)
-select n.nspname, c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid),
-       coalesce(c.reloptions, '{}'), pg_catalog.obj_description(c.oid, 'pg_class'), max(deps.depth)
-from deps
-join pg_catalog.pg_class c on c.oid = deps.oid
-join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('v', 'm')
-group by c.oid, n.nspname, c.relname, c.relkind, c.reloptions
-order by max(deps.depth), n.nspname, c.relname
-"""
-
-
-_ANY_DEPENDENT_SQL = """
-select 1
-from pg_catalog.pg_depend d
-join pg_catalog.pg_rewrite r on r.oid = d.objid
-where d.classid = 'pg_catalog.pg_rewrite'::regclass
-  and d.refclassid = 'pg_catalog.pg_class'::regclass
-  and d.refobjid = to_regclass(?)
-  and r.ev_class <> d.refobjid
-limit 1
-"""
-
-
 class PostgresCatalog(PostgresSQL):
     #: what the run's schemas hold, listed once at its start (see cache_schemas)
     relations: PostgresRelationCache
@@ -156,71 +97,26 @@ class PostgresCatalog(PostgresSQL):
         for schema, listing in by_schema.items():
             self.relations.add_schema(None, schema, listing)
 
-    # -- views bound by OID: keep them across a swap ---------------------------------------------
-    def dependents(self, conn: GuardedConnection, relation: Relation) -> list[DependentView]:
-        """The views that read ``relation`` (directly or through other views), with their
-        definitions, captured before it is renamed away. When there are any, the swap takes
-        a transaction-level advisory lock first, so that concurrent swaps re-creating the
-        same views take turns instead of deadlocking."""
-        relation = self.catalog_relation(relation)
-        target = ".".join(quote_identifier(p) for p in (relation.schema, relation.identifier))
-        # first whether there are any, from the catalog only: pg_get_viewdef locks each view
-        # it reads until the end of the transaction, which must not happen before the
-        # advisory lock is held (two swaps would then wait for each other)
-        found = conn.execute(_ANY_DEPENDENT_SQL, [target])
-        if not found.rows:
-            return []
-        # definitions with every name schema-qualified (an empty search_path for the read),
-        # read after the lock (another swap may just have re-created one of them). Scripts,
-        # each answering with its last statement's rows: three round trips instead of five.
-        previous = conn.execute(
-            f"select pg_catalog.pg_advisory_xact_lock({_DEPENDENTS_LOCK});\n"
-            "select pg_catalog.current_setting('search_path')"
-        ).rows[0][0]
-        rows = conn.execute(
-            "select pg_catalog.set_config('search_path', '', true);\n"
-            + _DEPENDENTS_SQL.replace("to_regclass(?)", f"to_regclass({sql_literal(target)})")
-        ).rows
-        # transaction-local: a failure above rolls the whole transaction (and the setting) back
-        conn.execute(f"select pg_catalog.set_config('search_path', {sql_literal(str(previous))}, true)")
-        return [
-            DependentView(
-                schema=str(schema),
-                name=str(name),
-                materialized=kind == "m",
-                definition=str(definition).strip().rstrip(";"),
-                options=tuple(str(o) for o in options or ()),
-                comment=None if comment is None else str(comment),
-            )
-            for schema, name, kind, definition, options, comment, _depth in rows
-        ]
+    # -- views bound by OID: keep them across a swap (postgres_dependents.py) --------------------
+    def keep_dependents_sql(self, relation: Relation) -> list[str]:
+        """Statements capturing, under per-view advisory locks, the views that read
+        ``relation`` (directly or through other views), before it is renamed away."""
+        return keep_dependents_sql(self.catalog_relation(relation))
 
-    def recreate_dependents(self, conn: GuardedConnection, views: Sequence[DependentView]) -> list[str]:
-        """Re-create the captured views after the swap (the old ones went with the backup's
-        CASCADE drop). A view whose definition no longer fits the new relation (a column it
-        reads is gone) stays dropped, as dbt leaves it; its name is returned."""
-        lost: list[str] = []
-        for view in views:
-            name = f"{quote_identifier(view.schema)}.{quote_identifier(view.name)}"
-            kind = "materialized view" if view.materialized else "view"
-            with_options = f" with ({', '.join(view.options)})" if view.options else ""
-            # one script per view (a failing statement ends it, and the transaction is then
-            # taken back to the savepoint): one round trip instead of four
-            script = [
-                "savepoint dagwright_dependent",
-                f"drop {kind} if exists {name} cascade",
-                f"create {kind} {name}{with_options} as\n{view.definition}",
-            ]
-            if view.comment is not None:
-                script.append(f"comment on {kind} {name} is {sql_literal(view.comment)}")
-            try:
-                conn.execute(";\n".join([*script, "release savepoint dagwright_dependent"]))
-            except DatabaseError:
-                conn.execute("rollback to savepoint dagwright_dependent;\nrelease savepoint dagwright_dependent")
-                lost.append(f"{view.schema}.{view.name}")
-                # gone if the transaction commits, still there if it rolls back
-                self.relations.forget(Relation(None, view.schema, view.name))
-        return lost
+    def recreate_dependents_sql(self) -> list[str]:
+        """Statements re-creating the captured views once the old relation is dropped."""
+        return [RECREATE]
+
+    def lost_views_sql(self) -> str:
+        """The query naming the views the last re-creation could not make (a session setting:
+        it may follow the COMMIT); its rows go to ``forget_lost_views``."""
+        return LOST
+
+    def forget_lost_views(self, rows: list[Any]) -> None:
+        """The views that stayed dropped: gone if the transaction commits, still there if it
+        rolls back; the run's cache asks the server about them next time."""
+        for view in lost_views(rows):
+            self.relations.forget(view)
 
     # -- varchar widening: dbt-postgres' expand_target_column_types ------------------------------
     def expand_target_column_types(
@@ -262,18 +158,19 @@ class PostgresCatalog(PostgresSQL):
                 widen.append((str(name), new_size))
         if not widen:
             return
-        kept = self.dependents(conn, to_relation)
         rendered = self.render(to_relation)
+        script = self.keep_dependents_sql(to_relation)
         for name, size in widen:
             column, scratch = quote_identifier(name), quote_identifier(name + "__dbt_alter")
-            conn.execute(
-                f"alter table {rendered} add column {scratch} character varying({size});\n"
-                f"update {rendered} set {scratch} = {column};\n"
-                f"alter table {rendered} drop column {column} cascade;\n"
-                f"alter table {rendered} rename column {scratch} to {column}"
-            )
-        if kept:
-            self.recreate_dependents(conn, kept)
+            script += [
+                f"alter table {rendered} add column {scratch} character varying({size})",
+                f"update {rendered} set {scratch} = {column}",
+                f"alter table {rendered} drop column {column} cascade",
+                f"alter table {rendered} rename column {scratch} to {column}",
+            ]
+        # one round trip: the views reading the table are kept, the columns re-made
+        script += [*self.recreate_dependents_sql(), self.lost_views_sql()]
+        self.forget_lost_views(conn.execute_script(script).rows)
 
 
 #: a string column without a size limit (``text``, ``character varying``)

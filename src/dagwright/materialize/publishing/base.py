@@ -77,6 +77,17 @@ class NewRelation:
         """The config a view's DDL reads: with its column list, where it has one."""
         return {**config, VIEW_COLUMNS: self.view_columns} if self.view_columns else config
 
+    def create_sql(self, adapter: Adapter, relation: Relation, config: Mapping[str, Any]) -> str | None:
+        """The one statement that builds the relation under ``relation``, when that is all it
+        takes (a table or view from its query, nothing checked before it, nothing run after):
+        a strategy may send it with others in one submission. None otherwise."""
+        plain = self.fill is None and self.column_ddl is None and self.then is None and self.check is None
+        if not plain or self.select_sql is None or self.view_columns or getattr(adapter, "views_take_config", False):
+            return None
+        if self.kind == "view":
+            return adapter.create_view_as_sql(relation, self.select_sql)
+        return adapter.create_table_as_sql(relation, self.select_sql, config)
+
     def create(
         self, conn: GuardedConnection, adapter: Adapter, relation: Relation, config: Mapping[str, Any]
     ) -> ExecResult:

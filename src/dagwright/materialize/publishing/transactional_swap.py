@@ -7,8 +7,10 @@ The engine's DDL is transactional, so everything a node does happens between ``b
   ``<name>__dbt_backup`` dropped first), then swapped in at publish: the old relation is
   renamed to the backup name, the new one into place, the backup dropped; views bound to
   the old relation are re-created where the engine binds them by identity
-  (``adapter.dependents``). Where the target does not exist (and the materialization
-  looked), the relation is created under its own name instead;
+  (``adapter.keep_dependents_sql``). Where the target does not exist (and the
+  materialization looked), the relation is created under its own name instead. On an
+  engine that runs scripts, a new relation of a node without hooks takes two round trips:
+  ``begin`` with the build, then the swap (views kept) with its ``COMMIT``;
 - a change stages, alters and applies inside the transaction;
 - in-transaction pre-hooks run after ``begin``, post-hooks before the COMMIT;
 - the node's grants and comments (``grants``, ``persist_docs``) are applied on the target
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from dagwright.adapters.base import Adapter
+from dagwright.adapters.base import Adapter, ExecResult
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob, run_hooks
 from dagwright.materialize.publishing.base import (
@@ -43,24 +45,55 @@ class TransactionalPublication(Publication):
         self.in_transaction = False
         #: the new relation was built under the temporary name: publish swaps it in
         self.swap = False
+        #: a network between us and the engine: ``begin`` goes with the work's first
+        #: statement, a change's cleanup with the COMMIT (``begin_with_next``; PostgreSQL)
+        self.remote = bool(getattr(adapter, "begin_with_next", False))
+        #: statements dropping what a change staged, sent with the COMMIT
+        self.cleanup: list[str] = []
 
     def begin(self, conn: GuardedConnection) -> None:
         # set before the statement: whatever part of a submission ran, abort rolls it back
         self.in_transaction = True
-        conn.execute(self.adapter.begin_sql())
+        if self.remote and not self.job.pre_hooks:
+            conn.send_ahead([self.adapter.begin_sql()])  # with the first statement of the work
+        else:
+            conn.execute(self.adapter.begin_sql())
 
     def build(self, conn: GuardedConnection) -> None:
+        if self.build_in_one_script(conn):
+            return
         self.begin(conn)
         run_hooks(conn, self.job.pre_hooks)
         self.build_work(conn, self.decide(conn))
+
+    def build_in_one_script(self, conn: GuardedConnection) -> bool:
+        """``begin`` and the statement building a new relation in one submission (one round
+        trip), where the engine runs scripts, the node has no pre-hooks and the relation is
+        one ``create ... as`` known before anything runs, with nothing stale to drop first."""
+        work = self.source
+        if not getattr(self.adapter, "runs_scripts", False) or self.job.pre_hooks or not isinstance(work, NewRelation):
+            return False
+        relation = self.target if work.target_absent else self.temp
+        sql = work.create_sql(self.adapter, relation, self.table_config())
+        if sql is None or (not work.target_absent and any(conn.relation_kind(r) for r in (self.temp, self.backup))):
+            return False
+        self.work = work
+        self.swap = not work.target_absent
+        self.in_transaction = True  # before the submission: whatever part of it ran, abort rolls back
+        with conn.main_statements():
+            self.result = conn.execute_script([self.adapter.begin_sql(), sql], main=[sql])
+        return True
 
     def build_work(self, conn: GuardedConnection, work: Work) -> None:
         if isinstance(work, TableChange):
             work.stage(conn)
             work.alter(conn)
             self.apply_change(conn, work)
-            for sql in work.cleanup():
-                conn.execute(sql)
+            if self.remote:  # with the COMMIT (the rollback of an abort drops them too)
+                self.cleanup = work.cleanup()
+            else:
+                for sql in work.cleanup():
+                    conn.execute(sql)
         elif work.target_absent:
             self.create(conn, work, self.target)
         else:
@@ -73,7 +106,7 @@ class TransactionalPublication(Publication):
             self.swap_in(conn)
         else:
             self.post_hooks_and_effects(conn)
-            conn.commit([self.adapter.commit_sql()])
+            conn.commit([*self.cleanup, self.adapter.commit_sql()])
         self.in_transaction = False
         work = self.work
         self.published(work.kind if isinstance(work, NewRelation) else "table")
@@ -86,26 +119,38 @@ class TransactionalPublication(Publication):
         kind = self.work.kind
         existing = conn.relation_kind(self.target)
         # views bound to the old relation (not its name) are captured before the swap and
-        # re-created after it, where the engine needs that (adapter.dependents; PostgreSQL)
-        dependents = getattr(adapter, "dependents", None)
-        kept = dependents(conn, self.target) if dependents is not None and existing is not None else ()
+        # re-created after it, where the engine needs that (PostgreSQL: postgres_dependents.py)
+        keep = getattr(adapter, "keep_dependents_sql", None)
+        capture: list[str] = keep(self.target) if keep is not None and existing is not None else []
+        restore: list[str] = adapter.recreate_dependents_sql() if capture else []  # type: ignore[attr-defined]
+        lost: list[str] = [adapter.lost_views_sql()] if capture else []  # type: ignore[attr-defined]
         swap = [adapter.rename_sql(self.temp, kind, self.target.identifier)]
         if existing is not None:
             swap.insert(0, adapter.rename_sql(self.target, existing, self.backup.identifier))
         drop = [adapter.drop_sql(self.backup, existing)] if existing is not None else []
-        simple = not self.job.post_hooks and not kept and not self.catalog_effects
-        if getattr(adapter, "runs_scripts", False) and simple:
-            # catalog statements of our own, after the publish gate: one round trip, not four
-            conn.commit([*swap, *drop, adapter.commit_sql()])
+        if getattr(adapter, "runs_scripts", False) and not self.job.post_hooks and not self.catalog_effects:
+            # statements of our own, after the publish gate: one round trip
+            result = conn.commit([*capture, *swap, *drop, *restore, adapter.commit_sql(), *lost])
+            if lost:
+                adapter.forget_lost_views(result.rows)  # type: ignore[attr-defined]
             return
-        for sql in swap:
-            conn.execute(sql)
+        self.send(conn, [*capture, *swap])
         self.post_hooks_and_effects(conn)
-        for sql in drop:
-            conn.execute(sql)
-        if kept:
-            adapter.recreate_dependents(conn, kept)  # type: ignore[attr-defined]
+        result = self.send(conn, [*drop, *restore, *lost])
+        if lost:
+            adapter.forget_lost_views(result.rows)  # type: ignore[attr-defined]
         conn.commit([adapter.commit_sql()])
+
+    def send(self, conn: GuardedConnection, statements: list[str]) -> ExecResult:
+        """Statements of our own: one submission where the engine runs scripts; the result of
+        the last one."""
+        if not statements:
+            return ExecResult()
+        if getattr(self.adapter, "runs_scripts", False):
+            return conn.execute_script(statements)
+        for sql in statements:
+            result = conn.execute(sql)
+        return result
 
     def post_hooks_and_effects(self, conn: GuardedConnection) -> None:
         """The in-transaction post-hooks and the grants and comments, in dbt's order."""
