@@ -42,6 +42,7 @@ from typing import Any, overload
 from dagwright.errors import ProjectError
 from dagwright.materialize.seed_export import export_csv
 from dagwright.materialize.seed_inference import SeedNumberOverflow, infer_type
+from dagwright.materialize.seed_inference_sql import column_types as column_types_in_duckdb
 
 __all__ = [
     "SeedColumn",
@@ -212,18 +213,34 @@ def _typed_columns_of(
     delimiter: str,
     column_types: Mapping[str, str] | None,
     into: Sequence[tuple[str, str]] | None,
+    *,
+    in_duckdb: bool = True,
 ) -> tuple[tuple[SeedColumn, ...], int, int | None, int]:
-    header, by_column, record_count, short_line = _read_csv(path, delimiter)
-    names = _column_names(header)
-    for name in names if into is None else ():
-        if '"' in name:
-            raise ProjectError(
-                f"seed column name {name!r} contains a double quote, which dbt-duckdb cannot create",
-                path=path,
-                line=1,
-            )
     overrides = {str(k): str(v) for k, v in (column_types or {}).items()}
+    read = None
+    if in_duckdb:
+        # not column_types' ones (a re-seed still types the others: dbt fails where that fails)
+        def inferred(header: list[str]) -> list[int]:
+            names = _column_names(header)
+            if into is None:
+                _check_names(path, names)
+            return [i for i, name in enumerate(names) if name not in overrides]
 
+        cursor = _scratch_cursor()
+        try:
+            read = column_types_in_duckdb(cursor, path, delimiter, inferred)
+        except SeedNumberOverflow as exc:
+            raise ProjectError(f"number out of range: {exc.args[0]!r} (dbt-core crashes on it)", path=path)
+        finally:
+            cursor.close()
+    if read is not None:
+        header, record_count, short_line = read.header, read.record_count, None
+        by_column: list[Any] = [read.types.get(i) for i in range(len(header))]
+    else:
+        header, by_column, record_count, short_line = _read_csv(path, delimiter)
+    names = _column_names(header)
+    if into is None:
+        _check_names(path, names)
     ncols = len(names)
 
     typed: list[SeedColumn] = []
@@ -231,6 +248,8 @@ def _typed_columns_of(
         for index, name in enumerate(names):
             if name in overrides:
                 typed.append(SeedColumn(name, overrides[name], True))
+            elif read is not None:
+                typed.append(SeedColumn(name, by_column[index] or "", False))
             else:
                 typed.append(SeedColumn(name, infer_type(by_column[index]), False))
             by_column[index] = []  # a column's values go once it is typed
@@ -240,6 +259,16 @@ def _typed_columns_of(
     if into is not None:
         columns = tuple(SeedColumn(name, sql_type, True) for name, sql_type in into)
     return columns, record_count, short_line, ncols
+
+
+def _check_names(path: Path, names: Sequence[str]) -> None:
+    for name in names:
+        if '"' in name:
+            raise ProjectError(
+                f"seed column name {name!r} contains a double quote, which dbt-duckdb cannot create",
+                path=path,
+                line=1,
+            )
 
 
 def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], int, int | None]:
