@@ -36,6 +36,7 @@ optional capabilities, looked up with ``getattr``:
 | ``load_rows`` | a seed's rows bulk-loaded (``COPY``; a load job) | PostgreSQL, BigQuery |
 | ``load_csv_sql`` | a seed's file loaded by the engine itself (``COPY ... FROM 'file'``) | DuckDB |
 | ``load_csv_rows`` | a seed's rows loaded from CSV written by DuckDB (``COPY ... (FORMAT csv)``) | PostgreSQL |
+| ``load_csv_file`` | a seed's file uploaded as it is to one load job (CSV, explicit schema) | BigQuery |
 | ``copy_table_sql`` | one job replacing a table with another's rows (a seed's publish) | BigQuery |
 | ``needs_drop`` | why a table cannot be replaced in place (partitioning, clustering changed) | BigQuery |
 | ``transaction_script`` | several DML statements as one atomic job | BigQuery |
@@ -144,6 +145,16 @@ class CsvRows:
         with self.path.open(encoding="utf-8", newline="") as file:
             while chunk := file.read(size):
                 yield chunk
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A seed's file as it is, for an engine that loads it itself from an upload (a BigQuery
+    load job): its delimiter, and the ``(name, type)`` of each column, in order."""
+
+    path: Path
+    delimiter: str
+    columns: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)

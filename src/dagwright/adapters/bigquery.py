@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from dagwright.adapters.base import DatabaseError, ExecResult, Publishing, Relation, RelationKind
+from dagwright.adapters.base import CsvFile, DatabaseError, ExecResult, Publishing, Relation, RelationKind
 from dagwright.adapters.bigquery_client import make_client
 from dagwright.adapters.bigquery_connection import CANCEL_WAIT, BigQueryConnection
 from dagwright.adapters.bigquery_ddl import Partitioning
@@ -293,7 +293,14 @@ class BigQueryAdapter(BigQuerySQL):
         target = (relation.database or self.project, relation.schema, relation.identifier)
         return conn.executemany(f"load into {self.render(relation)}", [(payload, *target)])
 
-    def run_load(self, connection: BigQueryConnection, relation: Relation, payload: str) -> ExecResult:
+    def load_csv_file(self, conn: GuardedConnection, relation: Relation, seed: CsvFile) -> ExecResult:
+        """A seed's file into the table ``relation`` as dbt-bigquery loads it: the file itself
+        uploaded to one load job (CSV, its header skipped, the seed's delimiter and column
+        types as the job's schema), so BigQuery converts every value, as for dbt-bigquery."""
+        target = (relation.database or self.project, relation.schema, relation.identifier)
+        return conn.executemany(f"load into {self.render(relation)}", [(seed, *target)])
+
+    def run_load(self, connection: BigQueryConnection, relation: Relation, payload: str | CsvFile) -> ExecResult:
         import io
 
         from google.cloud import bigquery
@@ -302,8 +309,27 @@ class BigQueryAdapter(BigQuerySQL):
             source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
             write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
         )
+        if isinstance(payload, CsvFile):
+            config = bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.CSV,
+                skip_leading_rows=1,
+                field_delimiter=payload.delimiter,
+                schema=[bigquery.SchemaField(name, sql_type) for name, sql_type in payload.columns],
+                write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+            )
 
         def submit(job_id: str) -> Any:
+            if isinstance(payload, CsvFile):
+                with payload.path.open("rb") as upload:  # opened again for each try
+                    return self.client.load_table_from_file(
+                        upload,
+                        self._table_ref(relation),
+                        job_id=job_id,
+                        job_config=config,
+                        location=self.location,
+                        project=self.execution_project,
+                        timeout=self.job_creation_timeout,
+                    )
             return self.client.load_table_from_file(
                 io.BytesIO(payload.encode()),
                 self._table_ref(relation),

@@ -107,22 +107,79 @@ def column_types(
         f"read_csv({_sql_string(str(path.resolve()))}, header = true, auto_detect = false, columns = {columns}, "
         f"delim = {_sql_string(delimiter)}, quote = '\"', escape = '\"', strict_mode = true, null_padding = false)"
     )
-    kept = ", ".join(f"coalesce(c{i}, '') as c{i}" for i in range(len(header)))
+    values = ", ".join(f"coalesce(c{i}, '') as c{i}" for i in range(len(header)))
     try:
-        cursor.execute(f"create or replace temp table seed_text as select {kept} from {source}")
+        sample = cursor.execute(f"select {values} from {source} limit {_SAMPLE_ROWS}").fetchall()
+        first = list(zip(*sample)) or [() for _ in header]
+        guesses = [_guess(column) for column in first]
+        # one scan: the records, and each guessed type's values outside its sure spellings
+        checks = ["count(*)"]
+        for index, guess in enumerate(guesses):
+            checks += [sql.replace("@v", f"c{index}") for sql in _verification(guess)]
+        counts = cursor.execute(f"select {', '.join(checks)} from (select {values} from {source})").fetchone()
     except duckdb.Error:
         return None
+    record_count = int(counts[0])
+    # DuckDB refuses a record narrower than the header, but reads one wider by an empty last
+    # field as if it were not: each record as wide as the header, or Python's way
+    if delimiters != (len(header) - 1) * (record_count + 1):
+        return None
+    # asked only now, when the file is DuckDB's to read (``wanted`` may raise)
+    indexes = sorted(set(wanted(header)))
+    types: dict[int, str] = {}
+    position = 1
+    for index, guess in enumerate(guesses):
+        found = counts[position : position + len(_verification(guess))]
+        position += len(found)
+        if guess == VARCHAR:
+            types[index] = VARCHAR
+        elif guess == _NUMBER and found[0] == 0:
+            types[index] = DOUBLE if found[1] else INTEGER
+        elif guess is not None and guess != _NUMBER and found[0] == 0:
+            types[index] = _CHECK_TYPES[guess]
+    undecided = [i for i in indexes if i not in types]
+    if undecided:  # values the SQL checks cannot settle: the file as a table, column by column
+        try:
+            cursor.execute(f"create or replace temp table seed_text as select {values} from {source}")
+            columns_of = _Columns(cursor)
+            types.update({i: columns_of.column_type(i, first[i]) for i in undecided})
+        finally:
+            cursor.execute("drop table if exists seed_text")
+    return ColumnTypes(header, record_count, {i: types[i] for i in indexes})
+
+
+_NUMBER = -1
+
+
+def _guess(first: Sequence[str]) -> int | str | None:
+    """The first of agate's types a column's first values do not rule out: ``_NUMBER``, the
+    index of a check in ``_SURELY``, or VARCHAR; None when agate would stop on an overflowing
+    number there (settled column by column, if the column is typed at all)."""
+    values = [v for v in first if not is_agate_null(v)]
     try:
-        record_count = int(cursor.execute("select count(*) from seed_text").fetchone()[0])
-        # DuckDB refuses a record narrower than the header, but reads one wider by an empty
-        # last field as if it were not: each record as wide as the header, or Python's way
-        if delimiters != (len(header) - 1) * (record_count + 1):
-            return None
-        # asked only now, when the file is DuckDB's to read (``wanted`` may raise)
-        types = _Columns(cursor, record_count).types(sorted(set(wanted(header))))
-    finally:
-        cursor.execute("drop table if exists seed_text")
-    return ColumnTypes(header, record_count, types)
+        if _sample_numbers(values):
+            return _NUMBER
+    except SeedNumberOverflow:
+        return None
+    distinct = set(values)
+    for position, check in enumerate(_SURELY):
+        if all(map(check, distinct)):
+            return position
+    return VARCHAR
+
+
+def _verification(guess: int | str | None) -> list[str]:
+    """The counts (over ``@v``) that settle a guess: the non-null values outside its sure
+    spellings (and for a number, those with a non-zero decimal). As ``case`` expressions: each
+    test runs only on the values the ones before it left."""
+    if guess is None or guess == VARCHAR:
+        return []
+    surely = _PLAIN_NUMBER if guess == _NUMBER else list(_SURELY.values())[int(guess)]
+    counts = [f"coalesce(sum(case when {surely} then 0 when {_NULL} then 0 else 1 end), 0)"]
+    if guess == _NUMBER:
+        fraction = f"case when {_NONZERO_FRACTION} and {_PLAIN_NUMBER} then 1 else 0 end"
+        counts.append(f"coalesce(sum(case when contains(@v, '.') then {fraction} else 0 end), 0)")
+    return counts
 
 
 def _delimiters_outside_quotes(data: bytes, delimiter: bytes) -> int | None:
@@ -161,17 +218,8 @@ class _Columns:
     type left is then verified over the whole column (the values surely of that type counted
     in SQL, the rest checked one by one), and the next one when it fails."""
 
-    def __init__(self, cursor: Any, record_count: int) -> None:
+    def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
-        self.record_count = record_count
-
-    def types(self, indexes: Sequence[int]) -> dict[int, str]:
-        if not indexes:
-            return {}
-        picked = ", ".join(f"c{i}" for i in indexes)
-        sample = self.cursor.execute(f"select {picked} from seed_text where rowid < {_SAMPLE_ROWS} order by rowid")
-        columns = list(zip(*sample.fetchall())) or [() for _ in indexes]
-        return {index: self.column_type(index, values) for index, values in zip(indexes, columns)}
 
     def column_type(self, index: int, first: Sequence[str]) -> str:
         """agate's type of the column, its first values given in file order."""
@@ -186,9 +234,9 @@ class _Columns:
                 return sql_type
         return VARCHAR
 
-    def count(self, index: int, where: str) -> int:
-        sql = f"select count(*) from seed_text where {where.replace('@v', f'c{index}')}"
-        return int(self.cursor.execute(sql).fetchone()[0])
+    def exists(self, index: int, where: str) -> bool:
+        sql = f"select 1 from seed_text where {where.replace('@v', f'c{index}')} limit 1"
+        return self.cursor.execute(sql).fetchone() is not None
 
     def residuals(self, index: int, surely: str, limit: int | None, *, distinct: bool) -> list[str]:
         """The column's non-null values outside ``surely``, in file order (or distinct)."""
@@ -209,7 +257,8 @@ class _Columns:
         values = self.residuals(index, _PLAIN_NUMBER, _FIRST_RESIDUALS, distinct=False)
         if not values:
             # plain numbers only, at most 25 characters: no rounding in 28 digits
-            return DOUBLE if self.count(index, f"{_NONZERO_FRACTION} and {_PLAIN_NUMBER}") else INTEGER
+            fraction = f"contains(@v, '.') and {_NONZERO_FRACTION} and {_PLAIN_NUMBER}"
+            return DOUBLE if self.exists(index, fraction) else INTEGER
         if len(values) == _FIRST_RESIDUALS and all(agate_number_digits(v) is not None for v in values):
             values = self.residuals(index, _PLAIN_NUMBER, None, distinct=False)
         max_whole, max_decimals = 1, 0
@@ -238,5 +287,5 @@ def _sample_numbers(values: Sequence[str]) -> bool:
 
 
 _SAMPLE_ROWS = 1000
-_NONZERO_FRACTION = "contains(@v, '.') and regexp_matches(@v, '\\.[0-9]*[1-9]')"
+_NONZERO_FRACTION = "regexp_matches(@v, '\\.[0-9]*[1-9]')"
 _CHECK_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP", "BOOLEAN")
