@@ -469,8 +469,8 @@ class BigQueryConnection:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:
         """``load into ...`` with rows ``(payload, project, dataset, table)``: one load job each
-        (the adapter's ``load_rows``, NDJSON text; ``load_csv_file``, a file uploaded); any other
-        statement runs once per row."""
+        (the adapter's ``load_csv_file``: a seed's file uploaded); any other statement runs once
+        per row."""
         if sql.startswith("load into "):
             result = ExecResult()
             for payload, project, dataset, table in rows:

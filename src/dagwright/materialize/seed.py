@@ -11,9 +11,10 @@
 - A view in the seed's place is an error, as in dbt.
 
 Values never travel inside SQL text. DuckDB reads the file itself (``load_csv_sql``: the
-``COPY ... FROM 'file'`` of dbt-duckdb); PostgreSQL gets the rows DuckDB loaded, written as
-CSV by DuckDB and streamed to its ``COPY`` (``load_csv_rows``); other engines get them as
-statement parameters or a load job. A value that does not fit its column is this seed's
+``COPY ... FROM 'file'`` of dbt-duckdb); BigQuery too, the file uploaded to one CSV load job
+with the seed's schema (``load_csv_file``, as dbt-bigquery loads it); PostgreSQL gets the
+rows DuckDB loaded, written as CSV by DuckDB and streamed to its ``COPY``
+(``load_csv_rows``); other engines get them as statement parameters. A value that does not fit its column is this seed's
 runtime error (status ``error``), as in dbt; nothing is published and the previous table is left as it was.
 """
 
@@ -119,7 +120,6 @@ class SeedMaterialization(StrategyMaterialization):
                 delimiter=self.delimiter,
                 column_types=self.column_types,
                 into=into,
-                integer_type=getattr(self.adapter, "seed_integer_read_type", "INTEGER"),
                 export_to=export_to,
             )
         except SeedValueError as exc:

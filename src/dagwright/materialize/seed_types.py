@@ -20,9 +20,11 @@ dbt-duckdb builds a seed in two steps, and each has its own rules:
    10:00 (the offset is dropped), empty fields -> NULL; ``null``, blanks, ``1,000``, ``$5``
    or integers beyond 32 bits in a typed column fail the seed.
 
-:func:`read_seed` does step 1 in Python (``seed_inference``) and step 2 with the very same ``COPY`` into a
-scratch in-memory DuckDB table, so values (and failures) are exactly dbt-duckdb's. The
-result holds plain Python values, ready to be bound as statement parameters.
+:func:`read_seed` does step 1 with agate's rules (``seed_inference``; run by DuckDB over the
+file, ``seed_inference_sql``, where DuckDB splits it as Python's ``csv`` does, else in Python)
+and step 2 with the very same ``COPY`` into a scratch in-memory DuckDB table, so values (and
+failures) are exactly dbt-duckdb's. The result holds plain Python values, ready to be bound
+as statement parameters.
 """
 
 from __future__ import annotations
@@ -119,7 +121,6 @@ def read_seed(
     delimiter: str = ",",
     column_types: Mapping[str, str] | None = None,
     into: Sequence[tuple[str, str]] | None = None,
-    integer_type: str = "INTEGER",
     export_to: Path | None = None,
 ) -> SeedTable:
     """Read, type and load a seed CSV as dbt-core + dbt-duckdb would.
@@ -134,10 +135,6 @@ def read_seed(
     to its types; the header's names and the inferred types do not matter (the file is
     still read and typed first, as dbt does, and fails where dbt fails).
 
-    ``integer_type``: the DuckDB type an inferred ``integer`` column's values are read as,
-    the width of the engine's integer (BigQuery's INT64: ``BIGINT``); the column's type
-    stays ``INTEGER``, which the adapter's ``seed_types`` names.
-
     Raises :class:`ProjectError` when dbt cannot read the file (undecodable bytes, no
     header, a record with more fields than the header, a bad delimiter) and
     :class:`SeedValueError` when dbt-duckdb's ``COPY`` of it fails.
@@ -148,17 +145,11 @@ def read_seed(
         # dbt loads nothing (no COPY) when the file has no rows
         return SeedTable(columns=columns, rows=[])
     try:
-        read_as = columns
-        if integer_type != "INTEGER":
-            read_as = tuple(
-                SeedColumn(c.name, integer_type, c.overridden) if c.sql_type == "INTEGER" and not c.overridden else c
-                for c in columns
-            )
         if export_to is not None:
-            exported = _copy_rows(path, delimiter, read_as, export_to)
+            exported = _copy_rows(path, delimiter, columns, export_to)
             if exported is not None:
                 return SeedTable(columns=columns, rows=[], exported=export_to, exported_rows=exported)
-        rows = _copy_rows(path, delimiter, read_as)
+        rows = _copy_rows(path, delimiter, columns)
     except SeedValueError as exc:
         if short_line is None or exc.line is not None:
             raise
