@@ -177,8 +177,9 @@ def _verification(guess: int | str | None) -> list[str]:
     surely = _PLAIN_NUMBER if guess == _NUMBER else list(_SURELY.values())[int(guess)]
     counts = [f"coalesce(sum(case when {surely} then 0 when {_NULL} then 0 else 1 end), 0)"]
     if guess == _NUMBER:
-        fraction = f"case when {_NONZERO_FRACTION} and {_PLAIN_NUMBER} then 1 else 0 end"
-        counts.append(f"coalesce(sum(case when contains(@v, '.') then {fraction} else 0 end), 0)")
+        # (read only when every non-null value is plain: a value with a "." then is one)
+        fraction = "contains(@v, '.') and not ends_with(rtrim(@v, '0'), '.')"
+        counts.append(f"coalesce(sum(case when {fraction} then 1 else 0 end), 0)")
     return counts
 
 
@@ -194,14 +195,19 @@ def _delimiters_outside_quotes(data: bytes, delimiter: bytes) -> int | None:
         return None  # a lone \\r, or both line endings
     if b"\n\n" in data or b"\n\r\n" in data:
         return None  # a blank line: a record of blanks to agate, none to DuckDB
-    if b'"' not in data:
+    quotes = data.count(b'"')
+    if not quotes:
         return data.count(delimiter)
-    # each quoted field removed, the ones that start and end at a field's edges: a quote
-    # left is a literal one to Python (or a field DuckDB may read otherwise)
+    # the quoted fields that start and end at a field's edges: a quote outside them is a
+    # literal one to Python (or a field DuckDB may read otherwise)
     edge = re.escape(delimiter)
     quoted = re.compile(rb'"(?<=[' + edge + rb'\n\r]")[^"]*(?:""[^"]*)*"(?=[' + edge + rb"\n\r]|\Z)")
-    unquoted = quoted.sub(b"", b"\n" + data[start:])
-    return None if b'"' in unquoted else unquoted.count(delimiter)
+    if data.startswith(b'"', start):  # the file's first field: an edge before it
+        data = b"\n" + data[start:]
+    fields = b"".join(quoted.findall(data))
+    if fields.count(b'"') != quotes:
+        return None
+    return data.count(delimiter) - fields.count(delimiter)
 
 
 def _header(data: bytes, delimiter: str) -> list[str] | None:
