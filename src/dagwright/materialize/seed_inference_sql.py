@@ -4,11 +4,14 @@ Reading every value in Python (the ``csv`` module, then agate's rules) is what a
 spends most of its time on. Here DuckDB reads the file as text, one VARCHAR per column, in
 parallel, and each column is classified with vectorized checks: the values spelled the usual
 way (``-12.50``, ``2024-01-31``, ``2024-01-31 10:00:00``, ``true``), which surely pass a type,
-are counted in SQL (with the digits agate's precision counts); the others of a column, the
-"residuals", are fetched (a few first, all only when those all pass) and checked one by one
-by ``seed_inference``'s own rules, which stay the reference. A column is a type when all its
-non-null values pass, in agate's order; the first number that overflows before the column's
-first non-number, in file order, raises as there.
+are counted in SQL. A column's first rows rule out (by agate's own checks) the types it cannot
+be; one scan of the file then counts, for each column, the non-null values outside the usual
+spellings of the first type left: none, and the column is that type. Otherwise the file
+becomes a scratch table and the others of the column, the "residuals", are fetched (a few
+first, all only when those all pass) and checked one by one by ``seed_inference``'s own
+rules, which stay the reference, then the next type. A column is a type when all its non-null
+values pass, in agate's order; the first number that overflows before the column's first
+non-number, in file order, raises as there.
 
 DuckDB's reader is used only where it splits the file into exactly the fields agate's reader
 (Python's ``csv``) gives: valid UTF-8, every ``"`` inside a quoted field that starts and ends
@@ -54,8 +57,8 @@ def _sql_string(text: str) -> str:
 
 
 _NULL = f"(@v = '' or regexp_full_match(@v, {_sql_string(AGATE_NULL_PATTERN)}))"
-#: (``@v`` stands for the column) the values agate's Number reads as written; its precision counted from the text (at
-#: most 25 characters: within the 28-digit context, no rounding)
+#: (``@v`` stands for the column) the values agate's Number reads as written, their
+#: precision counted from the text (at most 25 characters: within 28 digits, no rounding)
 _PLAIN_NUMBER = "(length(@v) <= 25 and regexp_full_match(@v, '-?[0-9]+(\\.[0-9]+)?'))"
 _PLAIN_WHOLE = "length(ltrim(split_part(ltrim(@v, '-'), '.', 1), '0'))"
 _PLAIN_DECIMALS = "length(rtrim(split_part(@v, '.', 2), '0'))"
