@@ -1,13 +1,15 @@
 """dbt's seed type inference run by DuckDB (``seed_inference_sql``) gives what the Python
 reading of the file (``csv`` + ``seed_inference``, checked against dbt in
 tests/test_seed_types.py) gives: the same columns, record count and failures, on generated
-files (hypothesis; the Python path is the oracle), with the sample and residual limits made
-small so every path of the SQL inference is taken on small files."""
+files (hypothesis; the Python path is the oracle; ``DAGWRIGHT_FUZZ_EXAMPLES`` examples, 100
+by default), with the sample and residual limits made small so every path of the SQL
+inference is taken on small files."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +125,13 @@ def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(seed_inference_sql, "_FIRST_RESIDUALS", 2)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("DAGWRIGHT_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(seed_files())
 @example((b"a,b\n1,x\n2,1e999999999\n", ","))
 @example((b"a\nabc\n1e999999999\n", ","))
