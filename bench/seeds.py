@@ -8,16 +8,19 @@ the process: user + system, and its peak resident memory):
 
 - ``floor``: the engine's native load of the file into a table of the seed's types: DuckDB
   ``COPY t FROM 'file'``; PostgreSQL ``COPY t FROM STDIN (FORMAT csv, HEADER)`` with the
-  file's bytes streamed by psycopg;
+  file's bytes streamed by psycopg; BigQuery (the local emulator, tests/bigquery) one load
+  job of the file (CSV, header skipped, the seed's schema);
 - ``dagwright seed`` (``--dagwright``: the command, so an older checkout can be measured
   as ``python -m dagwright`` with its ``src`` on PYTHONPATH);
-- ``dbt seed`` (``--dbt``; none: skipped).
+- ``dbt seed`` (``--dbt``, ``--dbt-bigquery`` on BigQuery; none: skipped).
 
-On PostgreSQL a throwaway server is started (tests/postgres/pgserver.py); the CPU columns
-are the client's (the server's work is the same COPY for all three).
+On PostgreSQL a throwaway server is started (tests/postgres/pgserver.py), on BigQuery the
+emulator (.ci/bigquery_emulator.py, ``make bigquery-emulator``); the CPU columns are the
+client's (the server's work is the same load for all three).
 
-    python bench/seeds.py [--rows 100000 1000000] [--engines duckdb postgres] [--repeats 1]
-        [--dbt .venv/bin/dbt] [--dagwright .venv/bin/dagwright]
+    python bench/seeds.py [--rows 100000 1000000] [--engines duckdb postgres bigquery]
+        [--repeats 1] [--dbt .venv/bin/dbt] [--dbt-bigquery .venv-dbtbigquery/bin/dbt]
+        [--dagwright .venv/bin/dagwright]
 """
 
 from __future__ import annotations
@@ -33,12 +36,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "postgres"))
 
 COLUMNS = "id integer, amount integer, price double, day date, ts timestamp, flag boolean, name varchar, code varchar"
 PG_COLUMNS = "id integer, amount integer, price float8, day date, ts timestamp, flag boolean, name text, code text"
+BQ_COLUMNS = "id:INT64 amount:INT64 price:FLOAT64 day:DATE ts:DATETIME flag:BOOLEAN name:STRING code:STRING"
 WORDS = ["alpha", "beta", 'say "hi"', "Zürich", "naïve, café", "", "line", "日本語", "x'y", "null"]
 
 
@@ -97,6 +102,26 @@ with psycopg.connect(sys.argv[1]) as con, con.cursor() as cur:
 """
 
 
+BQ_FLOOR = """
+import sys, time
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery
+endpoint, project, dataset, path = sys.argv[1:5]
+options = ClientOptions(api_endpoint=endpoint)
+client = bigquery.Client(project=project, credentials=AnonymousCredentials(), client_options=options)
+client.create_dataset(dataset, exists_ok=True)
+schema = [bigquery.SchemaField(*field.split(":")) for field in "{columns}".split()]
+config = bigquery.LoadJobConfig(
+    source_format="CSV", skip_leading_rows=1, schema=schema, write_disposition="WRITE_TRUNCATE"
+)
+cpu, wall = time.process_time(), time.perf_counter()
+with open(path, "rb") as f:
+    client.load_table_from_file(f, f"{{project}}.{{dataset}}.floor", job_config=config).result()
+print(f"load {{time.process_time() - cpu:.2f}} {{time.perf_counter() - wall:.2f}}")
+"""
+
+
 def project(root: Path, seed: Path, profile: str) -> Path:
     (root / "seeds").mkdir(parents=True, exist_ok=True)
     shutil.copy(seed, root / "seeds" / "big.csv")
@@ -105,7 +130,8 @@ def project(root: Path, seed: Path, profile: str) -> Path:
     return root
 
 
-def measure(args: argparse.Namespace, engine: str, rows: int, tmp: Path, env: dict[str, str], pg: object) -> None:
+def measure(args: argparse.Namespace, engine: str, rows: int, tmp: Path, env: dict[str, str], server: Any) -> None:
+    pg = server
     seed = tmp / f"seed_{rows}.csv"
     if not seed.exists():
         write_seed(seed, rows)
@@ -118,6 +144,18 @@ def measure(args: argparse.Namespace, engine: str, rows: int, tmp: Path, env: di
             def profile(tool: str, base: Path = base) -> str:
                 path = f"{base}_{tool}.duckdb"
                 return f"seedbench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: {path}\n"
+        elif engine == "bigquery":
+            dataset = f"seeds_{rows}_{repeat}"
+            floor = [sys.executable, "-c", BQ_FLOOR.format(columns=BQ_COLUMNS), server.endpoint, server.project]
+            floor += [dataset + "_floor", str(seed)]
+
+            def profile(tool: str, dataset: str = dataset) -> str:
+                return (
+                    "seedbench:\n  target: dev\n  outputs:\n    dev:\n      type: bigquery\n"
+                    f"      method: oauth-secrets\n      token: fake-token\n      project: {server.project}\n"  # type: ignore[attr-defined]
+                    f"      dataset: {dataset}_{tool}\n      api_endpoint: {server.endpoint}\n"  # type: ignore[attr-defined]
+                    "      location: US\n      threads: 1\n"
+                )
         else:
             dbname = f"seeds_{rows}_{repeat}"
             pg.create_database(dbname, "bench")  # type: ignore[attr-defined]
@@ -133,8 +171,9 @@ def measure(args: argparse.Namespace, engine: str, rows: int, tmp: Path, env: di
 
         runs.setdefault("floor", []).append(timed(floor, tmp, env))
         tools = {"dagwright": shlex.split(args.dagwright)}
-        if args.dbt:
-            tools["dbt-core"] = [args.dbt]
+        dbt = args.dbt_bigquery if engine == "bigquery" else args.dbt
+        if dbt:
+            tools["dbt-core"] = [dbt]
         for tool, cmd in tools.items():
             root = project(base / tool, seed, profile(tool.replace("-", "_")))
             runs.setdefault(tool, []).append(timed([*cmd, "seed", "--profiles-dir", str(root)], root, env))
@@ -154,9 +193,14 @@ def measure(args: argparse.Namespace, engine: str, rows: int, tmp: Path, env: di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--engines", nargs="+", default=["duckdb", "postgres"], choices=["duckdb", "postgres"])
+    parser.add_argument(
+        "--engines", nargs="+", default=["duckdb", "postgres"], choices=["duckdb", "postgres", "bigquery"]
+    )
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--dbt", default=str(ROOT / ".venv" / "bin" / "dbt"), help="dbt executable ('' to skip)")
+    parser.add_argument(
+        "--dbt-bigquery", default=str(ROOT / ".venv-dbtbigquery" / "bin" / "dbt"), help="dbt with dbt-bigquery"
+    )
     parser.add_argument("--dagwright", default=str(ROOT / ".venv" / "bin" / "dagwright"))
     args = parser.parse_args()
     env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
@@ -167,15 +211,20 @@ def main() -> None:
         tmp = Path(name)
         env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
         with contextlib.ExitStack() as stack:
-            server = None
+            server = emulator = None
             if "postgres" in args.engines:
                 from pgserver import running_server
 
                 server = stack.enter_context(running_server())
                 server.create_role("bench", "bench-password")
+            if "bigquery" in args.engines:
+                sys.path.insert(0, str(ROOT / ".ci"))
+                import bigquery_emulator
+
+                emulator = stack.enter_context(bigquery_emulator.start(tmp / "bqemu", "bench-project"))
             for engine in args.engines:
                 for rows in args.rows:
-                    measure(args, engine, rows, tmp, env, server)
+                    measure(args, engine, rows, tmp, env, emulator if engine == "bigquery" else server)
 
 
 if __name__ == "__main__":

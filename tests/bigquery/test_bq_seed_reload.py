@@ -1,5 +1,6 @@
 """A seed re-run on BigQuery: dbt-bigquery drops the seed's table and loads the file as a new
-one, so the table gets the file's types (not the old table's), FLOAT64 columns included."""
+one, so the table gets the file's types (not the old table's), FLOAT64 columns included. Each
+run loads the seed with one load job of the file itself, configured as dbt-bigquery's."""
 
 from __future__ import annotations
 
@@ -22,6 +23,22 @@ def _columns(emulator: Any, dataset: str) -> list[tuple[str, str]]:
 def _rows(emulator: Any, dataset: str) -> list[tuple[Any, ...]]:
     sql = f"select id, price, code from `{emulator.project}`.`{dataset}`.`prices` order by id"
     return [tuple(r.values()) for r in bq_client(emulator).query(sql, location="US", job_retry=None).result()]
+
+
+def _load_jobs(emulator: Any, dataset: str) -> list[tuple[Any, ...]]:
+    """The load jobs into the dataset, oldest first: what each read and how."""
+    jobs = [job for job in bq_client(emulator).list_jobs(max_results=1000) if job.job_type == "load"]
+    ours = [job for job in jobs if job.destination.dataset_id == dataset]
+    return [
+        (
+            job.source_format or "CSV",  # unset: CSV, as dbt-bigquery leaves it
+            job.skip_leading_rows,
+            job.field_delimiter or ",",
+            [(f.name, f.field_type) for f in job.schema],
+            job.input_file_bytes,
+        )
+        for job in sorted(ours, key=lambda job: job.created)
+    ]
 
 
 def test_a_seed_re_run_loads_the_file_as_new_as_dbt_bigquery(tmp_path: Path, bq_emulator: Any, bq_oracle: Path) -> None:
@@ -54,3 +71,7 @@ def test_a_seed_re_run_loads_the_file_as_new_as_dbt_bigquery(tmp_path: Path, bq_
         ]
     )
     assert project.table_names() == {"prices"}  # no __dbt_tmp left
+    # one load job per run, the file uploaded as it is (its size in bytes), as dbt-bigquery's
+    loads = _load_jobs(bq_emulator, project.dataset)
+    assert loads == _load_jobs(bq_emulator, oracle_dataset)
+    assert [(job[0], job[1], job[4]) for job in loads] == [("CSV", 1, len(FIRST)), ("CSV", 1, len(SECOND))]

@@ -34,13 +34,13 @@ optional capabilities, looked up with ``getattr``:
 | ``snapshot_get_time`` / ``snapshot_merge_sql`` | dbt's snapshot SQL of the engine | PostgreSQL, BigQuery |
 | ``snapshot_hash_arguments`` | dbt's ``snapshot_hash_arguments`` of the engine (``dbt_scd_id``) | BigQuery |
 | ``snapshot_unsupported`` | why snapshots cannot run (the engine's dbt adapter's message) | Spark |
-| ``load_rows`` | a seed's rows bulk-loaded (``COPY``; a load job) | PostgreSQL, BigQuery |
+| ``load_rows`` | a seed's rows bulk-loaded (``COPY``) | PostgreSQL |
 | ``load_csv_sql`` | a seed's file loaded by the engine itself (``COPY ... FROM 'file'``) | DuckDB |
 | ``load_csv_rows`` | a seed's rows loaded from CSV written by DuckDB (``COPY ... (FORMAT csv)``) | PostgreSQL |
+| ``load_csv_file`` | a seed's file uploaded as it is to one load job (CSV, explicit schema) | BigQuery |
 | ``copy_table_sql`` | one job replacing a table with another's rows (a seed's publish) | BigQuery |
 | ``needs_drop`` | why a table cannot be replaced in place (partitioning, clustering changed) | BigQuery |
 | ``transaction_script`` | several DML statements as one atomic job | BigQuery |
-| ``seed_integer_read_type`` | the width a seed's inferred integers are read with (``BIGINT``) | BigQuery |
 | ``seed_reload_is_new`` | a seed on an existing table is loaded as new (the file's types) | BigQuery |
 | ``model_hooks_outside_transaction`` | False: a model's ``transaction: false`` hooks not run | BigQuery (False) |
 | ``use_node_config`` (a connection's) | the node's own job settings, set before it runs | BigQuery |
@@ -145,6 +145,16 @@ class CsvRows:
         with self.path.open(encoding="utf-8", newline="") as file:
             while chunk := file.read(size):
                 yield chunk
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A seed's file as it is, for an engine that loads it itself from an upload (a BigQuery
+    load job): its delimiter, and the ``(name, type)`` of each column, in order."""
+
+    path: Path
+    delimiter: str
+    columns: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)

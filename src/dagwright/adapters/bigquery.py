@@ -12,12 +12,11 @@ run builds into once, through the tables API.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from dagwright.adapters.base import DatabaseError, ExecResult, Publishing, Relation, RelationKind
+from dagwright.adapters.base import CsvFile, DatabaseError, ExecResult, Publishing, Relation, RelationKind
 from dagwright.adapters.bigquery_client import make_client
 from dagwright.adapters.bigquery_connection import CANCEL_WAIT, BigQueryConnection
 from dagwright.adapters.bigquery_ddl import Partitioning
@@ -45,14 +44,6 @@ def relation_kind(table_type: str) -> RelationKind:
     return _KINDS.get(table_type, "table")
 
 
-def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
 def _unquoted(name: str) -> str:
     if len(name) >= 2 and name[0] == name[-1] == "`":
         return name[1:-1].replace("\\`", "`").replace("\\\\", "\\")
@@ -69,8 +60,6 @@ class BigQueryAdapter(BigQuerySQL):
     catalog_shard_suffix: ClassVar[str] = "*"
     #: dbt-bigquery's table, view and incremental materializations run only in-transaction hooks
     model_hooks_outside_transaction = False
-    #: a seed's inferred integer column is INT64 here: its values are read 64 bits wide
-    seed_integer_read_type = "BIGINT"
     #: dbt-bigquery drops a seed's table and loads the file as new: an existing table's types
     #: are not kept (nor read: they are BigQuery's names)
     seed_reload_is_new = True
@@ -281,38 +270,35 @@ class BigQueryAdapter(BigQuerySQL):
         return super().drop_sql(relation, kind)
 
     # -- seeds -------------------------------------------------------------------------------------
-    def load_rows(
-        self, conn: GuardedConnection, relation: Relation, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-    ) -> ExecResult:
-        """A seed's rows into the table ``relation`` (created with the seed's column types) by one
-        load job: the values travel as newline-delimited JSON, never in SQL text."""
-        names = [_unquoted(c) for c in columns]
-        payload = "\n".join(json.dumps({n: _json_value(v) for n, v in zip(names, row)}) for row in rows)
-        # a load job, not a statement: through the guard like one (checked against the stop,
-        # registered for cancellation), the table named in the row (see BigQueryConnection.executemany)
+    def load_csv_file(self, conn: GuardedConnection, relation: Relation, seed: CsvFile) -> ExecResult:
+        """A seed's file into the table ``relation`` as dbt-bigquery loads it: the file itself
+        uploaded to one load job (CSV, its header skipped, the seed's delimiter and column
+        types as the job's schema), so BigQuery converts every value, as for dbt-bigquery."""
         target = (relation.database or self.project, relation.schema, relation.identifier)
-        return conn.executemany(f"load into {self.render(relation)}", [(payload, *target)])
+        return conn.executemany(f"load into {self.render(relation)}", [(seed, *target)])
 
-    def run_load(self, connection: BigQueryConnection, relation: Relation, payload: str) -> ExecResult:
-        import io
-
+    def run_load(self, connection: BigQueryConnection, relation: Relation, payload: CsvFile) -> ExecResult:
         from google.cloud import bigquery
 
         config = bigquery.LoadJobConfig(
-            source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+            source_format=bigquery.SourceFormat.CSV,
+            skip_leading_rows=1,
+            field_delimiter=payload.delimiter,
+            schema=[bigquery.SchemaField(name, sql_type) for name, sql_type in payload.columns],
             write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
         )
 
         def submit(job_id: str) -> Any:
-            return self.client.load_table_from_file(
-                io.BytesIO(payload.encode()),
-                self._table_ref(relation),
-                job_id=job_id,
-                job_config=config,
-                location=self.location,
-                project=self.execution_project,
-                timeout=self.job_creation_timeout,
-            )
+            with payload.path.open("rb") as upload:  # opened again for each try
+                return self.client.load_table_from_file(
+                    upload,
+                    self._table_ref(relation),
+                    job_id=job_id,
+                    job_config=config,
+                    location=self.location,
+                    project=self.execution_project,
+                    timeout=self.job_creation_timeout,
+                )
 
         job = connection.run_with_retries(submit)
         return ExecResult(

@@ -72,7 +72,7 @@ class JobOwner(Protocol):
 
     def table_rows(self, job: Any) -> int | None: ...
 
-    def run_load(self, connection: BigQueryConnection, relation: Relation, payload: str) -> ExecResult: ...
+    def run_load(self, connection: BigQueryConnection, relation: Relation, payload: Any) -> ExecResult: ...
 
 
 #: how long a cancelled job may keep running before its node is reported unconfirmed
@@ -469,7 +469,8 @@ class BigQueryConnection:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ExecResult:
         """``load into ...`` with rows ``(payload, project, dataset, table)``: one load job each
-        (the adapter's ``load_rows``); any other statement runs once per row."""
+        (the adapter's ``load_csv_file``: a seed's file uploaded); any other statement runs once
+        per row."""
         if sql.startswith("load into "):
             result = ExecResult()
             for payload, project, dataset, table in rows:

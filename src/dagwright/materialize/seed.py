@@ -11,9 +11,10 @@
 - A view in the seed's place is an error, as in dbt.
 
 Values never travel inside SQL text. DuckDB reads the file itself (``load_csv_sql``: the
-``COPY ... FROM 'file'`` of dbt-duckdb); PostgreSQL gets the rows DuckDB loaded, written as
-CSV by DuckDB and streamed to its ``COPY`` (``load_csv_rows``); other engines get them as
-statement parameters or a load job. A value that does not fit its column is this seed's
+``COPY ... FROM 'file'`` of dbt-duckdb); BigQuery too, the file uploaded to one CSV load job
+with the seed's schema (``load_csv_file``, as dbt-bigquery loads it); PostgreSQL gets the
+rows DuckDB loaded, written as CSV by DuckDB and streamed to its ``COPY``
+(``load_csv_rows``); other engines get them as statement parameters. A value that does not fit its column is this seed's
 runtime error (status ``error``), as in dbt; nothing is published and the previous table is left as it was.
 """
 
@@ -25,7 +26,7 @@ import weakref
 from functools import partial
 from pathlib import Path
 
-from dagwright.adapters.base import NODE_DESCRIPTION, Adapter, CsvRows, DatabaseError, ExecResult, Relation
+from dagwright.adapters.base import NODE_DESCRIPTION, Adapter, CsvFile, CsvRows, DatabaseError, ExecResult, Relation
 from dagwright.errors import CompilationError
 from dagwright.guard import GuardedConnection
 from dagwright.materialize.base import BuildOutcome, NodeJob
@@ -93,12 +94,17 @@ class SeedMaterialization(StrategyMaterialization):
     def read(self, into: list[tuple[str, str]] | None = None) -> SeedTable | TypedSeed:
         """The seed typed as dbt types it; its rows loaded here unless the engine loads
         the file itself (then a value that does not convert fails the engine's load)."""
-        if getattr(self.adapter, "load_csv_sql", None) is not None:
+        if self.loads_file:
             try:
                 return type_seed(self.csv_path, delimiter=self.delimiter, column_types=self.column_types, into=into)
             except SeedValueError as exc:
                 raise seed_error(exc) from None
         return self.load(into)
+
+    @property
+    def loads_file(self) -> bool:
+        """The engine loads the seed's file itself: DuckDB's ``COPY``, BigQuery's load job."""
+        return any(getattr(self.adapter, name, None) is not None for name in ("load_csv_sql", "load_csv_file"))
 
     def load(self, into: list[tuple[str, str]] | None = None) -> SeedTable:
         """The seed's rows, loaded as dbt-duckdb loads them; written by DuckDB as CSV (a
@@ -114,7 +120,6 @@ class SeedMaterialization(StrategyMaterialization):
                 delimiter=self.delimiter,
                 column_types=self.column_types,
                 into=into,
-                integer_type=getattr(self.adapter, "seed_integer_read_type", "INTEGER"),
                 export_to=export_to,
             )
         except SeedValueError as exc:
@@ -166,11 +171,17 @@ class SeedMaterialization(StrategyMaterialization):
 
     def copy_file(self, conn: GuardedConnection, relation: Relation, seed: TypedSeed) -> int:
         """The engine loads the file itself, as dbt-duckdb does: one ``COPY``, inside the
-        node's transaction, through the guard. When it fails, the file is loaded once more
+        node's transaction, through the guard (BigQuery: one load job of the file uploaded,
+        as dbt-bigquery loads it). When DuckDB's fails, the file is loaded once more
         into a scratch table, the way :func:`read_seed` words the failure (column, line,
         hint); the engine's own message when that load does not fail."""
         if not seed.record_count or not seed.columns:
             return 0  # dbt loads nothing when the file has no rows
+        load_csv_file = getattr(self.adapter, "load_csv_file", None)
+        if load_csv_file is not None:  # the engine's own error where a value does not load
+            columns = tuple((c.name, declared_type(self.adapter, c)) for c in seed.columns)
+            loaded = load_csv_file(conn, relation, CsvFile(seed.path, seed.delimiter, columns))
+            return loaded.rows_affected if loaded.rows_affected is not None else seed.record_count
         try:
             loaded = conn.execute(self.adapter.load_csv_sql(relation, seed.path, seed.delimiter))  # type: ignore[attr-defined]
         except DatabaseError:

@@ -31,7 +31,7 @@ class SeedNumberOverflow(ValueError):
     while typing such a column."""
 
 
-def _is_null(value: str) -> bool:
+def is_agate_null(value: str) -> bool:
     stripped = value.strip()
     return stripped == "" or stripped.lower() == "null"
 
@@ -101,7 +101,7 @@ def _check_overflow(values: Iterable[str], *, in_file_order: bool) -> None:
     order and stops trying Number at the first value that is not one, so only an
     overflowing exponent before that counts (without the order, any one counts)."""
     for value in values:
-        if not _is_null(value) and _agate_number(value) is None and in_file_order:
+        if not is_agate_null(value) and _agate_number(value) is None and in_file_order:
             return
 
 
@@ -115,7 +115,7 @@ def _number_precision_type(values: Iterable[str]) -> str | None:
             fraction = match.group(2)
             decimals = len(fraction.rstrip("0")) if fraction else 0
         else:
-            if _is_null(value):
+            if is_agate_null(value):
                 continue
             number = _agate_number(value)
             if number is None:
@@ -134,6 +134,28 @@ def _number_precision_type(values: Iterable[str]) -> str | None:
     return DOUBLE if max_decimals else INTEGER
 
 
+def agate_number_digits(value: str) -> tuple[int, int] | None:
+    """(whole digits, decimal places) agate's MaxPrecision counts for one non-null value
+    (``(0, 0)``: an infinity or NaN, which it skips), or None when it is not a number.
+    Raises :class:`SeedNumberOverflow` where agate crashes."""
+    number = _agate_number(value)
+    if number is None:
+        return None
+    if not number.is_finite():
+        return 0, 0
+    _sign, digits, exponent = number.normalize(_CONTEXT).as_tuple()
+    decimals = -int(exponent)
+    return len(digits) - decimals, decimals
+
+
+def number_column_type(max_whole: int, max_decimals: int) -> str:
+    """INTEGER or DOUBLE from a Number column's largest whole digits and decimal places
+    (``max_whole`` at least 1), reduced as agate does when they exceed the 28-digit context."""
+    if max_whole + max_decimals > _CONTEXT.prec:
+        max_decimals = _CONTEXT.prec - max_whole
+    return DOUBLE if max_decimals else INTEGER
+
+
 # strptime("%Y-%m-%d") and strptime("%Y-%m-%d %H:%M:%S") as regular expressions (\d is
 # any Unicode digit there, as in strptime), followed by a calendar check
 _Y = r"(\d\d\d\d)"
@@ -143,8 +165,8 @@ _STRPTIME_DATE = re.compile(f"{_Y}-{_M}-{_D}")
 _STRPTIME_DATETIME = re.compile(f"{_Y}-{_M}-{_D}" + r"\s+(2[0-3]|[0-1]\d|\d):([0-5]\d|\d):(6[0-1]|[0-5]\d|\d)")
 
 
-def _is_strptime_date(value: str) -> bool:
-    if _is_null(value):
+def is_strptime_date(value: str) -> bool:
+    if is_agate_null(value):
         return True
     match = _STRPTIME_DATE.fullmatch(value.strip())
     if match is None:
@@ -156,8 +178,8 @@ def _is_strptime_date(value: str) -> bool:
     return True
 
 
-def _is_strptime_datetime(value: str) -> bool:
-    if _is_null(value):
+def is_strptime_datetime(value: str) -> bool:
+    if is_agate_null(value):
         return True
     match = _STRPTIME_DATETIME.fullmatch(value.strip())
     if match is None:
@@ -241,8 +263,8 @@ def _iso_time_ok(text: str) -> bool:
     return False
 
 
-def _is_iso_datetime(value: str) -> bool:
-    if _is_null(value):
+def is_iso_datetime(value: str) -> bool:
+    if is_agate_null(value):
         return True
     parts = value.strip().split("T")
     return len(parts) == 2 and _iso_date_ok(parts[0]) and _iso_time_ok(parts[1])
@@ -251,15 +273,15 @@ def _is_iso_datetime(value: str) -> bool:
 _BOOLEAN_WORDS = frozenset(("", "null", "true", "false"))
 
 
-def _is_boolean(value: str) -> bool:
+def is_boolean(value: str) -> bool:
     return value.replace(",", "").strip().lower() in _BOOLEAN_WORDS
 
 
-_TEMPORAL_CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
-    (DATE, _is_strptime_date),
-    (TIMESTAMP, _is_strptime_datetime),
-    (TIMESTAMP, _is_iso_datetime),
-    (BOOLEAN, _is_boolean),
+TEMPORAL_CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    (DATE, is_strptime_date),
+    (TIMESTAMP, is_strptime_datetime),
+    (TIMESTAMP, is_iso_datetime),
+    (BOOLEAN, is_boolean),
 )
 
 
@@ -290,7 +312,7 @@ def infer_type(values: Iterable[str]) -> str:
         datetime_like = _STRICT_SPACE_DATETIME_LINES.fullmatch(joined) or _STRICT_T_DATETIME_LINES.fullmatch(joined)
         if datetime_like and _parses(_dt.datetime.fromisoformat, distinct):
             return TIMESTAMP
-    for sql_type, accepts in _TEMPORAL_CHECKS:
+    for sql_type, accepts in TEMPORAL_CHECKS:
         if all(map(accepts, distinct)):
             return sql_type
     return VARCHAR

@@ -20,9 +20,11 @@ dbt-duckdb builds a seed in two steps, and each has its own rules:
    10:00 (the offset is dropped), empty fields -> NULL; ``null``, blanks, ``1,000``, ``$5``
    or integers beyond 32 bits in a typed column fail the seed.
 
-:func:`read_seed` does step 1 in Python (``seed_inference``) and step 2 with the very same ``COPY`` into a
-scratch in-memory DuckDB table, so values (and failures) are exactly dbt-duckdb's. The
-result holds plain Python values, ready to be bound as statement parameters.
+:func:`read_seed` does step 1 with agate's rules (``seed_inference``; run by DuckDB over the
+file, ``seed_inference_sql``, where DuckDB splits it as Python's ``csv`` does, else in Python)
+and step 2 with the very same ``COPY`` into a scratch in-memory DuckDB table, so values (and
+failures) are exactly dbt-duckdb's. The result holds plain Python values, ready to be bound
+as statement parameters.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Any, overload
 from dagwright.errors import ProjectError
 from dagwright.materialize.seed_export import export_csv
 from dagwright.materialize.seed_inference import SeedNumberOverflow, infer_type
+from dagwright.materialize.seed_inference_sql import column_types as column_types_in_duckdb
 
 __all__ = [
     "SeedColumn",
@@ -118,7 +121,6 @@ def read_seed(
     delimiter: str = ",",
     column_types: Mapping[str, str] | None = None,
     into: Sequence[tuple[str, str]] | None = None,
-    integer_type: str = "INTEGER",
     export_to: Path | None = None,
 ) -> SeedTable:
     """Read, type and load a seed CSV as dbt-core + dbt-duckdb would.
@@ -133,10 +135,6 @@ def read_seed(
     to its types; the header's names and the inferred types do not matter (the file is
     still read and typed first, as dbt does, and fails where dbt fails).
 
-    ``integer_type``: the DuckDB type an inferred ``integer`` column's values are read as,
-    the width of the engine's integer (BigQuery's INT64: ``BIGINT``); the column's type
-    stays ``INTEGER``, which the adapter's ``seed_types`` names.
-
     Raises :class:`ProjectError` when dbt cannot read the file (undecodable bytes, no
     header, a record with more fields than the header, a bad delimiter) and
     :class:`SeedValueError` when dbt-duckdb's ``COPY`` of it fails.
@@ -147,17 +145,11 @@ def read_seed(
         # dbt loads nothing (no COPY) when the file has no rows
         return SeedTable(columns=columns, rows=[])
     try:
-        read_as = columns
-        if integer_type != "INTEGER":
-            read_as = tuple(
-                SeedColumn(c.name, integer_type, c.overridden) if c.sql_type == "INTEGER" and not c.overridden else c
-                for c in columns
-            )
         if export_to is not None:
-            exported = _copy_rows(path, delimiter, read_as, export_to)
+            exported = _copy_rows(path, delimiter, columns, export_to)
             if exported is not None:
                 return SeedTable(columns=columns, rows=[], exported=export_to, exported_rows=exported)
-        rows = _copy_rows(path, delimiter, read_as)
+        rows = _copy_rows(path, delimiter, columns)
     except SeedValueError as exc:
         if short_line is None or exc.line is not None:
             raise
@@ -212,18 +204,34 @@ def _typed_columns_of(
     delimiter: str,
     column_types: Mapping[str, str] | None,
     into: Sequence[tuple[str, str]] | None,
+    *,
+    in_duckdb: bool = True,
 ) -> tuple[tuple[SeedColumn, ...], int, int | None, int]:
-    header, by_column, record_count, short_line = _read_csv(path, delimiter)
-    names = _column_names(header)
-    for name in names if into is None else ():
-        if '"' in name:
-            raise ProjectError(
-                f"seed column name {name!r} contains a double quote, which dbt-duckdb cannot create",
-                path=path,
-                line=1,
-            )
     overrides = {str(k): str(v) for k, v in (column_types or {}).items()}
+    read = None
+    if in_duckdb:
+        # not column_types' ones (a re-seed still types the others: dbt fails where that fails)
+        def inferred(header: list[str]) -> list[int]:
+            names = _column_names(header)
+            if into is None:
+                _check_names(path, names)
+            return [i for i, name in enumerate(names) if name not in overrides]
 
+        cursor = _scratch_cursor()
+        try:
+            read = column_types_in_duckdb(cursor, path, delimiter, inferred)
+        except SeedNumberOverflow as exc:
+            raise ProjectError(f"number out of range: {exc.args[0]!r} (dbt-core crashes on it)", path=path)
+        finally:
+            cursor.close()
+    if read is not None:
+        header, record_count, short_line = read.header, read.record_count, None
+        by_column: list[Any] = [read.types.get(i) for i in range(len(header))]
+    else:
+        header, by_column, record_count, short_line = _read_csv(path, delimiter)
+    names = _column_names(header)
+    if into is None:
+        _check_names(path, names)
     ncols = len(names)
 
     typed: list[SeedColumn] = []
@@ -231,6 +239,8 @@ def _typed_columns_of(
         for index, name in enumerate(names):
             if name in overrides:
                 typed.append(SeedColumn(name, overrides[name], True))
+            elif read is not None:
+                typed.append(SeedColumn(name, by_column[index] or "", False))
             else:
                 typed.append(SeedColumn(name, infer_type(by_column[index]), False))
             by_column[index] = []  # a column's values go once it is typed
@@ -240,6 +250,16 @@ def _typed_columns_of(
     if into is not None:
         columns = tuple(SeedColumn(name, sql_type, True) for name, sql_type in into)
     return columns, record_count, short_line, ncols
+
+
+def _check_names(path: Path, names: Sequence[str]) -> None:
+    for name in names:
+        if '"' in name:
+            raise ProjectError(
+                f"seed column name {name!r} contains a double quote, which dbt-duckdb cannot create",
+                path=path,
+                line=1,
+            )
 
 
 def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], int, int | None]:

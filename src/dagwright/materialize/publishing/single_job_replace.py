@@ -8,7 +8,7 @@ after the publish gate (the guard's stop check right before each submission is t
   published by the same job. Where BigQuery cannot replace in place (a table whose partitioning
   or clustering changes, ``adapter.needs_drop``; a view where a table is, or the reverse) the old
   relation is dropped first: DROP + CREATE, two jobs, and the node's message says it was not atomic;
-- a **seed**: its rows are loaded (a load job, explicit schema) into ``<name>__dbt_tmp``, which
+- a **seed**: its file is loaded (one load job, explicit schema) into ``<name>__dbt_tmp``, which
   readers do not see, then one job replaces the target with it (``copy_table_sql``); the
   temporary table is dropped after;
 - a **change** (an incremental run): ``stage`` (the new rows in ``<name>__dbt_tmp``) and
