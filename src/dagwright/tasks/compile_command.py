@@ -15,6 +15,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.artifacts.run_results import run_results_dict, write_run_results
@@ -65,10 +66,10 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
     compiled: dict[str, str] = {}
     results: dict[str, RunResult] = {}
     conn = None
-    writes: list[Future[None]] = []
     # Writing a file costs more than compiling a static model, and the file system works
-    # while Python does not: files are written by a few threads as the nodes compile.
-    writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dagwright-write")
+    # while Python does not: files are written by a few threads as the nodes compile, and
+    # while manifest.json is written (``CompiledFiles``).
+    files = CompiledFiles()
     hooks: list[RunResult] = []
     try:
         if not flags.select and manifest.operations:
@@ -95,16 +96,21 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
             relation = session.render_relation(node.relation) if node.has_relation(stores) else None
             results[uid] = _result(node, Status.SUCCESS, None, start, code=sql, relation=relation)
             if node.resource_type != "snapshot":  # dbt writes no compiled file for a snapshot
-                path = session.target_dir / "compiled" / node.package_name / written_file_path(node)
-                writes.append(writer.submit(write_text_if_changed, path, sql))
+                files.write(session.target_dir / "compiled" / node.package_name / written_file_path(node), sql)
+        files.flush()
+    except BaseException:
+        files.wait(check=False)
+        raise
     finally:
-        writer.shutdown(wait=True)
         statements.close()
         if conn is not None:
             conn.close()
-    for write in writes:
-        write.result()  # a failed write fails the command
-    session.write_manifest(compiled)
+    try:
+        session.write_manifest(compiled)
+    except BaseException:
+        files.wait(check=False)
+        raise
+    files.wait()  # a failed write fails the command, before run_results.json says success
     ordered = [results[uid] for uid in selected]
     # as dbt: an ephemeral model is compiled (its file, its compiled_code) but has no result
     summary_results = [*(r for r in ordered if manifest.nodes[r.unique_id].materialized != "ephemeral"), *hooks]
@@ -137,6 +143,39 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
     if first is None and summary_line:
         echo(f"Compiled {len(compiled)} nodes into {session.target_dir / 'compiled'}")
     return 0
+
+
+class CompiledFiles:
+    """target/compiled's files, written by a few threads in batches (a future and a wake-up
+    per file cost as much as writing it)."""
+
+    BATCH = 64
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dagwright-write")
+        self._batch: list[tuple[Path, str]] = []
+        self._done: list[Future[None]] = []
+
+    def write(self, path: Path, text: str) -> None:
+        self._batch.append((path, text))
+        if len(self._batch) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._batch:
+            self._done.append(self._pool.submit(_write_batch, self._batch))
+            self._batch = []
+
+    def wait(self, check: bool = True) -> None:
+        """Every file written; the first failed write raised (``check``)."""
+        self._pool.shutdown(wait=True)
+        for done in self._done if check else ():
+            done.result()
+
+
+def _write_batch(batch: list[tuple[Path, str]]) -> None:
+    for path, text in batch:
+        write_text_if_changed(path, text)
 
 
 def _result(
