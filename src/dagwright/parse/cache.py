@@ -215,17 +215,31 @@ def _field_decoder(how: str, inner: str, expr: str, name: str = "") -> str:
     return f"(None if {expr} is None else {code})"
 
 
+#: classes of at most this many fields (and no ``__post_init__``: checked below) are made
+#: by their ``__init__``
+_SMALL = 8
+
+
 def _compile_codecs() -> dict[str, Any]:
     """An encoder and a decoder function per cached class, generated from its fields: a
     generic loop over fields cost as much as the rest of writing the cache."""
     lines = []
     for name, plan in _PLANS.items():
+        decoded = [
+            _field_decoder(how, inner, f"data[{i + 1}]", f if f != "name" else f"{name}.name")
+            for i, (f, how, inner) in enumerate(plan)
+        ]
+        cls = _CLASSES[name]
+        if len(plan) <= _SMALL and not hasattr(cls, "__post_init__") and all(f.init for f in fields(cls)):
+            # read and made through their attributes: the instance dict of a small object
+            # (a ref call, an expression) is made only when ``__dict__`` is read, and then kept
+            values = ", ".join(_field_encoder(how, inner, f"o.{f}") for f, how, inner in plan)
+            lines.append(f"def _enc_{name}(o):\n    return [{_IDS[name]}, {values}]")
+            lines.append(f"def _dec_{name}(data):\n    return _cls_{name}({', '.join(decoded)})")
+            continue
         values = ", ".join(_field_encoder(how, inner, f"d[{f!r}]") for f, how, inner in plan)
         lines.append(f"def _enc_{name}(o):\n    d = o.__dict__\n    return [{_IDS[name]}, {values}]")
-        attributes = ", ".join(
-            f"{f!r}: {_field_decoder(how, inner, f'data[{i + 1}]', f if f != 'name' else f'{name}.name')}"
-            for i, (f, how, inner) in enumerate(plan)
-        )
+        attributes = ", ".join(f"{f!r}: {code}" for (f, _, _), code in zip(plan, decoded))
         lines.append(
             f"def _dec_{name}(data):\n    o = _new(_cls_{name})\n    o.__dict__.update({{{attributes}}})\n    return o"
         )
