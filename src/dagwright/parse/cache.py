@@ -209,7 +209,7 @@ def _field_decoder(how: str, inner: str, expr: str, name: str = "") -> str:
     elif how == "map_obj":
         code = f"{{k: _dec_{inner}(v) for k, v in {expr}.items()}}"
     elif how == "map_frozenset":
-        code = f"{{k: frozenset(v) for k, v in {expr}.items()}}"
+        code = f"{{k: frozenset(v) if v else _no_nodes for k, v in {expr}.items()}}"
     else:
         code = f"tuple([(k, v) for k, v in {expr}])"
     return f"(None if {expr} is None else {code})"
@@ -248,6 +248,7 @@ def _compile_codecs() -> dict[str, Any]:
         "_not_a_tuple": _not_a_tuple,
         "_same": _same,
         "_shared": _shared,
+        "_no_nodes": frozenset(),  # one for every node without parents or children
     }
     namespace.update({f"_cls_{name}": cls for name, cls in _CLASSES.items()})
     exec("\n\n".join(lines), namespace)  # code generated above from dataclass fields only

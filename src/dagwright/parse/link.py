@@ -86,6 +86,10 @@ def check_relations_unique(nodes: Iterable[Node], render: Callable[[Relation], s
             )
 
 
+#: every node without parents (or children) shares it: each empty frozenset is 216 bytes
+NO_NODES: frozenset[str] = frozenset()
+
+
 def link(manifest: Manifest) -> Manifest:
     """Resolve refs and sources to unique_ids; build parent/child maps; reject cycles."""
     nodes: dict[str, Node] = {}
@@ -165,9 +169,9 @@ def link(manifest: Manifest) -> Manifest:
                 deps.append(target)
         nodes[unique_id] = evolve(node, depends_on=tuple(deps))
 
-    parents = {uid: frozenset(n.depends_on) for uid, n in nodes.items()}
+    parents = {uid: frozenset(n.depends_on) if n.depends_on else NO_NODES for uid, n in nodes.items()}
     for uid in manifest.sources:
-        parents[uid] = frozenset()
+        parents[uid] = NO_NODES
     children_sets: dict[str, set[str]] = {uid: set() for uid in parents}
     for uid, deps in parents.items():
         for dep in deps:
@@ -177,7 +181,7 @@ def link(manifest: Manifest) -> Manifest:
         manifest,
         nodes=nodes,
         parents=parents,
-        children={k: frozenset(v) for k, v in children_sets.items()},
+        children={k: frozenset(v) if v else NO_NODES for k, v in children_sets.items()},
     )
 
 
