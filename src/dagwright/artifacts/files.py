@@ -164,12 +164,20 @@ class JsonEntries:
         self.entries = entries
 
 
+class JsonItems:
+    """A JSON array written item by item, as ``JsonEntries`` an object (run_results.json's
+    results)."""
+
+    def __init__(self, items: Callable[[], Iterable[Any]]) -> None:
+        self.items = items
+
+
 #: written out when the buffer grows past it: few system calls, a small buffer
 _FLUSH_BYTES = 1 << 20
 
 
 def write_json_streamed_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """``write_json_atomic`` of an object whose top-level values may be ``JsonEntries``:
+    """``write_json_atomic`` of an object whose top-level values may be ``JsonEntries`` (or ``JsonItems``):
     the same bytes as orjson writes for the materialized object."""
 
     def chunks() -> Iterator[bytes]:
@@ -183,6 +191,12 @@ def write_json_streamed_atomic(path: Path, data: Mapping[str, Any]) -> None:
                     yield b"," if index else b""
                     yield orjson.dumps(entry_key) + b":" + _dumps(entry)
                 yield b"}"
+            elif isinstance(value, JsonItems):
+                yield b"["
+                for index, item in enumerate(value.items()):
+                    yield b"," if index else b""
+                    yield _dumps(item)
+                yield b"]"
             else:
                 yield _dumps(value)
         yield b"}"

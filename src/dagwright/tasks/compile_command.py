@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from dagwright.artifacts.files import write_text_if_changed
-from dagwright.artifacts.run_results import run_results_dict, write_run_results
+from dagwright.artifacts.files import JsonItems, write_json_streamed_atomic, write_text_if_changed
+from dagwright.artifacts.run_results import result_dict, run_results_dict
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
 from dagwright.parse.nodes import Node, written_file_path
 from dagwright.report.command_log import plain_result
@@ -114,13 +115,12 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
     ordered = [results[uid] for uid in selected]
     # as dbt: an ephemeral model is compiled (its file, its compiled_code) but has no result
     summary_results = [*(r for r in ordered if manifest.nodes[r.unique_id].materialized != "ephemeral"), *hooks]
-    summary = RunSummary(summary_results, time.perf_counter() - t0, started_at)
-    data = run_results_dict(summary, invocation_id=session.invocation_id, args=flags.as_args_safe())
-    for entry in data["results"]:
-        if entry["unique_id"].startswith("seed."):
-            entry["compiled"] = None  # dbt: a seed has nothing to compile
     if session.writes_json:
-        write_run_results(session.target_dir / "run_results.json", data)
+        # each result's entry made as it is written: never the whole list at once
+        summary = RunSummary([], time.perf_counter() - t0, started_at)
+        data = run_results_dict(summary, invocation_id=session.invocation_id, args=flags.as_args_safe())
+        data["results"] = JsonItems(lambda: (_result_entry(r) for r in summary_results))
+        write_json_streamed_atomic(session.target_dir / "run_results.json", data)
 
     echo(found_line(session))
     if ignored:
@@ -143,6 +143,13 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
     if first is None and summary_line:
         echo(f"Compiled {len(compiled)} nodes into {session.target_dir / 'compiled'}")
     return 0
+
+
+def _result_entry(result: RunResult) -> dict[str, Any]:
+    entry = result_dict(result)
+    if result.unique_id.startswith("seed."):
+        entry["compiled"] = None  # dbt: a seed has nothing to compile
+    return entry
 
 
 class CompiledFiles:
