@@ -189,6 +189,20 @@ def test_damaged_cache_is_ignored_and_replaced(project: Project) -> None:
     assert cache_stamp(project) == stamp
 
 
+def test_cache_cut_inside_the_manifest_is_ignored_and_replaced(project: Project) -> None:
+    """The file is read object by object (header, static parts, manifest): one whose header
+    is whole but whose manifest is cut short is a miss, never an error."""
+    full = project.manifest()
+    data = (project.target / CACHE).read_bytes()
+    (project.target / CACHE).write_bytes(data[: len(data) - 40])
+    project.ok("parse")
+    assert without_volatile(project.manifest()) == without_volatile(full)
+    assert (project.target / CACHE).read_bytes() == data  # written whole again
+    stamp = cache_stamp(project)
+    project.ok("parse")
+    assert cache_stamp(project) == stamp
+
+
 def test_cache_holds_no_env_var_values(project: Project) -> None:
     """The cache compares env vars by digest: a value read by a template but kept out of
     the manifest (a token checked in an ``if``) is not written to target/."""

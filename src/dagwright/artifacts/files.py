@@ -6,7 +6,7 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -164,37 +164,58 @@ class JsonEntries:
         self.entries = entries
 
 
+class JsonItems:
+    """A JSON array written item by item, as ``JsonEntries`` an object (run_results.json's
+    results)."""
+
+    def __init__(self, items: Callable[[], Iterable[Any]]) -> None:
+        self.items = items
+
+
 #: written out when the buffer grows past it: few system calls, a small buffer
 _FLUSH_BYTES = 1 << 20
 
 
 def write_json_streamed_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """``write_json_atomic`` of an object whose top-level values may be ``JsonEntries``:
+    """``write_json_atomic`` of an object whose top-level values may be ``JsonEntries`` (or ``JsonItems``):
     the same bytes as orjson writes for the materialized object."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b"{"
+        for number, (key, value) in enumerate(data.items()):
+            yield b"," if number else b""
+            yield orjson.dumps(key) + b":"
+            if isinstance(value, JsonEntries):
+                yield b"{"
+                for index, (entry_key, entry) in enumerate(value.entries()):
+                    yield b"," if index else b""
+                    yield orjson.dumps(entry_key) + b":" + _dumps(entry)
+                yield b"}"
+            elif isinstance(value, JsonItems):
+                yield b"["
+                for index, item in enumerate(value.items()):
+                    yield b"," if index else b""
+                    yield _dumps(item)
+                yield b"]"
+            else:
+                yield _dumps(value)
+        yield b"}"
+
+    write_chunks_atomic(path, chunks())
+
+
+def write_chunks_atomic(path: Path, chunks: Iterable[bytes]) -> None:
+    """``write_bytes_atomic`` of the bytes ``chunks`` yields, made while the file is written
+    (a large file is never held whole: manifest.json, the parse cache)."""
     fd, tmp = _create_temp(path)
     try:
         try:
             buffer = bytearray()
-
-            def put(chunk: bytes) -> None:
-                buffer.extend(chunk)
+            for chunk in chunks:
+                buffer += chunk
                 if len(buffer) >= _FLUSH_BYTES:
                     _write_all(fd, buffer)
                     buffer.clear()
-
-            put(b"{")
-            for number, (key, value) in enumerate(data.items()):
-                put(b"," if number else b"")
-                put(orjson.dumps(key) + b":")
-                if isinstance(value, JsonEntries):
-                    put(b"{")
-                    for index, (entry_key, entry) in enumerate(value.entries()):
-                        put(b"," if index else b"")
-                        put(orjson.dumps(entry_key) + b":" + _dumps(entry))
-                    put(b"}")
-                else:
-                    put(_dumps(value))
-            put(b"}")
             _write_all(fd, buffer)
         finally:
             os.close(fd)

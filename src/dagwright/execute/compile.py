@@ -124,10 +124,12 @@ class Compiler:
         parts = self.static_parts.get(node.unique_id)
         if parts is not None:
             return self._render_static(node, parts, state, is_incremental)
-        template = self.templates.get(node.unique_id)
+        # the parse's template is used once and let go: kept, a large project's templates
+        # would all stay in memory; a node compiled again (a microbatch model's batches)
+        # finds its template among the recent ones (``compile_template``)
+        template = self.templates.pop(node.unique_id, None)
         if template is None:
             template = compile_template(node.raw_code, node.original_file_path, node.unique_id)
-            self.templates[node.unique_id] = template
         ctx = compile_context(self.run, self.manifest, node, state, is_incremental=is_incremental)
         if node.test_metadata is not None:
             ctx["_dbt_generic_test_kwargs"] = test_kwargs(node.test_metadata.get("kwargs") or {}, ctx, node)

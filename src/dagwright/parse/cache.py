@@ -23,9 +23,10 @@ reading it must not run code. Values of unknown types make the project uncachabl
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
@@ -109,6 +110,7 @@ class _Uncachable(Exception):
 # cold parse.
 _OBJ = re.compile(r"^(\w+)$")
 _TUPLE_OF = re.compile(r"^tuple\[(\w+), \.\.\.\]$")
+_TUPLE_OF_ANY = re.compile(r"^tuple\[.+, \.\.\.\]$")
 _MAP_OF = re.compile(r"^Mapping\[str, (\w+(?:\[str\])?)\]$")
 
 
@@ -129,6 +131,10 @@ def _plan(cls: type) -> list[tuple[str, str, str]]:
                 how = "map_frozenset"
         elif kind == "tuple[tuple[str, Any], ...]":
             how = "pairs"
+        elif _TUPLE_OF_ANY.match(kind):
+            # a tuple of plain values (constraints, ...): a list, not an extension type each
+            # (most are empty: one extension type per node and field cost a third of the write)
+            how = "tuple_any"
         plan.append((f.name, how, inner))
     return plan
 
@@ -146,6 +152,8 @@ def _field_encoder(how: str, inner: str, expr: str) -> str:
         code = f"_enc_{inner}({expr})"
     elif how == "tuple":
         code = f"list({expr})"
+    elif how == "tuple_any":
+        code = f"(list({expr}) if type({expr}) is tuple else _not_a_tuple({expr}))"
     elif how == "tuple_obj":
         code = f"[_enc_{inner}(v) for v in {expr}]"
     elif how == "map_obj":
@@ -157,22 +165,59 @@ def _field_encoder(how: str, inner: str, expr: str) -> str:
     return f"(None if {expr} is None else {code})"
 
 
-def _field_decoder(how: str, inner: str, expr: str) -> str:
+#: fields whose strings repeat from node to node (a package's name, a parent's unique_id
+#: in each child's depends_on...): decoded as one shared string each, as a parse shares
+#: them (10,000 models: ~8 MB of copies otherwise)
+_SHARED_STRINGS = {
+    "resource_type",
+    "package_name",
+    "schema",
+    "database",
+    "language",
+    "checksum_name",
+    "patch_path",
+    "package",
+    "source_name",
+    "RefCall.name",  # a parent's name in each child's refs
+}
+_SHARED_TUPLES = {"fqn", "depends_on", "depends_on_macros", "tags"}
+#: the strings of the decode under way (``_shared``), emptied after each read of the file
+_SEEN: dict[str, str] = {}
+_same = _SEEN.setdefault
+
+
+def _shared(value: Any) -> Any:
+    """``value``, or the equal string decoded before (a config's top-level strings too)."""
+    if type(value) is str:
+        return _same(value, value)
+    if type(value) is dict:
+        return {k: _same(v, v) if type(v) is str else v for k, v in value.items()}
+    return value
+
+
+def _field_decoder(how: str, inner: str, expr: str, name: str = "") -> str:
     if how == "free":
-        return expr
+        return f"_shared({expr})" if name in _SHARED_STRINGS or name == "config" else expr
+    if how == "tuple" and name in _SHARED_TUPLES:
+        return f"(None if {expr} is None else tuple([_same(x, x) if type(x) is str else x for x in {expr}]))"
     if how == "obj":
         code = f"_dec_{inner}({expr})"
-    elif how == "tuple":
+    elif how in ("tuple", "tuple_any"):
         code = f"tuple({expr})"
     elif how == "tuple_obj":
         code = f"tuple([_dec_{inner}(v) for v in {expr}])"
     elif how == "map_obj":
         code = f"{{k: _dec_{inner}(v) for k, v in {expr}.items()}}"
     elif how == "map_frozenset":
-        code = f"{{k: frozenset(v) for k, v in {expr}.items()}}"
+        code = f"{{k: frozenset(v) if v else _no_nodes for k, v in {expr}.items()}}"
     else:
         code = f"tuple([(k, v) for k, v in {expr}])"
     return f"(None if {expr} is None else {code})"
+
+
+#: classes of at most this many fields (and no ``__post_init__``: checked below) are made
+#: by their ``__init__``
+_SMALL = 8
 
 
 def _compile_codecs() -> dict[str, Any]:
@@ -180,18 +225,42 @@ def _compile_codecs() -> dict[str, Any]:
     generic loop over fields cost as much as the rest of writing the cache."""
     lines = []
     for name, plan in _PLANS.items():
+        decoded = [
+            _field_decoder(how, inner, f"data[{i + 1}]", f if f != "name" else f"{name}.name")
+            for i, (f, how, inner) in enumerate(plan)
+        ]
+        cls = _CLASSES[name]
+        if len(plan) <= _SMALL and not hasattr(cls, "__post_init__") and all(f.init for f in fields(cls)):
+            # read and made through their attributes: the instance dict of a small object
+            # (a ref call, an expression) is made only when ``__dict__`` is read, and then kept
+            values = ", ".join(_field_encoder(how, inner, f"o.{f}") for f, how, inner in plan)
+            lines.append(f"def _enc_{name}(o):\n    return [{_IDS[name]}, {values}]")
+            lines.append(f"def _dec_{name}(data):\n    return _cls_{name}({', '.join(decoded)})")
+            continue
         values = ", ".join(_field_encoder(how, inner, f"d[{f!r}]") for f, how, inner in plan)
         lines.append(f"def _enc_{name}(o):\n    d = o.__dict__\n    return [{_IDS[name]}, {values}]")
-        attributes = ", ".join(
-            f"{f!r}: {_field_decoder(how, inner, f'data[{i + 1}]')}" for i, (f, how, inner) in enumerate(plan)
-        )
+        attributes = ", ".join(f"{f!r}: {code}" for (f, _, _), code in zip(plan, decoded))
         lines.append(
             f"def _dec_{name}(data):\n    o = _new(_cls_{name})\n    o.__dict__.update({{{attributes}}})\n    return o"
         )
-    namespace: dict[str, Any] = {"_new": object.__new__}
+    namespace: dict[str, Any] = {
+        "_new": object.__new__,
+        "_not_a_tuple": _not_a_tuple,
+        "_same": _same,
+        "_shared": _shared,
+        "_no_nodes": frozenset(),  # one for every node without parents or children
+    }
     namespace.update({f"_cls_{name}": cls for name, cls in _CLASSES.items()})
     exec("\n\n".join(lines), namespace)  # code generated above from dataclass fields only
+    # the manifest's own fields one by one, for the streamed file (``_manifest_chunks``)
+    for field_name, how, inner in _PLANS["Manifest"]:
+        for side, code in (("enc", _field_encoder(how, inner, "v")), ("dec", _field_decoder(how, inner, "v"))):
+            exec(f"def _{side}_Manifest_{field_name}(v):\n    return {code}", namespace)
     return namespace
+
+
+def _not_a_tuple(value: Any) -> Any:
+    raise _Uncachable(f"a tuple field holds a {type(value).__name__}")
 
 
 _CODECS = _compile_codecs()
@@ -284,23 +353,82 @@ def inputs_key(files: Iterable[tuple[str, str]], settings: Mapping[str, Any]) ->
     return h.hexdigest()
 
 
+def _unpacker(file: Any) -> msgpack.Unpacker:
+    """Reads the cache file object by object (max_buffer_size 0: no limit on one object's size)."""
+    return msgpack.Unpacker(file, ext_hook=_ext, raw=False, strict_map_key=False, use_list=True, max_buffer_size=0)
+
+
+def _manifest_chunks(packer: msgpack.Packer, manifest: Manifest) -> Iterator[bytes]:
+    """The bytes ``_pack(_encode(manifest))`` makes, made a node at a time: the manifest's maps
+    of objects (its nodes...) are packed entry by entry, so no encoded copy of the whole
+    manifest, nor its bytes, is ever held (10,000 models: ~12 MB of bytes and more of lists)."""
+    plan = _PLANS["Manifest"]
+    values = manifest.__dict__
+    yield packer.pack_array_header(len(plan) + 1)
+    yield packer.pack(_IDS["Manifest"])
+    for name, how, inner in plan:
+        value = values[name]
+        if how != "map_obj":
+            yield packer.pack(_CODECS[f"_enc_Manifest_{name}"](value))
+            continue
+        if not isinstance(value, Mapping):
+            raise _Uncachable(f"the manifest's {name} is a {type(value).__name__}")
+        encode = _CODECS[f"_enc_{inner}"]
+        yield packer.pack_map_header(len(value))
+        for key, item in value.items():
+            yield packer.pack(key)
+            yield packer.pack(encode(item))
+
+
+def _read_manifest(unpacker: msgpack.Unpacker) -> Manifest:
+    """The manifest ``_manifest_chunks`` wrote, decoded an entry at a time (no undecoded
+    copy of the whole manifest beside the objects)."""
+    plan = _PLANS["Manifest"]
+    if unpacker.read_array_header() != len(plan) + 1 or unpacker.unpack() != _IDS["Manifest"]:
+        raise ValueError("not a manifest")
+    values: dict[str, Any] = {}
+    for name, how, inner in plan:
+        if how != "map_obj":
+            values[name] = _CODECS[f"_dec_Manifest_{name}"](unpacker.unpack())
+            continue
+        decode = _CODECS[f"_dec_{inner}"]
+        entries: dict[str, Any] = {}
+        for _ in range(unpacker.read_map_header()):
+            key = unpacker.unpack()
+            entries[key] = decode(unpacker.unpack())
+        values[name] = entries
+    manifest = object.__new__(Manifest)
+    manifest.__dict__.update(values)
+    return manifest
+
+
 class ParseCache:
-    """One project's cache file: read once when a session starts, written after a parse."""
+    """One project's cache file: its header read when a session starts, the rest when used;
+    written after a parse.
+
+    The file is three msgpack objects one after the other: the header (format, the macro
+    files' results, the project's key and what it read), the static parts by key, and the
+    manifest (streamed: see ``_manifest_chunks``). A command that finds the key changed reads
+    only the first two; one that reuses the parse decodes the manifest as it reads it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._data: dict[str, Any] = {}
+        #: where the static parts start, and the manifest (once the parts are read)
+        self._parts_at = 0
+        self._manifest_at = 0
         try:
-            raw = path.read_bytes()
+            with path.open("rb") as file:
+                unpacker = _unpacker(file)
+                header = unpacker.unpack()
+                self._parts_at = unpacker.tell()
         except OSError:
             return
-        try:
-            data = _unpack(raw)
         except Exception as exc:  # a truncated or foreign file is a miss, never an error
             log.debug("ignoring parse cache %s: %s", path, exc)
             return
-        if isinstance(data, dict) and data.get("format") == FORMAT:
-            self._data = data
+        if isinstance(header, dict) and header.get("format") == FORMAT:
+            self._data = header
 
     # -- per-file results ---------------------------------------------------------------
     @property
@@ -311,14 +439,20 @@ class ParseCache:
     @cached_property
     def static_parts(self) -> dict[str, Any]:
         """sha256 of (pure macros, a model's text) -> its static parts (or None: not static)."""
-        raw = self._data.get("static_parts")
-        if not isinstance(raw, bytes):
+        if not self._data:
             return {}
         try:
-            return _decode_parts(_unpack(raw))
+            with self.path.open("rb") as file:
+                file.seek(self._parts_at)
+                unpacker = _unpacker(file)
+                parts = _decode_parts(unpacker.unpack())
+                self._manifest_at = self._parts_at + unpacker.tell()
+                return parts
         except Exception as exc:
             log.debug("ignoring cached static parts: %s", exc)
             return {}
+        finally:
+            _SEEN.clear()
 
     # -- the whole project ------------------------------------------------------------------
     def project(self, key: str, flags: Mapping[str, Any]) -> tuple[Manifest, dict[str, Any]] | None:
@@ -336,10 +470,17 @@ class ParseCache:
             return None
         try:
             parts = self.static_parts
-            return _decode(_unpack(entry["manifest"])), {uid: parts[key] for uid, key in entry["part_keys"].items()}
+            if not self._manifest_at:
+                return None
+            with self.path.open("rb") as file:
+                file.seek(self._manifest_at)
+                manifest = _read_manifest(_unpacker(file))
+            return manifest, {uid: parts[key] for uid, key in entry["part_keys"].items()}
         except Exception as exc:
             log.debug("ignoring parse cache entry: %s", exc)
             return None
+        finally:
+            _SEEN.clear()
 
     def store(
         self,
@@ -352,27 +493,25 @@ class ParseCache:
         file_parts: Mapping[str, Any],
     ) -> bool:
         """Write the cache file atomically; False (and nothing written) when a value cannot be cached."""
-        from dagwright.artifacts.files import write_bytes_atomic
+        from dagwright.artifacts.files import write_chunks_atomic
 
+        packer = msgpack.Packer(default=_default, strict_types=True, use_bin_type=True)
         try:
-            data = {
+            header = {
                 "format": FORMAT,
                 "macro_infos": dict(macro_infos),
-                "static_parts": _pack(_encode_parts(file_parts)),
                 "project": {
                     "key": key,
                     "env": env_digests(env_names),
                     "flags": dict(flags),
-                    "manifest": _pack(_encode(manifest)),
                     "part_keys": dict(part_keys),
                 },
             }
-            raw = _pack(data)
+            head = [packer.pack(header), packer.pack(_encode_parts(file_parts))]
+            write_chunks_atomic(self.path, itertools.chain(head, _manifest_chunks(packer, manifest)))
         except (_Uncachable, TypeError, ValueError, OverflowError) as exc:
             log.debug("not caching the parse: %s", exc)
             return False
-        try:
-            write_bytes_atomic(self.path, raw)
         except OSError as exc:
             log.debug("could not write the parse cache: %s", exc)
             return False

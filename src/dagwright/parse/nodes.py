@@ -24,7 +24,7 @@ def evolve(value: _T, **changes: Any) -> _T:
     return new
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RefCall:
     name: str
     package: str | None = None
@@ -33,7 +33,7 @@ class RefCall:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceCall:
     source_name: str
     table_name: str

@@ -96,7 +96,7 @@ class ParseState:
         self.used_parts = {} if used_parts is None else used_parts
         #: unique_id -> key of its static parts in used_parts
         self.part_keys: dict[str, str] = {}
-        #: unique_id -> compiled template (rendered at parse time) or static parts, for compile
+        #: unique_id -> compiled template, for compile (none kept: see ``template_calls``)
         self.templates: dict[str, Any] = {}
         self.static_parts: dict[str, tuple[Any, ...]] = {}
 
@@ -264,8 +264,10 @@ class ProjectParser:
             names = [p.name for p in parts if type(p) is Expr and p.kind == "call"]
             called = self.macro_resolver.calls(names) if names else ()
             return refs, sources, _checked(_static_config(parts), rel, unique_id), parts, called
+        # not kept for compile (``ParseState.templates``): ~6 KB each, held by a large project's
+        # every Jinja model for the whole command; compile makes it again, as after a parse
+        # read from the cache
         template = compile_template(text, rel, unique_id)
-        self.templates[unique_id] = template
         recorder = ParseRecorder()
         provisional = self.finish(node, config)
         with recording_macro_calls() as calls:

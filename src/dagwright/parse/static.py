@@ -22,7 +22,7 @@ STATIC_NAMES = frozenset({"this"})
 _JINJA_CONSTANTS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expr:
     """One ``{{ ... }}`` expression the static path understands."""
 

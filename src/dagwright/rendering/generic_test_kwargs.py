@@ -11,10 +11,32 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from dagwright.errors import CompilationError
 from dagwright.parse.nodes import Node
 from dagwright.rendering.jinja import LazyContext, compile_template, render_template
 
 _FUNCTION_LIKE = re.compile(r"^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$", re.S)
+
+
+#: a string literal of a Jinja expression (one without backslashes: see ``_shape``)
+_LITERAL = re.compile(r"'[^'\\]*'|\"[^\"\\]*\"")
+
+
+def _shape(expression: str) -> tuple[str, list[str]]:
+    """``expression`` with its string literals replaced by variables, and their values: the
+    tests of one project differ mostly in such literals (``get_where_subquery(ref('orders'))``),
+    so one compiled template serves all that share a shape. A variable holding the literal's
+    text is the same value to Jinja's expression. An expression with a backslash is kept as
+    it is (an escape inside a literal would need Jinja's own lexer)."""
+    if "\\" in expression:
+        return expression, []
+    values: list[str] = []
+
+    def variable(match: re.Match[str]) -> str:
+        values.append(match.group()[1:-1])
+        return f"__dagwright_literal_{len(values) - 1}"
+
+    return _LITERAL.sub(variable, expression), values
 
 
 def render_native(text: str, ctx: LazyContext, node: Node) -> Any:
@@ -23,9 +45,18 @@ def render_native(text: str, ctx: LazyContext, node: Node) -> Any:
     if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
         captured: list[Any] = []
         ctx["__dagwright_capture"] = captured.append
-        template = compile_template(
-            "{% do __dagwright_capture(" + stripped[2:-2] + ") %}", node.original_file_path, node.unique_id
-        )
+        expression, literals = _shape(stripped[2:-2])
+        try:
+            template = compile_template(
+                "{% do __dagwright_capture(" + expression + ") %}", node.original_file_path, node.unique_id
+            )
+        except CompilationError:  # adjacent literals ('a' 'b') are one to Jinja: as written
+            literals = []
+            template = compile_template(
+                "{% do __dagwright_capture(" + stripped[2:-2] + ") %}", node.original_file_path, node.unique_id
+            )
+        for number, literal in enumerate(literals):
+            ctx[f"__dagwright_literal_{number}"] = literal
         render_template(template, ctx)
         return captured[0] if captured else None
     return render_template(compile_template(text, node.original_file_path, node.unique_id), ctx)

@@ -56,16 +56,32 @@ class MacroFile:
             return self._template
 
 
+#: templates compiled lately, by (text, file): the many nodes whose text is the same (each
+#: not_null test's ``{{ test_not_null(**_dbt_generic_test_kwargs) }}``) share one; bounded,
+#: so a project's templates are not all kept (a Template is stateless once compiled)
+_RECENT: dict[tuple[str, str], Template] = {}
+_RECENT_SIZE = 256
+_RECENT_LOCK = threading.Lock()
+
+
 def compile_template(text: str, relative_path: str, node: str | None = None) -> Template:
+    key = (text, relative_path)
+    template = _RECENT.get(key)
+    if template is not None:
+        return template
     env = environment()
     try:
         template = env.from_string(text)
-        template.name = relative_path  # for errors: which file a frame belongs to
-        return template
     except jinja2.TemplateSyntaxError as exc:
         raise CompilationError(
             f"Jinja syntax error: {exc.message}", path=relative_path, line=exc.lineno, node=node
         ) from None
+    template.name = relative_path  # for errors: which file a frame belongs to
+    with _RECENT_LOCK:
+        if len(_RECENT) >= _RECENT_SIZE:
+            del _RECENT[next(iter(_RECENT))]  # the oldest
+        _RECENT[key] = template
+    return template
 
 
 def _wrap_macro(macro: Any, unique_id: str) -> Callable[..., Any]:

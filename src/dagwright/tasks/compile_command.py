@@ -15,9 +15,11 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
-from dagwright.artifacts.files import write_text_if_changed
-from dagwright.artifacts.run_results import run_results_dict, write_run_results
+from dagwright.artifacts.files import JsonItems, write_json_streamed_atomic, write_text_if_changed
+from dagwright.artifacts.run_results import result_dict, run_results_dict
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow, worker_name
 from dagwright.parse.nodes import Node, written_file_path
 from dagwright.report.command_log import plain_result
@@ -65,10 +67,10 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
     compiled: dict[str, str] = {}
     results: dict[str, RunResult] = {}
     conn = None
-    writes: list[Future[None]] = []
     # Writing a file costs more than compiling a static model, and the file system works
-    # while Python does not: files are written by a few threads as the nodes compile.
-    writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dagwright-write")
+    # while Python does not: files are written by a few threads as the nodes compile, and
+    # while manifest.json is written (``CompiledFiles``).
+    files = CompiledFiles()
     hooks: list[RunResult] = []
     try:
         if not flags.select and manifest.operations:
@@ -95,26 +97,30 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
             relation = session.render_relation(node.relation) if node.has_relation(stores) else None
             results[uid] = _result(node, Status.SUCCESS, None, start, code=sql, relation=relation)
             if node.resource_type != "snapshot":  # dbt writes no compiled file for a snapshot
-                path = session.target_dir / "compiled" / node.package_name / written_file_path(node)
-                writes.append(writer.submit(write_text_if_changed, path, sql))
+                files.write(session.target_dir / "compiled" / node.package_name / written_file_path(node), sql)
+        files.flush()
+    except BaseException:
+        files.wait(check=False)
+        raise
     finally:
-        writer.shutdown(wait=True)
         statements.close()
         if conn is not None:
             conn.close()
-    for write in writes:
-        write.result()  # a failed write fails the command
-    session.write_manifest(compiled)
+    try:
+        session.write_manifest(compiled)
+    except BaseException:
+        files.wait(check=False)
+        raise
+    files.wait()  # a failed write fails the command, before run_results.json says success
     ordered = [results[uid] for uid in selected]
     # as dbt: an ephemeral model is compiled (its file, its compiled_code) but has no result
     summary_results = [*(r for r in ordered if manifest.nodes[r.unique_id].materialized != "ephemeral"), *hooks]
-    summary = RunSummary(summary_results, time.perf_counter() - t0, started_at)
-    data = run_results_dict(summary, invocation_id=session.invocation_id, args=flags.as_args_safe())
-    for entry in data["results"]:
-        if entry["unique_id"].startswith("seed."):
-            entry["compiled"] = None  # dbt: a seed has nothing to compile
     if session.writes_json:
-        write_run_results(session.target_dir / "run_results.json", data)
+        # each result's entry made as it is written: never the whole list at once
+        summary = RunSummary([], time.perf_counter() - t0, started_at)
+        data = run_results_dict(summary, invocation_id=session.invocation_id, args=flags.as_args_safe())
+        data["results"] = JsonItems(lambda: (_result_entry(r) for r in summary_results))
+        write_json_streamed_atomic(session.target_dir / "run_results.json", data)
 
     echo(found_line(session))
     if ignored:
@@ -137,6 +143,46 @@ def compile_session(session: Session, flags: Flags, echo: Echo, *, summary_line:
     if first is None and summary_line:
         echo(f"Compiled {len(compiled)} nodes into {session.target_dir / 'compiled'}")
     return 0
+
+
+def _result_entry(result: RunResult) -> dict[str, Any]:
+    entry = result_dict(result)
+    if result.unique_id.startswith("seed."):
+        entry["compiled"] = None  # dbt: a seed has nothing to compile
+    return entry
+
+
+class CompiledFiles:
+    """target/compiled's files, written by a few threads in batches (a future and a wake-up
+    per file cost as much as writing it)."""
+
+    BATCH = 64
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dagwright-write")
+        self._batch: list[tuple[Path, str]] = []
+        self._done: list[Future[None]] = []
+
+    def write(self, path: Path, text: str) -> None:
+        self._batch.append((path, text))
+        if len(self._batch) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._batch:
+            self._done.append(self._pool.submit(_write_batch, self._batch))
+            self._batch = []
+
+    def wait(self, check: bool = True) -> None:
+        """Every file written; the first failed write raised (``check``)."""
+        self._pool.shutdown(wait=True)
+        for done in self._done if check else ():
+            done.result()
+
+
+def _write_batch(batch: list[tuple[Path, str]]) -> None:
+    for path, text in batch:
+        write_text_if_changed(path, text)
 
 
 def _result(
