@@ -42,6 +42,7 @@ from dagwright.parse.unsupported_scope import macros_by_package
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.dbt_log import node_info_of
 from dagwright.report.log_output import DbtLog, open_log
+from dagwright.report.streams import drain_stdout
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
 from dagwright.report.timeline_html import write_timeline_quietly
@@ -397,6 +398,7 @@ class RunTask:
             say.start()
             say.join(LINE_WAIT_S)
         finally:
+            drain_stdout(LINE_WAIT_S)  # os._exit skips atexit, which writes out what stdout queued
             os._exit(code)
 
 
