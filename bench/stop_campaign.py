@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,7 +223,8 @@ def campaign(
     models: int,
     seed: int,
     kinds: list[str],
-    say=print,
+    say: Callable[[str], object] = print,
+    progress: int = 0,
 ) -> Outcome:
     """Build the project once, then ``tries`` signalled runs, each checked."""
     rng = random.Random(seed)
@@ -276,7 +277,9 @@ def campaign(
             say(line)
             for tail in text.strip().splitlines()[-3:]:
                 say(f"    stderr: {tail}")
-        if kind == "SIGKILL" or problems:  # a fresh build, so the next try starts from every table in place
+        if progress and (i + 1) % progress == 0:
+            say(f"{i + 1} tries, {outcome.failed} failed so far")
+        if (kind == "SIGKILL" or problems) and i + 1 < tries:  # a fresh build, so the next try starts from every table in place
             rebuild = start_run(root, max(threads), env)
             rebuild.communicate()
     return outcome
@@ -304,6 +307,7 @@ def main() -> int:
                 models=args.models,
                 seed=args.seed,
                 kinds=args.signals.split(","),
+                progress=25,
             )
     print(
         f"{outcome.tries} tries, {outcome.failed} failed " + (json.dumps(outcome.failures) if outcome.failures else "")
