@@ -114,9 +114,7 @@ class SparkAdapter(SparkSQL):
         self._lock = threading.Lock()
         self._spark: Any = None
         self._owned = False
-        #: a Spark Connect session being started, which a stop abandons (``abandon_connecting``)
-        self._start_lock = threading.Lock()
-        self._starting: SessionStart | None = None
+        #: a stop gave up the Spark Connect session being started (``abandon_connecting``)
         self._abandoned = False
         self._connections: list[SparkConnection] = []
         self.relations = RelationCache(case_sensitive=False)
@@ -231,12 +229,11 @@ class SparkAdapter(SparkSQL):
             spark.sql("select 1").collect()  # the server answers
             return spark
 
-        with self._start_lock:  # not self._lock: ``spark`` holds it while the session starts
-            if self._abandoned:
-                raise StatementCancelled("the run stopped before the Spark Connect session started")
-            self._starting = starting = SessionStart(start)
+        if self._abandoned:
+            raise StatementCancelled("the run stopped before the Spark Connect session started")
+        starting = SessionStart(start)
         try:
-            spark = starting.wait()
+            spark = starting.wait(abandoned=lambda: self._abandoned)
         except (StatementCancelled, ProfileError):
             raise
         except SessionTimeout as exc:
@@ -252,19 +249,13 @@ class SparkAdapter(SparkSQL):
                 path=self._target.profiles_path,
                 hint=hint,
             ) from None
-        finally:
-            self._starting = None
         self._owned = True
         return spark
 
     def abandon_connecting(self) -> None:
         """A stop: a Spark Connect session still starting is left behind (its thread ends
-        with the process), and none is started after."""
-        with self._start_lock:
-            self._abandoned = True
-            starting = self._starting
-        if starting is not None:
-            starting.abandon()
+        with the process), and none is started after. No lock: a signal handler may call it."""
+        self._abandoned = True
 
     def open(self, worker: str) -> SparkConnection:
         self.spark  # noqa: B018 - start (or reuse) the session in the caller's thread

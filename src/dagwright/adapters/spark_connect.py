@@ -130,10 +130,11 @@ class SessionStart:
     def abandon(self) -> None:
         self._abandoned.set()
 
-    def wait(self, timeout: float = SESSION_START_TIMEOUT_S) -> Any:
+    def wait(self, timeout: float = SESSION_START_TIMEOUT_S, abandoned: Callable[[], bool] = bool) -> Any:
+        """``abandoned``: polled too (a stop that cannot reach this object: no lock is taken)."""
         deadline = time.monotonic() + timeout
         while not self._done.wait(_POLL_S):
-            if self._abandoned.is_set():
+            if self._abandoned.is_set() or abandoned():
                 raise StatementCancelled("the run stopped while the Spark Connect session was starting")
             if time.monotonic() > deadline:
                 self._abandoned.set()
