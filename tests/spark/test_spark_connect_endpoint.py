@@ -85,9 +85,9 @@ def project(tmp_path: Path, port: int, connect_timeout: int = 1) -> Path:
     return root
 
 
-def start(root: Path) -> subprocess.Popen[str]:
+def start(root: Path, *command: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "dagwright", "run", "--project-dir", str(root), "--profiles-dir", str(root)],
+        [sys.executable, "-m", "dagwright", *command, "--project-dir", str(root), "--profiles-dir", str(root)],
         cwd=root,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -151,21 +151,27 @@ def test_session_start_is_bounded_and_abandoned() -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "sig", "code"),
-    [(silent, signal.SIGTERM, 143), (http2_then_silent, signal.SIGINT, 130)],
-    ids=["probe-SIGTERM", "session-SIGINT"],
+    ("answer", "sig", "code", "command"),
+    [
+        (silent, signal.SIGTERM, 143, "run"),
+        (http2_then_silent, signal.SIGINT, 130, "run"),
+        (http2_then_silent, signal.SIGTERM, 143, "run-operation"),
+    ],
+    ids=["probe-SIGTERM", "session-SIGINT", "run-operation-SIGTERM"],
 )
 def test_signal_while_connecting_ends_the_run_at_once(
-    tmp_path: Path, answer: Callable[[socket.socket], None], sig: signal.Signals, code: int
+    tmp_path: Path, answer: Callable[[socket.socket], None], sig: signal.Signals, code: int, command: str
 ) -> None:
     """SIGTERM while the probe waits on a silent listener, SIGINT while the client waits on an
     HTTP/2 server that never answers: the run ends within seconds with the signal's code,
     every node `skipped`, and this run's run_results.json."""
     with listener(answer) as port:
         root = project(tmp_path, port, connect_timeout=60)
-        proc = start(root)
+        (root / "macros").mkdir()
+        (root / "macros" / "hello.sql").write_text("{% macro hello() %}{% do run_query('select 1') %}{% endmacro %}")
+        proc = start(root, *(["run-operation", "hello"] if command == "run-operation" else ["run"]))
         reader = LineReader(proc.stdout)
-        assert reader.wait_for(["Concurrency:"], timeout=60), reader.rest()
+        assert reader.wait_for(["Found "], timeout=60), reader.rest()
         time.sleep(0.5)  # inside the probe, or the client's session start
         sent = time.monotonic()
         proc.send_signal(sig)
@@ -179,7 +185,7 @@ def test_signal_while_connecting_ends_the_run_at_once(
     assert proc.returncode == code, out
     assert took < 10, (took, out)  # the loaded machine's exit; not the 60 s probe nor minutes of retries
     results = json.loads((root / "target" / "run_results.json").read_text())
-    assert [(r["status"], r["message"]) for r in results["results"]] == [
-        ("skipped", f"not started: {results['args']['dagwright']['stop']['trigger']}")
-    ]
-    assert results["args"]["dagwright"]["stop"]["kind"] == sig.name
+    trigger = {"SIGINT": "interrupted by SIGINT (Ctrl-C)", "SIGTERM": "terminated by SIGTERM"}[sig.name]
+    assert [(r["status"], r["message"]) for r in results["results"]] == [("skipped", f"not started: {trigger}")]
+    if command == "run":
+        assert results["args"]["dagwright"]["stop"]["kind"] == sig.name
