@@ -6,10 +6,11 @@ to end the process with no run_results.json while nodes it had started went on i
 warehouse. One stops reading (a pipe nobody drains): a write blocks, and the thread blocked in
 it may hold the scheduler's lock, so a stop could never finish. Hence:
 
-- every write goes into a queue that a writer thread of its own empties into the file
-  descriptor, in chunks of at most ``PIPE_BUF`` bytes, so it can tell a reader that reads
-  slowly from one that does not read at all; ``flush`` waits for the queue to be written, as a
-  plain stream's would;
+- a write goes straight to the file descriptor only when the descriptor has room for it (a
+  poll, then at most ``PIPE_BUF`` bytes: that never blocks) and nothing is queued; otherwise it
+  goes into a queue that a writer thread of its own empties, in chunks of at most ``PIPE_BUF``
+  bytes, so it can tell a reader that reads slowly from one that does not read at all;
+  ``flush`` waits for the queue to be written, as a plain stream's would;
 - once the run stops (``stop_waiting_for_reader``: a signal), ``flush`` no longer waits: the
   stop, the cancels and run_results.json never wait on output. At exit the queue still gets
   ``READER_WAIT_S`` seconds in which the reader must take something; a reader that takes
@@ -24,6 +25,7 @@ from __future__ import annotations
 import atexit
 import errno
 import os
+import select
 import sys
 import threading
 import time
@@ -56,6 +58,9 @@ class DroppingStream:
         self._progress = time.monotonic()  # the last time the reader took something
         self._stopped = False
         self._writer: threading.Thread | None = None
+        self._poll = select.poll()
+        if self._fd is not None:
+            self._poll.register(self._fd, select.POLLOUT)
 
     @property
     def reader_gone(self) -> bool:
@@ -89,6 +94,18 @@ class DroppingStream:
         with self._cond:
             if self._closed:
                 return len(text)
+            if not self._pending and not self._busy and len(data) <= _CHUNK and self._writable():
+                # the fast path, in order (nothing queued): a pipe with room takes a chunk
+                # this size at once, without blocking
+                try:
+                    written = os.write(self._fd, data)
+                except OSError as exc:
+                    self._gone("stdout was closed by its reader" if exc.errno == errno.EPIPE else str(exc))
+                    return len(text)
+                self._progress = time.monotonic()
+                if written == len(data):
+                    return len(text)
+                data = data[written:]
             self._pending.append(data)
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_queue, name="dagwright-stdout", daemon=True)
@@ -96,8 +113,14 @@ class DroppingStream:
             self._cond.notify_all()
         return len(text)
 
+    def _writable(self) -> bool:
+        try:
+            return bool(self._poll.poll(0))
+        except (OSError, ValueError):
+            return False
+
     def flush(self) -> None:
-        if self._closed:
+        if self._closed or (not self._pending and not self._busy):
             return
         if self._fd is None:
             self._direct(self._inner.flush)
