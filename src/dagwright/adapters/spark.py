@@ -24,7 +24,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from dagwright.adapters.base import DatabaseError, Publishing, Relation, RelationKind, StatementCancelled
 from dagwright.adapters.cache import RelationCache
 from dagwright.adapters.docs_catalog import spark_catalog_rows
-from dagwright.adapters.spark_connect import PROBE_TIMEOUT_S, SessionStart, SessionTimeout, address, probe, uses_tls
+from dagwright.adapters.spark_connect import (
+    PROBE_TIMEOUT_S,
+    SessionStart,
+    SessionTimeout,
+    address,
+    close_channels,
+    probe,
+    remote_builder,
+    uses_tls,
+)
 from dagwright.adapters.spark_connection import SparkConnection, short_message
 from dagwright.adapters.spark_session import (
     import_pyspark,
@@ -206,8 +215,6 @@ class SparkAdapter(SparkSQL):
         return options
 
     def _start_connect(self) -> Any:
-        from pyspark.sql import SparkSession
-
         hint = "check `host` (sc://HOST:PORT) and that the Spark Connect server is running and reachable"
         host, port = address(self.connect_url)
         shown = mask_url(self.connect_url)
@@ -222,7 +229,7 @@ class SparkAdapter(SparkSQL):
                     path=self._target.profiles_path,
                     hint=hint,
                 )
-            builder = SparkSession.builder.remote(self.connect_url)
+            builder = remote_builder(self.connect_url, channels)
             for key, value in self.spark_conf.items():
                 builder = builder.config(key, value)
             spark = builder.getOrCreate()
@@ -231,15 +238,16 @@ class SparkAdapter(SparkSQL):
 
         if self._abandoned:
             raise StatementCancelled("the run stopped before the Spark Connect session started")
-        starting = SessionStart(start)
+        channels: list[Any] = []
+        starting = SessionStart(start, on_abandon=lambda: close_channels(channels))
         try:
             spark = starting.wait(abandoned=lambda: self._abandoned)
         except (StatementCancelled, ProfileError):
             raise
         except SessionTimeout as exc:
             raise ProfileError(
-                f"cannot connect to Spark Connect at {where} for {self.where}: it answers HTTP/2 but "
-                f"gave the session {exc}; expected a Spark Connect (gRPC) server",
+                f"cannot connect to Spark Connect at {where} for {self.where}: it speaks HTTP/2 but "
+                f"gave {exc}; expected a Spark Connect (gRPC) server",
                 path=self._target.profiles_path,
                 hint=hint,
             ) from None

@@ -102,6 +102,30 @@ def _read(sock: socket.socket, size: int) -> bytes:
     return data
 
 
+def remote_builder(url: str, channels: list[Any]) -> Any:
+    """PySpark's Connect session builder for ``url``, keeping every gRPC channel it opens in
+    ``channels``: an abandoned start closes them, so neither its thread nor PySpark's exit hook
+    (which sends a last request on each client's channel) retries a silent server for minutes."""
+    from pyspark.sql.connect.client.core import DefaultChannelBuilder
+    from pyspark.sql.connect.session import SparkSession
+
+    class Recording(DefaultChannelBuilder):  # type: ignore[misc]
+        def toChannel(self) -> Any:
+            channel = super().toChannel()
+            channels.append(channel)
+            return channel
+
+    return SparkSession.builder.channelBuilder(Recording(url))
+
+
+def close_channels(channels: list[Any]) -> None:
+    for channel in list(channels):
+        try:
+            channel.close()
+        except Exception:
+            pass
+
+
 class SessionTimeout(Exception):
     """The session did not start within the time allowed."""
 
@@ -111,8 +135,9 @@ class SessionStart:
     it raised, ``SessionTimeout`` when it takes longer than ``timeout``, or
     ``StatementCancelled`` once ``abandon`` was called (a stop)."""
 
-    def __init__(self, start: Callable[[], Any]) -> None:
+    def __init__(self, start: Callable[[], Any], on_abandon: Callable[[], None] | None = None) -> None:
         self._start = start
+        self._on_abandon = on_abandon
         self._done = threading.Event()
         self._abandoned = threading.Event()
         self._result: Any = None
@@ -130,14 +155,21 @@ class SessionStart:
     def abandon(self) -> None:
         self._abandoned.set()
 
-    def wait(self, timeout: float = SESSION_START_TIMEOUT_S, abandoned: Callable[[], bool] = bool) -> Any:
+    def _give_up(self) -> None:
+        self._abandoned.set()
+        if self._on_abandon is not None:
+            self._on_abandon()
+
+    def wait(self, timeout: float | None = None, abandoned: Callable[[], bool] = bool) -> Any:
         """``abandoned``: polled too (a stop that cannot reach this object: no lock is taken)."""
+        timeout = SESSION_START_TIMEOUT_S if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while not self._done.wait(_POLL_S):
             if self._abandoned.is_set() or abandoned():
+                self._give_up()
                 raise StatementCancelled("the run stopped while the Spark Connect session was starting")
             if time.monotonic() > deadline:
-                self._abandoned.set()
+                self._give_up()
                 raise SessionTimeout(f"no answer to a first query within {timeout:g} s")
         if self._error is not None:
             raise self._error
