@@ -279,7 +279,8 @@ def campaign(
                 say(f"    stderr: {tail}")
         if progress and (i + 1) % progress == 0:
             say(f"{i + 1} tries, {outcome.failed} failed so far")
-        if (kind == "SIGKILL" or problems) and i + 1 < tries:  # a fresh build, so the next try starts from every table in place
+        if (kind == "SIGKILL" or problems) and i + 1 < tries:
+            # a fresh build, so the next try starts from every table in place
             rebuild = start_run(root, max(threads), env)
             rebuild.communicate()
     return outcome
