@@ -107,14 +107,20 @@ def test_sigint_while_stdout_is_not_read(make_project: Any, tmp_path: Path) -> N
     project = make_project(files)
     stdout_path = tmp_path / "out.txt"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dagwright.cli", "run", "--threads", "2"],
+        [sys.executable, "-m", "dagwright", "run", "--threads", "2"],
         cwd=project.root,
         env=project.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
     try:
-        time.sleep(4)  # long enough to fill a 64 KiB pipe with START/OK lines
+        # the nodes have started (a loaded machine takes seconds to start the CLI), then long
+        # enough to fill a 64 KiB pipe with START/OK lines
+        compiled = project.target / "compiled"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (compiled.exists() and any(compiled.rglob("*.sql"))):
+            time.sleep(0.05)
+        time.sleep(3)
         proc.send_signal(signal.SIGINT)
         time.sleep(1)
         out = proc.stdout.read()  # type: ignore[union-attr]  # the reader reads again

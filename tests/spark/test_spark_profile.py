@@ -63,6 +63,6 @@ def test_connect_url_token_is_masked(tmp_path: Path) -> None:
     code, output = _invoke(root, "run")
     assert code == 2, output
     assert TOKEN not in output
-    assert "cannot connect to Spark Connect at sc://127.0.0.1:9" in output
+    assert "cannot connect to Spark Connect at 127.0.0.1:9 (sc://127.0.0.1:9/;token=****)" in output
     for path in (root / "target").rglob("*.json"):
         assert TOKEN not in path.read_text()

@@ -59,6 +59,7 @@ optional capabilities, looked up with ``getattr``:
 | ``persists_constraints``, ``add_check_constraint_sql``, ``set_not_null_sql`` | those constraints | Spark |
 | ``column_comment_kinds`` | what ``column_comment_sql`` comments (Spark: tables) | Spark |
 | ``view_columns_sql`` | a view's column list with comments, in its DDL | Spark |
+| ``abandon_connecting`` | a stop gives up a session still opening (``open`` raises ``StatementCancelled``) | Spark |
 | ``constraint_support`` / ``not_enforced_clause`` | how each constraint type is supported | BigQuery |
 | ``contracted_table_as_sql`` | a contracted table created with its rows in one statement | BigQuery |
 | ``nest_contract_columns`` / ``contract_select_expression`` | dotted names as STRUCT columns | BigQuery |

@@ -16,16 +16,24 @@ is not atomic).
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
-from dagwright.adapters.base import DatabaseError, Publishing, Relation, RelationKind
+from dagwright.adapters.base import DatabaseError, Publishing, Relation, RelationKind, StatementCancelled
 from dagwright.adapters.cache import RelationCache
 from dagwright.adapters.docs_catalog import spark_catalog_rows
+from dagwright.adapters.spark_connect import (
+    PROBE_TIMEOUT_S,
+    SessionStart,
+    SessionTimeout,
+    address,
+    close_channels,
+    probe,
+    remote_builder,
+    uses_tls,
+)
 from dagwright.adapters.spark_connection import SparkConnection, short_message
 from dagwright.adapters.spark_session import (
     import_pyspark,
@@ -110,9 +118,13 @@ class SparkAdapter(SparkSQL):
             if token:
                 url = f"{url};token={token}" if ";" in url else f"{url.rstrip('/')}/;token={token}"
             self.connect_url = url
+        #: how long each step of the endpoint's probe waits (spark_connect.py)
+        self.connect_timeout = float(creds.get("connect_timeout") or PROBE_TIMEOUT_S)
         self._lock = threading.Lock()
         self._spark: Any = None
         self._owned = False
+        #: a stop gave up the Spark Connect session being started (``abandon_connecting``)
+        self._abandoned = False
         self._connections: list[SparkConnection] = []
         self.relations = RelationCache(case_sensitive=False)
 
@@ -202,40 +214,56 @@ class SparkAdapter(SparkSQL):
                 options[key] = value
         return options
 
-    def _check_reachable(self) -> None:
-        """Fail fast on a server that does not answer: the Connect client itself retries a
-        refused connection for minutes."""
-        parts = urlsplit(self.connect_url.partition(";")[0])
-        host, port = parts.hostname or "localhost", parts.port or 15002
-        try:
-            socket.create_connection((host, port), timeout=10).close()
-        except OSError as exc:
-            raise ProfileError(
-                f"cannot connect to Spark Connect at {mask_url(self.connect_url)} for {self.where}: "
-                f"{exc.strerror or exc}",
-                path=self._target.profiles_path,
-                hint="check `host` (sc://HOST:PORT) and that the Spark Connect server is running and reachable",
-            ) from None
-
     def _start_connect(self) -> Any:
-        from pyspark.sql import SparkSession
+        hint = "check `host` (sc://HOST:PORT) and that the Spark Connect server is running and reachable"
+        host, port = address(self.connect_url)
+        shown = mask_url(self.connect_url)
+        where = f"{host}:{port}" + ("" if shown == f"sc://{host}:{port}" else f" ({shown})")
 
-        self._check_reachable()
-        try:
-            builder = SparkSession.builder.remote(self.connect_url)
+        def start() -> Any:  # all of it on the start's thread: importing the client takes seconds too
+            problem = probe(host, port, uses_tls(self.connect_url), self.connect_timeout)
+            if problem is not None:
+                raise ProfileError(
+                    f"cannot connect to Spark Connect at {where} for {self.where}: {problem}; "
+                    "expected a Spark Connect (gRPC) server",
+                    path=self._target.profiles_path,
+                    hint=hint,
+                )
+            builder = remote_builder(self.connect_url, channels)
             for key, value in self.spark_conf.items():
                 builder = builder.config(key, value)
             spark = builder.getOrCreate()
             spark.sql("select 1").collect()  # the server answers
+            return spark
+
+        if self._abandoned:
+            raise StatementCancelled("the run stopped before the Spark Connect session started")
+        channels: list[Any] = []
+        starting = SessionStart(start, on_abandon=lambda: close_channels(channels))
+        try:
+            spark = starting.wait(abandoned=lambda: self._abandoned)
+        except (StatementCancelled, ProfileError):
+            raise
+        except SessionTimeout as exc:
+            raise ProfileError(
+                f"cannot connect to Spark Connect at {where} for {self.where}: it speaks HTTP/2 but "
+                f"gave {exc}; expected a Spark Connect (gRPC) server",
+                path=self._target.profiles_path,
+                hint=hint,
+            ) from None
         except Exception as exc:
             raise ProfileError(
-                f"cannot connect to Spark Connect at {mask_url(self.connect_url)} for {self.where}: "
-                f"{self.scrub(short_message(exc))}",
+                f"cannot connect to Spark Connect at {where} for {self.where}: {self.scrub(short_message(exc))}",
                 path=self._target.profiles_path,
-                hint="check `host` (sc://HOST:PORT) and that the Spark Connect server is running and reachable",
+                hint=hint,
             ) from None
         self._owned = True
         return spark
+
+    def abandon_connecting(self) -> None:
+        """A stop: a Spark Connect session still starting is left behind (its thread ends
+        with the process), and none is started after. No lock: a signal handler may call it."""
+        self._abandoned = True
 
     def open(self, worker: str) -> SparkConnection:
         self.spark  # noqa: B018 - start (or reuse) the session in the caller's thread

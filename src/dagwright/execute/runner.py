@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagwright.adapters.base import Adapter, Connection, DatabaseError, RelationKind
+from dagwright.adapters.base import Adapter, Connection, DatabaseError, RelationKind, StatementCancelled
 from dagwright.artifacts.files import write_text_if_changed
 from dagwright.errors import DagwrightError
 from dagwright.execute.compile import Compiler, incremental_build
@@ -57,6 +57,14 @@ class Worker:
         if self._connection is None:
             self._connection = self.adapter.open(self.name)
         return self._connection
+
+    def guarded(self, registry: StatementRegistry, node_id: str, stop: Stop) -> GuardedConnection:
+        """The worker's connection for one node; opening it is cut short by a stop (a session
+        still starting that the stop abandoned: ``Adapter.abandon_connecting``)."""
+        try:
+            return GuardedConnection(self.connection, registry, self.name, node_id, stop)
+        except StatementCancelled:
+            raise Stopped(stop.trigger_text or "stopped") from None
 
 
 def _kind_label(node: Node) -> str:
@@ -209,7 +217,7 @@ class NodeRunner:
 
         try:
             self.stop.check()
-            conn = GuardedConnection(worker.connection, self.registry, worker.name, unique_id, self.stop)
+            conn = worker.guarded(self.registry, unique_id, self.stop)
             # an engine whose jobs take settings from the node's config (BigQuery: dbt-bigquery's
             # job_execution_timeout_seconds and reservation, which dbt applies to every node it runs)
             node_settings = getattr(worker.connection, "use_node_config", None)
@@ -399,7 +407,7 @@ class NodeRunner:
         where = f"unit_test {unit.run_name} ({unit.original_file_path})"
         try:
             self.stop.check()
-            conn = GuardedConnection(worker.connection, self.registry, worker.name, unit.unique_id, self.stop)
+            conn = worker.guarded(self.registry, unit.unique_id, self.stop)
             run = UnitTestRun(self.manifest, self.compiler, self.adapter, self._file_root)
             compiled_code = run.compile(unit, conn)
             write_text_if_changed(

@@ -37,10 +37,11 @@ from dagwright.parse.freshness import NEVER, NotATimestamp, as_utc, freshness_st
 from dagwright.parse.nodes import SourceTable
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.log_output import DbtLog, open_log
+from dagwright.report.streams import drain_stdout
 from dagwright.report.terminal import Terminal
 from dagwright.session import Flags, Session
 from dagwright.tasks.found import found_line
-from dagwright.tasks.stopping import EXIT_CODES, STOP_TEXT, SignalHandlers, StoppedEarly
+from dagwright.tasks.stopping import EXIT_CODES, LINE_WAIT_S, STOP_TEXT, SignalHandlers, StoppedEarly
 
 RUNTIME_ERROR = "runtime error"
 
@@ -354,6 +355,7 @@ class FreshnessTask:
             self.elapsed = time.perf_counter() - self._t0
             self.write_results(self.scheduler.snapshot())
         finally:
+            drain_stdout(LINE_WAIT_S)  # os._exit skips atexit, which writes out what stdout queued
             os._exit(code)
 
 

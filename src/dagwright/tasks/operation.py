@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagwright.adapters.base import DatabaseError
+from dagwright.adapters.base import DatabaseError, StatementCancelled
 from dagwright.artifacts.run_results import run_results_dict, write_run_results
 from dagwright.errors import CompilationError, did_you_mean
 from dagwright.execute.results import RunResult, RunSummary, Status, Timing, utcnow
@@ -105,13 +105,19 @@ def run_operation(flags: Flags, echo: Echo, *, stop: Stop | None = None) -> int:
     timing = [Timing("compile", compile_start, utcnow())]
     execute_start = utcnow()
     registry = session.statement_registry(stop)
+    abandon = getattr(session.adapter, "abandon_connecting", None)
+    if abandon is not None:  # a stop does not wait for a session that is still opening
+        stop.add_listener(abandon)
     raw = None
     session_sql = None
     status, message = Status.SUCCESS, None
     try:
         with _signals(stop):
             try:
-                raw = session.adapter.open("main")
+                try:
+                    raw = session.adapter.open("main")
+                except StatementCancelled:  # the stop abandoned the session still opening
+                    raise Stopped(stop.trigger_text or "stopped") from None
                 conn = GuardedConnection(raw, registry, "main", f"macro.{package}.{macro_name}", stop)
                 session_sql = operation_session(session.adapter, conn, f"run-operation {name}")
                 ctx = operation_context(run, manifest, session_sql)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dagwright.adapters.base import StatementCancelled
 from dagwright.artifacts.files import check_writable
 from dagwright.artifacts.run_history import recorded_durations, typical_durations
 from dagwright.artifacts.run_results import (
@@ -41,6 +42,7 @@ from dagwright.parse.unsupported_scope import macros_by_package
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.dbt_log import node_info_of
 from dagwright.report.log_output import DbtLog, open_log
+from dagwright.report.streams import drain_stdout
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
 from dagwright.report.timeline import job_of
 from dagwright.report.timeline_html import write_timeline_quietly
@@ -150,6 +152,9 @@ class RunTask:
             fail_fast=self.flags.fail_fast,
             reporter=self.terminal.node_reporter(self._describe),
         )
+        abandon = getattr(session.adapter, "abandon_connecting", None)
+        if abandon is not None:  # a stop does not wait for a session that is still opening
+            self.stop.add_listener(abandon)
         # the output hears of a stop from whichever thread triggers it (after the cancels start)
         self.stop.add_listener(lambda: self.terminal.run_stopping(self.stop.trigger_text or "stopped"))
         self.started_at = utcnow()
@@ -256,16 +261,22 @@ class RunTask:
         self._manifest_writer = _Background(self._write_manifest, "dagwright-manifest")
         # on-run-start hooks may create or drop relations: the schemas are listed after them
         start_hooks = bool(self.hooks.hooks("on-run-start"))
-        schemas = self._create_schemas(list_relations=not start_hooks)
-        self.start_results = self.hooks.run_phase("on-run-start", self.stop, self.registry)
-        if self.start_results:
-            self.terminal.line()
-        if start_hooks and schemas:
-            conn = self.session.adapter.open("main")
-            try:
-                self._list_relations(conn, schemas)
-            finally:
-                conn.close()
+        try:
+            schemas = self._create_schemas(list_relations=not start_hooks)
+            self.start_results = self.hooks.run_phase("on-run-start", self.stop, self.registry)
+            if self.start_results:
+                self.terminal.line()
+            if start_hooks and schemas:
+                conn = self.session.adapter.open("main")
+                try:
+                    self._list_relations(conn, schemas)
+                finally:
+                    conn.close()
+        except StatementCancelled:  # the stop abandoned a session still opening: no node starts
+            if not self.stop.is_set():
+                raise
+            if start_hooks and not self.start_results:
+                self.start_results = self.hooks.not_run("on-run-start", self.stop.trigger_text or "stopped")
         self.scheduler.start()
 
     def _create_schemas(self, list_relations: bool = True) -> list[tuple[str | None, str]]:
@@ -397,6 +408,7 @@ class RunTask:
             say.start()
             say.join(LINE_WAIT_S)
         finally:
+            drain_stdout(LINE_WAIT_S)  # os._exit skips atexit, which writes out what stdout queued
             os._exit(code)
 
 

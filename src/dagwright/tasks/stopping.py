@@ -13,6 +13,7 @@ from types import FrameType
 from typing import Protocol
 
 from dagwright import early_signals
+from dagwright.report.streams import stop_waiting_for_reader
 from dagwright.report.terminal import Terminal
 
 #: the exit code of a command stopped by a signal (128 + the signal's number, as a shell says)
@@ -118,6 +119,8 @@ class SignalHandlers:
                 if kind == "SIGINT":
                     task.emergency_exit(EXIT_CODES["SIGINT"])
                 return
+            # a thread waiting for a reader that does not read may hold the scheduler's lock
+            stop_waiting_for_reader()
             text = f"Received {kind}: stopping — no new nodes, cancelling running queries"
             say = threading.Thread(target=task.terminal.line, args=(text,), name="dagwright-say", daemon=True)
             say.start()
