@@ -29,7 +29,7 @@ from dagwright.execute.microbatch import (
     RetriedBatches,
     check_event_time_window,
 )
-from dagwright.execute.no_op import NO_OP_KINDS, is_no_op
+from dagwright.execute.no_op import is_no_op
 from dagwright.execute.project_hooks import ProjectHooks, end_hook_values
 from dagwright.execute.results import RunResult, RunSummary, Status, utcnow
 from dagwright.execute.runner import NodeRunner, Worker
@@ -37,19 +37,18 @@ from dagwright.execute.scheduler import Scheduler
 from dagwright.graph.plan import Plan, build_plan
 from dagwright.guard import Stop, with_comment
 from dagwright.parse.materializations import PACKAGE_OVERRIDE_FLAG, MaterializationBlock, core_block, custom_builds
-from dagwright.parse.nodes import Manifest, UnitTest
 from dagwright.parse.unsupported_scope import macros_by_package
 from dagwright.project.warn_error import NOTHING_TO_DO, warn_or_error
 from dagwright.report.dbt_log import node_info_of
 from dagwright.report.log_output import DbtLog, open_log
 from dagwright.report.streams import drain_stdout
 from dagwright.report.terminal import RunStarted, Terminal, print_summary
-from dagwright.report.timeline import job_of
 from dagwright.report.timeline_html import write_timeline_quietly
 from dagwright.session import Flags, Session, target_dir_of
 from dagwright.tasks.artifact_failure import outcomes_line, write_failed
 from dagwright.tasks.defer import apply_defer
 from dagwright.tasks.found import found_line
+from dagwright.tasks.run_nodes import failure_lines, kind_of, listed, plan_node
 from dagwright.tasks.run_outputs import write_run_outputs
 from dagwright.tasks.stopping import EXIT_CODES, LINE_WAIT_S, STOP_TEXT, SignalHandlers, StoppedEarly, exit_code
 
@@ -87,7 +86,7 @@ class RunTask:
         if "test" in types:
             types = (*types, "unit_test")  # selected as dbt selects them, to be reported
         if only is not None:
-            selected = [u for u in only if u in manifest.nodes or u in manifest.unit_tests or _listed(manifest, u)]
+            selected = [u for u in only if u in manifest.nodes or u in manifest.unit_tests or listed(manifest, u)]
         else:
             selected = session.select(types)
         if self.flags.command == "build" and manifest.unit_tests:
@@ -165,7 +164,7 @@ class RunTask:
 
     # -- hooks for the scheduler ---------------------------------------------------------
     def _describe(self, unique_id: str) -> str:
-        return self.runner.describe(_plan_node(self.session.manifest, unique_id))
+        return self.runner.describe(plan_node(self.session.manifest, unique_id))
 
     def _worker(self, name: str) -> Worker:
         with self._workers_lock:
@@ -198,7 +197,7 @@ class RunTask:
         )
 
     def _node_info(self, unique_id: str) -> dict[str, Any]:
-        node = _plan_node(self.session.manifest, unique_id)
+        node = plan_node(self.session.manifest, unique_id)
         if node is None:
             return {"unique_id": unique_id}
         relation = None
@@ -452,58 +451,6 @@ class _Background:
         error, self._error = self._error, None
         if error is not None:
             raise error
-
-
-def _plan_node(manifest: Manifest, unique_id: str) -> Any:
-    """The node of a plan's unique_id: a node, a unit test, an exposure or a saved query."""
-    return (
-        manifest.nodes.get(unique_id)
-        or manifest.unit_tests.get(unique_id)
-        or manifest.exposures.get(unique_id)
-        or manifest.semantic_nodes.get(unique_id)
-    )
-
-
-def _listed(manifest: Manifest, unique_id: str) -> bool:
-    """An exposure or saved query of the manifest: a build's no-op node."""
-    return is_no_op(unique_id) and (unique_id in manifest.exposures or unique_id in manifest.semantic_nodes)
-
-
-def failure_lines(manifest: Manifest, result: RunResult) -> list[str]:
-    node = manifest.nodes.get(result.unique_id) or manifest.unit_tests.get(result.unique_id)
-    if node is None:
-        if result.unique_id.startswith("operation."):
-            name = result.unique_id.split(".", 2)[-1]
-            return [f"Failure in operation {name} (./dbt_project.yml)", "  " + (result.message or "")]
-        return [result.message or ""]
-    head = "Warning" if result.status == Status.WARN else "Failure"
-    # dbt names a version's unit test by its run name when it fails, by its own name when it errors
-    name = node.run_name if isinstance(node, UnitTest) and result.status == Status.FAIL else node.name
-    lines = [f"{head} in {node.resource_type} {name} ({node.original_file_path})"]
-    lines += ["  " + (result.message or "")]
-    job = job_of(result.adapter_response)
-    if job:  # the engine's job that failed (BigQuery), as `bq show -j` takes it
-        lines += [f"  job {job}"]
-    if result.compiled_path:
-        lines += ["", f"  compiled code at {result.compiled_path}"]
-    if node.resource_type == "test" and result.relation_name:  # it stores its failing rows
-        lines += ["", f"  See test failures: select * from {result.relation_name}"]
-    return lines
-
-
-def kind_of(manifest: Manifest, unique_id: str) -> str:
-    if unique_id in manifest.unit_tests:
-        return "unit test"
-    if is_no_op(unique_id):  # "2 exposures, 1 saved query", as dbt counts them
-        return NO_OP_KINDS[unique_id.split(".", 1)[0]]
-    node = manifest.nodes[unique_id]
-    if node.resource_type == "seed":
-        return "seed"
-    if node.resource_type == "test":
-        return "data test"
-    if node.resource_type in ("snapshot", "function"):
-        return node.resource_type
-    return f"{node.materialized} model"
 
 
 def _write_early_stop(flags: Flags, kind: str, started_at: Any) -> None:
