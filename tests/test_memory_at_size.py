@@ -151,3 +151,27 @@ def test_the_manifest_written_is_the_manifest_data(make_project: Any, monkeypatc
     assert list(written) == list(data)
     assert set(written["nodes"]) == set(data["nodes"])
     assert written["parent_map"] == data["parent_map"]
+
+
+def test_run_results_written_one_node_at_a_time_are_the_same_bytes(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from dagwright.artifacts.run_results import run_results_dict, write_run_results
+    from dagwright.execute.results import RunResult, RunSummary, Timing
+
+    at = dt.datetime(2026, 12, 7, 22, 55, 1, 123, tzinfo=dt.timezone.utc)
+    timing = (Timing("compile", at, at), Timing("execute", at, at + dt.timedelta(seconds=1)))
+    results = [
+        RunResult("model.p.a", "success", "OK", "Thread-1 (worker)", timing, 1.0, {"rows_affected": 2**70}),
+        RunResult("model.p.b", "cancelled", "cancelled: x", None, (), 0.0, {}, compiled_code="select 'é'"),
+        RunResult("exposure.p.e", "no-op", None),
+    ]
+    for summary in (RunSummary(results, 1.5, at, "SIGINT", "interrupted", 1.0, 0.2), RunSummary([], 0.0, at)):
+        plain = run_results_dict(summary, invocation_id="i", args={"which": "run", "select": None})
+        streamed = run_results_dict(summary, invocation_id="i", args={"which": "run", "select": None}, streamed=True)
+        streamed["metadata"] = plain["metadata"]  # the same generated_at
+        target = tmp_path / "run_results.json"
+        write_run_results(target, streamed)
+        assert target.read_bytes() == json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode()
+        assert json.loads(target.read_bytes()) == plain
+    assert plain["metadata"]["invocation_started_at"] == "2026-12-07T22:55:01.000123Z"

@@ -305,12 +305,13 @@ class RunTask:
         results = [*self.start_results, *results, *self._end_hooks(results)]
         summary = self._summary(results)
         # The warehouse is done with: closing it (DuckDB writes its checkpoint there, without
-        # holding the GIL) overlaps with writing the artifacts.
+        # holding the GIL) overlaps with writing the artifacts. The timeline, a picture of
+        # run_results.json, is drawn once the close has given the warehouse's memory back.
         self._closer = _Background(self._close, "dagwright-close")
         target = self.session.target_dir
         try:
             try:
-                self.write_results(summary)
+                self.write_results(summary, timeline=False)
             except OSError as exc:
                 self.artifact_error = write_failed(exc, target / "run_results.json")
             try:
@@ -323,6 +324,7 @@ class RunTask:
                 self.artifact_error = self.artifact_error or exc
         finally:
             self._closer.join()
+        self.write_timeline(summary)
         return summary
 
     def _summary(self, results: list[RunResult]) -> RunSummary:
@@ -339,16 +341,22 @@ class RunTask:
             cancel_latency=latency,
         )
 
-    def write_results(self, summary: RunSummary) -> None:
+    def write_results(self, summary: RunSummary, timeline: bool = True) -> None:
         # Each write goes to its own temporary file and is renamed into place, so an
         # emergency write from a signal handler needs no lock (and must take none: it
         # may interrupt this very method on the main thread).
-        data = run_results_dict(
-            summary, invocation_id=self.session.run_context.invocation_id, args=self.flags.as_args()
-        )
-        if self.write_json:
-            write_run_results(self.session.target_dir / "run_results.json", data)
+        if self.write_json:  # each node's entry made as it is written (a large run's never all held)
+            write_run_results(self.session.target_dir / "run_results.json", self._results_data(summary, streamed=True))
+        if timeline:
+            self.write_timeline(summary)
+
+    def write_timeline(self, summary: RunSummary) -> None:
+        data = self._results_data(summary)
         write_timeline_quietly(self.session.target_dir / "timeline.html", data, self.plan.parents, self.threads)
+
+    def _results_data(self, summary: RunSummary, streamed: bool = False) -> dict[str, Any]:
+        invocation_id = self.session.run_context.invocation_id
+        return run_results_dict(summary, invocation_id=invocation_id, args=self.flags.as_args(), streamed=streamed)
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
         session = self.session
