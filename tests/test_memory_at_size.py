@@ -2,7 +2,8 @@
 
 DuckDB's checkpoint at close writes each small table in a block of its own (256 KiB) and,
 below its memory limit, keeps every block it wrote: 1,200 tables took ~300 MB more at
-close. dagwright bounds the buffer pool while that checkpoint runs."""
+close. dagwright bounds the buffer pool while that checkpoint runs. A run's results are
+written one node at a time (run_results.json, as manifest.json's nodes)."""
 
 from __future__ import annotations
 
@@ -55,8 +56,9 @@ def test_closing_after_many_small_tables_stays_bounded(tmp_path: Path) -> None:
     )
     figures = json.loads(out.stdout)
     growth = figures["peak"] - figures["before_close"]
-    # the pool is bounded to 128 MiB; without the bound the close took ~250 KB per table (~300 MB here)
-    assert growth < 200, figures
+    # the pool is bounded to what it holds + 16 MiB (~28 MB more here); a fixed 128 MiB took
+    # ~100 MB more, and without a bound the close took ~250 KB per table (~300 MB here)
+    assert growth < 64, figures
     db = duckdb.connect(str(path), read_only=True)  # everything was written
     try:
         tables = db.execute("select count(*) from duckdb_tables() where table_name like 't%'").fetchone()
