@@ -323,8 +323,10 @@ class RunTask:
             except ArtifactError as exc:  # the session's manifest write says which file
                 self.artifact_error = self.artifact_error or exc
         finally:
-            self._closer.join()
-        self.write_timeline(summary)
+            try:
+                self._closer.join()
+            finally:  # after the close, even one that failed (the page never fails the run)
+                self.write_timeline(summary)
         return summary
 
     def _summary(self, results: list[RunResult]) -> RunSummary:
