@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dagwright import __version__
-from dagwright.artifacts.files import read_json, write_json_atomic
+from dagwright.artifacts.files import JsonItems, read_json, write_json_streamed_atomic
 from dagwright.execute.no_op import is_no_op
 from dagwright.execute.results import RunResult, RunSummary, Status
 
@@ -27,7 +27,13 @@ RUN_RESULTS_SCHEMA = "https://schemas.getdbt.com/dbt/run-results/v6.json"
 
 
 def iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2026-12-07T22:55:01.000123Z``: always six digits of microseconds, as dbt writes them."""
+    if value.tzinfo is not dt.timezone.utc:
+        value = value.astimezone(dt.timezone.utc)
+    if value.year < 1000:  # strftime's %Y does not pad; isoformat would
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # a tenth of strftime's time: four per node in run_results.json
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 #: the key of ``adapter_response`` that tells a cancelled node from its own error
@@ -78,7 +84,11 @@ def run_results_dict(
     *,
     invocation_id: str,
     args: Mapping[str, Any],
+    streamed: bool = False,
 ) -> dict[str, Any]:
+    """run_results.json's content. ``streamed``: its results made one by one as
+    ``write_run_results`` writes them (a large run's are never all held at once), for a
+    writer only: the value is then not a plain dict to read."""
     metadata: dict[str, Any] = {
         "dbt_schema_version": RUN_RESULTS_SCHEMA,
         "dbt_version": "1.11.0",
@@ -97,7 +107,9 @@ def run_results_dict(
         }
     return {
         "metadata": metadata,
-        "results": [result_dict(r) for r in summary.results],
+        "results": JsonItems(lambda: map(result_dict, summary.results))
+        if streamed
+        else [result_dict(r) for r in summary.results],
         "elapsed_time": summary.elapsed,
         # dbt leaves unset arguments out: dbt retry turns a null into a flag ("--no-target")
         "args": {
@@ -108,7 +120,7 @@ def run_results_dict(
 
 
 def write_run_results(path: Path, data: dict[str, Any]) -> None:
-    write_json_atomic(path, data)
+    write_json_streamed_atomic(path, data)
 
 
 def read_run_results(path: Path) -> dict[str, Any] | None:

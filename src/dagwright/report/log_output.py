@@ -310,7 +310,6 @@ def open_log(
     """The output of a run-family command: dbt's log on stdout as ``--log-format`` says (JSON
     lines, dagwright's own JSON events, live progress or plain lines) and in logs/dbt.log."""
     from dagwright.report.log_settings import resolve
-    from dagwright.report.progress import live_wanted
 
     settings = resolve(cli, project_flags, project_root, project_log_path)
     text: Terminal | None
@@ -320,7 +319,7 @@ def open_log(
         from dagwright.report.events import JsonLog
 
         text = JsonLog(sys.stdout)
-    elif settings.use_colors and settings.level != "none" and not settings.quiet and live_wanted(sys.stdout):
+    elif settings.use_colors and settings.level != "none" and not settings.quiet and _live(sys.stdout):
         from dagwright.report.progress import LiveTerminal
 
         text = LiveTerminal()
@@ -331,3 +330,16 @@ def open_log(
     log = DbtLog(settings, invocation_id, text=text, command=command)
     log.width = settings.printer_width
     return log
+
+
+def _live(stream: Any) -> bool:
+    """``progress.live_wanted``, without importing rich (progress.py) for an output that is
+    no terminal: a run in CI or under an orchestrator never draws live progress."""
+    try:
+        if not stream.isatty():
+            return False
+    except (AttributeError, ValueError):
+        return False
+    from dagwright.report.progress import live_wanted
+
+    return live_wanted(stream)

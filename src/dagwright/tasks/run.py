@@ -49,7 +49,7 @@ from dagwright.tasks.artifact_failure import outcomes_line, write_failed
 from dagwright.tasks.defer import apply_defer
 from dagwright.tasks.found import found_line
 from dagwright.tasks.run_nodes import failure_lines, kind_of, listed, plan_node
-from dagwright.tasks.run_outputs import write_run_outputs
+from dagwright.tasks.run_outputs import write_history_and_timeline
 from dagwright.tasks.stopping import EXIT_CODES, LINE_WAIT_S, STOP_TEXT, SignalHandlers, StoppedEarly, exit_code
 
 RESOURCE_TYPES_BY_COMMAND = {
@@ -320,12 +320,13 @@ class RunTask:
         results = [*self.start_results, *results, *self._end_hooks(results)]
         summary = self._summary(results)
         # The warehouse is done with: closing it (DuckDB writes its checkpoint there, without
-        # holding the GIL) overlaps with writing the artifacts.
+        # holding the GIL) overlaps with writing the artifacts. The timeline, a picture of
+        # run_results.json, is drawn once the close has given the warehouse's memory back.
         self._closer = _Background(self._close, "dagwright-close")
         target = self.session.target_dir
         try:
             try:
-                self.write_results(summary)
+                self.write_results(summary, timeline=False)
             except OSError as exc:
                 self.artifact_error = write_failed(exc, target / "run_results.json")
             try:
@@ -337,7 +338,10 @@ class RunTask:
             except ArtifactError as exc:  # the session's manifest write says which file
                 self.artifact_error = self.artifact_error or exc
         finally:
-            self._closer.join()
+            try:
+                self._closer.join()
+            finally:  # after the close, even one that failed (the page never fails the run)
+                self.write_timeline(summary)
         return summary
 
     def _summary(self, results: list[RunResult]) -> RunSummary:
@@ -354,21 +358,30 @@ class RunTask:
             cancel_latency=latency,
         )
 
-    def write_results(self, summary: RunSummary) -> None:
+    def write_results(self, summary: RunSummary, timeline: bool = True) -> None:
         # Each write goes to its own temporary file and is renamed into place, so an
         # emergency write from a signal handler needs no lock (and must take none: it
         # may interrupt this very method on the main thread).
-        data = run_results_dict(
-            summary, invocation_id=self.session.run_context.invocation_id, args=self.flags.as_args()
-        )
-        write_run_outputs(
+        if self.write_json:  # each node's entry made as it is written (a large run's never all held)
+            write_run_results(self.session.target_dir / "run_results.json", self._results_data(summary, streamed=True))
+        if timeline:
+            self.write_timeline(summary)
+
+    def write_timeline(self, summary: RunSummary) -> None:
+        """The history's entry and the timeline page (after the warehouse's close, when it
+        gave its memory back): both pictures of run_results.json."""
+        write_history_and_timeline(
             self.session,
-            data,
+            self._results_data(summary),
             parents=self.plan.parents,
             order=self.plan.order,
             threads=self.threads,
             write_json=self.write_json,
         )
+
+    def _results_data(self, summary: RunSummary, streamed: bool = False) -> dict[str, Any]:
+        invocation_id = self.session.run_context.invocation_id
+        return run_results_dict(summary, invocation_id=invocation_id, args=self.flags.as_args(), streamed=streamed)
 
     def _write_manifest(self, results: list[RunResult] | None = None) -> None:
         session = self.session

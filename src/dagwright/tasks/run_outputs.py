@@ -1,5 +1,5 @@
-"""What a run leaves in target/ once its results are known: run_results.json, its entry in
-the history of runs, and the timeline page (with what the page says of the nodes and the
+"""What a run leaves in target/ beside run_results.json once its results are known: its entry
+in the history of runs, and the timeline page (with what the page says of the nodes and the
 command)."""
 
 from __future__ import annotations
@@ -8,13 +8,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from dagwright.artifacts.run_history import record_run
-from dagwright.artifacts.run_results import write_run_results
 from dagwright.report.timeline_facts import NodeFacts, PageContext, facts_from_manifest
 from dagwright.report.timeline_html import write_timeline_quietly
 from dagwright.session import Session
 
 
-def write_run_outputs(
+def write_history_and_timeline(
     session: Session,
     data: dict[str, Any],
     *,
@@ -24,10 +23,9 @@ def write_run_outputs(
     write_json: bool,
 ) -> None:
     """Each write goes to its own temporary file and is renamed into place, so an emergency
-    write from a signal handler needs no lock."""
+    write from a signal handler needs no lock. ``data``: run_results.json's content, whole."""
     target_dir = session.target_dir
     if write_json:
-        write_run_results(target_dir / "run_results.json", data)
         try:
             record_run(target_dir, data, parents)
         except OSError:
