@@ -15,10 +15,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from dagwright.artifacts.files import read_json
 from dagwright.artifacts.run_results import outcome, stop_record
 from dagwright.execute.results import worker_name
 
@@ -428,21 +426,6 @@ def timeline_from_run_results(
         critical_path=path,
         simulated=is_simulated,
     )
-
-
-def load_timeline(run_results: Path, manifest: Path | None = None) -> Timeline:
-    """From files: run_results.json, and manifest.json beside it for the edges if present."""
-    data = read_json(run_results)
-    if not isinstance(data, dict):
-        raise ValueError(f"{run_results} is not a run_results.json")
-    manifest = manifest or run_results.with_name("manifest.json")
-    parents = None
-    if manifest.exists():
-        try:
-            parents = parents_from_manifest(read_json(manifest))
-        except (OSError, ValueError):
-            parents = None
-    return timeline_from_run_results(data, parents)
 
 
 # -- time axis ------------------------------------------------------------------------------
