@@ -189,7 +189,8 @@ def test_simple_models_keep_the_static_path(make_project, in_process) -> None:
     nodes = session.manifest.nodes
     assert nodes["model.proj.a"].static and nodes["model.proj.b"].static
     assert not nodes["model.proj.c"].static
-    assert set(session.loader.templates) == {"model.proj.c"}  # no Jinja for the static ones
+    # no Jinja for the static ones (and a parse keeps no rendered template: compile makes it again)
+    assert not set(session.loader.templates) & {"model.proj.a", "model.proj.b"}
 
 
 # -- model hooks ----------------------------------------------------------------------------------
