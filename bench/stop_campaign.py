@@ -287,8 +287,10 @@ def campaign(
     kinds: list[str],
     say: Callable[[str], object] = print,
     progress: int = 0,
+    max_seconds: float | None = None,
 ) -> Outcome:
-    """Build the project once, then ``tries`` signalled runs, each checked."""
+    """Build the project once, then ``tries`` signalled runs, each checked; no try starts
+    ``max_seconds`` after the first one did (a slow engine's campaign in a time budget)."""
     rng = random.Random(seed)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     outcome = Outcome()
@@ -303,7 +305,11 @@ def campaign(
             raise RuntimeError(f"the first build failed: {err.decode(errors='replace')[-2000:]}")
     timings = ", ".join(f"{n} threads {s:.1f} s" for n, s in sorted(full.items()))
     say(f"{warehouse.name}: {models} models, full run {timings}; {tries} tries")
+    began = time.monotonic()
     for i in range(tries):
+        if max_seconds is not None and time.monotonic() - began > max_seconds:
+            say(f"time budget spent after {i} tries")
+            break
         kind = kinds[i % len(kinds)]
         n = rng.choice(threads)
         before = warehouse.tables()
@@ -340,7 +346,7 @@ def campaign(
             for tail in text.strip().splitlines()[-3:]:
                 say(f"    stderr: {tail}")
         if progress and (i + 1) % progress == 0:
-            say(f"{i + 1} tries, {outcome.failed} failed so far")
+            say(f"{i + 1} tries, {outcome.failed} failed, {outcome.early} before dagwright's first line so far")
         if (kind == "SIGKILL" or problems) and i + 1 < tries:
             # a fresh build, so the next try starts from every table in place
             rebuild = start_run(root, max(threads), env)
@@ -356,6 +362,7 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=200)
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--signals", default="SIGINT,SIGTERM,SIGKILL")
+    parser.add_argument("--max-minutes", type=float, default=None, help="start no try after this many minutes")
     args = parser.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     with tempfile.TemporaryDirectory(prefix="stop-campaign-") as tmp:
@@ -371,6 +378,7 @@ def main() -> int:
                 seed=args.seed,
                 kinds=args.signals.split(","),
                 progress=25,
+                max_seconds=args.max_minutes * 60 if args.max_minutes else None,
             )
     print(
         f"{outcome.tries} tries, {outcome.failed} failed " + (json.dumps(outcome.failures) if outcome.failures else "")
