@@ -122,6 +122,68 @@ class PostgresWarehouse:
             return found
 
 
+@dataclass
+class BigQueryWarehouse:
+    """A dataset ``main`` on the BigQuery emulator (``.venv-bqemu``), read back with the client."""
+
+    endpoint: str
+    project: str
+    dataset: str = "main"
+    name: str = "bigquery"
+
+    def profile(self) -> str:
+        return (
+            f"{{type: bigquery, method: oauth-secrets, token: fake-token, project: '{self.project}', "
+            f"dataset: {self.dataset}, api_endpoint: '{self.endpoint}', threads: 1}}"
+        )
+
+    def work(self, rows: int) -> str:
+        return f"(select sum(r) from unnest(generate_array(1, {rows})) r)"
+
+    def tables(self) -> dict[str, str]:
+        from google.api_core.client_options import ClientOptions
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import bigquery
+
+        client = bigquery.Client(
+            project=self.project,
+            credentials=AnonymousCredentials(),
+            client_options=ClientOptions(api_endpoint=self.endpoint),
+        )
+        try:
+            names = [t.table_id for t in client.list_tables(f"{self.project}.{self.dataset}")]
+            found = {n: "" for n in names}
+            readable = [n for n in names if not n.endswith(TEMPORARY)]
+            # one job reads every table's invocation id (the emulator is slow per job)
+            for start in range(0, len(readable), 100):
+                union = " union all ".join(
+                    f"select '{n}' as name, max(inv) as inv from `{self.project}.{self.dataset}.{n}`"
+                    for n in readable[start : start + 100]
+                )
+                for row in client.query(union).result():
+                    found[row["name"]] = row["inv"] or ""
+            return found
+        finally:
+            client.close()
+
+
+@contextmanager
+def bigquery_warehouse(root: Path) -> Iterator[BigQueryWarehouse]:
+    """The emulator, started as tests/bigquery/conftest.py starts it (.ci/bigquery_emulator.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bigquery_emulator", ROOT / ".ci" / "bigquery_emulator.py")
+    assert spec is not None and spec.loader is not None
+    tools = importlib.util.module_from_spec(spec)
+    sys.modules["bigquery_emulator"] = tools
+    spec.loader.exec_module(tools)
+    emulator = tools.start(root.parent / "bqemu", "campaign-project")
+    try:
+        yield BigQueryWarehouse(emulator.endpoint, emulator.project)
+    finally:
+        emulator.stop()
+
+
 @contextmanager
 def postgres_warehouse(dbname: str = "campaign") -> Iterator[PostgresWarehouse]:
     """A throwaway server (tests/postgres/pgserver.py) with one database for the campaign."""
@@ -225,8 +287,10 @@ def campaign(
     kinds: list[str],
     say: Callable[[str], object] = print,
     progress: int = 0,
+    max_seconds: float | None = None,
 ) -> Outcome:
-    """Build the project once, then ``tries`` signalled runs, each checked."""
+    """Build the project once, then ``tries`` signalled runs, each checked; no try starts
+    ``max_seconds`` after the first one did (a slow engine's campaign in a time budget)."""
     rng = random.Random(seed)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     outcome = Outcome()
@@ -241,7 +305,11 @@ def campaign(
             raise RuntimeError(f"the first build failed: {err.decode(errors='replace')[-2000:]}")
     timings = ", ".join(f"{n} threads {s:.1f} s" for n, s in sorted(full.items()))
     say(f"{warehouse.name}: {models} models, full run {timings}; {tries} tries")
+    began = time.monotonic()
     for i in range(tries):
+        if max_seconds is not None and time.monotonic() - began > max_seconds:
+            say(f"time budget spent after {i} tries")
+            break
         kind = kinds[i % len(kinds)]
         n = rng.choice(threads)
         before = warehouse.tables()
@@ -278,7 +346,7 @@ def campaign(
             for tail in text.strip().splitlines()[-3:]:
                 say(f"    stderr: {tail}")
         if progress and (i + 1) % progress == 0:
-            say(f"{i + 1} tries, {outcome.failed} failed so far")
+            say(f"{i + 1} tries, {outcome.failed} failed, {outcome.early} before dagwright's first line so far")
         if (kind == "SIGKILL" or problems) and i + 1 < tries:
             # a fresh build, so the next try starts from every table in place
             rebuild = start_run(root, max(threads), env)
@@ -294,6 +362,7 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=200)
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--signals", default="SIGINT,SIGTERM,SIGKILL")
+    parser.add_argument("--max-minutes", type=float, default=None, help="start no try after this many minutes")
     args = parser.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     with tempfile.TemporaryDirectory(prefix="stop-campaign-") as tmp:
@@ -309,6 +378,7 @@ def main() -> int:
                 seed=args.seed,
                 kinds=args.signals.split(","),
                 progress=25,
+                max_seconds=args.max_minutes * 60 if args.max_minutes else None,
             )
     print(
         f"{outcome.tries} tries, {outcome.failed} failed " + (json.dumps(outcome.failures) if outcome.failures else "")
@@ -326,7 +396,8 @@ def warehouse_for(engine: str, root: Path) -> Iterator[Warehouse]:
         with postgres_warehouse() as warehouse:
             yield warehouse
     else:
-        raise SystemExit("bigquery: not in the campaign yet")
+        with bigquery_warehouse(root) as warehouse:
+            yield warehouse
 
 
 if __name__ == "__main__":

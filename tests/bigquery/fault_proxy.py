@@ -41,6 +41,8 @@ class Faults:
     slow_seconds: float = 0.0
     #: what the proxy saw: ("insert", job_id, what it did)
     seen: list[tuple[str, str, str]] = field(default_factory=list)
+    #: every request forwarded or answered: (method, path without the query string)
+    requests: list[tuple[str, str]] = field(default_factory=list)
     _broken_jobs: set[str] = field(default_factory=set)
 
 
@@ -93,6 +95,8 @@ class FaultProxy:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         faults = self.faults
+        with self.lock:
+            faults.requests.append((method, request.path.split("?")[0]))
         is_insert = method == "POST" and request.path.split("?")[0].endswith("/jobs")
         if is_insert and faults.slow_marker and faults.slow_marker.encode() in body:
             time.sleep(faults.slow_seconds)

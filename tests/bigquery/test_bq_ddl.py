@@ -117,3 +117,6 @@ def test_partitioning_change_is_drop_then_create(tmp_path: Path, bq_emulator: An
     assert "not atomic" in message
     result = project.run("run", "--vars", "{p: {field: d, data_type: date}, c: [id]}")
     assert "not atomic" not in project.results_by_name()["m"]["message"], "same layout: one job"
+    result = project.run("run")  # listed partitioned, now plain: the tables API is asked, not the listing
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "its partitioning changes (partition by d -> none)" in project.results_by_name()["m"]["message"]

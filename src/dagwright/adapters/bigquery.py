@@ -91,6 +91,9 @@ class BigQueryAdapter(BigQuerySQL):
         self.relations = RelationCache(case_sensitive=True)
         #: materialized views at the names of models (needs_drop): dropped as such
         self._materialized_views: set[Relation] = set()
+        #: (project, dataset, name) the run's listing showed as a plain view, or a table without
+        #: partitioning or clustering: needs_drop answers from it instead of a tables.get
+        self._plain_listed: dict[tuple[str, str, str], str] = {}
 
     # -- secrets -----------------------------------------------------------------------------------
     def scrub(self, text: str) -> str:
@@ -194,6 +197,11 @@ class BigQueryAdapter(BigQuerySQL):
                 tables = []
             listing = [(str(t.table_id), _KINDS.get(str(t.table_type), "table")) for t in tables]
             self.relations.add_schema(database, schema, listing)
+            plain = {
+                (database or self.project, schema, str(t.table_id)): str(t.table_type) for t in tables if _plain(t)
+            }
+            with self._lock:
+                self._plain_listed.update(plain)
 
     def catalog_rows(self, conn: Any, database: str | None, schemas: Sequence[str]) -> list[dict[str, Any]]:
         """``docs generate``: each dataset's tables, views and columns with the stats
@@ -244,7 +252,14 @@ class BigQueryAdapter(BigQuerySQL):
 
     def needs_drop(self, relation: Relation, config: Any) -> str | None:
         """Why replacing the table at ``relation`` with one built from ``config`` needs DROP then
-        CREATE (BigQuery cannot replace a table across a partitioning or clustering change), or None."""
+        CREATE (BigQuery cannot replace a table across a partitioning or clustering change), or None.
+        A relation the run's listing showed plain needs no tables.get when ``config`` asks for
+        no partitioning or clustering either (used once: a later call asks the API)."""
+        key = (relation.database or self.project, relation.schema, relation.identifier)
+        with self._lock:
+            listed = self._plain_listed.pop(key, None)
+        if listed == "VIEW" or (listed == "TABLE" and self.layout(config) == (None, ())):
+            return None
         table = self.get_table(relation)
         if table is not None and table.table_type == "MATERIALIZED_VIEW":
             with self._lock:
@@ -322,3 +337,13 @@ class BigQueryAdapter(BigQuerySQL):
             if creds.get(key):
                 out[key] = creds.get(key)
         return out
+
+
+def _plain(item: Any) -> bool:
+    """A listed view, or table without partitioning or clustering (the tables.list answer
+    carries ``timePartitioning``, ``rangePartitioning`` and ``clustering`` where they are set)."""
+    properties = getattr(item, "_properties", None) or {}
+    if properties.get("type") == "VIEW":
+        return True
+    layout = ("timePartitioning", "rangePartitioning", "clustering")
+    return properties.get("type") == "TABLE" and not any(properties.get(key) for key in layout)
