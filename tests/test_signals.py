@@ -96,14 +96,14 @@ SLOW_WRITE_HARNESS = """
 import sys, time
 import dagwright.artifacts.run_results as run_results
 
-_write = run_results.write_json_atomic
+_write = run_results.write_json_streamed_atomic
 
 def slow_write(path, data):
     print("HARNESS: writing run_results.json", flush=True)
     time.sleep(1.0)
     _write(path, data)
 
-run_results.write_json_atomic = slow_write
+run_results.write_json_streamed_atomic = slow_write
 from dagwright.cli import main
 
 sys.argv[0] = "dagwright"
